@@ -1,0 +1,165 @@
+//! Explorers: who makes the choices a model leaves open.
+//!
+//! All explorers drive the same step loop ([`run`]) or the same successor function
+//! ([`exhaustive`]), so a schedule found by one replays under any other. A strategy is a
+//! [`Chooser`]: a narrow trait, so a new strategy is a new value, not a new runner.
+
+mod exhaustive;
+mod random;
+mod run;
+
+use std::fmt;
+
+pub use exhaustive::check_exhaustive;
+pub use random::check_random;
+pub use run::{check_scripted, replay, Chooser, Options, ReplayError, ReplayRun};
+
+use crate::model::{PropIdx, Time};
+use crate::schedule::Schedule;
+
+/// How ties between moves enabled at the same instant are broken in a scripted run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TieBreak {
+    /// The urgent move listed first (models list moves in actor file order).
+    #[default]
+    ActorOrder,
+    /// The urgent move listed last.
+    ReverseActorOrder,
+}
+
+/// Which explorer backs a verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Scripted,
+    Exhaustive,
+    Random,
+    Replay,
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Scripted => "scripted",
+            Strategy::Exhaustive => "exhaustive",
+            Strategy::Random => "random",
+            Strategy::Replay => "replay",
+        }
+    }
+}
+
+/// Budgets and knobs for every explorer. Limits end in their unit; hitting one is the outcome
+/// [`Verdict::Inconclusive`], never a pass.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// Moves in one run (one path of the exhaustive search). Default 1,000,000.
+    pub steps_max: u64,
+    /// The virtual clock may not pass this. Default 7 days of virtual time.
+    pub time_ms_max: Time,
+    /// Distinct states the exhaustive explorer may visit. Default 50,000,000.
+    pub states_max: u64,
+    /// Runs of the random explorer. Default 1,000.
+    pub runs: u64,
+    /// Seed of the random explorer (run i uses the child stream `fork(seed, i)`). Default 0.
+    pub seed: u64,
+    /// Tie-break rule of the scripted explorer.
+    pub tie_break: TieBreak,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            steps_max: 1_000_000,
+            time_ms_max: 7 * 24 * 3600 * 1000,
+            states_max: 50_000_000,
+            runs: 1_000,
+            seed: 0,
+            tie_break: TieBreak::ActorOrder,
+        }
+    }
+}
+
+impl Config {
+    pub fn with_steps_max(mut self, v: u64) -> Self {
+        self.steps_max = v;
+        self
+    }
+    pub fn with_time_ms_max(mut self, v: Time) -> Self {
+        self.time_ms_max = v;
+        self
+    }
+    pub fn with_states_max(mut self, v: u64) -> Self {
+        self.states_max = v;
+        self
+    }
+    pub fn with_runs(mut self, v: u64) -> Self {
+        self.runs = v;
+        self
+    }
+    pub fn with_seed(mut self, v: u64) -> Self {
+        self.seed = v;
+        self
+    }
+    pub fn with_tie_break(mut self, v: TieBreak) -> Self {
+        self.tie_break = v;
+        self
+    }
+}
+
+/// The budget that ran out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Limit {
+    Steps,
+    Horizon,
+    States,
+    /// A scripted run reached a choice the scenario leaves open.
+    OpenChoice,
+}
+
+impl Limit {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Limit::Steps => "steps-max",
+            Limit::Horizon => "time-max",
+            Limit::States => "states-max",
+            Limit::OpenChoice => "open-choice",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// No checked property was violated anywhere the explorer looked, and no budget ran out.
+    Holds,
+    /// Property `property` (index into the model's list) is violated.
+    Violated { property: PropIdx },
+    /// A budget ran out before a verdict could be reached.
+    Inconclusive(Limit),
+}
+
+/// What an exploration found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub strategy: Strategy,
+    pub verdict: Verdict,
+    /// Distinct states visited (exhaustive only; 0 where not counted).
+    pub states: u64,
+    /// Executions: runs for scripted/random, completed paths for exhaustive.
+    pub schedules: u64,
+    /// Moves applied in all.
+    pub steps: u64,
+    /// The schedule that reaches the violation.
+    pub counterexample: Option<Schedule>,
+    /// Index of the random run that found the counterexample.
+    pub failing_run: Option<u64>,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Verdict::Holds => f.write_str("holds"),
+            Verdict::Violated { property } => write!(f, "violated:#{property}"),
+            Verdict::Inconclusive(l) => write!(f, "inconclusive:{}", l.reason()),
+        }
+    }
+}

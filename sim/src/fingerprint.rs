@@ -1,0 +1,120 @@
+//! Visited-state storage for the exhaustive explorer.
+//!
+//! States are stored as 64-bit fingerprints (FxHash of the world's `Hash`) in an
+//! open-addressing table. Membership only: nothing ever iterates the table, so its layout cannot
+//! leak into a verdict or a trace. A fingerprint collision would make the explorer treat a new
+//! state as visited and skip its subtree; with n states the chance of any collision is about
+//! n²/2⁶⁵ (about 10⁻⁵ at 16 million states). The cost of a collision is a missed state, never a
+//! false violation: every reported counterexample is re-executed from its schedule.
+
+use std::hash::{Hash, Hasher};
+
+/// Fingerprint of a value: FxHash (pinned version) of its `Hash` impl, never 0.
+#[inline]
+pub fn fingerprint<T: Hash + ?Sized>(v: &T) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    v.hash(&mut h);
+    // FxHash's last multiply leaves weak low bits; mix so the table index is well spread.
+    let mut x = h.finish();
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x.max(1)
+}
+
+/// A set of non-zero `u64` fingerprints.
+pub struct FingerprintSet {
+    slots: Vec<u64>,
+    len: usize,
+    mask: usize,
+}
+
+impl Default for FingerprintSet {
+    fn default() -> Self {
+        Self::with_capacity(1 << 12)
+    }
+}
+
+impl FingerprintSet {
+    pub fn with_capacity(n: usize) -> Self {
+        let cap = (n * 2).next_power_of_two().max(16);
+        FingerprintSet {
+            slots: vec![0; cap],
+            len: 0,
+            mask: cap - 1,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Inserts `fp`; returns false if it was already present.
+    #[inline]
+    pub fn insert(&mut self, fp: u64) -> bool {
+        debug_assert!(fp != 0);
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mut i = (fp as usize) & self.mask;
+        loop {
+            let v = self.slots[i];
+            if v == 0 {
+                self.slots[i] = fp;
+                self.len += 1;
+                return true;
+            }
+            if v == fp {
+                return false;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    pub fn contains(&self, fp: u64) -> bool {
+        let mut i = (fp as usize) & self.mask;
+        loop {
+            let v = self.slots[i];
+            if v == 0 {
+                return false;
+            }
+            if v == fp {
+                return true;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        let cap = old.len() * 2;
+        self.slots = vec![0; cap];
+        self.mask = cap - 1;
+        self.len = 0;
+        for fp in old.into_iter().filter(|&v| v != 0) {
+            self.insert(fp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_and_grow() {
+        let mut s = FingerprintSet::with_capacity(4);
+        for i in 1..10_000u64 {
+            assert!(s.insert(fingerprint(&i)));
+        }
+        for i in 1..10_000u64 {
+            assert!(!s.insert(fingerprint(&i)));
+            assert!(s.contains(fingerprint(&i)));
+        }
+        assert_eq!(s.len(), 9_999);
+    }
+}

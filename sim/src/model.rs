@@ -1,0 +1,103 @@
+//! The model contract: what a protocol must tell the kernel.
+
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use crate::narrate::Narrator;
+
+/// Virtual time in milliseconds since the start of the scenario. Integer-only on purpose:
+/// strict and non-strict comparisons of the protocols (`now - t > deadline`) must mean exactly
+/// what they mean in the original code.
+pub type Time = u64;
+
+/// A time that never comes: a timer that is not set.
+pub const NEVER: Time = Time::MAX;
+
+/// Index of a property in the model's checked list (the scenario's order).
+pub type PropIdx = u8;
+
+/// When a property is judged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropertyKind {
+    /// Checked after every move (including clock jumps).
+    Safety,
+    /// A bounded-liveness property expressed on the virtual clock ("every waiter stops waiting
+    /// within its bound"): also checked after every move, so a hang is reported at the instant
+    /// the bound passes, with the trace, instead of as a stuck process.
+    BoundedLiveness,
+    /// Checked only when the run has ended (no move left and no timer pending).
+    AtEnd,
+}
+
+/// A named property, as listed by `lockstep list` and named in verdicts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Property {
+    pub id: &'static str,
+    pub kind: PropertyKind,
+    pub summary: &'static str,
+}
+
+/// A protocol (one variant, one scenario) as an explicit state machine.
+///
+/// Ordering contract: [`Model::moves`] lists the moves enabled in a world in an order that
+/// depends only on the world (never on addresses or hash iteration), urgent moves first.
+/// Time may pass only when no urgent move is enabled; then the kernel jumps the clock to
+/// [`Model::next_wake`]. A model does no I/O, reads no clock and draws no random numbers: every
+/// open choice (an arrival time, an outcome, a cancellation) is a move.
+pub trait Model {
+    /// The world. `Hash + Eq` so the exhaustive explorer can deduplicate it; keep it small and
+    /// free of heap allocation where possible, it is cloned on every explored move.
+    type State: Clone + Eq + Hash + Debug;
+    /// One atomic step of one actor, or an environment move.
+    type Move: Copy + Eq + Debug;
+
+    fn initial(&self) -> Self::State;
+
+    fn now(&self, s: &Self::State) -> Time;
+
+    /// Fills `out` (cleared by the caller) with the moves enabled now and returns how many of
+    /// them, at the front of `out`, are urgent (time may not pass before one is taken).
+    fn moves(&self, s: &Self::State, out: &mut Vec<Self::Move>) -> usize;
+
+    /// The earliest pending timer strictly after `now`, if any.
+    fn next_wake(&self, s: &Self::State) -> Option<Time>;
+
+    /// Moves the clock to `to` (> now). Called only when no urgent move is enabled.
+    fn advance(&self, s: &mut Self::State, to: Time);
+
+    /// Applies one move. `n` receives a human description when a timeline is being recorded;
+    /// with [`crate::Silent`] it costs nothing.
+    fn apply<N: Narrator>(&self, s: &mut Self::State, m: Self::Move, n: &mut N);
+
+    /// The actor a move belongs to (for PCT priorities, symmetry and timelines).
+    fn actor_of(&self, m: Self::Move) -> u8;
+
+    /// The properties this model checks, in the scenario's order.
+    fn properties(&self) -> &[Property];
+
+    /// The first property, among the first `limit` of [`Model::properties`], that `s`
+    /// violates. `at_end` is true when the run has ended, so [`PropertyKind::AtEnd`] properties
+    /// are judged too.
+    fn violated(&self, s: &Self::State, limit: PropIdx, at_end: bool) -> Option<PropIdx>;
+
+    /// Short label of a move for traces and timelines ("B step", "A cancel").
+    fn move_label(&self, s: &Self::State, m: Self::Move) -> String;
+
+    /// Name of an actor, for timelines.
+    fn actor_name(&self, actor: u8) -> String;
+
+    /// The shared state worth showing after each step of a timeline ("owner=320 gen=2").
+    fn render_state(&self, s: &Self::State) -> String;
+
+    /// A sentence explaining why `s` violates property `p` (for the verdict line).
+    fn explain(&self, s: &Self::State, p: PropIdx) -> String;
+
+    /// Whether [`Model::canonicalize`] does anything: the exhaustive explorer then fingerprints
+    /// the canonical form of every world (symmetry reduction).
+    const SYMMETRY: bool = false;
+
+    /// Rewrites `s` into the canonical representative of its symmetry class: two actors are
+    /// interchangeable when swapping them maps every reachable world to an equivalent one
+    /// (identical waiters). Only used when [`Model::SYMMETRY`] is true.
+    fn canonicalize(&self, _s: &mut Self::State) {}
+}
