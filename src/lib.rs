@@ -1,1 +1,16 @@
+//! # lockstep
+//!
+//! A deterministic concurrency simulation harness for lock protocols that must survive
+//! cancelled requests, killed processes and slow owners. Protocol models live in
+//! [`models`]; scenario files are parsed by [`scenario`]; [`engine`] runs them on the
+//! `lockstep-sim` kernel; [`report`] renders verdicts and counterexamples; [`cli`] is the
+//! command line.
 
+pub mod cli;
+pub mod engine;
+pub mod models;
+pub mod protocol;
+pub mod report;
+pub mod scenario;
+
+pub use lockstep_sim as sim;

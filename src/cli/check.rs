@@ -1,0 +1,49 @@
+//! `lockstep check [PATH ...]`
+
+use crate::cli::common::{collect_files, explore_all, load_all, usage_error, Overrides};
+use crate::cli::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
+use crate::report::{json_results, table};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Scenario files or folders (default: scenarios/).
+    pub paths: Vec<String>,
+    /// Print the results as JSON on stdout instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+pub fn run(a: Args) -> u8 {
+    if let Err(e) = a.overrides.validate() {
+        return usage_error(&e);
+    }
+    let paths = if a.paths.is_empty() {
+        vec!["scenarios".to_string()]
+    } else {
+        a.paths
+    };
+    let files = match collect_files(&paths) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
+    if files.is_empty() {
+        return usage_error("no scenario files (*.toml) under the given paths");
+    }
+    let (loaded, errors) = load_all(&files);
+    let rows = explore_all(&loaded, &a.overrides);
+    if a.json {
+        print!("{}", json_results(&rows));
+    } else {
+        print!("{}", table(&rows));
+    }
+    if errors > 0 {
+        eprintln!("{errors} scenario file(s) could not be loaded");
+        EXIT_BAD_INPUT
+    } else if rows.iter().all(|r| r.ok()) {
+        EXIT_OK
+    } else {
+        EXIT_MISMATCH
+    }
+}

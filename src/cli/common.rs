@@ -1,0 +1,174 @@
+//! What several subcommands share: finding scenario files, loading them, applying overrides.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::Args as ClapArgs;
+
+use crate::models;
+use crate::protocol::LoadedScenario;
+use crate::report::ResultRow;
+use crate::scenario::{parse_strategy, Expected, Plan, ScenarioError, Source, STRATEGIES};
+
+/// Exploration overrides accepted by `check`, `run` and `report`.
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct Overrides {
+    /// Override the file's strategy: scripted, exhaustive or random.
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Seed of the random strategy.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of random runs.
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Most distinct states an exhaustive search may visit.
+    #[arg(long)]
+    pub states_max: Option<u64>,
+    /// Most moves in one run.
+    #[arg(long)]
+    pub steps_max: Option<u64>,
+    /// Virtual-time horizon in milliseconds.
+    #[arg(long)]
+    pub time_max_ms: Option<u64>,
+}
+
+impl Overrides {
+    /// Checks the overrides themselves; a bad one is a usage error.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(s) = &self.strategy {
+            if parse_strategy(s).is_none() {
+                return Err(format!("unknown strategy `{s}`; use one of: {STRATEGIES}"));
+            }
+        }
+        for (v, n) in [
+            (self.runs, "--runs"),
+            (self.states_max, "--states-max"),
+            (self.steps_max, "--steps-max"),
+        ] {
+            if v == Some(0) {
+                return Err(format!("{n} 0 can never reach a verdict"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn apply(&self, plan: &Plan) -> Plan {
+        let mut p = plan.clone();
+        if let Some(s) = self.strategy.as_deref().and_then(parse_strategy) {
+            p.strategy = s;
+        }
+        if let Some(v) = self.seed {
+            p.config.seed = v;
+        }
+        if let Some(v) = self.runs {
+            p.config.runs = v;
+        }
+        if let Some(v) = self.states_max {
+            p.config.states_max = v;
+        }
+        if let Some(v) = self.steps_max {
+            p.config.steps_max = v;
+        }
+        if let Some(v) = self.time_max_ms {
+            p.config.time_ms_max = v;
+        }
+        p
+    }
+}
+
+/// Every `.toml` file under `paths` (a file is taken as is), sorted, as paths relative to
+/// what was given.
+pub fn collect_files(paths: &[String]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let path = Path::new(p);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(path, &mut found).map_err(|e| format!("cannot read `{p}`: {e}"))?;
+            found.sort();
+            out.extend(
+                found
+                    .into_iter()
+                    .map(|f| f.to_string_lossy().replace('\\', "/")),
+            );
+        } else if path.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(format!("`{p}` is neither a scenario file nor a folder"));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "toml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Loads every file; errors are printed (with file:line:col) and counted.
+pub fn load_all(files: &[String]) -> (Vec<Box<dyn LoadedScenario>>, usize) {
+    let mut loaded = Vec::new();
+    let mut errors = 0;
+    for f in files {
+        match Source::read(f).and_then(|src| models::load(&src)) {
+            Ok(l) => loaded.push(l),
+            Err(e) => {
+                eprint!("{}", e.render());
+                errors += 1;
+            }
+        }
+    }
+    (loaded, errors)
+}
+
+/// Explores every expectation of every loaded scenario.
+pub fn explore_all<'a>(
+    loaded: &'a [Box<dyn LoadedScenario>],
+    ov: &Overrides,
+) -> Vec<ResultRow<'a>> {
+    let mut rows = Vec::new();
+    for l in loaded {
+        let meta = l.meta();
+        for (variant, expected) in &meta.expect {
+            let plan = ov.apply(&meta.plan);
+            let t = Instant::now();
+            let outcome = l.explore(variant, &plan);
+            rows.push(ResultRow {
+                meta,
+                variant,
+                expected: expected.clone(),
+                outcome,
+                elapsed_ms: t.elapsed().as_millis() as u64,
+            });
+        }
+    }
+    rows
+}
+
+pub fn expected_for(l: &dyn LoadedScenario, variant: &str) -> Option<Expected> {
+    l.meta()
+        .expect
+        .iter()
+        .find(|(v, _)| *v == variant)
+        .map(|(_, e)| e.clone())
+}
+
+pub fn usage_error(msg: &str) -> u8 {
+    eprintln!("error: {msg}");
+    super::EXIT_BAD_INPUT
+}
+
+pub fn scenario_error(e: &ScenarioError) -> u8 {
+    eprint!("{}", e.render());
+    super::EXIT_BAD_INPUT
+}

@@ -1,0 +1,76 @@
+//! The `lockstep` command line: a thin shell over the library, one file per subcommand.
+//!
+//! Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input
+//! (usage, unreadable or invalid scenario or trace); 3 an internal error.
+
+mod check;
+mod common;
+mod list;
+mod replay;
+mod report;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use common::{collect_files, Overrides};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "lockstep",
+    version,
+    about = "Deterministic simulation of lock protocols under cancellation, crashes and slow owners",
+    long_about = "Deterministic simulation of lock protocols under cancellation, crashes and slow owners.\n\n\
+Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input; 3 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check every scenario file under the paths against the expectations it declares.
+    Check(check::Args),
+    /// Run one scenario and print each verdict; a violation prints its timeline and replay command.
+    Run(run::Args),
+    /// Re-execute a saved trace (written by `run --trace`) and print the same output again.
+    Replay(replay::Args),
+    /// List the protocols, their variants, invariants and fault moves.
+    List,
+    /// Write the reports (summary matrix and counterexample timelines) for the scenarios under the paths.
+    Report(report::Args),
+}
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_MISMATCH: u8 = 1;
+pub const EXIT_BAD_INPUT: u8 = 2;
+pub const EXIT_INTERNAL: u8 = 3;
+
+/// Runs the command line with `args`; returns the process exit code.
+pub fn main_with(args: Vec<String>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("lockstep: internal error (a bug in lockstep, please report it): {info}");
+    }));
+    let result = std::panic::catch_unwind(|| match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Replay(a) => replay::run(a),
+        Command::List => list::run(),
+        Command::Report(a) => report::run(a),
+    });
+    ExitCode::from(result.unwrap_or(EXIT_INTERNAL))
+}

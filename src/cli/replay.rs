@@ -1,0 +1,117 @@
+//! `lockstep replay TRACE`: a saved counterexample, re-executed.
+
+use serde::{Deserialize, Serialize};
+
+use lockstep_sim::Schedule;
+
+use crate::cli::common::{scenario_error, usage_error};
+use crate::cli::{EXIT_MISMATCH, EXIT_OK};
+use crate::engine::Replayed;
+use crate::models;
+use crate::report::counterexample_block;
+use crate::scenario::{Meta, Source};
+
+pub const TRACE_FORMAT: &str = "lockstep-trace/1";
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A trace file written by `lockstep run --trace`.
+    pub trace: String,
+}
+
+/// A saved counterexample: the scenario it belongs to (path and a hash of its bytes), the
+/// variant, and the schedule of choices. The verdict is recorded to be checked, not trusted.
+#[derive(Serialize, Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Trace {
+    pub format: String,
+    pub scenario: String,
+    pub scenario_hash: String,
+    pub variant: String,
+    pub verdict: String,
+    pub schedule: String,
+}
+
+impl Trace {
+    pub fn new(meta: &Meta, variant: &str, r: &Replayed, src: &Source) -> Trace {
+        Trace {
+            format: TRACE_FORMAT.to_string(),
+            scenario: meta.path.clone(),
+            scenario_hash: src.hash(),
+            variant: variant.to_string(),
+            verdict: r.verdict.clone(),
+            schedule: r.schedule.to_string(),
+        }
+    }
+}
+
+pub fn write_trace(path: &str, t: &Trace) -> std::io::Result<()> {
+    std::fs::write(
+        path,
+        serde_json::to_string_pretty(t).expect("trace serializes") + "\n",
+    )
+}
+
+pub fn run(a: Args) -> u8 {
+    let text = match std::fs::read_to_string(&a.trace) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read the trace `{}`: {e}", a.trace)),
+    };
+    let t: Trace = match serde_json::from_str(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            return usage_error(&format!(
+                "{}:{}:{}: not a lockstep trace: {e}",
+                a.trace,
+                e.line(),
+                e.column()
+            ))
+        }
+    };
+    if t.format != TRACE_FORMAT {
+        return usage_error(&format!(
+            "{}: trace format `{}`; this lockstep reads `{TRACE_FORMAT}`",
+            a.trace, t.format
+        ));
+    }
+    let src = match Source::read(&t.scenario) {
+        Ok(s) => s,
+        Err(e) => return scenario_error(&e),
+    };
+    if src.hash() != t.scenario_hash {
+        return usage_error(&format!(
+            "{}: the scenario `{}` changed since this trace was written (hash {} ≠ {}); re-run `lockstep run` to get a new trace",
+            a.trace,
+            t.scenario,
+            src.hash(),
+            t.scenario_hash
+        ));
+    }
+    let loaded = match models::load(&src) {
+        Ok(l) => l,
+        Err(e) => return scenario_error(&e),
+    };
+    let proto = models::find(loaded.meta().protocol).expect("loaded protocol");
+    let Some(variant) = proto.variants().iter().find(|v| v.name == t.variant) else {
+        return usage_error(&format!("{}: unknown variant `{}`", a.trace, t.variant));
+    };
+    let schedule: Schedule = match t.schedule.parse() {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("{}: {e}", a.trace)),
+    };
+    let plan = loaded.meta().plan.clone();
+    match loaded.replay(variant.name, &schedule, &plan) {
+        Ok(r) => {
+            print!("{}", counterexample_block(loaded.meta(), variant.name, &r));
+            if r.verdict != t.verdict {
+                eprintln!(
+                    "the replay's verdict {} differs from the recorded {}",
+                    r.verdict, t.verdict
+                );
+                return EXIT_MISMATCH;
+            }
+            EXIT_OK
+        }
+        Err(e) => usage_error(&format!("{}: {e}", a.trace)),
+    }
+}

@@ -1,0 +1,52 @@
+//! `lockstep report [PATH ...] [--out DIR]`
+
+use std::path::Path;
+
+use crate::cli::common::{collect_files, explore_all, load_all, usage_error, Overrides};
+use crate::cli::{EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK};
+use crate::report::write_reports;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Scenario files or folders (default: scenarios/).
+    pub paths: Vec<String>,
+    /// Where to write the reports.
+    #[arg(long, default_value = "reports")]
+    pub out: String,
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+pub fn run(a: Args) -> u8 {
+    if let Err(e) = a.overrides.validate() {
+        return usage_error(&e);
+    }
+    let paths = if a.paths.is_empty() {
+        vec!["scenarios".to_string()]
+    } else {
+        a.paths
+    };
+    let files = match collect_files(&paths) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
+    let (loaded, errors) = load_all(&files);
+    if errors > 0 {
+        return EXIT_BAD_INPUT;
+    }
+    let rows = explore_all(&loaded, &a.overrides);
+    match write_reports(&rows, Path::new(&a.out)) {
+        Ok(written) => {
+            println!("wrote {} files under {}", written.len(), a.out);
+        }
+        Err(e) => {
+            eprintln!("error: cannot write the reports under `{}`: {e}", a.out);
+            return EXIT_INTERNAL;
+        }
+    }
+    if rows.iter().all(|r| r.ok()) {
+        EXIT_OK
+    } else {
+        EXIT_MISMATCH
+    }
+}

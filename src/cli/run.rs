@@ -1,0 +1,141 @@
+//! `lockstep run FILE [--variant V] [--strategy S] [--seed N] [--schedule S] [--trace OUT]`
+//!
+//! Stdout carries only deterministic output (verdicts, timelines, replay commands), so a
+//! replay of the same trace prints the same bytes; exploration statistics go to stderr.
+
+use lockstep_sim::{Schedule, Strategy};
+
+use crate::cli::common::{expected_for, scenario_error, usage_error, Overrides};
+use crate::cli::replay::{write_trace, Trace};
+use crate::cli::{EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK};
+use crate::models;
+use crate::report::{counterexample_block, ResultRow};
+use crate::scenario::Source;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The scenario file.
+    pub file: String,
+    /// Run only this variant (default: every variant the file expects something of).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Re-execute this schedule (as printed in a replay command) instead of exploring.
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// Save the counterexample's trace to this file (needs a single variant).
+    #[arg(long)]
+    pub trace: Option<String>,
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+pub fn run(a: Args) -> u8 {
+    if let Err(e) = a.overrides.validate() {
+        return usage_error(&e);
+    }
+    let src = match Source::read(&a.file) {
+        Ok(s) => s,
+        Err(e) => return scenario_error(&e),
+    };
+    let loaded = match models::load(&src) {
+        Ok(l) => l,
+        Err(e) => return scenario_error(&e),
+    };
+    let meta = loaded.meta();
+    let variants: Vec<&'static str> = match &a.variant {
+        Some(v) => {
+            let proto = models::find(meta.protocol).expect("loaded protocol");
+            match proto.variants().iter().find(|x| x.name == v) {
+                Some(x) => vec![x.name],
+                None => {
+                    let names: Vec<&str> = proto.variants().iter().map(|x| x.name).collect();
+                    return usage_error(&format!(
+                        "unknown variant `{v}` of protocol `{}`; the variants are: {}",
+                        meta.protocol,
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
+        None => meta.expect.iter().map(|(v, _)| *v).collect(),
+    };
+    if (a.trace.is_some() || a.schedule.is_some()) && variants.len() != 1 {
+        return usage_error("--trace and --schedule need exactly one variant: add --variant");
+    }
+    let plan = a.overrides.apply(&meta.plan);
+    let mut code = EXIT_OK;
+    for variant in variants {
+        let expected = expected_for(loaded.as_ref(), variant);
+        if let Some(text) = &a.schedule {
+            let schedule: Schedule = match text.parse() {
+                Ok(s) => s,
+                Err(e) => return usage_error(&e.to_string()),
+            };
+            match loaded.replay(variant, &schedule, &plan) {
+                Ok(r) => {
+                    print!("{}", counterexample_block(meta, variant, &r));
+                    if expected
+                        .as_ref()
+                        .is_some_and(|e| e.to_string() != r.verdict)
+                    {
+                        code = EXIT_MISMATCH;
+                    }
+                }
+                Err(e) => return usage_error(&e),
+            }
+            continue;
+        }
+        let t = std::time::Instant::now();
+        let outcome = loaded.explore(variant, &plan);
+        let elapsed = t.elapsed().as_millis() as u64;
+        match &outcome.counterexample {
+            Some(c) => print!("{}", counterexample_block(meta, variant, c)),
+            None => println!("{} [{}]: {}", meta.path, variant, outcome.verdict),
+        }
+        let row = expected.clone().map(|e| ResultRow {
+            meta,
+            variant,
+            expected: e,
+            outcome: outcome.clone(),
+            elapsed_ms: elapsed,
+        });
+        let backing = match &row {
+            Some(r) => r.backing(),
+            None => outcome.report.strategy.name().to_string(),
+        };
+        let judged = match &row {
+            Some(r) if r.ok() => format!("as expected ({})", r.expected),
+            Some(r) => {
+                code = EXIT_MISMATCH;
+                format!("EXPECTED {}", r.expected)
+            }
+            None => "no expectation in the file".to_string(),
+        };
+        let extra = match (outcome.report.strategy, outcome.report.failing_run) {
+            (Strategy::Random, Some(i)) => {
+                format!(", failing run {i} of seed {}", plan.config.seed)
+            }
+            _ => String::new(),
+        };
+        eprintln!(
+            "  [{}] {}: backed by {}{}; {} ms",
+            variant, judged, backing, extra, elapsed
+        );
+        if let Some(out) = &a.trace {
+            match &outcome.counterexample {
+                Some(c) => {
+                    let t = Trace::new(meta, variant, c, &src);
+                    if let Err(e) = write_trace(out, &t) {
+                        eprintln!("error: cannot write the trace `{out}`: {e}");
+                        return EXIT_INTERNAL;
+                    }
+                    eprintln!(
+                        "  trace written to {out}; `lockstep replay {out}` prints the same output"
+                    );
+                }
+                None => eprintln!("  no counterexample: no trace written"),
+            }
+        }
+    }
+    code
+}

@@ -1,0 +1,138 @@
+//! Protocol `init-lock`: emdash's reclaimable isolate init lock (seed 000, protocols.md §1),
+//! every historical version as a variant of one model.
+
+mod invariants;
+mod model;
+mod spec;
+mod version;
+
+use lockstep_sim::{Property, Schedule};
+
+use crate::engine::{self, Outcome, Replayed};
+use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
+use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
+
+pub use model::{InitLockModel, Mv, World};
+pub use spec::{Outcome as InitOutcome, Spec};
+pub use version::{LockKind, Version};
+
+use model::LockConf;
+
+pub struct InitLock;
+
+pub static PROTOCOL: InitLock = InitLock;
+
+const VARIANTS: &[VariantInfo] = &[
+    VariantInfo { name: "v0-flag", summary: "pre-fix: runtime flag / shared db promise, no reclaim, no bound", canary: false },
+    VariantInfo { name: "v1-reclaim", summary: "188c2f310: reclaim after 15 s, fixed 30 s max wait, ungated release, no anchor, module-scoped", canary: false },
+    VariantInfo { name: "v2-anchored", summary: "85bc8b4ca: derived deadlines, max wait = deadline + 15 s, after() anchor, globalThis singletons", canary: false },
+    VariantInfo { name: "v3-gen-release", summary: "90711fddf: claim generation, generation-gated release, Promise.resolve().then(init)", canary: false },
+    VariantInfo { name: "v4-gated-publish", summary: "6f8ab6d89 (merged): publish only while isCurrentClaim()", canary: false },
+    VariantInfo { name: "canary-split-claim", summary: "canary: v4 with an await between the staleness check and the claim; must violate max-active", canary: true },
+];
+
+const FAULTS: &[FaultInfo] = &[
+    FaultInfo { name: "cancel_at_ms", summary: "cancel the request at an instant: its continuation is dropped and its finally never runs, unless its init is anchored" },
+    FaultInfo { name: "cancel_before_anchor", summary: "cancel the request in the after() microtask window, after init starts and before waitUntil lands" },
+    FaultInfo { name: "outcome", summary: "how init ends: ok, fail, hang (never settles), throw-sync" },
+    FaultInfo { name: "duplicated_module", summary: "the bundler duplicated the module: one lock per copy unless singletons live on globalThis" },
+];
+
+impl ProtocolInfo for InitLock {
+    fn id(&self) -> &'static str {
+        "init-lock"
+    }
+    fn summary(&self) -> &'static str {
+        "emdash's reclaimable isolate init lock (initWithLock): cancelled owners, reclaim after a deadline, generation-gated release and publish"
+    }
+    fn variants(&self) -> &'static [VariantInfo] {
+        VARIANTS
+    }
+    fn invariants(&self) -> &'static [Property] {
+        invariants::props()
+    }
+    fn faults(&self) -> &'static [FaultInfo] {
+        FAULTS
+    }
+    fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+        let file: spec::InitLockFile = scenario::parse(src)?;
+        let meta = scenario::validate_meta(src, &file, self)?;
+        let checks: Vec<&str> = meta.invariants.iter().map(|p| p.id).collect();
+        let spec = spec::validate(src, &file, &checks)?;
+        Ok(Box::new(Loaded { meta, spec }))
+    }
+}
+
+struct Loaded {
+    meta: Meta,
+    spec: Spec,
+}
+
+impl Loaded {
+    fn model(&self, variant: &str) -> InitLockModel {
+        let version = Version::from_name(variant).expect("variant validated at load");
+        build(&self.spec, version, &self.meta.invariants)
+    }
+}
+
+/// Builds the model of `spec` for one version, checking `checked` (in order).
+pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockModel {
+    let levels = if spec.nested { 2 } else { 1 };
+    let kinds = if spec.nested {
+        [LockKind::Runtime, LockKind::Db]
+    } else {
+        [spec.kind, spec.kind]
+    };
+    let conf = [0, 1].map(|l| {
+        let o = spec.levels[l];
+        let kind = kinds[l];
+        if !version.reclaims() {
+            return LockConf {
+                kind,
+                deadline: None,
+                poll: o.poll.unwrap_or(version::DEFAULT_POLL_MS),
+                max_wait: None,
+                wait_bound: spec.wait_bound.unwrap_or(spec.wall),
+                legit_init: o.legit_init,
+            };
+        }
+        let deadline = o.deadline.unwrap_or_else(|| version.default_deadline(kind));
+        let poll = o.poll.unwrap_or(version::DEFAULT_POLL_MS);
+        let max_wait = o
+            .max_wait
+            .unwrap_or_else(|| version.default_max_wait(deadline));
+        LockConf {
+            kind,
+            deadline: Some(deadline),
+            poll,
+            max_wait: Some(max_wait),
+            wait_bound: spec.wait_bound.unwrap_or(max_wait + poll),
+            legit_init: o.legit_init,
+        }
+    });
+    let checks = checked
+        .iter()
+        .map(|p| invariants::by_id(p.id).expect("validated invariant"))
+        .collect();
+    InitLockModel {
+        spec: spec.clone(),
+        version,
+        anchor: spec.anchor.unwrap_or(version.anchors()) && version.anchors(),
+        levels,
+        conf,
+        checks,
+        props: checked.to_vec(),
+    }
+}
+
+impl LoadedScenario for Loaded {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
+        engine::explore(&self.model(variant), plan)
+    }
+    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
+        engine::replay_model(&self.model(variant), schedule, plan)
+    }
+}

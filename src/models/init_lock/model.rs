@@ -1,0 +1,977 @@
+//! The init lock as an explicit state machine (protocols.md §1.3), one model for every
+//! version.
+//!
+//! **Granularity.** Each step is the synchronous code between two awaits of one request, as
+//! JavaScript runs it: the cache check, the claim check and the claim are one step (S-check-cache
+//! and S-claim-check are synchronous together); the timeout check and the decision to sleep are
+//! in that same pass; every `await sleep(poll)` and the `await initPromise` are the await
+//! points. Init's own I/O is one await of `init_ms` (a nested runtime init is its own work,
+//! then the db lock, then the end of init). When init settles, the publish (inside init), the
+//! owner's `finally` and its return are one step: nothing that touches the lock can run
+//! between them. The microtasks that follow a claim (init starting one microtask later in V3+,
+//! `after()` registering `waitUntil` one microtask after that) run inside the claim step unless
+//! the actor is cancelled in that window (`cancel_before_anchor`), which is the one case where
+//! their order matters; then each is its own step at the same instant.
+//!
+//! **Ghost state** (what the protocol does not record, kept only to judge invariants): a
+//! per-singleton claim counter independent of the protocol's own generation, who holds the
+//! latest claim and whether its own owner released it, how many inits started, the highest
+//! published claim, and per caller whether a legitimate reclaim superseded its claim.
+
+use arrayvec::ArrayVec;
+
+use lockstep_sim::{Lifecycle, Model, Narrator, PropIdx, Property, Time};
+
+use super::invariants::Inv;
+use super::spec::{Outcome, Spec, MAX_ACTORS};
+use super::version::{LockKind, Version};
+
+const NONE: u32 = u32::MAX;
+const UNRESOLVED: u8 = u8::MAX;
+
+/// Choice slots per actor: arrival, init duration (outer, inner), outcome (outer, inner).
+const SLOTS: usize = 5;
+const S_ARRIVE: usize = 0;
+const S_INIT: usize = 1;
+const S_OUT: usize = 3;
+
+/// Lock constants of one level, resolved for a variant.
+#[derive(Clone, Copy, Debug)]
+pub struct LockConf {
+    pub kind: LockKind,
+    /// `None` for V0: never reclaimed.
+    pub deadline: Option<u64>,
+    pub poll: u64,
+    pub max_wait: Option<u64>,
+    pub wait_bound: u64,
+    pub legit_init: Option<u64>,
+}
+
+pub struct InitLockModel {
+    pub(super) spec: Spec,
+    pub(super) version: Version,
+    pub(super) anchor: bool,
+    pub(super) levels: usize,
+    pub(super) conf: [LockConf; 2],
+    pub(super) checks: Vec<Inv>,
+    pub(super) props: Vec<Property>,
+}
+
+/// The protocol's lock cell plus its cache (one per singleton per module copy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cell {
+    /// `ownerStartedAt` (V0: the flag / the shared promise is set).
+    owner: u32,
+    /// `generation` (V3+; counted but unused by earlier versions).
+    gen: u16,
+    /// The cached value, as the ghost claim number of whoever published it (0: empty).
+    cache: u8,
+    /// V0 db: the request whose `dbInitPromise` is shared (actor + 1; 0: none).
+    shared: u8,
+}
+
+/// Ghost state of one singleton (all module copies together).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Res {
+    /// Claims made so far; the latest claim is number `claims`.
+    claims: u8,
+    cur_actor: u8,
+    cur_at: u32,
+    /// The latest claim was released by its own owner.
+    cur_released: bool,
+    /// Someone found the latest claim held and had to wait.
+    waited: bool,
+    inits: u8,
+    published: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Pc {
+    NotArrived,
+    /// In `await sleep(poll)`; the next pass runs at `wake`.
+    Sleeping,
+    /// Canary only: decided to claim, awaits before claiming.
+    SplitClaim,
+    /// V3+: claimed; `init` starts one microtask later.
+    InitPending,
+    /// Init started; `after()`'s `waitUntil` registration is one microtask away.
+    AnchorPending,
+    /// In `await initPromise`: init's I/O ends at `wake` (`NONE`: it hangs).
+    InInit,
+    /// V0 db: awaiting another request's `dbInitPromise`.
+    AwaitShared(u8),
+    Done,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+struct Frame {
+    wait_start: u32,
+    init_start: u32,
+    /// `myClaim` (the protocol's generation at the claim).
+    my_gen: u16,
+    /// Ghost claim number.
+    ghost: u8,
+    waiting: bool,
+    in_init: bool,
+    superseded: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Caller {
+    ch: [u8; SLOTS],
+    pc: Pc,
+    level: u8,
+    life: Lifecycle,
+    wake: u32,
+    anchored: bool,
+    cancelled: bool,
+    frames: [Frame; 2],
+}
+
+/// Events whose violation is judged when they happen.
+const F_BAD_PUBLISH: u8 = 1;
+const F_PREMATURE: u8 = 2;
+const F_ANCHOR_SKIPPED: u8 = 4;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct World {
+    now: u32,
+    cells: [Cell; 4],
+    res: [Res; 2],
+    callers: ArrayVec<Caller, MAX_ACTORS>,
+    flags: u8,
+    /// Who raised each flag (actor), for the explanation.
+    flag_actor: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mv {
+    /// Resolve an open value of an actor: slot, alternative index.
+    Choose(u8, u8, u8),
+    Step(u8),
+    Cancel(u8),
+}
+
+fn t32(t: u64) -> u32 {
+    t.min(u64::from(NONE - 1)) as u32
+}
+
+impl InitLockModel {
+    fn cell_of(&self, a: usize, level: usize) -> usize {
+        let copy = if self.spec.duplicated && !self.version.global_singletons() {
+            usize::from(self.spec.actors[a].copy)
+        } else {
+            0
+        };
+        level * 2 + copy
+    }
+
+    fn outcome(&self, s: &World, a: usize, level: usize) -> Outcome {
+        self.spec.actors[a].outcome[level][usize::from(s.callers[a].ch[S_OUT + level])]
+    }
+
+    fn init_ms(&self, s: &World, a: usize, level: usize) -> u64 {
+        self.spec.actors[a].init_ms[level][usize::from(s.callers[a].ch[S_INIT + level])]
+    }
+
+    fn name(&self, a: usize) -> &str {
+        &self.spec.actors[a].name
+    }
+
+    fn alternatives(&self, a: usize, slot: usize) -> usize {
+        let sp = &self.spec.actors[a];
+        match slot {
+            S_ARRIVE => sp.arrive.len(),
+            1 | 2 => sp.init_ms[slot - S_INIT].len(),
+            _ => sp.outcome[slot - S_OUT].len(),
+        }
+    }
+
+    /// Whether the actor is cancelled in the microtask window after its claim.
+    fn splits_microtasks(&self, a: usize) -> bool {
+        self.spec.actors[a].cancel_before_anchor
+    }
+
+    /// The request enters `initWithLock` on `level`: `waitStart = now`, then the first pass.
+    fn enter<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let now = s.now;
+        let c = &mut s.callers[a];
+        c.level = level as u8;
+        c.frames[level] = Frame {
+            wait_start: now,
+            waiting: true,
+            ..Frame::default()
+        };
+        if self.levels == 2 {
+            n.say(format_args!(
+                "calls the {} lock",
+                self.conf[level].kind.name()
+            ));
+        }
+        self.pass(s, a, level, n);
+    }
+
+    /// One synchronous pass of the wait loop: cache check, claim check (and claim), timeout
+    /// check, then `await sleep(poll)`.
+    fn pass<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let ci = self.cell_of(a, level);
+        let conf = self.conf[level];
+        let now = s.now;
+        let cell = s.cells[ci];
+        if cell.cache != 0 {
+            n.say(format_args!(
+                "cache holds claim #{}'s value: returns it",
+                cell.cache
+            ));
+            self.finish_call(s, a, level, true, n);
+            return;
+        }
+        if self.version == Version::V0Flag && conf.kind == LockKind::Db {
+            if cell.shared != 0 {
+                let owner = cell.shared - 1;
+                n.say(format_args!(
+                    "dbInitPromise set by {}: awaits it (another request's promise)",
+                    self.name(owner as usize)
+                ));
+                s.res[level].waited = true;
+                let c = &mut s.callers[a];
+                c.pc = Pc::AwaitShared(owner);
+                c.wake = NONE;
+                return;
+            }
+            s.cells[ci].shared = a as u8 + 1;
+            n.say(format_args!("dbInitPromise unset: sets it"));
+            self.claim(s, a, level, n);
+            return;
+        }
+        let free = cell.owner == NONE;
+        let stale = match conf.deadline {
+            Some(d) if !free => u64::from(now - cell.owner) > d,
+            _ => false,
+        };
+        if free || stale {
+            if N::ON {
+                if free {
+                    n.say(format_args!("cache empty; lock free"));
+                } else {
+                    n.say(format_args!(
+                        "cache empty; claim from {} is {} ms old > deadline {}",
+                        cell.owner,
+                        now - cell.owner,
+                        conf.deadline.unwrap_or(0)
+                    ));
+                }
+            }
+            if self.version.split_claim() {
+                n.say(format_args!("awaits before claiming (canary)"));
+                let c = &mut s.callers[a];
+                c.pc = Pc::SplitClaim;
+                c.wake = now;
+                return;
+            }
+            self.claim(s, a, level, n);
+            return;
+        }
+        if s.res[level].claims > 0 && !s.res[level].cur_released {
+            s.res[level].waited = true;
+        }
+        let waited = now - s.callers[a].frames[level].wait_start;
+        if let Some(mw) = conf.max_wait {
+            if u64::from(waited) > mw {
+                n.say(format_args!(
+                    "waited {waited} ms > max wait {mw}: throws `timed out`"
+                ));
+                self.finish_call(s, a, level, false, n);
+                return;
+            }
+        }
+        let c = &mut s.callers[a];
+        if N::ON {
+            match conf.deadline {
+                Some(d) => n.say(format_args!(
+                    "claim from {} is {} ms old ≤ {}: sleeps {}",
+                    cell.owner,
+                    now - cell.owner,
+                    d,
+                    conf.poll
+                )),
+                None => n.say(format_args!("flag set: sleeps {}", conf.poll)),
+            }
+            n.routine();
+        }
+        c.pc = Pc::Sleeping;
+        c.wake = t32(u64::from(now) + conf.poll);
+    }
+
+    /// Claims the lock: `generation += 1; myClaim = generation; ownerStartedAt = now`.
+    fn claim<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let ci = self.cell_of(a, level);
+        let now = s.now;
+        let conf = self.conf[level];
+        let cell = &mut s.cells[ci];
+        cell.gen = cell.gen.wrapping_add(1);
+        cell.owner = now;
+        let my_gen = cell.gen;
+        // Ghost: is this claim legitimate (the previous one released by its owner or older
+        // than the deadline)? Only a legitimate claim supersedes the running owners.
+        let r = s.res[level];
+        let legit = r.claims == 0
+            || r.cur_released
+            || conf.deadline.is_some_and(|d| u64::from(now - r.cur_at) > d);
+        if legit {
+            for b in 0..s.callers.len() {
+                if b == a {
+                    continue;
+                }
+                let f = s.callers[b].frames[level];
+                if f.in_init && !f.superseded {
+                    let live = s.callers[b].life.runs();
+                    if live
+                        && conf
+                            .legit_init
+                            .is_some_and(|l| u64::from(now - f.init_start) <= l)
+                        && self.checks.contains(&Inv::NoPrematureReclaim)
+                        && s.flags & F_PREMATURE == 0
+                    {
+                        s.flags |= F_PREMATURE;
+                        s.flag_actor = b as u8;
+                    }
+                    s.callers[b].frames[level].superseded = true;
+                }
+            }
+        }
+        let r = &mut s.res[level];
+        r.claims = r.claims.saturating_add(1);
+        r.cur_actor = a as u8;
+        r.cur_at = now;
+        r.cur_released = false;
+        r.waited = false;
+        let ghost = r.claims;
+        let f = &mut s.callers[a].frames[level];
+        f.my_gen = my_gen;
+        f.ghost = ghost;
+        f.waiting = false;
+        f.in_init = true;
+        f.superseded = false;
+        f.init_start = now;
+        n.say(format_args!(
+            "claims: generation {my_gen}, ownerStartedAt = {now}{}",
+            if legit {
+                ""
+            } else {
+                " (while the previous claim is live and young)"
+            }
+        ));
+        if self.version.deferred_init() && self.splits_microtasks(a) {
+            let c = &mut s.callers[a];
+            c.pc = Pc::InitPending;
+            c.wake = now;
+            return;
+        }
+        self.start_init(s, a, level, n);
+    }
+
+    /// Init starts (V0-V2: called synchronously in the claim step; V3+: one microtask later).
+    fn start_init<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let r = &mut s.res[level];
+        r.inits = r.inits.saturating_add(1);
+        let k = r.inits;
+        let out = self.outcome(s, a, level);
+        let ms = self.init_ms(s, a, level);
+        if out == Outcome::ThrowSync && !self.version.deferred_init() {
+            // `const initPromise = init()` throws before `anchor` is reached; `finally` runs.
+            n.say(format_args!("init #{k} throws synchronously"));
+            if self.anchor
+                && self.checks.contains(&Inv::AnchorAttached)
+                && s.flags & F_ANCHOR_SKIPPED == 0
+            {
+                n.say(format_args!("anchor never called"));
+                s.flags |= F_ANCHOR_SKIPPED;
+                s.flag_actor = a as u8;
+            }
+            self.settle(s, a, level, false, n);
+            return;
+        }
+        if N::ON {
+            match out {
+                Outcome::Hang => n.say(format_args!("init #{k} starts (never settles)")),
+                Outcome::ThrowSync => n.say(format_args!(
+                    "init #{k} starts and throws: the promise rejects"
+                )),
+                _ if self.levels == 2 && level == 0 => {
+                    n.say(format_args!("init #{k} starts ({ms} ms, then the db lock)"))
+                }
+                _ => n.say(format_args!("init #{k} starts ({ms} ms, {})", out.name())),
+            }
+        }
+        let now = u64::from(s.now);
+        let c = &mut s.callers[a];
+        c.pc = Pc::InInit;
+        c.wake = match out {
+            Outcome::Hang => NONE,
+            Outcome::ThrowSync => s.now,
+            _ => t32(now + ms),
+        };
+        if self.anchor {
+            if self.splits_microtasks(a) {
+                // `after()` registers `waitUntil` one microtask from now.
+                c.pc = Pc::AnchorPending;
+                c.wake = s.now;
+                return;
+            }
+            c.anchored = true;
+            n.say(format_args!("anchored (waitUntil)"));
+        }
+    }
+
+    /// The init's I/O is over (or its nested call returned): publish, `finally`, return.
+    fn init_done<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        if self.levels == 2 && level == 0 {
+            // The runtime init's own work is done; it now calls getDatabase.
+            self.enter(s, a, 1, n);
+            return;
+        }
+        let ok = self.outcome(s, a, level) == Outcome::Ok;
+        self.settle(s, a, level, ok, n);
+    }
+
+    /// Init settled with `ok`: publish (inside init), then the owner's `finally`, then return
+    /// to the caller.
+    fn settle<N: Narrator>(&self, s: &mut World, a: usize, level: usize, ok: bool, n: &mut N) {
+        let ci = self.cell_of(a, level);
+        let f = s.callers[a].frames[level];
+        if ok {
+            if self.version.gated_publish() && s.cells[ci].gen != f.my_gen {
+                n.say(format_args!(
+                    "init ok but isCurrentClaim() is false (generation {} ≠ {}): does not publish, stops its cron",
+                    s.cells[ci].gen, f.my_gen
+                ));
+            } else {
+                let r = s.res[level];
+                if (f.ghost != r.claims || f.ghost < r.published)
+                    && self.checks.contains(&Inv::GatedPublish)
+                    && s.flags & F_BAD_PUBLISH == 0
+                {
+                    s.flags |= F_BAD_PUBLISH;
+                    s.flag_actor = a as u8;
+                }
+                s.res[level].published = f.ghost;
+                s.cells[ci].cache = f.ghost;
+                n.say(format_args!(
+                    "init ok: publishes claim #{}'s value",
+                    f.ghost
+                ));
+            }
+        } else {
+            n.say(format_args!("init fails"));
+        }
+        // finally
+        let cell = &mut s.cells[ci];
+        if self.version.gated_release() && cell.gen != f.my_gen {
+            n.say(format_args!(
+                "finally: generation {} ≠ myClaim {}: leaves the lock alone",
+                cell.gen, f.my_gen
+            ));
+        } else {
+            if N::ON {
+                if cell.gen != f.my_gen || (cell.owner != NONE && cell.owner != f.init_start) {
+                    n.say(format_args!(
+                        "finally: ownerStartedAt = null (clears a claim that is not its own)"
+                    ));
+                } else {
+                    n.say(format_args!("finally: ownerStartedAt = null"));
+                }
+            }
+            cell.owner = NONE;
+            if f.ghost == s.res[level].claims {
+                s.res[level].cur_released = true;
+            }
+        }
+        if self.version == Version::V0Flag && self.conf[level].kind == LockKind::Db {
+            s.cells[ci].shared = 0;
+            // Everyone awaiting this request's promise gets its result.
+            for b in 0..s.callers.len() {
+                if s.callers[b].pc == Pc::AwaitShared(a as u8) && s.callers[b].life.runs() {
+                    let lb = usize::from(s.callers[b].level);
+                    n.say(format_args!(
+                        "{} {}",
+                        self.name(b),
+                        if ok {
+                            "gets the shared value"
+                        } else {
+                            "gets the rejection"
+                        }
+                    ));
+                    self.finish_call(s, b, lb, ok, n);
+                }
+            }
+        }
+        s.callers[a].frames[level].in_init = false;
+        self.finish_call(s, a, level, ok, n);
+    }
+
+    /// `initWithLock` on `level` returns (a value) or throws.
+    fn finish_call<N: Narrator>(&self, s: &mut World, a: usize, level: usize, ok: bool, n: &mut N) {
+        let c = &mut s.callers[a];
+        c.frames[level].waiting = false;
+        c.frames[level].in_init = false;
+        if level == 1 {
+            // Back in the runtime init, which now ends (getDatabase threw or returned).
+            c.level = 0;
+            let ok0 = ok && self.outcome(s, a, 0) == Outcome::Ok;
+            if !ok {
+                n.say(format_args!("getDatabase threw: the runtime init fails"));
+            }
+            self.settle(s, a, 0, ok0, n);
+            return;
+        }
+        c.pc = Pc::Done;
+        c.wake = NONE;
+        n.say(format_args!(
+            "{}",
+            if ok {
+                "returns a value"
+            } else {
+                "returns an error"
+            }
+        ));
+    }
+
+    fn cancel<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let c = &mut s.callers[a];
+        c.cancelled = true;
+        c.life = Lifecycle::cancelled(c.anchored);
+        if c.life == Lifecycle::Detached {
+            n.say(format_args!(
+                "request cancelled; its anchored init keeps running"
+            ));
+            return;
+        }
+        n.say(format_args!(
+            "request cancelled: continuation dropped, finally never runs"
+        ));
+        c.wake = NONE;
+        for f in &mut c.frames {
+            f.waiting = false;
+        }
+    }
+
+    fn cancel_due(&self, s: &World, a: usize) -> bool {
+        let c = &s.callers[a];
+        if c.cancelled || matches!(c.pc, Pc::NotArrived | Pc::Done) {
+            return false;
+        }
+        let sp = &self.spec.actors[a];
+        if sp.cancel_at.is_some_and(|t| u64::from(s.now) >= t) {
+            return true;
+        }
+        sp.cancel_before_anchor
+            && match c.pc {
+                Pc::AnchorPending => true,
+                // Without an anchor, "before the anchor lands" is simply: once init started.
+                Pc::InInit => !self.anchor && c.frames[usize::from(c.level)].in_init,
+                _ => false,
+            }
+    }
+
+    /// When a bounded-wait or abandoned-reclaim bound passes, the clock must stop there so the
+    /// violation is reported at that instant.
+    fn watchdogs(&self, s: &World) -> u32 {
+        let mut t = NONE;
+        for c in &s.callers {
+            if !c.life.runs() {
+                continue;
+            }
+            for (l, f) in c.frames.iter().enumerate().take(self.levels) {
+                if f.waiting {
+                    t = t.min(t32(u64::from(f.wait_start) + self.conf[l].wait_bound + 1));
+                }
+            }
+        }
+        if self.checks.contains(&Inv::AbandonedReclaimed) {
+            for l in 0..self.levels {
+                if let Some(at) = self.abandon_deadline(s, l) {
+                    t = t.min(t32(at + 1));
+                }
+            }
+        }
+        t
+    }
+
+    /// The instant by which an abandoned claim on `level` must have been reclaimed, if the
+    /// current claim is abandoned and someone is waiting for it.
+    fn abandon_deadline(&self, s: &World, l: usize) -> Option<u64> {
+        let r = s.res[l];
+        let d = self.conf[l].deadline?;
+        if r.claims == 0 || r.cur_released || !r.waited {
+            return None;
+        }
+        let owner = &s.callers[usize::from(r.cur_actor)];
+        if owner.life.runs() || !owner.frames[l].in_init {
+            return None;
+        }
+        Some(u64::from(r.cur_at) + d + self.conf[l].poll)
+    }
+
+    fn active(&self, s: &World, l: usize) -> usize {
+        s.callers
+            .iter()
+            .filter(|c| c.life.runs() && c.frames[l].in_init && !c.frames[l].superseded)
+            .count()
+    }
+
+    fn check(&self, s: &World, inv: Inv) -> bool {
+        match inv {
+            Inv::MaxInits => {
+                (0..self.levels).all(|l| u64::from(s.res[l].inits) <= self.spec.max_inits)
+            }
+            Inv::MaxActive => (0..self.levels).all(|l| self.active(s, l) <= 1),
+            Inv::GatedPublish => s.flags & F_BAD_PUBLISH == 0,
+            Inv::BoundedWait => s.callers.iter().all(|c| {
+                !c.life.runs()
+                    || c.frames.iter().enumerate().take(self.levels).all(|(l, f)| {
+                        !f.waiting
+                            || u64::from(s.now) <= u64::from(f.wait_start) + self.conf[l].wait_bound
+                    })
+            }),
+            Inv::NoPrematureReclaim => s.flags & F_PREMATURE == 0,
+            Inv::AbandonedReclaimed => (0..self.levels).all(|l| {
+                self.abandon_deadline(s, l)
+                    .is_none_or(|t| u64::from(s.now) <= t)
+            }),
+            Inv::AnchorAttached => s.flags & F_ANCHOR_SKIPPED == 0,
+        }
+    }
+
+    fn lvl_name(&self, l: usize) -> &'static str {
+        if self.levels == 2 {
+            self.conf[l].kind.name()
+        } else {
+            "the"
+        }
+    }
+}
+
+impl Model for InitLockModel {
+    type State = World;
+    type Move = Mv;
+
+    fn initial(&self) -> World {
+        let mut callers = ArrayVec::new();
+        for (a, sp) in self.spec.actors.iter().enumerate() {
+            let mut ch = [0u8; SLOTS];
+            for (slot, c) in ch.iter_mut().enumerate() {
+                if self.alternatives(a, slot) > 1 {
+                    *c = UNRESOLVED;
+                }
+            }
+            callers.push(Caller {
+                ch,
+                pc: Pc::NotArrived,
+                level: 0,
+                life: Lifecycle::Live,
+                wake: if ch[S_ARRIVE] == UNRESOLVED {
+                    NONE
+                } else {
+                    t32(sp.arrive[0])
+                },
+                anchored: false,
+                cancelled: false,
+                frames: [Frame::default(); 2],
+            });
+        }
+        World {
+            now: 0,
+            cells: [Cell {
+                owner: NONE,
+                gen: 0,
+                cache: 0,
+                shared: 0,
+            }; 4],
+            res: [Res::default(); 2],
+            callers,
+            flags: 0,
+            flag_actor: 0,
+        }
+    }
+
+    fn now(&self, s: &World) -> Time {
+        u64::from(s.now)
+    }
+
+    fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
+        // Open values are resolved first, one (actor, slot) at a time, so their order never
+        // multiplies the space.
+        for (a, c) in s.callers.iter().enumerate() {
+            if let Some(slot) = c.ch.iter().position(|&x| x == UNRESOLVED) {
+                for i in 0..self.alternatives(a, slot) {
+                    out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                }
+                return out.len();
+            }
+        }
+        for (a, c) in s.callers.iter().enumerate() {
+            let cancel = self.cancel_due(s, a);
+            if cancel {
+                out.push(Mv::Cancel(a as u8));
+            }
+            // A cancellation in the after() window lands before the registration microtask.
+            let held = cancel && c.pc == Pc::AnchorPending;
+            if !held
+                && c.life.runs()
+                && c.wake <= s.now
+                && !matches!(c.pc, Pc::Done | Pc::AwaitShared(_))
+            {
+                out.push(Mv::Step(a as u8));
+            }
+        }
+        out.len()
+    }
+
+    fn next_wake(&self, s: &World) -> Option<Time> {
+        let mut t = self.watchdogs(s);
+        for (a, c) in s.callers.iter().enumerate() {
+            if c.life.runs() && c.wake > s.now {
+                t = t.min(c.wake);
+            }
+            if !c.cancelled {
+                if let Some(at) = self.spec.actors[a].cancel_at {
+                    let at = t32(at);
+                    if at > s.now {
+                        t = t.min(at);
+                    }
+                }
+            }
+        }
+        (t != NONE).then_some(u64::from(t))
+    }
+
+    fn advance(&self, s: &mut World, to: Time) {
+        s.now = t32(to);
+    }
+
+    fn apply<N: Narrator>(&self, s: &mut World, m: Mv, n: &mut N) {
+        match m {
+            Mv::Choose(a, slot, i) => {
+                let (a, slot) = (usize::from(a), usize::from(slot));
+                s.callers[a].ch[slot] = i;
+                if slot == S_ARRIVE {
+                    s.callers[a].wake = t32(self.spec.actors[a].arrive[usize::from(i)]);
+                }
+            }
+            Mv::Cancel(a) => self.cancel(s, usize::from(a), n),
+            Mv::Step(a) => {
+                let a = usize::from(a);
+                let c = s.callers[a];
+                let level = usize::from(c.level);
+                match c.pc {
+                    Pc::NotArrived => {
+                        n.say(format_args!("arrives"));
+                        self.enter(s, a, 0, n);
+                    }
+                    Pc::Sleeping => self.pass(s, a, level, n),
+                    Pc::SplitClaim => self.claim(s, a, level, n),
+                    Pc::InitPending => self.start_init(s, a, level, n),
+                    Pc::AnchorPending => {
+                        s.callers[a].anchored = true;
+                        s.callers[a].pc = Pc::InInit;
+                        let out = self.outcome(s, a, level);
+                        s.callers[a].wake = match out {
+                            Outcome::Hang => NONE,
+                            Outcome::ThrowSync => s.now,
+                            _ => t32(u64::from(s.now) + self.init_ms(s, a, level)),
+                        };
+                        n.say(format_args!("waitUntil registered: anchored"));
+                    }
+                    Pc::InInit => self.init_done(s, a, level, n),
+                    Pc::AwaitShared(_) | Pc::Done => unreachable!("not runnable"),
+                }
+            }
+        }
+    }
+
+    fn actor_of(&self, m: Mv) -> u8 {
+        match m {
+            Mv::Choose(a, _, _) | Mv::Step(a) | Mv::Cancel(a) => a,
+        }
+    }
+
+    fn properties(&self) -> &[Property] {
+        &self.props
+    }
+
+    fn violated(&self, s: &World, limit: PropIdx, _at_end: bool) -> Option<PropIdx> {
+        self.checks
+            .iter()
+            .take(usize::from(limit))
+            .position(|&inv| !self.check(s, inv))
+            .map(|i| i as PropIdx)
+    }
+
+    fn move_label(&self, s: &World, m: Mv) -> String {
+        match m {
+            Mv::Choose(a, slot, i) => {
+                let (a, slot, i) = (usize::from(a), usize::from(slot), usize::from(i));
+                let sp = &self.spec.actors[a];
+                match slot {
+                    S_ARRIVE => format!("choose arrive_ms = {}", sp.arrive[i]),
+                    1 => format!("choose init_ms = {}", sp.init_ms[0][i]),
+                    2 => format!("choose inner_init_ms = {}", sp.init_ms[1][i]),
+                    3 => format!("choose outcome = {}", sp.outcome[0][i].name()),
+                    _ => format!("choose inner_outcome = {}", sp.outcome[1][i].name()),
+                }
+            }
+            Mv::Cancel(_) => "cancel".to_string(),
+            Mv::Step(a) => match s.callers[usize::from(a)].pc {
+                Pc::NotArrived => "arrive",
+                Pc::Sleeping => "poll",
+                Pc::SplitClaim => "claim",
+                Pc::InitPending => "µtask: init",
+                Pc::AnchorPending => "µtask: waitUntil",
+                Pc::InInit => "init settles",
+                Pc::AwaitShared(_) | Pc::Done => "?",
+            }
+            .to_string(),
+        }
+    }
+
+    fn actor_name(&self, a: u8) -> String {
+        self.name(usize::from(a)).to_string()
+    }
+
+    fn render_state(&self, s: &World) -> String {
+        let mut out = String::new();
+        for l in 0..self.levels {
+            if self.levels == 2 {
+                out.push_str(self.conf[l].kind.name());
+                out.push_str(": ");
+            }
+            let copies = if self.spec.duplicated && !self.version.global_singletons() {
+                2
+            } else {
+                1
+            };
+            for copy in 0..copies {
+                let cell = s.cells[l * 2 + copy];
+                if copies == 2 {
+                    out.push_str(&format!("copy{} ", copy + 1));
+                }
+                let owner = if cell.owner == NONE {
+                    "null".to_string()
+                } else {
+                    cell.owner.to_string()
+                };
+                if self.version == Version::V0Flag {
+                    out.push_str(&format!("flag={} ", cell.owner != NONE));
+                } else {
+                    out.push_str(&format!("owner={owner} gen={} ", cell.gen));
+                }
+                out.push_str(&format!(
+                    "cache={} ",
+                    if cell.cache == 0 {
+                        "-".to_string()
+                    } else {
+                        format!("#{}", cell.cache)
+                    }
+                ));
+            }
+            let active: Vec<&str> = s
+                .callers
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.life.runs() && c.frames[l].in_init && !c.frames[l].superseded)
+                .map(|(a, _)| self.name(a))
+                .collect();
+            out.push_str(&format!(
+                "inits={} active=[{}]",
+                s.res[l].inits,
+                active.join(",")
+            ));
+            if l + 1 < self.levels {
+                out.push_str(" | ");
+            }
+        }
+        out
+    }
+
+    fn explain(&self, s: &World, p: PropIdx) -> String {
+        let inv = self.checks[usize::from(p)];
+        let flagged = self.name(usize::from(s.flag_actor));
+        match inv {
+            Inv::MaxInits => {
+                let l = (0..self.levels)
+                    .find(|&l| u64::from(s.res[l].inits) > self.spec.max_inits)
+                    .unwrap_or(0);
+                format!(
+                    "{} init calls started on {} lock; the scenario allows at most {}",
+                    s.res[l].inits,
+                    self.lvl_name(l),
+                    self.spec.max_inits
+                )
+            }
+            Inv::MaxActive => {
+                let l = (0..self.levels)
+                    .find(|&l| self.active(s, l) > 1)
+                    .unwrap_or(0);
+                let who: Vec<&str> = s
+                    .callers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| {
+                        c.life.runs() && c.frames[l].in_init && !c.frames[l].superseded
+                    })
+                    .map(|(a, _)| self.name(a))
+                    .collect();
+                format!(
+                    "{} run init at once on {} lock under claims no legitimate reclaim superseded",
+                    who.join(" and "),
+                    self.lvl_name(l)
+                )
+            }
+            Inv::GatedPublish => {
+                format!("{flagged} published from a claim that is no longer the current one")
+            }
+            Inv::BoundedWait => {
+                let mut who = String::new();
+                for (a, c) in s.callers.iter().enumerate() {
+                    for (l, f) in c.frames.iter().enumerate().take(self.levels) {
+                        if c.life.runs()
+                            && f.waiting
+                            && u64::from(s.now) > u64::from(f.wait_start) + self.conf[l].wait_bound
+                        {
+                            who = format!(
+                                "{} has waited {} ms (since {}), beyond its bound of {} ms",
+                                self.name(a),
+                                s.now - f.wait_start,
+                                f.wait_start,
+                                self.conf[l].wait_bound
+                            );
+                        }
+                    }
+                }
+                who
+            }
+            Inv::NoPrematureReclaim => {
+                format!("{flagged}'s live init was reclaimed within its legitimate duration")
+            }
+            Inv::AbandonedReclaimed => {
+                let l = (0..self.levels)
+                    .find(|&l| {
+                        self.abandon_deadline(s, l)
+                            .is_some_and(|t| u64::from(s.now) > t)
+                    })
+                    .unwrap_or(0);
+                let r = s.res[l];
+                format!(
+                    "the claim {} abandoned at {} was not reclaimed by {} (claim + deadline + poll)",
+                    self.name(usize::from(r.cur_actor)),
+                    r.cur_at,
+                    self.abandon_deadline(s, l).unwrap_or(0)
+                )
+            }
+            Inv::AnchorAttached => {
+                format!("{flagged}'s init threw before its promise was handed to the anchor")
+            }
+        }
+    }
+}

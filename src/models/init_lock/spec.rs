@@ -1,0 +1,371 @@
+//! The init-lock part of a scenario file: `[params]` and `[[actor]]`, and their validation
+//! into a [`Spec`] the model is built from.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::version::{LockKind, PLATFORM_WALL_MS};
+use crate::scenario::{at, Choice, File, NoFaults, ScenarioError, Source};
+
+/// `[params]`. Every time is in milliseconds. Lock constants left out take the variant's own
+/// call-site values (protocols.md §1.4), exactly as the historical code would.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Which singleton the (outer) lock guards: "runtime" (default) or "db".
+    pub lock: Option<Spanned<String>>,
+    /// The runtime lock's init acquires the db lock (protocols.md §1.1: the locks nest).
+    #[serde(default)]
+    pub nested: bool,
+    /// The bundler duplicated the module: two copies, one lock each unless the variant keeps
+    /// its singletons on `globalThis`.
+    #[serde(default)]
+    pub duplicated_module: bool,
+    pub deadline_ms: Option<Spanned<u64>>,
+    pub poll_ms: Option<Spanned<u64>>,
+    pub max_wait_ms: Option<Spanned<u64>>,
+    pub inner_deadline_ms: Option<Spanned<u64>>,
+    pub inner_poll_ms: Option<Spanned<u64>>,
+    pub inner_max_wait_ms: Option<Spanned<u64>>,
+    /// `max-inits`: at most this many init calls per singleton (default 2).
+    pub max_inits: Option<Spanned<u64>>,
+    /// `bounded-wait`: how long a caller may wait (default max wait + poll; for V0 the
+    /// platform wall limit).
+    pub wait_bound_ms: Option<Spanned<u64>>,
+    /// The platform's wall limit (default 100 000).
+    pub platform_wall_ms: Option<Spanned<u64>>,
+    /// `no-premature-reclaim`: the slowest legitimate init of the (outer) lock.
+    pub legit_init_ms: Option<Spanned<u64>>,
+    pub inner_legit_init_ms: Option<Spanned<u64>>,
+    /// Whether the call site anchors init with `after()` (default: V2 and later do).
+    pub anchor: Option<bool>,
+}
+
+/// One `[[actor]]`: a request that calls `initWithLock` (through `getRuntime` or
+/// `getDatabase`).
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ActorFile {
+    pub name: Spanned<String>,
+    pub arrive_ms: Spanned<Choice<u64>>,
+    /// How long this caller's init runs if it ends up owning the lock (for a nested scenario:
+    /// the runtime init's own work before it calls `getDatabase`).
+    pub init_ms: Option<Spanned<Choice<u64>>>,
+    /// How its init ends: "ok", "fail" (rejects), "hang" (never settles), "throw-sync" (throws
+    /// before returning a promise).
+    pub outcome: Option<Spanned<Choice<String>>>,
+    /// Nested scenarios: the db init's duration and outcome.
+    pub inner_init_ms: Option<Spanned<Choice<u64>>>,
+    pub inner_outcome: Option<Spanned<Choice<String>>>,
+    /// The request is cancelled (client disconnect) at this instant.
+    pub cancel_at_ms: Option<Spanned<u64>>,
+    /// The request is cancelled right after its init starts, before `after()`'s `waitUntil`
+    /// registration lands (the microtask window of protocols.md §1.7).
+    #[serde(default)]
+    pub cancel_before_anchor: bool,
+    /// Which copy of a duplicated module this request runs (1 or 2).
+    pub module_copy: Option<Spanned<u8>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Ok,
+    Fail,
+    Hang,
+    ThrowSync,
+}
+
+impl Outcome {
+    fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "ok" => Some(Outcome::Ok),
+            "fail" => Some(Outcome::Fail),
+            "hang" => Some(Outcome::Hang),
+            "throw-sync" => Some(Outcome::ThrowSync),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Fail => "fail",
+            Outcome::Hang => "hang",
+            Outcome::ThrowSync => "throw-sync",
+        }
+    }
+}
+
+/// A validated actor: every open value as its list of alternatives.
+#[derive(Clone, Debug)]
+pub struct ActorSpec {
+    pub name: String,
+    pub arrive: Vec<u64>,
+    /// Per level (0 outer, 1 inner).
+    pub init_ms: [Vec<u64>; 2],
+    pub outcome: [Vec<Outcome>; 2],
+    pub cancel_at: Option<u64>,
+    pub cancel_before_anchor: bool,
+    /// 0 or 1.
+    pub copy: u8,
+}
+
+/// Lock constants a scenario overrides, per level.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Overrides {
+    pub deadline: Option<u64>,
+    pub poll: Option<u64>,
+    pub max_wait: Option<u64>,
+    pub legit_init: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub kind: LockKind,
+    pub nested: bool,
+    pub duplicated: bool,
+    pub levels: [Overrides; 2],
+    pub max_inits: u64,
+    pub wait_bound: Option<u64>,
+    pub wall: u64,
+    pub anchor: Option<bool>,
+    pub actors: Vec<ActorSpec>,
+}
+
+pub type InitLockFile = File<Params, ActorFile, NoFaults>;
+
+/// Most actors a scenario may have (the world keeps them inline).
+pub const MAX_ACTORS: usize = 8;
+/// Times are stored in 32 bits: about 49 days of virtual time.
+const TIME_MAX: u64 = u32::MAX as u64 / 2;
+
+pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec, ScenarioError> {
+    let default_params = Params::default();
+    let p = f.params.as_ref().map_or(&default_params, |p| p.get_ref());
+    let kind = match &p.lock {
+        None => LockKind::Runtime,
+        Some(s) => match s.get_ref().as_str() {
+            "runtime" => LockKind::Runtime,
+            "db" => LockKind::Db,
+            other => {
+                return Err(
+                    at(src, s, format!("unknown lock `{other}`")).help("use \"runtime\" or \"db\"")
+                )
+            }
+        },
+    };
+    if p.nested && kind == LockKind::Db {
+        return Err(src
+            .error(
+                p.lock.as_ref().map(|s| s.span()),
+                "a nested scenario's outer lock is the runtime lock",
+            )
+            .help("remove `lock = \"db\"` or `nested = true`"));
+    }
+    let time =
+        |v: &Option<Spanned<u64>>, what: &str, min: u64| -> Result<Option<u64>, ScenarioError> {
+            match v {
+                None => Ok(None),
+                Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(at(
+                    src,
+                    s,
+                    format!(
+                        "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
+                        s.get_ref()
+                    ),
+                )),
+                Some(s) => Ok(Some(*s.get_ref())),
+            }
+        };
+    let inner_only = [
+        (&p.inner_deadline_ms, "inner_deadline_ms"),
+        (&p.inner_poll_ms, "inner_poll_ms"),
+        (&p.inner_max_wait_ms, "inner_max_wait_ms"),
+        (&p.inner_legit_init_ms, "inner_legit_init_ms"),
+    ];
+    if !p.nested {
+        if let Some((Some(s), k)) = inner_only.iter().find(|(v, _)| v.is_some()) {
+            return Err(
+                at(src, s, format!("`{k}` only applies to a nested scenario"))
+                    .help("add `nested = true` or remove the key"),
+            );
+        }
+    }
+    let levels = [
+        Overrides {
+            deadline: time(&p.deadline_ms, "deadline_ms", 1)?,
+            poll: time(&p.poll_ms, "poll_ms", 1)?,
+            max_wait: time(&p.max_wait_ms, "max_wait_ms", 0)?,
+            legit_init: time(&p.legit_init_ms, "legit_init_ms", 0)?,
+        },
+        Overrides {
+            deadline: time(&p.inner_deadline_ms, "inner_deadline_ms", 1)?,
+            poll: time(&p.inner_poll_ms, "inner_poll_ms", 1)?,
+            max_wait: time(&p.inner_max_wait_ms, "inner_max_wait_ms", 0)?,
+            legit_init: time(&p.inner_legit_init_ms, "inner_legit_init_ms", 0)?,
+        },
+    ];
+    if checks.contains(&"no-premature-reclaim") && levels[0].legit_init.is_none() {
+        let span = f.params.as_ref().map(|p| p.span()).or(Some(f.check.span()));
+        return Err(src
+            .error(
+                span,
+                "`no-premature-reclaim` needs to know how long a legitimate init may run",
+            )
+            .help("set `legit_init_ms` (and `inner_legit_init_ms` when nested) in [params]"));
+    }
+    let max_inits = match &p.max_inits {
+        Some(s) if *s.get_ref() == 0 => {
+            return Err(at(
+                src,
+                s,
+                "`max_inits` = 0 forbids every init; use at least 1",
+            ))
+        }
+        Some(s) if *s.get_ref() > 200 => {
+            return Err(at(src, s, "`max_inits` above 200 is not supported"))
+        }
+        Some(s) => *s.get_ref(),
+        None => 2,
+    };
+    let wait_bound = time(&p.wait_bound_ms, "wait_bound_ms", 0)?;
+    let wall = time(&p.platform_wall_ms, "platform_wall_ms", 1)?.unwrap_or(PLATFORM_WALL_MS);
+
+    if f.actor.is_empty() {
+        return Err(src
+            .error(Some(0..0), "the scenario has no `[[actor]]`")
+            .help("add at least one `[[actor]]` with a `name` and an `arrive_ms`"));
+    }
+    if f.actor.len() > MAX_ACTORS {
+        return Err(at(
+            src,
+            &f.actor[MAX_ACTORS],
+            format!("at most {MAX_ACTORS} actors are supported"),
+        ));
+    }
+    let mut actors: Vec<ActorSpec> = Vec::new();
+    for a in &f.actor {
+        let a = a.get_ref();
+        let name = a.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(at(src, &a.name, "an actor needs a non-empty name"));
+        }
+        if actors.iter().any(|x| x.name == name) {
+            return Err(at(src, &a.name, format!("two actors are named `{name}`"))
+                .help("give every actor its own name"));
+        }
+        let nums = |c: &Option<Spanned<Choice<u64>>>,
+                    what: &str,
+                    default: u64|
+         -> Result<Vec<u64>, ScenarioError> {
+            match c {
+                None => Ok(vec![default]),
+                Some(c) => {
+                    let v = c
+                        .get_ref()
+                        .values()
+                        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
+                    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
+                        return Err(at(
+                            src,
+                            c,
+                            format!(
+                                "`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"
+                            ),
+                        ));
+                    }
+                    Ok(v)
+                }
+            }
+        };
+        let outs = |c: &Option<Spanned<Choice<String>>>,
+                    what: &str|
+         -> Result<Vec<Outcome>, ScenarioError> {
+            match c {
+                None => Ok(vec![Outcome::Ok]),
+                Some(c) => c
+                    .get_ref()
+                    .items()
+                    .map_err(|why| at(src, c, format!("`{what}`: {why}")))?
+                    .iter()
+                    .map(|s| {
+                        Outcome::parse(s).ok_or_else(|| {
+                            at(src, c, format!("unknown outcome `{s}`"))
+                                .help("use \"ok\", \"fail\", \"hang\" or \"throw-sync\"")
+                        })
+                    })
+                    .collect(),
+            }
+        };
+        let arrive = nums(&Some(a.arrive_ms.clone()), "arrive_ms", 0)?;
+        if !p.nested {
+            if let Some(s) = &a.inner_init_ms {
+                return Err(
+                    at(src, s, "`inner_init_ms` only applies to a nested scenario")
+                        .help("add `nested = true` to [params] or remove the key"),
+                );
+            }
+            if let Some(s) = &a.inner_outcome {
+                return Err(
+                    at(src, s, "`inner_outcome` only applies to a nested scenario")
+                        .help("add `nested = true` to [params] or remove the key"),
+                );
+            }
+        }
+        let cancel_at = match &a.cancel_at_ms {
+            None => None,
+            Some(c) => {
+                if *c.get_ref() < arrive[0] || *c.get_ref() > TIME_MAX {
+                    return Err(at(
+                        src,
+                        c,
+                        format!(
+                            "`cancel_at_ms` = {} comes before the actor can arrive ({} ms)",
+                            c.get_ref(),
+                            arrive[0]
+                        ),
+                    )
+                    .help("a request can only be cancelled once it has arrived"));
+                }
+                Some(*c.get_ref())
+            }
+        };
+        let copy = match &a.module_copy {
+            None => 0,
+            Some(c) if !p.duplicated_module => {
+                return Err(at(
+                    src,
+                    c,
+                    "`module_copy` needs `duplicated_module = true` in [params]",
+                ))
+            }
+            Some(c) if *c.get_ref() == 1 || *c.get_ref() == 2 => *c.get_ref() - 1,
+            Some(c) => return Err(at(src, c, "`module_copy` is 1 or 2")),
+        };
+        actors.push(ActorSpec {
+            name,
+            arrive,
+            init_ms: [
+                nums(&a.init_ms, "init_ms", 0)?,
+                nums(&a.inner_init_ms, "inner_init_ms", 0)?,
+            ],
+            outcome: [
+                outs(&a.outcome, "outcome")?,
+                outs(&a.inner_outcome, "inner_outcome")?,
+            ],
+            cancel_at,
+            cancel_before_anchor: a.cancel_before_anchor,
+            copy,
+        });
+    }
+    Ok(Spec {
+        kind,
+        nested: p.nested,
+        duplicated: p.duplicated_module,
+        levels,
+        max_inits,
+        wait_bound,
+        wall,
+        anchor: p.anchor,
+        actors,
+    })
+}

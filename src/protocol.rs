@@ -1,0 +1,44 @@
+//! What every protocol model offers the rest of lockstep: its catalogue (variants,
+//! invariants, fault moves) and a loader that turns a scenario file into something that can be
+//! explored and replayed. The command line and the reports only ever see these traits.
+
+use lockstep_sim::{Property, Schedule};
+
+use crate::engine::{Outcome, Replayed};
+use crate::scenario::{Meta, Plan, ScenarioError, Source};
+
+/// One historical version (or canary) of a protocol.
+#[derive(Clone, Copy, Debug)]
+pub struct VariantInfo {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// A deliberately broken variant that must fail: it guards the harness against passing
+    /// silently.
+    pub canary: bool,
+}
+
+/// An environment move a protocol's scenarios may use.
+#[derive(Clone, Copy, Debug)]
+pub struct FaultInfo {
+    pub name: &'static str,
+    pub summary: &'static str,
+}
+
+pub trait ProtocolInfo: Sync {
+    fn id(&self) -> &'static str;
+    fn summary(&self) -> &'static str;
+    fn variants(&self) -> &'static [VariantInfo];
+    fn invariants(&self) -> &'static [Property];
+    fn faults(&self) -> &'static [FaultInfo];
+    /// Parses and validates a scenario file of this protocol.
+    fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError>;
+}
+
+/// A validated scenario, ready to run against any of its protocol's variants.
+pub trait LoadedScenario: Send + Sync {
+    fn meta(&self) -> &Meta;
+    /// Explores `variant` as `plan` says. `variant` is one of the protocol's variant names.
+    fn explore(&self, variant: &str, plan: &Plan) -> Outcome;
+    /// Re-executes a schedule on `variant` and records its timeline.
+    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
+}

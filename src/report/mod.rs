@@ -1,0 +1,9 @@
+//! Rendering: timelines of counterexamples, the results table, JSON and the reports folder.
+//! Nothing here reads a clock: elapsed times appear only in `check --json`, never in a
+//! timeline or a report file.
+
+mod results;
+mod timeline;
+
+pub use results::{json_results, table, write_reports, ResultRow};
+pub use timeline::{counterexample_block, replay_command, shell_quote};

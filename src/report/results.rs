@@ -1,0 +1,267 @@
+//! The results of `check`: a table for people, JSON for machines, and the `reports/` folder.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::engine::Outcome;
+use crate::report::timeline::{counterexample_block, replay_command};
+use crate::scenario::{Expected, Meta};
+
+/// One (scenario, variant) result.
+pub struct ResultRow<'a> {
+    pub meta: &'a Meta,
+    pub variant: &'static str,
+    pub expected: Expected,
+    pub outcome: Outcome,
+    pub elapsed_ms: u64,
+}
+
+impl ResultRow<'_> {
+    pub fn ok(&self) -> bool {
+        self.outcome.verdict == self.expected.to_string()
+    }
+
+    /// "exhaustive, 1,234 states" / "random, 10,000 runs" / "scripted": what backs the verdict.
+    pub fn backing(&self) -> String {
+        let r = &self.outcome.report;
+        match r.strategy {
+            lockstep_sim::Strategy::Exhaustive => {
+                format!("exhaustive, {} states", thousands(r.states))
+            }
+            lockstep_sim::Strategy::Random => format!("random, {} runs", thousands(r.schedules)),
+            s => s.name().to_string(),
+        }
+    }
+}
+
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    scenario: &'a str,
+    name: &'a str,
+    protocol: &'a str,
+    variant: &'a str,
+    strategy: &'a str,
+    verdict: &'a str,
+    expected: String,
+    ok: bool,
+    states: u64,
+    schedules: u64,
+    elapsed_ms: u64,
+    replay: Option<String>,
+    counterexample_moves: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    ok: bool,
+    results: Vec<JsonRow<'a>>,
+}
+
+/// `check --json`: `{"ok": …, "results": [ … ]}`.
+pub fn json_results(rows: &[ResultRow<'_>]) -> String {
+    let results = rows
+        .iter()
+        .map(|r| JsonRow {
+            scenario: &r.meta.path,
+            name: &r.meta.name,
+            protocol: r.meta.protocol,
+            variant: r.variant,
+            strategy: r.outcome.report.strategy.name(),
+            verdict: &r.outcome.verdict,
+            expected: r.expected.to_string(),
+            ok: r.ok(),
+            states: r.outcome.report.states,
+            schedules: r.outcome.report.schedules,
+            elapsed_ms: r.elapsed_ms,
+            replay: r
+                .outcome
+                .counterexample
+                .as_ref()
+                .map(|c| replay_command(r.meta, r.variant, c)),
+            counterexample_moves: r
+                .outcome
+                .counterexample
+                .as_ref()
+                .map(|c| c.schedule.moves()),
+        })
+        .collect();
+    let doc = JsonDoc {
+        ok: rows.iter().all(|r| r.ok()),
+        results,
+    };
+    serde_json::to_string_pretty(&doc).expect("results serialize") + "\n"
+}
+
+/// The human table of `check`.
+pub fn table(rows: &[ResultRow<'_>]) -> String {
+    let mut out = String::new();
+    let w_s = rows
+        .iter()
+        .map(|r| r.meta.path.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let w_v = rows
+        .iter()
+        .map(|r| r.variant.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let w_r = rows
+        .iter()
+        .map(|r| r.outcome.verdict.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "{:<w_s$}  {:<w_v$}  {:<w_r$}  {:<4}  backed by",
+        "scenario", "variant", "verdict", "ok"
+    );
+    for r in rows {
+        let mark = if r.ok() { "ok" } else { "FAIL" };
+        let _ = write!(
+            out,
+            "{:<w_s$}  {:<w_v$}  {:<w_r$}  {:<4}  {}",
+            r.meta.path,
+            r.variant,
+            r.outcome.verdict,
+            mark,
+            r.backing()
+        );
+        if !r.ok() {
+            let _ = write!(out, "  (expected {})", r.expected);
+        }
+        out.push('\n');
+    }
+    let bad = rows.iter().filter(|r| !r.ok()).count();
+    let _ = writeln!(
+        out,
+        "\n{} results: {} as expected, {} not",
+        rows.len(),
+        rows.len() - bad,
+        bad
+    );
+    out
+}
+
+fn file_stem(meta: &Meta) -> String {
+    meta.path
+        .trim_start_matches("./")
+        .trim_start_matches("scenarios/")
+        .trim_end_matches(".toml")
+        .replace(['/', '\\'], "--")
+}
+
+/// Writes `summary.md` (scenario × variant → verdict) and one timeline per counterexample
+/// under `dir`. Deterministic names and contents: re-running replaces, never accumulates.
+pub fn write_reports(rows: &[ResultRow<'_>], dir: &Path) -> std::io::Result<Vec<String>> {
+    let cx_dir = dir.join("counterexamples");
+    if cx_dir.exists() {
+        std::fs::remove_dir_all(&cx_dir)?;
+    }
+    std::fs::create_dir_all(&cx_dir)?;
+    let mut written = Vec::new();
+
+    let mut variants: Vec<&'static str> = Vec::new();
+    for r in rows {
+        if !variants.contains(&r.variant) {
+            variants.push(r.variant);
+        }
+    }
+    let mut md = String::new();
+    let _ = writeln!(md, "# lockstep report\n");
+    let _ = writeln!(
+        md,
+        "Generated by `lockstep report`. Each cell is the verdict for (scenario, variant), what backs it, and whether it matches the scenario's expectation. \
+A `holds` backed by an exhaustive search is a proof over the scenario's bounded space; one backed by a scripted or random run is evidence from the runs made, not a proof.\n"
+    );
+    let mut by_protocol: Vec<&str> = Vec::new();
+    for r in rows {
+        if !by_protocol.contains(&r.meta.protocol) {
+            by_protocol.push(r.meta.protocol);
+        }
+    }
+    for proto in by_protocol {
+        let pv: Vec<&str> = variants
+            .iter()
+            .copied()
+            .filter(|v| {
+                rows.iter()
+                    .any(|r| r.meta.protocol == proto && r.variant == *v)
+            })
+            .collect();
+        let _ = writeln!(md, "## {proto}\n");
+        let _ = write!(md, "| scenario |");
+        for v in &pv {
+            let _ = write!(md, " {v} |");
+        }
+        let _ = write!(md, "\n|---|");
+        for _ in &pv {
+            let _ = write!(md, "---|");
+        }
+        md.push('\n');
+        let mut seen: Vec<&str> = Vec::new();
+        for r in rows.iter().filter(|r| r.meta.protocol == proto) {
+            if seen.contains(&r.meta.path.as_str()) {
+                continue;
+            }
+            seen.push(&r.meta.path);
+            let _ = write!(md, "| `{}` |", r.meta.path);
+            for v in &pv {
+                match rows
+                    .iter()
+                    .find(|x| x.meta.path == r.meta.path && x.variant == *v)
+                {
+                    Some(x) => {
+                        let link = if x.outcome.counterexample.is_some() {
+                            format!(
+                                " [timeline](counterexamples/{}--{}.txt)",
+                                file_stem(x.meta),
+                                v
+                            )
+                        } else {
+                            String::new()
+                        };
+                        let _ = write!(
+                            md,
+                            " {} ({}){}{} |",
+                            x.outcome.verdict,
+                            x.backing(),
+                            if x.ok() { "" } else { " **UNEXPECTED**" },
+                            link
+                        );
+                    }
+                    None => md.push_str(" |"),
+                }
+            }
+            md.push('\n');
+        }
+        md.push('\n');
+    }
+    std::fs::write(dir.join("summary.md"), &md)?;
+    written.push(dir.join("summary.md").display().to_string());
+    for r in rows {
+        if let Some(c) = &r.outcome.counterexample {
+            let name = format!("{}--{}.txt", file_stem(r.meta), r.variant);
+            let path = cx_dir.join(&name);
+            std::fs::write(&path, counterexample_block(r.meta, r.variant, c))?;
+            written.push(path.display().to_string());
+        }
+    }
+    Ok(written)
+}

@@ -1,0 +1,102 @@
+//! A counterexample as a reader wants it: virtual time, actor, what the step did, and the lock
+//! fields after it, with runs of routine polls folded into one line.
+
+use std::fmt::Write;
+
+use lockstep_sim::Row;
+
+use crate::engine::Replayed;
+use crate::scenario::Meta;
+
+/// Quotes an argument for a POSIX shell only when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=*@+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that re-executes a counterexample.
+pub fn replay_command(meta: &Meta, variant: &str, r: &Replayed) -> String {
+    format!(
+        "lockstep run {} --variant {} --schedule {}",
+        shell_quote(&meta.path),
+        shell_quote(variant),
+        shell_quote(&r.schedule.to_string())
+    )
+}
+
+/// The verdict, its explanation, the timeline and the replay command: exactly what `run`
+/// prints for a violation and what `replay` prints again, byte for byte.
+pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} [{}]: {}", meta.path, variant, r.verdict);
+    if let Some(e) = &r.explanation {
+        let _ = writeln!(out, "  why: {e}");
+    }
+    let _ = writeln!(
+        out,
+        "  counterexample: {} moves ({} choices)",
+        r.schedule.moves(),
+        r.schedule.len()
+    );
+    let _ = writeln!(out);
+    let width = r
+        .rows
+        .iter()
+        .map(|row| row.actor.len())
+        .max()
+        .unwrap_or(1)
+        .max(5);
+    let _ = writeln!(out, "  {:>8}  {:<width$}  step", "time(ms)", "actor");
+    let mut i = 0;
+    while i < r.rows.len() {
+        let row = &r.rows[i];
+        if row.routine {
+            let mut j = i;
+            while j + 1 < r.rows.len() && r.rows[j + 1].routine {
+                j += 1;
+            }
+            if j > i {
+                fold(&mut out, &r.rows[i..=j], width);
+                i = j + 1;
+                continue;
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  {:>8}  {:<width$}  {}: {}",
+            row.time, row.actor, row.label, row.text
+        );
+        let _ = writeln!(out, "  {:>8}  {:<width$}    └ {}", "", "", row.state);
+        i += 1;
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "  replay: {}", replay_command(meta, variant, r));
+    out
+}
+
+fn fold(out: &mut String, rows: &[Row], width: usize) {
+    let mut actors: Vec<&str> = Vec::new();
+    for r in rows {
+        if !actors.contains(&r.actor.as_str()) {
+            actors.push(&r.actor);
+        }
+    }
+    let first = rows[0].time;
+    let last = &rows[rows.len() - 1];
+    let _ = writeln!(
+        out,
+        "  {:>8}  {:<width$}  {} routine polls until {} (last: {})",
+        first,
+        actors.join(","),
+        rows.len(),
+        last.time,
+        last.text
+    );
+    let _ = writeln!(out, "  {:>8}  {:<width$}    └ {}", "", "", last.state);
+}

@@ -1,0 +1,368 @@
+//! Scenario files: parsing, validation and the typed values the models are built from.
+//!
+//! A scenario file is TOML with a common frame (name, protocol, `[check]`, `[explore]`,
+//! `[expect]`) and protocol-specific parts (`[params]`, `[[actor]]`, `[faults]`) whose types
+//! each protocol supplies. Unknown keys are errors everywhere; every error carries
+//! file:line:column (see [`ScenarioError`]).
+
+mod choice;
+mod error;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use toml::Spanned;
+
+use lockstep_sim::{Config, Property, Strategy, TieBreak};
+
+pub use choice::{Choice, RangeSpec, MAX_ALTERNATIVES};
+pub use error::{from_toml, line_col, ScenarioError};
+
+use crate::protocol::ProtocolInfo;
+
+/// A scenario file's text and the path it was given as.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub path: String,
+    pub text: String,
+}
+
+impl Source {
+    pub fn read(path: &str) -> Result<Source, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::unreadable(path, e))?;
+        Ok(Source {
+            path: path.to_string(),
+            text,
+        })
+    }
+
+    pub fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::new(&self.path, &self.text, span, message)
+    }
+
+    /// A stable hash of the file's bytes (FNV-1a), stored in traces so a replay against an
+    /// edited scenario is refused.
+    pub fn hash(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.text.as_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+/// The whole file, for a protocol whose params, actor and faults types are `P`, `A`, `F`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File<P, A, F> {
+    pub name: Option<Spanned<String>>,
+    pub description: Option<String>,
+    pub protocol: Spanned<String>,
+    pub params: Option<Spanned<P>>,
+    #[serde(default = "Vec::new")]
+    pub actor: Vec<Spanned<A>>,
+    pub faults: Option<Spanned<F>>,
+    pub check: Spanned<Check>,
+    pub explore: Option<Spanned<Explore>>,
+    pub expect: Spanned<BTreeMap<Spanned<String>, Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Invariant ids, in the order verdicts prefer them.
+    pub invariants: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Explore {
+    pub strategy: Option<Spanned<String>>,
+    pub tie_break: Option<Spanned<String>>,
+    pub seed: Option<u64>,
+    pub runs: Option<u64>,
+    pub states_max: Option<u64>,
+    pub steps_max: Option<u64>,
+    pub time_max_ms: Option<u64>,
+}
+
+/// No `[faults]` section allowed.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct NoFaults {}
+
+/// An expectation, in the words verdicts use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expected {
+    Holds,
+    Violated(&'static str),
+    Inconclusive(String),
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Holds => f.write_str("holds"),
+            Expected::Violated(p) => write!(f, "violated:{p}"),
+            Expected::Inconclusive(r) => write!(f, "inconclusive:{r}"),
+        }
+    }
+}
+
+/// How a scenario asks to be explored, before command-line overrides.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub strategy: Strategy,
+    pub config: Config,
+}
+
+/// The validated common frame of a scenario.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    pub path: String,
+    pub name: String,
+    pub description: String,
+    pub protocol: &'static str,
+    pub source_hash: String,
+    /// Checked invariants, in the file's order.
+    pub invariants: Vec<Property>,
+    pub plan: Plan,
+    /// (variant, expectation), in the protocol's variant order.
+    pub expect: Vec<(&'static str, Expected)>,
+}
+
+/// Which protocol a file names, read before the rest so the right types can parse it.
+pub fn protocol_of(src: &Source) -> Result<Spanned<String>, ScenarioError> {
+    #[derive(Deserialize)]
+    struct Head {
+        protocol: Option<Spanned<String>>,
+    }
+    let head: Head = toml::from_str(&src.text).map_err(|e| from_toml(&src.path, &src.text, &e))?;
+    head.protocol.ok_or_else(|| {
+        src.error(
+            Some(0..0),
+            "the scenario does not say which protocol it models",
+        )
+        .help("add a line such as `protocol = \"init-lock\"`; `lockstep list` shows the protocols")
+    })
+}
+
+/// Parses the whole file with the protocol's types.
+pub fn parse<P, A, F>(src: &Source) -> Result<File<P, A, F>, ScenarioError>
+where
+    P: DeserializeOwned,
+    A: DeserializeOwned,
+    F: DeserializeOwned,
+{
+    toml::from_str(&src.text).map_err(|e| from_toml(&src.path, &src.text, &e))
+}
+
+/// Validates the common frame against the protocol: known invariants and variants, well-formed
+/// expectations, a known strategy.
+pub fn validate_meta<P, A, F>(
+    src: &Source,
+    file: &File<P, A, F>,
+    proto: &dyn ProtocolInfo,
+) -> Result<Meta, ScenarioError> {
+    let name = match &file.name {
+        Some(n) => n.get_ref().clone(),
+        None => std::path::Path::new(&src.path)
+            .file_stem()
+            .map_or_else(|| src.path.clone(), |s| s.to_string_lossy().to_string()),
+    };
+    let known = proto.invariants();
+    let mut invariants: Vec<Property> = Vec::new();
+    if file.check.get_ref().invariants.is_empty() {
+        return Err(src
+            .error(
+                Some(file.check.span()),
+                "`[check] invariants` is empty: nothing would be checked",
+            )
+            .help(format!("name at least one of: {}", ids(known))));
+    }
+    for inv in &file.check.get_ref().invariants {
+        let Some(p) = known.iter().find(|p| p.id == inv.get_ref()) else {
+            return Err(src
+                .error(
+                    Some(inv.span()),
+                    format!(
+                        "unknown invariant `{}` for protocol `{}`",
+                        inv.get_ref(),
+                        proto.id()
+                    ),
+                )
+                .help(format!(
+                    "the invariants of `{}` are: {}",
+                    proto.id(),
+                    ids(known)
+                )));
+        };
+        if invariants.iter().any(|q| q.id == p.id) {
+            return Err(src.error(
+                Some(inv.span()),
+                format!("invariant `{}` is listed twice", p.id),
+            ));
+        }
+        invariants.push(*p);
+    }
+    if invariants.len() > 32 {
+        return Err(src.error(
+            Some(file.check.span()),
+            "at most 32 invariants per scenario",
+        ));
+    }
+
+    let plan = plan_of(src, file.explore.as_ref())?;
+
+    let mut expect: Vec<(&'static str, Expected)> = Vec::new();
+    if file.expect.get_ref().is_empty() {
+        return Err(src
+            .error(
+                Some(file.expect.span()),
+                "`[expect]` names no variant: nothing would run",
+            )
+            .help(format!(
+                "add e.g. `{} = \"holds\"`",
+                proto.variants()[0].name
+            )));
+    }
+    for (k, v) in file.expect.get_ref() {
+        let Some(var) = proto.variants().iter().find(|x| x.name == k.get_ref()) else {
+            return Err(src
+                .error(
+                    Some(k.span()),
+                    format!(
+                        "unknown variant `{}` of protocol `{}`",
+                        k.get_ref(),
+                        proto.id()
+                    ),
+                )
+                .help(format!(
+                    "the variants of `{}` are: {}",
+                    proto.id(),
+                    proto
+                        .variants()
+                        .iter()
+                        .map(|v| v.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+        };
+        let e = parse_expected(v.get_ref(), &invariants).map_err(|why| {
+            src.error(Some(v.span()), why)
+                .help("write `holds`, `violated:<invariant>` with an invariant from `[check]`, or `inconclusive:<reason>`")
+        })?;
+        expect.push((var.name, e));
+    }
+    let order = |n: &str| proto.variants().iter().position(|v| v.name == n);
+    expect.sort_by_key(|(n, _)| order(n));
+
+    Ok(Meta {
+        path: src.path.clone(),
+        name,
+        description: file.description.clone().unwrap_or_default(),
+        protocol: proto.id(),
+        source_hash: src.hash(),
+        invariants,
+        plan,
+        expect,
+    })
+}
+
+fn ids(props: &[Property]) -> String {
+    props.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+}
+
+fn parse_expected(s: &str, checked: &[Property]) -> Result<Expected, String> {
+    if s == "holds" {
+        return Ok(Expected::Holds);
+    }
+    if let Some(p) = s.strip_prefix("violated:") {
+        return match checked.iter().find(|q| q.id == p) {
+            Some(q) => Ok(Expected::Violated(q.id)),
+            None => Err(format!(
+                "expects a violation of `{p}`, which `[check] invariants` does not list, so it can never be the verdict"
+            )),
+        };
+    }
+    if let Some(r) = s.strip_prefix("inconclusive:") {
+        return match r {
+            "steps-max" | "time-max" | "states-max" | "open-choice" => {
+                Ok(Expected::Inconclusive(r.to_string()))
+            }
+            _ => Err(format!(
+                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice)"
+            )),
+        };
+    }
+    Err(format!("`{s}` is not a verdict"))
+}
+
+/// Parses a strategy name as written in files and on the command line.
+pub fn parse_strategy(s: &str) -> Option<Strategy> {
+    match s {
+        "scripted" => Some(Strategy::Scripted),
+        "exhaustive" => Some(Strategy::Exhaustive),
+        "random" => Some(Strategy::Random),
+        _ => None,
+    }
+}
+
+pub const STRATEGIES: &str = "scripted, exhaustive, random";
+
+fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, ScenarioError> {
+    let mut config = Config::default();
+    let mut strategy = Strategy::Scripted;
+    if let Some(ex) = ex {
+        let e = ex.get_ref();
+        if let Some(s) = &e.strategy {
+            strategy = parse_strategy(s.get_ref()).ok_or_else(|| {
+                src.error(
+                    Some(s.span()),
+                    format!("unknown strategy `{}`", s.get_ref()),
+                )
+                .help(format!("use one of: {STRATEGIES}"))
+            })?;
+        }
+        if let Some(t) = &e.tie_break {
+            config.tie_break = match t.get_ref().as_str() {
+                "actor-order" => TieBreak::ActorOrder,
+                "reverse-actor-order" => TieBreak::ReverseActorOrder,
+                other => {
+                    return Err(src
+                        .error(Some(t.span()), format!("unknown tie-break rule `{other}`"))
+                        .help("use `actor-order` (file order first) or `reverse-actor-order`"))
+                }
+            };
+        }
+        if let Some(v) = e.seed {
+            config.seed = v;
+        }
+        if let Some(v) = e.runs {
+            config.runs = v;
+        }
+        if let Some(v) = e.states_max {
+            config.states_max = v;
+        }
+        if let Some(v) = e.steps_max {
+            config.steps_max = v;
+        }
+        if let Some(v) = e.time_max_ms {
+            config.time_ms_max = v;
+        }
+        if e.runs == Some(0) || e.states_max == Some(0) || e.steps_max == Some(0) {
+            return Err(src
+                .error(Some(ex.span()), "a budget of 0 can never reach a verdict")
+                .help("remove the key to use the default, or give a positive number"));
+        }
+    }
+    Ok(Plan { strategy, config })
+}
+
+/// Turns a span-carrying value's problem into an error at that value.
+pub fn at<T>(src: &Source, v: &Spanned<T>, message: impl Into<String>) -> ScenarioError {
+    src.error(Some(v.span()), message)
+}
