@@ -1,11 +1,14 @@
 //! Values a scenario may leave open: a fixed value, a set of alternatives, or a range with a
 //! step. The explorers choose; every choice is recorded in the schedule.
 
-use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// `init_ms = 50`, `init_ms = [50, 400]` or `init_ms = { from = 0, to = 600, step = 10 }`.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Choice<T> {
     Fixed(T),
     OneOf(Vec<T>),
@@ -76,4 +79,51 @@ fn check_len<T>(v: Vec<T>) -> Result<Vec<T>, String> {
         ));
     }
     Ok(v)
+}
+
+/// What a scenario author may write for an open value of type `Self`.
+pub trait ChoiceItem {
+    const EXPECTING: &'static str;
+}
+
+impl ChoiceItem for u64 {
+    const EXPECTING: &'static str =
+        "a whole number of milliseconds, a list of them, or a range `{ from = 0, to = 600, step = 10 }`";
+}
+
+impl ChoiceItem for String {
+    const EXPECTING: &'static str = "a name, or a list of names to choose from";
+}
+
+impl<'de, T: Deserialize<'de> + ChoiceItem> Deserialize<'de> for Choice<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + ChoiceItem> Visitor<'de> for V<T> {
+            type Value = Choice<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(Choice::Fixed)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(Choice::Fixed)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                T::deserialize(v.into_deserializer()).map(Choice::Fixed)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = seq.next_element()? {
+                    v.push(x);
+                }
+                Ok(Choice::OneOf(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                RangeSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Choice::Range)
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
 }

@@ -765,10 +765,7 @@ impl Model for InitLockModel {
                 let c = s.callers[a];
                 let level = usize::from(c.level);
                 match c.pc {
-                    Pc::NotArrived => {
-                        n.say(format_args!("arrives"));
-                        self.enter(s, a, 0, n);
-                    }
+                    Pc::NotArrived => self.enter(s, a, 0, n),
                     Pc::Sleeping => self.pass(s, a, level, n),
                     Pc::SplitClaim => self.claim(s, a, level, n),
                     Pc::InitPending => self.start_init(s, a, level, n),

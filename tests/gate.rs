@@ -1,0 +1,457 @@
+//! The regression gate: every scenario file's expectations, pinned timelines and state
+//! counts, determinism, replay round trips, canaries and bad input.
+
+mod support;
+
+use lockstep::engine::Outcome;
+use lockstep::report::counterexample_block;
+use lockstep::scenario::{Expected, Source};
+
+use support::{all_scenarios, lockstep, run_all};
+
+#[test]
+fn every_scenario_meets_its_expectations() {
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for l in all_scenarios() {
+        let meta = l.meta();
+        for (variant, expected) in &meta.expect {
+            let out = l.explore(variant, &meta.plan);
+            n += 1;
+            if out.verdict != expected.to_string() {
+                failures.push(format!(
+                    "{} [{}]: got {}, expected {}",
+                    meta.path, variant, out.verdict, expected
+                ));
+            }
+        }
+    }
+    assert!(
+        n >= 40,
+        "only {n} (scenario, variant) pairs: did the scenarios folder go missing?"
+    );
+    assert!(
+        failures.is_empty(),
+        "verdicts differ:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_cli_check_agrees_and_exits_zero() {
+    let out = lockstep(&["check", "scenarios", "--json"]);
+    assert_eq!(out.code, 0, "stderr: {}", out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("check --json is JSON");
+    let results = doc["results"].as_array().expect("results array");
+    assert!(!results.is_empty());
+    for r in results {
+        for key in [
+            "scenario",
+            "name",
+            "protocol",
+            "variant",
+            "strategy",
+            "verdict",
+            "expected",
+            "ok",
+            "states",
+            "schedules",
+            "elapsed_ms",
+            "replay",
+        ] {
+            assert!(r.get(key).is_some(), "result lacks `{key}`: {r}");
+        }
+        assert_eq!(r["ok"], true, "{r}");
+        let violated = r["verdict"].as_str().unwrap().starts_with("violated:");
+        assert_eq!(r["replay"].is_string(), violated, "{r}");
+    }
+    // The exact verdicts of the issue's four named scenarios and the canary.
+    let verdict = |scenario: &str, variant: &str| -> String {
+        results
+            .iter()
+            .find(|r| r["scenario"] == scenario && r["variant"] == variant)
+            .unwrap_or_else(|| panic!("no result for {scenario} [{variant}]"))["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let c = "scenarios/init-lock/cancel.toml";
+    assert_eq!(verdict(c, "v0-flag"), "violated:bounded-wait");
+    for v in [
+        "v1-reclaim",
+        "v2-anchored",
+        "v3-gen-release",
+        "v4-gated-publish",
+    ] {
+        assert_eq!(verdict(c, v), "holds");
+        assert_eq!(
+            verdict("scenarios/init-lock/multi-breaker.toml", v),
+            "holds"
+        );
+    }
+    let c = "scenarios/init-lock/clobber.toml";
+    assert_eq!(verdict(c, "v1-reclaim"), "violated:max-inits");
+    assert_eq!(verdict(c, "v2-anchored"), "violated:max-inits");
+    assert_eq!(verdict(c, "v3-gen-release"), "holds");
+    assert_eq!(verdict(c, "v4-gated-publish"), "holds");
+    let c = "scenarios/init-lock/slow-owner.toml";
+    for v in ["v1-reclaim", "v2-anchored", "v3-gen-release"] {
+        assert_eq!(verdict(c, v), "violated:gated-publish");
+    }
+    assert_eq!(verdict(c, "v4-gated-publish"), "holds");
+    assert_eq!(
+        verdict("scenarios/canary/split-claim.toml", "canary-split-claim"),
+        "violated:max-active"
+    );
+}
+
+#[test]
+fn canaries_exist_and_fail() {
+    let mut canaries = 0;
+    for l in all_scenarios() {
+        let meta = l.meta();
+        let proto = lockstep::models::find(meta.protocol).unwrap();
+        for (variant, expected) in &meta.expect {
+            let info = proto
+                .variants()
+                .iter()
+                .find(|v| v.name == *variant)
+                .unwrap();
+            if info.canary {
+                canaries += 1;
+                assert!(
+                    matches!(expected, Expected::Violated(_)),
+                    "{}: canary {variant} must be expected to fail",
+                    meta.path
+                );
+                let out = l.explore(variant, &meta.plan);
+                assert!(
+                    out.verdict.starts_with("violated:"),
+                    "canary {variant} passed in {}",
+                    meta.path
+                );
+            }
+        }
+    }
+    assert!(
+        canaries >= 1,
+        "no canary scenario: the harness could pass silently"
+    );
+}
+
+/// The timelines of every counterexample and the state counts of every exhaustive run are
+/// pinned: an explorer or model regression shows as a snapshot diff.
+#[test]
+fn counterexamples_and_state_counts_are_pinned() {
+    let rows = run_all();
+    let mut counts = String::new();
+    for (meta, variant, out) in &rows {
+        counts.push_str(&format!(
+            "{} [{}]: {} ({}, {} states, {} schedules)\n",
+            meta.path,
+            variant,
+            out.verdict,
+            out.report.strategy.name(),
+            out.report.states,
+            out.report.schedules
+        ));
+    }
+    insta::assert_snapshot!("state_counts", counts);
+    for (meta, variant, out) in &rows {
+        if let Some(c) = &out.counterexample {
+            let name = format!(
+                "timeline__{}__{}",
+                meta.path
+                    .trim_start_matches("scenarios/")
+                    .trim_end_matches(".toml")
+                    .replace('/', "__"),
+                variant
+            );
+            insta::assert_snapshot!(name, counterexample_block(meta, variant, c));
+        }
+    }
+}
+
+#[test]
+fn everything_twice_gives_identical_output() {
+    let render = |rows: &[(lockstep::scenario::Meta, &'static str, Outcome)]| -> String {
+        let mut s = String::new();
+        for (meta, variant, out) in rows {
+            s.push_str(&format!(
+                "{} {} {} {} {} {}\n",
+                meta.path,
+                variant,
+                out.verdict,
+                out.report.states,
+                out.report.schedules,
+                out.report.steps
+            ));
+            if let Some(c) = &out.counterexample {
+                s.push_str(&counterexample_block(meta, variant, c));
+            }
+        }
+        s
+    };
+    let a = render(&run_all());
+    let b = render(&run_all());
+    assert_eq!(a, b, "two runs of the same scenarios differ");
+    // And through the binary, byte for byte (elapsed times aside).
+    let strip = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.contains("\"elapsed_ms\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let x = lockstep(&["check", "scenarios", "--json"]);
+    let y = lockstep(&["check", "scenarios", "--json"]);
+    assert_eq!(strip(&x.stdout), strip(&y.stdout));
+}
+
+/// Every counterexample's printed replay command reproduces the same bytes.
+#[test]
+fn replay_commands_reproduce_the_counterexample() {
+    for (meta, variant, out) in run_all() {
+        let Some(c) = &out.counterexample else {
+            continue;
+        };
+        let block = counterexample_block(&meta, variant, c);
+        let cmd = block
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("replay: lockstep "))
+            .expect("a replay command");
+        let args = shell_words(cmd);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = lockstep(&refs);
+        assert_eq!(
+            r.stdout, block,
+            "replaying {} [{}] printed something else",
+            meta.path, variant
+        );
+    }
+}
+
+#[test]
+fn run_trace_then_replay_prints_the_same_bytes() {
+    let dir = tempdir();
+    let trace = format!("{dir}/clobber-v1.trace");
+    let run = lockstep(&[
+        "run",
+        "scenarios/init-lock/clobber.toml",
+        "--variant",
+        "v1-reclaim",
+        "--trace",
+        &trace,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let replay = lockstep(&["replay", &trace]);
+    assert_eq!(replay.code, 0, "{}", replay.stderr);
+    assert_eq!(run.stdout, replay.stdout);
+    // The story the issue asks for: C claims while B's claim is younger than the deadline.
+    assert!(
+        run.stdout
+            .contains("claim from 0 is 320 ms old > deadline 300"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("finally: ownerStartedAt = null (clears a claim that is not its own)"));
+    let c_claim = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("  C  ") && l.contains("claims: generation 3"))
+        .expect("C claims");
+    assert!(c_claim.trim_start().starts_with("440"), "{c_claim}");
+    assert!(c_claim.contains("while the previous claim is live and young"));
+}
+
+#[test]
+fn a_trace_of_an_edited_scenario_is_refused() {
+    let dir = tempdir();
+    let scen = format!("{dir}/clobber.toml");
+    std::fs::copy("scenarios/init-lock/clobber.toml", &scen).unwrap();
+    let trace = format!("{dir}/t.trace");
+    let run = lockstep(&["run", &scen, "--variant", "v1-reclaim", "--trace", &trace]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut text = std::fs::read_to_string(&scen).unwrap();
+    text.push_str("\n# edited\n");
+    std::fs::write(&scen, text).unwrap();
+    let r = lockstep(&["replay", &trace]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("changed since this trace was written"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Every scripted violation is also found by the exhaustive explorer (it explores a superset).
+#[test]
+fn exhaustive_finds_whatever_the_script_finds() {
+    for l in all_scenarios() {
+        let meta = l.meta();
+        for (variant, _) in &meta.expect {
+            let mut scripted = meta.plan.clone();
+            scripted.strategy = lockstep_sim::Strategy::Scripted;
+            let s = l.explore(variant, &scripted);
+            if !s.verdict.starts_with("violated:") {
+                continue;
+            }
+            let mut ex = meta.plan.clone();
+            ex.strategy = lockstep_sim::Strategy::Exhaustive;
+            let e = l.explore(variant, &ex);
+            assert!(
+                e.verdict.starts_with("violated:"),
+                "{} [{variant}]: scripted finds {}, exhaustive {}",
+                meta.path,
+                s.verdict,
+                e.verdict
+            );
+        }
+    }
+}
+
+/// Malformed scenarios: a clear error with file:line:col, exit code 2, never a panic.
+#[test]
+fn bad_scenarios_get_located_errors_and_exit_2() {
+    let mut all = String::new();
+    let mut files: Vec<_> = std::fs::read_dir("tests/bad")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8);
+    for f in files {
+        let path = f.to_string_lossy().to_string();
+        let out = lockstep(&["check", &path]);
+        assert_eq!(
+            out.code, 2,
+            "{path}: exit {} (stderr: {})",
+            out.code, out.stderr
+        );
+        assert!(!out.stderr.contains("panicked"), "{path}: {}", out.stderr);
+        let first = out.stderr.lines().next().unwrap_or("");
+        assert!(
+            first.starts_with(&format!("error: {path}:")),
+            "{path}: the first line must locate the error: {first}"
+        );
+        // Loading through the library gives the same located message.
+        let err = Source::read(&path)
+            .and_then(|s| lockstep::models::load(&s))
+            .err()
+            .expect("an error");
+        assert!(out.stderr.contains(&err.location()));
+        all.push_str(&out.stderr);
+        all.push('\n');
+    }
+    insta::assert_snapshot!("bad_scenario_errors", all);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(lockstep(&["check", "no/such/path"]).code, 2);
+    assert_eq!(
+        lockstep(&["check", "scenarios", "--strategy", "bogus"]).code,
+        2
+    );
+    assert_eq!(
+        lockstep(&["run", "scenarios/init-lock/clobber.toml", "--variant", "v9"]).code,
+        2
+    );
+    assert_eq!(lockstep(&["frobnicate"]).code, 2);
+    let bad = lockstep(&[
+        "run",
+        "scenarios/init-lock/clobber.toml",
+        "--variant",
+        "v1-reclaim",
+        "--schedule",
+        "0.9.9",
+    ]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("does not fit"), "{}", bad.stderr);
+}
+
+#[test]
+fn a_wrong_expectation_exits_1() {
+    let dir = tempdir();
+    let scen = format!("{dir}/wrong.toml");
+    let text = std::fs::read_to_string("scenarios/init-lock/clobber.toml")
+        .unwrap()
+        .replace(
+            "v3-gen-release = \"holds\"",
+            "v3-gen-release = \"violated:max-inits\"",
+        );
+    std::fs::write(&scen, text).unwrap();
+    let out = lockstep(&["check", &scen]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("FAIL"));
+}
+
+#[test]
+fn list_shows_every_protocol_variant_and_invariant() {
+    let out = lockstep(&["list"]);
+    assert_eq!(out.code, 0);
+    for p in lockstep::models::protocols() {
+        assert!(out.stdout.contains(p.id()));
+        for v in p.variants() {
+            assert!(out.stdout.contains(v.name));
+        }
+        for i in p.invariants() {
+            assert!(out.stdout.contains(i.id));
+        }
+    }
+}
+
+#[test]
+fn report_writes_a_summary_and_timelines() {
+    let dir = tempdir();
+    let out = lockstep(&["report", "scenarios/init-lock/clobber.toml", "--out", &dir]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary = std::fs::read_to_string(format!("{dir}/summary.md")).unwrap();
+    assert!(summary.contains("violated:max-inits"));
+    let cx = std::fs::read_to_string(format!(
+        "{dir}/counterexamples/init-lock--clobber--v1-reclaim.txt"
+    ))
+    .unwrap();
+    assert!(cx.contains("replay: lockstep run"));
+}
+
+fn tempdir() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "lockstep-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d.to_string_lossy().to_string()
+}
+
+/// Splits a command line printed by lockstep (words, single-quoted words).
+fn shell_words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in s.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any || !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                any = false;
+            }
+            _ => cur.push(c),
+        }
+    }
+    if any || !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}

@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use lockstep::engine::Outcome;
+use lockstep::protocol::LoadedScenario;
+use lockstep::scenario::{Meta, Source};
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `lockstep` binary from the repository root.
+pub fn lockstep(args: &[&str]) -> Output {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("lockstep runs");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+    }
+}
+
+/// Every scenario under `scenarios/`, loaded (paths relative to the repository root).
+pub fn all_scenarios() -> Vec<Box<dyn LoadedScenario>> {
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::env::set_current_dir(root).unwrap();
+    let files = lockstep::cli::collect_files(&["scenarios".to_string()]).unwrap();
+    files
+        .iter()
+        .map(|f| {
+            let src = Source::read(f).unwrap();
+            lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
+        })
+        .collect()
+}
+
+/// Explores every expectation of every scenario with the file's own plan.
+pub fn run_all() -> Vec<(Meta, &'static str, Outcome)> {
+    let mut rows = Vec::new();
+    for l in all_scenarios() {
+        let meta = l.meta().clone();
+        for (variant, _) in &meta.expect {
+            let out = l.explore(variant, &meta.plan);
+            rows.push((meta.clone(), *variant, out));
+        }
+    }
+    rows
+}
