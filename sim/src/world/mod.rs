@@ -3,11 +3,15 @@
 //! Building blocks a protocol model embeds in its world state and calls one system call per
 //! step. No protocol logic lives here.
 
+pub mod fs;
 pub mod path;
 pub mod proc;
 
 use std::fmt;
 
+pub use fs::{
+    Content, Ctx, Fault, Fd, Fs, Ino, Kind, Listing, Op, OpenMode, Stat, Word, CONTENT_WORDS,
+};
 pub use path::{NameId, PathId, Paths};
 pub use proc::{HostId, Hostname, Pid, ProcId, ProcState, Procs, Uid};
 
@@ -55,3 +59,14 @@ impl fmt::Display for Errno {
         f.write_str(self.code())
     }
 }
+
+/// kill -9 of `p`: it stops for good, no `finally` runs, its files stay, and the kernel closes
+/// its descriptors (an unlinked inode it alone held open is freed). The one call to use when a
+/// world has both an [`Fs`] and a [`Procs`].
+pub fn kill9<const N: usize>(procs: &mut Procs, fs: &mut Fs<N>, p: ProcId) {
+    procs.kill9(p);
+    fs.close_all(p);
+}
+
+#[cfg(test)]
+mod tests;
