@@ -6,6 +6,7 @@
 pub mod fs;
 pub mod path;
 pub mod proc;
+pub mod steps;
 
 use std::fmt;
 
@@ -14,6 +15,7 @@ pub use fs::{
 };
 pub use path::{NameId, PathId, Paths};
 pub use proc::{HostId, Hostname, Pid, ProcId, ProcState, Procs, Uid};
+pub use steps::{RmRf, WriteFile};
 
 /// A POSIX error number, named as Node's `err.code` names it.
 #[allow(clippy::upper_case_acronyms)] // the POSIX names, so matches read like the protocols' code

@@ -1,5 +1,7 @@
 //! POSIX behaviour of every call, and the protocol races each granularity exists for.
 
+use std::task::Poll;
+
 use super::*;
 use crate::fingerprint::fingerprint;
 
@@ -449,6 +451,268 @@ fn a_failing_close_still_releases_the_descriptor() {
     assert_eq!(fs.close(at(&p, P1, 2), fd), Err(Errno::EIO));
     assert_eq!(fs.open_fds(P1), 0);
     assert_eq!(fs.close(at(&p, P1, 2), fd), Err(Errno::EBADF));
+}
+
+// ---- writeFile -------------------------------------------------------------------------------
+
+fn run<F: FnMut() -> Poll<Result<(), Errno>>>(mut step: F) -> (Result<(), Errno>, usize) {
+    for n in 1..100 {
+        if let Poll::Ready(r) = step() {
+            return (r, n);
+        }
+    }
+    panic!("did not settle");
+}
+
+/// A reader between the steps of `writeFile` sees the old content, then an empty file, then
+/// each prefix; a crash leaves what was written so far.
+#[test]
+fn write_file_exposes_empty_and_partial_content_between_its_steps() {
+    let (p, n, mut fs) = world();
+    fs.put_file(at(&p, P1, 1), n.l, &Content::new(&[4242, 1, 9]))
+        .unwrap();
+    let mut wf = WriteFile::new(n.l, Content::new(&[200, 50, 2])).in_chunks(1);
+    let mut seen = vec![];
+    let mut ops = vec![];
+    loop {
+        ops.push(wf.next_op().unwrap());
+        let r = wf.step(&mut fs, at(&p, P2, 50));
+        seen.push(fs.read_file(at(&p, P1, 50), n.l).unwrap().words().to_vec());
+        if let Poll::Ready(r) = r {
+            assert_eq!(r, Ok(()));
+            break;
+        }
+    }
+    use Op::*;
+    assert_eq!(ops, vec![Open, Write, Write, Write, Close]);
+    assert_eq!(
+        seen,
+        vec![
+            vec![],
+            vec![200],
+            vec![200, 50],
+            vec![200, 50, 2],
+            vec![200, 50, 2]
+        ]
+    );
+    assert_eq!(wf.next_op(), None);
+    assert_eq!(fs.open_fds(P2), 0);
+}
+
+#[test]
+fn write_file_is_open_write_close_by_default() {
+    let (p, n, mut fs) = world();
+    let mut wf = WriteFile::new(n.l, Content::new(&[1, 2, 3]));
+    let (r, steps) = run(|| wf.step(&mut fs, at(&p, P1, 1)));
+    assert_eq!((r, steps), (Ok(()), 3));
+    let mut empty = WriteFile::new(n.m, Content::default());
+    let (r, steps) = run(|| empty.step(&mut fs, at(&p, P1, 1)));
+    assert_eq!((r, steps), (Ok(()), 2), "nothing to write: open, close");
+    assert_eq!(fs.peek(&p, n.m).unwrap().size, 0);
+}
+
+/// Eve D1-h: killed between `mkdir(lock)` and the owner.json write. The lock directory and an
+/// empty owner.json stay; the kernel closes the descriptor.
+#[test]
+fn a_crash_mid_write_file_leaves_the_file_as_far_as_it_got() {
+    let (p, n, mut fs) = world();
+    let mut procs = Procs::new();
+    let h = procs.add_host(Hostname(0), 0);
+    let w1 = procs.spawn(h, Pid(100), Uid::USER);
+    fs.mkdir(at(&p, w1, 1), n.lock).unwrap();
+    let mut wf = WriteFile::new(n.owner, Content::new(&[1, 100]));
+    assert!(wf.step(&mut fs, at(&p, w1, 2)).is_pending());
+    assert!(wf.fd().is_some());
+    kill9(&mut procs, &mut fs, w1);
+    assert_eq!(words(&fs, &p, n.owner), Some(vec![]));
+    assert_eq!(fs.open_fds(w1), 0);
+    assert!(!procs.is_alive(w1));
+}
+
+/// Eve D1-b: a reclaimer's `rm -rf` lands between W1's `mkdir(lock)` and its owner.json write,
+/// so the write rejects with ENOENT (a lost claim).
+#[test]
+fn write_file_rejects_with_enoent_when_the_directory_vanished() {
+    let (p, n, mut fs) = world();
+    fs.mkdir(at(&p, P1, 1), n.lock).unwrap();
+    let mut rm = RmRf::new(n.lock);
+    let (r, _) = run(|| rm.step(&mut fs, at(&p, P2, 1)));
+    assert_eq!(r, Ok(()));
+    let mut wf = WriteFile::new(n.owner, Content::new(&[1, 100]));
+    assert_eq!(
+        wf.step(&mut fs, at(&p, P1, 2)),
+        Poll::Ready(Err(Errno::ENOENT))
+    );
+    assert_eq!(wf.next_op(), None);
+}
+
+#[test]
+fn write_file_closes_then_rejects_when_a_write_fails() {
+    let (p, n, mut fs) = world();
+    fs.inject(Fault {
+        op: Op::Write,
+        path: n.l,
+        errno: Errno::ENOSPC,
+    });
+    let mut wf = WriteFile::new(n.l, Content::new(&[1, 2, 3]));
+    let mut ops = vec![];
+    let (r, _) = run(|| {
+        ops.push(wf.next_op().unwrap());
+        wf.step(&mut fs, at(&p, P1, 1))
+    });
+    assert_eq!(r, Err(Errno::ENOSPC));
+    assert_eq!(ops, vec![Op::Open, Op::Write, Op::Close]);
+    assert_eq!(fs.open_fds(P1), 0);
+    assert_eq!(
+        words(&fs, &p, n.l),
+        Some(vec![]),
+        "created, truncated, never written"
+    );
+}
+
+// ---- rm -rf ----------------------------------------------------------------------------------
+
+fn lock_with_owner(fs: &mut Fs<16>, p: &Paths, n: &Names, pid: Word, t: u64) {
+    fs.mkdir(at(p, P1, t), n.lock).unwrap();
+    fs.put_file(at(p, P1, t), n.owner, &Content::new(&[t, pid]))
+        .unwrap();
+}
+
+#[test]
+fn rm_rf_walks_a_lock_directory_one_call_per_step() {
+    let (p, n, mut fs) = world();
+    lock_with_owner(&mut fs, &p, &n, 100, 1);
+    let mut rm = RmRf::new(n.lock);
+    let mut ops = vec![];
+    let (r, _) = run(|| {
+        ops.push(rm.next_op().unwrap());
+        rm.step(&mut fs, at(&p, P2, 5))
+    });
+    assert_eq!(r, Ok(()));
+    use Op::*;
+    assert_eq!(
+        ops,
+        vec![
+            (Stat, n.lock),
+            (Rmdir, n.lock),
+            (Readdir, n.lock),
+            (Stat, n.owner),
+            (Unlink, n.owner),
+            (Rmdir, n.lock)
+        ]
+    );
+    assert!(!fs.exists(&p, n.lock));
+    assert_eq!(fs.inode_count(), 3);
+    assert_eq!(rm.next_op(), None);
+}
+
+#[test]
+fn rm_rf_of_a_file_or_of_nothing() {
+    let (p, n, mut fs) = world();
+    fs.put_file(at(&p, P1, 1), n.l, &Content::new(&[1]))
+        .unwrap();
+    let mut rm = RmRf::new(n.l);
+    assert_eq!(run(|| rm.step(&mut fs, at(&p, P1, 2))), (Ok(()), 2));
+    let mut rm = RmRf::new(n.l);
+    assert_eq!(
+        run(|| rm.step(&mut fs, at(&p, P1, 2))),
+        (Ok(()), 1),
+        "force: a missing path is success"
+    );
+    // A two-level tree.
+    let (p, n) = names();
+    let mut fs: Fs<16> = Fs::new();
+    fs.mkdir_p(at(&p, P1, 1), n.tomb).unwrap();
+    fs.put_file(at(&p, P1, 1), n.tomb_owner, &Content::new(&[1]))
+        .unwrap();
+    let mut rm = RmRf::new(n.cache);
+    assert_eq!(run(|| rm.step(&mut fs, at(&p, P1, 2))).0, Ok(()));
+    assert_eq!(fs.inode_count(), 1, "only the root is left");
+}
+
+/// The walk interleaved with a concurrent creator: an entry made after the `readdir` makes the
+/// final `rmdir` fail with ENOTEMPTY (Node's default `maxRetries: 0`), and the new entry stays.
+#[test]
+fn rm_rf_fails_with_enotempty_when_an_entry_appears_behind_the_walk() {
+    let (p, n, mut fs) = world();
+    lock_with_owner(&mut fs, &p, &n, 100, 1);
+    let mut rm = RmRf::new(n.lock);
+    for _ in 0..5 {
+        assert!(rm.step(&mut fs, at(&p, P2, 5)).is_pending()); // ... through unlink(owner.json)
+    }
+    assert_eq!(rm.next_op(), Some((Op::Rmdir, n.lock)));
+    fs.mkdir(at(&p, P1, 6), n.stray).unwrap();
+    assert_eq!(
+        rm.step(&mut fs, at(&p, P2, 6)),
+        Poll::Ready(Err(Errno::ENOTEMPTY))
+    );
+    assert!(fs.exists(&p, n.stray));
+}
+
+/// Eve D1-a/D3: W2 judged the dead owner's lock L0, but by the time its walk runs, W1 has
+/// removed L0 and claimed a fresh lock. The walk is blind: it removes W1's lock.
+#[test]
+fn rm_rf_is_blind_and_removes_a_generation_created_after_the_judgment() {
+    let (p, n, mut fs) = world();
+    lock_with_owner(&mut fs, &p, &n, 100, 1);
+    let mut w2 = RmRf::new(n.lock);
+    assert!(w2.step(&mut fs, at(&p, P2, 2)).is_pending()); // lstat: a directory
+                                                           // W1 reclaims and claims in between.
+    let mut w1 = RmRf::new(n.lock);
+    assert_eq!(run(|| w1.step(&mut fs, at(&p, P1, 2))).0, Ok(()));
+    fs.mkdir(at(&p, P1, 3), n.lock).unwrap();
+    fs.put_file(at(&p, P1, 3), n.owner, &Content::new(&[3, 200]))
+        .unwrap();
+    assert_eq!(run(|| w2.step(&mut fs, at(&p, P2, 4))).0, Ok(()));
+    assert!(!fs.exists(&p, n.lock), "W1's fresh lock is gone");
+}
+
+#[test]
+fn rm_rf_succeeds_when_someone_else_removes_the_tree_mid_walk() {
+    let (p, n, mut fs) = world();
+    lock_with_owner(&mut fs, &p, &n, 100, 1);
+    let mut a = RmRf::new(n.lock);
+    for _ in 0..3 {
+        assert!(a.step(&mut fs, at(&p, P1, 2)).is_pending()); // lstat, rmdir, readdir
+    }
+    let mut b = RmRf::new(n.lock);
+    assert_eq!(run(|| b.step(&mut fs, at(&p, P2, 2))).0, Ok(()));
+    // a: lstat(owner.json) ENOENT -> done; rmdir(lock) ENOENT -> done.
+    assert_eq!(run(|| a.step(&mut fs, at(&p, P1, 3))), (Ok(()), 2));
+}
+
+/// A Node quirk kept: the directory `lstat` saw is replaced by a file before `rmdir`, which
+/// says ENOTDIR; rimraf then reports success and leaves the file.
+#[test]
+fn rm_rf_reports_success_when_a_directory_turned_into_a_file() {
+    let (p, n, mut fs) = world();
+    fs.mkdir(at(&p, P1, 1), n.tomb).unwrap();
+    let mut rm = RmRf::new(n.tomb);
+    assert!(rm.step(&mut fs, at(&p, P2, 2)).is_pending());
+    fs.rmdir(at(&p, P1, 2), n.tomb).unwrap();
+    fs.put_file(at(&p, P1, 2), n.tomb, &Content::new(&[1]))
+        .unwrap();
+    assert_eq!(rm.step(&mut fs, at(&p, P2, 3)), Poll::Ready(Ok(())));
+    assert!(fs.exists(&p, n.tomb));
+}
+
+#[test]
+fn rm_rf_surfaces_a_non_enoent_error() {
+    let (p, n, mut fs) = world();
+    lock_with_owner(&mut fs, &p, &n, 100, 1);
+    fs.inject(Fault {
+        op: Op::Unlink,
+        path: n.owner,
+        errno: Errno::EBUSY,
+    });
+    let mut rm = RmRf::new(n.lock);
+    let (r, steps) = run(|| rm.step(&mut fs, at(&p, P2, 2)));
+    assert_eq!(
+        (r, steps),
+        (Err(Errno::EBUSY), 5),
+        "a child's failure fails the walk"
+    );
+    assert!(fs.exists(&p, n.owner));
 }
 
 // ---- processes, hosts, clocks ----------------------------------------------------------------
