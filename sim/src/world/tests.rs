@@ -775,3 +775,20 @@ fn errno_names_match_node_codes() {
     assert_eq!(Errno::ENOTEMPTY.code(), "ENOTEMPTY");
     assert_eq!(Op::MkdirP.name(), "mkdir -p");
 }
+
+/// The explorer clones the world on every move: these stay inline and small. Upper bounds,
+/// not exact sizes, so a compiler's layout change does not break it but a `String` or a
+/// doubled table does.
+#[test]
+fn world_state_stays_small_and_inline() {
+    use std::mem::size_of;
+    assert!(
+        size_of::<Fs<8>>() <= 600,
+        "Fs<8> is {} bytes",
+        size_of::<Fs<8>>()
+    );
+    assert!(size_of::<Fs<16>>() <= 1100);
+    assert!(size_of::<Procs>() <= 200);
+    assert!(size_of::<WriteFile>() <= 64);
+    assert!(size_of::<RmRf>() <= 80);
+}
