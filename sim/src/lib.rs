@@ -36,6 +36,7 @@ pub mod model;
 pub mod narrate;
 pub mod rng;
 pub mod schedule;
+pub mod world;
 
 pub use actor::{ActorId, Lifecycle};
 pub use explore::{
