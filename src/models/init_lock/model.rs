@@ -431,8 +431,19 @@ impl InitLockModel {
             self.enter(s, a, 1, n);
             return;
         }
-        let ok = self.outcome(s, a, level) == Outcome::Ok;
-        self.settle(s, a, level, ok, n);
+        let out = self.outcome(s, a, level);
+        if out == Outcome::Cancelled {
+            n.say(format_args!("request torn down mid-init: no publish, no finally"));
+            let c = &mut s.callers[a];
+            c.cancelled = true;
+            c.life = Lifecycle::Dropped;
+            c.wake = NONE;
+            for f in &mut c.frames {
+                f.waiting = false;
+            }
+            return;
+        }
+        self.settle(s, a, level, out == Outcome::Ok, n);
     }
 
     /// Init settled with `ok`: publish (inside init), then the owner's `finally`, then return

@@ -52,7 +52,8 @@ pub struct ActorFile {
     /// the runtime init's own work before it calls `getDatabase`).
     pub init_ms: Option<Spanned<Choice<u64>>>,
     /// How its init ends: "ok", "fail" (rejects), "hang" (never settles), "throw-sync" (throws
-    /// before returning a promise).
+    /// before returning a promise), "cancelled" (the request is torn down when init would
+    /// settle: no publish, no finally).
     pub outcome: Option<Spanned<Choice<String>>>,
     /// Nested scenarios: the db init's duration and outcome.
     pub inner_init_ms: Option<Spanned<Choice<u64>>>,
@@ -73,6 +74,9 @@ pub enum Outcome {
     Fail,
     Hang,
     ThrowSync,
+    /// The request is torn down when its init would settle: neither the publish nor the
+    /// `finally` runs (an unanchored cancel, or an anchored one outliving the waitUntil grace).
+    Cancelled,
 }
 
 impl Outcome {
@@ -82,6 +86,7 @@ impl Outcome {
             "fail" => Some(Outcome::Fail),
             "hang" => Some(Outcome::Hang),
             "throw-sync" => Some(Outcome::ThrowSync),
+            "cancelled" => Some(Outcome::Cancelled),
             _ => None,
         }
     }
@@ -91,6 +96,7 @@ impl Outcome {
             Outcome::Fail => "fail",
             Outcome::Hang => "hang",
             Outcome::ThrowSync => "throw-sync",
+            Outcome::Cancelled => "cancelled",
         }
     }
 }
@@ -290,7 +296,7 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
                     .map(|s| {
                         Outcome::parse(s).ok_or_else(|| {
                             at(src, c, format!("unknown outcome `{s}`"))
-                                .help("use \"ok\", \"fail\", \"hang\" or \"throw-sync\"")
+                                .help("use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"")
                         })
                     })
                     .collect(),
