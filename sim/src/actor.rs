@@ -16,7 +16,7 @@ pub struct ActorId(pub u8);
 ///   not a file stays behind; files stay too.
 /// - **Pause** (SIGSTOP, suspend, GC): the actor stops moving until resumed, then continues
 ///   exactly where it was. It is not dead, and liveness probes still say so.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub enum Lifecycle {
     /// Running normally.
     #[default]

@@ -110,18 +110,55 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
             legit_init: o.legit_init,
         }
     });
-    let checks = checked
+    let checks: Vec<invariants::Inv> = checked
         .iter()
         .map(|p| invariants::by_id(p.id).expect("validated invariant"))
         .collect();
+    let mut spec = spec.clone();
+    for a in &mut spec.actors {
+        a.arrive.sort_unstable();
+        a.arrive.dedup();
+    }
+    let early_outcome = spec
+        .actors
+        .iter()
+        .map(|a| {
+            [0, 1].map(|l| {
+                (spec.nested && l == 0)
+                    || a.outcome[l]
+                        .iter()
+                        .any(|o| matches!(o, InitOutcome::Hang | InitOutcome::ThrowSync))
+            })
+        })
+        .collect();
+    let class: Vec<u8> = spec
+        .actors
+        .iter()
+        .map(|a| {
+            spec.actors
+                .iter()
+                .position(|b| b.same_behaviour(a))
+                .expect("an actor is like itself") as u8
+        })
+        .collect();
+    let symmetric = class.iter().enumerate().any(|(i, &c)| usize::from(c) != i);
+    let has = |i: invariants::Inv| checks.contains(&i);
+    use invariants::Inv;
     InitLockModel {
-        spec: spec.clone(),
-        version,
         anchor: spec.anchor.unwrap_or(version.anchors()) && version.anchors(),
+        ghost_legit: has(Inv::MaxActive) || has(Inv::NoPrematureReclaim),
+        ghost_waited: has(Inv::AbandonedReclaimed),
+        ghost_published: has(Inv::GatedPublish),
+        ghost_init_start: has(Inv::NoPrematureReclaim),
+        spec,
+        version,
         levels,
         conf,
         checks,
         props: checked.to_vec(),
+        early_outcome,
+        class,
+        symmetric,
     }
 }
 

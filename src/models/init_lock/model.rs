@@ -55,6 +55,17 @@ pub struct InitLockModel {
     pub(super) conf: [LockConf; 2],
     pub(super) checks: Vec<Inv>,
     pub(super) props: Vec<Property>,
+    /// Per actor and level: the outcome is chosen when init starts, not when it settles.
+    pub(super) early_outcome: Vec<[bool; 2]>,
+    /// Per actor: the first actor with an identical specification (interchangeable actors
+    /// share a class; symmetry reduction sorts each class).
+    pub(super) class: Vec<u8>,
+    pub(super) symmetric: bool,
+    /// Ghost fields kept only when an invariant reads them, so they do not split states.
+    pub(super) ghost_legit: bool,
+    pub(super) ghost_waited: bool,
+    pub(super) ghost_published: bool,
+    pub(super) ghost_init_start: bool,
 }
 
 /// The protocol's lock cell plus its cache (one per singleton per module copy).
@@ -85,7 +96,7 @@ pub struct Res {
     published: u8,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Pc {
     NotArrived,
     /// In `await sleep(poll)`; the next pass runs at `wake`.
@@ -94,6 +105,9 @@ enum Pc {
     SplitClaim,
     /// V3+: claimed; `init` starts one microtask later.
     InitPending,
+    /// Inside the claim step, waiting for the explorer to pick this init's open duration or
+    /// outcome; resolved before any other move, so nothing can interleave.
+    StartPending,
     /// Init started; `after()`'s `waitUntil` registration is one microtask away.
     AnchorPending,
     /// In `await initPromise`: init's I/O ends at `wake` (`NONE`: it hangs).
@@ -103,7 +117,7 @@ enum Pc {
     Done,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 struct Frame {
     wait_start: u32,
     init_start: u32,
@@ -116,7 +130,7 @@ struct Frame {
     superseded: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Caller {
     ch: [u8; SLOTS],
     pc: Pc,
@@ -168,6 +182,11 @@ impl InitLockModel {
 
     fn outcome(&self, s: &World, a: usize, level: usize) -> Outcome {
         self.spec.actors[a].outcome[level][usize::from(s.callers[a].ch[S_OUT + level])]
+    }
+
+    fn outcome_opt(&self, s: &World, a: usize, level: usize) -> Option<Outcome> {
+        let i = s.callers[a].ch[S_OUT + level];
+        (i != UNRESOLVED).then(|| self.spec.actors[a].outcome[level][usize::from(i)])
     }
 
     fn init_ms(&self, s: &World, a: usize, level: usize) -> u64 {
@@ -233,7 +252,9 @@ impl InitLockModel {
                     "dbInitPromise set by {}: awaits it (another request's promise)",
                     self.name(owner as usize)
                 ));
-                s.res[level].waited = true;
+                if self.ghost_waited {
+                    s.res[level].waited = true;
+                }
                 let c = &mut s.callers[a];
                 c.pc = Pc::AwaitShared(owner);
                 c.wake = NONE;
@@ -272,7 +293,7 @@ impl InitLockModel {
             self.claim(s, a, level, n);
             return;
         }
-        if s.res[level].claims > 0 && !s.res[level].cur_released {
+        if self.ghost_waited && s.res[level].claims > 0 && !s.res[level].cur_released {
             s.res[level].waited = true;
         }
         let waited = now - s.callers[a].frames[level].wait_start;
@@ -315,10 +336,11 @@ impl InitLockModel {
         // Ghost: is this claim legitimate (the previous one released by its owner or older
         // than the deadline)? Only a legitimate claim supersedes the running owners.
         let r = s.res[level];
-        let legit = r.claims == 0
+        let legit = !self.ghost_legit
+            || r.claims == 0
             || r.cur_released
             || conf.deadline.is_some_and(|d| u64::from(now - r.cur_at) > d);
-        if legit {
+        if legit && self.ghost_legit {
             for b in 0..s.callers.len() {
                 if b == a {
                     continue;
@@ -342,10 +364,12 @@ impl InitLockModel {
         }
         let r = &mut s.res[level];
         r.claims = r.claims.saturating_add(1);
-        r.cur_actor = a as u8;
-        r.cur_at = now;
-        r.cur_released = false;
-        r.waited = false;
+        if self.ghost_legit || self.ghost_waited {
+            r.cur_actor = a as u8;
+            r.cur_at = now;
+            r.cur_released = false;
+            r.waited = false;
+        }
         let ghost = r.claims;
         let f = &mut s.callers[a].frames[level];
         f.my_gen = my_gen;
@@ -353,7 +377,9 @@ impl InitLockModel {
         f.waiting = false;
         f.in_init = true;
         f.superseded = false;
-        f.init_start = now;
+        if self.ghost_init_start {
+            f.init_start = now;
+        }
         n.say(format_args!(
             "claims: generation {my_gen}, ownerStartedAt = {now}{}",
             if legit {
@@ -373,12 +399,17 @@ impl InitLockModel {
 
     /// Init starts (V0-V2: called synchronously in the claim step; V3+: one microtask later).
     fn start_init<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        if self.needed_at_start(s, a, level).is_some() {
+            let c = &mut s.callers[a];
+            c.pc = Pc::StartPending;
+            c.wake = s.now;
+            return;
+        }
         let r = &mut s.res[level];
         r.inits = r.inits.saturating_add(1);
         let k = r.inits;
-        let out = self.outcome(s, a, level);
-        let ms = self.init_ms(s, a, level);
-        if out == Outcome::ThrowSync && !self.version.deferred_init() {
+        let out = self.outcome_opt(s, a, level);
+        if out == Some(Outcome::ThrowSync) && !self.version.deferred_init() {
             // `const initPromise = init()` throws before `anchor` is reached; `finally` runs.
             n.say(format_args!("init #{k} throws synchronously"));
             if self.anchor
@@ -392,24 +423,28 @@ impl InitLockModel {
             self.settle(s, a, level, false, n);
             return;
         }
+        let ms = match out {
+            Some(Outcome::Hang) | Some(Outcome::ThrowSync) => 0,
+            _ => self.init_ms(s, a, level),
+        };
         if N::ON {
             match out {
-                Outcome::Hang => n.say(format_args!("init #{k} starts (never settles)")),
-                Outcome::ThrowSync => n.say(format_args!(
+                Some(Outcome::Hang) => n.say(format_args!("init #{k} starts (never settles)")),
+                Some(Outcome::ThrowSync) => n.say(format_args!(
                     "init #{k} starts and throws: the promise rejects"
                 )),
                 _ if self.levels == 2 && level == 0 => {
                     n.say(format_args!("init #{k} starts ({ms} ms, then the db lock)"))
                 }
-                _ => n.say(format_args!("init #{k} starts ({ms} ms, {})", out.name())),
+                None => n.say(format_args!("init #{k} starts ({ms} ms)")),
+                Some(o) => n.say(format_args!("init #{k} starts ({ms} ms, {})", o.name())),
             }
         }
         let now = u64::from(s.now);
         let c = &mut s.callers[a];
         c.pc = Pc::InInit;
         c.wake = match out {
-            Outcome::Hang => NONE,
-            Outcome::ThrowSync => s.now,
+            Some(Outcome::Hang) => NONE,
             _ => t32(now + ms),
         };
         if self.anchor {
@@ -422,6 +457,21 @@ impl InitLockModel {
             c.anchored = true;
             n.say(format_args!("anchored (waitUntil)"));
         }
+    }
+
+    /// The open value (slot) this caller's init needs before it can start, if any. Durations
+    /// are chosen when an init starts and outcomes when it settles, so callers that never own
+    /// the lock never branch on them; an outcome that changes how init starts (hang,
+    /// throw-sync) or a nested runtime init's outcome is chosen at the start.
+    fn needed_at_start(&self, s: &World, a: usize, level: usize) -> Option<usize> {
+        let c = &s.callers[a];
+        let (out_slot, dur_slot) = (S_OUT + level, S_INIT + level);
+        if c.ch[out_slot] == UNRESOLVED && self.early_outcome[a][level] {
+            return Some(out_slot);
+        }
+        let out = self.outcome_opt(s, a, level);
+        let timed = !matches!(out, Some(Outcome::Hang) | Some(Outcome::ThrowSync));
+        (timed && c.ch[dur_slot] == UNRESOLVED).then_some(dur_slot)
     }
 
     /// The init's I/O is over (or its nested call returned): publish, `finally`, return.
@@ -466,7 +516,9 @@ impl InitLockModel {
                     s.flags |= F_BAD_PUBLISH;
                     s.flag_actor = a as u8;
                 }
-                s.res[level].published = f.ghost;
+                if self.ghost_published {
+                    s.res[level].published = f.ghost;
+                }
                 s.cells[ci].cache = f.ghost;
                 n.say(format_args!(
                     "init ok: publishes claim #{}'s value",
@@ -485,7 +537,7 @@ impl InitLockModel {
             ));
         } else {
             if N::ON {
-                if cell.gen != f.my_gen || (cell.owner != NONE && cell.owner != f.init_start) {
+                if cell.gen != f.my_gen {
                     n.say(format_args!(
                         "finally: ownerStartedAt = null (clears a claim that is not its own)"
                     ));
@@ -494,7 +546,7 @@ impl InitLockModel {
                 }
             }
             cell.owner = NONE;
-            if f.ghost == s.res[level].claims {
+            if f.ghost == s.res[level].claims && (self.ghost_legit || self.ghost_waited) {
                 s.res[level].cur_released = true;
             }
         }
@@ -590,7 +642,7 @@ impl InitLockModel {
     fn watchdogs(&self, s: &World) -> u32 {
         let mut t = NONE;
         for c in &s.callers {
-            if !c.life.runs() {
+            if !c.life.runs() || !self.checks.contains(&Inv::BoundedWait) {
                 continue;
             }
             for (l, f) in c.frames.iter().enumerate().take(self.levels) {
@@ -671,21 +723,18 @@ impl Model for InitLockModel {
         let mut callers = ArrayVec::new();
         for (a, sp) in self.spec.actors.iter().enumerate() {
             let mut ch = [0u8; SLOTS];
-            for (slot, c) in ch.iter_mut().enumerate() {
+            for (slot, c) in ch.iter_mut().enumerate().skip(1) {
                 if self.alternatives(a, slot) > 1 {
                     *c = UNRESOLVED;
                 }
             }
+            // Arrival: `ch[S_ARRIVE]` is the next candidate instant (sorted ascending).
             callers.push(Caller {
                 ch,
                 pc: Pc::NotArrived,
                 level: 0,
                 life: Lifecycle::Live,
-                wake: if ch[S_ARRIVE] == UNRESOLVED {
-                    NONE
-                } else {
-                    t32(sp.arrive[0])
-                },
+                wake: t32(sp.arrive[0]),
                 anchored: false,
                 cancelled: false,
                 frames: [Frame::default(); 2],
@@ -711,16 +760,16 @@ impl Model for InitLockModel {
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
-        // Open values are resolved first, one (actor, slot) at a time, so their order never
-        // multiplies the space.
-        for (a, c) in s.callers.iter().enumerate() {
-            if let Some(slot) = c.ch.iter().position(|&x| x == UNRESOLVED) {
-                for i in 0..self.alternatives(a, slot) {
-                    out.push(Mv::Choose(a as u8, slot as u8, i as u8));
-                }
-                return out.len();
+        // A choice inside a step (an init's open duration) is made before anything else.
+        if let Some(a) = s.callers.iter().position(|c| c.pc == Pc::StartPending) {
+            let level = usize::from(s.callers[a].level);
+            let slot = self.needed_at_start(s, a, level).expect("pending choice");
+            for i in 0..self.alternatives(a, slot) {
+                out.push(Mv::Choose(a as u8, slot as u8, i as u8));
             }
+            return out.len();
         }
+        let mut optional = false;
         for (a, c) in s.callers.iter().enumerate() {
             let cancel = self.cancel_due(s, a);
             if cancel {
@@ -728,15 +777,43 @@ impl Model for InitLockModel {
             }
             // A cancellation in the after() window lands before the registration microtask.
             let held = cancel && c.pc == Pc::AnchorPending;
-            if !held
-                && c.life.runs()
-                && c.wake <= s.now
-                && !matches!(c.pc, Pc::Done | Pc::AwaitShared(_))
-            {
-                out.push(Mv::Step(a as u8));
+            if held || !c.life.runs() || c.wake > s.now {
+                continue;
+            }
+            match c.pc {
+                Pc::Done | Pc::AwaitShared(_) | Pc::StartPending => {}
+                Pc::NotArrived => {
+                    // Not the last candidate instant: arriving now is optional.
+                    if usize::from(c.ch[S_ARRIVE]) + 1 == self.spec.actors[a].arrive.len() {
+                        out.push(Mv::Step(a as u8));
+                    } else {
+                        optional = true;
+                    }
+                }
+                Pc::InInit if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
+                    && !(self.levels == 2 && c.level == 0) =>
+                {
+                    // The settle step, with its outcome chosen now.
+                    let slot = S_OUT + usize::from(c.level);
+                    for i in 0..self.alternatives(a, slot) {
+                        out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                    }
+                }
+                _ => out.push(Mv::Step(a as u8)),
             }
         }
-        out.len()
+        let urgent = out.len();
+        if optional {
+            for (a, c) in s.callers.iter().enumerate() {
+                if c.pc == Pc::NotArrived
+                    && c.wake <= s.now
+                    && usize::from(c.ch[S_ARRIVE]) + 1 < self.spec.actors[a].arrive.len()
+                {
+                    out.push(Mv::Step(a as u8));
+                }
+            }
+        }
+        urgent
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
@@ -759,6 +836,18 @@ impl Model for InitLockModel {
 
     fn advance(&self, s: &mut World, to: Time) {
         s.now = t32(to);
+        // Callers that let an optional arrival instant pass move on to their next candidate.
+        for (a, c) in s.callers.iter_mut().enumerate() {
+            if c.pc == Pc::NotArrived && c.wake < s.now {
+                let arrive = &self.spec.actors[a].arrive;
+                let mut i = usize::from(c.ch[S_ARRIVE]);
+                while arrive[i] < to {
+                    i += 1;
+                }
+                c.ch[S_ARRIVE] = i as u8;
+                c.wake = t32(arrive[i]);
+            }
+        }
     }
 
     fn apply<N: Narrator>(&self, s: &mut World, m: Mv, n: &mut N) {
@@ -766,8 +855,19 @@ impl Model for InitLockModel {
             Mv::Choose(a, slot, i) => {
                 let (a, slot) = (usize::from(a), usize::from(slot));
                 s.callers[a].ch[slot] = i;
-                if slot == S_ARRIVE {
-                    s.callers[a].wake = t32(self.spec.actors[a].arrive[usize::from(i)]);
+                let level = usize::from(s.callers[a].level);
+                if N::ON {
+                    let sp = &self.spec.actors[a];
+                    let i = usize::from(i);
+                    match slot {
+                        1 | 2 => n.say(format_args!("chooses init_ms = {}", sp.init_ms[slot - S_INIT][i])),
+                        _ => n.say(format_args!("chooses outcome = {}", sp.outcome[slot - S_OUT][i].name())),
+                    }
+                }
+                match s.callers[a].pc {
+                    Pc::StartPending => self.start_init(s, a, level, n),
+                    Pc::InInit => self.init_done(s, a, level, n),
+                    pc => unreachable!("choice in {pc:?}"),
                 }
             }
             Mv::Cancel(a) => self.cancel(s, usize::from(a), n),
@@ -783,16 +883,18 @@ impl Model for InitLockModel {
                     Pc::AnchorPending => {
                         s.callers[a].anchored = true;
                         s.callers[a].pc = Pc::InInit;
-                        let out = self.outcome(s, a, level);
+                        let out = self.outcome_opt(s, a, level);
                         s.callers[a].wake = match out {
-                            Outcome::Hang => NONE,
-                            Outcome::ThrowSync => s.now,
+                            Some(Outcome::Hang) => NONE,
+                            Some(Outcome::ThrowSync) => s.now,
                             _ => t32(u64::from(s.now) + self.init_ms(s, a, level)),
                         };
                         n.say(format_args!("waitUntil registered: anchored"));
                     }
                     Pc::InInit => self.init_done(s, a, level, n),
-                    Pc::AwaitShared(_) | Pc::Done => unreachable!("not runnable"),
+                    Pc::AwaitShared(_) | Pc::Done | Pc::StartPending => {
+                        unreachable!("not runnable")
+                    }
                 }
             }
         }
@@ -818,11 +920,13 @@ impl Model for InitLockModel {
 
     fn move_label(&self, s: &World, m: Mv) -> String {
         match m {
+            Mv::Choose(a, _, _) if s.callers[usize::from(a)].pc == Pc::InInit => {
+                "init settles".to_string()
+            }
             Mv::Choose(a, slot, i) => {
                 let (a, slot, i) = (usize::from(a), usize::from(slot), usize::from(i));
                 let sp = &self.spec.actors[a];
                 match slot {
-                    S_ARRIVE => format!("choose arrive_ms = {}", sp.arrive[i]),
                     1 => format!("choose init_ms = {}", sp.init_ms[0][i]),
                     2 => format!("choose inner_init_ms = {}", sp.init_ms[1][i]),
                     3 => format!("choose outcome = {}", sp.outcome[0][i].name()),
@@ -837,7 +941,7 @@ impl Model for InitLockModel {
                 Pc::InitPending => "µtask: init",
                 Pc::AnchorPending => "µtask: waitUntil",
                 Pc::InInit => "init settles",
-                Pc::AwaitShared(_) | Pc::Done => "?",
+                Pc::AwaitShared(_) | Pc::Done | Pc::StartPending => "?",
             }
             .to_string(),
         }

@@ -115,6 +115,19 @@ pub struct ActorSpec {
     pub copy: u8,
 }
 
+impl ActorSpec {
+    /// Two actors behave identically (so are interchangeable for symmetry reduction) when
+    /// everything but their name is the same.
+    pub fn same_behaviour(&self, other: &ActorSpec) -> bool {
+        self.arrive == other.arrive
+            && self.init_ms == other.init_ms
+            && self.outcome == other.outcome
+            && self.cancel_at == other.cancel_at
+            && self.cancel_before_anchor == other.cancel_before_anchor
+            && self.copy == other.copy
+    }
+}
+
 /// Lock constants a scenario overrides, per level.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Overrides {
