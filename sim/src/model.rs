@@ -92,12 +92,11 @@ pub trait Model {
     /// A sentence explaining why `s` violates property `p` (for the verdict line).
     fn explain(&self, s: &Self::State, p: PropIdx) -> String;
 
-    /// Whether [`Model::canonicalize`] does anything: the exhaustive explorer then fingerprints
-    /// the canonical form of every world (symmetry reduction).
-    const SYMMETRY: bool = false;
-
-    /// Rewrites `s` into the canonical representative of its symmetry class: two actors are
-    /// interchangeable when swapping them maps every reachable world to an equivalent one
-    /// (identical waiters). Only used when [`Model::SYMMETRY`] is true.
-    fn canonicalize(&self, _s: &mut Self::State) {}
+    /// The fingerprint the exhaustive explorer deduplicates on: equal for worlds it may treat
+    /// as one. The default hashes the whole world. A model may override it to hash a compact
+    /// encoding (faster) and to map symmetric worlds (interchangeable actors in another order)
+    /// to one fingerprint (symmetry reduction). Must be a pure function of the world, never 0.
+    fn fingerprint(&self, s: &Self::State) -> u64 {
+        crate::fingerprint::fingerprint(s)
+    }
 }

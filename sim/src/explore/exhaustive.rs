@@ -11,7 +11,7 @@
 //! violation was found, the violation is reported (it is real, and its schedule replays).
 
 use crate::explore::{Config, Limit, Report, Strategy, Verdict};
-use crate::fingerprint::{fingerprint, FingerprintSet};
+use crate::fingerprint::FingerprintSet;
 use crate::model::Model;
 use crate::narrate::Silent;
 use crate::schedule::{Choice, Schedule};
@@ -37,9 +37,7 @@ pub fn check_exhaustive<M: Model>(model: &M, cfg: &Config) -> Report {
     let mut path: Vec<Choice> = Vec::new();
 
     let root = model.initial();
-    let mut canon = root.clone();
-    model.canonicalize(&mut canon);
-    visited.insert(fingerprint(&canon));
+    visited.insert(model.fingerprint(&root));
     states += 1;
     if let Some(p) = model.violated(&root, nprops, false) {
         return finish(
@@ -110,13 +108,7 @@ pub fn check_exhaustive<M: Model>(model: &M, cfg: &Config) -> Report {
                 model.advance(&mut child.state, parent.wake);
             }
         }
-        let fp = if M::SYMMETRY {
-            let mut c = child.state.clone();
-            model.canonicalize(&mut c);
-            fingerprint(&c)
-        } else {
-            fingerprint(&child.state)
-        };
+        let fp = model.fingerprint(&child.state);
         if !visited.insert(fp) {
             continue;
         }

@@ -715,6 +715,133 @@ impl InitLockModel {
     }
 }
 
+impl InitLockModel {
+    /// Symmetry reduction on the packed world: within each class of interchangeable actors,
+    /// sort their words, and renumber the ghost references to actors accordingly. Worlds that
+    /// name actors inside their shared state (V0's shared db promise) are left as they are:
+    /// still sound, just not reduced.
+    fn canonical(&self, s: &World, w: &mut [u64; PACK_MAX], first: usize) {
+        if s.cells.iter().any(|c| c.shared != 0) {
+            return;
+        }
+        let k = if self.levels == 2 { 5 } else { 3 };
+        let n = s.callers.len();
+        let mut perm: [u8; MAX_ACTORS] = [0, 1, 2, 3, 4, 5, 6, 7];
+        let chunk = |w: &[u64; PACK_MAX], a: usize| -> [u64; 5] {
+            let mut c = [0u64; 5];
+            c[..k].copy_from_slice(&w[first + a * k..first + (a + 1) * k]);
+            c
+        };
+        let mut changed = false;
+        for a in 0..n {
+            if usize::from(self.class[a]) != a {
+                continue;
+            }
+            // Members of this class, in position order; sort their chunks.
+            let members: ArrayVec<usize, MAX_ACTORS> =
+                (a..n).filter(|&b| usize::from(self.class[b]) == a).collect();
+            if members.len() < 2 {
+                continue;
+            }
+            let mut sorted: ArrayVec<usize, MAX_ACTORS> = members.clone();
+            sorted.sort_by_key(|&b| chunk(w, b));
+            for (slot, &src) in members.iter().zip(sorted.iter()) {
+                perm[*slot] = src as u8;
+                changed |= *slot != src;
+            }
+        }
+        if !changed {
+            return;
+        }
+        let old: ArrayVec<[u64; 5], MAX_ACTORS> = (0..n).map(|b| chunk(w, b)).collect();
+        let mut new_index = [0u8; MAX_ACTORS];
+        for (slot, &src) in perm.iter().enumerate().take(n) {
+            w[first + slot * k..first + (slot + 1) * k].copy_from_slice(&old[usize::from(src)][..k]);
+            new_index[usize::from(src)] = slot as u8;
+        }
+        // Renumber actor references: the flag raiser and each singleton's latest claimant.
+        let flag_actor = (w[0] >> 40) & 0xff;
+        w[0] = w[0] & !(0xff << 40) | u64::from(new_index[flag_actor as usize & 7]) << 40;
+        for l in 0..self.levels {
+            let i = 1 + s.cells.len() + 2 * l;
+            let cur = (w[i] >> 40) & 0xff;
+            w[i] = w[i] & !(0xff << 40) | u64::from(new_index[cur as usize & 7]) << 40;
+        }
+    }
+}
+
+/// Most words a packed world takes: 3 globals, 4 cells, 2x2 ghost words, 5 words per caller.
+const PACK_MAX: usize = 3 + 4 + 4 + 5 * MAX_ACTORS;
+
+impl InitLockModel {
+    fn pc_code(pc: Pc) -> (u64, u64) {
+        match pc {
+            Pc::NotArrived => (0, 0),
+            Pc::Sleeping => (1, 0),
+            Pc::SplitClaim => (2, 0),
+            Pc::InitPending => (3, 0),
+            Pc::StartPending => (4, 0),
+            Pc::AnchorPending => (5, 0),
+            Pc::InInit => (6, 0),
+            Pc::AwaitShared(x) => (7, u64::from(x)),
+            Pc::Done => (8, 0),
+        }
+    }
+
+    fn pack_frame(f: &Frame) -> (u64, u64) {
+        let bits = u64::from(f.waiting) | u64::from(f.in_init) << 1 | u64::from(f.superseded) << 2;
+        (
+            u64::from(f.wait_start) | u64::from(f.init_start) << 32,
+            u64::from(f.my_gen) | u64::from(f.ghost) << 16 | bits << 24,
+        )
+    }
+
+    /// The world as words: an exact encoding (distinct worlds give distinct words), so the
+    /// only loss in fingerprinting it is the 64-bit hash itself.
+    fn pack(&self, s: &World, out: &mut [u64; PACK_MAX]) -> (usize, usize) {
+        let mut n = 0;
+        out[n] = u64::from(s.now) | u64::from(s.flags) << 32 | u64::from(s.flag_actor) << 40;
+        n += 1;
+        for c in &s.cells {
+            out[n] = u64::from(c.owner) | u64::from(c.gen) << 32 | u64::from(c.cache) << 48 | u64::from(c.shared) << 56;
+            n += 1;
+        }
+        for r in &s.res[..self.levels] {
+            out[n] = u64::from(r.cur_at)
+                | u64::from(r.claims) << 32
+                | u64::from(r.cur_actor) << 40
+                | u64::from(r.inits) << 48
+                | u64::from(r.cur_released) << 56
+                | u64::from(r.waited) << 57;
+            out[n + 1] = u64::from(r.published);
+            n += 2;
+        }
+        let first_caller = n;
+        for c in &s.callers {
+            let (pc, arg) = Self::pc_code(c.pc);
+            let mut w0 = 0u64;
+            for (i, &x) in c.ch.iter().enumerate() {
+                w0 |= u64::from(x) << (8 * i);
+            }
+            w0 |= pc << 40 | arg << 44 | u64::from(c.level) << 52 | (c.life as u64) << 53
+                | u64::from(c.anchored) << 56
+                | u64::from(c.cancelled) << 57;
+            let (f0a, f0b) = Self::pack_frame(&c.frames[0]);
+            out[n] = w0;
+            out[n + 1] = u64::from(c.wake) | f0a << 32;
+            out[n + 2] = f0a >> 32 | f0b << 32;
+            n += 3;
+            if self.levels == 2 {
+                let (f1a, f1b) = Self::pack_frame(&c.frames[1]);
+                out[n] = f1a;
+                out[n + 1] = f1b;
+                n += 2;
+            }
+        }
+        (n, first_caller)
+    }
+}
+
 impl Model for InitLockModel {
     type State = World;
     type Move = Mv;
@@ -832,6 +959,15 @@ impl Model for InitLockModel {
             }
         }
         (t != NONE).then_some(u64::from(t))
+    }
+
+    fn fingerprint(&self, s: &World) -> u64 {
+        let mut w = [0u64; PACK_MAX];
+        let (n, first) = self.pack(s, &mut w);
+        if self.symmetric {
+            self.canonical(s, &mut w, first);
+        }
+        lockstep_sim::fingerprint::fingerprint_words(&w[..n])
     }
 
     fn advance(&self, s: &mut World, to: Time) {
