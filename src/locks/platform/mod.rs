@@ -110,14 +110,16 @@ pub trait Join {
 /// The shared logical clock used by the checked platforms, written once over any atomic `u64`.
 macro_rules! virtual_clock_impl {
     ($atomic:ty) => {
+        // SeqCst: shuttle models only SeqCst (and warns about anything weaker); under loom a
+        // read-modify-write reads the latest value whatever the ordering.
         /// Read the clock. A read-modify-write, so it always sees the latest value.
         fn virtual_now(clock: &$atomic) -> u64 {
-            clock.fetch_add(0, std::sync::atomic::Ordering::AcqRel)
+            clock.fetch_add(0, std::sync::atomic::Ordering::SeqCst)
         }
 
         /// Advance the clock by `ms`. Never blocks.
         fn virtual_sleep(clock: &$atomic, ms: u64) {
-            clock.fetch_add(ms, std::sync::atomic::Ordering::AcqRel);
+            clock.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
         }
     };
 }
