@@ -1,14 +1,4 @@
-//! Ghost-state checker for the lock's two safety invariants.
-//!
-//! [`InvariantChecker`] is an [`Observer`]: it sees every transition inside the lock's critical
-//! section and keeps, next to the lock's real state, what the *specification* says is in force.
-//! It never trusts the lock's own `owner_started_at` (that is exactly what the historical
-//! versions corrupt); it keeps its own record of the claim in force, of whether its owner has
-//! released it, and of which owners are still inside their init.
-//!
-//! Violations are recorded, not panicked, because the observer runs with the lock's mutex held;
-//! the scenario (or test) calls [`InvariantChecker::assert_holds`] after joining its threads.
-//! The panic message starts with `invariant violated: <id>:` and ends with the event log.
+//! Ghost-state checker for the lock's two safety invariants; see [`InvariantChecker`].
 
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
@@ -153,7 +143,24 @@ struct Ghost {
     skipped_publications: u64,
 }
 
-/// Checks `max-active` and `gated-publish` against ghost state; see the [module docs](self).
+/// Checks `max-active` and `gated-publish` against ghost state.
+///
+/// The checker is an [`Observer`]: it sees every transition inside the lock's critical section
+/// and keeps, next to the lock's real state, what the *specification* says is in force. It never
+/// trusts the lock's own `owner_started_at` (that is exactly what the historical versions
+/// corrupt); it keeps its own record of the claim in force, of whether its owner has released
+/// it, and of which owners are still inside their init (an owner that abandoned its claim never
+/// comes back, so it counts as running until someone legitimately supersedes it).
+///
+/// - `max-active`: when a claim is made, it is legitimate if the claim in force was released by
+///   its own owner or is older than the deadline; a legitimate claim marks the superseded owner
+///   as no longer counting. More than one counting owner inside its init is a violation.
+/// - `gated-publish`: a publication by a generation other than the current one, or of a
+///   generation lower than the last published, is a violation.
+///
+/// Violations are recorded, not panicked, because the observer runs with the lock's mutex held;
+/// the scenario (or test) calls [`InvariantChecker::assert_holds`] after joining its threads.
+/// The panic message starts with `invariant violated: <id>:` and ends with the event log.
 #[derive(Debug)]
 pub struct InvariantChecker {
     deadline_ms: u64,

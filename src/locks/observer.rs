@@ -1,13 +1,4 @@
-//! Events the lock reports from inside its critical sections.
-//!
-//! An [`Observer`] sees every state transition of an [`InitLock`](super::InitLock) *atomically
-//! with it*: [`Observer::event`] is called while the lock's mutex is held, in the same critical
-//! section that made the change. That is what lets a checker keep ghost state (what the spec says
-//! the lock *should* be) next to the real state without a window between them; the
-//! [`InvariantChecker`](super::InvariantChecker) is such an observer. The default observer, `()`,
-//! does nothing and costs nothing.
-//!
-//! An observer must not call back into the lock (the mutex is held) and should not block.
+//! Events the lock reports from inside its critical sections; see [`Observer`].
 
 /// One state transition of the lock, reported under its mutex.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +71,15 @@ pub enum InitOutcome {
 }
 
 /// Receives the lock's [`Event`]s, under the lock's mutex.
+///
+/// An observer sees every state transition of an [`InitLock`](super::InitLock) *atomically with
+/// it*: [`Observer::event`] is called while the lock's mutex is held, in the same critical
+/// section that made the change. That is what lets a checker keep ghost state (what the spec says
+/// the lock *should* be) next to the real state without a window between them; the
+/// [`InvariantChecker`](super::InvariantChecker) is such an observer. The default observer, `()`,
+/// does nothing and costs nothing.
+///
+/// An observer must not call back into the lock (the mutex is held) and should not block.
 pub trait Observer {
     /// Called once per event, inside the critical section that caused it.
     fn event(&self, event: &Event);

@@ -57,9 +57,9 @@ mod std_platform;
 mod loom_platform;
 
 #[cfg(loom)]
-pub use loom_platform::LoomPlatform;
-pub use shuttle_platform::ShuttlePlatform;
-pub use std_platform::StdPlatform;
+pub use loom_platform::{LoomMutex, LoomPlatform};
+pub use shuttle_platform::{ShuttleMutex, ShuttlePlatform};
+pub use std_platform::{StdMutex, StdPlatform};
 
 /// Mutex and clock for an [`InitLock`](super::InitLock).
 ///
