@@ -14,7 +14,8 @@
 //!   below show it is the least: the V1-d clobber race needs two preemptions (the reclaimer cuts
 //!   into the slow owner after the owner's sleep, then the slow owner cuts back into the
 //!   reclaimer's init so that its ungated release lands before the reclaimer publishes; the
-//!   third caller then runs when the others block) and is not found with one; the V3-a
+//!   third caller then gets the processor for free when the slow owner blocks joining the
+//!   others) and is not found with one; the V3-a
 //!   publication clobber needs one and is not found with none.
 //! - [`PROOF_BOUND`] = 5 is what the final-design proofs use: every schedule with at most five
 //!   preemptions, 110k–150k executions and under 10 s per scenario in release on this 2-core
