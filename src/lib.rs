@@ -4,10 +4,12 @@
 //! cancelled requests, killed processes and slow owners. Protocol models live in
 //! [`models`]; scenario files are parsed by [`scenario`]; [`engine`] runs them on the
 //! `lockstep-sim` kernel; [`report`] renders verdicts and counterexamples; [`cli`] is the
-//! command line.
+//! command line. [`locks`] is a verified reference implementation of the reclaimable init
+//! lock that users can run, and that loom and shuttle check.
 
 pub mod cli;
 pub mod engine;
+pub mod locks;
 pub mod models;
 pub mod protocol;
 pub mod report;
