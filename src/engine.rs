@@ -6,7 +6,8 @@ use lockstep_sim::{
     Verdict,
 };
 
-use crate::scenario::Plan;
+use crate::bridge::{BridgeError, Bridged, ShuttleConfig, ShuttleScheduler, DEFAULT_PCT_DEPTH};
+use crate::scenario::{BridgeStrategy, Plan};
 
 /// A counterexample with everything a reader needs.
 #[derive(Clone, Debug)]
@@ -25,6 +26,19 @@ pub struct Outcome {
     pub verdict: String,
     pub report: Report,
     pub counterexample: Option<Replayed>,
+    /// Set when shuttle, not a kernel explorer, backs the verdict (`report.strategy` is then
+    /// `Random`, and `report.schedules` counts shuttle's executions).
+    pub bridge: Option<BridgeStrategy>,
+}
+
+impl Outcome {
+    /// The strategy's name as results print it (`shuttle` rather than the kernel's `random`).
+    pub fn strategy_name(&self) -> &'static str {
+        match self.bridge {
+            Some(b) => b.name(),
+            None => self.report.strategy.name(),
+        }
+    }
 }
 
 /// The verdict in the scenario's words.
@@ -56,7 +70,54 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         verdict,
         report,
         counterexample,
+        bridge: None,
     }
+}
+
+/// Explores a [bridged](crate::bridge) scenario variant with shuttle. A violation's schedule
+/// (the moves the bridge applied, `t` for clock jumps) is replayed with the kernel, so it
+/// prints a kernel timeline and replay command like any other counterexample.
+pub fn explore_bridged(
+    bridged: &dyn Bridged,
+    strategy: BridgeStrategy,
+    plan: &Plan,
+) -> Result<Outcome, BridgeError> {
+    let scheduler = match strategy {
+        BridgeStrategy::Shuttle => ShuttleScheduler::Random,
+        BridgeStrategy::ShuttlePct => ShuttleScheduler::Pct {
+            depth: DEFAULT_PCT_DEPTH,
+        },
+    };
+    let found = bridged.shuttle(&ShuttleConfig {
+        scheduler,
+        seed: plan.config.seed,
+        runs: plan.config.runs,
+    })?;
+    let verdict = bridged.verdict_text(found.verdict);
+    let counterexample = found.counterexample.as_ref().map(|s| {
+        let r = bridged
+            .replay(s, plan)
+            .expect("a schedule the bridge recorded must replay on the kernel");
+        assert_eq!(
+            r.verdict, verdict,
+            "the kernel's replay of the bridge's schedule {s} disagrees with the bridge"
+        );
+        r
+    });
+    Ok(Outcome {
+        verdict,
+        report: Report {
+            strategy: Strategy::Random,
+            verdict: found.verdict,
+            states: 0,
+            schedules: found.executions,
+            steps: found.steps,
+            counterexample: found.counterexample,
+            failing_run: found.failing_run,
+        },
+        counterexample,
+        bridge: Some(strategy),
+    })
 }
 
 /// Replays `schedule` on `model`.

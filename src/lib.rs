@@ -5,8 +5,10 @@
 //! [`models`]; scenario files are parsed by [`scenario`]; [`engine`] runs them on the
 //! `lockstep-sim` kernel; [`report`] renders verdicts and counterexamples; [`cli`] is the
 //! command line. [`locks`] is a verified reference implementation of the reclaimable init
-//! lock that users can run, and that loom and shuttle check.
+//! lock that users can run, and that loom and shuttle check; [`bridge`] runs the models themselves
+//! under loom and shuttle.
 
+pub mod bridge;
 pub mod cli;
 pub mod engine;
 pub mod locks;

@@ -2,9 +2,10 @@
 //! invariants, fault moves) and a loader that turns a scenario file into something that can be
 //! explored and replayed. The command line and the reports only ever see these traits.
 
-use lockstep_sim::{Property, Schedule};
+use lockstep_sim::{Config, Property, Schedule};
 
-use crate::engine::{Outcome, Replayed};
+use crate::bridge::{BridgeError, Bridged, Layout};
+use crate::engine::{self, Outcome, Replayed};
 use crate::scenario::{Meta, Plan, ScenarioError, Source};
 
 /// One historical version (or canary) of a protocol.
@@ -41,4 +42,30 @@ pub trait LoadedScenario: Send + Sync {
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome;
     /// Re-executes a schedule on `variant` and records its timeline.
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
+
+    /// `variant` as a loom/shuttle [bridge](crate::bridge), if the protocol has a lane map and
+    /// the scenario fits (no open value choices). `cfg` gives the per-execution budgets.
+    fn bridge(
+        &self,
+        _variant: &str,
+        _layout: Layout,
+        _cfg: &Config,
+    ) -> Result<Box<dyn Bridged>, BridgeError> {
+        Err(BridgeError::NoBridge {
+            protocol: self.meta().protocol.to_string(),
+        })
+    }
+
+    /// Explores `variant` as `plan` says: with a kernel explorer, or with shuttle through the
+    /// bridge when the plan names `shuttle` or `shuttle-pct`. An error means the scenario
+    /// cannot go through the bridge (a usage error).
+    fn explore_plan(&self, variant: &str, plan: &Plan) -> Result<Outcome, BridgeError> {
+        match plan.bridge {
+            None => Ok(self.explore(variant, plan)),
+            Some(strategy) => {
+                let b = self.bridge(variant, Layout::Separate, &plan.config)?;
+                engine::explore_bridged(b.as_ref(), strategy, plan)
+            }
+        }
+    }
 }

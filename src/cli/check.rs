@@ -1,6 +1,8 @@
 //! `lockstep check [PATH ...]`
 
-use crate::cli::common::{collect_files, explore_all, load_all, usage_error, Overrides};
+use crate::cli::common::{
+    check_bridged, collect_files, explore_all, load_all, usage_error, Overrides,
+};
 use crate::cli::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
 use crate::report::{json_results, table};
 
@@ -32,6 +34,10 @@ pub fn run(a: Args) -> u8 {
         return usage_error("no scenario files (*.toml) under the given paths");
     }
     let (loaded, errors) = load_all(&files);
+    let refs: Vec<_> = loaded.iter().map(|l| l.as_ref()).collect();
+    if let Err(e) = check_bridged(&refs, &a.overrides) {
+        return usage_error(&e);
+    }
     let rows = explore_all(&loaded, &a.overrides);
     if a.json {
         print!("{}", json_results(&rows));

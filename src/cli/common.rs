@@ -8,18 +8,21 @@ use clap::Args as ClapArgs;
 use crate::models;
 use crate::protocol::LoadedScenario;
 use crate::report::ResultRow;
-use crate::scenario::{parse_strategy, Expected, Plan, ScenarioError, Source, STRATEGIES};
+use crate::scenario::{
+    parse_bridge_strategy, parse_strategy, Expected, Plan, ScenarioError, Source, STRATEGIES,
+};
 
 /// Exploration overrides accepted by `check`, `run` and `report`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct Overrides {
-    /// Override the file's strategy: scripted, exhaustive or random.
+    /// Override the file's strategy: scripted, exhaustive, random, or shuttle / shuttle-pct
+    /// (the model's own steps on shuttle's threads, for protocols with a loom/shuttle bridge).
     #[arg(long)]
     pub strategy: Option<String>,
-    /// Seed of the random strategy.
+    /// Seed of the random and shuttle strategies.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Number of random runs.
+    /// Number of random (or shuttle) runs.
     #[arg(long)]
     pub runs: Option<u64>,
     /// Most distinct states an exhaustive search may visit.
@@ -37,7 +40,7 @@ impl Overrides {
     /// Checks the overrides themselves; a bad one is a usage error.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(s) = &self.strategy {
-            if parse_strategy(s).is_none() {
+            if parse_strategy(s).is_none() && parse_bridge_strategy(s).is_none() {
                 return Err(format!("unknown strategy `{s}`; use one of: {STRATEGIES}"));
             }
         }
@@ -57,6 +60,11 @@ impl Overrides {
         let mut p = plan.clone();
         if let Some(s) = self.strategy.as_deref().and_then(parse_strategy) {
             p.strategy = s;
+            p.bridge = None;
+        }
+        if let Some(b) = self.strategy.as_deref().and_then(parse_bridge_strategy) {
+            p.strategy = lockstep_sim::Strategy::Random;
+            p.bridge = Some(b);
         }
         if let Some(v) = self.seed {
             p.config.seed = v;
@@ -131,6 +139,24 @@ pub fn load_all(files: &[String]) -> (Vec<Box<dyn LoadedScenario>>, usize) {
     (loaded, errors)
 }
 
+/// Checks, before anything runs, that every (scenario, variant) whose plan names shuttle can go
+/// through the loom/shuttle bridge; the first that cannot is a usage error.
+pub fn check_bridged(loaded: &[&dyn LoadedScenario], ov: &Overrides) -> Result<(), String> {
+    for l in loaded {
+        let meta = l.meta();
+        let plan = ov.apply(&meta.plan);
+        if plan.bridge.is_none() {
+            continue;
+        }
+        for (variant, _) in &meta.expect {
+            if let Err(e) = l.bridge(variant, Default::default(), &plan.config) {
+                return Err(format!("{}: {e}", meta.path));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Explores every expectation of every loaded scenario.
 pub fn explore_all<'a>(
     loaded: &'a [Box<dyn LoadedScenario>],
@@ -142,7 +168,9 @@ pub fn explore_all<'a>(
         for (variant, expected) in &meta.expect {
             let plan = ov.apply(&meta.plan);
             let t = Instant::now();
-            let outcome = l.explore(variant, &plan);
+            let outcome = l
+                .explore_plan(variant, &plan)
+                .unwrap_or_else(|e| panic!("{}: {e} (not caught by check_bridged)", meta.path));
             rows.push(ResultRow {
                 meta,
                 variant,

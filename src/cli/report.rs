@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use crate::cli::common::{collect_files, explore_all, load_all, usage_error, Overrides};
+use crate::cli::common::{
+    check_bridged, collect_files, explore_all, load_all, usage_error, Overrides,
+};
 use crate::cli::{EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK};
 use crate::report::write_reports;
 
@@ -33,6 +35,10 @@ pub fn run(a: Args) -> u8 {
     let (loaded, errors) = load_all(&files);
     if errors > 0 {
         return EXIT_BAD_INPUT;
+    }
+    let refs: Vec<_> = loaded.iter().map(|l| l.as_ref()).collect();
+    if let Err(e) = check_bridged(&refs, &a.overrides) {
+        return usage_error(&e);
     }
     let rows = explore_all(&loaded, &a.overrides);
     match write_reports(&rows, Path::new(&a.out)) {

@@ -5,7 +5,7 @@
 
 use lockstep_sim::{Schedule, Strategy};
 
-use crate::cli::common::{expected_for, scenario_error, usage_error, Overrides};
+use crate::cli::common::{check_bridged, expected_for, scenario_error, usage_error, Overrides};
 use crate::cli::replay::{write_trace, Trace};
 use crate::cli::{EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK};
 use crate::models;
@@ -63,6 +63,11 @@ pub fn run(a: Args) -> u8 {
         return usage_error("--trace and --schedule need exactly one variant: add --variant");
     }
     let plan = a.overrides.apply(&meta.plan);
+    if a.schedule.is_none() {
+        if let Err(e) = check_bridged(&[loaded.as_ref()], &a.overrides) {
+            return usage_error(&e);
+        }
+    }
     let mut code = EXIT_OK;
     for variant in variants {
         let expected = expected_for(loaded.as_ref(), variant);
@@ -86,7 +91,10 @@ pub fn run(a: Args) -> u8 {
             continue;
         }
         let t = std::time::Instant::now();
-        let outcome = loaded.explore(variant, &plan);
+        let outcome = match loaded.explore_plan(variant, &plan) {
+            Ok(o) => o,
+            Err(e) => return usage_error(&format!("{}: {e}", meta.path)),
+        };
         let elapsed = t.elapsed().as_millis() as u64;
         match &outcome.counterexample {
             Some(c) => print!("{}", counterexample_block(meta, variant, c)),
@@ -101,7 +109,7 @@ pub fn run(a: Args) -> u8 {
         });
         let backing = match &row {
             Some(r) => r.backing(),
-            None => outcome.report.strategy.name().to_string(),
+            None => outcome.strategy_name().to_string(),
         };
         let judged = match &row {
             Some(r) if r.ok() => format!("as expected ({})", r.expected),

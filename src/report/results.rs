@@ -26,6 +26,9 @@ impl ResultRow<'_> {
     /// "exhaustive, 1,234 states" / "random, 10,000 runs" / "scripted": what backs the verdict.
     pub fn backing(&self) -> String {
         let r = &self.outcome.report;
+        if let Some(b) = self.outcome.bridge {
+            return format!("{}, {} runs", b.name(), thousands(r.schedules));
+        }
         match r.strategy {
             lockstep_sim::Strategy::Exhaustive => {
                 format!("exhaustive, {} states", thousands(r.states))
@@ -80,7 +83,7 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
             name: &r.meta.name,
             protocol: r.meta.protocol,
             variant: r.variant,
-            strategy: r.outcome.report.strategy.name(),
+            strategy: r.outcome.strategy_name(),
             verdict: &r.outcome.verdict,
             expected: r.expected.to_string(),
             ok: r.ok(),

@@ -117,6 +117,36 @@ impl std::fmt::Display for Expected {
 pub struct Plan {
     pub strategy: Strategy,
     pub config: Config,
+    /// Explore with shuttle through the [bridge](crate::bridge) instead of a kernel explorer
+    /// (`strategy` is then `Random`, the kernel's closest equivalent: sampled, not proved).
+    pub bridge: Option<BridgeStrategy>,
+}
+
+/// A strategy run by a checker outside the kernel, through the [bridge](crate::bridge).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BridgeStrategy {
+    /// Shuttle's random scheduler (`--strategy shuttle`).
+    Shuttle,
+    /// Shuttle's PCT scheduler (`--strategy shuttle-pct`).
+    ShuttlePct,
+}
+
+impl BridgeStrategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            BridgeStrategy::Shuttle => "shuttle",
+            BridgeStrategy::ShuttlePct => "shuttle-pct",
+        }
+    }
+}
+
+/// Parses a strategy the bridge runs (`shuttle`, `shuttle-pct`).
+pub fn parse_bridge_strategy(s: &str) -> Option<BridgeStrategy> {
+    match s {
+        "shuttle" => Some(BridgeStrategy::Shuttle),
+        "shuttle-pct" => Some(BridgeStrategy::ShuttlePct),
+        _ => None,
+    }
 }
 
 /// The validated common frame of a scenario.
@@ -311,14 +341,22 @@ pub fn parse_strategy(s: &str) -> Option<Strategy> {
     }
 }
 
-pub const STRATEGIES: &str = "scripted, exhaustive, random";
+pub const STRATEGIES: &str = "scripted, exhaustive, random, shuttle, shuttle-pct";
 
 fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, ScenarioError> {
     let mut config = Config::default();
     let mut strategy = Strategy::Scripted;
+    let mut bridge = None;
     if let Some(ex) = ex {
         let e = ex.get_ref();
-        if let Some(s) = &e.strategy {
+        if let Some(b) = e
+            .strategy
+            .as_ref()
+            .and_then(|s| parse_bridge_strategy(s.get_ref()))
+        {
+            bridge = Some(b);
+            strategy = Strategy::Random;
+        } else if let Some(s) = &e.strategy {
             strategy = parse_strategy(s.get_ref()).ok_or_else(|| {
                 src.error(
                     Some(s.span()),
@@ -359,7 +397,11 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
                 .help("remove the key to use the default, or give a positive number"));
         }
     }
-    Ok(Plan { strategy, config })
+    Ok(Plan {
+        strategy,
+        config,
+        bridge,
+    })
 }
 
 /// Turns a span-carrying value's problem into an error at that value.

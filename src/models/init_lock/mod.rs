@@ -172,4 +172,13 @@ impl LoadedScenario for Loaded {
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
         engine::replay_model(&self.model(variant), schedule, plan)
     }
+    fn bridge(
+        &self,
+        variant: &str,
+        layout: crate::bridge::Layout,
+        cfg: &lockstep_sim::Config,
+    ) -> Result<Box<dyn crate::bridge::Bridged>, crate::bridge::BridgeError> {
+        let b = crate::bridge::init_lock::bridge(&self.spec, self.model(variant), layout, cfg)?;
+        Ok(Box::new(b))
+    }
 }
