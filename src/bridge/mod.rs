@@ -176,14 +176,19 @@ struct World<M: Model> {
     waiting: u64,
 }
 
-/// What a lane does after taking the mutex.
+/// What a lane does after taking the mutex. Each carries the lanes to wake first.
+///
+/// The protocol keeps the checker's choices to real ones: a lane runs only while it has an
+/// enabled move, so every point where two threads could take the mutex is a choice between two
+/// moves. A lane that has nothing left parks without retaking the mutex.
 enum Next {
-    /// The run is over: leave.
-    Stop,
-    /// Nothing to do: block until woken.
-    Wait,
-    /// A move was made: wake these lanes, release the mutex, try again.
-    Moved(u64),
+    /// The run is over: wake every waiting lane (to leave), then leave.
+    Stop(u64),
+    /// Nothing (more) to do here: wake these lanes, then block until woken.
+    Wait(u64),
+    /// A move was made and this lane has another: wake these lanes, release the mutex (the
+    /// checker may give it to a woken lane) and take it again.
+    Again(u64),
 }
 
 /// One finished execution.
@@ -285,30 +290,50 @@ impl<M: Model, L: Lanes<M>> Core<M, L> {
     /// What lane `lane` does holding the mutex.
     fn next(&self, w: &mut World<M>, lane: usize) -> Next {
         if w.end.is_some() {
-            return Next::Stop;
+            return Next::Stop(Self::all_waiting(w));
         }
         let Some(i) = w.pending[lane] else {
             w.waiting |= 1 << lane;
-            return Next::Wait;
+            return Next::Wait(0);
         };
         let m = w.moves[i as usize];
         self.model.apply(&mut w.state, m, &mut Silent);
         w.steps += 1;
         w.schedule.push(Choice::Move(i));
         self.settle(w);
-        let wake = if w.end.is_some() {
-            w.waiting
+        if w.end.is_some() {
+            return Next::Stop(Self::all_waiting(w));
+        }
+        let wake = Self::enabled_waiting(w);
+        Self::resume(w, lane, wake)
+    }
+
+    /// `lane` goes on after waking `wake`: again if it has an enabled move, else it waits.
+    fn resume(w: &mut World<M>, lane: usize, wake: u64) -> Next {
+        if w.pending[lane].is_some() {
+            Next::Again(wake)
         } else {
-            let enabled = w
-                .pending
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| p.is_some())
-                .fold(0u64, |acc, (l, _)| acc | 1 << l);
-            w.waiting & enabled
-        };
+            w.waiting |= 1 << lane;
+            Next::Wait(wake)
+        }
+    }
+
+    /// The waiting lanes that have an enabled move, no longer marked waiting (to be woken).
+    fn enabled_waiting(w: &mut World<M>) -> u64 {
+        let enabled = w
+            .pending
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_some())
+            .fold(0u64, |acc, (l, _)| acc | 1 << l);
+        let wake = w.waiting & enabled;
         w.waiting &= !wake;
-        Next::Moved(wake)
+        wake
+    }
+
+    /// Every waiting lane, no longer marked waiting (to be woken and leave).
+    fn all_waiting(w: &mut World<M>) -> u64 {
+        std::mem::take(&mut w.waiting)
     }
 
     fn finish(w: World<M>) -> Run {

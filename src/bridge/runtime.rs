@@ -9,21 +9,37 @@ use super::{BridgeError, BridgeReport, Core, Lanes, ShuttleConfig, ShuttleSchedu
 use lockstep_sim::Model;
 
 macro_rules! execution_on {
-    ($tool:ident) => {
+    ($tool:ident, quiet: $quiet:expr, explore: $explore:expr) => {
         use std::sync::{Arc, PoisonError};
 
-        use $tool::sync::{Condvar, Mutex};
+        use $tool::sync::{Mutex, MutexGuard};
+        use $tool::thread::Thread;
 
         use crate::bridge::{Core, Lanes, Next, Run, World};
         use lockstep_sim::Model;
 
-        struct Threads<M: Model> {
-            world: Mutex<World<M>>,
-            /// One condition variable per lane, so a move wakes exactly the lanes it enabled.
-            wake: Vec<Condvar>,
+        /// What the lane threads share: the world, and each lane's thread handle.
+        struct Inner<M: Model> {
+            world: World<M>,
+            threads: Vec<Option<Thread>>,
+            /// The run is over and the checker has been told to stop branching.
+            quiet: bool,
+        }
+
+        type Shared<M> = Arc<Mutex<Inner<M>>>;
+
+        fn lock<M: Model>(s: &Mutex<Inner<M>>) -> MutexGuard<'_, Inner<M>> {
+            s.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
         /// One execution: lane 0 on the calling thread, every other lane on its own thread.
+        ///
+        /// A lane with nothing to do parks; a move unparks the lanes it enabled (while holding
+        /// the mutex, so the unpark is not a choice). So the only points where two threads can
+        /// run are mutex acquisitions by lanes that each have an enabled move: every choice the
+        /// checker makes is a choice between moves. Start-up (spawning and parking every lane)
+        /// and shut-down (every lane leaving) contain no move, and under loom they are marked
+        /// as not to be explored, so they add no executions.
         pub(crate) fn execution<M, L>(core: &Arc<Core<M, L>>) -> Run
         where
             M: Model + Send + Sync + 'static,
@@ -36,58 +52,123 @@ macro_rules! execution_on {
                 return Core::<M, L>::finish(world);
             }
             let n = core.lanes.count();
-            let threads = Arc::new(Threads {
-                world: Mutex::new(world),
-                wake: (0..n).map(|_| Condvar::new()).collect(),
-            });
-            let handles: Vec<_> = (1..n)
-                .map(|lane| {
-                    let core = Arc::clone(core);
-                    let threads = Arc::clone(&threads);
-                    $tool::thread::spawn(move || lane_loop(&core, &threads, lane))
-                })
-                .collect();
-            lane_loop(core, &threads, 0);
+            $quiet();
+            let shared: Shared<M> = Arc::new(Mutex::new(Inner {
+                world,
+                threads: vec![None; n],
+                quiet: false,
+            }));
+            lock(&shared).threads[0] = Some($tool::thread::current());
+            let mut handles = Vec::with_capacity(n);
+            for lane in 1..n {
+                let core = Arc::clone(core);
+                let s = Arc::clone(&shared);
+                handles.push($tool::thread::spawn(move || {
+                    let mut g = lock(&s);
+                    g.threads[lane] = Some($tool::thread::current());
+                    g.world.waiting |= 1 << lane;
+                    unpark(&g, 1);
+                    let g = park_until_woken(&s, lane, g);
+                    lane_loop(&core, &s, lane, g);
+                }));
+                // Wait until the new lane has parked.
+                let mut g = lock(&shared);
+                while g.threads[lane].is_none() {
+                    drop(g);
+                    $tool::thread::park();
+                    g = lock(&shared);
+                }
+            }
+            $explore();
+            {
+                let mut g = lock(&shared);
+                let wake = Core::<M, L>::enabled_waiting(&mut g.world);
+                let first = Core::<M, L>::resume(&mut g.world, 0, wake);
+                if let Some(g) = follow(&shared, 0, g, first) {
+                    lane_loop(core, &shared, 0, g);
+                }
+            }
             for h in handles {
                 if let Err(p) = h.join() {
                     std::panic::resume_unwind(p);
                 }
             }
-            let threads = Arc::try_unwrap(threads)
+            let shared = Arc::try_unwrap(shared)
                 .unwrap_or_else(|_| unreachable!("every lane thread has been joined"));
-            let world = threads
-                .world
-                .into_inner()
-                .unwrap_or_else(PoisonError::into_inner);
-            Core::<M, L>::finish(world)
+            let inner = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+            Core::<M, L>::finish(inner.world)
         }
 
-        fn lane_loop<M, L>(core: &Core<M, L>, threads: &Threads<M>, lane: usize)
-        where
+        fn unpark<M: Model>(g: &Inner<M>, mut lanes: u64) {
+            while lanes != 0 {
+                let l = lanes.trailing_zeros() as usize;
+                lanes &= lanes - 1;
+                g.threads[l]
+                    .as_ref()
+                    .expect("a lane registers before it can be woken")
+                    .unpark();
+            }
+        }
+
+        /// Parks until another lane clears this lane's waiting bit (a stale unpark only
+        /// makes it look again).
+        fn park_until_woken<'a, M: Model>(
+            s: &'a Mutex<Inner<M>>,
+            lane: usize,
+            mut g: MutexGuard<'a, Inner<M>>,
+        ) -> MutexGuard<'a, Inner<M>> {
+            while g.world.waiting & (1 << lane) != 0 {
+                drop(g);
+                $tool::thread::park();
+                g = lock(s);
+            }
+            g
+        }
+
+        /// Carries out `next` for `lane`; `None` when the lane leaves.
+        fn follow<'a, M: Model>(
+            s: &'a Mutex<Inner<M>>,
+            lane: usize,
+            mut g: MutexGuard<'a, Inner<M>>,
+            next: Next,
+        ) -> Option<MutexGuard<'a, Inner<M>>> {
+            match next {
+                Next::Stop(wake) => {
+                    if !g.quiet {
+                        g.quiet = true;
+                        $quiet();
+                    }
+                    unpark(&g, wake);
+                    None
+                }
+                Next::Wait(wake) => {
+                    unpark(&g, wake);
+                    Some(park_until_woken(s, lane, g))
+                }
+                Next::Again(wake) => {
+                    unpark(&g, wake);
+                    // Releasing and retaking the mutex is where the checker may hand the
+                    // next move to a woken lane.
+                    drop(g);
+                    Some(lock(s))
+                }
+            }
+        }
+
+        fn lane_loop<'a, M, L>(
+            core: &Core<M, L>,
+            s: &'a Mutex<Inner<M>>,
+            lane: usize,
+            mut g: MutexGuard<'a, Inner<M>>,
+        ) where
             M: Model,
             L: Lanes<M>,
         {
-            let lock = || threads.world.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut w = lock();
             loop {
-                match core.next(&mut w, lane) {
-                    Next::Stop => return,
-                    Next::Wait => {
-                        w = threads.wake[lane]
-                            .wait(w)
-                            .unwrap_or_else(PoisonError::into_inner);
-                    }
-                    Next::Moved(mut wake) => {
-                        while wake != 0 {
-                            let l = wake.trailing_zeros() as usize;
-                            wake &= wake - 1;
-                            threads.wake[l].notify_one();
-                        }
-                        // Releasing and retaking the mutex is where the checker may hand the
-                        // next move to another lane.
-                        drop(w);
-                        w = lock();
-                    }
+                let next = core.next(&mut g.world, lane);
+                match follow(s, lane, g, next) {
+                    Some(again) => g = again,
+                    None => return,
                 }
             }
         }
@@ -95,12 +176,12 @@ macro_rules! execution_on {
 }
 
 pub(crate) mod on_shuttle {
-    execution_on!(shuttle);
+    execution_on!(shuttle, quiet: || {}, explore: || {});
 }
 
 #[cfg(loom)]
 pub(crate) mod on_loom {
-    execution_on!(loom);
+    execution_on!(loom, quiet: loom::stop_exploring, explore: loom::explore);
 }
 
 /// Ends a shuttle test early: shuttle asks the scheduler before each execution.
