@@ -92,6 +92,7 @@ pub fn explore_bridged(
         scheduler,
         seed: plan.config.seed,
         runs: plan.config.runs,
+        count_distinct: false,
     })?;
     let verdict = bridged.verdict_text(found.verdict);
     let counterexample = found.counterexample.as_ref().map(|s| {

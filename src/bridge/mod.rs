@@ -59,6 +59,7 @@ mod runtime;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use lockstep_sim::fingerprint::{fingerprint, FingerprintSet};
 use lockstep_sim::schedule::Choice;
 use lockstep_sim::{Config, Limit, Model, PropIdx, Report, Schedule, Silent, Time, Verdict};
 
@@ -361,6 +362,10 @@ pub struct BridgeReport {
     pub failing_run: Option<u64>,
     /// Whether the search stopped early (the first property was violated).
     pub stopped_early: bool,
+    /// How many of the executions applied distinct sequences of moves (when asked for): loom
+    /// may run one kernel schedule several times when threads that have no move interleave
+    /// differently.
+    pub distinct_schedules: Option<u64>,
 }
 
 /// Accumulates executions into a verdict with the kernel's semantics.
@@ -372,15 +377,30 @@ struct Tally {
     limit: Option<Limit>,
     error: Option<BridgeError>,
     stopped_early: bool,
+    /// Fingerprints of the distinct kernel schedules seen, when asked for.
+    distinct: Option<FingerprintSet>,
+    distinct_count: u64,
 }
 
 impl Tally {
+    fn new(count_distinct: bool) -> Tally {
+        Tally {
+            distinct: count_distinct.then(FingerprintSet::default),
+            ..Tally::default()
+        }
+    }
+
     /// Records one execution; true when the search should stop (an error, or the first
     /// property violated: nothing can beat it).
     fn record(&mut self, run: Run) -> bool {
         let i = self.executions;
         self.executions += 1;
         self.steps += run.steps;
+        if let Some(set) = &mut self.distinct {
+            if set.insert(fingerprint(&run.schedule)) {
+                self.distinct_count += 1;
+            }
+        }
         match run.end {
             End::Holds => false,
             End::Violated(p) => {
@@ -417,6 +437,7 @@ impl Tally {
             counterexample,
             failing_run,
             stopped_early: self.stopped_early,
+            distinct_schedules: self.distinct.is_some().then_some(self.distinct_count),
         })
     }
 }
@@ -443,6 +464,8 @@ pub struct ShuttleConfig {
     pub scheduler: ShuttleScheduler,
     pub seed: u64,
     pub runs: u64,
+    /// Count the distinct kernel schedules among the executions.
+    pub count_distinct: bool,
 }
 
 /// A loom search.
@@ -456,6 +479,8 @@ pub struct LoomConfig {
     /// Stop at the first execution that violates the first property (the kernel does the
     /// same). Off, loom explores everything, for counting.
     pub stop_early: bool,
+    /// Count the distinct kernel schedules among the executions.
+    pub count_distinct: bool,
 }
 
 impl Default for LoomConfig {
@@ -464,6 +489,7 @@ impl Default for LoomConfig {
             preemption_bound: Some(2),
             max_branches: 100_000,
             stop_early: true,
+            count_distinct: false,
         }
     }
 }

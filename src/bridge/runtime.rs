@@ -10,6 +10,7 @@ use lockstep_sim::Model;
 
 macro_rules! execution_on {
     ($tool:ident, quiet: $quiet:expr, explore: $explore:expr) => {
+        use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::{Arc, PoisonError};
 
         use $tool::sync::{Mutex, MutexGuard};
@@ -18,28 +19,46 @@ macro_rules! execution_on {
         use crate::bridge::{Core, Lanes, Next, Run, World};
         use lockstep_sim::Model;
 
-        /// What the lane threads share: the world, and each lane's thread handle.
+        /// What the lane threads share: the world and each lane's thread handle, behind the
+        /// checker's mutex.
         struct Inner<M: Model> {
             world: World<M>,
             threads: Vec<Option<Thread>>,
-            /// The run is over and the checker has been told to stop branching.
-            quiet: bool,
         }
 
-        type Shared<M> = Arc<Mutex<Inner<M>>>;
+        struct Shared<M: Model> {
+            inner: Mutex<Inner<M>>,
+            /// The checker has been told not to branch (start-up and shut-down). A plain
+            /// atomic, invisible to the checker: it runs one thread at a time, and this flag
+            /// only changes inside critical sections.
+            quiet: AtomicBool,
+        }
 
-        fn lock<M: Model>(s: &Mutex<Inner<M>>) -> MutexGuard<'_, Inner<M>> {
-            s.lock().unwrap_or_else(PoisonError::into_inner)
+        fn lock<M: Model>(s: &Shared<M>) -> MutexGuard<'_, Inner<M>> {
+            s.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+
+        fn hush<M: Model>(s: &Shared<M>) {
+            if !s.quiet.swap(true, Ordering::Relaxed) {
+                $quiet();
+            }
+        }
+
+        fn unhush<M: Model>(s: &Shared<M>) {
+            if s.quiet.swap(false, Ordering::Relaxed) {
+                $explore();
+            }
         }
 
         /// One execution: lane 0 on the calling thread, every other lane on its own thread.
         ///
         /// A lane with nothing to do parks; a move unparks the lanes it enabled (while holding
         /// the mutex, so the unpark is not a choice). So the only points where two threads can
-        /// run are mutex acquisitions by lanes that each have an enabled move: every choice the
+        /// run are where lanes that each have an enabled move are runnable: every choice the
         /// checker makes is a choice between moves. Start-up (spawning and parking every lane)
-        /// and shut-down (every lane leaving) contain no move, and under loom they are marked
-        /// as not to be explored, so they add no executions.
+        /// and shut-down (every lane leaving) contain no move, and a woken lane's taking of the
+        /// mutex only carries out the choice made when it was scheduled; under loom all three
+        /// are marked as not to be explored, so they add no executions.
         pub(crate) fn execution<M, L>(core: &Arc<Core<M, L>>) -> Run
         where
             M: Model + Send + Sync + 'static,
@@ -52,12 +71,14 @@ macro_rules! execution_on {
                 return Core::<M, L>::finish(world);
             }
             let n = core.lanes.count();
-            $quiet();
-            let shared: Shared<M> = Arc::new(Mutex::new(Inner {
-                world,
-                threads: vec![None; n],
-                quiet: false,
-            }));
+            let shared = Arc::new(Shared {
+                inner: Mutex::new(Inner {
+                    world,
+                    threads: vec![None; n],
+                }),
+                quiet: AtomicBool::new(false),
+            });
+            hush(&shared);
             lock(&shared).threads[0] = Some($tool::thread::current());
             let mut handles = Vec::with_capacity(n);
             for lane in 1..n {
@@ -79,9 +100,9 @@ macro_rules! execution_on {
                     g = lock(&shared);
                 }
             }
-            $explore();
             {
                 let mut g = lock(&shared);
+                unhush(&shared);
                 let wake = Core::<M, L>::enabled_waiting(&mut g.world);
                 let first = Core::<M, L>::resume(&mut g.world, 0, wake);
                 if let Some(g) = follow(&shared, 0, g, first) {
@@ -95,7 +116,10 @@ macro_rules! execution_on {
             }
             let shared = Arc::try_unwrap(shared)
                 .unwrap_or_else(|_| unreachable!("every lane thread has been joined"));
-            let inner = shared.into_inner().unwrap_or_else(PoisonError::into_inner);
+            let inner = shared
+                .inner
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner);
             Core::<M, L>::finish(inner.world)
         }
 
@@ -113,31 +137,37 @@ macro_rules! execution_on {
         /// Parks until another lane clears this lane's waiting bit (a stale unpark only
         /// makes it look again).
         fn park_until_woken<'a, M: Model>(
-            s: &'a Mutex<Inner<M>>,
+            s: &'a Shared<M>,
             lane: usize,
             mut g: MutexGuard<'a, Inner<M>>,
         ) -> MutexGuard<'a, Inner<M>> {
             while g.world.waiting & (1 << lane) != 0 {
                 drop(g);
                 $tool::thread::park();
-                g = lock(s);
+                // The checker chose this lane when it let it run; taking the mutex is not a
+                // second choice (the mutex is free: every critical section is free of
+                // scheduling points), so it is not explored again.
+                if s.quiet.load(Ordering::Relaxed) {
+                    g = lock(s);
+                } else {
+                    hush(s);
+                    g = lock(s);
+                    unhush(s);
+                }
             }
             g
         }
 
         /// Carries out `next` for `lane`; `None` when the lane leaves.
         fn follow<'a, M: Model>(
-            s: &'a Mutex<Inner<M>>,
+            s: &'a Shared<M>,
             lane: usize,
-            mut g: MutexGuard<'a, Inner<M>>,
+            g: MutexGuard<'a, Inner<M>>,
             next: Next,
         ) -> Option<MutexGuard<'a, Inner<M>>> {
             match next {
                 Next::Stop(wake) => {
-                    if !g.quiet {
-                        g.quiet = true;
-                        $quiet();
-                    }
+                    hush(s);
                     unpark(&g, wake);
                     None
                 }
@@ -157,7 +187,7 @@ macro_rules! execution_on {
 
         fn lane_loop<'a, M, L>(
             core: &Core<M, L>,
-            s: &'a Mutex<Inner<M>>,
+            s: &'a Shared<M>,
             lane: usize,
             mut g: MutexGuard<'a, Inner<M>>,
         ) where
@@ -231,7 +261,7 @@ where
     if std::env::var_os("SHUTTLE_RANDOM_SEED").is_some() {
         return Err(BridgeError::SeedOverride);
     }
-    let tally = Arc::new(StdMutex::new(Tally::default()));
+    let tally = Arc::new(StdMutex::new(Tally::new(cfg.count_distinct)));
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let f = {
         let core = Arc::clone(core);
@@ -297,7 +327,7 @@ where
     L: Lanes<M>,
 {
     use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-    let tally = Arc::new(StdMutex::new(Tally::default()));
+    let tally = Arc::new(StdMutex::new(Tally::new(cfg.count_distinct)));
     let mut builder = loom::model::Builder::new();
     // Everything explicit: nothing read from LOOM_* variables changes what a verdict means.
     builder.preemption_bound = cfg.preemption_bound;
