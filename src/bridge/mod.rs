@@ -564,6 +564,8 @@ pub trait Bridged: Send + Sync {
     fn lanes(&self) -> Vec<String>;
     /// The kernel's exhaustive explorer on the same model.
     fn kernel_exhaustive(&self, cfg: &Config) -> Report;
+    /// [`count_schedules`] of the model.
+    fn count_schedules(&self, cfg: &Config, cap: u64) -> Option<u64>;
     /// Shuttle.
     fn shuttle(&self, cfg: &ShuttleConfig) -> Result<BridgeReport, BridgeError>;
     /// Loom.
@@ -588,6 +590,9 @@ where
     fn kernel_exhaustive(&self, cfg: &Config) -> Report {
         lockstep_sim::check_exhaustive(&self.core.model, cfg)
     }
+    fn count_schedules(&self, cfg: &Config, cap: u64) -> Option<u64> {
+        count_schedules(&self.core.model, cfg, cap)
+    }
     fn shuttle(&self, cfg: &ShuttleConfig) -> Result<BridgeReport, BridgeError> {
         Bridge::shuttle(self, cfg)
     }
@@ -601,4 +606,50 @@ where
     fn verdict_text(&self, v: Verdict) -> String {
         engine::verdict_text(&self.core.model, v)
     }
+}
+
+/// How many distinct schedules the bridge can produce for `model`: every ordering of the moves
+/// enabled at each instant, time jumping whenever nothing is urgent, each schedule ending at
+/// its first violating world or when nothing can happen any more. This is the kernel's search
+/// tree without deduplication of states, the number an unbounded loom exploration must match
+/// (one execution per schedule). `None` if there are more than `cap`, or an optional move.
+pub fn count_schedules<M: Model>(model: &M, cfg: &Config, cap: u64) -> Option<u64> {
+    fn walk<M: Model>(
+        model: &M,
+        mut s: M::State,
+        cfg: &Config,
+        nprops: PropIdx,
+        count: &mut u64,
+        cap: u64,
+    ) -> Option<()> {
+        let mut moves = Vec::new();
+        loop {
+            if model.violated(&s, nprops, false).is_some() {
+                break;
+            }
+            moves.clear();
+            let urgent = model.moves(&s, &mut moves);
+            if moves.len() > urgent {
+                return None;
+            }
+            if urgent > 0 {
+                for &m in &moves {
+                    let mut child = s.clone();
+                    model.apply(&mut child, m, &mut Silent);
+                    walk(model, child, cfg, nprops, count, cap)?;
+                }
+                return Some(());
+            }
+            match model.next_wake(&s) {
+                Some(to) if to <= cfg.time_ms_max => model.advance(&mut s, to),
+                _ => break,
+            }
+        }
+        *count += 1;
+        (*count <= cap).then_some(())
+    }
+    let mut count = 0;
+    let nprops = model.properties().len() as PropIdx;
+    walk(model, model.initial(), cfg, nprops, &mut count, cap)?;
+    Some(count)
 }
