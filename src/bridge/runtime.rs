@@ -281,6 +281,12 @@ where
     let runs = usize::try_from(cfg.runs).unwrap_or(usize::MAX);
     let mut config = shuttle::Config::new();
     config.silence_warnings = true;
+    // Shuttle installs a process-wide panic hook the first time it runs and never removes it;
+    // it would then report every later panic of the process (the command line's internal-error
+    // hook, loom's own unwinding in a test binary) as a failed shuttle task. Keep the caller's.
+    let caller_hook = Arc::new(std::panic::take_hook());
+    let hook = Arc::clone(&caller_hook);
+    std::panic::set_hook(Box::new(move |info| hook(info)));
     let tool = match cfg.scheduler {
         ShuttleScheduler::Random => {
             let inner = RandomScheduler::new_from_seed(cfg.seed, runs);
@@ -307,6 +313,7 @@ where
             "shuttle-pct"
         }
     };
+    std::panic::set_hook(Box::new(move |info| caller_hook(info)));
     super::take(&tally).report(tool)
 }
 
