@@ -14,12 +14,26 @@ check:
 report:
     cargo run --release -- report scenarios
 
+# Loom: the reference lock's proofs and the models' agreement with the kernel, under
+# --cfg loom in release (a separate build, ~4 min the first time), one test at a time.
+loom:
+    RUSTFLAGS="--cfg loom" cargo test --release --test loom_locks --test loom_models -- --test-threads=1
+
+# Shuttle: the reference lock's randomised checks and the models' agreement with the kernel.
+shuttle:
+    cargo test --test locks_shuttle --test shuttle_models
+
+# Kernel, loom and shuttle side by side on clobber and multi-breaker (~80 s after the loom build).
+bench-bridge:
+    RUSTFLAGS="--cfg loom" cargo test --release --test loom_models side_by_side -- --ignored --nocapture
+
 fmt:
     cargo fmt --all
 
 lint:
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
+    RUSTFLAGS="--cfg loom" cargo clippy --all-targets --release -- -D warnings
 
 # What CI runs.
 ci:
