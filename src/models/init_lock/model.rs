@@ -483,9 +483,7 @@ impl InitLockModel {
         }
         let out = self.outcome(s, a, level);
         if out == Outcome::Cancelled {
-            n.say(format_args!(
-                "request torn down mid-init: no publish, no finally"
-            ));
+            n.say(format_args!("request torn down mid-init: no publish, no finally"));
             let c = &mut s.callers[a];
             c.cancelled = true;
             c.life = Lifecycle::Dropped;
@@ -740,9 +738,8 @@ impl InitLockModel {
                 continue;
             }
             // Members of this class, in position order; sort their chunks.
-            let members: ArrayVec<usize, MAX_ACTORS> = (a..n)
-                .filter(|&b| usize::from(self.class[b]) == a)
-                .collect();
+            let members: ArrayVec<usize, MAX_ACTORS> =
+                (a..n).filter(|&b| usize::from(self.class[b]) == a).collect();
             if members.len() < 2 {
                 continue;
             }
@@ -759,8 +756,7 @@ impl InitLockModel {
         let old: ArrayVec<[u64; 5], MAX_ACTORS> = (0..n).map(|b| chunk(w, b)).collect();
         let mut new_index = [0u8; MAX_ACTORS];
         for (slot, &src) in perm.iter().enumerate().take(n) {
-            w[first + slot * k..first + (slot + 1) * k]
-                .copy_from_slice(&old[usize::from(src)][..k]);
+            w[first + slot * k..first + (slot + 1) * k].copy_from_slice(&old[usize::from(src)][..k]);
             new_index[usize::from(src)] = slot as u8;
         }
         // Renumber actor references: the flag raiser and each singleton's latest claimant.
@@ -807,10 +803,7 @@ impl InitLockModel {
         out[n] = u64::from(s.now) | u64::from(s.flags) << 32 | u64::from(s.flag_actor) << 40;
         n += 1;
         for c in &s.cells {
-            out[n] = u64::from(c.owner)
-                | u64::from(c.gen) << 32
-                | u64::from(c.cache) << 48
-                | u64::from(c.shared) << 56;
+            out[n] = u64::from(c.owner) | u64::from(c.gen) << 32 | u64::from(c.cache) << 48 | u64::from(c.shared) << 56;
             n += 1;
         }
         for r in &s.res[..self.levels] {
@@ -830,10 +823,7 @@ impl InitLockModel {
             for (i, &x) in c.ch.iter().enumerate() {
                 w0 |= u64::from(x) << (8 * i);
             }
-            w0 |= pc << 40
-                | arg << 44
-                | u64::from(c.level) << 52
-                | (c.life as u64) << 53
+            w0 |= pc << 40 | arg << 44 | u64::from(c.level) << 52 | (c.life as u64) << 53
                 | u64::from(c.anchored) << 56
                 | u64::from(c.cancelled) << 57;
             let (f0a, f0b) = Self::pack_frame(&c.frames[0]);
@@ -927,9 +917,8 @@ impl Model for InitLockModel {
                         optional = true;
                     }
                 }
-                Pc::InInit
-                    if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
-                        && !(self.levels == 2 && c.level == 0) =>
+                Pc::InInit if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
+                    && !(self.levels == 2 && c.level == 0) =>
                 {
                     // The settle step, with its outcome chosen now.
                     let slot = S_OUT + usize::from(c.level);
@@ -1007,14 +996,8 @@ impl Model for InitLockModel {
                     let sp = &self.spec.actors[a];
                     let i = usize::from(i);
                     match slot {
-                        1 | 2 => n.say(format_args!(
-                            "chooses init_ms = {}",
-                            sp.init_ms[slot - S_INIT][i]
-                        )),
-                        _ => n.say(format_args!(
-                            "chooses outcome = {}",
-                            sp.outcome[slot - S_OUT][i].name()
-                        )),
+                        1 | 2 => n.say(format_args!("chooses init_ms = {}", sp.init_ms[slot - S_INIT][i])),
+                        _ => n.say(format_args!("chooses outcome = {}", sp.outcome[slot - S_OUT][i].name())),
                     }
                 }
                 match s.callers[a].pc {
