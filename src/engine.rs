@@ -2,7 +2,7 @@
 //! strategy a plan names, and turn a counterexample into a recorded timeline.
 
 use lockstep_sim::{
-    check_exhaustive, check_random, check_scripted, replay, Model, Report, Row, Schedule, Strategy,
+    check_exhaustive, check_pct, check_random, check_scripted, replay, Model, Report, Row, Schedule, Strategy,
     Verdict,
 };
 
@@ -44,6 +44,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         Strategy::Scripted | Strategy::Replay => check_scripted(model, &plan.config),
         Strategy::Exhaustive => check_exhaustive(model, &plan.config),
         Strategy::Random => check_random(model, &plan.config),
+        Strategy::Pct => check_pct(model, &plan.config),
     };
     let verdict = verdict_text(model, report.verdict);
     let counterexample = report.counterexample.as_ref().map(|s| {

@@ -32,6 +32,7 @@ pub mod actor;
 pub mod doc_example;
 pub mod explore;
 pub mod fingerprint;
+pub mod inline;
 pub mod model;
 pub mod narrate;
 pub mod rng;
@@ -40,7 +41,7 @@ pub mod world;
 
 pub use actor::{ActorId, Lifecycle};
 pub use explore::{
-    check_exhaustive, check_random, check_scripted, replay, Config, Limit, ReplayError, Report,
+    check_exhaustive, check_pct, check_random, check_scripted, replay, Config, Limit, ReplayError, Report,
     Strategy, TieBreak, Verdict,
 };
 pub use model::{Model, PropIdx, Property, PropertyKind, Time, NEVER};

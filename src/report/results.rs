@@ -27,10 +27,14 @@ impl ResultRow<'_> {
     pub fn backing(&self) -> String {
         let r = &self.outcome.report;
         match r.strategy {
+            lockstep_sim::Strategy::Exhaustive if r.found_by_probe => {
+                format!("exhaustive, found by its probe in {} runs", thousands(r.schedules))
+            }
             lockstep_sim::Strategy::Exhaustive => {
                 format!("exhaustive, {} states", thousands(r.states))
             }
             lockstep_sim::Strategy::Random => format!("random, {} runs", thousands(r.schedules)),
+            lockstep_sim::Strategy::Pct => format!("pct, {} runs", thousands(r.schedules)),
             s => s.name().to_string(),
         }
     }

@@ -307,11 +307,12 @@ pub fn parse_strategy(s: &str) -> Option<Strategy> {
         "scripted" => Some(Strategy::Scripted),
         "exhaustive" => Some(Strategy::Exhaustive),
         "random" => Some(Strategy::Random),
+        "pct" => Some(Strategy::Pct),
         _ => None,
     }
 }
 
-pub const STRATEGIES: &str = "scripted, exhaustive, random";
+pub const STRATEGIES: &str = "scripted, exhaustive, random, pct";
 
 fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, ScenarioError> {
     let mut config = Config::default();

@@ -11,7 +11,7 @@ mod run;
 use std::fmt;
 
 pub use exhaustive::check_exhaustive;
-pub use random::check_random;
+pub use random::{check_pct, check_random, RunSet};
 pub use run::{check_scripted, replay, Chooser, Options, ReplayError, ReplayRun};
 
 use crate::model::{PropIdx, Time};
@@ -33,6 +33,7 @@ pub enum Strategy {
     Scripted,
     Exhaustive,
     Random,
+    Pct,
     Replay,
 }
 
@@ -42,6 +43,7 @@ impl Strategy {
             Strategy::Scripted => "scripted",
             Strategy::Exhaustive => "exhaustive",
             Strategy::Random => "random",
+            Strategy::Pct => "pct",
             Strategy::Replay => "replay",
         }
     }
@@ -64,6 +66,15 @@ pub struct Config {
     pub seed: u64,
     /// Tie-break rule of the scripted explorer.
     pub tie_break: TieBreak,
+    /// PCT's bug depth d (d - 1 priority change points). Default 3.
+    pub pct_depth: u64,
+    /// Random runs the exhaustive explorer makes (fixed seed) before its search, so a shallow
+    /// bug is reported at once. 0 disables the probe. Default 64.
+    pub probe_runs: u64,
+    /// Which random/PCT runs to make (for `--shard`). Default: all.
+    pub runs_shard: RunSet,
+    /// Let models reduce interchangeable actors (symmetry reduction). Default true.
+    pub symmetry: bool,
 }
 
 impl Default for Config {
@@ -75,6 +86,10 @@ impl Default for Config {
             runs: 1_000,
             seed: 0,
             tie_break: TieBreak::ActorOrder,
+            pct_depth: 3,
+            probe_runs: 64,
+            runs_shard: RunSet::default(),
+            symmetry: true,
         }
     }
 }
@@ -152,6 +167,9 @@ pub struct Report {
     pub counterexample: Option<Schedule>,
     /// Index of the random run that found the counterexample.
     pub failing_run: Option<u64>,
+    /// The exhaustive explorer's random probe found a violation of the first-listed property,
+    /// which is then the verdict without a search.
+    pub found_by_probe: bool,
 }
 
 impl fmt::Display for Verdict {

@@ -184,6 +184,7 @@ fn report_of(strategy: Strategy, r: RunResult) -> Report {
         steps: r.steps,
         counterexample: cx,
         failing_run: None,
+        found_by_probe: false,
     }
 }
 
