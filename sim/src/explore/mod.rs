@@ -119,6 +119,18 @@ impl Config {
         self.tie_break = v;
         self
     }
+    pub fn with_probe_runs(mut self, v: u64) -> Self {
+        self.probe_runs = v;
+        self
+    }
+    pub fn with_pct_depth(mut self, v: u64) -> Self {
+        self.pct_depth = v;
+        self
+    }
+    pub fn with_symmetry(mut self, v: bool) -> Self {
+        self.symmetry = v;
+        self
+    }
 }
 
 /// The budget that ran out.
