@@ -69,6 +69,12 @@ pub trait Model {
     /// with [`crate::Silent`] it costs nothing.
     fn apply<N: Narrator>(&self, s: &mut Self::State, m: Self::Move, n: &mut N);
 
+    /// Whether a move is an environment fault (a cancellation, a kill): shrinking prefers
+    /// counterexamples with fewer of them.
+    fn is_fault(&self, _m: Self::Move) -> bool {
+        false
+    }
+
     /// The actor a move belongs to (for PCT priorities, symmetry and timelines).
     fn actor_of(&self, m: Self::Move) -> u8;
 

@@ -38,12 +38,21 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     if let Some(e) = &r.explanation {
         let _ = writeln!(out, "  why: {e}");
     }
-    let _ = writeln!(
-        out,
-        "  counterexample: {} moves ({} choices)",
-        r.schedule.moves(),
-        r.schedule.len()
-    );
+    let _ = match r.original_moves {
+        Some(o) => writeln!(
+            out,
+            "  counterexample: {} moves ({} choices), shrunk from {} moves",
+            r.schedule.moves(),
+            r.schedule.len(),
+            o
+        ),
+        None => writeln!(
+            out,
+            "  counterexample: {} moves ({} choices)",
+            r.schedule.moves(),
+            r.schedule.len()
+        ),
+    };
     let _ = writeln!(out);
     let width = r
         .rows

@@ -87,6 +87,11 @@ pub struct Explore {
     pub states_max: Option<u64>,
     pub steps_max: Option<u64>,
     pub time_max_ms: Option<u64>,
+    /// PCT's bug depth.
+    pub pct_depth: Option<u64>,
+    /// `strategy = "replay"`: the choices to re-execute (a regression written by `lockstep run
+    /// --regression`).
+    pub schedule: Option<Spanned<String>>,
 }
 
 /// No `[faults]` section allowed.
@@ -117,6 +122,8 @@ impl std::fmt::Display for Expected {
 pub struct Plan {
     pub strategy: Strategy,
     pub config: Config,
+    /// For `strategy = "replay"`: the schedule to re-execute.
+    pub schedule: Option<lockstep_sim::Schedule>,
 }
 
 /// The validated common frame of a scenario.
@@ -308,15 +315,17 @@ pub fn parse_strategy(s: &str) -> Option<Strategy> {
         "exhaustive" => Some(Strategy::Exhaustive),
         "random" => Some(Strategy::Random),
         "pct" => Some(Strategy::Pct),
+        "replay" => Some(Strategy::Replay),
         _ => None,
     }
 }
 
-pub const STRATEGIES: &str = "scripted, exhaustive, random, pct";
+pub const STRATEGIES: &str = "scripted, exhaustive, random, pct, replay";
 
 fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, ScenarioError> {
     let mut config = Config::default();
     let mut strategy = Strategy::Scripted;
+    let mut schedule = None;
     if let Some(ex) = ex {
         let e = ex.get_ref();
         if let Some(s) = &e.strategy {
@@ -354,13 +363,34 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
         if let Some(v) = e.time_max_ms {
             config.time_ms_max = v;
         }
+        if let Some(v) = e.pct_depth {
+            if v == 0 {
+                return Err(src.error(Some(ex.span()), "`pct_depth` must be at least 1"));
+            }
+            config.pct_depth = v;
+        }
+        if let Some(s) = &e.schedule {
+            schedule = Some(s.get_ref().parse::<lockstep_sim::Schedule>().map_err(|err| {
+                src.error(Some(s.span()), err.to_string())
+                    .help("a schedule is what `lockstep run` prints after `--schedule`")
+            })?);
+        }
+        if strategy == Strategy::Replay && schedule.is_none() {
+            return Err(src
+                .error(Some(ex.span()), "`strategy = \"replay\"` needs a `schedule`")
+                .help("write the schedule a replay command prints, or use another strategy"));
+        }
         if e.runs == Some(0) || e.states_max == Some(0) || e.steps_max == Some(0) {
             return Err(src
                 .error(Some(ex.span()), "a budget of 0 can never reach a verdict")
                 .help("remove the key to use the default, or give a positive number"));
         }
     }
-    Ok(Plan { strategy, config })
+    Ok(Plan {
+        strategy,
+        config,
+        schedule,
+    })
 }
 
 /// Turns a span-carrying value's problem into an error at that value.

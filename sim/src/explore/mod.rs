@@ -7,12 +7,14 @@
 mod exhaustive;
 mod random;
 mod run;
+mod shrink;
 
 use std::fmt;
 
 pub use exhaustive::check_exhaustive;
 pub use random::{check_pct, check_random, RunSet};
 pub use run::{check_scripted, replay, Chooser, Options, ReplayError, ReplayRun};
+pub use shrink::{shrink, Shrunk};
 
 use crate::model::{PropIdx, Time};
 use crate::schedule::Schedule;
@@ -75,6 +77,12 @@ pub struct Config {
     pub runs_shard: RunSet,
     /// Let models reduce interchangeable actors (symmetry reduction). Default true.
     pub symmetry: bool,
+    /// Executions the shrinker may try on a counterexample. 0 disables shrinking.
+    /// Default 4,000.
+    pub shrink_runs_max: u64,
+    /// States the shortest-counterexample search may visit before the shrinker falls back to
+    /// delta debugging. Default 2,000,000.
+    pub shrink_states_max: u64,
 }
 
 impl Default for Config {
@@ -90,6 +98,8 @@ impl Default for Config {
             probe_runs: 64,
             runs_shard: RunSet::default(),
             symmetry: true,
+            shrink_runs_max: 4_000,
+            shrink_states_max: 2_000_000,
         }
     }
 }

@@ -1089,6 +1089,10 @@ impl Model for InitLockModel {
         }
     }
 
+    fn is_fault(&self, m: Mv) -> bool {
+        matches!(m, Mv::Cancel(_))
+    }
+
     fn actor_of(&self, m: Mv) -> u8 {
         match m {
             Mv::Choose(a, _, _) | Mv::Step(a) | Mv::Cancel(a) => a,
