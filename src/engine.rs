@@ -3,8 +3,8 @@
 //! timeline.
 
 use lockstep_sim::{
-    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Model, Report,
-    Row, Schedule, Strategy, Verdict,
+    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Model, Report, Row,
+    Schedule, Strategy, Verdict,
 };
 
 use crate::scenario::Plan;
@@ -82,7 +82,10 @@ fn replay_plan<M: Model>(model: &M, plan: &Plan) -> Outcome {
     let schedule = plan.schedule.clone().unwrap_or_default();
     let replayed = replay_model(model, &schedule, plan);
     let (verdict, counterexample) = match replayed {
-        Ok(r) => (r.verdict.clone(), r.verdict.starts_with("violated:").then_some(r)),
+        Ok(r) => (
+            r.verdict.clone(),
+            r.verdict.starts_with("violated:").then_some(r),
+        ),
         Err(e) => (format!("inconclusive:replay-mismatch ({e})"), None),
     };
     Outcome {

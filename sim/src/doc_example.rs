@@ -99,7 +99,10 @@ mod tests {
         let cfg = Config::default();
         assert_eq!(check_scripted(&m, &cfg).verdict, Verdict::Holds);
         let probed = check_exhaustive(&m, &cfg);
-        assert!(probed.found_by_probe, "the random probe finds a shallow bug first");
+        assert!(
+            probed.found_by_probe,
+            "the random probe finds a shallow bug first"
+        );
         let ex = check_exhaustive(&m, &cfg.clone().with_probe_runs(0));
         assert_eq!(ex.verdict, Verdict::Violated { property: 0 });
         // The search stops at the first violation of the first-listed property; pinned so an

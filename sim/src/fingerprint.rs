@@ -101,6 +101,20 @@ impl FingerprintSet {
     }
 }
 
+/// Fingerprint of a compact encoding: a few multiply-rotate rounds per word, then a final mix.
+/// Models that pack their world into words use this (much faster than a derived `Hash`).
+#[inline]
+pub fn fingerprint_words(words: &[u64]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ words.len() as u64;
+    for &w in words {
+        h = (h ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(29);
+    }
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 29;
+    h.max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,18 +131,4 @@ mod tests {
         }
         assert_eq!(s.len(), 9_999);
     }
-}
-
-/// Fingerprint of a compact encoding: a few multiply-rotate rounds per word, then a final mix.
-/// Models that pack their world into words use this (much faster than a derived `Hash`).
-#[inline]
-pub fn fingerprint_words(words: &[u64]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ words.len() as u64;
-    for &w in words {
-        h = (h ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(29);
-    }
-    h ^= h >> 32;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^= h >> 29;
-    h.max(1)
 }

@@ -44,12 +44,13 @@ pub struct Property {
 /// Time may pass only when no urgent move is enabled; then the kernel jumps the clock to
 /// [`Model::next_wake`]. A model does no I/O, reads no clock and draws no random numbers: every
 /// open choice (an arrival time, an outcome, a cancellation) is a move.
-pub trait Model {
+pub trait Model: Sync {
     /// The world. `Hash + Eq` so the exhaustive explorer can deduplicate it; keep it small and
-    /// free of heap allocation where possible, it is cloned on every explored move.
-    type State: Clone + Eq + Hash + Debug;
+    /// free of heap allocation where possible, it is cloned on every explored move. `Send` so
+    /// threads can share the search.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
     /// One atomic step of one actor, or an environment move.
-    type Move: Copy + Eq + Debug;
+    type Move: Copy + Eq + Debug + Send + Sync;
 
     fn initial(&self) -> Self::State;
 

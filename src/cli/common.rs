@@ -31,11 +31,45 @@ pub struct Overrides {
     /// Virtual-time horizon in milliseconds.
     #[arg(long)]
     pub time_max_ms: Option<u64>,
+    /// Wall-clock budget per (scenario, variant), in seconds: a search still running then stops
+    /// with `inconclusive:stopped` (never a pass).
+    #[arg(long)]
+    pub time_max: Option<u64>,
+    /// Threads for exhaustive search (verdicts, state counts and traces do not depend on it).
+    #[arg(long)]
+    pub threads: Option<u64>,
+    /// Explore only shard I of N (1-based, e.g. `1/2`): random runs or exhaustive subtrees.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// PCT's bug depth.
+    #[arg(long)]
+    pub pct_depth: Option<u64>,
+    /// Turn symmetry reduction off (for measuring it).
+    #[arg(long)]
+    pub no_symmetry: bool,
 }
 
 impl Overrides {
     /// Checks the overrides themselves; a bad one is a usage error.
+    /// `--shard I/N` as (0-based index, count).
+    pub fn shard(&self) -> Result<Option<(u64, u64)>, String> {
+        let Some(s) = &self.shard else {
+            return Ok(None);
+        };
+        let bad = || format!("--shard `{s}`: write I/N with 1 <= I <= N, e.g. 1/2");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u64, u64) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+        if n == 0 || i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Some((i - 1, n)))
+    }
+
     pub fn validate(&self) -> Result<(), String> {
+        self.shard()?;
+        if self.threads == Some(0) || self.pct_depth == Some(0) || self.time_max == Some(0) {
+            return Err("--threads, --pct-depth and --time-max take a positive number".into());
+        }
         if let Some(s) = &self.strategy {
             if parse_strategy(s).is_none() {
                 return Err(format!("unknown strategy `{s}`; use one of: {STRATEGIES}"));
@@ -73,7 +107,56 @@ impl Overrides {
         if let Some(v) = self.time_max_ms {
             p.config.time_ms_max = v;
         }
+        if let Some(v) = self.threads {
+            p.config.threads = v;
+        }
+        if let Some(v) = self.pct_depth {
+            p.config.pct_depth = v;
+        }
+        if let Ok(Some((i, n))) = self.shard() {
+            p.config.shard = i;
+            p.config.shards = n;
+        }
+        if self.no_symmetry {
+            p.config.symmetry = false;
+        }
         p
+    }
+}
+
+/// A wall-clock budget: a thread that raises the plan's stop flag after `secs` seconds. The
+/// kernel never reads a clock; it only sees the flag. Dropping the budget ends the thread.
+pub struct WallBudget {
+    done: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl WallBudget {
+    pub fn start(plan: &mut Plan, secs: u64) -> WallBudget {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        plan.config.stop = Some(stop.clone());
+        let done = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let d = done.clone();
+        std::thread::spawn(move || {
+            let (m, cv) = &*d;
+            let guard = m.lock().expect("budget");
+            let (guard, timeout) = cv
+                .wait_timeout_while(guard, std::time::Duration::from_secs(secs), |finished| {
+                    !*finished
+                })
+                .expect("budget");
+            if timeout.timed_out() && !*guard {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        WallBudget { done }
+    }
+}
+
+impl Drop for WallBudget {
+    fn drop(&mut self) {
+        let (m, cv) = &*self.done;
+        *m.lock().expect("budget") = true;
+        cv.notify_all();
     }
 }
 
@@ -140,8 +223,9 @@ pub fn explore_all<'a>(
     for l in loaded {
         let meta = l.meta();
         for (variant, expected) in &meta.expect {
-            let plan = ov.apply(&meta.plan);
+            let mut plan = ov.apply(&meta.plan);
             let t = Instant::now();
+            let _budget = ov.time_max.map(|secs| WallBudget::start(&mut plan, secs));
             let outcome = l.explore(variant, &plan);
             rows.push(ResultRow {
                 meta,

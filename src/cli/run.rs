@@ -111,16 +111,24 @@ pub fn run(a: Args) -> u8 {
             }
             None => "no expectation in the file".to_string(),
         };
+        let shrunk = match outcome
+            .counterexample
+            .as_ref()
+            .and_then(|c| c.original_moves.map(|o| (o, c)))
+        {
+            Some((o, c)) => format!(
+                "; counterexample shrunk from {o} to {} moves",
+                c.schedule.moves()
+            ),
+            None => String::new(),
+        };
         let extra = match (outcome.report.strategy, outcome.report.failing_run) {
             (Strategy::Random, Some(i)) => {
                 format!(", failing run {i} of seed {}", plan.config.seed)
             }
             _ => String::new(),
         };
-        eprintln!(
-            "  [{}] {}: backed by {}{}; {} ms",
-            variant, judged, backing, extra, elapsed
-        );
+        eprintln!("  [{variant}] {judged}: backed by {backing}{extra}{shrunk}; {elapsed} ms");
         if let Some(out) = &a.trace {
             match &outcome.counterexample {
                 Some(c) => {

@@ -28,7 +28,10 @@ impl ResultRow<'_> {
         let r = &self.outcome.report;
         match r.strategy {
             lockstep_sim::Strategy::Exhaustive if r.found_by_probe => {
-                format!("exhaustive, found by its probe in {} runs", thousands(r.schedules))
+                format!(
+                    "exhaustive, found by its probe in {} runs",
+                    thousands(r.schedules)
+                )
             }
             lockstep_sim::Strategy::Exhaustive => {
                 format!("exhaustive, {} states", thousands(r.states))
@@ -67,6 +70,8 @@ struct JsonRow<'a> {
     elapsed_ms: u64,
     replay: Option<String>,
     counterexample_moves: Option<usize>,
+    /// Moves of the counterexample as the explorer first found it, before shrinking.
+    found_moves: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -101,6 +106,11 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
                 .counterexample
                 .as_ref()
                 .map(|c| c.schedule.moves()),
+            found_moves: r
+                .outcome
+                .counterexample
+                .as_ref()
+                .and_then(|c| c.original_moves),
         })
         .collect();
     let doc = JsonDoc {

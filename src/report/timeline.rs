@@ -38,21 +38,14 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     if let Some(e) = &r.explanation {
         let _ = writeln!(out, "  why: {e}");
     }
-    let _ = match r.original_moves {
-        Some(o) => writeln!(
-            out,
-            "  counterexample: {} moves ({} choices), shrunk from {} moves",
-            r.schedule.moves(),
-            r.schedule.len(),
-            o
-        ),
-        None => writeln!(
-            out,
-            "  counterexample: {} moves ({} choices)",
-            r.schedule.moves(),
-            r.schedule.len()
-        ),
-    };
+    // How much shrinking removed is reported beside the block (stderr, JSON), not in it: a
+    // replay of this schedule must print these bytes again.
+    let _ = writeln!(
+        out,
+        "  counterexample: {} moves ({} choices)",
+        r.schedule.moves(),
+        r.schedule.len()
+    );
     let _ = writeln!(out);
     let width = r
         .rows

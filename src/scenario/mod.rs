@@ -297,11 +297,11 @@ fn parse_expected(s: &str, checked: &[Property]) -> Result<Expected, String> {
     }
     if let Some(r) = s.strip_prefix("inconclusive:") {
         return match r {
-            "steps-max" | "time-max" | "states-max" | "open-choice" => {
+            "steps-max" | "time-max" | "states-max" | "open-choice" | "stopped" => {
                 Ok(Expected::Inconclusive(r.to_string()))
             }
             _ => Err(format!(
-                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice)"
+                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice, stopped)"
             )),
         };
     }
@@ -370,14 +370,21 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
             config.pct_depth = v;
         }
         if let Some(s) = &e.schedule {
-            schedule = Some(s.get_ref().parse::<lockstep_sim::Schedule>().map_err(|err| {
-                src.error(Some(s.span()), err.to_string())
-                    .help("a schedule is what `lockstep run` prints after `--schedule`")
-            })?);
+            schedule = Some(
+                s.get_ref()
+                    .parse::<lockstep_sim::Schedule>()
+                    .map_err(|err| {
+                        src.error(Some(s.span()), err.to_string())
+                            .help("a schedule is what `lockstep run` prints after `--schedule`")
+                    })?,
+            );
         }
         if strategy == Strategy::Replay && schedule.is_none() {
             return Err(src
-                .error(Some(ex.span()), "`strategy = \"replay\"` needs a `schedule`")
+                .error(
+                    Some(ex.span()),
+                    "`strategy = \"replay\"` needs a `schedule`",
+                )
                 .help("write the schedule a replay command prints, or use another strategy"));
         }
         if e.runs == Some(0) || e.states_max == Some(0) || e.steps_max == Some(0) {

@@ -73,8 +73,6 @@ pub struct Config {
     /// Random runs the exhaustive explorer makes (fixed seed) before its search, so a shallow
     /// bug is reported at once. 0 disables the probe. Default 64.
     pub probe_runs: u64,
-    /// Which random/PCT runs to make (for `--shard`). Default: all.
-    pub runs_shard: RunSet,
     /// Let models reduce interchangeable actors (symmetry reduction). Default true.
     pub symmetry: bool,
     /// Executions the shrinker may try on a counterexample. 0 disables shrinking.
@@ -83,6 +81,16 @@ pub struct Config {
     /// States the shortest-counterexample search may visit before the shrinker falls back to
     /// delta debugging. Default 2,000,000.
     pub shrink_states_max: u64,
+    /// Threads of the exhaustive explorer. Verdicts, state counts and counterexamples do not
+    /// depend on it. Default 1.
+    pub threads: u64,
+    /// This run explores shard `shard` (0-based) of `shards`: random runs i with
+    /// i mod shards = shard, or the exhaustive frontier's worlds likewise. Default 0 of 1.
+    pub shard: u64,
+    pub shards: u64,
+    /// Set from outside (a wall-clock budget kept by the caller) to stop a search; the kernel
+    /// itself never reads a clock. A stopped search is `inconclusive:stopped`.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Default for Config {
@@ -96,10 +104,13 @@ impl Default for Config {
             tie_break: TieBreak::ActorOrder,
             pct_depth: 3,
             probe_runs: 64,
-            runs_shard: RunSet::default(),
             symmetry: true,
             shrink_runs_max: 4_000,
             shrink_states_max: 2_000_000,
+            threads: 1,
+            shard: 0,
+            shards: 1,
+            stop: None,
         }
     }
 }
@@ -151,6 +162,8 @@ pub enum Limit {
     States,
     /// A scripted run reached a choice the scenario leaves open.
     OpenChoice,
+    /// Stopped from outside (a wall-clock budget).
+    Stopped,
 }
 
 impl Limit {
@@ -160,6 +173,7 @@ impl Limit {
             Limit::Horizon => "time-max",
             Limit::States => "states-max",
             Limit::OpenChoice => "open-choice",
+            Limit::Stopped => "stopped",
         }
     }
 }

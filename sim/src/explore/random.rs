@@ -25,7 +25,9 @@ impl<M: Model> Chooser<M> for Uniform {
     fn choose(&mut self, _: &M, _: &M::State, o: &Options<'_, M::Move>) -> Option<Choice> {
         let optional = o.moves.len() - o.urgent;
         if optional > 0 && (o.urgent == 0 && !o.can_advance || self.0.chance(OPTIONAL_IN_4, 4)) {
-            return Some(Choice::Move((o.urgent as u64 + self.0.below(optional as u64)) as u32));
+            return Some(Choice::Move(
+                (o.urgent as u64 + self.0.below(optional as u64)) as u32,
+            ));
         }
         if o.urgent > 0 {
             return Some(Choice::Move(self.0.below(o.urgent as u64) as u32));
@@ -73,7 +75,9 @@ impl<M: Model> Chooser<M> for Pct {
     fn choose(&mut self, model: &M, _: &M::State, o: &Options<'_, M::Move>) -> Option<Choice> {
         let optional = o.moves.len() - o.urgent;
         if optional > 0 && (o.urgent == 0 && !o.can_advance || self.rng.chance(OPTIONAL_IN_4, 4)) {
-            return Some(Choice::Move((o.urgent as u64 + self.rng.below(optional as u64)) as u32));
+            return Some(Choice::Move(
+                (o.urgent as u64 + self.rng.below(optional as u64)) as u32,
+            ));
         }
         if o.urgent == 0 {
             return o.can_advance.then_some(Choice::Advance);
@@ -105,11 +109,21 @@ pub struct RunSet {
 
 impl Default for RunSet {
     fn default() -> Self {
-        RunSet { shard: 0, shards: 1 }
+        RunSet {
+            shard: 0,
+            shards: 1,
+        }
     }
 }
 
-fn sample<M: Model>(model: &M, cfg: &Config, strategy: Strategy, seed: u64, runs: u64, set: RunSet) -> Report {
+fn sample<M: Model>(
+    model: &M,
+    cfg: &Config,
+    strategy: Strategy,
+    seed: u64,
+    runs: u64,
+    set: RunSet,
+) -> Report {
     let mut best: Option<(u8, u64, Schedule)> = None;
     let mut limit: Option<Limit> = None;
     let mut steps = 0;
@@ -119,13 +133,26 @@ fn sample<M: Model>(model: &M, cfg: &Config, strategy: Strategy, seed: u64, runs
     for i in (set.shard..runs).step_by(set.shards.max(1) as usize) {
         let rng = Prng::fork(seed, i);
         let r = if strategy == Strategy::Pct {
-            run_one(model, &mut Pct::new(rng, cfg.pct_depth, horizon), cfg, &mut Silent)
+            run_one(
+                model,
+                &mut Pct::new(rng, cfg.pct_depth, horizon),
+                cfg,
+                &mut Silent,
+            )
         } else {
             run_one(model, &mut Uniform(rng), cfg, &mut Silent)
         };
         done += 1;
         steps += r.steps;
         horizon = horizon.max(r.steps);
+        if cfg
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            limit.get_or_insert(Limit::Stopped);
+            break;
+        }
         match r.end {
             RunEnd::Violated(p) if best.as_ref().is_none_or(|b| p < b.0) => {
                 best = Some((p, i, r.schedule));
@@ -158,18 +185,45 @@ fn sample<M: Model>(model: &M, cfg: &Config, strategy: Strategy, seed: u64, runs
 /// run violated (so it does not depend on which run found what first); the counterexample is
 /// the first run, in run order, that violated it.
 pub fn check_random<M: Model>(model: &M, cfg: &Config) -> Report {
-    sample(model, cfg, Strategy::Random, cfg.seed, cfg.runs, cfg.runs_shard)
+    sample(
+        model,
+        cfg,
+        Strategy::Random,
+        cfg.seed,
+        cfg.runs,
+        RunSet {
+            shard: cfg.shard,
+            shards: cfg.shards,
+        },
+    )
 }
 
 /// `cfg.runs` PCT runs of depth `cfg.pct_depth`.
 pub fn check_pct<M: Model>(model: &M, cfg: &Config) -> Report {
-    sample(model, cfg, Strategy::Pct, cfg.seed, cfg.runs, cfg.runs_shard)
+    sample(
+        model,
+        cfg,
+        Strategy::Pct,
+        cfg.seed,
+        cfg.runs,
+        RunSet {
+            shard: cfg.shard,
+            shards: cfg.shards,
+        },
+    )
 }
 
 /// A short random probe with a fixed seed, used by the exhaustive explorer before its search:
 /// a shallow bug is then found in microseconds instead of after a depth-first detour.
 pub(crate) fn probe<M: Model>(model: &M, cfg: &Config) -> Report {
-    sample(model, cfg, Strategy::Random, PROBE_SEED, cfg.probe_runs, RunSet::default())
+    sample(
+        model,
+        cfg,
+        Strategy::Random,
+        PROBE_SEED,
+        cfg.probe_runs,
+        RunSet::default(),
+    )
 }
 
 const PROBE_SEED: u64 = 0x10c4_57e9;

@@ -62,19 +62,23 @@ impl<M: Model> Chooser<M> for Lenient<'_> {
 type Key = (usize, usize, Time, usize, Vec<u32>);
 
 fn key(faults: usize, s: &Schedule, end: Time) -> Key {
-    let idx = s
-        .0
-        .iter()
-        .map(|c| match c {
-            Choice::Move(i) => *i,
-            Choice::Advance => 0,
-        })
-        .collect();
+    let idx =
+        s.0.iter()
+            .map(|c| match c {
+                Choice::Move(i) => *i,
+                Choice::Advance => 0,
+            })
+            .collect();
     (faults, s.moves(), end, s.len(), idx)
 }
 
 /// Runs `choices` leniently; `Some((actual schedule, key))` if it violates `property`.
-fn attempt<M: Model>(model: &M, choices: &[Choice], property: PropIdx, cfg: &Config) -> Option<(Schedule, Key)> {
+fn attempt<M: Model>(
+    model: &M,
+    choices: &[Choice],
+    property: PropIdx,
+    cfg: &Config,
+) -> Option<(Schedule, Key)> {
     let mut ch = Lenient {
         choices,
         at: 0,
@@ -110,7 +114,12 @@ pub fn shrink<M: Model>(model: &M, cx: &Schedule, property: PropIdx, cfg: &Confi
 /// 0-1 BFS for the fewest-moves path to a world violating `property` (and nothing listed
 /// before it). `None` if the budget runs out first or no such path has at most `moves_max`
 /// moves.
-fn shortest<M: Model>(model: &M, property: PropIdx, cfg: &Config, moves_max: usize) -> Option<(Schedule, u64)> {
+fn shortest<M: Model>(
+    model: &M,
+    property: PropIdx,
+    cfg: &Config,
+    moves_max: usize,
+) -> Option<(Schedule, u64)> {
     use std::collections::{BTreeMap, VecDeque};
     let nprops = model.properties().len() as u8;
     // fingerprint -> (parent fingerprint, choice); the root's parent is 0.
@@ -138,7 +147,11 @@ fn shortest<M: Model>(model: &M, property: PropIdx, cfg: &Config, moves_max: usi
         }
         moves.clear();
         let urgent = model.moves(&s, &mut moves);
-        let wake = if urgent == 0 { model.next_wake(&s) } else { None };
+        let wake = if urgent == 0 {
+            model.next_wake(&s)
+        } else {
+            None
+        };
         if moves.is_empty() && wake.is_none() {
             if model.violated(&s, nprops, true) == Some(property) {
                 return Some((path_to(&parent, fp), states));

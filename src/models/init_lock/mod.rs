@@ -69,9 +69,11 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn model(&self, variant: &str) -> InitLockModel {
+    fn model(&self, variant: &str, plan: &Plan) -> InitLockModel {
         let version = Version::from_name(variant).expect("variant validated at load");
-        build(&self.spec, version, &self.meta.invariants)
+        let mut m = build(&self.spec, version, &self.meta.invariants);
+        m.symmetric &= plan.config.symmetry;
+        m
     }
 }
 
@@ -167,9 +169,9 @@ impl LoadedScenario for Loaded {
         &self.meta
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
-        engine::explore(&self.model(variant), plan)
+        engine::explore(&self.model(variant, plan), plan)
     }
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
-        engine::replay_model(&self.model(variant), schedule, plan)
+        engine::replay_model(&self.model(variant, plan), schedule, plan)
     }
 }

@@ -18,7 +18,6 @@
 //! latest claim and whether its own owner released it, how many inits started, the highest
 //! published claim, and per caller whether a legitimate reclaim superseded its claim.
 
-
 use lockstep_sim::inline::InlineVec;
 use lockstep_sim::{Lifecycle, Model, Narrator, PropIdx, Property, Time};
 
@@ -486,7 +485,9 @@ impl InitLockModel {
         }
         let out = self.outcome(s, a, level);
         if out == Outcome::Cancelled {
-            n.say(format_args!("request torn down mid-init: no publish, no finally"));
+            n.say(format_args!(
+                "request torn down mid-init: no publish, no finally"
+            ));
             let c = &mut s.callers[a];
             c.cancelled = true;
             c.life = Lifecycle::Dropped;
@@ -778,7 +779,8 @@ impl InitLockModel {
         let mut new_index = [0u8; MAX_ACTORS];
         for (slot, &src) in perm.iter().enumerate().take(n) {
             let src = usize::from(src);
-            w[first + slot * k..first + (slot + 1) * k].copy_from_slice(&old[src * k..(src + 1) * k]);
+            w[first + slot * k..first + (slot + 1) * k]
+                .copy_from_slice(&old[src * k..(src + 1) * k]);
             new_index[src] = slot as u8;
         }
         // Renumber actor references: the flag raiser and each singleton's latest claimant.
@@ -828,7 +830,10 @@ impl InitLockModel {
             | u64::from(s.cancels) << 48;
         n += 1;
         for c in &s.cells {
-            out[n] = u64::from(c.owner) | u64::from(c.gen) << 32 | u64::from(c.cache) << 48 | u64::from(c.shared) << 56;
+            out[n] = u64::from(c.owner)
+                | u64::from(c.gen) << 32
+                | u64::from(c.cache) << 48
+                | u64::from(c.shared) << 56;
             n += 1;
         }
         for r in &s.res[..self.levels] {
@@ -848,7 +853,10 @@ impl InitLockModel {
             for (i, &x) in c.ch.iter().enumerate() {
                 w0 |= u64::from(x) << (8 * i);
             }
-            w0 |= pc << 40 | arg << 44 | u64::from(c.level) << 52 | (c.life as u64) << 53
+            w0 |= pc << 40
+                | arg << 44
+                | u64::from(c.level) << 52
+                | (c.life as u64) << 53
                 | u64::from(c.anchored) << 56
                 | u64::from(c.cancelled) << 57;
             let (f0a, f0b) = Self::pack_frame(&c.frames[0]);
@@ -943,8 +951,9 @@ impl Model for InitLockModel {
                         optional = true;
                     }
                 }
-                Pc::InInit if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
-                    && !(self.levels == 2 && c.level == 0) =>
+                Pc::InInit
+                    if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
+                        && !(self.levels == 2 && c.level == 0) =>
                 {
                     // The settle step, with its outcome chosen now.
                     let slot = S_OUT + usize::from(c.level);
@@ -984,7 +993,10 @@ impl Model for InitLockModel {
                 t = t.min(c.wake);
             } else if c.pc == Pc::NotArrived {
                 // Declining to arrive now: the next candidate instant is the next event.
-                if let Some(&next) = self.spec.actors[a].arrive.get(usize::from(c.ch[S_ARRIVE]) + 1) {
+                if let Some(&next) = self.spec.actors[a]
+                    .arrive
+                    .get(usize::from(c.ch[S_ARRIVE]) + 1)
+                {
                     t = t.min(t32(next));
                 }
             }
@@ -1044,8 +1056,14 @@ impl Model for InitLockModel {
                     let sp = &self.spec.actors[a];
                     let i = usize::from(i);
                     match slot {
-                        1 | 2 => n.say(format_args!("chooses init_ms = {}", sp.init_ms[slot - S_INIT][i])),
-                        _ => n.say(format_args!("chooses outcome = {}", sp.outcome[slot - S_OUT][i].name())),
+                        1 | 2 => n.say(format_args!(
+                            "chooses init_ms = {}",
+                            sp.init_ms[slot - S_INIT][i]
+                        )),
+                        _ => n.say(format_args!(
+                            "chooses outcome = {}",
+                            sp.outcome[slot - S_OUT][i].name()
+                        )),
                     }
                 }
                 match s.callers[a].pc {

@@ -332,8 +332,9 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
                     .iter()
                     .map(|s| {
                         Outcome::parse(s).ok_or_else(|| {
-                            at(src, c, format!("unknown outcome `{s}`"))
-                                .help("use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"")
+                            at(src, c, format!("unknown outcome `{s}`")).help(
+                                "use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"",
+                            )
                         })
                     })
                     .collect(),
@@ -424,8 +425,14 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         wall,
         anchor: p.anchor,
         actors,
-        cancels_max: match f.faults.as_ref().and_then(|x| x.get_ref().cancels_max.as_ref()) {
-            Some(c) if *c.get_ref() > 8 => return Err(at(src, c, "`cancels_max` above 8 is not supported")),
+        cancels_max: match f
+            .faults
+            .as_ref()
+            .and_then(|x| x.get_ref().cancels_max.as_ref())
+        {
+            Some(c) if *c.get_ref() > 8 => {
+                return Err(at(src, c, "`cancels_max` above 8 is not supported"))
+            }
             Some(c) => *c.get_ref(),
             None => 1,
         },
