@@ -124,6 +124,60 @@ impl Overrides {
     }
 }
 
+/// A progress spinner on stderr for long searches, only when stderr is a terminal (never in
+/// CI logs or captured output, so it cannot reach anything compared byte for byte).
+pub struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    pub fn start(plan: &mut Plan, name: &str, variant: &str) -> Progress {
+        use std::io::IsTerminal;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if !std::io::stderr().is_terminal() {
+            return Progress { done, thread: None };
+        }
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        plan.config.progress = Some(counter.clone());
+        let d = done.clone();
+        let label = format!("{name} [{variant}]");
+        let unit = if plan.strategy == lockstep_sim::Strategy::Exhaustive {
+            "states"
+        } else {
+            "runs"
+        };
+        let thread = std::thread::spawn(move || {
+            // Only searches that last show anything.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            if d.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            while !d.load(std::sync::atomic::Ordering::Relaxed) {
+                let n = counter.load(std::sync::atomic::Ordering::Relaxed);
+                bar.set_message(format!("{label}: {} {unit}", crate::report::thousands(n)));
+                bar.tick();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        });
+        Progress {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// A wall-clock budget: a thread that raises the plan's stop flag after `secs` seconds. The
 /// kernel never reads a clock; it only sees the flag. Dropping the budget ends the thread.
 pub struct WallBudget {
@@ -226,6 +280,7 @@ pub fn explore_all<'a>(
             let mut plan = ov.apply(&meta.plan);
             let t = Instant::now();
             let _budget = ov.time_max.map(|secs| WallBudget::start(&mut plan, secs));
+            let _progress = Progress::start(&mut plan, &meta.name, variant);
             let outcome = l.explore(variant, &plan);
             rows.push(ResultRow {
                 meta,

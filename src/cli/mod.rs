@@ -6,6 +6,7 @@
 mod check;
 mod common;
 mod list;
+mod merge;
 mod replay;
 mod report;
 mod run;
@@ -41,6 +42,8 @@ pub enum Command {
     List,
     /// Write the reports (summary matrix and counterexample timelines) for the scenarios under the paths.
     Report(report::Args),
+    /// Merge the `check --json` outputs of sharded runs into the unsharded verdicts.
+    Merge(merge::Args),
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -71,6 +74,7 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::List => list::run(),
         Command::Report(a) => report::run(a),
+        Command::Merge(a) => merge::run(a),
     });
     ExitCode::from(result.unwrap_or(EXIT_INTERNAL))
 }

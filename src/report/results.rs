@@ -279,3 +279,37 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
     }
     Ok(written)
 }
+
+/// `check --junit FILE`: one test suite per scenario file, one test case per variant; a verdict
+/// that differs from its expectation is a failure carrying the counterexample.
+pub fn junit(rows: &[ResultRow<'_>]) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("lockstep");
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for r in rows {
+        if suites.last().is_none_or(|s| s.name.as_str() != r.meta.path) {
+            suites.push(TestSuite::new(r.meta.path.clone()));
+        }
+        let status = if r.ok() {
+            TestCaseStatus::success()
+        } else {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            st.set_message(format!(
+                "verdict {}, expected {}",
+                r.outcome.verdict, r.expected
+            ));
+            st
+        };
+        let mut case = TestCase::new(r.variant, status);
+        case.set_classname(r.meta.path.clone());
+        case.set_time(std::time::Duration::from_millis(r.elapsed_ms));
+        let mut out = format!("{} ({})\n", r.outcome.verdict, r.backing());
+        if let Some(c) = &r.outcome.counterexample {
+            out.push_str(&counterexample_block(r.meta, r.variant, c));
+        }
+        case.set_system_out(out);
+        suites.last_mut().expect("a suite").add_test_case(case);
+    }
+    report.add_test_suites(suites);
+    report.to_string().expect("JUnit serializes")
+}

@@ -232,6 +232,9 @@ fn dfs<M: Model, V: Visited>(
         let donate = pool.filter(|p| parent.next < parent.choices && p.wants_work());
         if r.states & 0xfff == 0 {
             let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
+            if let Some(p) = &cfg.progress {
+                p.fetch_add(0x1000, Ordering::Relaxed);
+            }
             if total > cfg.states_max {
                 r.limit.get_or_insert(Limit::States);
                 break;

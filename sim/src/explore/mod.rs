@@ -91,6 +91,9 @@ pub struct Config {
     /// Set from outside (a wall-clock budget kept by the caller) to stop a search; the kernel
     /// itself never reads a clock. A stopped search is `inconclusive:stopped`.
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Incremented with distinct states (exhaustive) or runs (random, PCT) as a search goes,
+    /// for a progress display kept by the caller.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Default for Config {
@@ -111,6 +114,7 @@ impl Default for Config {
             shard: 0,
             shards: 1,
             stop: None,
+            progress: None,
         }
     }
 }

@@ -144,6 +144,9 @@ fn sample<M: Model>(
         };
         done += 1;
         steps += r.steps;
+        if let Some(p) = &cfg.progress {
+            p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         horizon = horizon.max(r.steps);
         if cfg
             .stop
