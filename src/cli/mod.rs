@@ -3,6 +3,7 @@
 //! Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input
 //! (usage, unreadable or invalid scenario or trace); 3 an internal error.
 
+mod bench;
 mod check;
 mod common;
 mod list;
@@ -44,6 +45,8 @@ pub enum Command {
     Report(report::Args),
     /// Merge the `check --json` outputs of sharded runs into the unsharded verdicts.
     Merge(merge::Args),
+    /// Measure the explorers on fixed workloads (scenarios/bench/) side by side.
+    Bench(bench::Args),
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -75,6 +78,7 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::List => list::run(),
         Command::Report(a) => report::run(a),
         Command::Merge(a) => merge::run(a),
+        Command::Bench(a) => bench::run(a),
     });
     ExitCode::from(result.unwrap_or(EXIT_INTERNAL))
 }
