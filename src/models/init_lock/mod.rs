@@ -13,7 +13,7 @@ use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
 pub use model::{InitLockModel, Mv, World};
-pub use spec::{Outcome as InitOutcome, Spec};
+pub use spec::{ActorSpec, Outcome as InitOutcome, Overrides, Spec};
 pub use version::{LockKind, Version};
 
 use model::LockConf;
