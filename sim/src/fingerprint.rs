@@ -75,6 +75,25 @@ impl FingerprintSet {
         }
     }
 
+    /// Asks the CPU to bring `fp`'s slot into the cache (a hint; no effect on the contents).
+    #[inline]
+    pub fn prefetch(&self, fp: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let i = (fp as usize) & self.mask;
+            // SAFETY: a prefetch is a hint: it reads nothing into the program and cannot fault;
+            // the pointer is in bounds of `slots`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch(
+                    self.slots.as_ptr().add(i) as *const i8,
+                    std::arch::x86_64::_MM_HINT_T0,
+                );
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = fp;
+    }
+
     pub fn contains(&self, fp: u64) -> bool {
         let mut i = (fp as usize) & self.mask;
         loop {

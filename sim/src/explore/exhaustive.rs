@@ -35,17 +35,27 @@ struct Level<S, Mv> {
     choices: usize,
     next: usize,
     wake: u64,
+    /// The successor of each choice with its fingerprint (`None`: beyond the horizon). All are
+    /// made at once so their visited-set slots can be prefetched together: the set is far larger
+    /// than the caches, and a miss per successor otherwise dominates the search.
+    kids: Vec<Option<(S, u64)>>,
 }
 
 /// Where visited fingerprints go: a private set, or one shared by threads.
 trait Visited {
     fn insert(&mut self, fp: u64) -> bool;
+    /// A hint that `fp` will be inserted soon.
+    fn prefetch(&self, _fp: u64) {}
 }
 
 impl Visited for FingerprintSet {
     #[inline]
     fn insert(&mut self, fp: u64) -> bool {
         FingerprintSet::insert(self, fp)
+    }
+    #[inline]
+    fn prefetch(&self, fp: u64) {
+        FingerprintSet::prefetch(self, fp)
     }
 }
 
@@ -163,12 +173,13 @@ fn dfs<M: Model, V: Visited>(
         choices: 0,
         next: 0,
         wake: 0,
+        kids: Vec::new(),
     }];
     let bound = |r: &DfsResult| -> u8 {
         let mine = r.best.as_ref().map_or(nprops, |b| b.0);
         mine.min(sig.best.load(Ordering::Relaxed)).min(nprops)
     };
-    if let Expanded::Ended(v) = expand(model, &mut levels[0], nprops) {
+    if let Expanded::Ended(v) = expand(model, &mut levels[0], nprops, cfg, visited, &mut r.steps) {
         r.leaves += 1;
         if let Some(p) = v {
             r.best = Some((p, path.clone()));
@@ -202,30 +213,24 @@ fn dfs<M: Model, V: Visited>(
                 choices: 0,
                 next: 0,
                 wake: 0,
+                kids: Vec::new(),
             });
         } else {
             let (lo, hi) = levels.split_at_mut(depth + 1);
             hi[0].state.clone_from(&lo[depth].state);
         }
         let (lo, hi) = levels.split_at_mut(depth + 1);
-        let parent = &lo[depth];
+        let parent = &mut lo[depth];
         let child = &mut hi[0];
-        match choice {
-            Choice::Move(k) => {
-                model.apply(&mut child.state, parent.moves[k as usize], &mut Silent);
-                r.steps += 1;
-            }
-            Choice::Advance => {
-                if parent.wake > cfg.time_ms_max {
-                    r.limit.get_or_insert(Limit::Horizon);
-                    continue;
-                }
-                model.advance(&mut child.state, parent.wake);
-            }
-        }
-        if !visited.insert(model.fingerprint(&child.state)) {
+        let Some((kid, fp)) = parent.kids[i].as_mut() else {
+            r.limit.get_or_insert(Limit::Horizon);
+            continue;
+        };
+        if !visited.insert(*fp) {
             continue;
         }
+        std::mem::swap(&mut child.state, kid);
+        let parent = &lo[depth];
         r.states += 1;
         // An idle thread is waiting: hand it this subtree (when it is not the last choice here,
         // so this thread keeps working too).
@@ -264,7 +269,7 @@ fn dfs<M: Model, V: Visited>(
             }
             continue;
         }
-        match expand(model, child, b) {
+        match expand(model, child, b, cfg, visited, &mut r.steps) {
             Expanded::Ended(v) => {
                 r.leaves += 1;
                 if let Some(p) = v {
@@ -519,7 +524,14 @@ enum Expanded {
     Open,
 }
 
-fn expand<M: Model>(model: &M, lvl: &mut Level<M::State, M::Move>, bound: u8) -> Expanded {
+fn expand<M: Model, V: Visited>(
+    model: &M,
+    lvl: &mut Level<M::State, M::Move>,
+    bound: u8,
+    cfg: &Config,
+    visited: &V,
+    steps: &mut u64,
+) -> Expanded {
     lvl.moves.clear();
     lvl.next = 0;
     let urgent = model.moves(&lvl.state, &mut lvl.moves);
@@ -537,6 +549,29 @@ fn expand<M: Model>(model: &M, lvl: &mut Level<M::State, M::Move>, bound: u8) ->
             lvl.choices = 0;
             return Expanded::Ended(v);
         }
+    }
+    lvl.kids.resize_with(lvl.choices, || None);
+    for i in 0..lvl.choices {
+        if i == lvl.moves.len() && lvl.wake > cfg.time_ms_max {
+            lvl.kids[i] = None;
+            continue;
+        }
+        let mut kid = match lvl.kids[i].take() {
+            Some((mut k, _)) => {
+                k.clone_from(&lvl.state);
+                k
+            }
+            None => lvl.state.clone(),
+        };
+        if i < lvl.moves.len() {
+            model.apply(&mut kid, lvl.moves[i], &mut Silent);
+            *steps += 1;
+        } else {
+            model.advance(&mut kid, lvl.wake);
+        }
+        let fp = model.fingerprint(&kid);
+        visited.prefetch(fp);
+        lvl.kids[i] = Some((kid, fp));
     }
     Expanded::Open
 }
