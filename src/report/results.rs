@@ -211,7 +211,7 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
         }
     }
     for proto in by_protocol {
-        let pv: Vec<&str> = variants
+        let mut pv: Vec<&str> = variants
             .iter()
             .copied()
             .filter(|v| {
@@ -219,6 +219,10 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
                     .any(|r| r.meta.protocol == proto && r.variant == *v)
             })
             .collect();
+        // Columns in the protocol's own variant order (history order, canaries last).
+        if let Some(p) = crate::models::find(proto) {
+            pv.sort_by_key(|v| p.variants().iter().position(|x| x.name == *v));
+        }
         let _ = writeln!(md, "## {proto}\n");
         let _ = write!(md, "| scenario |");
         for v in &pv {
