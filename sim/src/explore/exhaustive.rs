@@ -181,7 +181,7 @@ fn dfs<M: Model, V: Visited>(
     };
     if let Expanded::Ended(v) = expand(model, &mut levels[0], nprops, cfg, visited, &mut r.steps) {
         r.leaves += 1;
-        if let Some(p) = v {
+        if let Some(p) = v.filter(|&p| p < bound(&r)) {
             r.best = Some((p, path.clone()));
             sig.best.fetch_min(p, Ordering::Relaxed);
         }
@@ -257,11 +257,16 @@ fn dfs<M: Model, V: Visited>(
         if b == 0 {
             break;
         }
-        if let Some(p) = model.violated(&child.state, b, false) {
+        // Every property is judged, not only earlier-listed ones: a world that violates anything
+        // is reported or dropped, never expanded (the explored space R of the module docs).
+        if let Some(p) = model.violated(&child.state, nprops, false) {
+            r.leaves += 1;
+            if p >= b {
+                continue;
+            }
             path.push(choice);
             r.best = Some((p, path.clone()));
             path.pop();
-            r.leaves += 1;
             sig.best.fetch_min(p, Ordering::Relaxed);
             if p == 0 {
                 sig.stop.store(true, Ordering::Relaxed);
@@ -269,10 +274,10 @@ fn dfs<M: Model, V: Visited>(
             }
             continue;
         }
-        match expand(model, child, b, cfg, visited, &mut r.steps) {
+        match expand(model, child, nprops, cfg, visited, &mut r.steps) {
             Expanded::Ended(v) => {
                 r.leaves += 1;
-                if let Some(p) = v {
+                if let Some(p) = v.filter(|&p| p < b) {
                     path.push(choice);
                     r.best = Some((p, path.clone()));
                     path.pop();
@@ -416,8 +421,10 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
                 None
             };
             if urgent == 0 && wake.is_none() {
-                if let Some(p) = model.violated(&s, b, true) {
-                    best = Some((p, path.clone()));
+                if let Some(p) = model.violated(&s, nprops, true) {
+                    if p < b {
+                        best = Some((p, path.clone()));
+                    }
                     leaves += 1;
                     continue;
                 }
@@ -449,8 +456,10 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
                 let mut p2 = path.clone();
                 p2.push(choice);
                 let b = best.as_ref().map_or(nprops, |x| x.0);
-                if let Some(p) = model.violated(&c, b, false) {
-                    best = Some((p, p2));
+                if let Some(p) = model.violated(&c, nprops, false) {
+                    if p < b {
+                        best = Some((p, p2));
+                    }
                     leaves += 1;
                     continue;
                 }
