@@ -111,14 +111,17 @@ pub fn run(a: Args) -> u8 {
         }
         // Time to the first violation of the buggy variant, as `check` runs it (probe, search,
         // shrinking and the timeline included) and the search alone.
-        for (mode, probe) in [
-            ("first violation, as checked", true),
-            ("first violation, search only", false),
+        for (mode, probe, shrink) in [
+            ("first violation, as checked (probe, search, shrink)", true, true),
+            ("first violation, probe and search, no shrink", true, false),
+            ("first violation, depth-first search only", false, false),
         ] {
             let mut p = base.clone();
             p.strategy = Strategy::Exhaustive;
             if !probe {
                 p.config.probe_runs = 0;
+            }
+            if !shrink {
                 p.config.shrink_runs_max = 0;
             }
             let (o, secs) = measure(l.as_ref(), "v1-reclaim", &p, a.repeat);
