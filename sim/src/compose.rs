@@ -60,8 +60,26 @@ pub trait Guest: Model {
     /// runs again, anchored or not, and it no longer counts as waiting or working.
     fn kill(&self, s: &mut Self::State, actor: u8);
 
-    /// Whether nothing of `actor` will run any more: it returned, or was dropped or killed.
-    fn finished(&self, s: &Self::State, actor: u8) -> bool;
+    /// Where `actor` stands: still running (or not admitted), returned from the call the
+    /// host made, or gone without returning (dropped or killed).
+    fn progress(&self, s: &Self::State, actor: u8) -> Progress;
+}
+
+/// Where a guest actor stands, as far as its host cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Progress {
+    /// Not admitted yet, or some of its code may still run.
+    Running,
+    /// It returned (a value or an error) to the host's code that called it.
+    Returned,
+    /// Nothing of it will run again and it never returned: dropped or killed.
+    Gone,
+}
+
+impl Progress {
+    pub fn finished(self) -> bool {
+        self != Progress::Running
+    }
 }
 
 /// The host's name for a slot: its generation number.
@@ -181,9 +199,10 @@ impl<G: Guest> Nest<G> {
         }
     }
 
-    /// Whether `actor` has nothing left to run in generation `key` (true if the slot is gone).
-    pub fn finished(&self, w: &Slots<G::State>, key: SlotKey, actor: u8) -> bool {
-        w.get(key).is_none_or(|s| self.guest.finished(s, actor))
+    /// Where `actor` stands in generation `key` ([`Progress::Gone`] if the slot is gone).
+    pub fn progress(&self, w: &Slots<G::State>, key: SlotKey, actor: u8) -> Progress {
+        w.get(key)
+            .map_or(Progress::Gone, |s| self.guest.progress(s, actor))
     }
 
     /// Appends every slot's urgent moves to `urgent` and its optional ones to `optional`, slots
@@ -437,8 +456,8 @@ impl Guest for Idle {
     fn admit<N: Narrator>(&self, _: &mut (), _: u8, _: &mut N) {}
     fn cancel<N: Narrator>(&self, _: &mut (), _: u8, _: &mut N) {}
     fn kill(&self, _: &mut (), _: u8) {}
-    fn finished(&self, _: &(), _: u8) -> bool {
-        true
+    fn progress(&self, _: &(), _: u8) -> Progress {
+        Progress::Gone
     }
 }
 
@@ -561,8 +580,12 @@ mod tests {
                 s.st[usize::from(a)] = St::Killed;
             }
         }
-        fn finished(&self, s: &NapWorld, a: u8) -> bool {
-            matches!(s.st[usize::from(a)], St::Done | St::Killed)
+        fn progress(&self, s: &NapWorld, a: u8) -> Progress {
+            match s.st[usize::from(a)] {
+                St::Done => Progress::Returned,
+                St::Killed => Progress::Gone,
+                _ => Progress::Running,
+            }
         }
     }
 
@@ -580,7 +603,7 @@ mod tests {
         nest.open(&mut w, 1, 30);
         assert_eq!(w.get(1).unwrap().now, 30);
         nest.admit(&mut w, 1, 0, &mut Silent);
-        assert!(!nest.finished(&w, 1, 0));
+        assert_eq!(nest.progress(&w, 1, 0), Progress::Running);
         assert_eq!(nest.next_wake(&w), Some(40));
         // A reset: the same key, a fresh world.
         nest.open(&mut w, 1, 35);
@@ -595,8 +618,8 @@ mod tests {
         assert!(nest.close(&mut w, 1));
         assert!(!nest.close(&mut w, 1));
         assert!(w.is_empty());
-        // A closed slot's actors are finished as far as the host is concerned.
-        assert!(nest.finished(&w, 1, 0));
+        // A closed slot's actors are gone as far as the host is concerned.
+        assert_eq!(nest.progress(&w, 1, 0), Progress::Gone);
     }
 
     #[test]
@@ -626,10 +649,11 @@ mod tests {
         nest.moves(&w, &mut urgent, &mut optional);
         assert_eq!(urgent, vec![Nested { slot: 1, mv: 0 }]);
         nest.apply(&mut w, urgent[0], &mut Silent);
-        assert!(nest.finished(&w, 1, 0));
+        assert_eq!(nest.progress(&w, 1, 0), Progress::Returned);
         assert_eq!(nest.next_wake(&w), Some(25));
         nest.kill(&mut w, 2, 1);
-        assert!(nest.finished(&w, 2, 1));
+        assert_eq!(nest.progress(&w, 2, 1), Progress::Gone);
+        assert!(Progress::Gone.finished() && !Progress::Running.finished());
         assert_eq!(nest.next_wake(&w), None);
     }
 

@@ -13,8 +13,8 @@ use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
 pub use model::{InitLockModel, Mv, World};
-pub use spec::{Outcome as InitOutcome, Spec};
-pub use version::{LockKind, Version};
+pub use spec::{ActorSpec, Outcome as InitOutcome, Overrides, Spec};
+pub use version::{LockKind, Version, PLATFORM_WALL_MS};
 
 use model::LockConf;
 

@@ -483,7 +483,9 @@ impl InitLockModel {
         }
         let out = self.outcome(s, a, level);
         if out == Outcome::Cancelled {
-            n.say(format_args!("request torn down mid-init: no publish, no finally"));
+            n.say(format_args!(
+                "request torn down mid-init: no publish, no finally"
+            ));
             let c = &mut s.callers[a];
             c.cancelled = true;
             c.life = Lifecycle::Dropped;
@@ -790,8 +792,9 @@ impl Model for InitLockModel {
                         optional = true;
                     }
                 }
-                Pc::InInit if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
-                    && !(self.levels == 2 && c.level == 0) =>
+                Pc::InInit
+                    if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
+                        && !(self.levels == 2 && c.level == 0) =>
                 {
                     // The settle step, with its outcome chosen now.
                     let slot = S_OUT + usize::from(c.level);
@@ -860,8 +863,14 @@ impl Model for InitLockModel {
                     let sp = &self.spec.actors[a];
                     let i = usize::from(i);
                     match slot {
-                        1 | 2 => n.say(format_args!("chooses init_ms = {}", sp.init_ms[slot - S_INIT][i])),
-                        _ => n.say(format_args!("chooses outcome = {}", sp.outcome[slot - S_OUT][i].name())),
+                        1 | 2 => n.say(format_args!(
+                            "chooses init_ms = {}",
+                            sp.init_ms[slot - S_INIT][i]
+                        )),
+                        _ => n.say(format_args!(
+                            "chooses outcome = {}",
+                            sp.outcome[slot - S_OUT][i].name()
+                        )),
                     }
                 }
                 match s.callers[a].pc {
@@ -1084,6 +1093,63 @@ impl Model for InitLockModel {
             Inv::AnchorAttached => {
                 format!("{flagged}'s init threw before its promise was handed to the anchor")
             }
+        }
+    }
+}
+
+/// The init lock as a guest of another model (`lockstep_sim::compose`): the lock and cache of
+/// one module instance, whose callers arrive when the host's requests call `initWithLock`.
+/// Nothing here runs for a stand-alone init-lock scenario.
+impl lockstep_sim::compose::Guest for InitLockModel {
+    /// Every caller waits for admission: paused, with no timer (their scenario arrival
+    /// instants are ignored).
+    fn dormant(&self) -> World {
+        let mut w = self.initial();
+        for c in &mut w.callers {
+            c.life = Lifecycle::Paused;
+            c.wake = NONE;
+        }
+        w
+    }
+
+    /// The caller enters `initWithLock` now: its arrival step runs at once.
+    fn admit<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
+        let c = &mut s.callers[usize::from(a)];
+        debug_assert!(c.pc == Pc::NotArrived && c.life == Lifecycle::Paused);
+        c.life = Lifecycle::Live;
+        c.wake = s.now;
+        self.apply(s, Mv::Step(a), n);
+    }
+
+    fn cancel<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
+        let a = usize::from(a);
+        if !s.callers[a].cancelled && s.callers[a].pc != Pc::Done {
+            self.cancel(s, a, n);
+        }
+    }
+
+    fn kill(&self, s: &mut World, a: u8) {
+        let c = &mut s.callers[usize::from(a)];
+        if c.pc == Pc::Done {
+            return;
+        }
+        c.life = Lifecycle::Killed;
+        c.cancelled = true;
+        c.wake = NONE;
+        for f in &mut c.frames {
+            f.waiting = false;
+        }
+    }
+
+    fn progress(&self, s: &World, a: u8) -> lockstep_sim::compose::Progress {
+        use lockstep_sim::compose::Progress;
+        let c = &s.callers[usize::from(a)];
+        if c.pc == Pc::Done {
+            Progress::Returned
+        } else if matches!(c.life, Lifecycle::Dropped | Lifecycle::Killed) {
+            Progress::Gone
+        } else {
+            Progress::Running
         }
     }
 }

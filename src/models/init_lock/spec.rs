@@ -308,8 +308,9 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
                     .iter()
                     .map(|s| {
                         Outcome::parse(s).ok_or_else(|| {
-                            at(src, c, format!("unknown outcome `{s}`"))
-                                .help("use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"")
+                            at(src, c, format!("unknown outcome `{s}`")).help(
+                                "use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"",
+                            )
                         })
                     })
                     .collect(),
