@@ -1,6 +1,6 @@
 //! Protocol `isolate`: workerd's `abortIsolate()` (seed 001, protocols.md §2), the abort-all
 //! plus lazy-recreate protocol, every version as a variant of one model. A scenario's module
-//! state may hold emdash's init lock (`[params.init_lock]`): the init-lock model then runs
+//! state may hold emdash's init lock (`init_lock` in `[params]`): the init-lock model then runs
 //! inside every isolate generation through the kernel's composition (`lockstep_sim::compose`),
 //! fresh in each new generation.
 

@@ -8,7 +8,7 @@
 //! (`ok`, `throws-once`, `throws-always`, chosen at its first call when the scenario lists
 //! several). Each generation has its own module state: a counter that every handler
 //! increments (the PR's test counter), and, when the scenario says so, a whole init lock
-//! (`[params.init_lock]`) run as a guest model through `lockstep_sim::compose`, one world per
+//! (`init_lock` in `[params]`) run as a guest model through `lockstep_sim::compose`, one world per
 //! generation, opened fresh when the generation is created and dropped when it is freed.
 //! Requests are the actors: HTTP requests, WebSockets and Durable Object calls, the last two
 //! long-lived (they keep their generation referenced for as long as they stay open).
@@ -268,7 +268,8 @@ impl<G: Guest> IsolateModel<G> {
                 s.factory = pick;
             }
             let f = self.spec.factory[usize::from(s.factory)];
-            s.factory_calls = s.factory_calls.saturating_add(1);
+            // Only "first call or a later one" matters to any factory outcome.
+            s.factory_calls = (s.factory_calls + 1).min(2);
             let cleared = self.version.flag_cleared_first();
             if cleared {
                 s.flag = false;
@@ -276,7 +277,7 @@ impl<G: Guest> IsolateModel<G> {
             if f.throws(s.factory_calls) {
                 if N::ON {
                     let what = if self.spec.dynamic {
-                        "the loader's factory"
+                        "the loader's build"
                     } else {
                         "factory()"
                     };
@@ -289,9 +290,8 @@ impl<G: Guest> IsolateModel<G> {
                         "flag stays set".to_string()
                     };
                     n.say(format_args!(
-                        "startRequest: {what} throws ({}, call {}): the request fails; {after}",
-                        f.name(),
-                        s.factory_calls
+                        "startRequest: {what} throws ({}): the request fails; {after}",
+                        f.name()
                     ));
                 }
                 s.reqs[a].pc = Pc::Done(End::Failed);
@@ -314,15 +314,18 @@ impl<G: Guest> IsolateModel<G> {
             s.flag = false;
             self.nest.open(&mut s.nest, g, u64::from(s.now));
             if N::ON {
-                let what = if self.spec.dynamic {
-                    "the loader builds"
+                if self.spec.dynamic {
+                    n.say(format_args!(
+                        "the loader has no isolate under this name: it builds generation {g}, fresh module state"
+                    ));
                 } else {
-                    "factory() builds"
-                };
-                n.say(format_args!(
-                    "startRequest: flag set: {what} generation {g} with fresh module state; flag = false"
-                ));
-                let _ = old;
+                    n.say(format_args!(
+                        "startRequest: flag set: factory() builds generation {g}, fresh module state; flag = false"
+                    ));
+                }
+                if old != 0 && s.gens[usize::from(old) - 1].live {
+                    n.say(format_args!("the service lets go of generation {old}"));
+                }
             }
         }
         let g = s.worker;
@@ -390,9 +393,6 @@ impl<G: Guest> IsolateModel<G> {
                 n.say(format_args!("stays open"));
             }
         }
-        if r.pc == Pc::Running(false) && r.wake == s.now {
-            // Responds on a later turn of this instant (its own step).
-        }
     }
 
     /// The handler's `abortIsolate()` call (W-V1: `resetWorker()`).
@@ -431,18 +431,15 @@ impl<G: Guest> IsolateModel<G> {
                 s.flag = true;
                 let g = s.worker;
                 self.note_abort(s, g);
-                if self.has(Inv::AbortedFail) {
-                    s.gens[usize::from(g) - 1].aborted_at = s.now;
-                }
-                let first = self.abort_half(s, true, n);
-                n.say(format_args!("{first}"));
+                s.gens[usize::from(g) - 1].aborted_at = s.now;
+                n.say(format_args!("flag = true"));
+                self.abort_half(s, true, n);
                 if self.spec.split_abort {
                     s.reqs[a].pc = Pc::Aborting;
                     s.reqs[a].wake = s.now;
                     return;
                 }
-                let second = self.abort_half(s, false, n);
-                n.say(format_args!("{second}"));
+                self.abort_half(s, false, n);
                 self.abort_own(s, a, n);
             }
             Reset::AbortProcess => {
@@ -463,7 +460,7 @@ impl<G: Guest> IsolateModel<G> {
                     }
                 }
                 for i in 0..s.gens.len() {
-                    if s.gens[i].live && self.has(Inv::AbortedFail) {
+                    if s.gens[i].live {
                         s.gens[i].aborted_at = s.now;
                     }
                 }
@@ -474,9 +471,7 @@ impl<G: Guest> IsolateModel<G> {
                 // still names it.
                 let g = s.reqs[a].gen;
                 self.note_abort(s, g);
-                if self.has(Inv::AbortedFail) {
-                    s.gens[usize::from(g) - 1].aborted_at = s.now;
-                }
+                s.gens[usize::from(g) - 1].aborted_at = s.now;
                 if s.worker == g {
                     s.flag = true;
                     s.worker = 0;
@@ -496,14 +491,13 @@ impl<G: Guest> IsolateModel<G> {
 
     /// One half of `WorkerService::abortIsolate`: `true` the rejection of the current epoch,
     /// `false` the start of the next (the canary does them the other way round).
-    fn abort_half<N: Narrator>(&self, s: &mut World<G::State>, first: bool, _n: &mut N) -> String {
-        let reject = first != self.version.reset_before_reject();
-        if reject {
+    fn abort_half<N: Narrator>(&self, s: &mut World<G::State>, first: bool, n: &mut N) {
+        if first != self.version.reset_before_reject() {
             s.rejected |= bit(s.epoch);
-            format!("flag = true; epoch {} rejected", s.epoch)
+            n.say(format_args!("epoch {} rejected", s.epoch));
         } else {
             s.epoch = s.epoch.saturating_add(1);
-            format!("epoch {} begins", s.epoch)
+            n.say(format_args!("epoch {} begins", s.epoch));
         }
     }
 
@@ -518,15 +512,19 @@ impl<G: Guest> IsolateModel<G> {
     fn note_abort<GS>(&self, s: &mut World<GS>, g: u8) {
         s.aborts = s.aborts.saturating_add(1);
         s.abort_gen = g;
-        s.abort_at = s.now;
-        s.recovered = false;
-        s.arrived_after = false;
+        if self.has(Inv::Recovers) {
+            s.abort_at = s.now;
+            s.recovered = false;
+            s.arrived_after = false;
+        }
     }
 
     /// The request's IoContext is gone (or it responded); its generation may be freed.
     fn end<N: Narrator>(&self, s: &mut World<G::State>, a: usize, how: End, n: &mut N) {
         let r = s.reqs[a];
-        if matches!(r.pc, Pc::InInit | Pc::Detached) {
+        if matches!(r.pc, Pc::InInit | Pc::Detached)
+            && self.nest.progress(&s.nest, r.gen, a as u8) == Progress::Running
+        {
             self.nest.kill(&mut s.nest, r.gen, a as u8);
         }
         if how == End::Ok {
@@ -535,7 +533,11 @@ impl<G: Guest> IsolateModel<G> {
             if at != NONE && at < s.now && self.has(Inv::AbortedFail) {
                 self.raise(s, F_ABORTED_OK, a);
             }
-            if r.abort_seq == s.aborts && s.aborts > 0 && r.gen > s.abort_gen {
+            if r.abort_seq == s.aborts
+                && s.aborts > 0
+                && r.gen > s.abort_gen
+                && self.has(Inv::Recovers)
+            {
                 s.recovered = true;
             }
         }
@@ -551,9 +553,9 @@ impl<G: Guest> IsolateModel<G> {
             let r = s.reqs[a];
             let g = &s.gens[usize::from(r.gen) - 1];
             let what = match self.spec.actors[a].kind {
-                Kind::Http => "responds 200",
-                Kind::WebSocket => "WebSocket closes normally",
-                Kind::DurableObject => "Durable Object call returns",
+                Kind::Http => "200 OK",
+                Kind::WebSocket => "the WebSocket closes normally",
+                Kind::DurableObject => "the Durable Object call returns",
             };
             if g.aborted_at != NONE {
                 n.say(format_args!(
@@ -578,9 +580,7 @@ impl<G: Guest> IsolateModel<G> {
             match self.nest.progress(&s.nest, g, b as u8) {
                 Progress::Running => {}
                 Progress::Returned if r.pc == Pc::InInit => {
-                    if N::ON && b as u8 != u8::MAX {
-                        n.say(format_args!("{}: getRuntime() returned", self.name(b)));
-                    }
+                    n.say(format_args!("{}: getRuntime() returned", self.name(b)));
                     self.respond(s, b, n);
                 }
                 _ => {
@@ -893,8 +893,7 @@ impl<G: Guest> Model for IsolateModel<G> {
                 match s.reqs[a].pc {
                     Pc::Running(true) => self.abort_call(s, a, n),
                     Pc::Aborting => {
-                        let second = self.abort_half(s, false, n);
-                        n.say(format_args!("{second}"));
+                        self.abort_half(s, false, n);
                         self.abort_own(s, a, n);
                     }
                     Pc::Running(false) => self.respond(s, a, n),
@@ -913,7 +912,7 @@ impl<G: Guest> Model for IsolateModel<G> {
                         }
                     };
                     n.say(format_args!(
-                        "rejection of epoch {} delivered: {what} with `abortIsolate(): {REASON}`",
+                        "epoch {}'s rejection reaches its IoContext: {what} with `{REASON}`",
                         r.epoch
                     ));
                 }
@@ -969,14 +968,13 @@ impl<G: Guest> Model for IsolateModel<G> {
 
     fn move_label(&self, s: &Self::State, m: Self::Move) -> String {
         match m {
-            Mv::Start(a, pick) => {
+            Mv::Start(_, pick) => {
                 if self.start_needs_pick(s) {
                     format!(
                         "arrive, factory {}",
                         self.spec.factory[usize::from(pick)].name()
                     )
                 } else {
-                    let _ = a;
                     "arrive".to_string()
                 }
             }
@@ -1013,11 +1011,13 @@ impl<G: Guest> Model for IsolateModel<G> {
         if s.process_dead {
             out.push_str("process gone");
         } else {
-            match s.worker {
-                0 => out.push_str("worker=none"),
-                g => out.push_str(&format!("worker=g{g}")),
+            match (self.spec.dynamic, s.worker) {
+                (true, 0) => out.push_str("loader=empty"),
+                (true, g) => out.push_str(&format!("loader=g{g}")),
+                (false, 0) => out.push_str("worker=none"),
+                (false, g) => out.push_str(&format!("worker=g{g} flag={}", s.flag)),
             }
-            out.push_str(&format!(" flag={} epoch={}", s.flag, s.epoch));
+            out.push_str(&format!(" epoch={}", s.epoch));
             if s.rejected != 0 {
                 let r: Vec<String> = (0..32u8)
                     .filter(|&e| s.rejected & bit(e) != 0)
@@ -1057,7 +1057,11 @@ impl<G: Guest> Model for IsolateModel<G> {
                 t
             })
             .collect();
-        out.push_str(&format!(" | live: {}", live.join(" ")));
+        if live.is_empty() {
+            out.push_str(" | live: none");
+        } else {
+            out.push_str(&format!(" | live: {}", live.join(" ")));
+        }
         out
     }
 

@@ -1,4 +1,5 @@
-//! The isolate part of a scenario file: `[params]` (with an optional `[params.init_lock]`),
+//! The isolate part of a scenario file: `[params]` (optionally with the init lock in module
+//! state),
 //! `[faults]` and `[[actor]]`, and their validation into a [`Spec`] the model is built from.
 
 use serde::Deserialize;
@@ -26,27 +27,23 @@ pub struct Params {
     /// and its start of the next one are two steps, so a request can start in between.
     #[serde(default)]
     pub split_abort: bool,
-    /// The module state holds emdash's init lock (protocol `init-lock`, run inside each
-    /// generation).
-    pub init_lock: Option<Spanned<InitLockParams>>,
-}
-
-/// `[params.init_lock]`: the init lock in the module state. Times in milliseconds; constants
-/// left out take the init-lock variant's own call-site values.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct InitLockParams {
-    /// An init-lock variant name (`lockstep list` shows them), e.g. "v0-flag".
-    pub variant: Spanned<String>,
-    pub deadline_ms: Option<Spanned<u64>>,
-    pub poll_ms: Option<Spanned<u64>>,
-    pub max_wait_ms: Option<Spanned<u64>>,
-    pub max_inits: Option<Spanned<u64>>,
-    pub wait_bound_ms: Option<Spanned<u64>>,
-    pub platform_wall_ms: Option<Spanned<u64>>,
+    /// The module state holds emdash's init lock, this init-lock variant (e.g. "v0-flag"),
+    /// run inside each generation. The `init_*` keys below are its constants (milliseconds);
+    /// those left out take the variant's own call-site values.
+    pub init_lock: Option<Spanned<String>>,
+    pub init_deadline_ms: Option<Spanned<u64>>,
+    pub init_poll_ms: Option<Spanned<u64>>,
+    pub init_max_wait_ms: Option<Spanned<u64>>,
+    /// `max-inits`: at most this many init calls per generation's lock (default 2).
+    pub init_max_inits: Option<Spanned<u64>>,
+    /// `bounded-wait`: how long a caller may wait (default max wait + poll; V0: the
+    /// platform's wall limit).
+    pub init_wait_bound_ms: Option<Spanned<u64>>,
+    pub init_platform_wall_ms: Option<Spanned<u64>>,
     /// `no-premature-reclaim`: the slowest legitimate init.
-    pub legit_init_ms: Option<Spanned<u64>>,
-    pub anchor: Option<bool>,
+    pub init_legit_init_ms: Option<Spanned<u64>>,
+    /// Whether the call site anchors init with `after()` (default: V2 and later do).
+    pub init_anchor: Option<Spanned<bool>>,
 }
 
 /// `[faults]`.
@@ -75,7 +72,7 @@ pub struct ActorFile {
     /// The client goes away at this instant: the request's continuation is dropped.
     pub cancel_at_ms: Option<Spanned<u64>>,
     /// The handler calls the module's init lock (`getRuntime()`), and responds when it
-    /// returns. Needs `[params.init_lock]`.
+    /// returns. Needs `init_lock` in `[params]`.
     #[serde(default)]
     pub init: bool,
     /// With `init`: how long this request's init runs if it owns the lock, and how it ends
@@ -284,13 +281,49 @@ pub fn validate(
         ));
     }
     if p.init_lock.is_none() {
+        let stray = [
+            (
+                "init_deadline_ms",
+                p.init_deadline_ms.as_ref().map(|s| s.span()),
+            ),
+            ("init_poll_ms", p.init_poll_ms.as_ref().map(|s| s.span())),
+            (
+                "init_max_wait_ms",
+                p.init_max_wait_ms.as_ref().map(|s| s.span()),
+            ),
+            (
+                "init_max_inits",
+                p.init_max_inits.as_ref().map(|s| s.span()),
+            ),
+            (
+                "init_wait_bound_ms",
+                p.init_wait_bound_ms.as_ref().map(|s| s.span()),
+            ),
+            (
+                "init_platform_wall_ms",
+                p.init_platform_wall_ms.as_ref().map(|s| s.span()),
+            ),
+            (
+                "init_legit_init_ms",
+                p.init_legit_init_ms.as_ref().map(|s| s.span()),
+            ),
+            ("init_anchor", p.init_anchor.as_ref().map(|s| s.span())),
+        ];
+        if let Some((k, span)) = stray.into_iter().find(|(_, s)| s.is_some()) {
+            return Err(src
+                .error(
+                    span,
+                    format!("`{k}` configures the init lock in module state, and there is none"),
+                )
+                .help("add `init_lock = \"<init-lock variant>\"` to [params], or remove the key"));
+        }
         if let Some(id) = guest_checks.first() {
             return Err(src
                 .error(
                     guest_check_span,
                     format!("`{id}` is an invariant of the init lock, and this scenario's module state holds none"),
                 )
-                .help("add `[params.init_lock]` with `variant = \"...\"`, or check an isolate invariant"));
+                .help("add `init_lock = \"<init-lock variant>\"` to [params], or check an isolate invariant"));
         }
     }
 
@@ -387,7 +420,7 @@ pub fn validate(
             let Some(_) = &p.init_lock else {
                 return Err(src
                     .error(Some(a.name.span()), format!("`{name}` calls the init lock (`init = true`), and the module state holds none"))
-                    .help("add `[params.init_lock]` with `variant = \"...\"`"));
+                    .help("add `init_lock = \"<init-lock variant>\"` to [params]"));
             };
             if let Some(w) = &a.work_ms {
                 return Err(at(src, w, "a request with `init = true` responds when the init lock returns: it has no `work_ms`")
@@ -461,7 +494,7 @@ pub fn validate(
 
     let init_lock = match &p.init_lock {
         None => None,
-        Some(il) => Some(init_lock_conf(src, il, guest_checks, guest_actors)?),
+        Some(v) => Some(init_lock_conf(src, v, p, guest_checks, guest_actors)?),
     };
     Ok(Spec {
         dynamic,
@@ -476,24 +509,24 @@ pub fn validate(
 
 fn init_lock_conf(
     src: &Source,
-    il: &Spanned<InitLockParams>,
+    variant: &Spanned<String>,
+    p: &Params,
     guest_checks: &[&str],
     actors: Vec<init_lock::ActorSpec>,
 ) -> Result<InitLockConf, ScenarioError> {
-    let p = il.get_ref();
-    if guest_checks.contains(&"no-premature-reclaim") && p.legit_init_ms.is_none() {
+    if guest_checks.contains(&"no-premature-reclaim") && p.init_legit_init_ms.is_none() {
         return Err(at(
             src,
-            il,
+            variant,
             "`no-premature-reclaim` needs to know how long a legitimate init may run",
         )
-        .help("set `legit_init_ms` in [params.init_lock]"));
+        .help("set `init_legit_init_ms` in [params]"));
     }
-    let version = init_lock::Version::from_name(p.variant.get_ref()).ok_or_else(|| {
+    let version = init_lock::Version::from_name(variant.get_ref()).ok_or_else(|| {
         at(
             src,
-            &p.variant,
-            format!("unknown init-lock variant `{}`", p.variant.get_ref()),
+            variant,
+            format!("unknown init-lock variant `{}`", variant.get_ref()),
         )
         .help(format!(
             "the variants of `init-lock` are: {}",
@@ -520,9 +553,9 @@ fn init_lock_conf(
                 Some(s) => Ok(Some(*s.get_ref())),
             }
         };
-    let max_inits = match &p.max_inits {
+    let max_inits = match &p.init_max_inits {
         Some(s) if *s.get_ref() == 0 || *s.get_ref() > 200 => {
-            return Err(at(src, s, "`max_inits` must be between 1 and 200"))
+            return Err(at(src, s, "`init_max_inits` must be between 1 and 200"))
         }
         Some(s) => *s.get_ref(),
         None => 2,
@@ -533,18 +566,18 @@ fn init_lock_conf(
         duplicated: false,
         levels: [
             init_lock::Overrides {
-                deadline: time(&p.deadline_ms, "deadline_ms", 1)?,
-                poll: time(&p.poll_ms, "poll_ms", 1)?,
-                max_wait: time(&p.max_wait_ms, "max_wait_ms", 0)?,
-                legit_init: time(&p.legit_init_ms, "legit_init_ms", 0)?,
+                deadline: time(&p.init_deadline_ms, "init_deadline_ms", 1)?,
+                poll: time(&p.init_poll_ms, "init_poll_ms", 1)?,
+                max_wait: time(&p.init_max_wait_ms, "init_max_wait_ms", 0)?,
+                legit_init: time(&p.init_legit_init_ms, "init_legit_init_ms", 0)?,
             },
             init_lock::Overrides::default(),
         ],
         max_inits,
-        wait_bound: time(&p.wait_bound_ms, "wait_bound_ms", 0)?,
-        wall: time(&p.platform_wall_ms, "platform_wall_ms", 1)?
+        wait_bound: time(&p.init_wait_bound_ms, "init_wait_bound_ms", 0)?,
+        wall: time(&p.init_platform_wall_ms, "init_platform_wall_ms", 1)?
             .unwrap_or(init_lock::PLATFORM_WALL_MS),
-        anchor: p.anchor,
+        anchor: p.init_anchor.as_ref().map(|b| *b.get_ref()),
         actors,
     };
     Ok(InitLockConf { version, spec })
