@@ -68,8 +68,17 @@ impl ProtocolInfo for Isolate {
         FAULTS
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+        let (meta, spec) = parse_scenario(src)?;
+        Ok(Box::new(Loaded { meta, spec }))
+    }
+}
+
+/// Parses and validates an isolate scenario file into its common frame and its [`Spec`]
+/// (for building models in code: [`build`], [`build_with_init_lock`]).
+pub fn parse_scenario(src: &Source) -> Result<(Meta, Spec), ScenarioError> {
+    {
         let file: spec::IsolateFile = scenario::parse(src)?;
-        let meta = scenario::validate_meta(src, &file, self)?;
+        let meta = scenario::validate_meta(src, &file, &PROTOCOL)?;
         let guest_checks: Vec<&str> = meta
             .invariants
             .iter()
@@ -85,7 +94,7 @@ impl ProtocolInfo for Isolate {
                 .map(|s| s.span())
         });
         let spec = spec::validate(src, &file, &guest_checks, span)?;
-        Ok(Box::new(Loaded { meta, spec }))
+        Ok((meta, spec))
     }
 }
 
