@@ -59,9 +59,18 @@ impl ProtocolInfo for Isolate {
     fn invariants(&self) -> &'static [Property] {
         static P: OnceLock<Vec<Property>> = OnceLock::new();
         P.get_or_init(|| {
-            invariants::own()
-                .chain(init_lock::PROTOCOL.invariants().iter().copied())
-                .collect()
+            let nested = init_lock::PROTOCOL.invariants().iter().map(|p| Property {
+                // Built once per process: the summaries of a static list.
+                summary: Box::leak(
+                    format!(
+                        "[the init lock in module state, judged in every generation] {}",
+                        p.summary
+                    )
+                    .into_boxed_str(),
+                ),
+                ..*p
+            });
+            invariants::own().chain(nested).collect()
         })
     }
     fn faults(&self) -> &'static [FaultInfo] {

@@ -50,13 +50,25 @@
 //! `"abortIsolate() was called."`); how long the factory takes (zero: it runs inside
 //! `startRequest`, W-V2-c is latency, not ordering); whether a handler catches the `Error` or
 //! `TypeError` (it does not: the request fails); that a request which fails to start (the
-//! factory threw, or the process is gone) never counts as running on any generation.
+//! factory threw, or the process is gone) never counts as running on any generation; that
+//! W-V1 had W-V2's factory, flag handling and static-only support (the seed shows only the
+//! final PR code; the stale comments say only that the caller kept running); that nothing
+//! restarts a dead workerd process (a supervisor is outside the model); that a request whose
+//! init-lock call returns responds successfully whatever the call returned (the composition
+//! reports that the guest returned, not with what: an init-lock timeout counts as a response).
+//! Which abort a rule means: `abortIsolate()` aborts the service's *current* worker (W-V2's
+//! epoch is per service, so it is the worker the rejected epoch's contexts were bound to), the
+//! W-V3 dynamic callback forgets the *caller's* isolate, and a W-V1 condemn counts as a reset
+//! for `fresh-generation` and `recovers` but aborts nothing, so `aborted-fail` ignores it.
 //!
 //! **Ghost state** (not in the protocol, kept to judge invariants): the instant each
 //! generation was aborted, the number of aborts (or condemns) and the generation current at
 //! the latest one, per request the abort count at its start, whether a request that started
 //! after the latest abort has succeeded on a newer generation, which features each generation
 //! lost to the factory, and a flag per safety violation with the request that raised it.
+//! Fields that cannot matter any more are kept canonical so they do not split states: a freed
+//! generation's fields are zeroed, the factory's call count stops at 2 (only "first call or
+//! not" matters), and the `recovers` bookkeeping is kept only when a scenario checks it.
 
 use arrayvec::ArrayVec;
 
@@ -431,7 +443,7 @@ impl<G: Guest> IsolateModel<G> {
                 s.flag = true;
                 let g = s.worker;
                 self.note_abort(s, g);
-                s.gens[usize::from(g) - 1].aborted_at = s.now;
+                self.mark_aborted(s, g);
                 n.say(format_args!("flag = true"));
                 self.abort_half(s, true, n);
                 if self.spec.split_abort {
@@ -461,7 +473,7 @@ impl<G: Guest> IsolateModel<G> {
                 }
                 for i in 0..s.gens.len() {
                     if s.gens[i].live {
-                        s.gens[i].aborted_at = s.now;
+                        self.mark_aborted(s, i as u8 + 1);
                     }
                 }
                 self.collect(s, n);
@@ -471,7 +483,7 @@ impl<G: Guest> IsolateModel<G> {
                 // still names it.
                 let g = s.reqs[a].gen;
                 self.note_abort(s, g);
-                s.gens[usize::from(g) - 1].aborted_at = s.now;
+                self.mark_aborted(s, g);
                 if s.worker == g {
                     s.flag = true;
                     s.worker = 0;
@@ -507,6 +519,14 @@ impl<G: Guest> IsolateModel<G> {
             "own context aborted, terminateExecutionNow: the request fails"
         ));
         self.end(s, a, End::Failed, n);
+    }
+
+    /// Ghost: generation `g` was aborted now (its first abort is the one that counts).
+    fn mark_aborted<GS>(&self, s: &mut World<GS>, g: u8) {
+        let gen = &mut s.gens[usize::from(g) - 1];
+        if gen.aborted_at == NONE {
+            gen.aborted_at = s.now;
+        }
     }
 
     fn note_abort<GS>(&self, s: &mut World<GS>, g: u8) {
