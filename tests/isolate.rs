@@ -520,3 +520,186 @@ fn bad_isolate_input_gets_located_errors() {
     }
     insta::assert_snapshot!("isolate_bad_input", all);
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    struct ActorGen {
+        kind: u8,
+        arrive: Vec<u64>,
+        work: Option<u64>,
+        abort_after: Option<u64>,
+        cancel: Option<u64>,
+        init: bool,
+        init_ms: u64,
+    }
+
+    fn actor() -> impl Strategy<Value = ActorGen> {
+        (
+            0u8..3,
+            prop::collection::btree_set(0u64..8, 1..3),
+            prop::option::of(0u64..6),
+            prop::option::of(0u64..4),
+            prop::option::of(0u64..8),
+            any::<bool>(),
+            0u64..4,
+        )
+            .prop_map(|(kind, arrive, work, abort_after, cancel, init, init_ms)| {
+                ActorGen {
+                    kind,
+                    arrive: arrive.into_iter().map(|t| t * 5).collect(),
+                    work: work.map(|w| w * 5),
+                    abort_after: abort_after.map(|a| a * 5),
+                    cancel: cancel.map(|c| c * 5),
+                    init,
+                    init_ms: init_ms * 100,
+                }
+            })
+    }
+
+    fn text(
+        dynamic: bool,
+        split: bool,
+        factory: &[&str],
+        init_lock: Option<&str>,
+        actors: &[ActorGen],
+        inv: &[&str],
+    ) -> String {
+        let mut t = String::from("protocol = \"isolate\"\n[params]\n");
+        if dynamic {
+            t.push_str("worker = \"dynamic\"\n");
+        }
+        if split {
+            t.push_str("split_abort = true\n");
+        }
+        t.push_str("features = [\"python\", \"env\"]\n");
+        if let Some(v) = init_lock {
+            t.push_str(&format!(
+                "init_lock = \"{v}\"\ninit_deadline_ms = 300\ninit_poll_ms = 100\ninit_max_wait_ms = 600\ninit_platform_wall_ms = 1000\n"
+            ));
+        }
+        t.push_str(&format!("[faults]\nfactory = {factory:?}\n"));
+        for (i, a) in actors.iter().enumerate() {
+            t.push_str(&format!(
+                "[[actor]]\nname = \"R{i}\"\nkind = \"{}\"\narrive_ms = {:?}\n",
+                ["http", "websocket", "durable-object"][usize::from(a.kind)],
+                a.arrive
+            ));
+            let init = a.init && init_lock.is_some();
+            if init {
+                t.push_str(&format!("init = true\ninit_ms = {}\n", a.init_ms));
+            } else {
+                // The handler must still run when it calls abortIsolate() (an HTTP request
+                // without work_ms responds at once).
+                let work = match (a.work, a.abort_after) {
+                    (Some(w), Some(ab)) => Some(w.max(ab)),
+                    (None, Some(ab)) if a.kind == 0 => Some(ab),
+                    (w, _) => w,
+                };
+                if let Some(w) = work {
+                    t.push_str(&format!("work_ms = {w}\n"));
+                }
+                if let Some(ab) = a.abort_after {
+                    t.push_str(&format!("abort_after_ms = {ab}\n"));
+                }
+            }
+            if let Some(c) = a.cancel {
+                t.push_str(&format!("cancel_at_ms = {}\n", c.max(a.arrive[0])));
+            }
+        }
+        t.push_str(&format!(
+            "[check]\ninvariants = {inv:?}\n[explore]\nstrategy = \"exhaustive\"\nstates_max = 5000\n[expect]\n"
+        ));
+        for v in lockstep::models::find("isolate").unwrap().variants() {
+            t.push_str(&format!("{} = \"holds\"\n", v.name));
+        }
+        t
+    }
+
+    proptest! {
+        // A fixed seed: the same cases every run (no "loop until it fails").
+        #![proptest_config(ProptestConfig {
+            cases: 128,
+            failure_persistence: None,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(6),
+            ..ProptestConfig::default()
+        })]
+
+        /// Any well-formed scenario explores on every variant without a panic, and every
+        /// counterexample replays to its verdict with a timeline (checked inside the engine).
+        #[test]
+        fn random_scenarios_explore_and_replay(
+            dynamic in any::<bool>(),
+            split in any::<bool>(),
+            factory in prop::sample::subsequence(vec!["ok", "throws-once", "throws-always"], 1..3),
+            init_lock in prop::option::of(prop::sample::select(vec!["v0-flag", "v1-reclaim", "v4-gated-publish"])),
+            actors in prop::collection::vec(actor(), 1..5),
+            own in prop::sample::select(vec!["aborted-fail", "fresh-generation", "bounded-generations", "recovers", "same-config"]),
+            nested in prop::sample::select(vec!["bounded-wait", "max-inits", "max-active"]),
+            pick_nested in any::<bool>(),
+        ) {
+            // One invariant per case: with several, the exhaustive explorer may report an
+            // earlier-listed violation through a world that violates a later-listed one, which
+            // replay then stops at (a kernel issue, see `a_counterexample_through_a_violating_world`).
+            let inv = if pick_nested && init_lock.is_some() { nested } else { own };
+            let src = Source { path: "fuzz.toml".into(), text: text(dynamic, split, &factory, init_lock, &actors, &[inv]) };
+            let l = lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}\n{}", e.render(), src.text));
+            let meta = l.meta().clone();
+            for (variant, _) in &meta.expect {
+                let out = l.explore(variant, &meta.plan);
+                if let Some(c) = &out.counterexample {
+                    prop_assert_eq!(&c.verdict, &out.verdict);
+                    let again = l.replay(variant, &c.schedule, &meta.plan).unwrap();
+                    prop_assert_eq!(&again.rows, &c.rows);
+                }
+                let mut random = meta.plan.clone();
+                random.strategy = lockstep_sim::Strategy::Random;
+                random.config = random.config.with_runs(20).with_steps_max(5000);
+                let _ = l.explore(variant, &random);
+            }
+        }
+    }
+}
+
+/// Known kernel issue, pinned: with two checked properties, the exhaustive explorer keeps
+/// expanding worlds that violate a later-listed property once it has found one, so it can
+/// report an earlier-listed violation reached *through* such a world; replay checks every
+/// property, stops at that world and refuses the schedule ("the run ended before the schedule
+/// did"). Here w2-reset-flag-first runs R1 on the aborted generation (fresh-generation, listed
+/// second) and R1 then completes there (aborted-fail, listed first). Un-ignore once the
+/// explorer stops expanding violating worlds (its documented semantics).
+#[test]
+#[ignore = "kernel: exhaustive reports a violation through a world violating a later property"]
+fn a_counterexample_through_a_violating_world() {
+    let text = r#"
+protocol = "isolate"
+[faults]
+factory = "throws-always"
+[[actor]]
+name = "R0"
+arrive_ms = 0
+abort_after_ms = 0
+work_ms = 0
+[[actor]]
+name = "R1"
+arrive_ms = 25
+[[actor]]
+name = "R2"
+arrive_ms = 25
+[check]
+invariants = ["aborted-fail", "fresh-generation"]
+[explore]
+strategy = "exhaustive"
+[expect]
+w2-reset-flag-first = "violated:fresh-generation"
+"#;
+    let src = Source {
+        path: "kernel-issue.toml".into(),
+        text: text.into(),
+    };
+    let l = lockstep::models::load(&src).unwrap();
+    let out = l.explore("w2-reset-flag-first", &l.meta().plan);
+    assert_eq!(out.verdict, "violated:fresh-generation");
+}
