@@ -178,14 +178,6 @@ pub struct Spec {
 
 pub type IsolateFile = File<Params, ActorFile, Faults>;
 
-const INIT_OUTCOMES: &[init_lock::InitOutcome] = &[
-    init_lock::InitOutcome::Ok,
-    init_lock::InitOutcome::Fail,
-    init_lock::InitOutcome::Hang,
-    init_lock::InitOutcome::ThrowSync,
-    init_lock::InitOutcome::Cancelled,
-];
-
 /// Most requests a scenario may have (the world keeps them inline).
 pub const MAX_ACTORS: usize = 8;
 /// Generations ever created: the first plus at most one per request.
@@ -444,7 +436,7 @@ pub fn validate(
                     .map_err(|why| at(src, c, format!("`init_outcome`: {why}")))?
                     .iter()
                     .map(|s| {
-                        INIT_OUTCOMES
+                        init_lock::InitOutcome::ALL
                             .iter()
                             .copied()
                             .find(|o| o.name() == s)
@@ -471,16 +463,7 @@ pub fn validate(
                 }
             }
         }
-        guest_actors.push(init_lock::ActorSpec {
-            name: name.clone(),
-            // Ignored inside a host: the request's handler admits the caller.
-            arrive: vec![0],
-            init_ms: [init_ms, vec![0]],
-            outcome: [outcome, vec![init_lock::InitOutcome::Ok]],
-            cancel_at: None,
-            cancel_before_anchor: false,
-            copy: 0,
-        });
+        guest_actors.push(init_lock::ActorSpec::hosted(name.clone(), init_ms, outcome));
         actors.push(ActorSpec {
             name,
             kind,
@@ -560,25 +543,21 @@ fn init_lock_conf(
         Some(s) => *s.get_ref(),
         None => 2,
     };
-    let spec = init_lock::Spec {
-        kind: init_lock::LockKind::Runtime,
-        nested: false,
-        duplicated: false,
-        levels: [
-            init_lock::Overrides {
-                deadline: time(&p.init_deadline_ms, "init_deadline_ms", 1)?,
-                poll: time(&p.init_poll_ms, "init_poll_ms", 1)?,
-                max_wait: time(&p.init_max_wait_ms, "init_max_wait_ms", 0)?,
-                legit_init: time(&p.init_legit_init_ms, "init_legit_init_ms", 0)?,
-            },
-            init_lock::Overrides::default(),
-        ],
-        max_inits,
-        wait_bound: time(&p.init_wait_bound_ms, "init_wait_bound_ms", 0)?,
-        wall: time(&p.init_platform_wall_ms, "init_platform_wall_ms", 1)?
-            .unwrap_or(init_lock::PLATFORM_WALL_MS),
-        anchor: p.init_anchor.as_ref().map(|b| *b.get_ref()),
-        actors,
+    let lock = init_lock::Overrides {
+        deadline: time(&p.init_deadline_ms, "init_deadline_ms", 1)?,
+        poll: time(&p.init_poll_ms, "init_poll_ms", 1)?,
+        max_wait: time(&p.init_max_wait_ms, "init_max_wait_ms", 0)?,
+        legit_init: time(&p.init_legit_init_ms, "init_legit_init_ms", 0)?,
     };
+    let spec = init_lock::Spec::single(
+        init_lock::LockKind::Runtime,
+        lock,
+        max_inits,
+        time(&p.init_wait_bound_ms, "init_wait_bound_ms", 0)?,
+        time(&p.init_platform_wall_ms, "init_platform_wall_ms", 1)?
+            .unwrap_or(init_lock::PLATFORM_WALL_MS),
+        p.init_anchor.as_ref().map(|b| *b.get_ref()),
+        actors,
+    );
     Ok(InitLockConf { version, spec })
 }
