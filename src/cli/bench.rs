@@ -112,7 +112,11 @@ pub fn run(a: Args) -> u8 {
         // Time to the first violation of the buggy variant, as `check` runs it (probe, search,
         // shrinking and the timeline included) and the search alone.
         for (mode, probe, shrink) in [
-            ("first violation, as checked (probe, search, shrink)", true, true),
+            (
+                "first violation, as checked (probe, search, shrink)",
+                true,
+                true,
+            ),
             ("first violation, probe and search, no shrink", true, false),
             ("first violation, depth-first search only", false, false),
         ] {

@@ -219,14 +219,22 @@ pub fn check_pct<M: Model>(model: &M, cfg: &Config) -> Report {
 /// A short random probe with a fixed seed, used by the exhaustive explorer before its search:
 /// a shallow bug is then found in microseconds instead of after a depth-first detour.
 pub(crate) fn probe<M: Model>(model: &M, cfg: &Config) -> Report {
+    // A probe is a cheap first look: its runs are short (a run cut off here proves nothing
+    // and costs nothing; the search that follows has the real budget).
+    let mut short = cfg.clone();
+    short.steps_max = cfg.steps_max.min(PROBE_STEPS_MAX);
+    short.progress = None;
+    let set = RunSet::default();
     sample(
         model,
-        cfg,
+        &short,
         Strategy::Random,
         PROBE_SEED,
         cfg.probe_runs,
-        RunSet::default(),
+        set,
     )
 }
+
+const PROBE_STEPS_MAX: u64 = 20_000;
 
 const PROBE_SEED: u64 = 0x10c4_57e9;

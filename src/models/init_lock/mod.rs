@@ -14,7 +14,7 @@ use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
 pub use model::{InitLockModel, Mv, World};
 pub use spec::{ActorSpec, Outcome as InitOutcome, Overrides, Spec};
-pub use version::{LockKind, Version};
+pub use version::{LockKind, Version, PLATFORM_WALL_MS};
 
 use model::LockConf;
 

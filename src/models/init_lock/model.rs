@@ -1298,3 +1298,60 @@ impl Model for InitLockModel {
         }
     }
 }
+
+/// The init lock as a guest of another model (`lockstep_sim::compose`): the lock and cache of
+/// one module instance, whose callers arrive when the host's requests call `initWithLock`.
+/// Nothing here runs for a stand-alone init-lock scenario.
+impl lockstep_sim::compose::Guest for InitLockModel {
+    /// Every caller waits for admission: paused, with no timer (their scenario arrival
+    /// instants are ignored).
+    fn dormant(&self) -> World {
+        let mut w = self.initial();
+        for c in w.callers.iter_mut() {
+            c.life = Lifecycle::Paused;
+            c.wake = NONE;
+        }
+        w
+    }
+
+    /// The caller enters `initWithLock` now: its arrival step runs at once.
+    fn admit<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
+        let c = &mut s.callers[usize::from(a)];
+        debug_assert!(c.pc == Pc::NotArrived && c.life == Lifecycle::Paused);
+        c.life = Lifecycle::Live;
+        c.wake = s.now;
+        self.apply(s, Mv::Step(a), n);
+    }
+
+    fn cancel<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
+        let a = usize::from(a);
+        if !s.callers[a].cancelled && s.callers[a].pc != Pc::Done {
+            self.cancel(s, a, n);
+        }
+    }
+
+    fn kill(&self, s: &mut World, a: u8) {
+        let c = &mut s.callers[usize::from(a)];
+        if c.pc == Pc::Done {
+            return;
+        }
+        c.life = Lifecycle::Killed;
+        c.cancelled = true;
+        c.wake = NONE;
+        for f in &mut c.frames {
+            f.waiting = false;
+        }
+    }
+
+    fn progress(&self, s: &World, a: u8) -> lockstep_sim::compose::Progress {
+        use lockstep_sim::compose::Progress;
+        let c = &s.callers[usize::from(a)];
+        if c.pc == Pc::Done {
+            Progress::Returned
+        } else if matches!(c.life, Lifecycle::Dropped | Lifecycle::Killed) {
+            Progress::Gone
+        } else {
+            Progress::Running
+        }
+    }
+}

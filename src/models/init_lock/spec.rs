@@ -438,3 +438,57 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         },
     })
 }
+
+impl ActorSpec {
+    /// A caller run by a host model (`lockstep_sim::compose`): it arrives when the host
+    /// admits it (its arrival instant here is a placeholder) and is cancelled by the host.
+    pub fn hosted(name: String, init_ms: Vec<u64>, outcome: Vec<Outcome>) -> ActorSpec {
+        ActorSpec {
+            name,
+            arrive: vec![0],
+            init_ms: [init_ms, vec![0]],
+            outcome: [outcome, vec![Outcome::Ok]],
+            cancel_at: None,
+            cancel_before_anchor: false,
+            cancel_window: None,
+            copy: 0,
+        }
+    }
+}
+
+impl Spec {
+    /// One lock of `kind` (not nested, one module copy), for building a model in code.
+    pub fn single(
+        kind: LockKind,
+        lock: Overrides,
+        max_inits: u64,
+        wait_bound: Option<u64>,
+        wall: u64,
+        anchor: Option<bool>,
+        actors: Vec<ActorSpec>,
+    ) -> Spec {
+        Spec {
+            kind,
+            nested: false,
+            duplicated: false,
+            levels: [lock, Overrides::default()],
+            max_inits,
+            wait_bound,
+            wall,
+            anchor,
+            actors,
+            cancels_max: 0,
+        }
+    }
+}
+
+impl Outcome {
+    /// Every outcome, for parsers outside this module.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Ok,
+        Outcome::Fail,
+        Outcome::Hang,
+        Outcome::ThrowSync,
+        Outcome::Cancelled,
+    ];
+}
