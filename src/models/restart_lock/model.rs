@@ -489,6 +489,7 @@ impl RestartLockModel {
     }
 
     fn unlinked<N: Narrator>(&self, s: &mut World, a: usize, p: PathId, release: bool, n: &mut N) {
+        n.say(format_args!("removed"));
         let owner = if p == self.l {
             &mut s.owner_l
         } else if p == self.m {
@@ -932,6 +933,7 @@ impl RestartLockModel {
             }
             Pc::RlClose(fd) => {
                 notable = true;
+                n.say(format_args!("closes"));
                 let _ = s.fs.close(cx, fd);
                 s.actors[a].pc = Pc::RlUnlink;
             }
@@ -984,6 +986,7 @@ impl RestartLockModel {
             }
             Pc::AsideUnlink => {
                 notable = true;
+                n.say(format_args!("removed"));
                 let _ = s.fs.unlink(cx, self.aside[a]);
                 self.respin(s, a);
             }
