@@ -9,7 +9,11 @@ use crate::scenario::{self, ScenarioError, Source};
 
 /// Every protocol lockstep knows, in the order `lockstep list` shows them.
 pub fn protocols() -> Vec<&'static dyn ProtocolInfo> {
-    vec![&init_lock::PROTOCOL, &restart_lock::PROTOCOL, &prewarm_lock::PROTOCOL]
+    vec![
+        &init_lock::PROTOCOL,
+        &restart_lock::PROTOCOL,
+        &prewarm_lock::PROTOCOL,
+    ]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn ProtocolInfo> {

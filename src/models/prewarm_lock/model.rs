@@ -28,8 +28,8 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    Content, Ctx, Errno, Fault, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs,
-    RmRf, WriteFile,
+    Content, Ctx, Errno, Fault, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
+    WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
@@ -836,7 +836,9 @@ impl PrewarmLockModel {
                         );
                     }
                     Poll::Ready(Err(Errno::ENOENT)) => {
-                        n.say(format_args!("ENOENT: a reclaimer moved its claim away; retries"));
+                        n.say(format_args!(
+                            "ENOENT: a reclaimer moved its claim away; retries"
+                        ));
                         if !self.timed_out(s, a, hnow, n) {
                             s.actors[a].pc = Pc::MkdirP;
                         }
@@ -917,7 +919,8 @@ impl PrewarmLockModel {
                 if N::ON {
                     n.say(format_args!(
                         "{}: {}, {age} ms old",
-                        c.as_ref().map_or("unreadable".to_string(), |c| self.show_owner(c)),
+                        c.as_ref()
+                            .map_or("unreadable".to_string(), |c| self.show_owner(c)),
                         l.name()
                     ));
                 }
@@ -1008,13 +1011,19 @@ impl PrewarmLockModel {
                     n.say(format_args!("no intent left"));
                     s.actors[a].pc = Self::site_false(site);
                 } else if !self.timed_out(s, a, hnow, n) {
-                    n.say(format_args!("a live intent remains: sleeps {}", self.spec.poll));
+                    n.say(format_args!(
+                        "a live intent remains: sleeps {}",
+                        self.spec.poll
+                    ));
                     self.sleep(s, a, self.spec.poll, Self::site_true(site));
                 }
             }
             Pc::RiRename(i, then, attempt) => {
                 notable = true;
-                match s.fs.rename(cx, self.intent[usize::from(i)], self.released[a]) {
+                match s
+                    .fs
+                    .rename(cx, self.intent[usize::from(i)], self.released[a])
+                {
                     Ok(()) => {
                         n.say(format_args!(
                             "intent-{} moved out of the recovery root",
@@ -1036,15 +1045,13 @@ impl PrewarmLockModel {
                     }
                 }
             }
-            Pc::RiRm(then, mut rm) => {
-                match self.rm_step(s, cx, &mut rm, n) {
-                    Poll::Pending => s.actors[a].pc = Pc::RiRm(then, rm),
-                    Poll::Ready(_) => {
-                        notable = true;
-                        self.ri_done(s, a, then, hnow, n);
-                    }
+            Pc::RiRm(then, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
+                Poll::Pending => s.actors[a].pc = Pc::RiRm(then, rm),
+                Poll::Ready(_) => {
+                    notable = true;
+                    self.ri_done(s, a, then, hnow, n);
                 }
-            }
+            },
             Pc::CiMkdirP(p) => match s.fs.mkdir_p(cx, self.recovery) {
                 Ok(()) => {
                     n.say(format_args!("ok"));
@@ -1094,12 +1101,19 @@ impl PrewarmLockModel {
                 notable = true;
                 match s.fs.stat(cx, self.lock) {
                     Ok(st) => {
-                        n.say(format_args!("re-check under the intent: mtime {}", st.mtime));
+                        n.say(format_args!(
+                            "re-check under the intent: mtime {}",
+                            st.mtime
+                        ));
                         s.actors[a].pc = Pc::RcRead(st.mtime);
                     }
                     Err(e) => {
                         n.say(format_args!("{e}: nothing to reclaim"));
-                        s.actors[a].rc = if e == Errno::ENOENT { RC_NONE } else { RC_ERROR };
+                        s.actors[a].rc = if e == Errno::ENOENT {
+                            RC_NONE
+                        } else {
+                            RC_ERROR
+                        };
                         s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
                     }
                 }
@@ -1112,7 +1126,8 @@ impl PrewarmLockModel {
                 let r = self.reason(l, age);
                 n.say(format_args!(
                     "re-check under the intent: {}, {}, {age} ms old",
-                    c.as_ref().map_or("unreadable".to_string(), |c| self.show_owner(c)),
+                    c.as_ref()
+                        .map_or("unreadable".to_string(), |c| self.show_owner(c)),
                     l.name()
                 ));
                 if r == RC_NONE {
@@ -1154,16 +1169,14 @@ impl PrewarmLockModel {
                     }
                 }
             }
-            Pc::RcRm(r, mut rm) => {
-                match self.rm_step(s, cx, &mut rm, n) {
-                    Poll::Pending => s.actors[a].pc = Pc::RcRm(r, rm),
-                    Poll::Ready(_) => {
-                        notable = true;
-                        s.actors[a].rc = r;
-                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                    }
+            Pc::RcRm(r, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
+                Poll::Pending => s.actors[a].pc = Pc::RcRm(r, rm),
+                Poll::Ready(_) => {
+                    notable = true;
+                    s.actors[a].rc = r;
+                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
                 }
-            }
+            },
             Pc::RoRead => {
                 notable = true;
                 let tok = s.fs.read_file(cx, self.owner).ok().and_then(|c| c.get(3));
@@ -1199,15 +1212,13 @@ impl PrewarmLockModel {
                     }
                 }
             }
-            Pc::RlRm(then, mut rm) => {
-                match self.rm_step(s, cx, &mut rm, n) {
-                    Poll::Pending => s.actors[a].pc = Pc::RlRm(then, rm),
-                    Poll::Ready(_) => {
-                        notable = true;
-                        self.rl_done(s, a, then, n);
-                    }
+            Pc::RlRm(then, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
+                Poll::Pending => s.actors[a].pc = Pc::RlRm(then, rm),
+                Poll::Ready(_) => {
+                    notable = true;
+                    self.rl_done(s, a, then, n);
                 }
-            }
+            },
             Pc::RmRelease(mut rm) => {
                 notable = true;
                 match self.step_rm_lock(s, a, cx, &mut rm, true, n) {
@@ -1275,9 +1286,7 @@ impl PrewarmLockModel {
         let died = s.actors[h].env.died_at;
         let host: HostId = s.procs.host(Self::proc(h));
         (0..s.actors.len())
-            .filter(|&w| {
-                w != h && self.judged_waiting(s, w) && s.procs.host(Self::proc(w)) == host
-            })
+            .filter(|&w| w != h && self.judged_waiting(s, w) && s.procs.host(Self::proc(w)) == host)
             .map(|w| died.max(s.actors[w].arrived) + self.spec.poll)
             .min()
     }
@@ -1571,8 +1580,9 @@ impl Model for PrewarmLockModel {
                 let a = usize::from(a);
                 let me = self.name(a);
                 let rm = |rm: &RmRf| {
-                    rm.next_op()
-                        .map_or("?".to_string(), |(op, p)| format!("{} {}", op.name(), self.short(p)))
+                    rm.next_op().map_or("?".to_string(), |(op, p)| {
+                        format!("{} {}", op.name(), self.short(p))
+                    })
                 };
                 match &s.actors[a].pc {
                     Pc::NotArrived => match self.spec.actors[a].role {
@@ -1602,7 +1612,9 @@ impl Model for PrewarmLockModel {
                         "rename(intent-{}, released-{me})",
                         self.name(usize::from(*i))
                     ),
-                    Pc::RiRm(_, r) | Pc::RcRm(_, r) | Pc::RlRm(_, r) => format!("rm -rf: {}", rm(r)),
+                    Pc::RiRm(_, r) | Pc::RcRm(_, r) | Pc::RlRm(_, r) => {
+                        format!("rm -rf: {}", rm(r))
+                    }
                     Pc::CiMkdirP(_) => "mkdir -p lock.recovery".into(),
                     Pc::CiMkdir(_) => format!("mkdir(intent-{me})"),
                     Pc::CiWrite(_, wf) => format!(
@@ -1659,7 +1671,10 @@ impl Model for PrewarmLockModel {
             let pid = s.procs.pid(Self::proc(a)).0;
             let st = match s.procs.state(Self::proc(a)) {
                 ProcState::Dead => {
-                    let reused = s.procs.find(s.procs.host(Self::proc(a)), Pid(pid)).is_some();
+                    let reused = s
+                        .procs
+                        .find(s.procs.host(Self::proc(a)), Pid(pid))
+                        .is_some();
                     if reused {
                         "dead (pid reused)".to_string()
                     } else {

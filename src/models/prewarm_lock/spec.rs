@@ -59,11 +59,26 @@ pub type PrewarmLockFile = File<Params, ActorFile, FaultsFile>;
 
 /// Named points of the protocol where a scenario can crash or pause an actor.
 pub const POINTS: &[(&str, &str)] = &[
-    ("claimed", "mkdir(lock) succeeded; owner.json is not written yet"),
-    ("prewarming", "the lock is held: inside the prewarm callback"),
-    ("reclaim-judged", "a waiter has judged the lock reclaimable, before it acts"),
-    ("intent-created", "V2: the recovery intent's directory exists, owner.json not yet written"),
-    ("tombstoned", "V2: the judged lock was renamed to a tombstone, before rm -rf"),
+    (
+        "claimed",
+        "mkdir(lock) succeeded; owner.json is not written yet",
+    ),
+    (
+        "prewarming",
+        "the lock is held: inside the prewarm callback",
+    ),
+    (
+        "reclaim-judged",
+        "a waiter has judged the lock reclaimable, before it acts",
+    ),
+    (
+        "intent-created",
+        "V2: the recovery intent's directory exists, owner.json not yet written",
+    ),
+    (
+        "tombstoned",
+        "V2: the judged lock was renamed to a tombstone, before rm -rf",
+    ),
 ];
 
 pub const P_CLAIMED: u8 = 0;
@@ -221,22 +236,13 @@ pub fn validate(src: &Source, f: &PrewarmLockFile) -> Result<Spec, ScenarioError
             Err(known.join(", "))
         }
     };
-    let (kills_max, kill_mask, pauses_max, pause_ms, pause_mask, syscalls) =
-        env::faults(src, f.faults.as_ref(), &names, &path_ok)?;
+    let env = env::faults(src, f.faults.as_ref(), hosts, &names, &path_ok)?;
     Ok(Spec {
         poll,
         timeout,
         stale,
         wait_bound,
-        env: EnvSpec {
-            hosts,
-            kills_max,
-            kill_mask,
-            pauses_max,
-            pause_ms,
-            pause_mask,
-            syscalls,
-        },
+        env,
         actors,
     })
 }

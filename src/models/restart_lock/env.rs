@@ -126,6 +126,37 @@ pub struct EnvSpec {
     pub syscalls: Vec<SyscallSpec>,
 }
 
+/// `[[params.host]]` or `[[faults.syscall]]` with no `[params]` / `[faults]` header before it
+/// makes the parent table implicit, and the scenario frame's `Spanned` tables then fail with
+/// "expected a borrowed string" (a `toml` limitation). Say what to write instead.
+pub fn implicit_tables(src: &Source) -> Result<(), ScenarioError> {
+    for (parent, child) in [("params", "host"), ("faults", "syscall")] {
+        let header = format!("[{parent}]");
+        let array = format!("[[{parent}.{child}]]");
+        let mut seen = false;
+        let mut offset = 0;
+        for line in src.text.split_inclusive('\n') {
+            let t = line.trim();
+            if t == header {
+                seen = true;
+            }
+            if t.starts_with(&array) && !seen {
+                let at = offset + (line.len() - line.trim_start().len());
+                return Err(src
+                    .error(
+                        Some(at..at + array.len()),
+                        format!("`{array}` needs a `{header}` line before it"),
+                    )
+                    .help(format!(
+                        "add `{header}` (it may stay empty) above the first `{array}`"
+                    )));
+            }
+            offset += line.len();
+        }
+    }
+    Ok(())
+}
+
 /// A non-negative number of milliseconds within the horizon, or a located error.
 pub fn ms(src: &Source, v: &Spanned<i64>, what: &str, min: u64) -> Result<u64, ScenarioError> {
     let x = *v.get_ref();
@@ -135,7 +166,9 @@ pub fn ms(src: &Source, v: &Spanned<i64>, what: &str, min: u64) -> Result<u64, S
             v,
             format!("`{what}` = {x} is impossible: a time or duration cannot be negative"),
         )
-        .help(format!("give `{what}` in whole milliseconds, at least {min}")));
+        .help(format!(
+            "give `{what}` in whole milliseconds, at least {min}"
+        )));
     }
     let x = x as u64;
     if x < min || x > TIME_MAX {
@@ -225,12 +258,12 @@ pub fn actor_env(
             Some(i) => i as u8,
             None => {
                 let known: Vec<&str> = hosts.iter().map(|x| x.name.as_str()).collect();
-                return Err(at(src, h, format!("unknown host `{}`", h.get_ref())).help(
-                    format!(
+                return Err(
+                    at(src, h, format!("unknown host `{}`", h.get_ref())).help(format!(
                         "declare it as a `[[params.host]]`; the hosts are: {}",
                         known.join(", ")
-                    ),
-                ));
+                    )),
+                );
             }
         },
     };
@@ -262,35 +295,34 @@ pub fn actor_env(
             Some(p) => match points.iter().position(|(n, _)| *n == p.get_ref()) {
                 Some(i) => Ok(Some(i as u8)),
                 None => Err(
-                    at(src, p, format!("`{what}`: unknown point `{}`", p.get_ref())).help(
-                        format!(
-                            "the points of this protocol are: {}",
-                            points
-                                .iter()
-                                .map(|(n, _)| *n)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ),
+                    at(src, p, format!("`{what}`: unknown point `{}`", p.get_ref())).help(format!(
+                        "the points of this protocol are: {}",
+                        points
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 ),
             },
         }
     };
-    let after_arrival =
-        |v: &Option<Spanned<i64>>, what: &str| -> Result<Option<u64>, ScenarioError> {
-            let t = opt_ms(src, v, what, 0)?;
-            if let (Some(t), Some(s)) = (t, v) {
-                if t < arrive_min {
-                    return Err(at(
-                        src,
-                        s,
-                        format!("`{what}` = {t} comes before the actor can arrive ({arrive_min} ms)"),
-                    )
-                    .help("a process can only be acted on once it has started"));
-                }
+    let after_arrival = |v: &Option<Spanned<i64>>,
+                         what: &str|
+     -> Result<Option<u64>, ScenarioError> {
+        let t = opt_ms(src, v, what, 0)?;
+        if let (Some(t), Some(s)) = (t, v) {
+            if t < arrive_min {
+                return Err(at(
+                    src,
+                    s,
+                    format!("`{what}` = {t} comes before the actor can arrive ({arrive_min} ms)"),
+                )
+                .help("a process can only be acted on once it has started"));
             }
-            Ok(t)
-        };
+        }
+        Ok(t)
+    };
     let crash_at_ms = after_arrival(f.crash_at_ms, "crash_at_ms")?;
     let pause_at_ms = after_arrival(f.pause_at_ms, "pause_at_ms")?;
     let pause_at = point(f.pause_at, "pause_at")?;
@@ -338,16 +370,21 @@ pub fn actor_env(
     })
 }
 
-/// Validates `[faults]`. `actors` are the actor names in file order; `path_ok` says whether a
-/// path name is one the protocol knows (and if not, what the names are).
+/// Validates `[faults]` into the environment of a scenario run on `hosts`. `actors` are the
+/// actor names in file order; `path_ok` says whether a path name is one the protocol knows (and
+/// if not, what the names are).
 pub fn faults(
     src: &Source,
     f: Option<&Spanned<FaultsFile>>,
+    hosts: Vec<HostSpec>,
     actors: &[String],
     path_ok: &dyn Fn(&str) -> Result<(), String>,
-) -> Result<(u8, u8, u8, u64, u8, Vec<SyscallSpec>), ScenarioError> {
+) -> Result<EnvSpec, ScenarioError> {
     let Some(f) = f else {
-        return Ok((0, 0, 0, 0, 0, Vec::new()));
+        return Ok(EnvSpec {
+            hosts,
+            ..EnvSpec::default()
+        });
     };
     let f = f.get_ref();
     let all = ((1u16 << actors.len()) - 1) as u8;
@@ -399,7 +436,11 @@ pub fn faults(
             .help("add `pause_ms` to [faults]"));
     }
     if f.syscall.len() > 4 {
-        return Err(at(src, &f.syscall[4], "at most 4 syscall faults are supported"));
+        return Err(at(
+            src,
+            &f.syscall[4],
+            "at most 4 syscall faults are supported",
+        ));
     }
     let mut sys = Vec::new();
     for s in &f.syscall {
@@ -415,11 +456,9 @@ pub fn faults(
             "stat" => Op::Stat,
             "readFile" => Op::ReadFile,
             "readdir" => Op::Readdir,
-            other => {
-                return Err(at(src, &s.op, format!("unknown syscall `{other}`")).help(
-                    "use open, write, close, mkdir, rename, unlink, rmdir, stat, readFile or readdir",
-                ))
-            }
+            other => return Err(at(src, &s.op, format!("unknown syscall `{other}`")).help(
+                "use open, write, close, mkdir, rename, unlink, rmdir, stat, readFile or readdir",
+            )),
         };
         let errno = match s.errno.get_ref().as_str() {
             "ENOENT" => Errno::ENOENT,
@@ -444,9 +483,15 @@ pub fn faults(
             errno,
         });
     }
-    Ok((
-        kills_max, kill_mask, pauses_max, pause_ms.unwrap_or(0), pause_mask, sys,
-    ))
+    Ok(EnvSpec {
+        hosts,
+        kills_max,
+        kill_mask,
+        pauses_max,
+        pause_ms: pause_ms.unwrap_or(0),
+        pause_mask,
+        syscalls: sys,
+    })
 }
 
 // ---- run side -------------------------------------------------------------------------------

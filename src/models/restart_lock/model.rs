@@ -177,7 +177,11 @@ impl RestartLockModel {
             .map(|a| paths.intern(&format!("home/fleet/restart.lock.mutex.aside-{}", a.name)))
             .collect();
         let events = env::schedule(
-            &spec.actors.iter().map(|a| a.env.clone()).collect::<Vec<_>>(),
+            &spec
+                .actors
+                .iter()
+                .map(|a| a.env.clone())
+                .collect::<Vec<_>>(),
             &spec.env,
         );
         let mut model = RestartLockModel {
@@ -772,7 +776,10 @@ impl RestartLockModel {
                     self.respin(s, a);
                 }
                 Err(e) => {
-                    n.say(format_args!("{e}: treated as live; retries in {}", self.spec.mutex_retry));
+                    n.say(format_args!(
+                        "{e}: treated as live; retries in {}",
+                        self.spec.mutex_retry
+                    ));
                     s.actors[a].spins = 0;
                     s.actors[a].waited = true;
                     self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
@@ -874,7 +881,9 @@ impl RestartLockModel {
                 };
                 if stale {
                     notable = true;
-                    n.say(format_args!("RL is stale: its reclaimer died; unlinks it (blind)"));
+                    n.say(format_args!(
+                        "RL is stale: its reclaimer died; unlinks it (blind)"
+                    ));
                     s.actors[a].pc = Pc::RlUnlinkStale;
                 } else {
                     n.say(format_args!(
@@ -1015,7 +1024,9 @@ impl RestartLockModel {
                         true
                     }
                     Err(e) => {
-                        n.say(format_args!("{e}: unreadable, so stale: breaking stale fleet restart lock"));
+                        n.say(format_args!(
+                            "{e}: unreadable, so stale: breaking stale fleet restart lock"
+                        ));
                         true
                     }
                     Ok(c) => {
@@ -1196,7 +1207,11 @@ impl RestartLockModel {
     fn leftovers(&self, s: &World) -> Vec<String> {
         let mut out = Vec::new();
         let dead = |o: u8| o != 0 && !self.alive(s, usize::from(o) - 1);
-        for (p, o) in [(self.l, s.owner_l), (self.m, s.owner_m), (self.rl, s.owner_rl)] {
+        for (p, o) in [
+            (self.l, s.owner_l),
+            (self.m, s.owner_m),
+            (self.rl, s.owner_rl),
+        ] {
             if s.fs.exists(&self.paths, p) && !dead(o) {
                 out.push(self.short(p));
             }
@@ -1353,10 +1368,7 @@ impl Model for RestartLockModel {
         }
         if s.env.pauses < e.pauses_max {
             for (a, x) in s.actors.iter().enumerate() {
-                if e.pause_mask & (1 << a) != 0
-                    && optional(x, a)
-                    && s.procs.runs(ProcId(a as u8))
-                {
+                if e.pause_mask & (1 << a) != 0 && optional(x, a) && s.procs.runs(ProcId(a as u8)) {
                     out.push(Mv::Env(EnvMove::Pause(a as u8)));
                 }
             }
@@ -1527,10 +1539,9 @@ impl Model for RestartLockModel {
                     Pc::AsideUnlink => format!("unlink(M.aside-{})", self.name(a)),
                     Pc::AsideRestore(_) => format!("rename(M.aside-{}, M)", self.name(a)),
                     Pc::ReadUnder => "readFile(L)".into(),
-                    Pc::WriteUnder(wf) => format!(
-                        "writeFile(L): {}",
-                        wf.next_op().map_or("?", |o| o.name())
-                    ),
+                    Pc::WriteUnder(wf) => {
+                        format!("writeFile(L): {}", wf.next_op().map_or("?", |o| o.name()))
+                    }
                     Pc::Restarting => "restart ends; release".into(),
                     Pc::RelRead => "release: readFile(L)".into(),
                     Pc::RelUnlink => "release: unlink(L)".into(),
@@ -1589,7 +1600,8 @@ impl Model for RestartLockModel {
             } else if x.in_mutex {
                 st = format!("{st} holding M");
             }
-            out.push_str(&format!(" {}:{}", self.name(a), st));
+            let pid = s.procs.pid(ProcId(a as u8)).0;
+            out.push_str(&format!(" {}({pid}):{}", self.name(a), st));
         }
         out
     }

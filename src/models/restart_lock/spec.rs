@@ -66,13 +66,34 @@ pub type RestartLockFile = File<Params, ActorFile, FaultsFile>;
 
 /// Named points of the protocol where a scenario can crash or pause an actor.
 pub const POINTS: &[(&str, &str)] = &[
-    ("mutex-created", "open(M,'wx') succeeded; the token is not written yet (M is empty)"),
-    ("mutex-held", "acquireRestartMutex returned: M holds the token"),
-    ("reclaim-lock-held", "open(RL,'wx') succeeded, before anything is reaped"),
-    ("restarting", "acquireRestartLock returned: inside the restart"),
-    ("temp-written", "V2: L.<token> is written, before the rename over L"),
-    ("mutex-token-read", "releaseMutex read its own token from M, before unlink(M)"),
-    ("lock-token-read", "release() read its own token from L, before unlink(L)"),
+    (
+        "mutex-created",
+        "open(M,'wx') succeeded; the token is not written yet (M is empty)",
+    ),
+    (
+        "mutex-held",
+        "acquireRestartMutex returned: M holds the token",
+    ),
+    (
+        "reclaim-lock-held",
+        "open(RL,'wx') succeeded, before anything is reaped",
+    ),
+    (
+        "restarting",
+        "acquireRestartLock returned: inside the restart",
+    ),
+    (
+        "temp-written",
+        "V2: L.<token> is written, before the rename over L",
+    ),
+    (
+        "mutex-token-read",
+        "releaseMutex read its own token from M, before unlink(M)",
+    ),
+    (
+        "lock-token-read",
+        "release() read its own token from L, before unlink(L)",
+    ),
 ];
 
 pub const P_MUTEX_CREATED: u8 = 0;
@@ -107,7 +128,10 @@ pub struct Spec {
 
 /// The names a `[faults] syscall` entry may use for a path.
 pub fn path_names(actors: &[String]) -> Vec<String> {
-    let mut v: Vec<String> = ["dir", "L", "M", "RL"].iter().map(|s| s.to_string()).collect();
+    let mut v: Vec<String> = ["dir", "L", "M", "RL"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     for a in actors {
         v.push(format!("L.{a}"));
         v.push(format!("M.aside-{a}"));
@@ -128,7 +152,11 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
     let spin = num(&p.spin_ms, "spin_ms", 1, 1)?;
     let spin_max = num(&p.spin_max, "spin_max", 1, 10)?;
     if spin_max > 10_000 {
-        return Err(at(src, p.spin_max.as_ref().unwrap(), "`spin_max` above 10000 is not supported"));
+        return Err(at(
+            src,
+            p.spin_max.as_ref().unwrap(),
+            "`spin_max` above 10000 is not supported",
+        ));
     }
     let running_max = num(&p.running_max, "running_max", 1, 1)?;
     if running_max > MAX_ACTORS as u64 {
@@ -221,8 +249,7 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
             Err(known.join(", "))
         }
     };
-    let (kills_max, kill_mask, pauses_max, pause_ms, pause_mask, syscalls) =
-        env::faults(src, f.faults.as_ref(), &names, &path_ok)?;
+    let env = env::faults(src, f.faults.as_ref(), hosts, &names, &path_ok)?;
     let wait_bound = num(
         &p.wait_bound_ms,
         "wait_bound_ms",
@@ -238,15 +265,7 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
         spin_max: spin_max as u32,
         wait_bound,
         running_max: running_max as u8,
-        env: EnvSpec {
-            hosts,
-            kills_max,
-            kill_mask,
-            pauses_max,
-            pause_ms,
-            pause_mask,
-            syscalls,
-        },
+        env,
         actors,
     })
 }
