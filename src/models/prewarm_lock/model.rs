@@ -672,6 +672,16 @@ impl PrewarmLockModel {
         r
     }
 
+    /// `listRecoveryIntentPaths`: the intents in the recovery root (ENOENT: none); another
+    /// error is thrown.
+    fn list_intents(&self, s: &mut World, cx: Ctx<'_>) -> Result<u8, Errno> {
+        match s.fs.readdir(cx, self.recovery) {
+            Ok(l) => Ok(self.intents_listed(&l)),
+            Err(Errno::ENOENT) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
     fn intents_listed(&self, listing: &[PathId]) -> u8 {
         let mut m = 0u8;
         for (i, &p) in self.intent.iter().enumerate() {
@@ -850,9 +860,12 @@ impl PrewarmLockModel {
                 }
             }
             Pc::PostClaimList => {
-                let m = match s.fs.readdir(cx, self.recovery) {
-                    Ok(l) => self.intents_listed(&l),
-                    Err(_) => 0,
+                let m = match self.list_intents(s, cx) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.throw(s, a, e.code(), n);
+                        return;
+                    }
                 };
                 if m != 0 {
                     notable = true;
@@ -955,9 +968,12 @@ impl PrewarmLockModel {
             }
             // ---- V2: recovery intents ----------------------------------------------------
             Pc::WiList(site) => {
-                let m = match s.fs.readdir(cx, self.recovery) {
-                    Ok(l) => self.intents_listed(&l),
-                    Err(_) => 0,
+                let m = match self.list_intents(s, cx) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.throw(s, a, e.code(), n);
+                        return;
+                    }
                 };
                 if m == 0 {
                     n.say(format_args!("no recovery intent"));
@@ -1003,9 +1019,12 @@ impl PrewarmLockModel {
                 }
             }
             Pc::WiList2(site) => {
-                let m = match s.fs.readdir(cx, self.recovery) {
-                    Ok(l) => self.intents_listed(&l),
-                    Err(_) => 0,
+                let m = match self.list_intents(s, cx) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.throw(s, a, e.code(), n);
+                        return;
+                    }
                 };
                 if m == 0 {
                     n.say(format_args!("no intent left"));
@@ -1379,7 +1398,7 @@ impl Model for PrewarmLockModel {
         }
         World {
             now: 0,
-            fs: Fs::new(),
+            fs: env::initial_fs(&self.spec.env, &self.faults),
             procs,
             env: EnvState::default(),
             actors,

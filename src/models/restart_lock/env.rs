@@ -61,7 +61,8 @@ pub struct SyscallFile {
     pub op: Spanned<String>,
     pub path: Spanned<String>,
     pub errno: Spanned<String>,
-    /// When the fault is armed (default 0, before anything runs).
+    /// When the fault is armed (default 0: before anything runs; later: at that instant, in
+    /// any order with the other moves of that instant).
     pub at_ms: Option<Spanned<i64>>,
 }
 
@@ -566,11 +567,25 @@ pub fn schedule(actors: &[ActorEnv], spec: &EnvSpec) -> Vec<(Time, Event)> {
             ev.push((t, Event::ReusePid(i as u8)));
         }
     }
+    // Faults armed at 0 are in place before anything runs (see `initial_fs`).
     for (i, s) in spec.syscalls.iter().enumerate() {
-        ev.push((s.at_ms, Event::Inject(i as u8)));
+        if s.at_ms > 0 {
+            ev.push((s.at_ms, Event::Inject(i as u8)));
+        }
     }
     assert!(ev.len() <= 32, "more than 32 scheduled events");
     ev
+}
+
+/// The initial filesystem: empty, with the faults armed at t = 0 already queued (in file order).
+pub fn initial_fs<const N: usize>(spec: &EnvSpec, faults: &[(Fault, String)]) -> Fs<N> {
+    let mut fs = Fs::new();
+    for (s, (f, _)) in spec.syscalls.iter().zip(faults) {
+        if s.at_ms == 0 {
+            fs.inject(*f);
+        }
+    }
+    fs
 }
 
 /// Builds the process table: one host per `[[params.host]]`, one process per actor (`ProcId`

@@ -771,13 +771,12 @@ impl RestartLockModel {
                 self.throw(s, a, Errno::EIO, n);
             }
             Pc::MStat => match s.fs.stat(cx, self.m) {
-                Err(Errno::ENOENT) => {
-                    n.say(format_args!("ENOENT: gone, re-contends"));
-                    self.respin(s, a);
-                }
+                // `isRestartLockPathStale` answers false for ENOENT ("gone, not stale — the
+                // caller will re-contend") and for any other error ("treat as live"); the
+                // caller reads false as a live holder and backs off 20 ms either way.
                 Err(e) => {
                     n.say(format_args!(
-                        "{e}: treated as live; retries in {}",
+                        "{e}: not stale; retries in {}",
                         self.spec.mutex_retry
                     ));
                     s.actors[a].spins = 0;
@@ -809,12 +808,12 @@ impl RestartLockModel {
                 }
             },
             Pc::MRead => match s.fs.read_file(cx, self.m) {
-                Err(Errno::ENOENT) => {
-                    n.say(format_args!("ENOENT: gone, re-contends"));
-                    self.respin(s, a);
-                }
+                // As V3's check: an unreadable or vanished mutex is "not stale", back off.
                 Err(e) => {
-                    n.say(format_args!("{e}: treated as live"));
+                    n.say(format_args!(
+                        "{e}: not stale; retries in {}",
+                        self.spec.mutex_retry
+                    ));
                     s.actors[a].spins = 0;
                     s.actors[a].waited = true;
                     self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
@@ -1308,7 +1307,7 @@ impl Model for RestartLockModel {
         }
         World {
             now: 0,
-            fs: Fs::new(),
+            fs: env::initial_fs(&self.spec.env, &self.faults),
             procs,
             env: EnvState::default(),
             actors,
