@@ -309,6 +309,17 @@ impl RestartLockModel {
         format!("[{}]", parts.join(", "))
     }
 
+    fn say_unlinked<N: Narrator>(&self, owner: u8, what: &str, n: &mut N) {
+        if owner == 0 {
+            n.say(format_args!("removed"));
+        } else {
+            n.say(format_args!(
+                "removed {}'s {what}",
+                self.name(usize::from(owner) - 1)
+            ));
+        }
+    }
+
     /// What the next call of a `writeFile` does, for timelines.
     fn say_write<N: Narrator>(&self, wf: &WriteFile, n: &mut N) {
         if N::ON {
@@ -493,7 +504,6 @@ impl RestartLockModel {
     }
 
     fn unlinked<N: Narrator>(&self, s: &mut World, a: usize, p: PathId, release: bool, n: &mut N) {
-        n.say(format_args!("removed"));
         let owner = if p == self.l {
             &mut s.owner_l
         } else if p == self.m {
@@ -846,12 +856,7 @@ impl RestartLockModel {
             Pc::MUnlinkStale => {
                 notable = true;
                 if s.fs.unlink(cx, self.m).is_ok() {
-                    if N::ON && s.owner_m != 0 {
-                        n.say(format_args!(
-                            "unlinked {}'s mutex",
-                            self.name(usize::from(s.owner_m) - 1)
-                        ));
-                    }
+                    self.say_unlinked(s.owner_m, "mutex", n);
                     self.unlinked(s, a, self.m, false, n);
                 }
                 self.respin(s, a);
@@ -896,12 +901,7 @@ impl RestartLockModel {
             Pc::RlUnlinkStale => {
                 notable = true;
                 if s.fs.unlink(cx, self.rl).is_ok() {
-                    if N::ON && s.owner_rl != 0 {
-                        n.say(format_args!(
-                            "unlinked {}'s reclaim lock",
-                            self.name(usize::from(s.owner_rl) - 1)
-                        ));
-                    }
+                    self.say_unlinked(s.owner_rl, "reclaim lock", n);
                     self.unlinked(s, a, self.rl, false, n);
                 }
                 self.respin(s, a);
@@ -929,12 +929,7 @@ impl RestartLockModel {
             Pc::RlUnlinkM(fd) => {
                 notable = true;
                 if s.fs.unlink(cx, self.m).is_ok() {
-                    if N::ON && s.owner_m != 0 {
-                        n.say(format_args!(
-                            "unlinked {}'s mutex",
-                            self.name(usize::from(s.owner_m) - 1)
-                        ));
-                    }
+                    self.say_unlinked(s.owner_m, "mutex", n);
                     self.unlinked(s, a, self.m, false, n);
                 }
                 s.actors[a].pc = Pc::RlClose(fd);
@@ -948,11 +943,10 @@ impl RestartLockModel {
             Pc::RlUnlink => {
                 notable = true;
                 if s.fs.unlink(cx, self.rl).is_ok() {
-                    if N::ON && s.owner_rl != a as u8 + 1 && s.owner_rl != 0 {
-                        n.say(format_args!(
-                            "unlinked {}'s reclaim lock",
-                            self.name(usize::from(s.owner_rl) - 1)
-                        ));
+                    if s.owner_rl == a as u8 + 1 {
+                        n.say(format_args!("removed its own reclaim lock"));
+                    } else {
+                        self.say_unlinked(s.owner_rl, "reclaim lock", n);
                     }
                     self.unlinked(s, a, self.rl, false, n);
                 }
@@ -1110,6 +1104,7 @@ impl RestartLockModel {
             }
             Pc::MRelUnlink => {
                 if s.fs.unlink(cx, self.m).is_ok() {
+                    n.say(format_args!("removed"));
                     if s.owner_m != a as u8 + 1 {
                         notable = true;
                     }
@@ -1148,7 +1143,10 @@ impl RestartLockModel {
             Pc::RelUnlink => {
                 notable = true;
                 match s.fs.unlink(cx, self.l) {
-                    Ok(()) => self.unlinked(s, a, self.l, true, n),
+                    Ok(()) => {
+                        n.say(format_args!("removed"));
+                        self.unlinked(s, a, self.l, true, n);
+                    }
                     Err(e) => n.say(format_args!("{e}")),
                 }
                 if self.version.mutex() == MutexKind::None {
