@@ -24,3 +24,15 @@ lint:
 # What CI runs.
 ci:
     bash .ci/run
+
+# Loom: every schedule of the reference lock within the bounds stated in tests/loom_locks.rs.
+loom:
+    RUSTFLAGS="--cfg loom" cargo test --release --test loom_locks -- --test-threads=1
+
+# Shuttle: seeded random and PCT schedules of the reference lock (part of cargo test too).
+shuttle:
+    cargo test --test locks_shuttle
+
+# Benchmarks (the README's table).
+bench:
+    cargo run --release -- bench
