@@ -66,6 +66,10 @@ struct Shared {
 
 const STRIPES: usize = 64;
 
+/// Subtrees are handed to idle threads only from near the top of a task (its first levels), so
+/// what is handed over is big enough to be worth the hand-over.
+const DONATE_DEPTH_MAX: usize = 12;
+
 impl Shared {
     fn new() -> Self {
         Shared {
@@ -234,7 +238,8 @@ fn dfs<M: Model, V: Visited>(
         r.states += 1;
         // An idle thread is waiting: hand it this subtree (when it is not the last choice here,
         // so this thread keeps working too).
-        let donate = pool.filter(|p| parent.next < parent.choices && p.wants_work());
+        let donate = pool
+            .filter(|p| depth < DONATE_DEPTH_MAX && parent.next < parent.choices && p.wants_work());
         if r.states & 0xfff == 0 {
             let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
             if let Some(p) = &cfg.progress {
