@@ -66,10 +66,6 @@ struct Shared {
 
 const STRIPES: usize = 64;
 
-/// Subtrees are handed to idle threads only from near the top of a task (its first levels), so
-/// what is handed over is big enough to be worth the hand-over.
-const DONATE_DEPTH_MAX: usize = 12;
-
 impl Shared {
     fn new() -> Self {
         Shared {
@@ -234,12 +230,7 @@ fn dfs<M: Model, V: Visited>(
             continue;
         }
         std::mem::swap(&mut child.state, kid);
-        let parent = &lo[depth];
         r.states += 1;
-        // An idle thread is waiting: hand it this subtree (when it is not the last choice here,
-        // so this thread keeps working too).
-        let donate = pool
-            .filter(|p| depth < DONATE_DEPTH_MAX && parent.next < parent.choices && p.wants_work());
         if r.states & 0xfff == 0 {
             let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
             if let Some(p) = &cfg.progress {
@@ -299,16 +290,72 @@ fn dfs<M: Model, V: Visited>(
                     continue;
                 }
                 path.push(choice);
-                if let Some(p) = donate {
-                    p.give((child.state.clone(), path.clone()));
-                    path.pop();
-                    continue;
-                }
                 depth += 1;
+                // An idle thread is waiting: hand it the shallowest subtree this thread has not
+                // started yet (the largest piece of work on its stack).
+                if let Some(p) = pool.filter(|p| p.wants_work()) {
+                    share(
+                        model,
+                        &mut levels,
+                        depth,
+                        &mut path,
+                        prefix.len(),
+                        visited,
+                        nprops,
+                        &mut r,
+                        p,
+                    );
+                }
             }
         }
     }
     r
+}
+
+/// Hands one not-yet-started sibling from the shallowest level that has one to an idle thread.
+/// The handed-over world is visited (counted, judged) here, as any other successor would be.
+#[allow(clippy::too_many_arguments)]
+fn share<M: Model, V: Visited>(
+    model: &M,
+    levels: &mut [Level<M::State, M::Move>],
+    depth: usize,
+    path: &mut [Choice],
+    prefix: usize,
+    visited: &mut V,
+    nprops: u8,
+    r: &mut DfsResult,
+    pool: &Pool<M::State>,
+) {
+    for d in 0..depth {
+        let lvl = &mut levels[d];
+        while lvl.next < lvl.choices {
+            let i = lvl.next;
+            lvl.next += 1;
+            let Some((kid, fp)) = lvl.kids[i].take() else {
+                continue;
+            };
+            if !visited.insert(fp) {
+                continue;
+            }
+            r.states += 1;
+            let choice = if i < lvl.moves.len() {
+                Choice::Move(i as u32)
+            } else {
+                Choice::Advance
+            };
+            let mut p: Vec<Choice> = path[..prefix + d].to_vec();
+            p.push(choice);
+            if let Some(v) = model.violated(&kid, nprops, false) {
+                r.leaves += 1;
+                if r.best.as_ref().is_none_or(|b| v < b.0) {
+                    r.best = Some((v, p));
+                }
+                continue;
+            }
+            pool.give((kid, p));
+            return;
+        }
+    }
 }
 
 /// Explores every schedule of `model` up to the budgets in `cfg`, with `cfg.threads` threads,
