@@ -14,12 +14,14 @@ check:
 report:
     cargo run --release -- report scenarios
 
-# Loom: the reference lock's proofs and the models' agreement with the kernel, under
-# --cfg loom in release (a separate build, ~4 min the first time), one test at a time.
+# Loom: every schedule of the reference lock within the bounds stated in tests/loom_locks.rs,
+# and the models' loom verdicts against the kernel's (tests/loom_models.rs), under --cfg loom in
+# release (a separate build, ~4 min the first time), one test at a time.
 loom:
     RUSTFLAGS="--cfg loom" cargo test --release --test loom_locks --test loom_models -- --test-threads=1
 
-# Shuttle: the reference lock's randomised checks and the models' agreement with the kernel.
+# Shuttle: seeded random and PCT schedules of the reference lock, and of the models through the
+# bridge against the kernel (both part of cargo test too).
 shuttle:
     cargo test --test locks_shuttle --test shuttle_models
 
@@ -38,3 +40,7 @@ lint:
 # What CI runs.
 ci:
     bash .ci/run
+
+# Benchmarks (the README's table).
+bench:
+    cargo run --release -- bench

@@ -1,12 +1,13 @@
 //! The glue between a concrete model and the protocol-agnostic rest of lockstep: run the
-//! strategy a plan names, and turn a counterexample into a recorded timeline.
+//! strategy a plan names, shrink what it finds, and turn a counterexample into a recorded
+//! timeline.
 
 use lockstep_sim::{
-    check_exhaustive, check_random, check_scripted, replay, Model, Report, Row, Schedule, Strategy,
-    Verdict,
+    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Model, Report, Row,
+    Schedule, Strategy, Verdict,
 };
 
-use crate::bridge::{BridgeError, Bridged, ShuttleConfig, ShuttleScheduler, DEFAULT_PCT_DEPTH};
+use crate::bridge::{BridgeError, Bridged, ShuttleConfig, ShuttleScheduler};
 use crate::scenario::{BridgeStrategy, Plan};
 
 /// A counterexample with everything a reader needs.
@@ -17,6 +18,8 @@ pub struct Replayed {
     pub rows: Vec<Row>,
     pub explanation: Option<String>,
     pub final_state: String,
+    /// Moves of the counterexample as the explorer found it, before shrinking.
+    pub original_moves: Option<usize>,
 }
 
 /// What exploring one (scenario, variant) found.
@@ -52,18 +55,32 @@ pub fn verdict_text<M: Model>(model: &M, v: Verdict) -> String {
     }
 }
 
-/// Explores `model` with the plan's strategy; a violation is replayed into a timeline.
+/// Explores `model` with the plan's strategy; a violation found by a search is shrunk, then
+/// replayed into a timeline. A scripted run or a replayed schedule is the author's story and
+/// is shown as written.
 pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
     let report = match plan.strategy {
-        Strategy::Scripted | Strategy::Replay => check_scripted(model, &plan.config),
+        Strategy::Scripted => check_scripted(model, &plan.config),
+        Strategy::Replay => return replay_plan(model, plan),
         Strategy::Exhaustive => check_exhaustive(model, &plan.config),
         Strategy::Random => check_random(model, &plan.config),
+        Strategy::Pct => check_pct(model, &plan.config),
     };
     let verdict = verdict_text(model, report.verdict);
-    let counterexample = report.counterexample.as_ref().map(|s| {
-        let r =
-            replay_model(model, s, plan).expect("a counterexample must replay on its own model");
-        debug_assert_eq!(r.verdict, verdict, "replay disagrees with the explorer");
+    let counterexample = report.counterexample.as_ref().map(|found| {
+        let (schedule, original) = match report.verdict {
+            Verdict::Violated { property }
+                if plan.strategy != Strategy::Scripted && plan.config.shrink_runs_max > 0 =>
+            {
+                let s = shrink(model, found, property, &plan.config);
+                (s.schedule, Some(s.original_moves))
+            }
+            _ => (found.clone(), None),
+        };
+        let mut r = replay_model(model, &schedule, plan)
+            .expect("a counterexample must replay on its own model");
+        assert_eq!(r.verdict, verdict, "replay disagrees with the explorer");
+        r.original_moves = original;
         r
     });
     Outcome {
@@ -85,7 +102,7 @@ pub fn explore_bridged(
     let scheduler = match strategy {
         BridgeStrategy::Shuttle => ShuttleScheduler::Random,
         BridgeStrategy::ShuttlePct => ShuttleScheduler::Pct {
-            depth: DEFAULT_PCT_DEPTH,
+            depth: usize::try_from(plan.config.pct_depth).unwrap_or(usize::MAX),
         },
     };
     let found = bridged.shuttle(&ShuttleConfig {
@@ -115,10 +132,40 @@ pub fn explore_bridged(
             steps: found.steps,
             counterexample: found.counterexample,
             failing_run: found.failing_run,
+            found_by_probe: false,
         },
         counterexample,
         bridge: Some(strategy),
     })
+}
+
+/// A scenario whose `[explore]` pins a schedule (a regression written out from a shrunk
+/// counterexample): the verdict is the replay's.
+fn replay_plan<M: Model>(model: &M, plan: &Plan) -> Outcome {
+    let schedule = plan.schedule.clone().unwrap_or_default();
+    let replayed = replay_model(model, &schedule, plan);
+    let (verdict, counterexample) = match replayed {
+        Ok(r) => (
+            r.verdict.clone(),
+            r.verdict.starts_with("violated:").then_some(r),
+        ),
+        Err(e) => (format!("inconclusive:replay-mismatch ({e})"), None),
+    };
+    Outcome {
+        verdict,
+        report: Report {
+            strategy: Strategy::Replay,
+            verdict: Verdict::Holds,
+            states: 0,
+            schedules: 1,
+            steps: schedule.moves() as u64,
+            counterexample: None,
+            failing_run: None,
+            found_by_probe: false,
+        },
+        counterexample,
+        bridge: None,
+    }
 }
 
 /// Replays `schedule` on `model`.
@@ -134,5 +181,6 @@ pub fn replay_model<M: Model>(
         rows: r.rows,
         explanation: r.explanation,
         final_state: r.final_state,
+        original_moves: None,
     })
 }

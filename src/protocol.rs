@@ -2,7 +2,7 @@
 //! invariants, fault moves) and a loader that turns a scenario file into something that can be
 //! explored and replayed. The command line and the reports only ever see these traits.
 
-use lockstep_sim::{Config, Property, Schedule};
+use lockstep_sim::{Property, Schedule};
 
 use crate::bridge::{BridgeError, Bridged, Layout};
 use crate::engine::{self, Outcome, Replayed};
@@ -44,12 +44,12 @@ pub trait LoadedScenario: Send + Sync {
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
 
     /// `variant` as a loom/shuttle [bridge](crate::bridge), if the protocol has a lane map and
-    /// the scenario fits (no open value choices). `cfg` gives the per-execution budgets.
+    /// the scenario fits (no open value choices). `plan.config` gives the per-execution budgets.
     fn bridge(
         &self,
         _variant: &str,
         _layout: Layout,
-        _cfg: &Config,
+        _plan: &Plan,
     ) -> Result<Box<dyn Bridged>, BridgeError> {
         Err(BridgeError::NoBridge {
             protocol: self.meta().protocol.to_string(),
@@ -63,7 +63,7 @@ pub trait LoadedScenario: Send + Sync {
         match plan.bridge {
             None => Ok(self.explore(variant, plan)),
             Some(strategy) => {
-                let b = self.bridge(variant, Layout::Separate, &plan.config)?;
+                let b = self.bridge(variant, Layout::Separate, plan)?;
                 engine::explore_bridged(b.as_ref(), strategy, plan)
             }
         }

@@ -175,6 +175,16 @@ const SIDE_BY_SIDE_COUNT_CAP: u64 = 1_000_000;
 /// Shuttle executions per row of the side-by-side benchmark.
 const SHUTTLE_RUNS: u64 = 1_000;
 
+/// The plan the bridges are built with (default budgets).
+fn plan() -> lockstep::scenario::Plan {
+    lockstep::scenario::Plan {
+        strategy: lockstep_sim::Strategy::Exhaustive,
+        config: Config::default(),
+        schedule: None,
+        bridge: None,
+    }
+}
+
 fn load_file(path: &str) -> Box<dyn LoadedScenario> {
     let src = Source::read(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
@@ -220,7 +230,7 @@ fn agree(l: &dyn LoadedScenario, layout: Layout, bound: Option<usize>) {
     );
     for (variant, expected) in &meta.expect {
         let b = l
-            .bridge(variant, layout, &Config::default())
+            .bridge(variant, layout, &plan())
             .unwrap_or_else(|e| panic!("{} [{variant}]: {e}", meta.name));
         let (k, _) = kernel(b.as_ref());
         let want = b.verdict_text(k.verdict);
@@ -312,9 +322,7 @@ fn multi_breaker_four_late_waiters_agrees() {
 fn merged_layout_reports_a_conflict() {
     let text = MULTI_BREAKER_3.replace("init_ms = 500", "init_ms = 0");
     let l = load_text("multi-breaker-3-instant-init", &text);
-    let b = l
-        .bridge("v1-reclaim", Layout::Merged, &Config::default())
-        .unwrap();
+    let b = l.bridge("v1-reclaim", Layout::Merged, &plan()).unwrap();
     let e = b
         .loom(&LoomConfig {
             preemption_bound: Some(1),
@@ -329,9 +337,7 @@ fn merged_layout_reports_a_conflict() {
         "{e}"
     );
     // Separate lanes run it (A's cancellation gets a thread of its own: 5 threads).
-    let b = l
-        .bridge("v1-reclaim", Layout::Separate, &Config::default())
-        .unwrap();
+    let b = l.bridge("v1-reclaim", Layout::Separate, &plan()).unwrap();
     let (r, _) = loom(b.as_ref(), Some(0), true);
     let (k, _) = kernel(b.as_ref());
     assert_eq!(r.verdict, k.verdict);
@@ -394,7 +400,7 @@ fn side_by_side() {
     for (l, layout, bound) in &rows {
         let meta = l.meta();
         for (variant, _) in &meta.expect {
-            let b = l.bridge(variant, *layout, &Config::default()).unwrap();
+            let b = l.bridge(variant, *layout, &plan()).unwrap();
             // The kernel is fast: time it over several runs.
             let reps = 20u32;
             let t = Instant::now();

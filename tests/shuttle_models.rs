@@ -48,6 +48,16 @@ const NAMED: &[&str] = &[
     "scenarios/init-lock/multi-breaker.toml",
 ];
 
+/// The plan the bridges are built with (default budgets).
+fn plan() -> lockstep::scenario::Plan {
+    lockstep::scenario::Plan {
+        strategy: lockstep_sim::Strategy::Exhaustive,
+        config: Config::default(),
+        schedule: None,
+        bridge: None,
+    }
+}
+
 fn load(path: &str) -> Box<dyn LoadedScenario> {
     let src = Source::read(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
     lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
@@ -77,7 +87,7 @@ fn agree(path: &str, holds_runs: u64) -> Vec<String> {
     let mut rows = Vec::new();
     for (variant, _) in &l.meta().expect {
         let b = l
-            .bridge(variant, Layout::Separate, &Config::default())
+            .bridge(variant, Layout::Separate, &plan())
             .unwrap_or_else(|e| panic!("{path} [{variant}]: {e}"));
         let kernel = b.kernel_exhaustive(&Config::default());
         let want = b.verdict_text(kernel.verdict);
@@ -161,7 +171,7 @@ fn every_bridgeable_scenario_agrees_with_the_kernel() {
         }
         let l = load(&rel);
         let variant = l.meta().expect[0].0;
-        match l.bridge(variant, Layout::Separate, &Config::default()) {
+        match l.bridge(variant, Layout::Separate, &plan()) {
             Err(BridgeError::OpenChoice(_)) => refused.push(rel),
             Err(e) => panic!("{rel}: {e}"),
             Ok(_) => out.extend(agree(&rel, SWEEP_HOLDS_RUNS)),
@@ -182,7 +192,7 @@ fn every_bridgeable_scenario_agrees_with_the_kernel() {
 fn open_choices_are_refused() {
     let l = load("scenarios/bench/reclaim-3.toml");
     let e = l
-        .bridge("v1-reclaim", Layout::Separate, &Config::default())
+        .bridge("v1-reclaim", Layout::Separate, &plan())
         .err()
         .expect("refused");
     assert!(matches!(e, BridgeError::OpenChoice(_)), "{e}");
@@ -338,7 +348,7 @@ fn a_protocol_without_a_bridge_is_a_usage_error() {
 fn seeded_runs_repeat() {
     let l = load("scenarios/canary/split-claim.toml");
     let b = l
-        .bridge("canary-split-claim", Layout::Separate, &Config::default())
+        .bridge("canary-split-claim", Layout::Separate, &plan())
         .unwrap();
     let pct = ShuttleScheduler::Pct { depth: PCT_DEPTH };
     let first = shuttle(b.as_ref(), pct, FIND_RUNS);

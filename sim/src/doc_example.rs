@@ -98,7 +98,12 @@ mod tests {
         let m = Counter::new(2);
         let cfg = Config::default();
         assert_eq!(check_scripted(&m, &cfg).verdict, Verdict::Holds);
-        let ex = check_exhaustive(&m, &cfg);
+        let probed = check_exhaustive(&m, &cfg);
+        assert!(
+            probed.found_by_probe,
+            "the random probe finds a shallow bug first"
+        );
+        let ex = check_exhaustive(&m, &cfg.clone().with_probe_runs(0));
         assert_eq!(ex.verdict, Verdict::Violated { property: 0 });
         // The search stops at the first violation of the first-listed property; pinned so an
         // explorer regression shows as a diff.
@@ -109,5 +114,7 @@ mod tests {
         assert!(r.rows.iter().any(|row| row.text == "writes 1"));
         let rnd = check_random(&m, &cfg.clone().with_runs(200).with_seed(3));
         assert_eq!(rnd.verdict, Verdict::Violated { property: 0 });
+        let pct = crate::check_pct(&m, &cfg.clone().with_runs(200).with_seed(3));
+        assert_eq!(pct.verdict, Verdict::Violated { property: 0 });
     }
 }

@@ -75,6 +75,25 @@ impl FingerprintSet {
         }
     }
 
+    /// Asks the CPU to bring `fp`'s slot into the cache (a hint; no effect on the contents).
+    #[inline]
+    pub fn prefetch(&self, fp: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let i = (fp as usize) & self.mask;
+            // SAFETY: a prefetch is a hint: it reads nothing into the program and cannot fault;
+            // the pointer is in bounds of `slots`.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch(
+                    self.slots.as_ptr().add(i) as *const i8,
+                    std::arch::x86_64::_MM_HINT_T0,
+                );
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = fp;
+    }
+
     pub fn contains(&self, fp: u64) -> bool {
         let mut i = (fp as usize) & self.mask;
         loop {
@@ -101,6 +120,20 @@ impl FingerprintSet {
     }
 }
 
+/// Fingerprint of a compact encoding: a few multiply-rotate rounds per word, then a final mix.
+/// Models that pack their world into words use this (much faster than a derived `Hash`).
+#[inline]
+pub fn fingerprint_words(words: &[u64]) -> u64 {
+    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ words.len() as u64;
+    for &w in words {
+        h = (h ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(29);
+    }
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 29;
+    h.max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,18 +150,4 @@ mod tests {
         }
         assert_eq!(s.len(), 9_999);
     }
-}
-
-/// Fingerprint of a compact encoding: a few multiply-rotate rounds per word, then a final mix.
-/// Models that pack their world into words use this (much faster than a derived `Hash`).
-#[inline]
-pub fn fingerprint_words(words: &[u64]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ words.len() as u64;
-    for &w in words {
-        h = (h ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(29);
-    }
-    h ^= h >> 32;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^= h >> 29;
-    h.max(1)
 }

@@ -29,9 +29,11 @@
 //! command.
 
 pub mod actor;
+pub mod compose;
 pub mod doc_example;
 pub mod explore;
 pub mod fingerprint;
+pub mod inline;
 pub mod model;
 pub mod narrate;
 pub mod rng;
@@ -40,8 +42,8 @@ pub mod world;
 
 pub use actor::{ActorId, Lifecycle};
 pub use explore::{
-    check_exhaustive, check_random, check_scripted, replay, Config, Limit, ReplayError, Report,
-    Strategy, TieBreak, Verdict,
+    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Config, Limit,
+    ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
 };
 pub use model::{Model, PropIdx, Property, PropertyKind, Time, NEVER};
 pub use narrate::{Narrator, Recorder, Row, Silent};

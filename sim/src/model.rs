@@ -44,12 +44,13 @@ pub struct Property {
 /// Time may pass only when no urgent move is enabled; then the kernel jumps the clock to
 /// [`Model::next_wake`]. A model does no I/O, reads no clock and draws no random numbers: every
 /// open choice (an arrival time, an outcome, a cancellation) is a move.
-pub trait Model {
+pub trait Model: Sync {
     /// The world. `Hash + Eq` so the exhaustive explorer can deduplicate it; keep it small and
-    /// free of heap allocation where possible, it is cloned on every explored move.
-    type State: Clone + Eq + Hash + Debug;
+    /// free of heap allocation where possible, it is cloned on every explored move. `Send` so
+    /// threads can share the search.
+    type State: Clone + Eq + Hash + Debug + Send + Sync;
     /// One atomic step of one actor, or an environment move.
-    type Move: Copy + Eq + Debug;
+    type Move: Copy + Eq + Debug + Send + Sync;
 
     fn initial(&self) -> Self::State;
 
@@ -68,6 +69,12 @@ pub trait Model {
     /// Applies one move. `n` receives a human description when a timeline is being recorded;
     /// with [`crate::Silent`] it costs nothing.
     fn apply<N: Narrator>(&self, s: &mut Self::State, m: Self::Move, n: &mut N);
+
+    /// Whether a move is an environment fault (a cancellation, a kill): shrinking prefers
+    /// counterexamples with fewer of them.
+    fn is_fault(&self, _m: Self::Move) -> bool {
+        false
+    }
 
     /// The actor a move belongs to (for PCT priorities, symmetry and timelines).
     fn actor_of(&self, m: Self::Move) -> u8;

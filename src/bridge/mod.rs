@@ -455,7 +455,8 @@ pub enum ShuttleScheduler {
     Pct { depth: usize },
 }
 
-/// The PCT depth `--strategy shuttle-pct` uses (see `tests/shuttle_models.rs` for why).
+/// The PCT depth the bridge tests use; `--strategy shuttle-pct` takes `--pct-depth` (default 3,
+/// as for the kernel's PCT).
 pub const DEFAULT_PCT_DEPTH: usize = 3;
 
 /// A shuttle search: scheduler, seed and number of executions.

@@ -4,7 +4,7 @@ use crate::cli::common::{
     check_bridged, collect_files, explore_all, load_all, usage_error, Overrides,
 };
 use crate::cli::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
-use crate::report::{json_results, table};
+use crate::report::{json_results, junit, table};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -13,6 +13,9 @@ pub struct Args {
     /// Print the results as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Also write the results as JUnit XML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<String>,
     #[command(flatten)]
     pub overrides: Overrides,
 }
@@ -43,6 +46,12 @@ pub fn run(a: Args) -> u8 {
         print!("{}", json_results(&rows));
     } else {
         print!("{}", table(&rows));
+    }
+    if let Some(path) = &a.junit {
+        if let Err(e) = std::fs::write(path, junit(&rows)) {
+            eprintln!("error: cannot write `{path}`: {e}");
+            return crate::cli::EXIT_INTERNAL;
+        }
     }
     if errors > 0 {
         eprintln!("{errors} scenario file(s) could not be loaded");

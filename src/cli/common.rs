@@ -34,11 +34,45 @@ pub struct Overrides {
     /// Virtual-time horizon in milliseconds.
     #[arg(long)]
     pub time_max_ms: Option<u64>,
+    /// Wall-clock budget per (scenario, variant), in seconds: a search still running then stops
+    /// with `inconclusive:stopped` (never a pass).
+    #[arg(long)]
+    pub time_max: Option<u64>,
+    /// Threads for exhaustive search (verdicts, state counts and traces do not depend on it).
+    #[arg(long)]
+    pub threads: Option<u64>,
+    /// Explore only shard I of N (1-based, e.g. `1/2`): random runs or exhaustive subtrees.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// PCT's bug depth.
+    #[arg(long)]
+    pub pct_depth: Option<u64>,
+    /// Turn symmetry reduction off (for measuring it).
+    #[arg(long)]
+    pub no_symmetry: bool,
 }
 
 impl Overrides {
     /// Checks the overrides themselves; a bad one is a usage error.
+    /// `--shard I/N` as (0-based index, count).
+    pub fn shard(&self) -> Result<Option<(u64, u64)>, String> {
+        let Some(s) = &self.shard else {
+            return Ok(None);
+        };
+        let bad = || format!("--shard `{s}`: write I/N with 1 <= I <= N, e.g. 1/2");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u64, u64) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+        if n == 0 || i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Some((i - 1, n)))
+    }
+
     pub fn validate(&self) -> Result<(), String> {
+        self.shard()?;
+        if self.threads == Some(0) || self.pct_depth == Some(0) || self.time_max == Some(0) {
+            return Err("--threads, --pct-depth and --time-max take a positive number".into());
+        }
         if let Some(s) = &self.strategy {
             if parse_strategy(s).is_none() && parse_bridge_strategy(s).is_none() {
                 return Err(format!("unknown strategy `{s}`; use one of: {STRATEGIES}"));
@@ -81,7 +115,110 @@ impl Overrides {
         if let Some(v) = self.time_max_ms {
             p.config.time_ms_max = v;
         }
+        if let Some(v) = self.threads {
+            p.config.threads = v;
+        }
+        if let Some(v) = self.pct_depth {
+            p.config.pct_depth = v;
+        }
+        if let Ok(Some((i, n))) = self.shard() {
+            p.config.shard = i;
+            p.config.shards = n;
+        }
+        if self.no_symmetry {
+            p.config.symmetry = false;
+        }
         p
+    }
+}
+
+/// A progress spinner on stderr for long searches, only when stderr is a terminal (never in
+/// CI logs or captured output, so it cannot reach anything compared byte for byte).
+pub struct Progress {
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    pub fn start(plan: &mut Plan, name: &str, variant: &str) -> Progress {
+        use std::io::IsTerminal;
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        if !std::io::stderr().is_terminal() {
+            return Progress { done, thread: None };
+        }
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        plan.config.progress = Some(counter.clone());
+        let d = done.clone();
+        let label = format!("{name} [{variant}]");
+        let unit = if plan.strategy == lockstep_sim::Strategy::Exhaustive {
+            "states"
+        } else {
+            "runs"
+        };
+        let thread = std::thread::spawn(move || {
+            // Only searches that last show anything.
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            if d.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            while !d.load(std::sync::atomic::Ordering::Relaxed) {
+                let n = counter.load(std::sync::atomic::Ordering::Relaxed);
+                bar.set_message(format!("{label}: {} {unit}", crate::report::thousands(n)));
+                bar.tick();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        });
+        Progress {
+            done,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A wall-clock budget: a thread that raises the plan's stop flag after `secs` seconds. The
+/// kernel never reads a clock; it only sees the flag. Dropping the budget ends the thread.
+pub struct WallBudget {
+    done: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl WallBudget {
+    pub fn start(plan: &mut Plan, secs: u64) -> WallBudget {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        plan.config.stop = Some(stop.clone());
+        let done = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let d = done.clone();
+        std::thread::spawn(move || {
+            let (m, cv) = &*d;
+            let guard = m.lock().expect("budget");
+            let (guard, timeout) = cv
+                .wait_timeout_while(guard, std::time::Duration::from_secs(secs), |finished| {
+                    !*finished
+                })
+                .expect("budget");
+            if timeout.timed_out() && !*guard {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        WallBudget { done }
+    }
+}
+
+impl Drop for WallBudget {
+    fn drop(&mut self) {
+        let (m, cv) = &*self.done;
+        *m.lock().expect("budget") = true;
+        cv.notify_all();
     }
 }
 
@@ -149,7 +286,7 @@ pub fn check_bridged(loaded: &[&dyn LoadedScenario], ov: &Overrides) -> Result<(
             continue;
         }
         for (variant, _) in &meta.expect {
-            if let Err(e) = l.bridge(variant, Default::default(), &plan.config) {
+            if let Err(e) = l.bridge(variant, Default::default(), &plan) {
                 return Err(format!("{}: {e}", meta.path));
             }
         }
@@ -166,8 +303,10 @@ pub fn explore_all<'a>(
     for l in loaded {
         let meta = l.meta();
         for (variant, expected) in &meta.expect {
-            let plan = ov.apply(&meta.plan);
+            let mut plan = ov.apply(&meta.plan);
             let t = Instant::now();
+            let _budget = ov.time_max.map(|secs| WallBudget::start(&mut plan, secs));
+            let _progress = Progress::start(&mut plan, &meta.name, variant);
             let outcome = l
                 .explore_plan(variant, &plan)
                 .unwrap_or_else(|e| panic!("{}: {e} (not caught by check_bridged)", meta.path));

@@ -3,9 +3,11 @@
 //! Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input
 //! (usage, unreadable or invalid scenario or trace); 3 an internal error.
 
+mod bench;
 mod check;
 mod common;
 mod list;
+mod merge;
 mod replay;
 mod report;
 mod run;
@@ -41,6 +43,10 @@ pub enum Command {
     List,
     /// Write the reports (summary matrix and counterexample timelines) for the scenarios under the paths.
     Report(report::Args),
+    /// Merge the `check --json` outputs of sharded runs into the unsharded verdicts.
+    Merge(merge::Args),
+    /// Measure the explorers on fixed workloads (scenarios/bench/) side by side.
+    Bench(bench::Args),
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -71,6 +77,8 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::Replay(a) => replay::run(a),
         Command::List => list::run(),
         Command::Report(a) => report::run(a),
+        Command::Merge(a) => merge::run(a),
+        Command::Bench(a) => bench::run(a),
     });
     ExitCode::from(result.unwrap_or(EXIT_INTERNAL))
 }

@@ -25,6 +25,10 @@ pub struct Args {
     /// Save the counterexample's trace to this file (needs a single variant).
     #[arg(long)]
     pub trace: Option<String>,
+    /// Write the (shrunk) counterexample as a regression scenario that replays it, under this
+    /// folder (needs a single variant).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "scenarios/regressions")]
+    pub regression: Option<String>,
     #[command(flatten)]
     pub overrides: Overrides,
 }
@@ -59,8 +63,11 @@ pub fn run(a: Args) -> u8 {
         }
         None => meta.expect.iter().map(|(v, _)| *v).collect(),
     };
-    if (a.trace.is_some() || a.schedule.is_some()) && variants.len() != 1 {
-        return usage_error("--trace and --schedule need exactly one variant: add --variant");
+    if (a.trace.is_some() || a.schedule.is_some() || a.regression.is_some()) && variants.len() != 1
+    {
+        return usage_error(
+            "--trace, --schedule and --regression need exactly one variant: add --variant",
+        );
     }
     let plan = a.overrides.apply(&meta.plan);
     if a.schedule.is_none() {
@@ -119,16 +126,35 @@ pub fn run(a: Args) -> u8 {
             }
             None => "no expectation in the file".to_string(),
         };
+        let shrunk = match outcome
+            .counterexample
+            .as_ref()
+            .and_then(|c| c.original_moves.map(|o| (o, c)))
+        {
+            Some((o, c)) => format!(
+                "; counterexample shrunk from {o} to {} moves",
+                c.schedule.moves()
+            ),
+            None => String::new(),
+        };
         let extra = match (outcome.report.strategy, outcome.report.failing_run) {
             (Strategy::Random, Some(i)) => {
                 format!(", failing run {i} of seed {}", plan.config.seed)
             }
             _ => String::new(),
         };
-        eprintln!(
-            "  [{}] {}: backed by {}{}; {} ms",
-            variant, judged, backing, extra, elapsed
-        );
+        eprintln!("  [{variant}] {judged}: backed by {backing}{extra}{shrunk}; {elapsed} ms");
+        if let (Some(dir), Some(c)) = (&a.regression, &outcome.counterexample) {
+            match write_regression(dir, &src, meta, variant, c) {
+                Ok(path) => {
+                    eprintln!("  regression written to {path}; `lockstep check {path}` replays it")
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write the regression under `{dir}`: {e}");
+                    return EXIT_INTERNAL;
+                }
+            }
+        }
         if let Some(out) = &a.trace {
             match &outcome.counterexample {
                 Some(c) => {
@@ -146,4 +172,56 @@ pub fn run(a: Args) -> u8 {
         }
     }
     code
+}
+
+/// Writes `<dir>/<name>--<variant>.toml`: the scenario as it is, with its `[explore]` and
+/// `[expect]` replaced by a replay of the counterexample's schedule and its verdict, so the
+/// counterexample is checked by `lockstep check` (and `cargo test`) from then on.
+fn write_regression(
+    dir: &str,
+    src: &Source,
+    meta: &crate::scenario::Meta,
+    variant: &str,
+    c: &crate::engine::Replayed,
+) -> std::io::Result<String> {
+    let mut body = String::new();
+    let mut skipping = false;
+    let mut top_level = true;
+    for line in src.text.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            skipping = t == "[explore]" || t == "[expect]";
+            top_level = false;
+        }
+        if skipping {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("name").filter(|_| top_level) {
+            if rest.trim_start().starts_with('=') {
+                body.push_str(&format!("name = \"{}--{}\"\n", meta.name, variant));
+                continue;
+            }
+        }
+        body.push_str(line);
+        body.push('\n');
+    }
+    let text = format!(
+        "# Regression written by `lockstep run {} --variant {variant} --regression`:\n\
+         # the shrunk counterexample ({} moves), replayed as it was found.\n{}\n\n\
+         [explore]\nstrategy = \"replay\"\nschedule = \"{}\"\n\n[expect]\n{variant} = \"{}\"\n",
+        meta.path,
+        c.schedule.moves(),
+        body.trim_end(),
+        c.schedule,
+        c.verdict
+    );
+    std::fs::create_dir_all(dir)?;
+    let path = format!(
+        "{}/{}--{}.toml",
+        dir.trim_end_matches('/'),
+        meta.name,
+        variant
+    );
+    std::fs::write(&path, text)?;
+    Ok(path)
 }

@@ -1,13 +1,21 @@
 //! The protocol models, one folder each, and the registry the command line looks them up in.
 
 pub mod init_lock;
+pub mod isolate;
+pub mod prewarm_lock;
+pub mod restart_lock;
 
 use crate::protocol::{LoadedScenario, ProtocolInfo};
 use crate::scenario::{self, ScenarioError, Source};
 
 /// Every protocol lockstep knows, in the order `lockstep list` shows them.
 pub fn protocols() -> Vec<&'static dyn ProtocolInfo> {
-    vec![&init_lock::PROTOCOL]
+    vec![
+        &init_lock::PROTOCOL,
+        &isolate::PROTOCOL,
+        &restart_lock::PROTOCOL,
+        &prewarm_lock::PROTOCOL,
+    ]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn ProtocolInfo> {

@@ -5,5 +5,5 @@
 mod results;
 mod timeline;
 
-pub use results::{json_results, table, write_reports, ResultRow};
+pub use results::{json_results, junit, table, thousands, write_reports, ResultRow};
 pub use timeline::{counterexample_block, replay_command, shell_quote};

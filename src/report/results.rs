@@ -30,10 +30,17 @@ impl ResultRow<'_> {
             return format!("{}, {} runs", b.name(), thousands(r.schedules));
         }
         match r.strategy {
+            lockstep_sim::Strategy::Exhaustive if r.found_by_probe => {
+                format!(
+                    "exhaustive, found by its probe in {} runs",
+                    thousands(r.schedules)
+                )
+            }
             lockstep_sim::Strategy::Exhaustive => {
                 format!("exhaustive, {} states", thousands(r.states))
             }
             lockstep_sim::Strategy::Random => format!("random, {} runs", thousands(r.schedules)),
+            lockstep_sim::Strategy::Pct => format!("pct, {} runs", thousands(r.schedules)),
             s => s.name().to_string(),
         }
     }
@@ -66,6 +73,8 @@ struct JsonRow<'a> {
     elapsed_ms: u64,
     replay: Option<String>,
     counterexample_moves: Option<usize>,
+    /// Moves of the counterexample as the explorer first found it, before shrinking.
+    found_moves: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +109,11 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
                 .counterexample
                 .as_ref()
                 .map(|c| c.schedule.moves()),
+            found_moves: r
+                .outcome
+                .counterexample
+                .as_ref()
+                .and_then(|c| c.original_moves),
         })
         .collect();
     let doc = JsonDoc {
@@ -200,7 +214,7 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
         }
     }
     for proto in by_protocol {
-        let pv: Vec<&str> = variants
+        let mut pv: Vec<&str> = variants
             .iter()
             .copied()
             .filter(|v| {
@@ -208,6 +222,10 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
                     .any(|r| r.meta.protocol == proto && r.variant == *v)
             })
             .collect();
+        // Columns in the protocol's own variant order (history order, canaries last).
+        if let Some(p) = crate::models::find(proto) {
+            pv.sort_by_key(|v| p.variants().iter().position(|x| x.name == *v));
+        }
         let _ = writeln!(md, "## {proto}\n");
         let _ = write!(md, "| scenario |");
         for v in &pv {
@@ -267,4 +285,38 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
         }
     }
     Ok(written)
+}
+
+/// `check --junit FILE`: one test suite per scenario file, one test case per variant; a verdict
+/// that differs from its expectation is a failure carrying the counterexample.
+pub fn junit(rows: &[ResultRow<'_>]) -> String {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("lockstep");
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for r in rows {
+        if suites.last().is_none_or(|s| s.name.as_str() != r.meta.path) {
+            suites.push(TestSuite::new(r.meta.path.clone()));
+        }
+        let status = if r.ok() {
+            TestCaseStatus::success()
+        } else {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            st.set_message(format!(
+                "verdict {}, expected {}",
+                r.outcome.verdict, r.expected
+            ));
+            st
+        };
+        let mut case = TestCase::new(r.variant, status);
+        case.set_classname(r.meta.path.clone());
+        case.set_time(std::time::Duration::from_millis(r.elapsed_ms));
+        let mut out = format!("{} ({})\n", r.outcome.verdict, r.backing());
+        if let Some(c) = &r.outcome.counterexample {
+            out.push_str(&counterexample_block(r.meta, r.variant, c));
+        }
+        case.set_system_out(out);
+        suites.last_mut().expect("a suite").add_test_case(case);
+    }
+    report.add_test_suites(suites);
+    report.to_string().expect("JUnit serializes")
 }

@@ -38,6 +38,8 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     if let Some(e) = &r.explanation {
         let _ = writeln!(out, "  why: {e}");
     }
+    // How much shrinking removed is reported beside the block (stderr, JSON), not in it: a
+    // replay of this schedule must print these bytes again.
     let _ = writeln!(
         out,
         "  counterexample: {} moves ({} choices)",

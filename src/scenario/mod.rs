@@ -87,6 +87,11 @@ pub struct Explore {
     pub states_max: Option<u64>,
     pub steps_max: Option<u64>,
     pub time_max_ms: Option<u64>,
+    /// PCT's bug depth.
+    pub pct_depth: Option<u64>,
+    /// `strategy = "replay"`: the choices to re-execute (a regression written by `lockstep run
+    /// --regression`).
+    pub schedule: Option<Spanned<String>>,
 }
 
 /// No `[faults]` section allowed.
@@ -117,6 +122,8 @@ impl std::fmt::Display for Expected {
 pub struct Plan {
     pub strategy: Strategy,
     pub config: Config,
+    /// For `strategy = "replay"`: the schedule to re-execute.
+    pub schedule: Option<lockstep_sim::Schedule>,
     /// Explore with shuttle through the [bridge](crate::bridge) instead of a kernel explorer
     /// (`strategy` is then `Random`, the kernel's closest equivalent: sampled, not proved).
     pub bridge: Option<BridgeStrategy>,
@@ -320,11 +327,11 @@ fn parse_expected(s: &str, checked: &[Property]) -> Result<Expected, String> {
     }
     if let Some(r) = s.strip_prefix("inconclusive:") {
         return match r {
-            "steps-max" | "time-max" | "states-max" | "open-choice" => {
+            "steps-max" | "time-max" | "states-max" | "open-choice" | "stopped" => {
                 Ok(Expected::Inconclusive(r.to_string()))
             }
             _ => Err(format!(
-                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice)"
+                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice, stopped)"
             )),
         };
     }
@@ -337,16 +344,19 @@ pub fn parse_strategy(s: &str) -> Option<Strategy> {
         "scripted" => Some(Strategy::Scripted),
         "exhaustive" => Some(Strategy::Exhaustive),
         "random" => Some(Strategy::Random),
+        "pct" => Some(Strategy::Pct),
+        "replay" => Some(Strategy::Replay),
         _ => None,
     }
 }
 
-pub const STRATEGIES: &str = "scripted, exhaustive, random, shuttle, shuttle-pct";
+pub const STRATEGIES: &str = "scripted, exhaustive, random, pct, replay, shuttle, shuttle-pct";
 
 fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, ScenarioError> {
     let mut config = Config::default();
     let mut strategy = Strategy::Scripted;
     let mut bridge = None;
+    let mut schedule = None;
     if let Some(ex) = ex {
         let e = ex.get_ref();
         if let Some(b) = e
@@ -391,6 +401,30 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
         if let Some(v) = e.time_max_ms {
             config.time_ms_max = v;
         }
+        if let Some(v) = e.pct_depth {
+            if v == 0 {
+                return Err(src.error(Some(ex.span()), "`pct_depth` must be at least 1"));
+            }
+            config.pct_depth = v;
+        }
+        if let Some(s) = &e.schedule {
+            schedule = Some(
+                s.get_ref()
+                    .parse::<lockstep_sim::Schedule>()
+                    .map_err(|err| {
+                        src.error(Some(s.span()), err.to_string())
+                            .help("a schedule is what `lockstep run` prints after `--schedule`")
+                    })?,
+            );
+        }
+        if strategy == Strategy::Replay && schedule.is_none() {
+            return Err(src
+                .error(
+                    Some(ex.span()),
+                    "`strategy = \"replay\"` needs a `schedule`",
+                )
+                .help("write the schedule a replay command prints, or use another strategy"));
+        }
         if e.runs == Some(0) || e.states_max == Some(0) || e.steps_max == Some(0) {
             return Err(src
                 .error(Some(ex.span()), "a budget of 0 can never reach a verdict")
@@ -401,6 +435,7 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
         strategy,
         config,
         bridge,
+        schedule,
     })
 }
 

@@ -9,9 +9,21 @@
 //! keeps going after a violation, looking only for properties earlier in the list, and stops
 //! early only when it has found the first one. If a budget runs out before R is exhausted and a
 //! violation was found, the violation is reported (it is real, and its schedule replays).
+//!
+//! **Threads and shards.** A breadth-first prefix (deduplicated) is expanded until its
+//! frontier has enough worlds to share out; the frontier is then split: among shards by index
+//! (frontier world j goes to shard j mod N, so N machines cover R between them), and among
+//! threads dynamically, with one visited set shared by the threads. The set of worlds in R does
+//! not depend on who visits what, so a `holds` verdict and its state count are identical for
+//! any thread count. When threads find a violation, the sequential search is re-run to report
+//! the same state count and counterexample as one thread would.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use crate::explore::{Config, Limit, Report, Strategy, Verdict};
 use crate::fingerprint::FingerprintSet;
+
 use crate::model::Model;
 use crate::narrate::Silent;
 use crate::schedule::{Choice, Schedule};
@@ -23,52 +35,160 @@ struct Level<S, Mv> {
     choices: usize,
     next: usize,
     wake: u64,
+    /// The successor of each choice with its fingerprint (`None`: beyond the horizon). All are
+    /// made at once so their visited-set slots can be prefetched together: the set is far larger
+    /// than the caches, and a miss per successor otherwise dominates the search.
+    kids: Vec<Option<(S, u64)>>,
 }
 
-/// Explores every schedule of `model` up to the budgets in `cfg`.
-pub fn check_exhaustive<M: Model>(model: &M, cfg: &Config) -> Report {
-    let nprops = model.properties().len() as u8;
-    let mut visited = FingerprintSet::default();
-    let mut states = 0u64;
-    let mut steps = 0u64;
-    let mut leaves = 0u64;
-    let mut best: Option<(u8, Schedule)> = None;
-    let mut limit: Option<Limit> = None;
-    let mut path: Vec<Choice> = Vec::new();
+/// Where visited fingerprints go: a private set, or one shared by threads.
+trait Visited {
+    fn insert(&mut self, fp: u64) -> bool;
+    /// A hint that `fp` will be inserted soon.
+    fn prefetch(&self, _fp: u64) {}
+}
 
-    let root = model.initial();
-    visited.insert(model.fingerprint(&root));
-    states += 1;
-    if let Some(p) = model.violated(&root, nprops, false) {
-        return finish(
-            Verdict::Violated { property: p },
-            states,
-            0,
-            1,
-            Some(Schedule::default()),
-        );
+impl Visited for FingerprintSet {
+    #[inline]
+    fn insert(&mut self, fp: u64) -> bool {
+        FingerprintSet::insert(self, fp)
     }
+    #[inline]
+    fn prefetch(&self, fp: u64) {
+        FingerprintSet::prefetch(self, fp)
+    }
+}
 
-    let mut levels: Vec<Level<M::State, M::Move>> = Vec::new();
-    let mut depth = 0usize;
-    push_level(model, &mut levels, 0, root);
-    match expand(model, &mut levels[0], nprops) {
-        Expanded::Ended(v) => {
-            leaves += 1;
-            if let Some(p) = v {
-                return finish(
-                    Verdict::Violated { property: p },
-                    states,
-                    0,
-                    1,
-                    Some(Schedule::default()),
-                );
-            }
+/// A visited set shared by threads: stripes of private sets behind mutexes.
+struct Shared {
+    stripes: Vec<Mutex<FingerprintSet>>,
+}
+
+const STRIPES: usize = 64;
+
+impl Shared {
+    fn new() -> Self {
+        Shared {
+            stripes: (0..STRIPES)
+                .map(|_| Mutex::new(FingerprintSet::default()))
+                .collect(),
         }
-        Expanded::Open => {}
+    }
+    fn len(&self) -> u64 {
+        self.stripes
+            .iter()
+            .map(|s| s.lock().expect("stripe").len() as u64)
+            .sum()
+    }
+}
+
+impl Visited for &Shared {
+    #[inline]
+    fn insert(&mut self, fp: u64) -> bool {
+        self.stripes[(fp >> 58) as usize % STRIPES]
+            .lock()
+            .expect("stripe")
+            .insert(fp)
+    }
+}
+
+/// Shared progress and stop signals.
+struct Signals<'a> {
+    /// The best (lowest) property index found so far by anyone; `u8::MAX` for none.
+    best: &'a AtomicU8,
+    states: &'a AtomicU64,
+    stop: &'a AtomicBool,
+}
+
+/// Work shared by threads: subtrees donated by busy threads to idle ones.
+struct Pool<S> {
+    queue: Mutex<Vec<(S, Vec<Choice>)>>,
+    ready: std::sync::Condvar,
+    idle: AtomicUsize,
+    threads: usize,
+}
+
+impl<S> Pool<S> {
+    /// Next subtree to explore, or `None` when every thread is idle and nothing is queued.
+    fn take(&self) -> Option<(S, Vec<Choice>)> {
+        let mut q = self.queue.lock().expect("pool");
+        loop {
+            if let Some(item) = q.pop() {
+                return Some(item);
+            }
+            let idle = self.idle.fetch_add(1, Ordering::SeqCst) + 1;
+            if idle == self.threads {
+                self.ready.notify_all();
+                return None;
+            }
+            q = self.ready.wait(q).expect("pool");
+            if self.idle.load(Ordering::SeqCst) == self.threads && q.is_empty() {
+                return None;
+            }
+            self.idle.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 
-    'search: loop {
+    fn wants_work(&self) -> bool {
+        self.idle.load(Ordering::Relaxed) > 0
+    }
+
+    fn give(&self, item: (S, Vec<Choice>)) {
+        self.queue.lock().expect("pool").push(item);
+        self.ready.notify_one();
+    }
+}
+
+struct DfsResult {
+    best: Option<(u8, Vec<Choice>)>,
+    states: u64,
+    steps: u64,
+    leaves: u64,
+    limit: Option<Limit>,
+}
+
+/// Depth-first search from `root` (already counted and checked by the caller), whose path
+/// from the initial world is `prefix`.
+fn dfs<M: Model, V: Visited>(
+    model: &M,
+    root: M::State,
+    prefix: &[Choice],
+    cfg: &Config,
+    visited: &mut V,
+    sig: &Signals<'_>,
+    pool: Option<&Pool<M::State>>,
+) -> DfsResult {
+    let nprops = model.properties().len() as u8;
+    let mut r = DfsResult {
+        best: None,
+        states: 0,
+        steps: 0,
+        leaves: 0,
+        limit: None,
+    };
+    let mut path: Vec<Choice> = prefix.to_vec();
+    let mut levels: Vec<Level<M::State, M::Move>> = vec![Level {
+        state: root,
+        moves: Vec::new(),
+        choices: 0,
+        next: 0,
+        wake: 0,
+        kids: Vec::new(),
+    }];
+    let bound = |r: &DfsResult| -> u8 {
+        let mine = r.best.as_ref().map_or(nprops, |b| b.0);
+        mine.min(sig.best.load(Ordering::Relaxed)).min(nprops)
+    };
+    if let Expanded::Ended(v) = expand(model, &mut levels[0], nprops, cfg, visited, &mut r.steps) {
+        r.leaves += 1;
+        if let Some(p) = v.filter(|&p| p < bound(&r)) {
+            r.best = Some((p, path.clone()));
+            sig.best.fetch_min(p, Ordering::Relaxed);
+        }
+        return r;
+    }
+    let mut depth = 0usize;
+    loop {
         let lvl = &mut levels[depth];
         if lvl.next >= lvl.choices {
             if depth == 0 {
@@ -87,75 +207,376 @@ pub fn check_exhaustive<M: Model>(model: &M, cfg: &Config) -> Report {
         };
         if depth + 1 >= levels.len() {
             let s = levels[depth].state.clone();
-            push_level(model, &mut levels, depth + 1, s);
+            levels.push(Level {
+                state: s,
+                moves: Vec::new(),
+                choices: 0,
+                next: 0,
+                wake: 0,
+                kids: Vec::new(),
+            });
         } else {
             let (lo, hi) = levels.split_at_mut(depth + 1);
             hi[0].state.clone_from(&lo[depth].state);
         }
         let (lo, hi) = levels.split_at_mut(depth + 1);
-        let parent = &lo[depth];
+        let parent = &mut lo[depth];
         let child = &mut hi[0];
-        match choice {
-            Choice::Move(k) => {
-                model.apply(&mut child.state, parent.moves[k as usize], &mut Silent);
-                steps += 1;
+        let Some((kid, fp)) = parent.kids[i].as_mut() else {
+            r.limit.get_or_insert(Limit::Horizon);
+            continue;
+        };
+        if !visited.insert(*fp) {
+            continue;
+        }
+        std::mem::swap(&mut child.state, kid);
+        r.states += 1;
+        if r.states & 0xfff == 0 {
+            let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
+            if let Some(p) = &cfg.progress {
+                p.fetch_add(0x1000, Ordering::Relaxed);
             }
-            Choice::Advance => {
-                if parent.wake > cfg.time_ms_max {
-                    limit.get_or_insert(Limit::Horizon);
-                    continue;
+            if total > cfg.states_max {
+                r.limit.get_or_insert(Limit::States);
+                break;
+            }
+            if sig.stop.load(Ordering::Relaxed)
+                || cfg.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+            {
+                if sig.best.load(Ordering::Relaxed) != 0 {
+                    r.limit.get_or_insert(Limit::Stopped);
                 }
-                model.advance(&mut child.state, parent.wake);
+                break;
             }
         }
-        let fp = model.fingerprint(&child.state);
-        if !visited.insert(fp) {
-            continue;
+        let b = bound(&r);
+        if b == 0 {
+            break;
         }
-        states += 1;
-        if states > cfg.states_max {
-            limit.get_or_insert(Limit::States);
-            break 'search;
-        }
-        let bound = best.as_ref().map_or(nprops, |b| b.0);
-        if let Some(p) = model.violated(&child.state, bound, false) {
+        // Every property is judged, not only earlier-listed ones: a world that violates anything
+        // is reported or dropped, never expanded (the explored space R of the module docs).
+        if let Some(p) = model.violated(&child.state, nprops, false) {
+            r.leaves += 1;
+            if p >= b {
+                continue;
+            }
             path.push(choice);
-            best = Some((p, Schedule(path.clone())));
+            r.best = Some((p, path.clone()));
             path.pop();
-            leaves += 1;
+            sig.best.fetch_min(p, Ordering::Relaxed);
             if p == 0 {
-                break 'search;
+                sig.stop.store(true, Ordering::Relaxed);
+                break;
             }
             continue;
         }
-        match expand(model, child, bound) {
+        match expand(model, child, nprops, cfg, visited, &mut r.steps) {
             Expanded::Ended(v) => {
-                leaves += 1;
-                if let Some(p) = v {
+                r.leaves += 1;
+                if let Some(p) = v.filter(|&p| p < b) {
                     path.push(choice);
-                    best = Some((p, Schedule(path.clone())));
+                    r.best = Some((p, path.clone()));
                     path.pop();
+                    sig.best.fetch_min(p, Ordering::Relaxed);
                     if p == 0 {
-                        break 'search;
+                        sig.stop.store(true, Ordering::Relaxed);
+                        break;
                     }
                 }
             }
             Expanded::Open => {
-                if depth as u64 + 1 >= cfg.steps_max {
-                    limit.get_or_insert(Limit::Steps);
+                if path.len() as u64 + 1 >= cfg.steps_max {
+                    r.limit.get_or_insert(Limit::Steps);
                     continue;
                 }
                 path.push(choice);
                 depth += 1;
+                // An idle thread is waiting: hand it the shallowest subtree this thread has not
+                // started yet (the largest piece of work on its stack).
+                if let Some(p) = pool.filter(|p| p.wants_work()) {
+                    share(
+                        model,
+                        &mut levels,
+                        depth,
+                        &mut path,
+                        prefix.len(),
+                        visited,
+                        nprops,
+                        &mut r,
+                        p,
+                    );
+                }
             }
         }
     }
+    r
+}
+
+/// Hands one not-yet-started sibling from the shallowest level that has one to an idle thread.
+/// The handed-over world is visited (counted, judged) here, as any other successor would be.
+#[allow(clippy::too_many_arguments)]
+fn share<M: Model, V: Visited>(
+    model: &M,
+    levels: &mut [Level<M::State, M::Move>],
+    depth: usize,
+    path: &mut [Choice],
+    prefix: usize,
+    visited: &mut V,
+    nprops: u8,
+    r: &mut DfsResult,
+    pool: &Pool<M::State>,
+) {
+    for d in 0..depth {
+        let lvl = &mut levels[d];
+        while lvl.next < lvl.choices {
+            let i = lvl.next;
+            lvl.next += 1;
+            let Some((kid, fp)) = lvl.kids[i].take() else {
+                continue;
+            };
+            if !visited.insert(fp) {
+                continue;
+            }
+            r.states += 1;
+            let choice = if i < lvl.moves.len() {
+                Choice::Move(i as u32)
+            } else {
+                Choice::Advance
+            };
+            let mut p: Vec<Choice> = path[..prefix + d].to_vec();
+            p.push(choice);
+            if let Some(v) = model.violated(&kid, nprops, false) {
+                r.leaves += 1;
+                if r.best.as_ref().is_none_or(|b| v < b.0) {
+                    r.best = Some((v, p));
+                }
+                continue;
+            }
+            pool.give((kid, p));
+            return;
+        }
+    }
+}
+
+/// Explores every schedule of `model` up to the budgets in `cfg`, with `cfg.threads` threads,
+/// only the part of the space that belongs to shard `cfg.shard` of `cfg.shards`.
+pub fn check_exhaustive<M: Model>(model: &M, cfg: &Config) -> Report {
+    // A violation of the first-listed property is the verdict wherever it is found, so a
+    // short random probe that finds one ends the search at once (deterministically: the probe
+    // has a fixed seed). A later-listed violation still needs the whole space searched.
+    let probed = super::random::probe(model, cfg);
+    if let (Verdict::Violated { property: 0 }, Some(cx)) = (probed.verdict, &probed.counterexample)
+    {
+        let mut r = finish(
+            Verdict::Violated { property: 0 },
+            0,
+            probed.steps,
+            probed.schedules,
+            Some(cx.clone()),
+        );
+        r.found_by_probe = true;
+        r.failing_run = probed.failing_run;
+        return r;
+    }
+    if cfg.threads <= 1 && cfg.shards <= 1 {
+        return sequential(model, cfg);
+    }
+    let r = split(model, cfg);
+    if cfg.shards <= 1 && matches!(r.verdict, Verdict::Violated { .. }) {
+        // Which thread reached the violation first is timing; the sequential search is not.
+        return sequential(model, cfg);
+    }
+    r
+}
+
+fn sequential<M: Model>(model: &M, cfg: &Config) -> Report {
+    let nprops = model.properties().len() as u8;
+    let root = model.initial();
+    if let Some(p) = model.violated(&root, nprops, false) {
+        return finish(
+            Verdict::Violated { property: p },
+            1,
+            0,
+            1,
+            Some(Schedule::default()),
+        );
+    }
+    let mut visited = FingerprintSet::default();
+    visited.insert(model.fingerprint(&root));
+    let (best, states, stop) = (
+        AtomicU8::new(u8::MAX),
+        AtomicU64::new(0),
+        AtomicBool::new(false),
+    );
+    let sig = Signals {
+        best: &best,
+        states: &states,
+        stop: &stop,
+    };
+    let r = dfs(model, root, &[], cfg, &mut visited, &sig, None);
+    report(r.best, r.limit, 1 + r.states, r.steps, r.leaves)
+}
+
+fn report(
+    best: Option<(u8, Vec<Choice>)>,
+    limit: Option<Limit>,
+    states: u64,
+    steps: u64,
+    leaves: u64,
+) -> Report {
     let verdict = match (&best, limit) {
         (Some((p, _)), _) => Verdict::Violated { property: *p },
         (None, Some(l)) => Verdict::Inconclusive(l),
         (None, None) => Verdict::Holds,
     };
-    finish(verdict, states, steps, leaves, best.map(|b| b.1))
+    finish(verdict, states, steps, leaves, best.map(|b| Schedule(b.1)))
+}
+
+/// The breadth-first prefix and the split of its frontier among shards and threads.
+fn split<M: Model>(model: &M, cfg: &Config) -> Report {
+    let nprops = model.properties().len() as u8;
+    // Shards need a deterministic frontier to divide; threads share work dynamically, so an
+    // unsharded search starts from the root alone.
+    let want = if cfg.shards > 1 {
+        64 * cfg.shards as usize
+    } else {
+        1
+    };
+    let root = model.initial();
+    let shared = Shared::new();
+    let mut visited = &shared;
+    visited.insert(model.fingerprint(&root));
+    let mut frontier: Vec<(M::State, Vec<Choice>)> = vec![(root, Vec::new())];
+    let mut prefix_states = 1u64;
+    let mut best: Option<(u8, Vec<Choice>)> = None;
+    let mut limit = None;
+    let mut leaves = 0u64;
+    let mut moves = Vec::new();
+    // Expand level by level while the frontier is small (and at most 64 levels).
+    for _ in 0..64 {
+        if frontier.is_empty() || frontier.len() >= want {
+            break;
+        }
+        let mut next = Vec::new();
+        for (s, path) in frontier {
+            if let Some((p, _)) = &best {
+                if *p == 0 {
+                    break;
+                }
+            }
+            let b = best.as_ref().map_or(nprops, |x| x.0);
+            moves.clear();
+            let urgent = model.moves(&s, &mut moves);
+            let wake = if urgent == 0 {
+                model.next_wake(&s)
+            } else {
+                None
+            };
+            if urgent == 0 && wake.is_none() {
+                if let Some(p) = model.violated(&s, nprops, true) {
+                    if p < b {
+                        best = Some((p, path.clone()));
+                    }
+                    leaves += 1;
+                    continue;
+                }
+                if moves.is_empty() {
+                    leaves += 1;
+                    continue;
+                }
+            }
+            let mut children = Vec::new();
+            for (i, m) in moves.iter().enumerate() {
+                let mut c = s.clone();
+                model.apply(&mut c, *m, &mut Silent);
+                children.push((c, Choice::Move(i as u32)));
+            }
+            if let Some(to) = wake {
+                if to > cfg.time_ms_max {
+                    limit.get_or_insert(Limit::Horizon);
+                } else {
+                    let mut c = s.clone();
+                    model.advance(&mut c, to);
+                    children.push((c, Choice::Advance));
+                }
+            }
+            for (c, choice) in children {
+                if !visited.insert(model.fingerprint(&c)) {
+                    continue;
+                }
+                prefix_states += 1;
+                let mut p2 = path.clone();
+                p2.push(choice);
+                let b = best.as_ref().map_or(nprops, |x| x.0);
+                if let Some(p) = model.violated(&c, nprops, false) {
+                    if p < b {
+                        best = Some((p, p2));
+                    }
+                    leaves += 1;
+                    continue;
+                }
+                next.push((c, p2));
+            }
+        }
+        frontier = next;
+    }
+    let mine: Vec<(M::State, Vec<Choice>)> = frontier
+        .into_iter()
+        .enumerate()
+        .filter(|(j, _)| (*j as u64) % cfg.shards.max(1) == cfg.shard)
+        .map(|(_, x)| x)
+        .collect();
+    let best_idx = AtomicU8::new(best.as_ref().map_or(u8::MAX, |b| b.0));
+    let states = AtomicU64::new(prefix_states);
+    let stop = AtomicBool::new(best.as_ref().is_some_and(|b| b.0 == 0));
+    let threads = cfg.threads.max(1) as usize;
+    let pool = Pool {
+        queue: Mutex::new(mine.into_iter().rev().collect()),
+        ready: std::sync::Condvar::new(),
+        idle: AtomicUsize::new(0),
+        threads,
+    };
+    let results: Mutex<Vec<DfsResult>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let sig = Signals {
+                    best: &best_idx,
+                    states: &states,
+                    stop: &stop,
+                };
+                while let Some((s, path)) = pool.take() {
+                    if stop.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    // The subtree's root is already in the shared set (prefix or donor).
+                    let mut v = &shared;
+                    let r = dfs(model, s, &path, cfg, &mut v, &sig, Some(&pool));
+                    results.lock().expect("results").push(r);
+                }
+            });
+        }
+    });
+    let results = results.into_inner().expect("results");
+    let mut steps = 0;
+    for r in results {
+        steps += r.steps;
+        leaves += r.leaves;
+        if let Some(l) = r.limit {
+            limit.get_or_insert(l);
+        }
+        if let Some((p, path)) = r.best {
+            if best
+                .as_ref()
+                .is_none_or(|b| p < b.0 || (p == b.0 && path < b.1))
+            {
+                best = Some((p, path));
+            }
+        }
+    }
+    // Every world this shard visited, prefix included (a sharded count includes the prefix and
+    // the other shards' frontier worlds, which every shard visits).
+    report(best, limit, shared.len(), steps, leaves)
 }
 
 enum Expanded {
@@ -164,23 +585,14 @@ enum Expanded {
     Open,
 }
 
-fn push_level<M: Model>(
-    _model: &M,
-    levels: &mut Vec<Level<M::State, M::Move>>,
-    at: usize,
-    state: M::State,
-) {
-    debug_assert_eq!(levels.len(), at);
-    levels.push(Level {
-        state,
-        moves: Vec::new(),
-        choices: 0,
-        next: 0,
-        wake: 0,
-    });
-}
-
-fn expand<M: Model>(model: &M, lvl: &mut Level<M::State, M::Move>, bound: u8) -> Expanded {
+fn expand<M: Model, V: Visited>(
+    model: &M,
+    lvl: &mut Level<M::State, M::Move>,
+    bound: u8,
+    cfg: &Config,
+    visited: &V,
+    steps: &mut u64,
+) -> Expanded {
     lvl.moves.clear();
     lvl.next = 0;
     let urgent = model.moves(&lvl.state, &mut lvl.moves);
@@ -198,6 +610,29 @@ fn expand<M: Model>(model: &M, lvl: &mut Level<M::State, M::Move>, bound: u8) ->
             lvl.choices = 0;
             return Expanded::Ended(v);
         }
+    }
+    lvl.kids.resize_with(lvl.choices, || None);
+    for i in 0..lvl.choices {
+        if i == lvl.moves.len() && lvl.wake > cfg.time_ms_max {
+            lvl.kids[i] = None;
+            continue;
+        }
+        let mut kid = match lvl.kids[i].take() {
+            Some((mut k, _)) => {
+                k.clone_from(&lvl.state);
+                k
+            }
+            None => lvl.state.clone(),
+        };
+        if i < lvl.moves.len() {
+            model.apply(&mut kid, lvl.moves[i], &mut Silent);
+            *steps += 1;
+        } else {
+            model.advance(&mut kid, lvl.wake);
+        }
+        let fp = model.fingerprint(&kid);
+        visited.prefetch(fp);
+        lvl.kids[i] = Some((kid, fp));
     }
     Expanded::Open
 }
@@ -221,5 +656,6 @@ fn finish(
         steps,
         counterexample,
         failing_run: None,
+        found_by_probe: false,
     }
 }

@@ -7,12 +7,14 @@
 mod exhaustive;
 mod random;
 mod run;
+mod shrink;
 
 use std::fmt;
 
 pub use exhaustive::check_exhaustive;
-pub use random::check_random;
+pub use random::{check_pct, check_random, RunSet};
 pub use run::{check_scripted, replay, Chooser, Options, ReplayError, ReplayRun};
+pub use shrink::{shrink, Shrunk};
 
 use crate::model::{PropIdx, Time};
 use crate::schedule::Schedule;
@@ -33,6 +35,7 @@ pub enum Strategy {
     Scripted,
     Exhaustive,
     Random,
+    Pct,
     Replay,
 }
 
@@ -42,6 +45,7 @@ impl Strategy {
             Strategy::Scripted => "scripted",
             Strategy::Exhaustive => "exhaustive",
             Strategy::Random => "random",
+            Strategy::Pct => "pct",
             Strategy::Replay => "replay",
         }
     }
@@ -64,6 +68,32 @@ pub struct Config {
     pub seed: u64,
     /// Tie-break rule of the scripted explorer.
     pub tie_break: TieBreak,
+    /// PCT's bug depth d (d - 1 priority change points). Default 3.
+    pub pct_depth: u64,
+    /// Random runs the exhaustive explorer makes (fixed seed) before its search, so a shallow
+    /// bug is reported at once. 0 disables the probe. Default 64.
+    pub probe_runs: u64,
+    /// Let models reduce interchangeable actors (symmetry reduction). Default true.
+    pub symmetry: bool,
+    /// Executions the shrinker may try on a counterexample. 0 disables shrinking.
+    /// Default 4,000.
+    pub shrink_runs_max: u64,
+    /// States the shortest-counterexample search may visit before the shrinker falls back to
+    /// delta debugging. Default 2,000,000.
+    pub shrink_states_max: u64,
+    /// Threads of the exhaustive explorer. Verdicts, state counts and counterexamples do not
+    /// depend on it. Default 1.
+    pub threads: u64,
+    /// This run explores shard `shard` (0-based) of `shards`: random runs i with
+    /// i mod shards = shard, or the exhaustive frontier's worlds likewise. Default 0 of 1.
+    pub shard: u64,
+    pub shards: u64,
+    /// Set from outside (a wall-clock budget kept by the caller) to stop a search; the kernel
+    /// itself never reads a clock. A stopped search is `inconclusive:stopped`.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Incremented with distinct states (exhaustive) or runs (random, PCT) as a search goes,
+    /// for a progress display kept by the caller.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Default for Config {
@@ -75,6 +105,16 @@ impl Default for Config {
             runs: 1_000,
             seed: 0,
             tie_break: TieBreak::ActorOrder,
+            pct_depth: 3,
+            probe_runs: 64,
+            symmetry: true,
+            shrink_runs_max: 4_000,
+            shrink_states_max: 2_000_000,
+            threads: 1,
+            shard: 0,
+            shards: 1,
+            stop: None,
+            progress: None,
         }
     }
 }
@@ -104,6 +144,18 @@ impl Config {
         self.tie_break = v;
         self
     }
+    pub fn with_probe_runs(mut self, v: u64) -> Self {
+        self.probe_runs = v;
+        self
+    }
+    pub fn with_pct_depth(mut self, v: u64) -> Self {
+        self.pct_depth = v;
+        self
+    }
+    pub fn with_symmetry(mut self, v: bool) -> Self {
+        self.symmetry = v;
+        self
+    }
 }
 
 /// The budget that ran out.
@@ -114,6 +166,8 @@ pub enum Limit {
     States,
     /// A scripted run reached a choice the scenario leaves open.
     OpenChoice,
+    /// Stopped from outside (a wall-clock budget).
+    Stopped,
 }
 
 impl Limit {
@@ -123,6 +177,7 @@ impl Limit {
             Limit::Horizon => "time-max",
             Limit::States => "states-max",
             Limit::OpenChoice => "open-choice",
+            Limit::Stopped => "stopped",
         }
     }
 }
@@ -152,6 +207,9 @@ pub struct Report {
     pub counterexample: Option<Schedule>,
     /// Index of the random run that found the counterexample.
     pub failing_run: Option<u64>,
+    /// The exhaustive explorer's random probe found a violation of the first-listed property,
+    /// which is then the verdict without a search.
+    pub found_by_probe: bool,
 }
 
 impl fmt::Display for Verdict {

@@ -32,6 +32,8 @@ pub(crate) struct RunResult {
     pub end: RunEnd,
     pub schedule: Schedule,
     pub steps: u64,
+    /// Virtual time when the run ended.
+    pub end_time: crate::model::Time,
 }
 
 /// Runs one execution from the initial world. Properties are checked after every move; the run
@@ -98,6 +100,7 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
         end,
         schedule: Schedule(schedule),
         steps,
+        end_time: model.now(&s),
     }
 }
 
@@ -184,6 +187,7 @@ fn report_of(strategy: Strategy, r: RunResult) -> Report {
         steps: r.steps,
         counterexample: cx,
         failing_run: None,
+        found_by_probe: false,
     }
 }
 
@@ -304,6 +308,7 @@ pub fn replay<M: Model>(
             end: r.end,
             schedule: Schedule::default(),
             steps: r.steps,
+            end_time: r.end_time,
         },
     )
     .verdict;

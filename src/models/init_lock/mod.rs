@@ -13,8 +13,8 @@ use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
 pub use model::{InitLockModel, Mv, World};
-pub use spec::{Outcome as InitOutcome, Spec};
-pub use version::{LockKind, Version};
+pub use spec::{ActorSpec, Outcome as InitOutcome, Overrides, Spec};
+pub use version::{LockKind, Version, PLATFORM_WALL_MS};
 
 use model::LockConf;
 
@@ -69,9 +69,11 @@ struct Loaded {
 }
 
 impl Loaded {
-    fn model(&self, variant: &str) -> InitLockModel {
+    fn model(&self, variant: &str, plan: &Plan) -> InitLockModel {
         let version = Version::from_name(variant).expect("variant validated at load");
-        build(&self.spec, version, &self.meta.invariants)
+        let mut m = build(&self.spec, version, &self.meta.invariants);
+        m.symmetric &= plan.config.symmetry;
+        m
     }
 }
 
@@ -167,18 +169,19 @@ impl LoadedScenario for Loaded {
         &self.meta
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
-        engine::explore(&self.model(variant), plan)
+        engine::explore(&self.model(variant, plan), plan)
     }
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
-        engine::replay_model(&self.model(variant), schedule, plan)
+        engine::replay_model(&self.model(variant, plan), schedule, plan)
     }
     fn bridge(
         &self,
         variant: &str,
         layout: crate::bridge::Layout,
-        cfg: &lockstep_sim::Config,
+        plan: &Plan,
     ) -> Result<Box<dyn crate::bridge::Bridged>, crate::bridge::BridgeError> {
-        let b = crate::bridge::init_lock::bridge(&self.spec, self.model(variant), layout, cfg)?;
+        let model = self.model(variant, plan);
+        let b = crate::bridge::init_lock::bridge(&self.spec, model, layout, &plan.config)?;
         Ok(Box::new(b))
     }
 }

@@ -18,8 +18,7 @@
 //! latest claim and whether its own owner released it, how many inits started, the highest
 //! published claim, and per caller whether a legitimate reclaim superseded its claim.
 
-use arrayvec::ArrayVec;
-
+use lockstep_sim::inline::InlineVec;
 use lockstep_sim::{Lifecycle, Model, Narrator, PropIdx, Property, Time};
 
 use super::invariants::Inv;
@@ -96,8 +95,9 @@ pub struct Res {
     published: u8,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 enum Pc {
+    #[default]
     NotArrived,
     /// In `await sleep(poll)`; the next pass runs at `wake`.
     Sleeping,
@@ -130,7 +130,7 @@ struct Frame {
     superseded: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Caller {
     ch: [u8; SLOTS],
     pc: Pc,
@@ -147,12 +147,14 @@ const F_BAD_PUBLISH: u8 = 1;
 const F_PREMATURE: u8 = 2;
 const F_ANCHOR_SKIPPED: u8 = 4;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct World {
     now: u32,
     cells: [Cell; 4],
     res: [Res; 2],
-    callers: ArrayVec<Caller, MAX_ACTORS>,
+    callers: InlineVec<Caller, MAX_ACTORS>,
+    /// Optional cancellations taken so far (against `[faults] cancels_max`).
+    cancels: u8,
     flags: u8,
     /// Who raised each flag (actor), for the explanation.
     flag_actor: u8,
@@ -483,7 +485,9 @@ impl InitLockModel {
         }
         let out = self.outcome(s, a, level);
         if out == Outcome::Cancelled {
-            n.say(format_args!("request torn down mid-init: no publish, no finally"));
+            n.say(format_args!(
+                "request torn down mid-init: no publish, no finally"
+            ));
             let c = &mut s.callers[a];
             c.cancelled = true;
             c.life = Lifecycle::Dropped;
@@ -619,6 +623,19 @@ impl InitLockModel {
         }
     }
 
+    /// The actor may be cancelled now by an optional move: it has a window containing now and
+    /// sits at an await point.
+    fn may_cancel(&self, s: &World, a: usize, c: &Caller) -> bool {
+        let Some((from, to)) = self.spec.actors[a].cancel_window else {
+            return false;
+        };
+        let now = u64::from(s.now);
+        !c.cancelled
+            && c.life == Lifecycle::Live
+            && (from..=to).contains(&now)
+            && !matches!(c.pc, Pc::NotArrived | Pc::Done | Pc::StartPending)
+    }
+
     fn cancel_due(&self, s: &World, a: usize) -> bool {
         let c = &s.callers[a];
         if c.cancelled || matches!(c.pc, Pc::NotArrived | Pc::Done) {
@@ -641,7 +658,7 @@ impl InitLockModel {
     /// violation is reported at that instant.
     fn watchdogs(&self, s: &World) -> u32 {
         let mut t = NONE;
-        for c in &s.callers {
+        for c in s.callers.iter() {
             if !c.life.runs() || !self.checks.contains(&Inv::BoundedWait) {
                 continue;
             }
@@ -726,38 +743,45 @@ impl InitLockModel {
         }
         let k = if self.levels == 2 { 5 } else { 3 };
         let n = s.callers.len();
+        let key = |_: &[u64; PACK_MAX], a: usize| first + a * k;
         let mut perm: [u8; MAX_ACTORS] = [0, 1, 2, 3, 4, 5, 6, 7];
-        let chunk = |w: &[u64; PACK_MAX], a: usize| -> [u64; 5] {
-            let mut c = [0u64; 5];
-            c[..k].copy_from_slice(&w[first + a * k..first + (a + 1) * k]);
-            c
-        };
         let mut changed = false;
         for a in 0..n {
             if usize::from(self.class[a]) != a {
                 continue;
             }
-            // Members of this class, in position order; sort their chunks.
-            let members: ArrayVec<usize, MAX_ACTORS> =
-                (a..n).filter(|&b| usize::from(self.class[b]) == a).collect();
-            if members.len() < 2 {
+            let mut members = [0u8; MAX_ACTORS];
+            let mut m = 0;
+            for b in a..n {
+                if usize::from(self.class[b]) == a {
+                    members[m] = b as u8;
+                    m += 1;
+                }
+            }
+            if m < 2 {
                 continue;
             }
-            let mut sorted: ArrayVec<usize, MAX_ACTORS> = members.clone();
-            sorted.sort_by_key(|&b| chunk(w, b));
-            for (slot, &src) in members.iter().zip(sorted.iter()) {
-                perm[*slot] = src as u8;
-                changed |= *slot != src;
+            let mut sorted = members;
+            sorted[..m].sort_unstable_by(|&x, &y| {
+                let (x, y) = (key(w, usize::from(x)), key(w, usize::from(y)));
+                w[x..x + k].cmp(&w[y..y + k])
+            });
+            for i in 0..m {
+                perm[usize::from(members[i])] = sorted[i];
+                changed |= members[i] != sorted[i];
             }
         }
         if !changed {
             return;
         }
-        let old: ArrayVec<[u64; 5], MAX_ACTORS> = (0..n).map(|b| chunk(w, b)).collect();
+        let mut old = [0u64; 5 * MAX_ACTORS];
+        old[..n * k].copy_from_slice(&w[first..first + n * k]);
         let mut new_index = [0u8; MAX_ACTORS];
         for (slot, &src) in perm.iter().enumerate().take(n) {
-            w[first + slot * k..first + (slot + 1) * k].copy_from_slice(&old[usize::from(src)][..k]);
-            new_index[usize::from(src)] = slot as u8;
+            let src = usize::from(src);
+            w[first + slot * k..first + (slot + 1) * k]
+                .copy_from_slice(&old[src * k..(src + 1) * k]);
+            new_index[src] = slot as u8;
         }
         // Renumber actor references: the flag raiser and each singleton's latest claimant.
         let flag_actor = (w[0] >> 40) & 0xff;
@@ -800,10 +824,16 @@ impl InitLockModel {
     /// only loss in fingerprinting it is the 64-bit hash itself.
     fn pack(&self, s: &World, out: &mut [u64; PACK_MAX]) -> (usize, usize) {
         let mut n = 0;
-        out[n] = u64::from(s.now) | u64::from(s.flags) << 32 | u64::from(s.flag_actor) << 40;
+        out[n] = u64::from(s.now)
+            | u64::from(s.flags) << 32
+            | u64::from(s.flag_actor) << 40
+            | u64::from(s.cancels) << 48;
         n += 1;
         for c in &s.cells {
-            out[n] = u64::from(c.owner) | u64::from(c.gen) << 32 | u64::from(c.cache) << 48 | u64::from(c.shared) << 56;
+            out[n] = u64::from(c.owner)
+                | u64::from(c.gen) << 32
+                | u64::from(c.cache) << 48
+                | u64::from(c.shared) << 56;
             n += 1;
         }
         for r in &s.res[..self.levels] {
@@ -817,13 +847,16 @@ impl InitLockModel {
             n += 2;
         }
         let first_caller = n;
-        for c in &s.callers {
+        for c in s.callers.iter() {
             let (pc, arg) = Self::pc_code(c.pc);
             let mut w0 = 0u64;
             for (i, &x) in c.ch.iter().enumerate() {
                 w0 |= u64::from(x) << (8 * i);
             }
-            w0 |= pc << 40 | arg << 44 | u64::from(c.level) << 52 | (c.life as u64) << 53
+            w0 |= pc << 40
+                | arg << 44
+                | u64::from(c.level) << 52
+                | (c.life as u64) << 53
                 | u64::from(c.anchored) << 56
                 | u64::from(c.cancelled) << 57;
             let (f0a, f0b) = Self::pack_frame(&c.frames[0]);
@@ -847,7 +880,7 @@ impl Model for InitLockModel {
     type Move = Mv;
 
     fn initial(&self) -> World {
-        let mut callers = ArrayVec::new();
+        let mut callers = InlineVec::new();
         for (a, sp) in self.spec.actors.iter().enumerate() {
             let mut ch = [0u8; SLOTS];
             for (slot, c) in ch.iter_mut().enumerate().skip(1) {
@@ -879,6 +912,7 @@ impl Model for InitLockModel {
             callers,
             flags: 0,
             flag_actor: 0,
+            cancels: 0,
         }
     }
 
@@ -917,8 +951,9 @@ impl Model for InitLockModel {
                         optional = true;
                     }
                 }
-                Pc::InInit if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
-                    && !(self.levels == 2 && c.level == 0) =>
+                Pc::InInit
+                    if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
+                        && !(self.levels == 2 && c.level == 0) =>
                 {
                     // The settle step, with its outcome chosen now.
                     let slot = S_OUT + usize::from(c.level);
@@ -930,6 +965,14 @@ impl Model for InitLockModel {
             }
         }
         let urgent = out.len();
+        // Optional cancellations "at any await point" (inside the actor's window).
+        if u64::from(s.cancels) < self.spec.cancels_max {
+            for (a, c) in s.callers.iter().enumerate() {
+                if self.may_cancel(s, a, c) && !out.contains(&Mv::Cancel(a as u8)) {
+                    out.push(Mv::Cancel(a as u8));
+                }
+            }
+        }
         if optional {
             for (a, c) in s.callers.iter().enumerate() {
                 if c.pc == Pc::NotArrived
@@ -948,6 +991,23 @@ impl Model for InitLockModel {
         for (a, c) in s.callers.iter().enumerate() {
             if c.life.runs() && c.wake > s.now {
                 t = t.min(c.wake);
+            } else if c.pc == Pc::NotArrived {
+                // Declining to arrive now: the next candidate instant is the next event.
+                if let Some(&next) = self.spec.actors[a]
+                    .arrive
+                    .get(usize::from(c.ch[S_ARRIVE]) + 1)
+                {
+                    t = t.min(t32(next));
+                }
+            }
+            if !c.cancelled && u64::from(s.cancels) < self.spec.cancels_max {
+                // A cancellation window opening is an instant worth stopping at.
+                if let Some((from, _)) = self.spec.actors[a].cancel_window {
+                    let from = t32(from);
+                    if from > s.now {
+                        t = t.min(from);
+                    }
+                }
             }
             if !c.cancelled {
                 if let Some(at) = self.spec.actors[a].cancel_at {
@@ -996,8 +1056,14 @@ impl Model for InitLockModel {
                     let sp = &self.spec.actors[a];
                     let i = usize::from(i);
                     match slot {
-                        1 | 2 => n.say(format_args!("chooses init_ms = {}", sp.init_ms[slot - S_INIT][i])),
-                        _ => n.say(format_args!("chooses outcome = {}", sp.outcome[slot - S_OUT][i].name())),
+                        1 | 2 => n.say(format_args!(
+                            "chooses init_ms = {}",
+                            sp.init_ms[slot - S_INIT][i]
+                        )),
+                        _ => n.say(format_args!(
+                            "chooses outcome = {}",
+                            sp.outcome[slot - S_OUT][i].name()
+                        )),
                     }
                 }
                 match s.callers[a].pc {
@@ -1006,7 +1072,12 @@ impl Model for InitLockModel {
                     pc => unreachable!("choice in {pc:?}"),
                 }
             }
-            Mv::Cancel(a) => self.cancel(s, usize::from(a), n),
+            Mv::Cancel(a) => {
+                if !self.cancel_due(s, usize::from(a)) {
+                    s.cancels += 1;
+                }
+                self.cancel(s, usize::from(a), n)
+            }
             Mv::Step(a) => {
                 let a = usize::from(a);
                 let c = s.callers[a];
@@ -1034,6 +1105,10 @@ impl Model for InitLockModel {
                 }
             }
         }
+    }
+
+    fn is_fault(&self, m: Mv) -> bool {
+        matches!(m, Mv::Cancel(_))
     }
 
     fn actor_of(&self, m: Mv) -> u8 {
@@ -1220,6 +1295,63 @@ impl Model for InitLockModel {
             Inv::AnchorAttached => {
                 format!("{flagged}'s init threw before its promise was handed to the anchor")
             }
+        }
+    }
+}
+
+/// The init lock as a guest of another model (`lockstep_sim::compose`): the lock and cache of
+/// one module instance, whose callers arrive when the host's requests call `initWithLock`.
+/// Nothing here runs for a stand-alone init-lock scenario.
+impl lockstep_sim::compose::Guest for InitLockModel {
+    /// Every caller waits for admission: paused, with no timer (their scenario arrival
+    /// instants are ignored).
+    fn dormant(&self) -> World {
+        let mut w = self.initial();
+        for c in w.callers.iter_mut() {
+            c.life = Lifecycle::Paused;
+            c.wake = NONE;
+        }
+        w
+    }
+
+    /// The caller enters `initWithLock` now: its arrival step runs at once.
+    fn admit<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
+        let c = &mut s.callers[usize::from(a)];
+        debug_assert!(c.pc == Pc::NotArrived && c.life == Lifecycle::Paused);
+        c.life = Lifecycle::Live;
+        c.wake = s.now;
+        self.apply(s, Mv::Step(a), n);
+    }
+
+    fn cancel<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
+        let a = usize::from(a);
+        if !s.callers[a].cancelled && s.callers[a].pc != Pc::Done {
+            self.cancel(s, a, n);
+        }
+    }
+
+    fn kill(&self, s: &mut World, a: u8) {
+        let c = &mut s.callers[usize::from(a)];
+        if c.pc == Pc::Done {
+            return;
+        }
+        c.life = Lifecycle::Killed;
+        c.cancelled = true;
+        c.wake = NONE;
+        for f in &mut c.frames {
+            f.waiting = false;
+        }
+    }
+
+    fn progress(&self, s: &World, a: u8) -> lockstep_sim::compose::Progress {
+        use lockstep_sim::compose::Progress;
+        let c = &s.callers[usize::from(a)];
+        if c.pc == Pc::Done {
+            Progress::Returned
+        } else if matches!(c.life, Lifecycle::Dropped | Lifecycle::Killed) {
+            Progress::Gone
+        } else {
+            Progress::Running
         }
     }
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::version::{LockKind, PLATFORM_WALL_MS};
-use crate::scenario::{at, Choice, File, NoFaults, ScenarioError, Source};
+use crate::scenario::{at, Choice, File, ScenarioError, Source};
 
 /// `[params]`. Every time is in milliseconds. Lock constants left out take the variant's own
 /// call-site values (protocols.md §1.4), exactly as the historical code would.
@@ -64,8 +64,28 @@ pub struct ActorFile {
     /// registration lands (the microtask window of protocols.md §1.7).
     #[serde(default)]
     pub cancel_before_anchor: bool,
+    /// The request may be cancelled at any await point (`"any"`), or at any await point inside
+    /// a window (`{ from_ms = 100, to_ms = 300 }`): an optional move the explorers may take,
+    /// at most `[faults] cancels_max` times in a run.
+    pub cancel: Option<Spanned<CancelWindow>>,
     /// Which copy of a duplicated module this request runs (1 or 2).
     pub module_copy: Option<Spanned<u8>>,
+}
+
+/// `cancel = "any"` or `cancel = { from_ms = .., to_ms = .. }`.
+#[derive(Deserialize, Debug, Clone)]
+#[serde(untagged)]
+pub enum CancelWindow {
+    Any(String),
+    Window { from_ms: u64, to_ms: u64 },
+}
+
+/// `[faults]`: budgets for the optional environment moves.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Faults {
+    /// At most this many optional cancellations in one run (default 1).
+    pub cancels_max: Option<Spanned<u64>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,6 +131,8 @@ pub struct ActorSpec {
     pub outcome: [Vec<Outcome>; 2],
     pub cancel_at: Option<u64>,
     pub cancel_before_anchor: bool,
+    /// Optional cancellation window (inclusive), if the actor may be cancelled "anywhere".
+    pub cancel_window: Option<(u64, u64)>,
     /// 0 or 1.
     pub copy: u8,
 }
@@ -124,6 +146,7 @@ impl ActorSpec {
             && self.outcome == other.outcome
             && self.cancel_at == other.cancel_at
             && self.cancel_before_anchor == other.cancel_before_anchor
+            && self.cancel_window == other.cancel_window
             && self.copy == other.copy
     }
 }
@@ -148,9 +171,10 @@ pub struct Spec {
     pub wall: u64,
     pub anchor: Option<bool>,
     pub actors: Vec<ActorSpec>,
+    pub cancels_max: u64,
 }
 
-pub type InitLockFile = File<Params, ActorFile, NoFaults>;
+pub type InitLockFile = File<Params, ActorFile, Faults>;
 
 /// Most actors a scenario may have (the world keeps them inline).
 pub const MAX_ACTORS: usize = 8;
@@ -308,8 +332,9 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
                     .iter()
                     .map(|s| {
                         Outcome::parse(s).ok_or_else(|| {
-                            at(src, c, format!("unknown outcome `{s}`"))
-                                .help("use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"")
+                            at(src, c, format!("unknown outcome `{s}`")).help(
+                                "use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"",
+                            )
                         })
                     })
                     .collect(),
@@ -373,6 +398,20 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
             ],
             cancel_at,
             cancel_before_anchor: a.cancel_before_anchor,
+            cancel_window: match &a.cancel {
+                None => None,
+                Some(w) => match w.get_ref() {
+                    CancelWindow::Any(s) if s == "any" => Some((0, TIME_MAX)),
+                    CancelWindow::Any(s) => {
+                        return Err(at(src, w, format!("unknown cancel mode `{s}`"))
+                            .help("write `cancel = \"any\"` or `cancel = { from_ms = 0, to_ms = 500 }`"))
+                    }
+                    CancelWindow::Window { from_ms, to_ms } if from_ms > to_ms || *to_ms > TIME_MAX => {
+                        return Err(at(src, w, format!("the cancel window {from_ms}..{to_ms} is empty or beyond the horizon")))
+                    }
+                    CancelWindow::Window { from_ms, to_ms } => Some((*from_ms, *to_ms)),
+                },
+            },
             copy,
         });
     }
@@ -386,5 +425,70 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         wall,
         anchor: p.anchor,
         actors,
+        cancels_max: match f
+            .faults
+            .as_ref()
+            .and_then(|x| x.get_ref().cancels_max.as_ref())
+        {
+            Some(c) if *c.get_ref() > 8 => {
+                return Err(at(src, c, "`cancels_max` above 8 is not supported"))
+            }
+            Some(c) => *c.get_ref(),
+            None => 1,
+        },
     })
+}
+
+impl ActorSpec {
+    /// A caller run by a host model (`lockstep_sim::compose`): it arrives when the host
+    /// admits it (its arrival instant here is a placeholder) and is cancelled by the host.
+    pub fn hosted(name: String, init_ms: Vec<u64>, outcome: Vec<Outcome>) -> ActorSpec {
+        ActorSpec {
+            name,
+            arrive: vec![0],
+            init_ms: [init_ms, vec![0]],
+            outcome: [outcome, vec![Outcome::Ok]],
+            cancel_at: None,
+            cancel_before_anchor: false,
+            cancel_window: None,
+            copy: 0,
+        }
+    }
+}
+
+impl Spec {
+    /// One lock of `kind` (not nested, one module copy), for building a model in code.
+    pub fn single(
+        kind: LockKind,
+        lock: Overrides,
+        max_inits: u64,
+        wait_bound: Option<u64>,
+        wall: u64,
+        anchor: Option<bool>,
+        actors: Vec<ActorSpec>,
+    ) -> Spec {
+        Spec {
+            kind,
+            nested: false,
+            duplicated: false,
+            levels: [lock, Overrides::default()],
+            max_inits,
+            wait_bound,
+            wall,
+            anchor,
+            actors,
+            cancels_max: 0,
+        }
+    }
+}
+
+impl Outcome {
+    /// Every outcome, for parsers outside this module.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Ok,
+        Outcome::Fail,
+        Outcome::Hang,
+        Outcome::ThrowSync,
+        Outcome::Cancelled,
+    ];
 }

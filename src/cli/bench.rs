@@ -1,0 +1,207 @@
+//! `lockstep bench [--json]`: fixed workloads, measured side by side in one run.
+//!
+//! Wall-clock time is measured here and only here; it never reaches a verdict, a trace or a
+//! report. Each timing is the best of `--repeat` runs (default 3), so a busy machine shows
+//! less than it would otherwise, never more. Figures worth comparing are ratios taken in the
+//! same run (symmetry on/off, one thread/two).
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cli::common::usage_error;
+use crate::cli::{EXIT_MISMATCH, EXIT_OK};
+use crate::engine::Outcome;
+use crate::models;
+use crate::protocol::LoadedScenario;
+use crate::report::thousands;
+use crate::scenario::{Plan, Source};
+use lockstep_sim::Strategy;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print the measurements as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Runs per measurement (the best is kept).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: u32,
+    /// Skip the slowest workload (reclaim-5 without symmetry reduction).
+    #[arg(long)]
+    pub quick: bool,
+}
+
+#[derive(Serialize)]
+struct Row {
+    workload: String,
+    variant: String,
+    mode: String,
+    verdict: String,
+    states: u64,
+    runs: u64,
+    seconds: f64,
+    per_second: f64,
+}
+
+fn load(path: &str) -> Result<Box<dyn LoadedScenario>, String> {
+    let src = Source::read(path).map_err(|e| e.to_string())?;
+    models::load(&src).map_err(|e| e.to_string())
+}
+
+fn measure(l: &dyn LoadedScenario, variant: &str, plan: &Plan, repeat: u32) -> (Outcome, f64) {
+    let mut best = f64::MAX;
+    let mut out = None;
+    for _ in 0..repeat.max(1) {
+        let t = Instant::now();
+        let o = l.explore(variant, plan);
+        best = best.min(t.elapsed().as_secs_f64());
+        out = Some(o);
+    }
+    (out.expect("at least one run"), best)
+}
+
+pub fn run(a: Args) -> u8 {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut ok = true;
+    for n in [3, 4, 5] {
+        let path = format!("scenarios/bench/reclaim-{n}.toml");
+        let l = match load(&path) {
+            Ok(l) => l,
+            Err(e) => return usage_error(&e),
+        };
+        let base = l.meta().plan.clone();
+        let mut modes: Vec<(&str, Plan)> = Vec::new();
+        let mut p = base.clone();
+        p.strategy = Strategy::Exhaustive;
+        p.config.probe_runs = 0;
+        modes.push(("exhaustive, symmetry, 1 thread", p.clone()));
+        let mut p2 = p.clone();
+        p2.config.threads = 2;
+        modes.push(("exhaustive, symmetry, 2 threads", p2));
+        if !(a.quick && n == 5) {
+            let mut p3 = p.clone();
+            p3.config.symmetry = false;
+            modes.push(("exhaustive, no reduction, 1 thread", p3.clone()));
+            p3.config.threads = 2;
+            modes.push(("exhaustive, no reduction, 2 threads", p3));
+        }
+        let mut r = base.clone();
+        r.strategy = Strategy::Random;
+        r.config.runs = 10_000;
+        r.config.seed = 1;
+        modes.push(("random, 10,000 runs", r));
+        for (mode, plan) in &modes {
+            let (o, secs) = measure(l.as_ref(), "v4-gated-publish", plan, a.repeat);
+            ok &= o.verdict == "holds";
+            let count = if plan.strategy == Strategy::Exhaustive {
+                o.report.states
+            } else {
+                o.report.schedules
+            };
+            rows.push(Row {
+                workload: path.clone(),
+                variant: "v4-gated-publish".into(),
+                mode: mode.to_string(),
+                verdict: o.verdict.clone(),
+                states: o.report.states,
+                runs: o.report.schedules,
+                seconds: secs,
+                per_second: count as f64 / secs.max(1e-9),
+            });
+        }
+        // Time to the first violation of the buggy variant, as `check` runs it (probe, search,
+        // shrinking and the timeline included) and the search alone.
+        for (mode, probe, shrink) in [
+            (
+                "first violation, as checked (probe, search, shrink)",
+                true,
+                true,
+            ),
+            ("first violation, probe and search, no shrink", true, false),
+            ("first violation, depth-first search only", false, false),
+        ] {
+            let mut p = base.clone();
+            p.strategy = Strategy::Exhaustive;
+            if !probe {
+                p.config.probe_runs = 0;
+            }
+            if !shrink {
+                p.config.shrink_runs_max = 0;
+            }
+            let (o, secs) = measure(l.as_ref(), "v1-reclaim", &p, a.repeat);
+            ok &= o.verdict.starts_with("violated:");
+            rows.push(Row {
+                workload: path.clone(),
+                variant: "v1-reclaim".into(),
+                mode: mode.into(),
+                verdict: o.verdict.clone(),
+                states: o.report.states,
+                runs: o.report.schedules,
+                seconds: secs,
+                per_second: 0.0,
+            });
+        }
+    }
+    // Every buggy variant of every init-lock scenario, as the file explores it.
+    let files = crate::cli::collect_files(&["scenarios/init-lock".to_string()]).unwrap_or_default();
+    for f in files {
+        let Ok(l) = load(&f) else { continue };
+        for (variant, expected) in l.meta().expect.clone() {
+            if !expected.to_string().starts_with("violated:") {
+                continue;
+            }
+            let plan = l.meta().plan.clone();
+            let (o, secs) = measure(l.as_ref(), variant, &plan, a.repeat);
+            ok &= o.verdict == expected.to_string();
+            rows.push(Row {
+                workload: f.clone(),
+                variant: variant.into(),
+                mode: format!("time to verdict ({})", plan.strategy.name()),
+                verdict: o.verdict.clone(),
+                states: o.report.states,
+                runs: o.report.schedules,
+                seconds: secs,
+                per_second: 0.0,
+            });
+        }
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&rows).expect("json"));
+    } else {
+        println!("| workload | variant | mode | verdict | states | runs | time | per second |");
+        println!("|---|---|---|---|---:|---:|---:|---:|");
+        for r in &rows {
+            let per = if r.per_second > 0.0 {
+                thousands(r.per_second as u64)
+            } else {
+                "-".into()
+            };
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                r.workload,
+                r.variant,
+                r.mode,
+                r.verdict,
+                thousands(r.states),
+                thousands(r.runs),
+                fmt_secs(r.seconds),
+                per
+            );
+        }
+    }
+    if ok {
+        EXIT_OK
+    } else {
+        EXIT_MISMATCH
+    }
+}
+
+fn fmt_secs(s: f64) -> String {
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}

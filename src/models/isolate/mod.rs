@@ -1,0 +1,224 @@
+//! Protocol `isolate`: workerd's `abortIsolate()` (seed 001, protocols.md §2), the abort-all
+//! plus lazy-recreate protocol, every version as a variant of one model. A scenario's module
+//! state may hold emdash's init lock (`init_lock` in `[params]`): the init-lock model then runs
+//! inside every isolate generation through the kernel's composition (`lockstep_sim::compose`),
+//! fresh in each new generation.
+
+mod invariants;
+mod model;
+mod spec;
+mod version;
+
+use std::sync::OnceLock;
+
+use lockstep_sim::compose::{Guest, Idle, Nest, Origin, PropertyMap};
+use lockstep_sim::{Property, Schedule};
+
+use crate::engine::{self, Outcome, Replayed};
+use crate::models::init_lock;
+use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
+use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
+
+pub use invariants::Inv;
+pub use model::{IsolateModel, Mv, World};
+pub use spec::{Factory, Kind, Spec};
+pub use version::{Reset, Version};
+
+pub struct Isolate;
+
+pub static PROTOCOL: Isolate = Isolate;
+
+const VARIANTS: &[VariantInfo] = &[
+    VariantInfo { name: "w0-none", summary: "before the PR: no abortIsolate() (a TypeError); poisoned module state lasts as long as the process", canary: false },
+    VariantInfo { name: "w1-condemn", summary: "the PR's first design, resetWorker(): condemn; the caller and all in-flight requests keep running, later requests get a fresh isolate", canary: false },
+    VariantInfo { name: "w2-abort-all", summary: "3f64ddb4d: abortIsolate() rejects the abort epoch so every in-flight request aborts; lazy recreation, flag cleared after the factory returns", canary: false },
+    VariantInfo { name: "w2-reset-flag-first", summary: "w2 with the reviewer's suggestion: clear the flag even when the factory throws", canary: false },
+    VariantInfo { name: "w3-shipped", summary: "f75a8ae1c (merged): a static worker aborts the process; a dynamic worker is dropped from the loader's map, its outstanding calls keep running", canary: false },
+    VariantInfo { name: "canary-reset-before-reject", summary: "canary: w2 with the epoch reset before the rejection, so in-flight requests are never aborted; must violate aborted-fail", canary: true },
+];
+
+const FAULTS: &[FaultInfo] = &[
+    FaultInfo { name: "factory", summary: "how the worker factory behaves when startRequest calls it: ok, throws-once, throws-always" },
+    FaultInfo { name: "cancel_at_ms", summary: "the client goes away at an instant: the request's continuation is dropped (anchored init work keeps its IoContext)" },
+    FaultInfo { name: "abort_after_ms", summary: "the handler calls abortIsolate() (w1: resetWorker()) this long after it starts" },
+    FaultInfo { name: "split_abort", summary: "finer granularity than workerd: abortIsolate()'s rejection and its epoch reset are two steps (W-V2-d)" },
+];
+
+impl ProtocolInfo for Isolate {
+    fn id(&self) -> &'static str {
+        "isolate"
+    }
+    fn summary(&self) -> &'static str {
+        "workerd's abortIsolate(): isolate generations, the abort epoch in-flight requests subscribe to, lazy recreation by a factory that may throw; module state may hold the init lock"
+    }
+    fn variants(&self) -> &'static [VariantInfo] {
+        VARIANTS
+    }
+    /// The isolate's own invariants, then the init lock's (checkable when the module state
+    /// holds one).
+    fn invariants(&self) -> &'static [Property] {
+        static P: OnceLock<Vec<Property>> = OnceLock::new();
+        P.get_or_init(|| {
+            let nested = init_lock::PROTOCOL.invariants().iter().map(|p| Property {
+                // Built once per process: the summaries of a static list.
+                summary: Box::leak(
+                    format!(
+                        "[the init lock in module state, judged in every generation] {}",
+                        p.summary
+                    )
+                    .into_boxed_str(),
+                ),
+                ..*p
+            });
+            invariants::own().chain(nested).collect()
+        })
+    }
+    fn faults(&self) -> &'static [FaultInfo] {
+        FAULTS
+    }
+    fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+        let (meta, spec) = parse_scenario(src)?;
+        Ok(Box::new(Loaded { meta, spec }))
+    }
+}
+
+/// Parses and validates an isolate scenario file into its common frame and its [`Spec`]
+/// (for building models in code: [`build`], [`build_with_init_lock`]).
+pub fn parse_scenario(src: &Source) -> Result<(Meta, Spec), ScenarioError> {
+    {
+        let file: spec::IsolateFile = scenario::parse(src)?;
+        let meta = scenario::validate_meta(src, &file, &PROTOCOL)?;
+        let guest_checks: Vec<&str> = meta
+            .invariants
+            .iter()
+            .filter(|p| invariants::by_id(p.id).is_none())
+            .map(|p| p.id)
+            .collect();
+        let span = guest_checks.first().and_then(|id| {
+            file.check
+                .get_ref()
+                .invariants
+                .iter()
+                .find(|s| s.get_ref() == id)
+                .map(|s| s.span())
+        });
+        let spec = spec::validate(src, &file, &guest_checks, span)?;
+        Ok((meta, spec))
+    }
+}
+
+struct Loaded {
+    meta: Meta,
+    spec: Spec,
+}
+
+/// The order of a scenario's checked invariants, as the isolate's own and the init lock's.
+fn origins(checked: &[Property]) -> (Vec<Origin>, Vec<Inv>, Vec<Property>) {
+    let mut order = Vec::new();
+    let mut own = Vec::new();
+    let mut guest = Vec::new();
+    for p in checked {
+        match invariants::by_id(p.id) {
+            Some(i) => {
+                order.push(Origin::Host(own.len() as u8));
+                own.push(i);
+            }
+            None => {
+                order.push(Origin::Guest(guest.len() as u8));
+                guest.push(*p);
+            }
+        }
+    }
+    (order, own, guest)
+}
+
+fn assemble<G: Guest>(
+    spec: &Spec,
+    version: Version,
+    checked: &[Property],
+    guest: G,
+    guest_props: &[Property],
+) -> IsolateModel<G> {
+    let (order, own, _) = origins(checked);
+    let own_props: Vec<Property> = own
+        .iter()
+        .map(|i| {
+            invariants::ALL
+                .iter()
+                .find(|(x, _)| x == i)
+                .expect("known")
+                .1
+        })
+        .collect();
+    let (map, props) = PropertyMap::merge(&order, &own_props, guest_props);
+    IsolateModel {
+        spec: spec.clone(),
+        version,
+        reset: version.reset(spec.dynamic),
+        checks: own,
+        map,
+        props,
+        nest: Nest::new(guest),
+    }
+}
+
+/// The isolate model of `spec` for one version, checking `checked` (in order): a plain
+/// isolate. Panics if `spec` holds an init lock (use [`build_with_init_lock`]).
+pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> IsolateModel<Idle> {
+    assert!(
+        spec.init_lock.is_none(),
+        "the module state holds an init lock"
+    );
+    assemble(spec, version, checked, Idle, &[])
+}
+
+/// The isolate model whose module state holds `spec`'s init lock, run as a guest in every
+/// generation. Panics if `spec` has no init lock.
+pub fn build_with_init_lock(
+    spec: &Spec,
+    version: Version,
+    checked: &[Property],
+) -> IsolateModel<init_lock::InitLockModel> {
+    let il = spec
+        .init_lock
+        .as_ref()
+        .expect("an init lock in the module state");
+    let (_, _, guest_props) = origins(checked);
+    let inner = init_lock::build(&il.spec, il.version, &guest_props);
+    assemble(spec, version, checked, inner, &guest_props)
+}
+
+impl Loaded {
+    fn version(variant: &str) -> Version {
+        Version::from_name(variant).expect("variant validated at load")
+    }
+}
+
+impl LoadedScenario for Loaded {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
+        let v = Self::version(variant);
+        if self.spec.init_lock.is_some() {
+            engine::explore(
+                &build_with_init_lock(&self.spec, v, &self.meta.invariants),
+                plan,
+            )
+        } else {
+            engine::explore(&build(&self.spec, v, &self.meta.invariants), plan)
+        }
+    }
+    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
+        let v = Self::version(variant);
+        if self.spec.init_lock.is_some() {
+            engine::replay_model(
+                &build_with_init_lock(&self.spec, v, &self.meta.invariants),
+                schedule,
+                plan,
+            )
+        } else {
+            engine::replay_model(&build(&self.spec, v, &self.meta.invariants), schedule, plan)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Protocol `prewarm-lock`: eve's sandbox template prewarm lock (seed 003, protocols.md §4):
+//! the original, PR #441 and the maintainer rewrite as variants of one model written on the
+//! simulated filesystem and process table of `sim::world`.
+
+mod invariants;
+mod model;
+mod spec;
+mod version;
+
+use lockstep_sim::{Property, Schedule};
+
+use crate::engine::{self, Outcome, Replayed};
+use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
+use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
+
+pub use model::{Mv, PrewarmLockModel, World};
+pub use spec::{Spec, POINTS};
+pub use version::Version;
+
+pub struct PrewarmLock;
+
+pub static PROTOCOL: PrewarmLock = PrewarmLock;
+
+const VARIANTS: &[VariantInfo] = &[
+    VariantInfo { name: "v0-mtime-only", summary: "f44e16a3: mkdir claim, owner.json {createdAt, pid}; a lock older than 30 min is rm -rf'd; unconditional rm -rf release", canary: false },
+    VariantInfo { name: "v1-pid-liveness", summary: "PR #441: + hostname; a same-host owner is probed with kill(pid, 0): dead is reclaimed at once, alive never, unknown after 10 min; blind rm -rf", canary: false },
+    VariantInfo { name: "v2-intents", summary: "maintainer rewrite: four-valued liveness, reclaim under a unique recovery intent with a re-check, tombstone renames, token-gated release, lost claims retried", canary: false },
+    VariantInfo { name: "canary-no-recheck", summary: "canary: v2 acting on the judgment made before its intent existed; must violate max-active when two waiters reclaim", canary: true },
+];
+
+const FAULTS: &[FaultInfo] = &[
+    FaultInfo { name: "crash_at_ms / crash_at", summary: "[[actor]]: kill -9 at an instant, or right after the step that reaches a named point (claimed, prewarming, reclaim-judged, intent-created, tombstoned)" },
+    FaultInfo { name: "pause_at_ms / pause_at + pause_ms", summary: "[[actor]]: SIGSTOP at an instant or a named point, SIGCONT pause_ms later (kill(pid, 0) still succeeds)" },
+    FaultInfo { name: "kills_max / pauses_max", summary: "[faults]: kill (or pause for pause_ms) any listed actor at any step, at most this many times per run" },
+    FaultInfo { name: "pid_reused_at_ms", summary: "[[actor]]: once the actor is dead, its pid goes to an unrelated live process (uid pid_reused_uid)" },
+    FaultInfo { name: "host / hostname / skew_ms", summary: "[[params.host]]: hosts with their own pid namespace, hostname (two may share one) and clock skew; each host stamps the mtimes it writes" },
+    FaultInfo { name: "records_hostname", summary: "[[actor]]: false writes owner.json without a hostname (a holder from before PR #441)" },
+    FaultInfo { name: "syscall", summary: "[faults]: the next op on a path (parent, lock, owner.json, recovery, tombstone-<a>, intent-<a>, released-<a>) fails with ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM, armed at at_ms" },
+];
+
+impl ProtocolInfo for PrewarmLock {
+    fn id(&self) -> &'static str {
+        "prewarm-lock"
+    }
+    fn summary(&self) -> &'static str {
+        "eve's sandbox template prewarm lock: an mkdir lock with owner.json, pid liveness, and (maintainer rewrite) recovery intents and tombstones"
+    }
+    fn variants(&self) -> &'static [VariantInfo] {
+        VARIANTS
+    }
+    fn invariants(&self) -> &'static [Property] {
+        invariants::props()
+    }
+    fn faults(&self) -> &'static [FaultInfo] {
+        FAULTS
+    }
+    fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+        crate::models::restart_lock::env::implicit_tables(src)?;
+        let file: spec::PrewarmLockFile = scenario::parse(src)?;
+        let meta = scenario::validate_meta(src, &file, self)?;
+        let spec = spec::validate(src, &file)?;
+        Ok(Box::new(Loaded { meta, spec }))
+    }
+}
+
+struct Loaded {
+    meta: Meta,
+    spec: Spec,
+}
+
+/// Builds the model of `spec` for one version, checking `checked` (in order).
+pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> PrewarmLockModel {
+    let checks = checked
+        .iter()
+        .map(|p| invariants::by_id(p.id).expect("validated invariant"))
+        .collect();
+    PrewarmLockModel::new(spec.clone(), version, checks, checked.to_vec())
+}
+
+impl Loaded {
+    fn model(&self, variant: &str) -> PrewarmLockModel {
+        let version = Version::from_name(variant).expect("variant validated at load");
+        build(&self.spec, version, &self.meta.invariants)
+    }
+}
+
+impl LoadedScenario for Loaded {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
+        engine::explore(&self.model(variant), plan)
+    }
+    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
+        engine::replay_model(&self.model(variant), schedule, plan)
+    }
+}

@@ -1,0 +1,1769 @@
+//! Eve's sandbox template prewarm lock (protocols.md §4) as an explicit state machine over
+//! `sim::world`: one model for D-V0, D-V1, D-V2 and a canary.
+//!
+//! **Granularity.** Every filesystem call is its own step: `mkdir -p`, `mkdir`, `stat`,
+//! `readFile`, `readdir`, `rename`, each syscall of a `writeFile` (the world's `WriteFile`:
+//! open-and-truncate, write, close) and of an `rm -rf` (the world's `RmRf`: lstat, rmdir,
+//! readdir, unlink, ... re-resolving the path every time, which is what makes it blind).
+//! `process.kill(pid, 0)`, `os.hostname()`, JSON parsing and the clock comparisons are
+//! synchronous and belong to the step whose result they use (the liveness probe runs in the
+//! step that read `owner.json`). `Date.now()` is the acting process's host clock; mtimes are
+//! stamped by the host that makes the call.
+//!
+//! **Simplifications, on purpose.** V2's `waitForRecoveryIntents` inspects the listed intents
+//! with `Promise.all`; here they are inspected one after the other, in name order. V2's
+//! recovery heartbeat (`utimes` every 30 s) is not modeled: an intent is held across running
+//! code only (no sleep inside a reclaim or a release except the busy-rename retries, at most
+//! 1.27 s), and a paused process fires no timers, so a 30 s interval never fires before the
+//! intent is released. Tombstones and released intents get one name per actor (the code adds a
+//! random UUID): an actor removes its tombstone before it can make another.
+//!
+//! **Ghost state** (only for judging invariants): who created the lock directory as it stands
+//! and when; per process whether it is waiting, prewarming, and whether a legitimate reclaim
+//! superseded it; flags for a release that damaged another's lock, a reclaim that damaged a
+//! live same-host holder's lock, a lost claim thrown, and a timeout thrown on an orphan.
+
+use std::task::Poll;
+
+use arrayvec::ArrayVec;
+
+use lockstep_sim::world::{
+    Content, Ctx, Errno, Fault, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
+    WriteFile,
+};
+use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
+
+use super::invariants::Inv;
+use super::spec::{self, Role, Spec};
+use super::version::{Version, BUSY_RETRY_MS};
+use crate::models::restart_lock::env::{
+    self, ActorEnvState, EnvCtx, EnvMove, EnvState, Event, MAX_ACTORS,
+};
+
+const UNRESOLVED: u8 = u8::MAX;
+const S_ARRIVE: usize = 0;
+const S_PREWARM: usize = 1;
+const ENV_ACTOR: u8 = u8::MAX;
+
+const F_FOREIGN_RELEASE: u8 = 1;
+const F_LIVE_RECLAIMED: u8 = 2;
+const F_LOST_CLAIM: u8 = 4;
+const F_ORPHAN_TIMEOUT: u8 = 8;
+
+/// Reclaim outcomes (`actor.rc`).
+const RC_NONE: u8 = 0;
+const RC_DEAD: u8 = 1;
+const RC_STALE: u8 = 2;
+const RC_ERROR: u8 = 3;
+
+pub struct PrewarmLockModel {
+    pub(super) spec: Spec,
+    pub(super) version: Version,
+    pub(super) checks: Vec<Inv>,
+    pub(super) props: Vec<Property>,
+    stale: u64,
+    paths: Paths,
+    parent: PathId,
+    lock: PathId,
+    owner: PathId,
+    recovery: PathId,
+    tomb: Vec<PathId>,
+    intent: Vec<PathId>,
+    intent_owner: Vec<PathId>,
+    released: Vec<PathId>,
+    events: Vec<(Time, Event)>,
+    faults: Vec<(Fault, String)>,
+}
+
+/// Where `waitForRecoveryIntents` was called from (what `true` and `false` lead to).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Site {
+    /// The top of `acquireLock`'s loop: `true` → continue, `false` → `mkdir(lock)`.
+    AcqTop,
+    /// After undoing a claim that met an intent: either way, continue.
+    PostClaim,
+    /// The top of `waitForLockRelease`'s loop: `true` → continue, `false` → `stat(lock)`.
+    WaitTop,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Purpose {
+    Reclaim,
+    Release,
+}
+
+/// What follows a `removeRecoveryIntent`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum RiThen {
+    /// Reaping another's intent inside `waitForRecoveryIntents`: inspect the rest.
+    Next(Site, u8),
+    /// Releasing its own intent after a reclaim (the result is in `actor.rc`).
+    AfterReclaim,
+    AfterRelease,
+    /// Its own intent's owner.json could not be written: rethrow.
+    CreateFailed,
+}
+
+/// What follows a `removeLockDirectory` (tombstone rename + rm -rf) of its own lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum RlThen {
+    Release,
+    Undo,
+    WriteFailed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Pc {
+    NotArrived,
+    MkdirP,
+    Claim,
+    OwnerWrite(WriteFile),
+    PostClaimList,
+    WaitStat,
+    WStat,
+    WRead(Time),
+    RmReclaim(RmRf),
+    WiList(Site),
+    WiStat(Site, u8, u8),
+    WiRead(Site, u8, u8, Time),
+    WiList2(Site),
+    RiRename(u8, RiThen, u8),
+    RiRm(RiThen, RmRf),
+    CiMkdirP(Purpose),
+    CiMkdir(Purpose),
+    CiWrite(Purpose, WriteFile),
+    RcStat,
+    RcRead(Time),
+    RcRename(u8, u8),
+    RcRm(u8, RmRf),
+    RoRead,
+    RlRename(RlThen, u8),
+    RlRm(RlThen, RmRf),
+    RmRelease(RmRf),
+    Prewarming,
+    Done,
+    Threw,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Liveness {
+    Alive,
+    Dead,
+    Foreign,
+    Unknown,
+}
+
+impl Liveness {
+    fn name(self) -> &'static str {
+        match self {
+            Liveness::Alive => "alive",
+            Liveness::Dead => "dead",
+            Liveness::Foreign => "foreign",
+            Liveness::Unknown => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Actor {
+    ch: [u8; 2],
+    pc: Pc,
+    wake: Time,
+    env: ActorEnvState,
+    /// `startedAt`: `Date.now()` at arrival, on its own host clock.
+    started: Time,
+    /// Virtual arrival time.
+    arrived: Time,
+    /// The reason it judged before taking an intent (the canary acts on it), and the outcome.
+    judged: u8,
+    rc: u8,
+    /// Has slept in its wait loop at least once (later rounds are routine in timelines).
+    waited: bool,
+    // ghost
+    waiting: bool,
+    in_cs: bool,
+    superseded: bool,
+    /// From its successful mkdir(lock) until its release begins (or it throws): the lock
+    /// directory it created is in use, not being given up.
+    holding: bool,
+    /// When its own lock directory was created (virtual time).
+    born: Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct World {
+    now: Time,
+    fs: Fs<24>,
+    procs: Procs,
+    env: EnvState,
+    actors: ArrayVec<Actor, MAX_ACTORS>,
+    /// Ghost: actor + 1 whose mkdir created the lock directory as it stands (0: none).
+    lock_owner: u8,
+    flags: u8,
+    flag_actor: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mv {
+    Choose(u8, u8, u8),
+    Step(u8),
+    Env(EnvMove),
+}
+
+impl PrewarmLockModel {
+    pub fn new(spec: Spec, version: Version, checks: Vec<Inv>, props: Vec<Property>) -> Self {
+        let mut paths = Paths::new();
+        let owner = paths.intern("cache/locks/tpl.lock/owner.json");
+        let lock = paths.parent(owner).expect("lock dir");
+        let parent = paths.parent(lock).expect("parent dir");
+        let recovery = paths.intern("cache/locks/tpl.lock.recovery");
+        let mut tomb = Vec::new();
+        let mut intent = Vec::new();
+        let mut intent_owner = Vec::new();
+        let mut released = Vec::new();
+        for a in &spec.actors {
+            let t = paths.intern(&format!("cache/locks/tpl.lock.tombstone-{}", a.name));
+            paths.join(t, "owner.json");
+            tomb.push(t);
+            let io = paths.intern(&format!(
+                "cache/locks/tpl.lock.recovery/intent-{}/owner.json",
+                a.name
+            ));
+            intent.push(paths.parent(io).expect("intent dir"));
+            intent_owner.push(io);
+            let r = paths.intern(&format!(
+                "cache/locks/tpl.lock.recovery.released-{}",
+                a.name
+            ));
+            paths.join(r, "owner.json");
+            released.push(r);
+        }
+        let envs: Vec<_> = spec.actors.iter().map(|a| a.env.clone()).collect();
+        let events = env::schedule(&envs, &spec.env);
+        let stale = spec.stale.unwrap_or(version.stale_ms());
+        let mut model = PrewarmLockModel {
+            spec,
+            version,
+            checks,
+            props,
+            stale,
+            paths,
+            parent,
+            lock,
+            owner,
+            recovery,
+            tomb,
+            intent,
+            intent_owner,
+            released,
+            events,
+            faults: Vec::new(),
+        };
+        let faults = env::resolve_faults(&model.spec.env, &|p| model.path_by_name(p));
+        model.faults = faults;
+        model
+    }
+
+    fn path_by_name(&self, name: &str) -> PathId {
+        match name {
+            "parent" => self.parent,
+            "lock" => self.lock,
+            "owner.json" => self.owner,
+            "recovery" => self.recovery,
+            _ => {
+                for (i, a) in self.spec.actors.iter().enumerate() {
+                    if name == format!("tombstone-{}", a.name) {
+                        return self.tomb[i];
+                    }
+                    if name == format!("intent-{}", a.name) {
+                        return self.intent[i];
+                    }
+                    if name == format!("released-{}", a.name) {
+                        return self.released[i];
+                    }
+                }
+                unreachable!("path names are validated")
+            }
+        }
+    }
+
+    fn name(&self, a: usize) -> &str {
+        &self.spec.actors[a].name
+    }
+
+    fn who_name(&self, o: u8) -> String {
+        if o == 0 {
+            "nobody".into()
+        } else {
+            self.name(usize::from(o) - 1).to_string()
+        }
+    }
+
+    fn alternatives(&self, a: usize, slot: usize) -> usize {
+        let sp = &self.spec.actors[a];
+        match slot {
+            S_ARRIVE => sp.arrive.len(),
+            _ => sp.prewarm.len(),
+        }
+    }
+
+    fn prewarm_ms(&self, s: &World, a: usize) -> u64 {
+        self.spec.actors[a].prewarm[usize::from(s.actors[a].ch[S_PREWARM])]
+    }
+
+    fn proc(a: usize) -> ProcId {
+        ProcId(a as u8)
+    }
+
+    fn host_now(&self, s: &World, a: usize) -> Time {
+        s.procs.now_of(Self::proc(a), s.now)
+    }
+
+    fn alive(&self, s: &World, a: usize) -> bool {
+        s.procs.is_alive(Self::proc(a))
+    }
+
+    fn hostname_word(&self, s: &World, a: usize) -> u64 {
+        u64::from(s.procs.hostname_of(Self::proc(a)).0) + 1
+    }
+
+    /// The owner.json (or intent owner.json) this version writes:
+    /// `{createdAt, pid[, hostname][, token]}` as words; a missing hostname is 0.
+    fn owner_content(&self, s: &World, a: usize, intent: bool) -> Content {
+        let host = if self.spec.actors[a].records_hostname || intent {
+            self.hostname_word(s, a)
+        } else {
+            0
+        };
+        let words = [
+            self.host_now(s, a),
+            u64::from(s.procs.pid(Self::proc(a)).0),
+            host,
+            a as u64 + 1,
+        ];
+        let n = if intent {
+            4
+        } else {
+            self.version.owner_words()
+        };
+        Content::new(&words[..n])
+    }
+
+    fn show_owner(&self, c: &Content) -> String {
+        let w = c.words();
+        if w.is_empty() {
+            return "[]".into();
+        }
+        let mut parts = Vec::new();
+        if let Some(p) = w.get(1) {
+            parts.push(format!("pid {p}"));
+        }
+        match w.get(2) {
+            Some(0) => parts.push("no hostname".into()),
+            Some(h) => {
+                let h = (*h - 1) as usize;
+                let text = self
+                    .spec
+                    .env
+                    .hosts
+                    .iter()
+                    .find(|x| usize::from(x.hostname) == h)
+                    .map_or("?", |x| x.hostname_text.as_str());
+                parts.push(format!("host {text}"));
+            }
+            None => {}
+        }
+        if let Some(t) = w.get(3) {
+            parts.push(format!("tok {}", self.who_name(*t as u8)));
+        }
+        format!("[{}]", parts.join(", "))
+    }
+
+    /// The version's liveness verdict on an owner record, as process `a` computes it
+    /// (`getPrewarmLockHolderLiveness` in V1, `resolvePrewarmLockOwnerLiveness` in V2).
+    fn liveness(&self, s: &World, a: usize, c: Option<&Content>) -> Liveness {
+        let Some(c) = c else {
+            return Liveness::Unknown;
+        };
+        let (Some(pid), Some(host)) = (c.get(1), c.get(2)) else {
+            return Liveness::Unknown;
+        };
+        if host == 0 {
+            return Liveness::Unknown;
+        }
+        if host != self.hostname_word(s, a) {
+            return if self.version.intents() {
+                Liveness::Foreign
+            } else {
+                Liveness::Unknown
+            };
+        }
+        if pid == 0 {
+            return Liveness::Unknown;
+        }
+        match s.procs.kill0(Self::proc(a), Pid(pid as u32)) {
+            Ok(()) => Liveness::Alive,
+            Err(Errno::ESRCH) => Liveness::Dead,
+            Err(Errno::EPERM) => Liveness::Alive,
+            Err(_) if self.version.intents() => Liveness::Unknown,
+            Err(_) => Liveness::Alive,
+        }
+    }
+
+    /// The reclaim reason (`RC_*`) for a lock of this liveness and age.
+    fn reason(&self, l: Liveness, age: i64) -> u8 {
+        let stale = age > self.stale as i64;
+        if !self.version.probes() {
+            return if stale { RC_STALE } else { RC_NONE };
+        }
+        match l {
+            Liveness::Dead => RC_DEAD,
+            Liveness::Alive => RC_NONE,
+            Liveness::Unknown if stale => RC_STALE,
+            Liveness::Foreign if stale && self.version.intents() => RC_STALE,
+            _ => RC_NONE,
+        }
+    }
+
+    // ---- protocol helpers ---------------------------------------------------------------------
+
+    fn sleep(&self, s: &mut World, a: usize, ms: u64, pc: Pc) {
+        let now = s.now;
+        s.actors[a].pc = pc;
+        s.actors[a].wake = now + ms;
+        s.actors[a].waited = true;
+    }
+
+    fn reach<N: Narrator>(&self, s: &mut World, a: usize, point: u8, n: &mut N) {
+        let sp = &self.spec.actors[a].env;
+        let st = &mut s.actors[a].env;
+        if st.point_done {
+            return;
+        }
+        let mut cx = EnvCtx {
+            now: s.now,
+            procs: &mut s.procs,
+            fs: &mut s.fs,
+            env: &mut s.env,
+        };
+        if sp.crash_at == Some(point) {
+            st.point_done = true;
+            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
+            env::kill(&mut cx, st, a as u8, n);
+        } else if sp.pause_at == Some(point) {
+            st.point_done = true;
+            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
+            env::pause(&mut cx, st, a as u8, sp.pause_ms, n);
+        }
+    }
+
+    /// Where `waitForExistingLock` returns to.
+    fn cont(&self, a: usize) -> Pc {
+        match self.spec.actors[a].role {
+            Role::Prewarm => Pc::MkdirP,
+            Role::Wait if self.version.intents() => Pc::WiList(Site::WaitTop),
+            Role::Wait => Pc::WaitStat,
+        }
+    }
+
+    fn throw<N: Narrator>(&self, s: &mut World, a: usize, why: &str, n: &mut N) {
+        let x = &mut s.actors[a];
+        x.pc = Pc::Threw;
+        x.waiting = false;
+        x.in_cs = false;
+        x.holding = false;
+        n.say(format_args!("throws: {why}"));
+    }
+
+    /// `throwIfLockWaitTimedOut` / V0-V1's timeout check, then sleep: true if it threw.
+    fn timed_out<N: Narrator>(&self, s: &mut World, a: usize, hnow: Time, n: &mut N) -> bool {
+        let elapsed = hnow as i64 - s.actors[a].started as i64;
+        if elapsed <= self.spec.timeout as i64 {
+            return false;
+        }
+        // Ghost: is what it gives up on an orphan?
+        let orphan_lock = s.fs.exists(&self.paths, self.lock)
+            && s.lock_owner != 0
+            && !self.alive(s, usize::from(s.lock_owner) - 1);
+        let intents: Vec<usize> = (0..s.actors.len())
+            .filter(|&i| s.fs.exists(&self.paths, self.intent[i]))
+            .collect();
+        let orphan_intents = !intents.is_empty() && intents.iter().all(|&i| !self.alive(s, i));
+        if (orphan_lock || orphan_intents) && s.flags & F_ORPHAN_TIMEOUT == 0 {
+            s.flags |= F_ORPHAN_TIMEOUT;
+            s.flag_actor = a as u8;
+        }
+        self.throw(
+            s,
+            a,
+            &format!(
+                "timed out after {} ms (waited {elapsed} ms){}",
+                self.spec.timeout,
+                if orphan_lock || orphan_intents {
+                    "; the lock it waits for belongs to a dead process"
+                } else {
+                    ""
+                }
+            ),
+            n,
+        );
+        true
+    }
+
+    fn timeout_or_sleep<N: Narrator>(&self, s: &mut World, a: usize, hnow: Time, n: &mut N) {
+        if !self.timed_out(s, a, hnow, n) {
+            n.say(format_args!("sleeps {}", self.spec.poll));
+            let next = self.cont(a);
+            self.sleep(s, a, self.spec.poll, next);
+        }
+    }
+
+    fn enter_cs<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let now = s.now;
+        for b in 0..s.actors.len() {
+            if b == a || !self.alive(s, b) {
+                continue;
+            }
+            let y = &s.actors[b];
+            if y.in_cs && !y.superseded {
+                let age = now - y.born;
+                let verifiable = self.version.probes()
+                    && self.spec.actors[b].records_hostname
+                    && self.hostname_word(s, b) == self.hostname_word(s, a);
+                if !verifiable && age > self.stale {
+                    s.actors[b].superseded = true;
+                    n.say(format_args!(
+                        "supersedes {} by design (unverifiable to this version, {age} ms old > {})",
+                        self.name(b),
+                        self.stale
+                    ));
+                }
+            }
+        }
+        let ms = self.prewarm_ms(s, a);
+        let x = &mut s.actors[a];
+        x.in_cs = true;
+        x.superseded = false;
+        x.waiting = false;
+        x.pc = Pc::Prewarming;
+        x.wake = now + ms;
+        n.say(format_args!("acquired: prewarms for {ms} ms"));
+        self.reach(s, a, spec::P_PREWARMING, n);
+    }
+
+    /// Ghost: a step of `a` removed or damaged the lock generation created by `was` (actor + 1).
+    fn damaged<N: Narrator>(&self, s: &mut World, a: usize, was: u8, release: bool, n: &mut N) {
+        if was == 0 {
+            return;
+        }
+        let h = usize::from(was) - 1;
+        if release {
+            if h != a {
+                if s.flags & F_FOREIGN_RELEASE == 0 {
+                    s.flags |= F_FOREIGN_RELEASE;
+                    s.flag_actor = a as u8;
+                }
+                n.say(format_args!("that is {}'s lock, not its own", self.name(h)));
+            }
+        } else if h != a
+            && self.alive(s, h)
+            && s.actors[h].holding
+            && s.procs.host(Self::proc(h)) == s.procs.host(Self::proc(a))
+        {
+            if s.flags & F_LIVE_RECLAIMED == 0 {
+                s.flags |= F_LIVE_RECLAIMED;
+                s.flag_actor = a as u8;
+            }
+            n.say(format_args!(
+                "that is {}'s lock, and {} is alive on this host",
+                self.name(h),
+                self.name(h)
+            ));
+        }
+    }
+
+    /// Steps an `rm -rf` of `lock` (V0/V1's reclaim and release), watching what it removes.
+    fn step_rm_lock<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        cx: Ctx<'_>,
+        rm: &mut RmRf,
+        release: bool,
+        n: &mut N,
+    ) -> Poll<Result<(), Errno>> {
+        let had_lock = s.fs.exists(&self.paths, self.lock);
+        let had_owner = s.fs.exists(&self.paths, self.owner);
+        let was = s.lock_owner;
+        let r = self.rm_step(s, cx, rm, n);
+        let gone_lock = had_lock && !s.fs.exists(&self.paths, self.lock);
+        let gone_owner = had_owner && !s.fs.exists(&self.paths, self.owner);
+        if gone_lock || gone_owner {
+            self.damaged(s, a, was, release, n);
+        }
+        if gone_lock {
+            s.lock_owner = 0;
+        }
+        r
+    }
+
+    fn short(&self, p: PathId) -> String {
+        if p == self.lock {
+            return "lock".into();
+        }
+        if p == self.owner {
+            return "lock/owner.json".into();
+        }
+        if p == self.parent {
+            return "parent".into();
+        }
+        if p == self.recovery {
+            return "lock.recovery".into();
+        }
+        for (i, a) in self.spec.actors.iter().enumerate() {
+            if p == self.tomb[i] {
+                return format!("tombstone-{}", a.name);
+            }
+            if p == self.intent[i] {
+                return format!("intent-{}", a.name);
+            }
+            if p == self.intent_owner[i] {
+                return format!("intent-{}/owner.json", a.name);
+            }
+            if p == self.released[i] {
+                return format!("released-{}", a.name);
+            }
+            if self.paths.parent(p) == Some(self.tomb[i]) {
+                return format!("tombstone-{}/owner.json", a.name);
+            }
+            if self.paths.parent(p) == Some(self.released[i]) {
+                return format!("released-{}/owner.json", a.name);
+            }
+        }
+        self.paths.display(p).to_string()
+    }
+
+    /// Steps an `rm -rf` and says what its call did.
+    fn rm_step<N: Narrator>(
+        &self,
+        s: &mut World,
+        cx: Ctx<'_>,
+        rm: &mut RmRf,
+        n: &mut N,
+    ) -> Poll<Result<(), Errno>> {
+        let next = rm.next_op();
+        let r = rm.step(&mut s.fs, cx);
+        if N::ON {
+            if let Some((op, p)) = next {
+                let exists = s.fs.exists(&self.paths, p);
+                n.say(format_args!(
+                    "{}",
+                    match (op, exists) {
+                        (Op::Stat, true) => "exists",
+                        (Op::Stat, false) => "ENOENT: already gone",
+                        (Op::Rmdir | Op::Unlink, false) => "removed",
+                        (Op::Rmdir, true) => "ENOTEMPTY",
+                        (Op::Readdir, _) => "lists its entries",
+                        _ => "ok",
+                    }
+                ));
+            }
+        }
+        r
+    }
+
+    /// `listRecoveryIntentPaths`: the intents in the recovery root (ENOENT: none); another
+    /// error is thrown.
+    fn list_intents(&self, s: &mut World, cx: Ctx<'_>) -> Result<u8, Errno> {
+        match s.fs.readdir(cx, self.recovery) {
+            Ok(l) => Ok(self.intents_listed(&l)),
+            Err(Errno::ENOENT) => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn intents_listed(&self, listing: &[PathId]) -> u8 {
+        let mut m = 0u8;
+        for (i, &p) in self.intent.iter().enumerate() {
+            if listing.contains(&p) {
+                m |= 1 << i;
+            }
+        }
+        m
+    }
+
+    fn site_false(site: Site) -> Pc {
+        match site {
+            Site::AcqTop => Pc::Claim,
+            Site::PostClaim => Pc::MkdirP,
+            Site::WaitTop => Pc::WaitStat,
+        }
+    }
+
+    fn site_true(site: Site) -> Pc {
+        match site {
+            Site::AcqTop | Site::PostClaim => Pc::MkdirP,
+            Site::WaitTop => Pc::WiList(Site::WaitTop),
+        }
+    }
+
+    fn next_intent(site: Site, mask: u8) -> Pc {
+        if mask == 0 {
+            Pc::WiList2(site)
+        } else {
+            Pc::WiStat(site, mask, mask.trailing_zeros() as u8)
+        }
+    }
+
+    /// After its own intent (or another's, when reaping) is gone.
+    fn ri_done<N: Narrator>(&self, s: &mut World, a: usize, then: RiThen, hnow: Time, n: &mut N) {
+        match then {
+            RiThen::Next(site, mask) => s.actors[a].pc = Self::next_intent(site, mask),
+            RiThen::AfterReclaim => match s.actors[a].rc {
+                RC_DEAD | RC_STALE => {
+                    n.say(format_args!(
+                        "{}",
+                        if s.actors[a].rc == RC_DEAD {
+                            "removed a lock held by a dead process"
+                        } else {
+                            "removed a stale lock"
+                        }
+                    ));
+                    s.actors[a].pc = self.cont(a);
+                }
+                RC_ERROR => self.throw(s, a, "the reclaim failed", n),
+                _ => self.timeout_or_sleep(s, a, hnow, n),
+            },
+            RiThen::AfterRelease => {
+                s.actors[a].pc = Pc::Done;
+                n.say(format_args!("released"));
+            }
+            RiThen::CreateFailed => self.throw(s, a, "could not record its recovery intent", n),
+        }
+    }
+
+    fn rl_done<N: Narrator>(&self, s: &mut World, a: usize, then: RlThen, n: &mut N) {
+        match then {
+            RlThen::Release => s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterRelease, 0),
+            RlThen::Undo => s.actors[a].pc = Pc::WiList(Site::PostClaim),
+            RlThen::WriteFailed => self.throw(s, a, "could not write owner.json", n),
+        }
+    }
+
+    fn transient(e: Errno) -> bool {
+        matches!(e, Errno::EBUSY | Errno::EPERM | Errno::EACCES)
+    }
+
+    /// One step of actor `a`: exactly one filesystem call (or a timer firing into one).
+    fn step<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let me = Self::proc(a);
+        let hnow = self.host_now(s, a);
+        let cx = Ctx::new(&self.paths, me, hnow);
+        let pc = std::mem::replace(&mut s.actors[a].pc, Pc::Threw);
+        let routine = s.actors[a].waited;
+        let mut notable = false;
+        match pc {
+            Pc::NotArrived => {
+                let x = &mut s.actors[a];
+                x.started = hnow;
+                x.arrived = s.now;
+                x.waiting = true;
+                x.pc = match self.spec.actors[a].role {
+                    Role::Prewarm => Pc::MkdirP,
+                    Role::Wait if self.version.intents() => Pc::WiList(Site::WaitTop),
+                    Role::Wait => Pc::WaitStat,
+                };
+                n.say(format_args!("pid {}", s.procs.pid(me).0));
+                self.step(s, a, n);
+                return;
+            }
+            Pc::MkdirP => match s.fs.mkdir_p(cx, self.parent) {
+                Ok(()) => {
+                    n.say(format_args!("ok"));
+                    s.actors[a].pc = if self.version.intents() {
+                        Pc::WiList(Site::AcqTop)
+                    } else {
+                        Pc::Claim
+                    };
+                }
+                Err(e) => {
+                    notable = true;
+                    self.throw(s, a, e.code(), n);
+                }
+            },
+            Pc::Claim => match s.fs.mkdir(cx, self.lock) {
+                Ok(()) => {
+                    notable = true;
+                    n.say(format_args!("claimed"));
+                    s.lock_owner = a as u8 + 1;
+                    s.actors[a].born = s.now;
+                    s.actors[a].holding = true;
+                    s.actors[a].pc = if self.version.intents() {
+                        Pc::PostClaimList
+                    } else {
+                        Pc::OwnerWrite(WriteFile::new(self.owner, self.owner_content(s, a, false)))
+                    };
+                    self.reach(s, a, spec::P_CLAIMED, n);
+                }
+                Err(Errno::EEXIST) => {
+                    n.say(format_args!("EEXIST"));
+                    s.actors[a].pc = Pc::WStat;
+                }
+                Err(e) => {
+                    notable = true;
+                    self.throw(s, a, e.code(), n);
+                }
+            },
+            Pc::OwnerWrite(mut wf) => {
+                notable = true;
+                if N::ON {
+                    match wf.next_op() {
+                        Some(Op::Open) => n.say(format_args!("open 'w'")),
+                        Some(Op::Write) => n.say(format_args!("writes its owner record")),
+                        _ => n.say(format_args!("closes")),
+                    }
+                }
+                match wf.step(&mut s.fs, cx) {
+                    Poll::Pending => s.actors[a].pc = Pc::OwnerWrite(wf),
+                    Poll::Ready(Ok(())) => self.enter_cs(s, a, n),
+                    Poll::Ready(Err(e)) if !self.version.intents() => {
+                        if e == Errno::ENOENT && s.flags & F_LOST_CLAIM == 0 {
+                            s.flags |= F_LOST_CLAIM;
+                            s.flag_actor = a as u8;
+                        }
+                        self.throw(
+                            s,
+                            a,
+                            &format!(
+                                "{e}: its lock directory vanished after its mkdir{}",
+                                if e == Errno::ENOENT {
+                                    " (a lost claim surfaces as an error)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            n,
+                        );
+                    }
+                    Poll::Ready(Err(Errno::ENOENT)) => {
+                        n.say(format_args!(
+                            "ENOENT: a reclaimer moved its claim away; retries"
+                        ));
+                        if !self.timed_out(s, a, hnow, n) {
+                            s.actors[a].pc = Pc::MkdirP;
+                        }
+                    }
+                    Poll::Ready(Err(e)) => {
+                        n.say(format_args!("{e}: removes its claim, then throws"));
+                        s.actors[a].pc = Pc::RlRename(RlThen::WriteFailed, 0);
+                    }
+                }
+            }
+            Pc::PostClaimList => {
+                let m = match self.list_intents(s, cx) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.throw(s, a, e.code(), n);
+                        return;
+                    }
+                };
+                if m != 0 {
+                    notable = true;
+                    n.say(format_args!("a recovery intent appeared: undoes its claim"));
+                    s.actors[a].pc = Pc::RlRename(RlThen::Undo, 0);
+                } else {
+                    n.say(format_args!("no intent"));
+                    s.actors[a].pc =
+                        Pc::OwnerWrite(WriteFile::new(self.owner, self.owner_content(s, a, false)));
+                }
+            }
+            Pc::WaitStat => match s.fs.stat(cx, self.lock) {
+                Err(Errno::ENOENT) => {
+                    notable = true;
+                    let x = &mut s.actors[a];
+                    x.pc = Pc::Done;
+                    x.waiting = false;
+                    n.say(format_args!("ENOENT: the prewarm is over, returns"));
+                }
+                Err(e) => {
+                    notable = true;
+                    self.throw(s, a, e.code(), n);
+                }
+                Ok(_) => {
+                    n.say(format_args!("held: waits"));
+                    s.actors[a].pc = Pc::WStat;
+                }
+            },
+            Pc::WStat => match s.fs.stat(cx, self.lock) {
+                Err(Errno::ENOENT) => {
+                    n.say(format_args!("ENOENT: gone"));
+                    s.actors[a].pc = self.cont(a);
+                }
+                Err(e) => {
+                    notable = true;
+                    self.throw(s, a, e.code(), n);
+                }
+                Ok(st) => {
+                    if self.version.probes() {
+                        n.say(format_args!("mtime {}", st.mtime));
+                        s.actors[a].pc = Pc::WRead(st.mtime);
+                    } else {
+                        let age = st.age_at(hnow);
+                        if age > self.stale as i64 {
+                            notable = true;
+                            n.say(format_args!(
+                                "{age} ms old > {}: removing stale lock",
+                                self.stale
+                            ));
+                            s.actors[a].pc = Pc::RmReclaim(RmRf::new(self.lock));
+                            self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
+                        } else {
+                            n.say(format_args!("{age} ms old"));
+                            self.timeout_or_sleep(s, a, hnow, n);
+                        }
+                    }
+                }
+            },
+            Pc::WRead(mtime) => {
+                let c = s.fs.read_file(cx, self.owner).ok();
+                let l = self.liveness(s, a, c.as_ref());
+                let age = hnow as i64 - mtime as i64;
+                let r = self.reason(l, age);
+                if N::ON {
+                    n.say(format_args!(
+                        "{}: {}, {age} ms old",
+                        c.as_ref()
+                            .map_or("unreadable".to_string(), |c| self.show_owner(c)),
+                        l.name()
+                    ));
+                }
+                if r != RC_NONE {
+                    notable = true;
+                    n.say(format_args!(
+                        "{}",
+                        if r == RC_DEAD {
+                            "held by a dead process: reclaims"
+                        } else {
+                            "stale: reclaims"
+                        }
+                    ));
+                    s.actors[a].judged = r;
+                    s.actors[a].pc = if self.version.intents() {
+                        s.actors[a].rc = RC_NONE;
+                        Pc::CiMkdirP(Purpose::Reclaim)
+                    } else {
+                        Pc::RmReclaim(RmRf::new(self.lock))
+                    };
+                    self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
+                } else {
+                    self.timeout_or_sleep(s, a, hnow, n);
+                }
+            }
+            Pc::RmReclaim(mut rm) => {
+                notable = true;
+                match self.step_rm_lock(s, a, cx, &mut rm, false, n) {
+                    Poll::Pending => s.actors[a].pc = Pc::RmReclaim(rm),
+                    Poll::Ready(_) => s.actors[a].pc = self.cont(a),
+                }
+            }
+            // ---- V2: recovery intents ----------------------------------------------------
+            Pc::WiList(site) => {
+                let m = match self.list_intents(s, cx) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.throw(s, a, e.code(), n);
+                        return;
+                    }
+                };
+                if m == 0 {
+                    n.say(format_args!("no recovery intent"));
+                    s.actors[a].pc = Self::site_false(site);
+                } else {
+                    n.say(format_args!("recovery intents present: inspects them"));
+                    s.actors[a].pc = Self::next_intent(site, m);
+                }
+            }
+            Pc::WiStat(site, mask, i) => {
+                let rest = mask & !(1 << i);
+                match s.fs.stat(cx, self.intent[usize::from(i)]) {
+                    Ok(st) => {
+                        n.say(format_args!("mtime {}", st.mtime));
+                        s.actors[a].pc = Pc::WiRead(site, rest, i, st.mtime);
+                    }
+                    Err(Errno::ENOENT) => {
+                        n.say(format_args!("ENOENT: already gone"));
+                        s.actors[a].pc = Self::next_intent(site, rest);
+                    }
+                    Err(e) => {
+                        notable = true;
+                        self.throw(s, a, e.code(), n);
+                    }
+                }
+            }
+            Pc::WiRead(site, rest, i, mtime) => {
+                let c = s.fs.read_file(cx, self.intent_owner[usize::from(i)]).ok();
+                let l = self.liveness(s, a, c.as_ref());
+                let age = hnow as i64 - mtime as i64;
+                let r = self.reason(l, age);
+                n.say(format_args!(
+                    "intent-{}: {}, {age} ms old",
+                    self.name(usize::from(i)),
+                    l.name()
+                ));
+                if r != RC_NONE {
+                    notable = true;
+                    n.say(format_args!("reaps it"));
+                    s.actors[a].pc = Pc::RiRename(i, RiThen::Next(site, rest), 0);
+                } else {
+                    s.actors[a].pc = Self::next_intent(site, rest);
+                }
+            }
+            Pc::WiList2(site) => {
+                let m = match self.list_intents(s, cx) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        self.throw(s, a, e.code(), n);
+                        return;
+                    }
+                };
+                if m == 0 {
+                    n.say(format_args!("no intent left"));
+                    s.actors[a].pc = Self::site_false(site);
+                } else if !self.timed_out(s, a, hnow, n) {
+                    n.say(format_args!(
+                        "a live intent remains: sleeps {}",
+                        self.spec.poll
+                    ));
+                    self.sleep(s, a, self.spec.poll, Self::site_true(site));
+                }
+            }
+            Pc::RiRename(i, then, attempt) => {
+                notable = true;
+                match s
+                    .fs
+                    .rename(cx, self.intent[usize::from(i)], self.released[a])
+                {
+                    Ok(()) => {
+                        n.say(format_args!(
+                            "intent-{} moved out of the recovery root",
+                            self.name(usize::from(i))
+                        ));
+                        s.actors[a].pc = Pc::RiRm(then, RmRf::new(self.released[a]));
+                    }
+                    Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
+                        let d = BUSY_RETRY_MS[usize::from(attempt)];
+                        n.say(format_args!("{e}: retries in {d} ms"));
+                        let now = s.now;
+                        let x = &mut s.actors[a];
+                        x.pc = Pc::RiRename(i, then, attempt + 1);
+                        x.wake = now + d;
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}: left in place"));
+                        self.ri_done(s, a, then, hnow, n);
+                    }
+                }
+            }
+            Pc::RiRm(then, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
+                Poll::Pending => s.actors[a].pc = Pc::RiRm(then, rm),
+                Poll::Ready(_) => {
+                    notable = true;
+                    self.ri_done(s, a, then, hnow, n);
+                }
+            },
+            Pc::CiMkdirP(p) => match s.fs.mkdir_p(cx, self.recovery) {
+                Ok(()) => {
+                    n.say(format_args!("ok"));
+                    s.actors[a].pc = Pc::CiMkdir(p);
+                }
+                Err(e) => {
+                    notable = true;
+                    self.ci_failed(s, a, p, e, n);
+                }
+            },
+            Pc::CiMkdir(p) => {
+                notable = true;
+                match s.fs.mkdir(cx, self.intent[a]) {
+                    Ok(()) => {
+                        n.say(format_args!("recovery intent created"));
+                        let c = self.owner_content(s, a, true);
+                        s.actors[a].pc = Pc::CiWrite(p, WriteFile::new(self.intent_owner[a], c));
+                        self.reach(s, a, spec::P_INTENT_CREATED, n);
+                    }
+                    Err(e) => self.ci_failed(s, a, p, e, n),
+                }
+            }
+            Pc::CiWrite(p, mut wf) => match wf.step(&mut s.fs, cx) {
+                Poll::Pending => {
+                    n.say(format_args!("ok"));
+                    s.actors[a].pc = Pc::CiWrite(p, wf);
+                }
+                Poll::Ready(Ok(())) => {
+                    notable = true;
+                    n.say(format_args!("intent recorded"));
+                    s.actors[a].pc = match p {
+                        Purpose::Reclaim if self.version == Version::CanaryNoRecheck => {
+                            n.say(format_args!("acts on its earlier judgment (canary)"));
+                            Pc::RcRename(s.actors[a].judged, 0)
+                        }
+                        Purpose::Reclaim => Pc::RcStat,
+                        Purpose::Release => Pc::RoRead,
+                    };
+                }
+                Poll::Ready(Err(e)) => {
+                    notable = true;
+                    n.say(format_args!("{e}: removes its intent"));
+                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::CreateFailed, 0);
+                }
+            },
+            Pc::RcStat => {
+                notable = true;
+                match s.fs.stat(cx, self.lock) {
+                    Ok(st) => {
+                        n.say(format_args!(
+                            "re-check under the intent: mtime {}",
+                            st.mtime
+                        ));
+                        s.actors[a].pc = Pc::RcRead(st.mtime);
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}: nothing to reclaim"));
+                        s.actors[a].rc = if e == Errno::ENOENT {
+                            RC_NONE
+                        } else {
+                            RC_ERROR
+                        };
+                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                    }
+                }
+            }
+            Pc::RcRead(mtime) => {
+                notable = true;
+                let c = s.fs.read_file(cx, self.owner).ok();
+                let l = self.liveness(s, a, c.as_ref());
+                let age = hnow as i64 - mtime as i64;
+                let r = self.reason(l, age);
+                n.say(format_args!(
+                    "re-check under the intent: {}, {}, {age} ms old",
+                    c.as_ref()
+                        .map_or("unreadable".to_string(), |c| self.show_owner(c)),
+                    l.name()
+                ));
+                if r == RC_NONE {
+                    n.say(format_args!("not reclaimable any more"));
+                    s.actors[a].rc = RC_NONE;
+                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                } else {
+                    s.actors[a].pc = Pc::RcRename(r, 0);
+                }
+            }
+            Pc::RcRename(r, attempt) => {
+                notable = true;
+                let was = s.lock_owner;
+                match s.fs.rename(cx, self.lock, self.tomb[a]) {
+                    Ok(()) => {
+                        n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
+                        s.lock_owner = 0;
+                        self.damaged(s, a, was, false, n);
+                        s.actors[a].pc = Pc::RcRm(r, RmRf::new(self.tomb[a]));
+                        self.reach(s, a, spec::P_TOMBSTONED, n);
+                    }
+                    Err(Errno::ENOENT) => {
+                        n.say(format_args!("ENOENT: someone else reclaimed it"));
+                        s.actors[a].rc = RC_NONE;
+                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                    }
+                    Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
+                        let d = BUSY_RETRY_MS[usize::from(attempt)];
+                        n.say(format_args!("{e}: retries in {d} ms"));
+                        let now = s.now;
+                        let x = &mut s.actors[a];
+                        x.pc = Pc::RcRename(r, attempt + 1);
+                        x.wake = now + d;
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}"));
+                        s.actors[a].rc = RC_ERROR;
+                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                    }
+                }
+            }
+            Pc::RcRm(r, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
+                Poll::Pending => s.actors[a].pc = Pc::RcRm(r, rm),
+                Poll::Ready(_) => {
+                    notable = true;
+                    s.actors[a].rc = r;
+                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                }
+            },
+            Pc::RoRead => {
+                notable = true;
+                let tok = s.fs.read_file(cx, self.owner).ok().and_then(|c| c.get(3));
+                if tok == Some(a as u64 + 1) {
+                    n.say(format_args!("own token: removes the lock"));
+                    s.actors[a].pc = Pc::RlRename(RlThen::Release, 0);
+                } else {
+                    n.say(format_args!("not its token: leaves the lock"));
+                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterRelease, 0);
+                }
+            }
+            Pc::RlRename(then, attempt) => {
+                notable = true;
+                let was = s.lock_owner;
+                match s.fs.rename(cx, self.lock, self.tomb[a]) {
+                    Ok(()) => {
+                        n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
+                        s.lock_owner = 0;
+                        self.damaged(s, a, was, true, n);
+                        s.actors[a].pc = Pc::RlRm(then, RmRf::new(self.tomb[a]));
+                    }
+                    Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
+                        let d = BUSY_RETRY_MS[usize::from(attempt)];
+                        n.say(format_args!("{e}: retries in {d} ms"));
+                        let now = s.now;
+                        let x = &mut s.actors[a];
+                        x.pc = Pc::RlRename(then, attempt + 1);
+                        x.wake = now + d;
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}"));
+                        self.rl_done(s, a, then, n);
+                    }
+                }
+            }
+            Pc::RlRm(then, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
+                Poll::Pending => s.actors[a].pc = Pc::RlRm(then, rm),
+                Poll::Ready(_) => {
+                    notable = true;
+                    self.rl_done(s, a, then, n);
+                }
+            },
+            Pc::RmRelease(mut rm) => {
+                notable = true;
+                match self.step_rm_lock(s, a, cx, &mut rm, true, n) {
+                    Poll::Pending => s.actors[a].pc = Pc::RmRelease(rm),
+                    Poll::Ready(_) => {
+                        s.actors[a].pc = Pc::Done;
+                        n.say(format_args!("released"));
+                    }
+                }
+            }
+            Pc::Prewarming => {
+                // The callback's end and the release's first call are one step.
+                let x = &mut s.actors[a];
+                x.in_cs = false;
+                x.holding = false;
+                x.pc = if self.version.intents() {
+                    Pc::CiMkdirP(Purpose::Release)
+                } else {
+                    Pc::RmRelease(RmRf::new(self.lock))
+                };
+                n.say(format_args!("prewarm done; releases"));
+                self.step(s, a, n);
+                return;
+            }
+            Pc::Done | Pc::Threw => unreachable!("a finished actor takes no step"),
+        }
+        if routine && !notable {
+            n.routine();
+        }
+    }
+
+    /// `createRecoveryIntent` failed: a reclaim rethrows (the waiter throws), a release swallows it.
+    fn ci_failed<N: Narrator>(&self, s: &mut World, a: usize, p: Purpose, e: Errno, n: &mut N) {
+        match p {
+            Purpose::Reclaim => self.throw(s, a, e.code(), n),
+            Purpose::Release => {
+                s.actors[a].pc = Pc::Done;
+                n.say(format_args!("{e}: the release fails silently"));
+            }
+        }
+    }
+
+    // ---- invariants --------------------------------------------------------------------------
+
+    fn active(&self, s: &World) -> usize {
+        (0..s.actors.len())
+            .filter(|&a| s.actors[a].in_cs && !s.actors[a].superseded && self.alive(s, a))
+            .count()
+    }
+
+    fn judged_waiting(&self, s: &World, a: usize) -> bool {
+        let x = &s.actors[a];
+        x.waiting && self.alive(s, a) && !x.env.paused_ever
+    }
+
+    /// When the current lock, if its holder is dead, must be gone by (L-D1).
+    fn reclaim_due(&self, s: &World) -> Option<Time> {
+        if s.lock_owner == 0 || !s.fs.exists(&self.paths, self.lock) {
+            return None;
+        }
+        let h = usize::from(s.lock_owner) - 1;
+        if self.alive(s, h) {
+            return None;
+        }
+        let died = s.actors[h].env.died_at;
+        let host: HostId = s.procs.host(Self::proc(h));
+        (0..s.actors.len())
+            .filter(|&w| w != h && self.judged_waiting(s, w) && s.procs.host(Self::proc(w)) == host)
+            .map(|w| died.max(s.actors[w].arrived) + self.spec.poll)
+            .min()
+    }
+
+    fn wait_over(&self, s: &World) -> Option<usize> {
+        (0..s.actors.len()).find(|&a| {
+            self.judged_waiting(s, a) && s.now > s.actors[a].arrived + self.spec.wait_bound
+        })
+    }
+
+    fn leftovers(&self, s: &World) -> Vec<String> {
+        let mut out = Vec::new();
+        if s.fs.exists(&self.paths, self.lock)
+            && (s.lock_owner == 0 || self.alive(s, usize::from(s.lock_owner) - 1))
+        {
+            out.push("lock".to_string());
+        }
+        for i in 0..s.actors.len() {
+            if s.fs.exists(&self.paths, self.intent[i]) && self.alive(s, i) {
+                out.push(self.short(self.intent[i]));
+            }
+            for p in [self.tomb[i], self.released[i]] {
+                if s.fs.exists(&self.paths, p) {
+                    out.push(self.short(p));
+                }
+            }
+        }
+        out
+    }
+
+    fn check(&self, s: &World, inv: Inv, at_end: bool) -> bool {
+        match inv {
+            Inv::MaxActive => self.active(s) <= 1,
+            Inv::TokenGatedRelease => s.flags & F_FOREIGN_RELEASE == 0,
+            Inv::LiveOwnerRespected => s.flags & F_LIVE_RECLAIMED == 0,
+            Inv::DeadOwnerReclaimed => self.reclaim_due(s).is_none_or(|t| s.now <= t),
+            Inv::NoTimeoutOnOrphan => s.flags & F_ORPHAN_TIMEOUT == 0,
+            Inv::LostClaimRetried => s.flags & F_LOST_CLAIM == 0,
+            Inv::BoundedWait => self.wait_over(s).is_none(),
+            Inv::NoLeftovers => !at_end || self.leftovers(s).is_empty(),
+        }
+    }
+
+    /// A world that violates a checked property has no successors (see the restart lock's
+    /// model for why: it keeps every reported schedule replayable).
+    fn stopped(&self, s: &World) -> bool {
+        self.checks.iter().any(|&inv| !self.check(s, inv, false))
+    }
+
+    fn finished(pc: &Pc) -> bool {
+        matches!(pc, Pc::Done | Pc::Threw)
+    }
+}
+
+impl Model for PrewarmLockModel {
+    type State = World;
+    type Move = Mv;
+
+    fn initial(&self) -> World {
+        let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
+        let procs = env::procs(&self.spec.env, &envs);
+        let mut actors = ArrayVec::new();
+        for (a, sp) in self.spec.actors.iter().enumerate() {
+            let mut ch = [0u8; 2];
+            for (slot, c) in ch.iter_mut().enumerate() {
+                if self.alternatives(a, slot) > 1 {
+                    *c = UNRESOLVED;
+                }
+            }
+            actors.push(Actor {
+                ch,
+                pc: Pc::NotArrived,
+                wake: if ch[S_ARRIVE] == UNRESOLVED {
+                    NEVER
+                } else {
+                    sp.arrive[0]
+                },
+                env: ActorEnvState::default(),
+                started: 0,
+                arrived: 0,
+                judged: RC_NONE,
+                rc: RC_NONE,
+                waited: false,
+                waiting: false,
+                in_cs: false,
+                superseded: false,
+                holding: false,
+                born: 0,
+            });
+        }
+        World {
+            now: 0,
+            fs: env::initial_fs(&self.spec.env, &self.faults),
+            procs,
+            env: EnvState::default(),
+            actors,
+            lock_owner: 0,
+            flags: 0,
+            flag_actor: 0,
+        }
+    }
+
+    fn now(&self, s: &World) -> Time {
+        s.now
+    }
+
+    fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
+        if self.stopped(s) {
+            return 0;
+        }
+        for (a, x) in s.actors.iter().enumerate() {
+            if let Some(slot) = x.ch.iter().position(|&c| c == UNRESOLVED) {
+                for i in 0..self.alternatives(a, slot) {
+                    out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                }
+                return out.len();
+            }
+        }
+        for (i, (t, _)) in self.events.iter().enumerate() {
+            if s.env.fired & (1 << i) == 0 && *t <= s.now {
+                out.push(Mv::Env(EnvMove::Event(i as u8)));
+            }
+        }
+        for (a, x) in s.actors.iter().enumerate() {
+            if x.env.resume_at <= s.now {
+                out.push(Mv::Env(EnvMove::Resume(a as u8)));
+            }
+        }
+        for (a, x) in s.actors.iter().enumerate() {
+            if x.wake <= s.now && !Self::finished(&x.pc) && s.procs.runs(Self::proc(a)) {
+                out.push(Mv::Step(a as u8));
+            }
+        }
+        let urgent = out.len();
+        let e = &self.spec.env;
+        let started = |x: &Actor| !matches!(x.pc, Pc::NotArrived) && !Self::finished(&x.pc);
+        if s.env.kills < e.kills_max {
+            for (a, x) in s.actors.iter().enumerate() {
+                if e.kill_mask & (1 << a) != 0 && started(x) && self.alive(s, a) {
+                    out.push(Mv::Env(EnvMove::Kill(a as u8)));
+                }
+            }
+        }
+        if s.env.pauses < e.pauses_max {
+            for (a, x) in s.actors.iter().enumerate() {
+                if e.pause_mask & (1 << a) != 0 && started(x) && s.procs.runs(Self::proc(a)) {
+                    out.push(Mv::Env(EnvMove::Pause(a as u8)));
+                }
+            }
+        }
+        urgent
+    }
+
+    fn next_wake(&self, s: &World) -> Option<Time> {
+        if self.stopped(s) {
+            return None;
+        }
+        let mut t = NEVER;
+        for (a, x) in s.actors.iter().enumerate() {
+            if x.wake > s.now && !Self::finished(&x.pc) && self.alive(s, a) {
+                t = t.min(x.wake);
+            }
+            if x.env.resume_at > s.now {
+                t = t.min(x.env.resume_at);
+            }
+        }
+        for (i, (at, _)) in self.events.iter().enumerate() {
+            if s.env.fired & (1 << i) == 0 && *at > s.now {
+                t = t.min(*at);
+            }
+        }
+        if self.checks.contains(&Inv::BoundedWait) {
+            for a in 0..s.actors.len() {
+                if self.judged_waiting(s, a) {
+                    let due = s.actors[a].arrived + self.spec.wait_bound + 1;
+                    if due > s.now {
+                        t = t.min(due);
+                    }
+                }
+            }
+        }
+        if self.checks.contains(&Inv::DeadOwnerReclaimed) {
+            if let Some(due) = self.reclaim_due(s) {
+                if due + 1 > s.now {
+                    t = t.min(due + 1);
+                }
+            }
+        }
+        (t != NEVER).then_some(t)
+    }
+
+    fn advance(&self, s: &mut World, to: Time) {
+        s.now = to;
+    }
+
+    fn apply<N: Narrator>(&self, s: &mut World, m: Mv, n: &mut N) {
+        match m {
+            Mv::Choose(a, slot, i) => {
+                let (a, slot) = (usize::from(a), usize::from(slot));
+                s.actors[a].ch[slot] = i;
+                if slot == S_ARRIVE {
+                    s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
+                }
+            }
+            Mv::Step(a) => self.step(s, usize::from(a), n),
+            Mv::Env(e) => {
+                let mut cx = EnvCtx {
+                    now: s.now,
+                    procs: &mut s.procs,
+                    fs: &mut s.fs,
+                    env: &mut s.env,
+                };
+                match e {
+                    EnvMove::Event(i) => {
+                        cx.env.fired |= 1 << i;
+                        match self.events[usize::from(i)].1 {
+                            Event::Kill(a) => {
+                                env::kill(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
+                            }
+                            Event::Pause(a) => {
+                                let ms = self.spec.actors[usize::from(a)].env.pause_ms;
+                                env::pause(&mut cx, &mut s.actors[usize::from(a)].env, a, ms, n)
+                            }
+                            ev => {
+                                let envs: Vec<_> =
+                                    self.spec.actors.iter().map(|x| x.env.clone()).collect();
+                                env::fire_simple(&mut cx, ev, &envs, &self.faults, n)
+                            }
+                        }
+                    }
+                    EnvMove::Resume(a) => {
+                        env::resume(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
+                    }
+                    EnvMove::Kill(a) => {
+                        cx.env.kills += 1;
+                        env::kill(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
+                    }
+                    EnvMove::Pause(a) => {
+                        cx.env.pauses += 1;
+                        let ms = self.spec.env.pause_ms;
+                        env::pause(&mut cx, &mut s.actors[usize::from(a)].env, a, ms, n)
+                    }
+                }
+            }
+        }
+    }
+
+    fn actor_of(&self, m: Mv) -> u8 {
+        match m {
+            Mv::Choose(a, _, _) | Mv::Step(a) => a,
+            Mv::Env(EnvMove::Resume(a) | EnvMove::Kill(a) | EnvMove::Pause(a)) => a,
+            Mv::Env(EnvMove::Event(i)) => match self.events[usize::from(i)].1 {
+                Event::Kill(a) | Event::Pause(a) | Event::ReusePid(a) => a,
+                Event::Inject(_) => ENV_ACTOR,
+            },
+        }
+    }
+
+    fn properties(&self) -> &[Property] {
+        &self.props
+    }
+
+    fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
+        self.checks
+            .iter()
+            .take(usize::from(limit))
+            .position(|&inv| !self.check(s, inv, at_end))
+            .map(|i| i as PropIdx)
+    }
+
+    fn move_label(&self, s: &World, m: Mv) -> String {
+        match m {
+            Mv::Choose(a, slot, i) => {
+                let sp = &self.spec.actors[usize::from(a)];
+                if usize::from(slot) == S_ARRIVE {
+                    format!("choose arrive_ms = {}", sp.arrive[usize::from(i)])
+                } else {
+                    format!("choose prewarm_ms = {}", sp.prewarm[usize::from(i)])
+                }
+            }
+            Mv::Env(EnvMove::Event(i)) => match self.events[usize::from(i)].1 {
+                Event::Kill(_) => "crash".into(),
+                Event::Pause(_) => "pause".into(),
+                Event::ReusePid(_) => "pid reuse".into(),
+                Event::Inject(_) => "fault".into(),
+            },
+            Mv::Env(EnvMove::Resume(_)) => "resume".into(),
+            Mv::Env(EnvMove::Kill(_)) => "crash".into(),
+            Mv::Env(EnvMove::Pause(_)) => "pause".into(),
+            Mv::Step(a) => {
+                let a = usize::from(a);
+                let me = self.name(a);
+                let rm = |rm: &RmRf| {
+                    rm.next_op().map_or("?".to_string(), |(op, p)| {
+                        format!("{} {}", op.name(), self.short(p))
+                    })
+                };
+                match &s.actors[a].pc {
+                    Pc::NotArrived => match self.spec.actors[a].role {
+                        Role::Prewarm => "arrive (prewarm): mkdir -p parent".into(),
+                        Role::Wait if self.version.intents() => {
+                            "arrive (wait): readdir(lock.recovery)".into()
+                        }
+                        Role::Wait => "arrive (wait): stat(lock)".into(),
+                    },
+                    Pc::MkdirP => "mkdir -p parent".into(),
+                    Pc::Claim => "mkdir(lock)".into(),
+                    Pc::OwnerWrite(wf) => format!(
+                        "writeFile(owner.json): {}",
+                        wf.next_op().map_or("?", |o| o.name())
+                    ),
+                    Pc::PostClaimList => "readdir(lock.recovery)".into(),
+                    Pc::WaitStat | Pc::WStat | Pc::RcStat => "stat(lock)".into(),
+                    Pc::WRead(_) | Pc::RcRead(_) | Pc::RoRead => "readFile(owner.json)".into(),
+                    Pc::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
+                    Pc::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
+                    Pc::WiList(_) | Pc::WiList2(_) => "readdir(lock.recovery)".into(),
+                    Pc::WiStat(_, _, i) => format!("stat(intent-{})", self.name(usize::from(*i))),
+                    Pc::WiRead(_, _, i, _) => {
+                        format!("readFile(intent-{}/owner.json)", self.name(usize::from(*i)))
+                    }
+                    Pc::RiRename(i, _, _) => format!(
+                        "rename(intent-{}, released-{me})",
+                        self.name(usize::from(*i))
+                    ),
+                    Pc::RiRm(_, r) | Pc::RcRm(_, r) | Pc::RlRm(_, r) => {
+                        format!("rm -rf: {}", rm(r))
+                    }
+                    Pc::CiMkdirP(_) => "mkdir -p lock.recovery".into(),
+                    Pc::CiMkdir(_) => format!("mkdir(intent-{me})"),
+                    Pc::CiWrite(_, wf) => format!(
+                        "writeFile(intent-{me}/owner.json): {}",
+                        wf.next_op().map_or("?", |o| o.name())
+                    ),
+                    Pc::RcRename(_, _) | Pc::RlRename(_, _) => {
+                        format!("rename(lock, tombstone-{me})")
+                    }
+                    Pc::Prewarming => "prewarm ends; release".into(),
+                    Pc::Done | Pc::Threw => "?".into(),
+                }
+            }
+        }
+    }
+
+    fn actor_name(&self, a: u8) -> String {
+        if a == ENV_ACTOR {
+            "env".into()
+        } else {
+            self.name(usize::from(a)).to_string()
+        }
+    }
+
+    fn render_state(&self, s: &World) -> String {
+        let mut out = String::new();
+        let dir = |d: PathId, owner: PathId| -> Option<String> {
+            s.fs.peek(&self.paths, d)?;
+            Some(match s.fs.peek_content(&self.paths, owner) {
+                Some(c) => self.show_owner(c),
+                None => "(no owner.json)".into(),
+            })
+        };
+        out.push_str(&format!(
+            "lock={}",
+            dir(self.lock, self.owner).unwrap_or_else(|| "-".into())
+        ));
+        for i in 0..s.actors.len() {
+            if let Some(d) = dir(self.intent[i], self.intent_owner[i]) {
+                out.push_str(&format!(" intent-{}={d}", self.name(i)));
+            }
+            if s.fs.exists(&self.paths, self.tomb[i]) {
+                out.push_str(&format!(" tombstone-{}", self.name(i)));
+            }
+            if s.fs.exists(&self.paths, self.released[i]) {
+                out.push_str(&format!(" released-{}", self.name(i)));
+            }
+        }
+        out.push_str(" |");
+        for (a, x) in s.actors.iter().enumerate() {
+            if matches!(x.pc, Pc::NotArrived) && self.alive(s, a) {
+                continue;
+            }
+            let pid = s.procs.pid(Self::proc(a)).0;
+            let st = match s.procs.state(Self::proc(a)) {
+                ProcState::Dead => {
+                    let reused = s
+                        .procs
+                        .find(s.procs.host(Self::proc(a)), Pid(pid))
+                        .is_some();
+                    if reused {
+                        "dead (pid reused)".to_string()
+                    } else {
+                        "dead".to_string()
+                    }
+                }
+                ProcState::Paused => "paused".to_string(),
+                ProcState::Running => match &x.pc {
+                    Pc::Done => "done".into(),
+                    Pc::Threw => "threw".into(),
+                    _ if x.in_cs && x.superseded => "prewarming (superseded)".into(),
+                    _ if x.in_cs => "prewarming".into(),
+                    _ if x.waiting => "waiting".into(),
+                    _ => "releasing".into(),
+                },
+            };
+            out.push_str(&format!(" {}({pid}):{st}", self.name(a)));
+        }
+        out
+    }
+
+    fn explain(&self, s: &World, p: PropIdx) -> String {
+        let flagged = self.name(usize::from(s.flag_actor)).to_string();
+        match self.checks[usize::from(p)] {
+            Inv::MaxActive => {
+                let v: Vec<&str> = (0..s.actors.len())
+                    .filter(|&a| s.actors[a].in_cs && !s.actors[a].superseded && self.alive(s, a))
+                    .map(|a| self.name(a))
+                    .collect();
+                format!(
+                    "{} prewarm at once; no reclaim between them was legitimate by design",
+                    v.join(" and ")
+                )
+            }
+            Inv::TokenGatedRelease => {
+                format!("{flagged}'s release removed a lock its own acquire did not create")
+            }
+            Inv::LiveOwnerRespected => format!(
+                "{flagged} reclaimed a lock whose holder is alive on the same host"
+            ),
+            Inv::DeadOwnerReclaimed => {
+                let h = usize::from(s.lock_owner).saturating_sub(1);
+                format!(
+                    "{}'s lock (its holder died at {}) is still there at {}, past the bound of {}",
+                    self.name(h),
+                    s.actors[h].env.died_at,
+                    s.now,
+                    self.reclaim_due(s).unwrap_or(0)
+                )
+            }
+            Inv::NoTimeoutOnOrphan => format!(
+                "{flagged} gave up with a timeout while the lock it waited for belonged to a dead process"
+            ),
+            Inv::LostClaimRetried => {
+                format!("{flagged} threw when its lock directory vanished before its owner.json write")
+            }
+            Inv::BoundedWait => match self.wait_over(s) {
+                Some(a) => format!(
+                    "{} has waited {} ms (since {}), beyond its bound of {} ms",
+                    self.name(a),
+                    s.now - s.actors[a].arrived,
+                    s.actors[a].arrived,
+                    self.spec.wait_bound
+                ),
+                None => String::new(),
+            },
+            Inv::NoLeftovers => format!(
+                "the run ended with {} left behind",
+                self.leftovers(s).join(", ")
+            ),
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! The prewarm-lock part of a scenario file: `[params]`, `[[actor]]` and `[faults]`, and their
+//! validation into a [`Spec`] the model is built from.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::version::{POLL_MS, TIMEOUT_MS};
+use crate::models::restart_lock::env::{
+    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, MAX_ACTORS, TIME_MAX,
+};
+use crate::scenario::{at, Choice, File, ScenarioError, Source};
+
+/// `[params]`. Every time is in milliseconds. The protocol's constants are the versions' own
+/// (protocols.md §4.3); overriding them is for experiments.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// `LOCK_POLL_MS` (default 250).
+    pub poll_ms: Option<Spanned<i64>>,
+    /// `LOCK_TIMEOUT_MS` (default 15 min).
+    pub timeout_ms: Option<Spanned<i64>>,
+    /// Overrides every version's stale age (default: V0 30 min, V1 and V2 10 min).
+    pub stale_ms: Option<Spanned<i64>>,
+    /// `bounded-wait`: the bound on a waiter (default timeout + poll).
+    pub wait_bound_ms: Option<Spanned<i64>>,
+    /// The hosts (default: one, `local`). Hosts sharing one cache directory model a network
+    /// filesystem; each host's clock stamps the mtimes it writes.
+    #[serde(default)]
+    pub host: Vec<Spanned<HostFile>>,
+}
+
+/// One `[[actor]]`: a process that prewarms under the lock, or one that only waits for it.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ActorFile {
+    pub name: Spanned<String>,
+    /// "prewarm" (withSandboxTemplatePrewarmLock, default) or "wait"
+    /// (waitForSandboxTemplatePrewarmLock, which also reclaims).
+    pub role: Option<Spanned<String>>,
+    pub arrive_ms: Spanned<Choice<u64>>,
+    /// How long its prewarm callback runs once it holds the lock (default 500).
+    pub prewarm_ms: Option<Spanned<Choice<u64>>>,
+    /// Whether its owner.json records the hostname (default true; false models a process of a
+    /// version before PR #441, the "upgrade-transitional" holder).
+    pub records_hostname: Option<bool>,
+    pub host: Option<Spanned<String>>,
+    pub pid: Option<Spanned<i64>>,
+    pub uid: Option<Spanned<i64>>,
+    pub crash_at_ms: Option<Spanned<i64>>,
+    pub crash_at: Option<Spanned<String>>,
+    pub pause_at_ms: Option<Spanned<i64>>,
+    pub pause_at: Option<Spanned<String>>,
+    pub pause_ms: Option<Spanned<i64>>,
+    pub pid_reused_at_ms: Option<Spanned<i64>>,
+    pub pid_reused_uid: Option<Spanned<i64>>,
+}
+
+pub type PrewarmLockFile = File<Params, ActorFile, FaultsFile>;
+
+/// Named points of the protocol where a scenario can crash or pause an actor.
+pub const POINTS: &[(&str, &str)] = &[
+    (
+        "claimed",
+        "mkdir(lock) succeeded; owner.json is not written yet",
+    ),
+    (
+        "prewarming",
+        "the lock is held: inside the prewarm callback",
+    ),
+    (
+        "reclaim-judged",
+        "a waiter has judged the lock reclaimable, before it acts",
+    ),
+    (
+        "intent-created",
+        "V2: the recovery intent's directory exists, owner.json not yet written",
+    ),
+    (
+        "tombstoned",
+        "V2: the judged lock was renamed to a tombstone, before rm -rf",
+    ),
+];
+
+pub const P_CLAIMED: u8 = 0;
+pub const P_PREWARMING: u8 = 1;
+pub const P_RECLAIM_JUDGED: u8 = 2;
+pub const P_INTENT_CREATED: u8 = 3;
+pub const P_TOMBSTONED: u8 = 4;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Prewarm,
+    Wait,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActorSpec {
+    pub name: String,
+    pub role: Role,
+    pub arrive: Vec<u64>,
+    pub prewarm: Vec<u64>,
+    pub records_hostname: bool,
+    pub env: ActorEnv,
+}
+
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub poll: u64,
+    pub timeout: u64,
+    pub stale: Option<u64>,
+    pub wait_bound: u64,
+    pub env: EnvSpec,
+    pub actors: Vec<ActorSpec>,
+}
+
+/// The names a `[faults] syscall` entry may use for a path.
+pub fn path_names(actors: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = ["parent", "lock", "owner.json", "recovery"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for a in actors {
+        v.push(format!("tombstone-{a}"));
+        v.push(format!("intent-{a}"));
+        v.push(format!("released-{a}"));
+    }
+    v
+}
+
+pub fn validate(src: &Source, f: &PrewarmLockFile) -> Result<Spec, ScenarioError> {
+    let default_params = Params::default();
+    let p = f.params.as_ref().map_or(&default_params, |p| p.get_ref());
+    let poll = env::opt_ms(src, &p.poll_ms, "poll_ms", 1)?.unwrap_or(POLL_MS);
+    let timeout = env::opt_ms(src, &p.timeout_ms, "timeout_ms", 0)?.unwrap_or(TIMEOUT_MS);
+    let stale = env::opt_ms(src, &p.stale_ms, "stale_ms", 0)?;
+    let wait_bound =
+        env::opt_ms(src, &p.wait_bound_ms, "wait_bound_ms", 0)?.unwrap_or(timeout + poll);
+    let hosts = env::hosts(src, &p.host)?;
+
+    if f.actor.is_empty() {
+        return Err(src
+            .error(Some(0..0), "the scenario has no `[[actor]]`")
+            .help("add at least one `[[actor]]` with a `name` and an `arrive_ms`"));
+    }
+    if f.actor.len() > MAX_ACTORS {
+        return Err(at(
+            src,
+            &f.actor[MAX_ACTORS],
+            format!("at most {MAX_ACTORS} actors are supported"),
+        ));
+    }
+    let mut actors: Vec<ActorSpec> = Vec::new();
+    for (i, a) in f.actor.iter().enumerate() {
+        let a = a.get_ref();
+        let name = a.name.get_ref().trim().to_string();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(at(
+                src,
+                &a.name,
+                "an actor's name is a non-empty word of letters, digits and `_`",
+            ));
+        }
+        if actors.iter().any(|x| x.name == name) {
+            return Err(at(src, &a.name, format!("two actors are named `{name}`"))
+                .help("give every actor its own name"));
+        }
+        let role = match &a.role {
+            None => Role::Prewarm,
+            Some(r) => match r.get_ref().as_str() {
+                "prewarm" => Role::Prewarm,
+                "wait" => Role::Wait,
+                other => {
+                    return Err(at(src, r, format!("unknown role `{other}`")).help(
+                        "use \"prewarm\" (withSandboxTemplatePrewarmLock) or \"wait\" (waitForSandboxTemplatePrewarmLock)",
+                    ))
+                }
+            },
+        };
+        let arrive = choice(src, &a.arrive_ms, "arrive_ms")?;
+        let prewarm = match &a.prewarm_ms {
+            None => vec![500],
+            Some(c) if role == Role::Wait => {
+                return Err(at(src, c, "a waiter does not prewarm")
+                    .help("remove `prewarm_ms`, or make the actor `role = \"prewarm\"`"))
+            }
+            Some(c) => choice(src, c, "prewarm_ms")?,
+        };
+        let min_arrive = *arrive.iter().min().unwrap_or(&0);
+        let env = env::actor_env(
+            src,
+            ActorEnvFile {
+                host: &a.host,
+                pid: &a.pid,
+                uid: &a.uid,
+                crash_at_ms: &a.crash_at_ms,
+                crash_at: &a.crash_at,
+                pause_at_ms: &a.pause_at_ms,
+                pause_at: &a.pause_at,
+                pause_ms: &a.pause_ms,
+                pid_reused_at_ms: &a.pid_reused_at_ms,
+                pid_reused_uid: &a.pid_reused_uid,
+            },
+            &hosts,
+            POINTS,
+            min_arrive,
+            101 + i as u32,
+        )?;
+        if let Some(other) = actors
+            .iter()
+            .find(|x| x.env.host == env.host && x.env.pid == env.pid)
+        {
+            let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
+            return Err(src.error(
+                Some(span),
+                format!(
+                    "`{name}` and `{}` have the same pid on the same host",
+                    other.name
+                ),
+            ));
+        }
+        actors.push(ActorSpec {
+            name,
+            role,
+            arrive,
+            prewarm,
+            records_hostname: a.records_hostname.unwrap_or(true),
+            env,
+        });
+    }
+    let names: Vec<String> = actors.iter().map(|a| a.name.clone()).collect();
+    let known = path_names(&names);
+    let path_ok = |p: &str| -> Result<(), String> {
+        if known.iter().any(|k| k == p) {
+            Ok(())
+        } else {
+            Err(known.join(", "))
+        }
+    };
+    let env = env::faults(src, f.faults.as_ref(), hosts, &names, &path_ok)?;
+    Ok(Spec {
+        poll,
+        timeout,
+        stale,
+        wait_bound,
+        env,
+        actors,
+    })
+}
+
+fn choice(src: &Source, c: &Spanned<Choice<u64>>, what: &str) -> Result<Vec<u64>, ScenarioError> {
+    let v = c
+        .get_ref()
+        .values()
+        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
+    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
+        return Err(at(
+            src,
+            c,
+            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
+        ));
+    }
+    Ok(v)
+}

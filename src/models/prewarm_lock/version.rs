@@ -1,0 +1,81 @@
+//! The versions of eve's sandbox template prewarm lock (protocols.md §4.4) as switches over one
+//! model, with each version's constants (§4.3).
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    /// D-V0, `f44e16a3`: `mkdir` claim, `owner.json {createdAt, pid}`, a waiter `rm -rf`s a lock
+    /// whose mtime is older than 30 min; release is an unconditional `rm -rf`.
+    V0MtimeOnly,
+    /// D-V1, PR #441 (`683e98ae`): `owner.json` gains `hostname`; same-host owners are probed
+    /// with `kill(pid, 0)`: dead is reclaimed at once, alive never by age, unknown after 10 min.
+    /// Still a blind `rm -rf` for reclaim and release.
+    V1PidLiveness,
+    /// D-V2, the maintainer rewrite (`ec51628b` + `ad8a80a6`): four-valued liveness, reclaim
+    /// under a unique recovery intent with a re-check, tombstone renames, a token-gated release,
+    /// and a lost claim retried.
+    V2Intents,
+    /// Canary: V2 without the re-check under the intent (the reclaimer acts on what it judged
+    /// before its intent existed). Must violate `max-active` when two waiters reclaim at once.
+    CanaryNoRecheck,
+}
+
+pub const ALL: [Version; 4] = [
+    Version::V0MtimeOnly,
+    Version::V1PidLiveness,
+    Version::V2Intents,
+    Version::CanaryNoRecheck,
+];
+
+/// `LOCK_POLL_MS`, every version.
+pub const POLL_MS: u64 = 250;
+/// `LOCK_TIMEOUT_MS`, every version: a waiter throws once `elapsed > 15 min`.
+pub const TIMEOUT_MS: u64 = 15 * 60 * 1000;
+/// V0's `STALE_LOCK_MS`.
+pub const V0_STALE_MS: u64 = 30 * 60 * 1000;
+/// V1's `STALE_LOCK_MS` (unknown liveness only) and V2's `UNKNOWN_OWNER_STALE_MS` (unknown or
+/// foreign).
+pub const V1_STALE_MS: u64 = 10 * 60 * 1000;
+/// `renameWithTransientBusyRetry`'s delays before each retry of an EBUSY/EPERM/EACCES rename.
+pub const BUSY_RETRY_MS: [u64; 7] = [10, 20, 40, 80, 160, 320, 640];
+
+impl Version {
+    pub fn name(self) -> &'static str {
+        match self {
+            Version::V0MtimeOnly => "v0-mtime-only",
+            Version::V1PidLiveness => "v1-pid-liveness",
+            Version::V2Intents => "v2-intents",
+            Version::CanaryNoRecheck => "canary-no-recheck",
+        }
+    }
+
+    pub fn from_name(n: &str) -> Option<Version> {
+        ALL.into_iter().find(|v| v.name() == n)
+    }
+
+    /// The mtime age after which a lock this version cannot verify is reclaimed.
+    pub fn stale_ms(self) -> u64 {
+        match self {
+            Version::V0MtimeOnly => V0_STALE_MS,
+            _ => V1_STALE_MS,
+        }
+    }
+
+    /// V1 on: probe the owner's pid when its hostname is ours.
+    pub fn probes(self) -> bool {
+        self >= Version::V1PidLiveness
+    }
+
+    /// V2 and its canary: intents, tombstones, tokens.
+    pub fn intents(self) -> bool {
+        self >= Version::V2Intents
+    }
+
+    /// What `owner.json` records: createdAt, pid (V0); + hostname (V1); + token (V2).
+    pub fn owner_words(self) -> usize {
+        match self {
+            Version::V0MtimeOnly => 2,
+            Version::V1PidLiveness => 3,
+            _ => 4,
+        }
+    }
+}

@@ -1,0 +1,723 @@
+//! The environment moves both filesystem protocols share (the restart lock here, eve's prewarm
+//! lock in `prewarm_lock`): hosts with hostnames and clock skew, kill -9 and pause at an instant
+//! or at a named point of the protocol, kills and pauses "at any step" bounded by a `[faults]`
+//! budget, pid reuse, and one-shot syscall faults. The scenario side (TOML types and their
+//! validation into located [`ScenarioError`]s) and the run side (the scheduled events and
+//! their effect on `sim::world`) live together so the two models cannot drift apart.
+//!
+//! It lives in the restart lock's folder only to keep the registry to one line per protocol;
+//! `prewarm_lock` imports it from here.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use lockstep_sim::world::{kill9, Errno, Fault, Fs, HostId, Hostname, Op, PathId, Pid, Procs, Uid};
+use lockstep_sim::{Narrator, Time, NEVER};
+
+use crate::scenario::{at, ScenarioError, Source};
+
+/// Most actors a scenario of either protocol may have (the world keeps them inline).
+pub const MAX_ACTORS: usize = 6;
+/// Times are kept below this horizon (about 24 days of virtual time).
+pub const TIME_MAX: u64 = u32::MAX as u64 / 2;
+
+// ---- scenario side --------------------------------------------------------------------------
+
+/// One `[[params.host]]`: a kernel with its own pid namespace and clock.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct HostFile {
+    pub name: Spanned<String>,
+    /// What `os.hostname()` returns there (default: the host's `name`). Two hosts may share a
+    /// hostname: containers in distinct pid namespaces (eve D1-e / D7).
+    pub hostname: Option<Spanned<String>>,
+    /// Its clock reads the scenario clock plus this many milliseconds (may be negative).
+    pub skew_ms: Option<Spanned<i64>>,
+}
+
+/// `[faults]`: environment moves the explorer may take at any step, within a budget, and
+/// one-shot syscall faults.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsFile {
+    /// At most this many kill -9s "at any step" in one run (default 0).
+    pub kills_max: Option<Spanned<i64>>,
+    /// Who may be killed at any step (default: every actor).
+    pub kill: Option<Vec<Spanned<String>>>,
+    /// At most this many pauses "at any step" in one run (default 0).
+    pub pauses_max: Option<Spanned<i64>>,
+    /// How long such a pause lasts.
+    pub pause_ms: Option<Spanned<i64>>,
+    /// Who may be paused at any step (default: every actor).
+    pub pause: Option<Vec<Spanned<String>>>,
+    /// One-shot syscall faults: the next `op` on `path` fails with `errno`.
+    #[serde(default)]
+    pub syscall: Vec<Spanned<SyscallFile>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct SyscallFile {
+    pub op: Spanned<String>,
+    pub path: Spanned<String>,
+    pub errno: Spanned<String>,
+    /// When the fault is armed (default 0: before anything runs; later: at that instant, in
+    /// any order with the other moves of that instant).
+    pub at_ms: Option<Spanned<i64>>,
+}
+
+/// The environment fields every `[[actor]]` of both protocols has. Each protocol's actor type
+/// repeats them (serde cannot combine `flatten` with `deny_unknown_fields`) and hands them here.
+pub struct ActorEnvFile<'a> {
+    pub host: &'a Option<Spanned<String>>,
+    pub pid: &'a Option<Spanned<i64>>,
+    pub uid: &'a Option<Spanned<i64>>,
+    pub crash_at_ms: &'a Option<Spanned<i64>>,
+    pub crash_at: &'a Option<Spanned<String>>,
+    pub pause_at_ms: &'a Option<Spanned<i64>>,
+    pub pause_at: &'a Option<Spanned<String>>,
+    pub pause_ms: &'a Option<Spanned<i64>>,
+    pub pid_reused_at_ms: &'a Option<Spanned<i64>>,
+    pub pid_reused_uid: &'a Option<Spanned<i64>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct HostSpec {
+    pub name: String,
+    /// Index into the scenario's distinct hostnames.
+    pub hostname: u8,
+    pub hostname_text: String,
+    pub skew_ms: i64,
+}
+
+/// A validated actor environment.
+#[derive(Clone, Debug)]
+pub struct ActorEnv {
+    pub host: u8,
+    pub pid: u32,
+    pub uid: u16,
+    pub crash_at_ms: Option<u64>,
+    /// Index into the protocol's point names.
+    pub crash_at: Option<u8>,
+    pub pause_at_ms: Option<u64>,
+    pub pause_at: Option<u8>,
+    pub pause_ms: u64,
+    pub reuse_at_ms: Option<u64>,
+    pub reuse_uid: u16,
+}
+
+#[derive(Clone, Debug)]
+pub struct SyscallSpec {
+    pub at_ms: u64,
+    pub op: Op,
+    /// The protocol's name for the path ("L", "M", "lock", ...), resolved by the model.
+    pub path: String,
+    pub errno: Errno,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct EnvSpec {
+    pub hosts: Vec<HostSpec>,
+    pub kills_max: u8,
+    /// Bit a: actor a may be killed at any step.
+    pub kill_mask: u8,
+    pub pauses_max: u8,
+    pub pause_ms: u64,
+    pub pause_mask: u8,
+    pub syscalls: Vec<SyscallSpec>,
+}
+
+/// `[[params.host]]` or `[[faults.syscall]]` with no `[params]` / `[faults]` header before it
+/// makes the parent table implicit, and the scenario frame's `Spanned` tables then fail with
+/// "expected a borrowed string" (a `toml` limitation). Say what to write instead.
+pub fn implicit_tables(src: &Source) -> Result<(), ScenarioError> {
+    for (parent, child) in [("params", "host"), ("faults", "syscall")] {
+        let header = format!("[{parent}]");
+        let array = format!("[[{parent}.{child}]]");
+        let mut seen = false;
+        let mut offset = 0;
+        for line in src.text.split_inclusive('\n') {
+            let t = line.trim();
+            if t == header {
+                seen = true;
+            }
+            if t.starts_with(&array) && !seen {
+                let at = offset + (line.len() - line.trim_start().len());
+                return Err(src
+                    .error(
+                        Some(at..at + array.len()),
+                        format!("`{array}` needs a `{header}` line before it"),
+                    )
+                    .help(format!(
+                        "add `{header}` (it may stay empty) above the first `{array}`"
+                    )));
+            }
+            offset += line.len();
+        }
+    }
+    Ok(())
+}
+
+/// A non-negative number of milliseconds within the horizon, or a located error.
+pub fn ms(src: &Source, v: &Spanned<i64>, what: &str, min: u64) -> Result<u64, ScenarioError> {
+    let x = *v.get_ref();
+    if x < 0 {
+        return Err(at(
+            src,
+            v,
+            format!("`{what}` = {x} is impossible: a time or duration cannot be negative"),
+        )
+        .help(format!(
+            "give `{what}` in whole milliseconds, at least {min}"
+        )));
+    }
+    let x = x as u64;
+    if x < min || x > TIME_MAX {
+        return Err(at(
+            src,
+            v,
+            format!("`{what}` = {x} is impossible: it must be between {min} and {TIME_MAX}"),
+        ));
+    }
+    Ok(x)
+}
+
+pub fn opt_ms(
+    src: &Source,
+    v: &Option<Spanned<i64>>,
+    what: &str,
+    min: u64,
+) -> Result<Option<u64>, ScenarioError> {
+    v.as_ref().map(|v| ms(src, v, what, min)).transpose()
+}
+
+/// Validates `[[params.host]]` (none given: one host called `local`).
+pub fn hosts(src: &Source, files: &[Spanned<HostFile>]) -> Result<Vec<HostSpec>, ScenarioError> {
+    if files.is_empty() {
+        return Ok(vec![HostSpec {
+            name: "local".into(),
+            hostname: 0,
+            hostname_text: "local".into(),
+            skew_ms: 0,
+        }]);
+    }
+    if files.len() > 4 {
+        return Err(at(src, &files[4], "at most 4 hosts are supported"));
+    }
+    let mut out: Vec<HostSpec> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for h in files {
+        let h = h.get_ref();
+        let name = h.name.get_ref().trim().to_string();
+        if name.is_empty() {
+            return Err(at(src, &h.name, "a host needs a non-empty name"));
+        }
+        if out.iter().any(|x| x.name == name) {
+            return Err(at(src, &h.name, format!("two hosts are named `{name}`")));
+        }
+        let text = h
+            .hostname
+            .as_ref()
+            .map_or(name.clone(), |s| s.get_ref().trim().to_string());
+        let idx = match names.iter().position(|n| *n == text) {
+            Some(i) => i,
+            None => {
+                names.push(text.clone());
+                names.len() - 1
+            }
+        };
+        let skew_ms = match &h.skew_ms {
+            None => 0,
+            Some(s) if s.get_ref().unsigned_abs() > 7 * 24 * 3600 * 1000 => {
+                return Err(at(src, s, "a clock skew beyond a week is not supported"))
+            }
+            Some(s) => *s.get_ref(),
+        };
+        out.push(HostSpec {
+            name,
+            hostname: idx as u8,
+            hostname_text: text,
+            skew_ms,
+        });
+    }
+    Ok(out)
+}
+
+/// Validates one actor's environment fields. `points` are the protocol's named points;
+/// `pid_default` is the pid the actor gets when the file names none.
+pub fn actor_env(
+    src: &Source,
+    f: ActorEnvFile<'_>,
+    hosts: &[HostSpec],
+    points: &[(&str, &str)],
+    arrive_min: u64,
+    pid_default: u32,
+) -> Result<ActorEnv, ScenarioError> {
+    let host = match f.host {
+        None => 0,
+        Some(h) => match hosts.iter().position(|x| x.name == *h.get_ref()) {
+            Some(i) => i as u8,
+            None => {
+                let known: Vec<&str> = hosts.iter().map(|x| x.name.as_str()).collect();
+                return Err(
+                    at(src, h, format!("unknown host `{}`", h.get_ref())).help(format!(
+                        "declare it as a `[[params.host]]`; the hosts are: {}",
+                        known.join(", ")
+                    )),
+                );
+            }
+        },
+    };
+    let pid = match f.pid {
+        None => pid_default,
+        Some(p) if *p.get_ref() <= 0 || *p.get_ref() > 4_194_304 => {
+            return Err(at(
+                src,
+                p,
+                format!("`pid` = {} is not a pid (1 to 4194304)", p.get_ref()),
+            ))
+        }
+        Some(p) => *p.get_ref() as u32,
+    };
+    let uid = |v: &Option<Spanned<i64>>, what: &str| -> Result<u16, ScenarioError> {
+        match v {
+            None => Ok(Uid::USER.0),
+            Some(u) if *u.get_ref() < 0 || *u.get_ref() > 65_535 => Err(at(
+                src,
+                u,
+                format!("`{what}` = {} is not a user id (0 to 65535)", u.get_ref()),
+            )),
+            Some(u) => Ok(*u.get_ref() as u16),
+        }
+    };
+    let point = |v: &Option<Spanned<String>>, what: &str| -> Result<Option<u8>, ScenarioError> {
+        match v {
+            None => Ok(None),
+            Some(p) => match points.iter().position(|(n, _)| *n == p.get_ref()) {
+                Some(i) => Ok(Some(i as u8)),
+                None => Err(
+                    at(src, p, format!("`{what}`: unknown point `{}`", p.get_ref())).help(format!(
+                        "the points of this protocol are: {}",
+                        points
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                ),
+            },
+        }
+    };
+    let after_arrival = |v: &Option<Spanned<i64>>,
+                         what: &str|
+     -> Result<Option<u64>, ScenarioError> {
+        let t = opt_ms(src, v, what, 0)?;
+        if let (Some(t), Some(s)) = (t, v) {
+            if t < arrive_min {
+                return Err(at(
+                    src,
+                    s,
+                    format!("`{what}` = {t} comes before the actor can arrive ({arrive_min} ms)"),
+                )
+                .help("a process can only be acted on once it has started"));
+            }
+        }
+        Ok(t)
+    };
+    let crash_at_ms = after_arrival(f.crash_at_ms, "crash_at_ms")?;
+    let pause_at_ms = after_arrival(f.pause_at_ms, "pause_at_ms")?;
+    let pause_at = point(f.pause_at, "pause_at")?;
+    let pause_ms = opt_ms(src, f.pause_ms, "pause_ms", 1)?;
+    if (pause_at_ms.is_some() || pause_at.is_some()) && pause_ms.is_none() {
+        let span = f.pause_at_ms.as_ref().map(|s| s.span());
+        let span = span.or(f.pause_at.as_ref().map(|s| s.span()));
+        return Err(src
+            .error(span, "a pause needs a duration")
+            .help("add `pause_ms` to the actor"));
+    }
+    let reuse_at_ms = opt_ms(src, f.pid_reused_at_ms, "pid_reused_at_ms", 0)?;
+    if let (Some(t), Some(s)) = (reuse_at_ms, f.pid_reused_at_ms) {
+        let dies = crash_at_ms.or(if f.crash_at.is_some() {
+            Some(arrive_min)
+        } else {
+            None
+        });
+        match dies {
+            None => {
+                return Err(at(src, s, "only a dead process's pid can be reused")
+                    .help("give the actor a `crash_at_ms` or a `crash_at` point"))
+            }
+            Some(d) if t < d => {
+                return Err(at(
+                    src,
+                    s,
+                    format!("`pid_reused_at_ms` = {t} comes before the actor can die ({d} ms)"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(ActorEnv {
+        host,
+        pid,
+        uid: uid(f.uid, "uid")?,
+        crash_at_ms,
+        crash_at: point(f.crash_at, "crash_at")?,
+        pause_at_ms,
+        pause_at,
+        pause_ms: pause_ms.unwrap_or(0),
+        reuse_at_ms,
+        reuse_uid: uid(f.pid_reused_uid, "pid_reused_uid")?,
+    })
+}
+
+/// Validates `[faults]` into the environment of a scenario run on `hosts`. `actors` are the
+/// actor names in file order; `path_ok` says whether a path name is one the protocol knows (and
+/// if not, what the names are).
+pub fn faults(
+    src: &Source,
+    f: Option<&Spanned<FaultsFile>>,
+    hosts: Vec<HostSpec>,
+    actors: &[String],
+    path_ok: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<EnvSpec, ScenarioError> {
+    let Some(f) = f else {
+        return Ok(EnvSpec {
+            hosts,
+            ..EnvSpec::default()
+        });
+    };
+    let f = f.get_ref();
+    let all = ((1u16 << actors.len()) - 1) as u8;
+    let budget = |v: &Option<Spanned<i64>>, what: &str| -> Result<u8, ScenarioError> {
+        match v {
+            None => Ok(0),
+            Some(k) if *k.get_ref() < 0 || *k.get_ref() > 3 => Err(at(
+                src,
+                k,
+                format!("`{what}` = {} is outside 0 to 3", k.get_ref()),
+            )
+            .help("each extra fault multiplies the explored space; 1 or 2 is usually enough")),
+            Some(k) => Ok(*k.get_ref() as u8),
+        }
+    };
+    let mask = |v: &Option<Vec<Spanned<String>>>, what: &str| -> Result<u8, ScenarioError> {
+        match v {
+            None => Ok(all),
+            Some(names) => {
+                let mut m = 0u8;
+                for n in names {
+                    match actors.iter().position(|a| a == n.get_ref()) {
+                        Some(i) => m |= 1 << i,
+                        None => {
+                            return Err(at(
+                                src,
+                                n,
+                                format!("`{what}` names `{}`, which is not an actor", n.get_ref()),
+                            )
+                            .help(format!("the actors are: {}", actors.join(", "))))
+                        }
+                    }
+                }
+                Ok(m)
+            }
+        }
+    };
+    let kills_max = budget(&f.kills_max, "kills_max")?;
+    let kill_mask = mask(&f.kill, "kill")?;
+    let pauses_max = budget(&f.pauses_max, "pauses_max")?;
+    let pause_mask = mask(&f.pause, "pause")?;
+    let pause_ms = opt_ms(src, &f.pause_ms, "pause_ms", 1)?;
+    if pauses_max > 0 && pause_ms.is_none() {
+        return Err(src
+            .error(
+                f.pauses_max.as_ref().map(|s| s.span()),
+                "pauses at any step need a duration",
+            )
+            .help("add `pause_ms` to [faults]"));
+    }
+    if f.syscall.len() > 4 {
+        return Err(at(
+            src,
+            &f.syscall[4],
+            "at most 4 syscall faults are supported",
+        ));
+    }
+    let mut sys = Vec::new();
+    for s in &f.syscall {
+        let s = s.get_ref();
+        let op = match s.op.get_ref().as_str() {
+            "open" => Op::Open,
+            "write" => Op::Write,
+            "close" => Op::Close,
+            "mkdir" => Op::Mkdir,
+            "rename" => Op::Rename,
+            "unlink" => Op::Unlink,
+            "rmdir" => Op::Rmdir,
+            "stat" => Op::Stat,
+            "readFile" => Op::ReadFile,
+            "readdir" => Op::Readdir,
+            other => return Err(at(src, &s.op, format!("unknown syscall `{other}`")).help(
+                "use open, write, close, mkdir, rename, unlink, rmdir, stat, readFile or readdir",
+            )),
+        };
+        let errno = match s.errno.get_ref().as_str() {
+            "ENOENT" => Errno::ENOENT,
+            "EBUSY" => Errno::EBUSY,
+            "ENOSPC" => Errno::ENOSPC,
+            "EIO" => Errno::EIO,
+            "EACCES" => Errno::EACCES,
+            "EPERM" => Errno::EPERM,
+            other => {
+                return Err(at(src, &s.errno, format!("unsupported errno `{other}`"))
+                    .help("use ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM"))
+            }
+        };
+        path_ok(s.path.get_ref()).map_err(|known| {
+            at(src, &s.path, format!("unknown path `{}`", s.path.get_ref()))
+                .help(format!("the paths of this protocol are: {known}"))
+        })?;
+        sys.push(SyscallSpec {
+            at_ms: opt_ms(src, &s.at_ms, "at_ms", 0)?.unwrap_or(0),
+            op,
+            path: s.path.get_ref().clone(),
+            errno,
+        });
+    }
+    Ok(EnvSpec {
+        hosts,
+        kills_max,
+        kill_mask,
+        pauses_max,
+        pause_ms: pause_ms.unwrap_or(0),
+        pause_mask,
+        syscalls: sys,
+    })
+}
+
+// ---- run side -------------------------------------------------------------------------------
+
+/// A scheduled environment event (fixed by the scenario, fired once at its instant).
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    Kill(u8),
+    Pause(u8),
+    ReusePid(u8),
+    /// Index into the scenario's syscall faults.
+    Inject(u8),
+}
+
+/// An environment move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnvMove {
+    /// Scheduled event i is due.
+    Event(u8),
+    /// A paused actor's pause is over.
+    Resume(u8),
+    /// Optional: kill -9 of the actor now (within `kills_max`).
+    Kill(u8),
+    /// Optional: pause the actor now for `pause_ms` (within `pauses_max`).
+    Pause(u8),
+}
+
+/// What the environment did to one actor, kept in the world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ActorEnvState {
+    /// When a pause ends (`NEVER` if not paused).
+    pub resume_at: Time,
+    /// When the process died (`NEVER` if alive).
+    pub died_at: Time,
+    /// It was paused at some point (bounded-wait does not judge a waiter the environment stopped).
+    pub paused_ever: bool,
+    /// Its `crash_at` / `pause_at` point has been reached.
+    pub point_done: bool,
+}
+
+impl Default for ActorEnvState {
+    fn default() -> Self {
+        ActorEnvState {
+            resume_at: NEVER,
+            died_at: NEVER,
+            paused_ever: false,
+            point_done: false,
+        }
+    }
+}
+
+/// The environment's part of a world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct EnvState {
+    /// Bit i: scheduled event i has fired.
+    pub fired: u32,
+    pub kills: u8,
+    pub pauses: u8,
+}
+
+/// The scheduled events of a scenario, in a fixed order.
+pub fn schedule(actors: &[ActorEnv], spec: &EnvSpec) -> Vec<(Time, Event)> {
+    let mut ev = Vec::new();
+    for (i, a) in actors.iter().enumerate() {
+        if let Some(t) = a.crash_at_ms {
+            ev.push((t, Event::Kill(i as u8)));
+        }
+        if let Some(t) = a.pause_at_ms {
+            ev.push((t, Event::Pause(i as u8)));
+        }
+        if let Some(t) = a.reuse_at_ms {
+            ev.push((t, Event::ReusePid(i as u8)));
+        }
+    }
+    // Faults armed at 0 are in place before anything runs (see `initial_fs`).
+    for (i, s) in spec.syscalls.iter().enumerate() {
+        if s.at_ms > 0 {
+            ev.push((s.at_ms, Event::Inject(i as u8)));
+        }
+    }
+    assert!(ev.len() <= 32, "more than 32 scheduled events");
+    ev
+}
+
+/// The initial filesystem: empty, with the faults armed at t = 0 already queued (in file order).
+pub fn initial_fs<const N: usize>(spec: &EnvSpec, faults: &[(Fault, String)]) -> Fs<N> {
+    let mut fs = Fs::new();
+    for (s, (f, _)) in spec.syscalls.iter().zip(faults) {
+        if s.at_ms == 0 {
+            fs.inject(*f);
+        }
+    }
+    fs
+}
+
+/// Builds the process table: one host per `[[params.host]]`, one process per actor (`ProcId`
+/// = actor index).
+pub fn procs(spec: &EnvSpec, actors: &[ActorEnv]) -> Procs {
+    let mut procs = Procs::new();
+    for h in &spec.hosts {
+        procs.add_host(Hostname(h.hostname), h.skew_ms);
+    }
+    for a in actors {
+        procs.spawn(HostId(a.host), Pid(a.pid), Uid(a.uid));
+    }
+    procs
+}
+
+/// The parts of a world an environment move touches.
+pub struct EnvCtx<'a, const N: usize> {
+    pub now: Time,
+    pub procs: &'a mut Procs,
+    pub fs: &'a mut Fs<N>,
+    pub env: &'a mut EnvState,
+}
+
+/// Kills actor `a`'s process now (no cleanup; its descriptors close).
+pub fn kill<const N: usize, W: Narrator>(
+    cx: &mut EnvCtx<'_, N>,
+    st: &mut ActorEnvState,
+    a: u8,
+    n: &mut W,
+) {
+    let p = lockstep_sim::world::ProcId(a);
+    if !cx.procs.is_alive(p) {
+        return;
+    }
+    kill9(cx.procs, cx.fs, p);
+    st.died_at = cx.now;
+    st.resume_at = NEVER;
+    n.say(format_args!(
+        "kill -9 (pid {}): no finally, its files stay",
+        cx.procs.pid(p).0
+    ));
+}
+
+/// Pauses actor `a` (SIGSTOP) until `now + ms`.
+pub fn pause<const N: usize, W: Narrator>(
+    cx: &mut EnvCtx<'_, N>,
+    st: &mut ActorEnvState,
+    a: u8,
+    ms: u64,
+    n: &mut W,
+) {
+    let p = lockstep_sim::world::ProcId(a);
+    if !cx.procs.runs(p) {
+        return;
+    }
+    cx.procs.pause(p);
+    st.resume_at = cx.now + ms;
+    st.paused_ever = true;
+    n.say(format_args!(
+        "SIGSTOP for {ms} ms (alive: kill(pid, 0) still succeeds)"
+    ));
+}
+
+pub fn resume<const N: usize, W: Narrator>(
+    cx: &mut EnvCtx<'_, N>,
+    st: &mut ActorEnvState,
+    a: u8,
+    n: &mut W,
+) {
+    let p = lockstep_sim::world::ProcId(a);
+    st.resume_at = NEVER;
+    if cx.procs.state(p) == lockstep_sim::world::ProcState::Paused {
+        cx.procs.resume(p);
+        n.say(format_args!("SIGCONT: continues where it stopped"));
+    }
+}
+
+/// Fires scheduled event `ev` (the model applies `Kill`/`Pause` itself, with its actor state).
+pub fn fire_simple<const N: usize, W: Narrator>(
+    cx: &mut EnvCtx<'_, N>,
+    ev: Event,
+    actors: &[ActorEnv],
+    faults: &[(Fault, String)],
+    n: &mut W,
+) {
+    match ev {
+        Event::ReusePid(a) => {
+            let p = lockstep_sim::world::ProcId(a);
+            if cx.procs.is_alive(p) {
+                n.say(format_args!(
+                    "pid {} is still in use: not reused",
+                    cx.procs.pid(p).0
+                ));
+                return;
+            }
+            let host = cx.procs.host(p);
+            if cx.procs.find(host, cx.procs.pid(p)).is_some() {
+                return;
+            }
+            cx.procs.reuse_pid(p, Uid(actors[a as usize].reuse_uid));
+            n.say(format_args!(
+                "the kernel hands pid {} to an unrelated live process (uid {})",
+                cx.procs.pid(p).0,
+                actors[a as usize].reuse_uid
+            ));
+        }
+        Event::Inject(i) => {
+            let (f, name) = &faults[i as usize];
+            cx.fs.inject(*f);
+            n.say(format_args!(
+                "armed: the next {} on {name} fails with {}",
+                f.op.name(),
+                f.errno
+            ));
+        }
+        Event::Kill(_) | Event::Pause(_) => unreachable!("applied by the model"),
+    }
+}
+
+/// Resolves the scenario's syscall faults against the model's path names.
+pub fn resolve_faults(spec: &EnvSpec, path: &dyn Fn(&str) -> PathId) -> Vec<(Fault, String)> {
+    spec.syscalls
+        .iter()
+        .map(|s| {
+            (
+                Fault {
+                    op: s.op,
+                    path: path(&s.path),
+                    errno: s.errno,
+                },
+                s.path.clone(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,99 @@
+//! Protocol `restart-lock`: the "fleet" restart lock (seed 002, protocols.md §3), V1 to V3 and
+//! the two designs the seed's commit message rejects, as variants of one model written on the
+//! simulated filesystem and process table of `sim::world`.
+
+pub(crate) mod env;
+mod invariants;
+mod model;
+mod spec;
+mod version;
+
+use lockstep_sim::{Property, Schedule};
+
+use crate::engine::{self, Outcome, Replayed};
+use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
+use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
+
+pub use model::{Mv, RestartLockModel, World};
+pub use spec::{Spec, POINTS};
+pub use version::Version;
+
+pub struct RestartLock;
+
+pub static PROTOCOL: RestartLock = RestartLock;
+
+const VARIANTS: &[VariantInfo] = &[
+    VariantInfo { name: "v1-unlink-recreate", summary: "V1 (reconstructed): open('wx') claim; a stale or timed-out lock is unlinked blind and re-created; untokened release", canary: false },
+    VariantInfo { name: "v2-rename-readback", summary: "V2: break by writing L.<token> and renaming it over L, then reading the token back; release reads the token, then unlinks", canary: false },
+    VariantInfo { name: "v3-registry-mutex", summary: "786762587d: every transition under the registry mutex M (mtime-stale), a stale M reaped under the reclaim lock RL", canary: false },
+    VariantInfo { name: "x1-content-stale-mutex", summary: "rejected F3-x1: V3 with the mutex judged stale by its content, so an empty just-created mutex is reaped", canary: false },
+    VariantInfo { name: "x2-rename-restore", summary: "rejected F3-x2: V3 with a rename-aside-and-restore reclaim of a stale mutex instead of RL", canary: false },
+    VariantInfo { name: "canary-no-mutex", summary: "canary: V3 without the registry mutex; must violate max-active when breakers race", canary: true },
+];
+
+const FAULTS: &[FaultInfo] = &[
+    FaultInfo { name: "crash_at_ms / crash_at", summary: "[[actor]]: kill -9 at an instant, or right after the step that reaches a named point (mutex-created, mutex-held, reclaim-lock-held, restarting, temp-written, mutex-token-read, lock-token-read)" },
+    FaultInfo { name: "pause_at_ms / pause_at + pause_ms", summary: "[[actor]]: SIGSTOP at an instant or a named point, SIGCONT pause_ms later (alive all along)" },
+    FaultInfo { name: "kills_max / pauses_max", summary: "[faults]: kill (or pause for pause_ms) any listed actor at any step, at most this many times per run" },
+    FaultInfo { name: "syscall", summary: "[faults]: the next op (open, write, close, rename, unlink, stat, readFile, ...) on a path (dir, L, M, RL, L.<actor>, M.aside-<actor>) fails with ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM, armed at at_ms" },
+    FaultInfo { name: "host / skew_ms", summary: "[[params.host]] and [[actor]] host: processes on hosts whose clocks are skewed (mtimes are stamped by the calling host)" },
+    FaultInfo { name: "pid_reused_at_ms", summary: "[[actor]]: a dead actor's pid goes to an unrelated live process (the restart lock never checks pids)" },
+];
+
+impl ProtocolInfo for RestartLock {
+    fn id(&self) -> &'static str {
+        "restart-lock"
+    }
+    fn summary(&self) -> &'static str {
+        "the fleet restart lock (acquireRestartLock): a cross-process lock file with stale and max-wait takeover, serialized by a registry mutex in V3"
+    }
+    fn variants(&self) -> &'static [VariantInfo] {
+        VARIANTS
+    }
+    fn invariants(&self) -> &'static [Property] {
+        invariants::props()
+    }
+    fn faults(&self) -> &'static [FaultInfo] {
+        FAULTS
+    }
+    fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+        env::implicit_tables(src)?;
+        let file: spec::RestartLockFile = scenario::parse(src)?;
+        let meta = scenario::validate_meta(src, &file, self)?;
+        let spec = spec::validate(src, &file)?;
+        Ok(Box::new(Loaded { meta, spec }))
+    }
+}
+
+struct Loaded {
+    meta: Meta,
+    spec: Spec,
+}
+
+/// Builds the model of `spec` for one version, checking `checked` (in order).
+pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> RestartLockModel {
+    let checks = checked
+        .iter()
+        .map(|p| invariants::by_id(p.id).expect("validated invariant"))
+        .collect();
+    RestartLockModel::new(spec.clone(), version, checks, checked.to_vec())
+}
+
+impl Loaded {
+    fn model(&self, variant: &str) -> RestartLockModel {
+        let version = Version::from_name(variant).expect("variant validated at load");
+        build(&self.spec, version, &self.meta.invariants)
+    }
+}
+
+impl LoadedScenario for Loaded {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
+        engine::explore(&self.model(variant), plan)
+    }
+    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
+        engine::replay_model(&self.model(variant), schedule, plan)
+    }
+}

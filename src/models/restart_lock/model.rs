@@ -1,0 +1,1648 @@
+//! The fleet restart lock (protocols.md §3) as an explicit state machine over `sim::world`,
+//! one model for V1, V2, V3, the rejected designs F3-x1 and F3-x2, and a canary.
+//!
+//! **Granularity.** Every filesystem call is its own step, because in Node each is its own
+//! syscall and its own `await`: `mkdir -p`, `open(…,'wx')`, a write or a close through a handle,
+//! `readFile`, `stat`, `rename`, `unlink`. `writeFile(path)` (V2's temp, V3's overwrite of `L`)
+//! is the `sim::world::WriteFile` step machine: open-and-truncate, write, close, so a reader in
+//! between sees an empty file. What runs between two awaits (parsing the content, comparing
+//! clocks, choosing what to do) belongs to the step whose result it uses. `Date.now()` is the
+//! acting process's host clock; mtimes are stamped by the host that makes the call.
+//!
+//! **Sleeps.** `sleepFn(POLL)` and the mutex's `setTimeout(20)` are timers. The mutex loop's
+//! `continue` after a reap is immediate (same instant, another step). The one pass that
+//! neither sleeps nor changes anything (M stale, RL held by a live reclaimer) would spin at one
+//! instant forever (residual 4), stopping the virtual clock; it is charged `spin_ms` (default
+//! 1 ms, about what its four syscalls cost) and counted for `bounded-spin`.
+//!
+//! **Ghost state** (what the protocol does not record, kept only to judge invariants): who
+//! created each of `L`, `M` and `RL` as they stand; per process whether it believes it holds
+//! the mutex, whether it is restarting, when the content it wrote was stamped, and whether a
+//! legitimate takeover (holder older than STALE, or a taker that waited MAX_WAIT) superseded
+//! it; how many times in a row it retried the mutex without sleeping; and a flag for a release
+//! that removed somebody else's file.
+
+use std::task::Poll;
+
+use arrayvec::ArrayVec;
+
+use lockstep_sim::world::{
+    Content, Ctx, Errno, Fault, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState, Procs,
+    WriteFile,
+};
+use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
+
+use super::env::{self, ActorEnvState, EnvCtx, EnvMove, EnvState, Event, MAX_ACTORS};
+use super::invariants::Inv;
+use super::spec::{self, Spec};
+use super::version::{MutexKind, Version};
+
+const UNRESOLVED: u8 = u8::MAX;
+const S_ARRIVE: usize = 0;
+const S_RESTART: usize = 1;
+/// The actor index used for environment moves that belong to nobody (a syscall fault).
+const ENV_ACTOR: u8 = u8::MAX;
+
+/// A release removed a file (L or M) its own acquire did not create.
+const F_FOREIGN_RELEASE: u8 = 1;
+
+pub struct RestartLockModel {
+    pub(super) spec: Spec,
+    pub(super) version: Version,
+    pub(super) checks: Vec<Inv>,
+    pub(super) props: Vec<Property>,
+    paths: Paths,
+    dir: PathId,
+    l: PathId,
+    m: PathId,
+    rl: PathId,
+    tmp: Vec<PathId>,
+    aside: Vec<PathId>,
+    events: Vec<(Time, Event)>,
+    faults: Vec<(Fault, String)>,
+}
+
+/// Where an actor's continuation is.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum Pc {
+    NotArrived,
+    // V1, V2: claim L directly.
+    Open,
+    Write(Fd),
+    Close(Fd),
+    ReadL,
+    BreakUnlink,
+    Temp(WriteFile),
+    RenameTemp,
+    UnlinkTemp,
+    ReadBack,
+    // V3, F3-x1, F3-x2: the registry mutex.
+    MOpen,
+    MWrite(Fd),
+    MClose(Fd),
+    MCloseFailed(Fd),
+    MUnlinkFailed,
+    MStat,
+    MRead,
+    MUnlinkStale,
+    RlOpen,
+    RlStat,
+    RlUnlinkStale,
+    RlStatM(Fd),
+    RlUnlinkM(Fd),
+    RlClose(Fd),
+    RlUnlink,
+    AsideRename,
+    AsideStat(u8),
+    AsideUnlink,
+    AsideRestore(u8),
+    // Under the mutex (or, for the canary, under nothing).
+    ReadUnder,
+    WriteUnder(WriteFile),
+    MRelRead,
+    MRelUnlink,
+    // The restart and `release()`.
+    Restarting,
+    RelRead,
+    RelUnlink,
+    Done,
+    Threw,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Actor {
+    ch: [u8; 2],
+    pc: Pc,
+    /// The next step is enabled from this instant (timers).
+    wake: Time,
+    env: ActorEnvState,
+    arrived: Time,
+    /// `Date.now() + MAX_WAIT` at arrival, on its own host clock.
+    deadline: Time,
+    /// The mutex is being taken for `release()` (not for an acquire pass).
+    rel: bool,
+    /// V3 family: this pass owns the lock (decided under the mutex).
+    owned: bool,
+    /// A write under the mutex failed: rethrow once the mutex is released.
+    failing: bool,
+    /// Has slept in its wait loop at least once (its later rounds are routine in timelines).
+    waited: bool,
+    // ghost
+    in_cs: bool,
+    superseded: bool,
+    in_mutex: bool,
+    /// Virtual time its lock content was stamped.
+    stamp_at: Time,
+    /// Retries of the mutex in a row without sleeping.
+    spins: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct World {
+    now: Time,
+    fs: Fs<16>,
+    procs: Procs,
+    env: EnvState,
+    actors: ArrayVec<Actor, MAX_ACTORS>,
+    /// Ghost: actor + 1 whose acquire created the current L / M / RL (0: none).
+    owner_l: u8,
+    owner_m: u8,
+    owner_rl: u8,
+    flags: u8,
+    flag_actor: u8,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mv {
+    Choose(u8, u8, u8),
+    Step(u8),
+    Env(EnvMove),
+}
+
+impl RestartLockModel {
+    pub fn new(spec: Spec, version: Version, checks: Vec<Inv>, props: Vec<Property>) -> Self {
+        let mut paths = Paths::new();
+        let l = paths.intern("home/fleet/restart.lock");
+        let dir = paths.parent(l).expect("L has a directory");
+        let m = paths.intern("home/fleet/restart.lock.mutex");
+        let rl = paths.intern("home/fleet/restart.lock.mutex.reclaim");
+        let tmp = spec
+            .actors
+            .iter()
+            .map(|a| paths.intern(&format!("home/fleet/restart.lock.{}", a.name)))
+            .collect();
+        let aside = spec
+            .actors
+            .iter()
+            .map(|a| paths.intern(&format!("home/fleet/restart.lock.mutex.aside-{}", a.name)))
+            .collect();
+        let events = env::schedule(
+            &spec
+                .actors
+                .iter()
+                .map(|a| a.env.clone())
+                .collect::<Vec<_>>(),
+            &spec.env,
+        );
+        let mut model = RestartLockModel {
+            spec,
+            version,
+            checks,
+            props,
+            paths,
+            dir,
+            l,
+            m,
+            rl,
+            tmp,
+            aside,
+            events,
+            faults: Vec::new(),
+        };
+        let faults = env::resolve_faults(&model.spec.env, &|p| model.path_by_name(p));
+        model.faults = faults;
+        model
+    }
+
+    fn path_by_name(&self, name: &str) -> PathId {
+        match name {
+            "dir" => self.dir,
+            "L" => self.l,
+            "M" => self.m,
+            "RL" => self.rl,
+            _ => {
+                for (i, a) in self.spec.actors.iter().enumerate() {
+                    if name == format!("L.{}", a.name) {
+                        return self.tmp[i];
+                    }
+                    if name == format!("M.aside-{}", a.name) {
+                        return self.aside[i];
+                    }
+                }
+                unreachable!("path names are validated")
+            }
+        }
+    }
+
+    fn short(&self, p: PathId) -> String {
+        if p == self.l {
+            return "L".into();
+        }
+        if p == self.m {
+            return "M".into();
+        }
+        if p == self.rl {
+            return "RL".into();
+        }
+        if p == self.dir {
+            return "dirname(L)".into();
+        }
+        for (i, a) in self.spec.actors.iter().enumerate() {
+            if p == self.tmp[i] {
+                return format!("L.{}", a.name);
+            }
+            if p == self.aside[i] {
+                return format!("M.aside-{}", a.name);
+            }
+        }
+        self.paths.display(p).to_string()
+    }
+
+    fn name(&self, a: usize) -> &str {
+        &self.spec.actors[a].name
+    }
+
+    fn tok_name(&self, w: u64) -> String {
+        match w {
+            0 => "?".into(),
+            w if (w as usize) <= self.spec.actors.len() => self.name(w as usize - 1).to_string(),
+            w => format!("#{w}"),
+        }
+    }
+
+    fn alternatives(&self, a: usize, slot: usize) -> usize {
+        let sp = &self.spec.actors[a];
+        match slot {
+            S_ARRIVE => sp.arrive.len(),
+            _ => sp.restart.len(),
+        }
+    }
+
+    fn restart_ms(&self, s: &World, a: usize) -> u64 {
+        self.spec.actors[a].restart[usize::from(s.actors[a].ch[S_RESTART])]
+    }
+
+    fn host_now(&self, s: &World, a: usize) -> Time {
+        s.procs.now_of(ProcId(a as u8), s.now)
+    }
+
+    /// `formatRestartLockContent(token)`: `pid\nDate.now()\ntoken\n`.
+    fn content(&self, s: &World, a: usize) -> Content {
+        Content::new(&[
+            u64::from(s.procs.pid(ProcId(a as u8)).0),
+            self.host_now(s, a),
+            a as u64 + 1,
+        ])
+    }
+
+    /// `isRestartLockContentStale`: an unparsable stamp is stale; otherwise older than STALE.
+    /// The seed cuts the comparator off; `>=` is assumed, as in the mtime check beside it.
+    fn content_stale(&self, c: &Content, now: Time) -> bool {
+        match c.get(1) {
+            None => true,
+            Some(ts) => now as i64 - ts as i64 >= self.spec.stale as i64,
+        }
+    }
+
+    fn show_content(&self, c: &Content) -> String {
+        let w = c.words();
+        let mut parts = Vec::new();
+        if let Some(p) = w.first() {
+            parts.push(format!("pid {p}"));
+        }
+        if let Some(t) = w.get(1) {
+            parts.push(format!("ts {t}"));
+        }
+        if let Some(k) = w.get(2) {
+            parts.push(format!("tok {}", self.tok_name(*k)));
+        }
+        format!("[{}]", parts.join(", "))
+    }
+
+    fn say_unlinked<N: Narrator>(&self, owner: u8, what: &str, n: &mut N) {
+        if owner == 0 {
+            n.say(format_args!("removed"));
+        } else {
+            n.say(format_args!(
+                "removed {}'s {what}",
+                self.name(usize::from(owner) - 1)
+            ));
+        }
+    }
+
+    /// What the next call of a `writeFile` does, for timelines.
+    fn say_write<N: Narrator>(&self, wf: &WriteFile, n: &mut N) {
+        if N::ON {
+            match wf.next_op() {
+                Some(Op::Open) => n.say(format_args!("open 'w' (creates or truncates)")),
+                Some(Op::Write) => n.say(format_args!("writes its content")),
+                Some(Op::Close) => n.say(format_args!("closes")),
+                _ => {}
+            }
+        }
+    }
+
+    fn alive(&self, s: &World, a: usize) -> bool {
+        s.procs.is_alive(ProcId(a as u8))
+    }
+
+    fn finished(pc: &Pc) -> bool {
+        matches!(pc, Pc::Done | Pc::Threw)
+    }
+
+    // ---- the protocol ------------------------------------------------------------------------
+
+    fn sleep(&self, s: &mut World, a: usize, ms: u64, pc: Pc) {
+        let now = s.now;
+        let act = &mut s.actors[a];
+        act.pc = pc;
+        act.wake = now + ms;
+    }
+
+    /// `await sleepFn(POLL)`, then the top of the loop: the wake-up and the loop's first call
+    /// are one step.
+    fn sleep_poll(&self, s: &mut World, a: usize) {
+        self.loop_top(s, a);
+        let now = s.now;
+        s.actors[a].wake = now + self.spec.poll;
+    }
+
+    /// The top of `acquireRestartLock`'s loop.
+    fn loop_top(&self, s: &mut World, a: usize) {
+        let act = &mut s.actors[a];
+        act.rel = false;
+        act.owned = false;
+        act.failing = false;
+        act.pc = match self.version.mutex() {
+            MutexKind::None if self.version.serialized() => Pc::ReadUnder,
+            MutexKind::None => Pc::Open,
+            _ => Pc::MOpen,
+        };
+    }
+
+    /// A mutex loop `continue` without a sleep.
+    fn respin(&self, s: &mut World, a: usize) {
+        let act = &mut s.actors[a];
+        act.spins += 1;
+        act.pc = Pc::MOpen;
+    }
+
+    /// Crash or pause the actor if the scenario says so at this point.
+    fn reach<N: Narrator>(&self, s: &mut World, a: usize, point: u8, n: &mut N) {
+        let sp = &self.spec.actors[a].env;
+        let st = &mut s.actors[a].env;
+        if st.point_done {
+            return;
+        }
+        let mut cx = EnvCtx {
+            now: s.now,
+            procs: &mut s.procs,
+            fs: &mut s.fs,
+            env: &mut s.env,
+        };
+        if sp.crash_at == Some(point) {
+            st.point_done = true;
+            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
+            env::kill(&mut cx, st, a as u8, n);
+        } else if sp.pause_at == Some(point) {
+            st.point_done = true;
+            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
+            env::pause(&mut cx, st, a as u8, sp.pause_ms, n);
+        }
+    }
+
+    fn mutex_acquired<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let act = &mut s.actors[a];
+        act.in_mutex = true;
+        act.spins = 0;
+        act.pc = if act.rel { Pc::RelRead } else { Pc::ReadUnder };
+        n.say(format_args!("holds the registry mutex"));
+        self.reach(s, a, spec::P_MUTEX_HELD, n);
+    }
+
+    /// `finally releaseMutex()` (V3 family), or straight on for the canary.
+    fn release_mutex<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        if self.version.mutex() == MutexKind::None {
+            self.after_mutex(s, a, n);
+        } else {
+            s.actors[a].pc = Pc::MRelRead;
+        }
+    }
+
+    /// Once the mutex is released: return from `release()`, rethrow, take the lock, or sleep.
+    fn after_mutex<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let act = &s.actors[a];
+        if act.rel {
+            s.actors[a].pc = Pc::Done;
+            n.say(format_args!("release() returns"));
+        } else if act.failing {
+            s.actors[a].pc = Pc::Threw;
+            n.say(format_args!("acquireRestartLock throws"));
+        } else if act.owned {
+            self.enter_cs(s, a, n);
+        } else {
+            s.actors[a].waited = true;
+            s.actors[a].spins = 0;
+            self.sleep_poll(s, a);
+            n.say(format_args!("sleeps {}", self.spec.poll));
+        }
+    }
+
+    /// `acquireRestartLock` returns: the restart begins. Ghost: a takeover supersedes the
+    /// current holders only if it is legitimate by design.
+    fn enter_cs<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let now = s.now;
+        let waited = now - s.actors[a].arrived;
+        for b in 0..s.actors.len() {
+            if b == a || !self.alive(s, b) {
+                continue;
+            }
+            let y = &s.actors[b];
+            if y.in_cs && !y.superseded {
+                let age = now - y.stamp_at;
+                if age >= self.spec.stale || waited >= self.spec.max_wait {
+                    s.actors[b].superseded = true;
+                    if N::ON {
+                        n.say(format_args!(
+                            "takes over from {} by design ({})",
+                            self.name(b),
+                            if age >= self.spec.stale {
+                                format!("its lock is {age} ms old ≥ stale {}", self.spec.stale)
+                            } else {
+                                format!("waited {waited} ms ≥ max wait {}", self.spec.max_wait)
+                            }
+                        ));
+                    }
+                }
+            }
+        }
+        let ms = self.restart_ms(s, a);
+        let act = &mut s.actors[a];
+        act.in_cs = true;
+        act.superseded = false;
+        act.spins = 0;
+        act.pc = Pc::Restarting;
+        act.wake = now + ms;
+        n.say(format_args!("acquired: restarts for {ms} ms"));
+        self.reach(s, a, spec::P_RESTARTING, n);
+    }
+
+    fn start_release<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let act = &mut s.actors[a];
+        act.in_cs = false;
+        act.rel = true;
+        n.say(format_args!("restart done; release()"));
+        act.pc = if !self.version.tokened_release() {
+            Pc::RelUnlink
+        } else if self.version.mutex() == MutexKind::None {
+            Pc::RelRead
+        } else {
+            Pc::MOpen
+        };
+    }
+
+    fn throw<N: Narrator>(&self, s: &mut World, a: usize, e: Errno, n: &mut N) {
+        s.actors[a].pc = Pc::Threw;
+        n.say(format_args!(
+            "{e}: {} throws",
+            if s.actors[a].rel {
+                "release()"
+            } else {
+                "acquireRestartLock"
+            }
+        ));
+    }
+
+    fn unlinked<N: Narrator>(&self, s: &mut World, a: usize, p: PathId, release: bool, n: &mut N) {
+        let owner = if p == self.l {
+            &mut s.owner_l
+        } else if p == self.m {
+            &mut s.owner_m
+        } else if p == self.rl {
+            &mut s.owner_rl
+        } else {
+            return;
+        };
+        let was = *owner;
+        *owner = 0;
+        if release && was != a as u8 + 1 {
+            if s.flags & F_FOREIGN_RELEASE == 0 {
+                s.flags |= F_FOREIGN_RELEASE;
+                s.flag_actor = a as u8;
+            }
+            if N::ON {
+                let whose = if was == 0 {
+                    "nobody's".to_string()
+                } else {
+                    format!("{}'s", self.name(usize::from(was) - 1))
+                };
+                n.say(format_args!("that was {whose} file, not its own"));
+            }
+        }
+    }
+
+    /// One step of actor `a`: exactly one filesystem call (or a timer firing).
+    fn step<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        let me = ProcId(a as u8);
+        let hnow = self.host_now(s, a);
+        let cx = Ctx::new(&self.paths, me, hnow);
+        let pc = std::mem::replace(&mut s.actors[a].pc, Pc::Threw);
+        let routine = s.actors[a].waited;
+        let mut notable = false;
+        match pc {
+            Pc::NotArrived => {
+                s.actors[a].arrived = s.now;
+                s.actors[a].deadline = hnow + self.spec.max_wait;
+                match s.fs.mkdir_p(cx, self.dir) {
+                    Ok(()) => {
+                        n.say(format_args!(
+                            "pid {}, deadline {}",
+                            s.procs.pid(me).0,
+                            hnow + self.spec.max_wait
+                        ));
+                        self.loop_top(s, a);
+                    }
+                    Err(e) => self.throw(s, a, e, n),
+                }
+                notable = true;
+            }
+            // ---- V1 / V2 -----------------------------------------------------------------
+            Pc::Open => match s.fs.open(cx, self.l, OpenMode::CreateExcl) {
+                Ok(fd) => {
+                    s.owner_l = a as u8 + 1;
+                    n.say(format_args!("created (empty)"));
+                    s.actors[a].pc = Pc::Write(fd);
+                    notable = true;
+                }
+                Err(Errno::EEXIST) => {
+                    n.say(format_args!("EEXIST"));
+                    s.actors[a].pc = Pc::ReadL;
+                }
+                Err(e) => {
+                    self.throw(s, a, e, n);
+                    notable = true;
+                }
+            },
+            Pc::Write(fd) => {
+                let c = self.content(s, a);
+                match s.fs.write(cx, fd, c.words()) {
+                    Ok(()) => {
+                        n.say(format_args!("writes {}", self.show_content(&c)));
+                        s.actors[a].stamp_at = s.now;
+                        s.actors[a].pc = Pc::Close(fd);
+                    }
+                    Err(e) => self.throw(s, a, e, n),
+                }
+                notable = true;
+            }
+            Pc::Close(fd) => {
+                match s.fs.close(cx, fd) {
+                    Ok(()) => self.enter_cs(s, a, n),
+                    Err(e) => self.throw(s, a, e, n),
+                }
+                notable = true;
+            }
+            Pc::ReadL => {
+                let (stale, why) = match s.fs.read_file(cx, self.l) {
+                    Err(Errno::ENOENT) => (false, "ENOENT: not stale".to_string()),
+                    Err(e) => (true, format!("{e}: unreadable, so stale")),
+                    Ok(c) => {
+                        let st = self.content_stale(&c, hnow);
+                        (
+                            st,
+                            if N::ON {
+                                format!(
+                                    "{} {}",
+                                    self.show_content(&c),
+                                    if c.len() < 2 {
+                                        "has no stamp: corrupt, so stale".to_string()
+                                    } else if st {
+                                        "is stale".to_string()
+                                    } else {
+                                        "is fresh".to_string()
+                                    }
+                                )
+                            } else {
+                                String::new()
+                            },
+                        )
+                    }
+                };
+                let timed_out = hnow >= s.actors[a].deadline;
+                n.say(format_args!("{why}"));
+                if stale || timed_out {
+                    notable = true;
+                    n.say(format_args!(
+                        "{}",
+                        if stale {
+                            "breaking stale fleet restart lock"
+                        } else {
+                            "timed out: breaking the lock"
+                        }
+                    ));
+                    if self.version == Version::V1UnlinkRecreate {
+                        s.actors[a].pc = Pc::BreakUnlink;
+                    } else {
+                        let c = self.content(s, a);
+                        s.actors[a].stamp_at = s.now;
+                        s.actors[a].pc = Pc::Temp(WriteFile::new(self.tmp[a], c));
+                    }
+                } else {
+                    s.actors[a].waited = true;
+                    self.sleep_poll(s, a);
+                    n.say(format_args!("sleeps {}", self.spec.poll));
+                }
+            }
+            Pc::BreakUnlink => {
+                notable = true;
+                match s.fs.unlink(cx, self.l) {
+                    Ok(()) => {
+                        if N::ON {
+                            let who = s.owner_l;
+                            n.say(format_args!(
+                                "unlinked (blind: it was {}'s)",
+                                if who == 0 {
+                                    "nobody".to_string()
+                                } else {
+                                    self.name(usize::from(who) - 1).to_string()
+                                }
+                            ));
+                        }
+                        s.owner_l = 0;
+                    }
+                    Err(e) => n.say(format_args!("{e}")),
+                }
+                n.say(format_args!("re-creates with open('wx')"));
+                s.actors[a].pc = Pc::Open;
+            }
+            Pc::Temp(mut wf) => {
+                notable = true;
+                self.say_write(&wf, n);
+                match wf.step(&mut s.fs, cx) {
+                    Poll::Pending => s.actors[a].pc = Pc::Temp(wf),
+                    Poll::Ready(Ok(())) => {
+                        s.actors[a].pc = Pc::RenameTemp;
+                        self.reach(s, a, spec::P_TEMP_WRITTEN, n);
+                    }
+                    Poll::Ready(Err(e)) => self.throw(s, a, e, n),
+                }
+            }
+            Pc::RenameTemp => {
+                notable = true;
+                match s.fs.rename(cx, self.tmp[a], self.l) {
+                    Ok(()) => {
+                        if N::ON && s.owner_l != 0 && s.owner_l != a as u8 + 1 {
+                            n.say(format_args!(
+                                "replaces {}'s lock",
+                                self.name(usize::from(s.owner_l) - 1)
+                            ));
+                        }
+                        s.owner_l = a as u8 + 1;
+                        s.actors[a].pc = Pc::ReadBack;
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}"));
+                        s.actors[a].pc = Pc::UnlinkTemp;
+                    }
+                }
+            }
+            Pc::UnlinkTemp => {
+                notable = true;
+                let _ = s.fs.unlink(cx, self.tmp[a]);
+                self.throw(s, a, Errno::EIO, n);
+            }
+            Pc::ReadBack => {
+                notable = true;
+                let tok = s.fs.read_file(cx, self.l).ok().and_then(|c| c.get(2));
+                if tok == Some(a as u64 + 1) {
+                    n.say(format_args!("reads back its own token: owns the lock"));
+                    self.enter_cs(s, a, n);
+                } else {
+                    n.say(format_args!(
+                        "reads back {}: a concurrent breaker won",
+                        tok.map_or("nothing".to_string(), |t| self.tok_name(t))
+                    ));
+                    s.actors[a].waited = true;
+                    self.sleep_poll(s, a);
+                }
+            }
+            // ---- the registry mutex ------------------------------------------------------
+            Pc::MOpen => match s.fs.open(cx, self.m, OpenMode::CreateExcl) {
+                Ok(fd) => {
+                    s.owner_m = a as u8 + 1;
+                    n.say(format_args!("created (empty)"));
+                    s.actors[a].pc = Pc::MWrite(fd);
+                    self.reach(s, a, spec::P_MUTEX_CREATED, n);
+                }
+                Err(Errno::EEXIST) => {
+                    n.say(format_args!("EEXIST"));
+                    s.actors[a].pc = if self.version.mutex() == MutexKind::Content {
+                        Pc::MRead
+                    } else {
+                        Pc::MStat
+                    };
+                }
+                Err(e) => {
+                    notable = true;
+                    self.throw(s, a, e, n);
+                }
+            },
+            Pc::MWrite(fd) => {
+                let c = self.content(s, a);
+                match s.fs.write(cx, fd, c.words()) {
+                    Ok(()) => {
+                        n.say(format_args!("writes {}", self.show_content(&c)));
+                        if N::ON {
+                            if let Some((_, false)) = s.fs.fd_inode(me, fd) {
+                                n.say(format_args!(
+                                    "writes its token into an inode nobody can see any more"
+                                ));
+                            }
+                        }
+                        s.actors[a].pc = Pc::MClose(fd);
+                    }
+                    Err(e) => {
+                        notable = true;
+                        n.say(format_args!("{e}: closes and unlinks its own mutex"));
+                        s.actors[a].pc = Pc::MCloseFailed(fd);
+                        s.actors[a].failing = true;
+                    }
+                }
+            }
+            Pc::MClose(fd) => match s.fs.close(cx, fd) {
+                Ok(()) => self.mutex_acquired(s, a, n),
+                Err(e) => {
+                    notable = true;
+                    n.say(format_args!("{e}: unlinks its own mutex"));
+                    s.actors[a].failing = true;
+                    s.actors[a].pc = Pc::MUnlinkFailed;
+                }
+            },
+            Pc::MCloseFailed(fd) => {
+                notable = true;
+                let _ = s.fs.close(cx, fd);
+                s.actors[a].pc = Pc::MUnlinkFailed;
+            }
+            Pc::MUnlinkFailed => {
+                notable = true;
+                if s.fs.unlink(cx, self.m).is_ok() {
+                    self.unlinked(s, a, self.m, false, n);
+                }
+                self.throw(s, a, Errno::EIO, n);
+            }
+            Pc::MStat => match s.fs.stat(cx, self.m) {
+                // `isRestartLockPathStale` answers false for ENOENT ("gone, not stale — the
+                // caller will re-contend") and for any other error ("treat as live"); the
+                // caller reads false as a live holder and backs off 20 ms either way.
+                Err(e) => {
+                    n.say(format_args!(
+                        "{e}: not stale; retries in {}",
+                        self.spec.mutex_retry
+                    ));
+                    s.actors[a].spins = 0;
+                    s.actors[a].waited = true;
+                    self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                }
+                Ok(st) => {
+                    let age = st.age_at(hnow);
+                    if age >= self.spec.stale as i64 {
+                        notable = true;
+                        n.say(format_args!(
+                            "M is {age} ms old ≥ stale {}: reclaims",
+                            self.spec.stale
+                        ));
+                        s.actors[a].pc = if self.version.mutex() == MutexKind::RenameRestore {
+                            Pc::AsideRename
+                        } else {
+                            Pc::RlOpen
+                        };
+                    } else {
+                        n.say(format_args!(
+                            "M is {age} ms old: live; retries in {}",
+                            self.spec.mutex_retry
+                        ));
+                        s.actors[a].spins = 0;
+                        s.actors[a].waited = true;
+                        self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                    }
+                }
+            },
+            Pc::MRead => match s.fs.read_file(cx, self.m) {
+                // As V3's check: an unreadable or vanished mutex is "not stale", back off.
+                Err(e) => {
+                    n.say(format_args!(
+                        "{e}: not stale; retries in {}",
+                        self.spec.mutex_retry
+                    ));
+                    s.actors[a].spins = 0;
+                    s.actors[a].waited = true;
+                    self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                }
+                Ok(c) => {
+                    if self.content_stale(&c, hnow) {
+                        notable = true;
+                        n.say(format_args!(
+                            "{} {}: reaps it",
+                            self.show_content(&c),
+                            if c.len() < 2 {
+                                "has no stamp, corrupt"
+                            } else {
+                                "is stale"
+                            }
+                        ));
+                        s.actors[a].pc = Pc::MUnlinkStale;
+                    } else {
+                        n.say(format_args!(
+                            "{} is fresh; retries in {}",
+                            self.show_content(&c),
+                            self.spec.mutex_retry
+                        ));
+                        s.actors[a].spins = 0;
+                        s.actors[a].waited = true;
+                        self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                    }
+                }
+            },
+            Pc::MUnlinkStale => {
+                notable = true;
+                if s.fs.unlink(cx, self.m).is_ok() {
+                    self.say_unlinked(s.owner_m, "mutex", n);
+                    self.unlinked(s, a, self.m, false, n);
+                }
+                self.respin(s, a);
+            }
+            Pc::RlOpen => match s.fs.open(cx, self.rl, OpenMode::CreateExcl) {
+                Ok(fd) => {
+                    notable = true;
+                    s.owner_rl = a as u8 + 1;
+                    n.say(format_args!("holds the reclaim lock"));
+                    s.actors[a].pc = Pc::RlStatM(fd);
+                    self.reach(s, a, spec::P_RECLAIM_HELD, n);
+                }
+                Err(Errno::EEXIST) => {
+                    n.say(format_args!("EEXIST: someone is reclaiming"));
+                    s.actors[a].pc = Pc::RlStat;
+                }
+                Err(e) => {
+                    notable = true;
+                    self.throw(s, a, e, n);
+                }
+            },
+            Pc::RlStat => {
+                let stale = match s.fs.stat(cx, self.rl) {
+                    Ok(st) => st.age_at(hnow) >= self.spec.stale as i64,
+                    Err(_) => false,
+                };
+                if stale {
+                    notable = true;
+                    n.say(format_args!(
+                        "RL is stale: its reclaimer died; unlinks it (blind)"
+                    ));
+                    s.actors[a].pc = Pc::RlUnlinkStale;
+                } else {
+                    n.say(format_args!(
+                        "RL is live: retries at once (charged {} ms)",
+                        self.spec.spin
+                    ));
+                    s.actors[a].spins += 1;
+                    self.sleep(s, a, self.spec.spin, Pc::MOpen);
+                }
+            }
+            Pc::RlUnlinkStale => {
+                notable = true;
+                if s.fs.unlink(cx, self.rl).is_ok() {
+                    self.say_unlinked(s.owner_rl, "reclaim lock", n);
+                    self.unlinked(s, a, self.rl, false, n);
+                }
+                self.respin(s, a);
+            }
+            Pc::RlStatM(fd) => {
+                notable = true;
+                let stale = match s.fs.stat(cx, self.m) {
+                    Ok(st) => st.age_at(hnow) >= self.spec.stale as i64,
+                    Err(_) => false,
+                };
+                n.say(format_args!(
+                    "{}",
+                    if stale {
+                        "M is still stale: unlinks it"
+                    } else {
+                        "M is not stale any more: leaves it"
+                    }
+                ));
+                s.actors[a].pc = if stale {
+                    Pc::RlUnlinkM(fd)
+                } else {
+                    Pc::RlClose(fd)
+                };
+            }
+            Pc::RlUnlinkM(fd) => {
+                notable = true;
+                if s.fs.unlink(cx, self.m).is_ok() {
+                    self.say_unlinked(s.owner_m, "mutex", n);
+                    self.unlinked(s, a, self.m, false, n);
+                }
+                s.actors[a].pc = Pc::RlClose(fd);
+            }
+            Pc::RlClose(fd) => {
+                notable = true;
+                n.say(format_args!("closes"));
+                let _ = s.fs.close(cx, fd);
+                s.actors[a].pc = Pc::RlUnlink;
+            }
+            Pc::RlUnlink => {
+                notable = true;
+                if s.fs.unlink(cx, self.rl).is_ok() {
+                    if s.owner_rl == a as u8 + 1 {
+                        n.say(format_args!("removed its own reclaim lock"));
+                    } else {
+                        self.say_unlinked(s.owner_rl, "reclaim lock", n);
+                    }
+                    self.unlinked(s, a, self.rl, false, n);
+                }
+                self.respin(s, a);
+            }
+            Pc::AsideRename => {
+                notable = true;
+                match s.fs.rename(cx, self.m, self.aside[a]) {
+                    Ok(()) => {
+                        let o = s.owner_m;
+                        s.owner_m = 0;
+                        n.say(format_args!("moved M aside to inspect it"));
+                        s.actors[a].pc = Pc::AsideStat(o);
+                    }
+                    Err(Errno::ENOENT) => {
+                        n.say(format_args!("ENOENT: gone, re-contends"));
+                        self.respin(s, a);
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}: retries in {}", self.spec.mutex_retry));
+                        s.actors[a].spins = 0;
+                        self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                    }
+                }
+            }
+            Pc::AsideStat(o) => {
+                notable = true;
+                let stale = match s.fs.stat(cx, self.aside[a]) {
+                    Ok(st) => st.age_at(hnow) >= self.spec.stale as i64,
+                    Err(_) => false,
+                };
+                if stale {
+                    n.say(format_args!("stale: reaps it"));
+                    s.actors[a].pc = Pc::AsideUnlink;
+                } else {
+                    n.say(format_args!("fresh: puts it back"));
+                    s.actors[a].pc = Pc::AsideRestore(o);
+                }
+            }
+            Pc::AsideUnlink => {
+                notable = true;
+                n.say(format_args!("removed"));
+                let _ = s.fs.unlink(cx, self.aside[a]);
+                self.respin(s, a);
+            }
+            Pc::AsideRestore(o) => {
+                notable = true;
+                match s.fs.rename(cx, self.aside[a], self.m) {
+                    Ok(()) => {
+                        if N::ON && s.owner_m != 0 {
+                            n.say(format_args!(
+                                "overwrites {}'s mutex",
+                                self.name(usize::from(s.owner_m) - 1)
+                            ));
+                        }
+                        s.owner_m = o;
+                    }
+                    Err(e) => n.say(format_args!("{e}")),
+                }
+                self.respin(s, a);
+            }
+            // ---- under the mutex ---------------------------------------------------------
+            Pc::ReadUnder => {
+                let now_h = hnow;
+                let decision = match s.fs.read_file(cx, self.l) {
+                    Err(Errno::ENOENT) => {
+                        n.say(format_args!("ENOENT: the lock is free, takes it"));
+                        true
+                    }
+                    Err(e) => {
+                        n.say(format_args!(
+                            "{e}: unreadable, so stale: breaking stale fleet restart lock"
+                        ));
+                        true
+                    }
+                    Ok(c) => {
+                        let stale = self.content_stale(&c, now_h);
+                        let timed_out = now_h >= s.actors[a].deadline;
+                        if N::ON {
+                            n.say(format_args!(
+                                "{} {}",
+                                self.show_content(&c),
+                                if c.len() < 2 {
+                                    "has no stamp: corrupt, so stale"
+                                } else if stale {
+                                    "is stale"
+                                } else {
+                                    "is fresh"
+                                }
+                            ));
+                            if stale {
+                                n.say(format_args!("breaking stale fleet restart lock"));
+                            } else if timed_out {
+                                n.say(format_args!(
+                                    "timed out after {} ms: breaking the lock",
+                                    self.spec.max_wait
+                                ));
+                            }
+                        }
+                        stale || timed_out
+                    }
+                };
+                if decision {
+                    notable = true;
+                    let c = self.content(s, a);
+                    s.actors[a].stamp_at = s.now;
+                    s.actors[a].pc = Pc::WriteUnder(WriteFile::new(self.l, c));
+                } else {
+                    self.release_mutex(s, a, n);
+                }
+            }
+            Pc::WriteUnder(mut wf) => {
+                notable = true;
+                let opening = wf.next_op() == Some(Op::Open);
+                self.say_write(&wf, n);
+                match wf.step(&mut s.fs, cx) {
+                    Poll::Pending => {
+                        if opening {
+                            if N::ON && s.owner_l != 0 && s.owner_l != a as u8 + 1 {
+                                n.say(format_args!(
+                                    "truncates {}'s lock",
+                                    self.name(usize::from(s.owner_l) - 1)
+                                ));
+                            }
+                            s.owner_l = a as u8 + 1;
+                        }
+                        s.actors[a].pc = Pc::WriteUnder(wf);
+                    }
+                    Poll::Ready(Ok(())) => {
+                        s.actors[a].owned = true;
+                        self.release_mutex(s, a, n);
+                    }
+                    Poll::Ready(Err(e)) => {
+                        n.say(format_args!("{e}"));
+                        s.actors[a].failing = true;
+                        self.release_mutex(s, a, n);
+                    }
+                }
+            }
+            Pc::MRelRead => {
+                s.actors[a].in_mutex = false;
+                let tok = s.fs.read_file(cx, self.m).ok().and_then(|c| c.get(2));
+                if tok == Some(a as u64 + 1) {
+                    n.say(format_args!("own token"));
+                    s.actors[a].pc = Pc::MRelUnlink;
+                    self.reach(s, a, spec::P_MUTEX_TOKEN_READ, n);
+                } else {
+                    notable = true;
+                    n.say(format_args!(
+                        "token {}: not its mutex, leaves it",
+                        tok.map_or("-".to_string(), |t| self.tok_name(t))
+                    ));
+                    self.after_mutex(s, a, n);
+                }
+            }
+            Pc::MRelUnlink => {
+                if s.fs.unlink(cx, self.m).is_ok() {
+                    n.say(format_args!("removed"));
+                    if s.owner_m != a as u8 + 1 {
+                        notable = true;
+                    }
+                    self.unlinked(s, a, self.m, true, n);
+                }
+                self.after_mutex(s, a, n);
+            }
+            // ---- the restart and release() -----------------------------------------------
+            Pc::Restarting => {
+                // The restart's end and the release's first call are one step: nothing that
+                // touches a file happens between them.
+                self.start_release(s, a, n);
+                self.step(s, a, n);
+                return;
+            }
+            Pc::RelRead => {
+                notable = true;
+                let tok = s.fs.read_file(cx, self.l).ok().and_then(|c| c.get(2));
+                if tok == Some(a as u64 + 1) {
+                    n.say(format_args!("own token"));
+                    s.actors[a].pc = Pc::RelUnlink;
+                    self.reach(s, a, spec::P_LOCK_TOKEN_READ, n);
+                } else {
+                    n.say(format_args!(
+                        "token {}: not its lock, leaves it",
+                        tok.map_or("-".to_string(), |t| self.tok_name(t))
+                    ));
+                    if self.version.mutex() == MutexKind::None {
+                        s.actors[a].pc = Pc::Done;
+                        n.say(format_args!("release() returns"));
+                    } else {
+                        self.release_mutex(s, a, n);
+                    }
+                }
+            }
+            Pc::RelUnlink => {
+                notable = true;
+                match s.fs.unlink(cx, self.l) {
+                    Ok(()) => {
+                        n.say(format_args!("removed"));
+                        self.unlinked(s, a, self.l, true, n);
+                    }
+                    Err(e) => n.say(format_args!("{e}")),
+                }
+                if self.version.mutex() == MutexKind::None {
+                    s.actors[a].pc = Pc::Done;
+                    n.say(format_args!("release() returns"));
+                } else {
+                    self.release_mutex(s, a, n);
+                }
+            }
+            Pc::Done | Pc::Threw => unreachable!("a finished actor takes no step"),
+        }
+        if routine && !notable {
+            n.routine();
+        }
+    }
+
+    // ---- invariants --------------------------------------------------------------------------
+
+    fn active(&self, s: &World) -> usize {
+        (0..s.actors.len())
+            .filter(|&a| {
+                let x = &s.actors[a];
+                x.in_cs && !x.superseded && self.alive(s, a)
+            })
+            .count()
+    }
+
+    fn running(&self, s: &World) -> usize {
+        (0..s.actors.len())
+            .filter(|&a| s.actors[a].in_cs && self.alive(s, a))
+            .count()
+    }
+
+    fn mutex_holders(&self, s: &World) -> usize {
+        (0..s.actors.len())
+            .filter(|&a| s.actors[a].in_mutex && self.alive(s, a))
+            .count()
+    }
+
+    /// An acquire still in progress that `bounded-wait` judges.
+    fn waiting(&self, s: &World, a: usize) -> bool {
+        let x = &s.actors[a];
+        !matches!(x.pc, Pc::NotArrived | Pc::Done | Pc::Threw)
+            && !x.rel
+            && !x.in_cs
+            && self.alive(s, a)
+            && !x.env.paused_ever
+    }
+
+    fn wait_over(&self, s: &World) -> Option<usize> {
+        (0..s.actors.len())
+            .find(|&a| self.waiting(s, a) && s.now > s.actors[a].arrived + self.spec.wait_bound)
+    }
+
+    fn leftovers(&self, s: &World) -> Vec<String> {
+        let mut out = Vec::new();
+        let dead = |o: u8| o != 0 && !self.alive(s, usize::from(o) - 1);
+        for (p, o) in [
+            (self.l, s.owner_l),
+            (self.m, s.owner_m),
+            (self.rl, s.owner_rl),
+        ] {
+            if s.fs.exists(&self.paths, p) && !dead(o) {
+                out.push(self.short(p));
+            }
+        }
+        for &p in self.tmp.iter().chain(self.aside.iter()) {
+            if s.fs.exists(&self.paths, p) {
+                out.push(self.short(p));
+            }
+        }
+        out
+    }
+
+    fn check(&self, s: &World, inv: Inv, at_end: bool) -> bool {
+        match inv {
+            Inv::MaxActive => self.active(s) <= 1,
+            Inv::MaxRunning => self.running(s) <= usize::from(self.spec.running_max),
+            Inv::MutexExclusion => self.mutex_holders(s) <= 1,
+            Inv::TokenGatedRelease => s.flags & F_FOREIGN_RELEASE == 0,
+            Inv::NoLeftovers => !at_end || self.leftovers(s).is_empty(),
+            Inv::BoundedWait => self.wait_over(s).is_none(),
+            Inv::BoundedSpin => s
+                .actors
+                .iter()
+                .enumerate()
+                .all(|(a, x)| x.spins <= self.spec.spin_max || !self.alive(s, a)),
+        }
+    }
+
+    /// A world that violates a checked property has no successors. The kernel documents that
+    /// violating worlds are not expanded, but its exhaustive search, once it has found one
+    /// violation, goes on expanding worlds that violate only properties listed after it; a
+    /// counterexample found beyond such a world does not replay (the replay stops at the
+    /// earlier violation). Ending the run here keeps every reported schedule replayable.
+    fn stopped(&self, s: &World) -> bool {
+        self.checks.iter().any(|&inv| !self.check(s, inv, false))
+    }
+
+    fn who(&self, s: &World, f: impl Fn(usize, &Actor) -> bool) -> String {
+        let v: Vec<&str> = s
+            .actors
+            .iter()
+            .enumerate()
+            .filter(|(a, x)| f(*a, x))
+            .map(|(a, _)| self.name(a))
+            .collect();
+        v.join(" and ")
+    }
+
+    fn env_actor_state(&self, s: &World, a: usize) -> &'static str {
+        match s.procs.state(ProcId(a as u8)) {
+            ProcState::Dead => "dead",
+            ProcState::Paused => "paused",
+            ProcState::Running => "",
+        }
+    }
+}
+
+impl Model for RestartLockModel {
+    type State = World;
+    type Move = Mv;
+
+    fn initial(&self) -> World {
+        let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
+        let procs = env::procs(&self.spec.env, &envs);
+        let mut actors = ArrayVec::new();
+        for (a, sp) in self.spec.actors.iter().enumerate() {
+            let mut ch = [0u8; 2];
+            for (slot, c) in ch.iter_mut().enumerate() {
+                if self.alternatives(a, slot) > 1 {
+                    *c = UNRESOLVED;
+                }
+            }
+            actors.push(Actor {
+                ch,
+                pc: Pc::NotArrived,
+                wake: if ch[S_ARRIVE] == UNRESOLVED {
+                    NEVER
+                } else {
+                    sp.arrive[0]
+                },
+                env: ActorEnvState::default(),
+                arrived: 0,
+                deadline: 0,
+                rel: false,
+                owned: false,
+                failing: false,
+                waited: false,
+                in_cs: false,
+                superseded: false,
+                in_mutex: false,
+                stamp_at: 0,
+                spins: 0,
+            });
+        }
+        World {
+            now: 0,
+            fs: env::initial_fs(&self.spec.env, &self.faults),
+            procs,
+            env: EnvState::default(),
+            actors,
+            owner_l: 0,
+            owner_m: 0,
+            owner_rl: 0,
+            flags: 0,
+            flag_actor: 0,
+        }
+    }
+
+    fn now(&self, s: &World) -> Time {
+        s.now
+    }
+
+    fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
+        if self.stopped(s) {
+            return 0;
+        }
+        for (a, x) in s.actors.iter().enumerate() {
+            if let Some(slot) = x.ch.iter().position(|&c| c == UNRESOLVED) {
+                for i in 0..self.alternatives(a, slot) {
+                    out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                }
+                return out.len();
+            }
+        }
+        for (i, (t, _)) in self.events.iter().enumerate() {
+            if s.env.fired & (1 << i) == 0 && *t <= s.now {
+                out.push(Mv::Env(EnvMove::Event(i as u8)));
+            }
+        }
+        for (a, x) in s.actors.iter().enumerate() {
+            if x.env.resume_at <= s.now {
+                out.push(Mv::Env(EnvMove::Resume(a as u8)));
+            }
+        }
+        for (a, x) in s.actors.iter().enumerate() {
+            if x.wake <= s.now && !Self::finished(&x.pc) && s.procs.runs(ProcId(a as u8)) {
+                out.push(Mv::Step(a as u8));
+            }
+        }
+        let urgent = out.len();
+        let e = &self.spec.env;
+        let optional = |x: &Actor, a: usize| {
+            !matches!(x.pc, Pc::NotArrived) && !Self::finished(&x.pc) && {
+                let _ = a;
+                true
+            }
+        };
+        if s.env.kills < e.kills_max {
+            for (a, x) in s.actors.iter().enumerate() {
+                if e.kill_mask & (1 << a) != 0 && optional(x, a) && self.alive(s, a) {
+                    out.push(Mv::Env(EnvMove::Kill(a as u8)));
+                }
+            }
+        }
+        if s.env.pauses < e.pauses_max {
+            for (a, x) in s.actors.iter().enumerate() {
+                if e.pause_mask & (1 << a) != 0 && optional(x, a) && s.procs.runs(ProcId(a as u8)) {
+                    out.push(Mv::Env(EnvMove::Pause(a as u8)));
+                }
+            }
+        }
+        urgent
+    }
+
+    fn next_wake(&self, s: &World) -> Option<Time> {
+        if self.stopped(s) {
+            return None;
+        }
+        let mut t = NEVER;
+        for (a, x) in s.actors.iter().enumerate() {
+            if x.wake > s.now && !Self::finished(&x.pc) && self.alive(s, a) {
+                t = t.min(x.wake);
+            }
+            if x.env.resume_at > s.now {
+                t = t.min(x.env.resume_at);
+            }
+        }
+        for (i, (at, _)) in self.events.iter().enumerate() {
+            if s.env.fired & (1 << i) == 0 && *at > s.now {
+                t = t.min(*at);
+            }
+        }
+        if self.checks.contains(&Inv::BoundedWait) {
+            for a in 0..s.actors.len() {
+                if self.waiting(s, a) {
+                    let due = s.actors[a].arrived + self.spec.wait_bound + 1;
+                    if due > s.now {
+                        t = t.min(due);
+                    }
+                }
+            }
+        }
+        (t != NEVER).then_some(t)
+    }
+
+    fn advance(&self, s: &mut World, to: Time) {
+        s.now = to;
+    }
+
+    fn apply<N: Narrator>(&self, s: &mut World, m: Mv, n: &mut N) {
+        match m {
+            Mv::Choose(a, slot, i) => {
+                let (a, slot) = (usize::from(a), usize::from(slot));
+                s.actors[a].ch[slot] = i;
+                if slot == S_ARRIVE {
+                    s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
+                }
+            }
+            Mv::Step(a) => self.step(s, usize::from(a), n),
+            Mv::Env(e) => {
+                let mut cx = EnvCtx {
+                    now: s.now,
+                    procs: &mut s.procs,
+                    fs: &mut s.fs,
+                    env: &mut s.env,
+                };
+                match e {
+                    EnvMove::Event(i) => {
+                        cx.env.fired |= 1 << i;
+                        match self.events[usize::from(i)].1 {
+                            Event::Kill(a) => {
+                                env::kill(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
+                            }
+                            Event::Pause(a) => {
+                                let ms = self.spec.actors[usize::from(a)].env.pause_ms;
+                                env::pause(&mut cx, &mut s.actors[usize::from(a)].env, a, ms, n)
+                            }
+                            ev => {
+                                let envs: Vec<_> =
+                                    self.spec.actors.iter().map(|x| x.env.clone()).collect();
+                                env::fire_simple(&mut cx, ev, &envs, &self.faults, n)
+                            }
+                        }
+                    }
+                    EnvMove::Resume(a) => {
+                        env::resume(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
+                    }
+                    EnvMove::Kill(a) => {
+                        cx.env.kills += 1;
+                        env::kill(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
+                    }
+                    EnvMove::Pause(a) => {
+                        cx.env.pauses += 1;
+                        let ms = self.spec.env.pause_ms;
+                        env::pause(&mut cx, &mut s.actors[usize::from(a)].env, a, ms, n)
+                    }
+                }
+            }
+        }
+    }
+
+    fn actor_of(&self, m: Mv) -> u8 {
+        match m {
+            Mv::Choose(a, _, _) | Mv::Step(a) => a,
+            Mv::Env(EnvMove::Resume(a) | EnvMove::Kill(a) | EnvMove::Pause(a)) => a,
+            Mv::Env(EnvMove::Event(i)) => match self.events[usize::from(i)].1 {
+                Event::Kill(a) | Event::Pause(a) | Event::ReusePid(a) => a,
+                Event::Inject(_) => ENV_ACTOR,
+            },
+        }
+    }
+
+    fn properties(&self) -> &[Property] {
+        &self.props
+    }
+
+    fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
+        self.checks
+            .iter()
+            .take(usize::from(limit))
+            .position(|&inv| !self.check(s, inv, at_end))
+            .map(|i| i as PropIdx)
+    }
+
+    fn move_label(&self, s: &World, m: Mv) -> String {
+        match m {
+            Mv::Choose(a, slot, i) => {
+                let sp = &self.spec.actors[usize::from(a)];
+                if usize::from(slot) == S_ARRIVE {
+                    format!("choose arrive_ms = {}", sp.arrive[usize::from(i)])
+                } else {
+                    format!("choose restart_ms = {}", sp.restart[usize::from(i)])
+                }
+            }
+            Mv::Env(EnvMove::Event(i)) => match self.events[usize::from(i)].1 {
+                Event::Kill(_) => "crash".into(),
+                Event::Pause(_) => "pause".into(),
+                Event::ReusePid(_) => "pid reuse".into(),
+                Event::Inject(_) => "fault".into(),
+            },
+            Mv::Env(EnvMove::Resume(_)) => "resume".into(),
+            Mv::Env(EnvMove::Kill(_)) => "crash".into(),
+            Mv::Env(EnvMove::Pause(_)) => "pause".into(),
+            Mv::Step(a) => {
+                let a = usize::from(a);
+                let x = &s.actors[a];
+                match &x.pc {
+                    Pc::NotArrived => "arrive: mkdir -p dirname(L)".into(),
+                    Pc::Open => "open(L,'wx')".into(),
+                    Pc::Write(_) => "handle.writeFile(L)".into(),
+                    Pc::Close(_) => "handle.close(L)".into(),
+                    Pc::ReadL => "readFile(L)".into(),
+                    Pc::BreakUnlink => "unlink(L)".into(),
+                    Pc::Temp(wf) => format!(
+                        "writeFile(L.{}): {}",
+                        self.name(a),
+                        wf.next_op().map_or("?", |o| o.name())
+                    ),
+                    Pc::RenameTemp => format!("rename(L.{}, L)", self.name(a)),
+                    Pc::UnlinkTemp => format!("unlink(L.{})", self.name(a)),
+                    Pc::ReadBack => "readFile(L): read back".into(),
+                    Pc::MOpen => "open(M,'wx')".into(),
+                    Pc::MWrite(_) => "handle.writeFile(M)".into(),
+                    Pc::MClose(_) | Pc::MCloseFailed(_) => "handle.close(M)".into(),
+                    Pc::MUnlinkFailed | Pc::MUnlinkStale | Pc::MRelUnlink => "unlink(M)".into(),
+                    Pc::RlUnlinkM(_) => "unlink(M)".into(),
+                    Pc::MStat | Pc::RlStatM(_) => "stat(M)".into(),
+                    Pc::MRead | Pc::MRelRead => "readFile(M)".into(),
+                    Pc::RlOpen => "open(RL,'wx')".into(),
+                    Pc::RlStat => "stat(RL)".into(),
+                    Pc::RlUnlinkStale | Pc::RlUnlink => "unlink(RL)".into(),
+                    Pc::RlClose(_) => "handle.close(RL)".into(),
+                    Pc::AsideRename => format!("rename(M, M.aside-{})", self.name(a)),
+                    Pc::AsideStat(_) => format!("stat(M.aside-{})", self.name(a)),
+                    Pc::AsideUnlink => format!("unlink(M.aside-{})", self.name(a)),
+                    Pc::AsideRestore(_) => format!("rename(M.aside-{}, M)", self.name(a)),
+                    Pc::ReadUnder => "readFile(L)".into(),
+                    Pc::WriteUnder(wf) => {
+                        format!("writeFile(L): {}", wf.next_op().map_or("?", |o| o.name()))
+                    }
+                    Pc::Restarting => "restart ends; release".into(),
+                    Pc::RelRead => "release: readFile(L)".into(),
+                    Pc::RelUnlink => "release: unlink(L)".into(),
+                    Pc::Done | Pc::Threw => "?".into(),
+                }
+            }
+        }
+    }
+
+    fn actor_name(&self, a: u8) -> String {
+        if a == ENV_ACTOR {
+            "env".into()
+        } else {
+            self.name(usize::from(a)).to_string()
+        }
+    }
+
+    fn render_state(&self, s: &World) -> String {
+        let mut out = String::new();
+        let show = |p: PathId| -> String {
+            match s.fs.peek_content(&self.paths, p) {
+                Some(c) => self.show_content(c),
+                None => "-".into(),
+            }
+        };
+        out.push_str(&format!("L={}", show(self.l)));
+        if self.version.mutex() != MutexKind::None {
+            out.push_str(&format!(" M={}", show(self.m)));
+        }
+        if self.version.mutex() == MutexKind::ReclaimLock {
+            out.push_str(&format!(" RL={}", show(self.rl)));
+        }
+        for &p in self.tmp.iter().chain(self.aside.iter()) {
+            if s.fs.exists(&self.paths, p) {
+                out.push_str(&format!(" {}={}", self.short(p), show(p)));
+            }
+        }
+        out.push_str(" |");
+        for (a, x) in s.actors.iter().enumerate() {
+            if matches!(x.pc, Pc::NotArrived) && self.alive(s, a) {
+                continue;
+            }
+            let mut st = self.env_actor_state(s, a).to_string();
+            if st.is_empty() {
+                st = match &x.pc {
+                    Pc::Done => "done".into(),
+                    Pc::Threw => "threw".into(),
+                    _ if x.in_cs && x.superseded => "restarting (superseded)".into(),
+                    _ if x.in_cs => "restarting".into(),
+                    _ if x.in_mutex => "holds M".into(),
+                    _ if x.rel => "releasing".into(),
+                    _ => "waiting".into(),
+                };
+            } else if x.in_cs {
+                st = format!("{st} in restart");
+            } else if x.in_mutex {
+                st = format!("{st} holding M");
+            }
+            let pid = s.procs.pid(ProcId(a as u8)).0;
+            out.push_str(&format!(" {}({pid}):{}", self.name(a), st));
+        }
+        out
+    }
+
+    fn explain(&self, s: &World, p: PropIdx) -> String {
+        match self.checks[usize::from(p)] {
+            Inv::MaxActive => format!(
+                "{} restart at once; no takeover between them was legitimate (holder older than stale {} ms, or the taker waiting {} ms)",
+                self.who(s, |a, x| x.in_cs && !x.superseded && self.alive(s, a)),
+                self.spec.stale,
+                self.spec.max_wait
+            ),
+            Inv::MaxRunning => format!(
+                "{} restart at once (more than {})",
+                self.who(s, |a, x| x.in_cs && self.alive(s, a)),
+                self.spec.running_max
+            ),
+            Inv::MutexExclusion => format!(
+                "{} both believe they hold the registry mutex",
+                self.who(s, |a, x| x.in_mutex && self.alive(s, a))
+            ),
+            Inv::TokenGatedRelease => format!(
+                "{}'s release removed a file its own acquire did not create",
+                self.name(usize::from(s.flag_actor))
+            ),
+            Inv::NoLeftovers => format!(
+                "the run ended with {} left behind",
+                self.leftovers(s).join(", ")
+            ),
+            Inv::BoundedWait => match self.wait_over(s) {
+                Some(a) => format!(
+                    "{} has waited {} ms (since {}), beyond its bound of {} ms",
+                    self.name(a),
+                    s.now - s.actors[a].arrived,
+                    s.actors[a].arrived,
+                    self.spec.wait_bound
+                ),
+                None => String::new(),
+            },
+            Inv::BoundedSpin => format!(
+                "{} retried the registry mutex more than {} times in a row without sleeping",
+                self.who(s, |a, x| x.spins > self.spec.spin_max && self.alive(s, a)),
+                self.spec.spin_max
+            ),
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The restart-lock part of a scenario file: `[params]`, `[[actor]]` and `[faults]`, and their
+//! validation into a [`Spec`] the model is built from.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::env::{
+    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, MAX_ACTORS, TIME_MAX,
+};
+use super::version::MUTEX_RETRY_MS;
+use crate::scenario::{at, Choice, File, ScenarioError, Source};
+
+/// `[params]`. Every time is in milliseconds. The seed gives none of STALE, MAX_WAIT and POLL
+/// (protocols.md §3.3), so they are parameters; the defaults are the harness's suggested
+/// values, not the seed's.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// `RESTART_LOCK_STALE_MS` (default 30 000): content staleness of L, mtime staleness of M
+    /// and RL.
+    pub stale_ms: Option<Spanned<i64>>,
+    /// `RESTART_LOCK_MAX_WAIT_MS` (default 60 000): each acquirer's own deadline.
+    pub max_wait_ms: Option<Spanned<i64>>,
+    /// `RESTART_LOCK_POLL_INTERVAL_MS` (default 100).
+    pub poll_ms: Option<Spanned<i64>>,
+    /// `RESTART_MUTEX_RETRY_MS` (20 in the seed; overriding it is allowed but unusual).
+    pub mutex_retry_ms: Option<Spanned<i64>>,
+    /// What one pass of the registry-mutex loop that neither sleeps nor changes anything costs
+    /// (default 1 ms: four syscalls). Without it a contender spinning on a live reclaim lock
+    /// would stop the virtual clock (residual 4).
+    pub spin_ms: Option<Spanned<i64>>,
+    /// `bounded-spin`: how many retries in a row without a sleep are tolerated (default 10).
+    pub spin_max: Option<Spanned<i64>>,
+    /// `bounded-wait`: the bound on an acquire (default MAX_WAIT + POLL + 20 ms per actor).
+    pub wait_bound_ms: Option<Spanned<i64>>,
+    /// `max-running`: how many live restarts may overlap (default 1).
+    pub running_max: Option<Spanned<i64>>,
+    /// The hosts (default: one, `local`).
+    #[serde(default)]
+    pub host: Vec<Spanned<HostFile>>,
+}
+
+/// One `[[actor]]`: a process that calls `acquireRestartLock`, restarts, and calls `release()`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct ActorFile {
+    pub name: Spanned<String>,
+    pub arrive_ms: Spanned<Choice<u64>>,
+    /// How long its restart (the critical section) runs (default 0: the seed's tests).
+    pub restart_ms: Option<Spanned<Choice<u64>>>,
+    pub host: Option<Spanned<String>>,
+    pub pid: Option<Spanned<i64>>,
+    pub uid: Option<Spanned<i64>>,
+    /// kill -9 at this instant.
+    pub crash_at_ms: Option<Spanned<i64>>,
+    /// kill -9 right after the step that reaches this point (see `lockstep list`).
+    pub crash_at: Option<Spanned<String>>,
+    pub pause_at_ms: Option<Spanned<i64>>,
+    pub pause_at: Option<Spanned<String>>,
+    pub pause_ms: Option<Spanned<i64>>,
+    pub pid_reused_at_ms: Option<Spanned<i64>>,
+    pub pid_reused_uid: Option<Spanned<i64>>,
+}
+
+pub type RestartLockFile = File<Params, ActorFile, FaultsFile>;
+
+/// Named points of the protocol where a scenario can crash or pause an actor.
+pub const POINTS: &[(&str, &str)] = &[
+    (
+        "mutex-created",
+        "open(M,'wx') succeeded; the token is not written yet (M is empty)",
+    ),
+    (
+        "mutex-held",
+        "acquireRestartMutex returned: M holds the token",
+    ),
+    (
+        "reclaim-lock-held",
+        "open(RL,'wx') succeeded, before anything is reaped",
+    ),
+    (
+        "restarting",
+        "acquireRestartLock returned: inside the restart",
+    ),
+    (
+        "temp-written",
+        "V2: L.<token> is written, before the rename over L",
+    ),
+    (
+        "mutex-token-read",
+        "releaseMutex read its own token from M, before unlink(M)",
+    ),
+    (
+        "lock-token-read",
+        "release() read its own token from L, before unlink(L)",
+    ),
+];
+
+pub const P_MUTEX_CREATED: u8 = 0;
+pub const P_MUTEX_HELD: u8 = 1;
+pub const P_RECLAIM_HELD: u8 = 2;
+pub const P_RESTARTING: u8 = 3;
+pub const P_TEMP_WRITTEN: u8 = 4;
+pub const P_MUTEX_TOKEN_READ: u8 = 5;
+pub const P_LOCK_TOKEN_READ: u8 = 6;
+
+#[derive(Clone, Debug)]
+pub struct ActorSpec {
+    pub name: String,
+    pub arrive: Vec<u64>,
+    pub restart: Vec<u64>,
+    pub env: ActorEnv,
+}
+
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub stale: u64,
+    pub max_wait: u64,
+    pub poll: u64,
+    pub mutex_retry: u64,
+    pub spin: u64,
+    pub spin_max: u32,
+    pub wait_bound: u64,
+    pub running_max: u8,
+    pub env: EnvSpec,
+    pub actors: Vec<ActorSpec>,
+}
+
+/// The names a `[faults] syscall` entry may use for a path.
+pub fn path_names(actors: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = ["dir", "L", "M", "RL"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for a in actors {
+        v.push(format!("L.{a}"));
+        v.push(format!("M.aside-{a}"));
+    }
+    v
+}
+
+pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError> {
+    let default_params = Params::default();
+    let p = f.params.as_ref().map_or(&default_params, |p| p.get_ref());
+    let num = |v: &Option<Spanned<i64>>, what: &str, min: u64, default: u64| {
+        env::opt_ms(src, v, what, min).map(|x| x.unwrap_or(default))
+    };
+    let stale = num(&p.stale_ms, "stale_ms", 1, 30_000)?;
+    let max_wait = num(&p.max_wait_ms, "max_wait_ms", 0, 60_000)?;
+    let poll = num(&p.poll_ms, "poll_ms", 1, 100)?;
+    let mutex_retry = num(&p.mutex_retry_ms, "mutex_retry_ms", 1, MUTEX_RETRY_MS)?;
+    let spin = num(&p.spin_ms, "spin_ms", 1, 1)?;
+    let spin_max = num(&p.spin_max, "spin_max", 1, 10)?;
+    if spin_max > 10_000 {
+        return Err(at(
+            src,
+            p.spin_max.as_ref().unwrap(),
+            "`spin_max` above 10000 is not supported",
+        ));
+    }
+    let running_max = num(&p.running_max, "running_max", 1, 1)?;
+    if running_max > MAX_ACTORS as u64 {
+        return Err(at(
+            src,
+            p.running_max.as_ref().unwrap(),
+            format!("`running_max` above {MAX_ACTORS} can never be exceeded"),
+        ));
+    }
+    let hosts = env::hosts(src, &p.host)?;
+
+    if f.actor.is_empty() {
+        return Err(src
+            .error(Some(0..0), "the scenario has no `[[actor]]`")
+            .help("add at least one `[[actor]]` with a `name` and an `arrive_ms`"));
+    }
+    if f.actor.len() > MAX_ACTORS {
+        return Err(at(
+            src,
+            &f.actor[MAX_ACTORS],
+            format!("at most {MAX_ACTORS} actors are supported"),
+        ));
+    }
+    let mut actors: Vec<ActorSpec> = Vec::new();
+    for (i, a) in f.actor.iter().enumerate() {
+        let a = a.get_ref();
+        let name = a.name.get_ref().trim().to_string();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(at(
+                src,
+                &a.name,
+                "an actor's name is a non-empty word of letters, digits and `_`",
+            ));
+        }
+        if actors.iter().any(|x| x.name == name) {
+            return Err(at(src, &a.name, format!("two actors are named `{name}`"))
+                .help("give every actor its own name"));
+        }
+        let arrive = choice(src, &a.arrive_ms, "arrive_ms")?;
+        let restart = match &a.restart_ms {
+            None => vec![0],
+            Some(c) => choice(src, c, "restart_ms")?,
+        };
+        let min_arrive = *arrive.iter().min().unwrap_or(&0);
+        let env = env::actor_env(
+            src,
+            ActorEnvFile {
+                host: &a.host,
+                pid: &a.pid,
+                uid: &a.uid,
+                crash_at_ms: &a.crash_at_ms,
+                crash_at: &a.crash_at,
+                pause_at_ms: &a.pause_at_ms,
+                pause_at: &a.pause_at,
+                pause_ms: &a.pause_ms,
+                pid_reused_at_ms: &a.pid_reused_at_ms,
+                pid_reused_uid: &a.pid_reused_uid,
+            },
+            &hosts,
+            POINTS,
+            min_arrive,
+            101 + i as u32,
+        )?;
+        if let Some(other) = actors
+            .iter()
+            .find(|x| x.env.host == env.host && x.env.pid == env.pid)
+        {
+            let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
+            return Err(src.error(
+                Some(span),
+                format!(
+                    "`{name}` and `{}` have the same pid on the same host",
+                    other.name
+                ),
+            ));
+        }
+        actors.push(ActorSpec {
+            name,
+            arrive,
+            restart,
+            env,
+        });
+    }
+    let names: Vec<String> = actors.iter().map(|a| a.name.clone()).collect();
+    let known = path_names(&names);
+    let path_ok = |p: &str| -> Result<(), String> {
+        if known.iter().any(|k| k == p) {
+            Ok(())
+        } else {
+            Err(known.join(", "))
+        }
+    };
+    let env = env::faults(src, f.faults.as_ref(), hosts, &names, &path_ok)?;
+    let wait_bound = num(
+        &p.wait_bound_ms,
+        "wait_bound_ms",
+        0,
+        max_wait + poll + mutex_retry * actors.len() as u64,
+    )?;
+    Ok(Spec {
+        stale,
+        max_wait,
+        poll,
+        mutex_retry,
+        spin,
+        spin_max: spin_max as u32,
+        wait_bound,
+        running_max: running_max as u8,
+        env,
+        actors,
+    })
+}
+
+fn choice(src: &Source, c: &Spanned<Choice<u64>>, what: &str) -> Result<Vec<u64>, ScenarioError> {
+    let v = c
+        .get_ref()
+        .values()
+        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
+    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
+        return Err(at(
+            src,
+            c,
+            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
+        ));
+    }
+    Ok(v)
+}
