@@ -110,6 +110,7 @@ pub fn explore_bridged(
         seed: plan.config.seed,
         runs: plan.config.runs,
         count_distinct: false,
+        stop: plan.config.stop.clone(),
     })?;
     let verdict = bridged.verdict_text(found.verdict);
     let counterexample = found.counterexample.as_ref().map(|s| {

@@ -175,6 +175,12 @@ const SIDE_BY_SIDE_COUNT_CAP: u64 = 1_000_000;
 /// Shuttle executions per row of the side-by-side benchmark.
 const SHUTTLE_RUNS: u64 = 1_000;
 
+/// The kernel's exhaustive search as the reference: default budgets, no random probe first
+/// (so a violation's state count is the search's own).
+fn kernel_cfg() -> Config {
+    Config::default().with_probe_runs(0)
+}
+
 /// The plan the bridges are built with (default budgets).
 fn plan() -> lockstep::scenario::Plan {
     lockstep::scenario::Plan {
@@ -213,7 +219,7 @@ fn loom(b: &dyn Bridged, bound: Option<usize>, stop_early: bool) -> (BridgeRepor
 
 fn kernel(b: &dyn Bridged) -> (Report, Duration) {
     let t = Instant::now();
-    let r = b.kernel_exhaustive(&Config::default());
+    let r = b.kernel_exhaustive(&kernel_cfg());
     (r, t.elapsed())
 }
 
@@ -424,6 +430,7 @@ fn side_by_side() {
                     seed: 1,
                     runs,
                     count_distinct: true,
+                    stop: None,
                 })
                 .unwrap();
             let stime = t.elapsed();

@@ -121,11 +121,11 @@ impl fmt::Display for BridgeError {
         match self {
             BridgeError::NoBridge { protocol } => write!(
                 f,
-                "protocol `{protocol}` has no loom/shuttle bridge; use --strategy scripted, exhaustive or random"
+                "protocol `{protocol}` has no loom/shuttle bridge; use a kernel strategy (scripted, exhaustive, random, pct)"
             ),
             BridgeError::OpenChoice(why) => write!(
                 f,
-                "{why}: the loom/shuttle bridge runs only scenarios without open value choices (ranges or alternatives); fix the value or use --strategy exhaustive or random"
+                "{why}: the loom/shuttle bridge runs only scenarios without open value choices (ranges or alternatives); fix the value or use a kernel strategy (exhaustive, random, pct)"
             ),
             BridgeError::TooManyLanes { lanes, max, names } => write!(
                 f,
@@ -460,13 +460,16 @@ pub enum ShuttleScheduler {
 pub const DEFAULT_PCT_DEPTH: usize = 3;
 
 /// A shuttle search: scheduler, seed and number of executions.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ShuttleConfig {
     pub scheduler: ShuttleScheduler,
     pub seed: u64,
     pub runs: u64,
     /// Count the distinct kernel schedules among the executions.
     pub count_distinct: bool,
+    /// Set from outside (a wall-clock budget) to stop before the next execution; the verdict is
+    /// then `inconclusive:stopped` unless a violation was found.
+    pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A loom search.

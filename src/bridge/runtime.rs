@@ -219,11 +219,17 @@ struct Stoppable<S> {
     /// `None` once stopped.
     inner: Option<S>,
     stop: Arc<std::sync::atomic::AtomicBool>,
+    /// A stop from outside the bridge (a wall-clock budget).
+    external: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Stoppable<S> {
     fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
-        if self.stop.load(std::sync::atomic::Ordering::SeqCst) {
+        let external = self
+            .external
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
+        if external || self.stop.load(std::sync::atomic::Ordering::SeqCst) {
             // Shuttle's random scheduler prints "failing seed" when it is dropped before its
             // last iteration (it assumes a panic). Nothing failed here: the verdict is settled
             // and the bridge prints its own replay command. Forgetting it leaks a few words.
@@ -294,6 +300,7 @@ where
                 Stoppable {
                     inner: Some(inner),
                     stop,
+                    external: cfg.stop.clone(),
                 },
                 config,
             )
@@ -306,6 +313,7 @@ where
                 Stoppable {
                     inner: Some(inner),
                     stop,
+                    external: cfg.stop.clone(),
                 },
                 config,
             )
@@ -314,7 +322,12 @@ where
         }
     };
     std::panic::set_hook(Box::new(move |info| caller_hook(info)));
-    super::take(&tally).report(tool)
+    let mut t = super::take(&tally);
+    if t.executions < cfg.runs && !t.stopped_early {
+        // Stopped from outside before the last execution.
+        t.limit.get_or_insert(lockstep_sim::Limit::Stopped);
+    }
+    t.report(tool)
 }
 
 /// Unwinds out of `loom::model::Builder::check` once the verdict is settled. Raised with
