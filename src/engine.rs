@@ -121,7 +121,19 @@ pub fn explore_bridged(
             r.verdict, verdict,
             "the kernel's replay of the bridge's schedule {s} disagrees with the bridge"
         );
-        r
+        // Shrunk like a kernel search's counterexample, then replayed again.
+        match found.verdict {
+            Verdict::Violated { property } if plan.config.shrink_runs_max > 0 => {
+                let (shrunk, original) = bridged.shrink(s, property, &plan.config);
+                let mut r = bridged
+                    .replay(&shrunk, plan)
+                    .expect("a shrunk schedule must replay on the kernel");
+                assert_eq!(r.verdict, verdict, "shrinking changed the verdict");
+                r.original_moves = Some(original);
+                r
+            }
+            _ => r,
+        }
     });
     Ok(Outcome {
         verdict,

@@ -231,7 +231,7 @@ fn cli_shuttle_counterexample_replays_on_the_kernel() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr
-            .contains("backed by shuttle, 1 runs, failing run 0 of seed 7"),
+            .contains("backed by shuttle, 1 run, failing run 0 of seed 7"),
         "{}",
         out.stderr
     );

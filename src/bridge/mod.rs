@@ -577,6 +577,14 @@ pub trait Bridged: Send + Sync {
     fn loom(&self, cfg: &LoomConfig) -> Result<BridgeReport, BridgeError>;
     /// Replays a kernel schedule (one the bridge recorded) with the kernel.
     fn replay(&self, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
+    /// The kernel's shrinker on a violating schedule: the shortest schedule it finds that
+    /// violates `property`, and the moves of the original.
+    fn shrink(
+        &self,
+        schedule: &Schedule,
+        property: lockstep_sim::PropIdx,
+        cfg: &Config,
+    ) -> (Schedule, usize);
     /// A verdict in the scenario's words.
     fn verdict_text(&self, v: Verdict) -> String;
 }
@@ -606,6 +614,15 @@ where
     }
     fn replay(&self, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
         engine::replay_model(&self.core.model, schedule, plan)
+    }
+    fn shrink(
+        &self,
+        schedule: &Schedule,
+        property: lockstep_sim::PropIdx,
+        cfg: &Config,
+    ) -> (Schedule, usize) {
+        let s = lockstep_sim::shrink(&self.core.model, schedule, property, cfg);
+        (s.schedule, s.original_moves)
     }
     fn verdict_text(&self, v: Verdict) -> String {
         engine::verdict_text(&self.core.model, v)

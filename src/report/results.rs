@@ -27,22 +27,28 @@ impl ResultRow<'_> {
     pub fn backing(&self) -> String {
         let r = &self.outcome.report;
         if let Some(b) = self.outcome.bridge {
-            return format!("{}, {} runs", b.name(), thousands(r.schedules));
+            return format!("{}, {}", b.name(), runs(r.schedules));
         }
         match r.strategy {
             lockstep_sim::Strategy::Exhaustive if r.found_by_probe => {
-                format!(
-                    "exhaustive, found by its probe in {} runs",
-                    thousands(r.schedules)
-                )
+                format!("exhaustive, found by its probe in {}", runs(r.schedules))
             }
             lockstep_sim::Strategy::Exhaustive => {
                 format!("exhaustive, {} states", thousands(r.states))
             }
-            lockstep_sim::Strategy::Random => format!("random, {} runs", thousands(r.schedules)),
-            lockstep_sim::Strategy::Pct => format!("pct, {} runs", thousands(r.schedules)),
+            lockstep_sim::Strategy::Random => format!("random, {}", runs(r.schedules)),
+            lockstep_sim::Strategy::Pct => format!("pct, {}", runs(r.schedules)),
             s => s.name().to_string(),
         }
+    }
+}
+
+/// "1 run", "10,000 runs".
+fn runs(n: u64) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{} runs", thousands(n))
     }
 }
 
