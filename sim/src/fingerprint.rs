@@ -120,13 +120,32 @@ impl FingerprintSet {
     }
 }
 
-/// Fingerprint of a compact encoding: a few multiply-rotate rounds per word, then a final mix.
-/// Models that pack their world into words use this (much faster than a derived `Hash`).
+/// Fingerprint of a compact encoding: four independent multiply-rotate lanes over the words
+/// (word j feeds lane j mod 4), then the lanes are folded and finally mixed. Four lanes rather
+/// than one chain: each round's multiply waits on the previous one in its lane only, so the
+/// CPU overlaps the lanes and a 20-word world hashes in about a quarter of the latency. Models
+/// that pack their world into words use this (much faster than a derived `Hash`).
 #[inline]
 pub fn fingerprint_words(words: &[u64]) -> u64 {
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ words.len() as u64;
-    for &w in words {
-        h = (h ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(29);
+    const K: u64 = 0xff51_afd7_ed55_8ccd;
+    let mut lanes: [u64; 4] = [
+        0x9e37_79b9_7f4a_7c15 ^ words.len() as u64,
+        0xc2b2_ae3d_27d4_eb4f,
+        0x1656_67b1_9e37_79f9,
+        0x27d4_eb2f_1656_67c5,
+    ];
+    let mut chunks = words.chunks_exact(4);
+    for c in &mut chunks {
+        for (l, &w) in lanes.iter_mut().zip(c) {
+            *l = (*l ^ w).wrapping_mul(K).rotate_left(29);
+        }
+    }
+    for (l, &w) in lanes.iter_mut().zip(chunks.remainder()) {
+        *l = (*l ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    let mut h = lanes[0];
+    for &l in &lanes[1..] {
+        h = (h ^ l).wrapping_mul(K).rotate_left(31);
     }
     h ^= h >> 32;
     h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
@@ -149,5 +168,22 @@ mod tests {
             assert!(s.contains(fingerprint(&i)));
         }
         assert_eq!(s.len(), 9_999);
+    }
+
+    #[test]
+    fn word_fingerprints_separate_position_and_length() {
+        let a = fingerprint_words(&[1, 2, 3, 4, 5]);
+        assert_ne!(a, fingerprint_words(&[2, 1, 3, 4, 5]));
+        assert_ne!(a, fingerprint_words(&[1, 2, 3, 4, 5, 0]));
+        assert_ne!(a, fingerprint_words(&[5, 2, 3, 4, 1]));
+        // No collision among a few hundred thousand near-identical small worlds.
+        let mut s = FingerprintSet::default();
+        for x in 0..64u64 {
+            for y in 0..64u64 {
+                for z in 0..64u64 {
+                    assert!(s.insert(fingerprint_words(&[x, 0, y, 7, 0, z, 1])));
+                }
+            }
+        }
     }
 }

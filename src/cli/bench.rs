@@ -29,6 +29,9 @@ pub struct Args {
     /// Skip the slowest workload (reclaim-5 without symmetry reduction).
     #[arg(long)]
     pub quick: bool,
+    /// Only the rows whose workload and mode contain this text (e.g. `reclaim-4`).
+    #[arg(long)]
+    pub only: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -38,6 +41,8 @@ struct Row {
     mode: String,
     verdict: String,
     states: u64,
+    /// Moves applied (successors generated) by the search: per state, what a reduction saves.
+    transitions: u64,
     runs: u64,
     seconds: f64,
     per_second: f64,
@@ -91,6 +96,9 @@ pub fn run(a: Args) -> u8 {
         r.config.seed = 1;
         modes.push(("random, 10,000 runs", r));
         for (mode, plan) in &modes {
+            if !selected(&a, &path, mode) {
+                continue;
+            }
             let (o, secs) = measure(l.as_ref(), "v4-gated-publish", plan, a.repeat);
             ok &= o.verdict == "holds";
             let count = if plan.strategy == Strategy::Exhaustive {
@@ -104,6 +112,7 @@ pub fn run(a: Args) -> u8 {
                 mode: mode.to_string(),
                 verdict: o.verdict.clone(),
                 states: o.report.states,
+                transitions: o.report.steps,
                 runs: o.report.schedules,
                 seconds: secs,
                 per_second: count as f64 / secs.max(1e-9),
@@ -120,6 +129,9 @@ pub fn run(a: Args) -> u8 {
             ("first violation, probe and search, no shrink", true, false),
             ("first violation, depth-first search only", false, false),
         ] {
+            if !selected(&a, &path, mode) {
+                continue;
+            }
             let mut p = base.clone();
             p.strategy = Strategy::Exhaustive;
             if !probe {
@@ -136,6 +148,7 @@ pub fn run(a: Args) -> u8 {
                 mode: mode.into(),
                 verdict: o.verdict.clone(),
                 states: o.report.states,
+                transitions: o.report.steps,
                 runs: o.report.schedules,
                 seconds: secs,
                 per_second: 0.0,
@@ -151,6 +164,9 @@ pub fn run(a: Args) -> u8 {
                 continue;
             }
             let plan = l.meta().plan.clone();
+            if !selected(&a, &f, "time to verdict") {
+                continue;
+            }
             let (o, secs) = measure(l.as_ref(), variant, &plan, a.repeat);
             ok &= o.verdict == expected.to_string();
             rows.push(Row {
@@ -159,6 +175,7 @@ pub fn run(a: Args) -> u8 {
                 mode: format!("time to verdict ({})", plan.strategy.name()),
                 verdict: o.verdict.clone(),
                 states: o.report.states,
+                transitions: o.report.steps,
                 runs: o.report.schedules,
                 seconds: secs,
                 per_second: 0.0,
@@ -168,8 +185,10 @@ pub fn run(a: Args) -> u8 {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows).expect("json"));
     } else {
-        println!("| workload | variant | mode | verdict | states | runs | time | per second |");
-        println!("|---|---|---|---|---:|---:|---:|---:|");
+        println!(
+            "| workload | variant | mode | verdict | states | transitions | runs | time | per second |"
+        );
+        println!("|---|---|---|---|---:|---:|---:|---:|---:|");
         for r in &rows {
             let per = if r.per_second > 0.0 {
                 thousands(r.per_second as u64)
@@ -177,12 +196,13 @@ pub fn run(a: Args) -> u8 {
                 "-".into()
             };
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.workload,
                 r.variant,
                 r.mode,
                 r.verdict,
                 thousands(r.states),
+                thousands(r.transitions),
                 thousands(r.runs),
                 fmt_secs(r.seconds),
                 per
@@ -194,6 +214,13 @@ pub fn run(a: Args) -> u8 {
     } else {
         EXIT_MISMATCH
     }
+}
+
+/// `--only`: does the row of this workload and mode run?
+fn selected(a: &Args, workload: &str, mode: &str) -> bool {
+    a.only.as_deref().is_none_or(|o| {
+        workload.contains(o) || mode.contains(o) || format!("{workload} {mode}").contains(o)
+    })
 }
 
 fn fmt_secs(s: f64) -> String {
