@@ -31,7 +31,8 @@ pub struct FingerprintSet {
 
 impl Default for FingerprintSet {
     fn default() -> Self {
-        Self::with_capacity(1 << 12)
+        // 512 KiB: small searches never grow (growing rehashes and faults in fresh pages).
+        Self::with_capacity(1 << 15)
     }
 }
 
@@ -78,20 +79,17 @@ impl FingerprintSet {
     /// Asks the CPU to bring `fp`'s slot into the cache (a hint; no effect on the contents).
     #[inline]
     pub fn prefetch(&self, fp: u64) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let i = (fp as usize) & self.mask;
-            // SAFETY: a prefetch is a hint: it reads nothing into the program and cannot fault;
-            // the pointer is in bounds of `slots`.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch(
-                    self.slots.as_ptr().add(i) as *const i8,
-                    std::arch::x86_64::_MM_HINT_T0,
-                );
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = fp;
+        let i = (fp as usize) & self.mask;
+        prefetch_addr(self.slots.as_ptr().wrapping_add(i));
+    }
+
+    /// Where the slots are (for [`crate::striped::StripedSet`]'s lock-free prefetch).
+    pub(crate) fn slots_ptr(&self) -> *const u64 {
+        self.slots.as_ptr()
+    }
+
+    pub(crate) fn mask(&self) -> usize {
+        self.mask
     }
 
     pub fn contains(&self, fp: u64) -> bool {
@@ -118,6 +116,20 @@ impl FingerprintSet {
             self.insert(fp);
         }
     }
+}
+
+/// Asks the CPU to bring the cache line at `p` closer. A hint: it reads nothing into the
+/// program and cannot fault, whatever `p` is, so a stale or out-of-range address is harmless.
+#[inline]
+pub(crate) fn prefetch_addr(p: *const u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: PREFETCHT0 is architecturally a hint that never faults and has no effect on
+    // program state, for any address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// Fingerprint of a compact encoding: four independent multiply-rotate lanes over the words

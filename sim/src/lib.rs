@@ -38,6 +38,7 @@ pub mod model;
 pub mod narrate;
 pub mod rng;
 pub mod schedule;
+pub mod striped;
 pub mod world;
 
 pub use actor::{ActorId, Lifecycle};

@@ -23,6 +23,7 @@ use std::sync::Mutex;
 
 use crate::explore::{Config, Limit, Report, Strategy, Verdict};
 use crate::fingerprint::FingerprintSet;
+use crate::striped::StripedSet;
 
 use crate::model::Model;
 use crate::narrate::Silent;
@@ -59,36 +60,14 @@ impl Visited for FingerprintSet {
     }
 }
 
-/// A visited set shared by threads: stripes of private sets behind mutexes.
-struct Shared {
-    stripes: Vec<Mutex<FingerprintSet>>,
-}
-
-const STRIPES: usize = 64;
-
-impl Shared {
-    fn new() -> Self {
-        Shared {
-            stripes: (0..STRIPES)
-                .map(|_| Mutex::new(FingerprintSet::default()))
-                .collect(),
-        }
-    }
-    fn len(&self) -> u64 {
-        self.stripes
-            .iter()
-            .map(|s| s.lock().expect("stripe").len() as u64)
-            .sum()
-    }
-}
-
-impl Visited for &Shared {
+impl Visited for &StripedSet {
     #[inline]
     fn insert(&mut self, fp: u64) -> bool {
-        self.stripes[(fp >> 58) as usize % STRIPES]
-            .lock()
-            .expect("stripe")
-            .insert(fp)
+        StripedSet::insert(self, fp)
+    }
+    #[inline]
+    fn prefetch(&self, fp: u64) {
+        StripedSet::prefetch(self, fp)
     }
 }
 
@@ -454,8 +433,8 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
         1
     };
     let root = model.initial();
-    let shared = Shared::new();
-    let mut visited = &shared;
+    let shared = StripedSet::default();
+    let visited = &shared;
     visited.insert(model.fingerprint(&root));
     let mut frontier: Vec<(M::State, Vec<Choice>)> = vec![(root, Vec::new())];
     let mut prefix_states = 1u64;
