@@ -63,7 +63,8 @@ impl StripedSet {
         let before = set.slots_ptr();
         let new = set.insert(fp);
         if set.slots_ptr() != before {
-            st.slots.store(set.slots_ptr().cast_mut(), Ordering::Release);
+            st.slots
+                .store(set.slots_ptr().cast_mut(), Ordering::Release);
             st.mask.store(set.mask(), Ordering::Release);
         }
         new

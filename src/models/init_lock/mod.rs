@@ -144,6 +144,16 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         })
         .collect();
     let symmetric = class.iter().enumerate().any(|(i, &c)| usize::from(c) != i);
+    let classes = (0..class.len())
+        .filter(|&a| usize::from(class[a]) == a)
+        .map(|a| {
+            (a..class.len())
+                .filter(|&b| usize::from(class[b]) == a)
+                .map(|b| b as u8)
+                .collect::<arrayvec::ArrayVec<u8, { spec::MAX_ACTORS }>>()
+        })
+        .filter(|members| members.len() > 1)
+        .collect();
     let has = |i: invariants::Inv| checks.contains(&i);
     use invariants::Inv;
     InitLockModel {
@@ -159,7 +169,7 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         checks,
         props: checked.to_vec(),
         early_outcome,
-        class,
+        classes,
         symmetric,
     }
 }

@@ -18,6 +18,7 @@
 //! latest claim and whether its own owner released it, how many inits started, the highest
 //! published claim, and per caller whether a legitimate reclaim superseded its claim.
 
+use arrayvec::ArrayVec;
 use lockstep_sim::inline::InlineVec;
 use lockstep_sim::{Lifecycle, Model, Narrator, PropIdx, Property, Time};
 
@@ -56,9 +57,9 @@ pub struct InitLockModel {
     pub(super) props: Vec<Property>,
     /// Per actor and level: the outcome is chosen when init starts, not when it settles.
     pub(super) early_outcome: Vec<[bool; 2]>,
-    /// Per actor: the first actor with an identical specification (interchangeable actors
-    /// share a class; symmetry reduction sorts each class).
-    pub(super) class: Vec<u8>,
+    /// Classes of interchangeable actors (identical specifications) with two members or
+    /// more, each as its actors in order: symmetry reduction sorts each class.
+    pub(super) classes: Vec<ArrayVec<u8, MAX_ACTORS>>,
     pub(super) symmetric: bool,
     /// Ghost fields kept only when an invariant reads them, so they do not split states.
     pub(super) ghost_legit: bool,
@@ -733,69 +734,113 @@ impl InitLockModel {
 }
 
 impl InitLockModel {
-    /// Symmetry reduction on the packed world: within each class of interchangeable actors,
-    /// sort their words, and renumber the ghost references to actors accordingly. Worlds that
-    /// name actors inside their shared state (V0's shared db promise) are left as they are:
-    /// still sound, just not reduced.
-    fn canonical(&self, s: &World, w: &mut [u64; PACK_MAX], first: usize) {
-        if s.cells.iter().any(|c| c.shared != 0) {
-            return;
-        }
-        let k = if self.levels == 2 { 5 } else { 3 };
+    /// The fingerprint with `K` words per caller (3 with one lock level, 5 with two).
+    ///
+    /// The world is packed into words (an exact encoding: distinct worlds give distinct
+    /// words) and hashed. Symmetry reduction happens on the packed form: within each class of
+    /// interchangeable actors, the callers' word blocks are sorted, and the ghost references
+    /// to actors (the flag raiser, each singleton's latest claimant) are renumbered to match.
+    /// Worlds that name actors inside their shared state (V0's shared db promise) are left as
+    /// they are: still sound, just not reduced. Nothing here is zero-filled or heap-allocated:
+    /// this runs once per successor of every explored world.
+    fn fingerprint_k<const K: usize>(&self, s: &World) -> u64 {
         let n = s.callers.len();
-        let key = |_: &[u64; PACK_MAX], a: usize| first + a * k;
-        let mut perm: [u8; MAX_ACTORS] = [0, 1, 2, 3, 4, 5, 6, 7];
-        let mut changed = false;
-        for a in 0..n {
-            if usize::from(self.class[a]) != a {
-                continue;
-            }
-            let mut members = [0u8; MAX_ACTORS];
-            let mut m = 0;
-            for b in a..n {
-                if usize::from(self.class[b]) == a {
-                    members[m] = b as u8;
-                    m += 1;
+        let mut blocks = [[0u64; K]; MAX_ACTORS];
+        for (b, c) in blocks.iter_mut().zip(s.callers.iter()) {
+            *b = self.pack_caller::<K>(c);
+        }
+        // order[slot] = the actor whose block goes in that slot; new_index is its inverse.
+        let mut order: [u8; MAX_ACTORS] = [0, 1, 2, 3, 4, 5, 6, 7];
+        let mut new_index = order;
+        if self.symmetric && s.cells.iter().all(|c| c.shared == 0) {
+            for class in &self.classes {
+                let mut sorted: ArrayVec<u8, MAX_ACTORS> = class.clone();
+                // Insertion sort: classes are small, and comparing fixed-size arrays inlines.
+                for i in 1..sorted.len() {
+                    let mut j = i;
+                    while j > 0
+                        && blocks[usize::from(sorted[j - 1])] > blocks[usize::from(sorted[j])]
+                    {
+                        sorted.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
+                for (&slot, &src) in class.iter().zip(sorted.iter()) {
+                    order[usize::from(slot)] = src;
+                    new_index[usize::from(src)] = slot;
                 }
             }
-            if m < 2 {
-                continue;
+        }
+        let renumber = |actor: u8| -> u64 {
+            if usize::from(actor) < n {
+                u64::from(new_index[usize::from(actor)])
+            } else {
+                u64::from(actor)
             }
-            let mut sorted = members;
-            sorted[..m].sort_unstable_by(|&x, &y| {
-                let (x, y) = (key(w, usize::from(x)), key(w, usize::from(y)));
-                w[x..x + k].cmp(&w[y..y + k])
-            });
-            for i in 0..m {
-                perm[usize::from(members[i])] = sorted[i];
-                changed |= members[i] != sorted[i];
-            }
+        };
+        let mut w: ArrayVec<u64, PACK_MAX> = ArrayVec::new();
+        w.push(
+            u64::from(s.now)
+                | u64::from(s.flags) << 32
+                | renumber(s.flag_actor) << 40
+                | u64::from(s.cancels) << 48,
+        );
+        for c in &s.cells {
+            w.push(
+                u64::from(c.owner)
+                    | u64::from(c.gen) << 32
+                    | u64::from(c.cache) << 48
+                    | u64::from(c.shared) << 56,
+            );
         }
-        if !changed {
-            return;
+        for r in &s.res[..self.levels] {
+            w.push(
+                u64::from(r.cur_at)
+                    | u64::from(r.claims) << 32
+                    | renumber(r.cur_actor) << 40
+                    | u64::from(r.inits) << 48
+                    | u64::from(r.cur_released) << 56
+                    | u64::from(r.waited) << 57,
+            );
+            w.push(u64::from(r.published));
         }
-        let mut old = [0u64; 5 * MAX_ACTORS];
-        old[..n * k].copy_from_slice(&w[first..first + n * k]);
-        let mut new_index = [0u8; MAX_ACTORS];
-        for (slot, &src) in perm.iter().enumerate().take(n) {
-            let src = usize::from(src);
-            w[first + slot * k..first + (slot + 1) * k]
-                .copy_from_slice(&old[src * k..(src + 1) * k]);
-            new_index[src] = slot as u8;
+        for &src in &order[..n] {
+            w.extend(blocks[usize::from(src)]);
         }
-        // Renumber actor references: the flag raiser and each singleton's latest claimant.
-        let flag_actor = (w[0] >> 40) & 0xff;
-        w[0] = w[0] & !(0xff << 40) | u64::from(new_index[flag_actor as usize & 7]) << 40;
-        for l in 0..self.levels {
-            let i = 1 + s.cells.len() + 2 * l;
-            let cur = (w[i] >> 40) & 0xff;
-            w[i] = w[i] & !(0xff << 40) | u64::from(new_index[cur as usize & 7]) << 40;
+        lockstep_sim::fingerprint::fingerprint_words(&w)
+    }
+
+    /// One caller as `K` words: choices, program counter and flags; wake time and frame 0;
+    /// frame 1 when there are two lock levels.
+    #[inline]
+    fn pack_caller<const K: usize>(&self, c: &Caller) -> [u64; K] {
+        let (pc, arg) = Self::pc_code(c.pc);
+        let mut w0 = 0u64;
+        for (i, &x) in c.ch.iter().enumerate() {
+            w0 |= u64::from(x) << (8 * i);
         }
+        w0 |= pc << 40
+            | arg << 44
+            | u64::from(c.level) << 52
+            | (c.life as u64) << 53
+            | u64::from(c.anchored) << 56
+            | u64::from(c.cancelled) << 57;
+        let (f0a, f0b) = Self::pack_frame(&c.frames[0]);
+        let mut out = [0u64; K];
+        out[0] = w0;
+        out[1] = u64::from(c.wake) | f0a << 32;
+        out[2] = f0a >> 32 | f0b << 32;
+        if K == 5 {
+            let (f1a, f1b) = Self::pack_frame(&c.frames[1]);
+            out[3] = f1a;
+            out[4] = f1b;
+        }
+        out
     }
 }
 
-/// Most words a packed world takes: 3 globals, 4 cells, 2x2 ghost words, 5 words per caller.
-const PACK_MAX: usize = 3 + 4 + 4 + 5 * MAX_ACTORS;
+/// Most words a packed world takes: 1 global, 4 cells, 2x2 ghost words, 5 words per caller.
+const PACK_MAX: usize = 1 + 4 + 4 + 5 * MAX_ACTORS;
 
 impl InitLockModel {
     fn pc_code(pc: Pc) -> (u64, u64) {
@@ -818,60 +863,6 @@ impl InitLockModel {
             u64::from(f.wait_start) | u64::from(f.init_start) << 32,
             u64::from(f.my_gen) | u64::from(f.ghost) << 16 | bits << 24,
         )
-    }
-
-    /// The world as words: an exact encoding (distinct worlds give distinct words), so the
-    /// only loss in fingerprinting it is the 64-bit hash itself.
-    fn pack(&self, s: &World, out: &mut [u64; PACK_MAX]) -> (usize, usize) {
-        let mut n = 0;
-        out[n] = u64::from(s.now)
-            | u64::from(s.flags) << 32
-            | u64::from(s.flag_actor) << 40
-            | u64::from(s.cancels) << 48;
-        n += 1;
-        for c in &s.cells {
-            out[n] = u64::from(c.owner)
-                | u64::from(c.gen) << 32
-                | u64::from(c.cache) << 48
-                | u64::from(c.shared) << 56;
-            n += 1;
-        }
-        for r in &s.res[..self.levels] {
-            out[n] = u64::from(r.cur_at)
-                | u64::from(r.claims) << 32
-                | u64::from(r.cur_actor) << 40
-                | u64::from(r.inits) << 48
-                | u64::from(r.cur_released) << 56
-                | u64::from(r.waited) << 57;
-            out[n + 1] = u64::from(r.published);
-            n += 2;
-        }
-        let first_caller = n;
-        for c in s.callers.iter() {
-            let (pc, arg) = Self::pc_code(c.pc);
-            let mut w0 = 0u64;
-            for (i, &x) in c.ch.iter().enumerate() {
-                w0 |= u64::from(x) << (8 * i);
-            }
-            w0 |= pc << 40
-                | arg << 44
-                | u64::from(c.level) << 52
-                | (c.life as u64) << 53
-                | u64::from(c.anchored) << 56
-                | u64::from(c.cancelled) << 57;
-            let (f0a, f0b) = Self::pack_frame(&c.frames[0]);
-            out[n] = w0;
-            out[n + 1] = u64::from(c.wake) | f0a << 32;
-            out[n + 2] = f0a >> 32 | f0b << 32;
-            n += 3;
-            if self.levels == 2 {
-                let (f1a, f1b) = Self::pack_frame(&c.frames[1]);
-                out[n] = f1a;
-                out[n + 1] = f1b;
-                n += 2;
-            }
-        }
-        (n, first_caller)
     }
 }
 
@@ -1022,12 +1013,11 @@ impl Model for InitLockModel {
     }
 
     fn fingerprint(&self, s: &World) -> u64 {
-        let mut w = [0u64; PACK_MAX];
-        let (n, first) = self.pack(s, &mut w);
-        if self.symmetric {
-            self.canonical(s, &mut w, first);
+        if self.levels == 2 {
+            self.fingerprint_k::<5>(s)
+        } else {
+            self.fingerprint_k::<3>(s)
         }
-        lockstep_sim::fingerprint::fingerprint_words(&w[..n])
     }
 
     fn advance(&self, s: &mut World, to: Time) {
