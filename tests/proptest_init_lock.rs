@@ -60,6 +60,7 @@ fn scenario() -> impl Strategy<Value = Spec> {
                 kind: LockKind::Runtime,
                 nested: false,
                 duplicated: false,
+                structures: vec![(false, false)],
                 levels: [
                     Overrides {
                         deadline: Some(deadline / 10 * 10),

@@ -36,6 +36,7 @@ pub mod fingerprint;
 pub mod inline;
 pub mod model;
 pub mod narrate;
+pub mod oneof;
 pub mod rng;
 pub mod schedule;
 pub mod striped;

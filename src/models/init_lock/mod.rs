@@ -6,6 +6,7 @@ mod model;
 mod spec;
 mod version;
 
+use lockstep_sim::oneof::OneOf;
 use lockstep_sim::{Property, Schedule};
 
 use crate::engine::{self, Outcome, Replayed};
@@ -70,10 +71,37 @@ struct Loaded {
 
 impl Loaded {
     fn model(&self, variant: &str, plan: &Plan) -> InitLockModel {
+        self.model_of(&self.spec, variant, plan)
+    }
+
+    fn model_of(&self, spec: &Spec, variant: &str, plan: &Plan) -> InitLockModel {
         let version = Version::from_name(variant).expect("variant validated at load");
-        let mut m = build(&self.spec, version, &self.meta.invariants);
+        let mut m = build(spec, version, &self.meta.invariants);
         m.symmetric &= plan.config.symmetry;
         m
+    }
+
+    /// A scenario that leaves its structure open (`nested` or `duplicated_module` as
+    /// `[false, true]`): one model per structure, the first move chooses.
+    fn open_structure(&self, variant: &str, plan: &Plan) -> Option<OneOf<InitLockModel>> {
+        if self.spec.structures.len() < 2 {
+            return None;
+        }
+        let alts = self
+            .spec
+            .structures
+            .iter()
+            .map(|&(nested, duplicated)| {
+                let spec = Spec {
+                    nested,
+                    duplicated,
+                    ..self.spec.clone()
+                };
+                let label = format!("nested = {nested}, duplicated_module = {duplicated}");
+                (label, self.model_of(&spec, variant, plan))
+            })
+            .collect();
+        Some(OneOf::new(alts).expect("every structure checks the scenario's invariants"))
     }
 }
 
@@ -179,10 +207,16 @@ impl LoadedScenario for Loaded {
         &self.meta
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
-        engine::explore(&self.model(variant, plan), plan)
+        match self.open_structure(variant, plan) {
+            Some(m) => engine::explore(&m, plan),
+            None => engine::explore(&self.model(variant, plan), plan),
+        }
     }
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
-        engine::replay_model(&self.model(variant, plan), schedule, plan)
+        match self.open_structure(variant, plan) {
+            Some(m) => engine::replay_model(&m, schedule, plan),
+            None => engine::replay_model(&self.model(variant, plan), schedule, plan),
+        }
     }
     fn bridge(
         &self,
@@ -190,6 +224,11 @@ impl LoadedScenario for Loaded {
         layout: crate::bridge::Layout,
         plan: &Plan,
     ) -> Result<Box<dyn crate::bridge::Bridged>, crate::bridge::BridgeError> {
+        if self.spec.structures.len() > 1 {
+            return Err(crate::bridge::BridgeError::OpenChoice(
+                "`nested` or `duplicated_module` is left open".into(),
+            ));
+        }
         let model = self.model(variant, plan);
         let b = crate::bridge::init_lock::bridge(&self.spec, model, layout, &plan.config)?;
         Ok(Box::new(b))

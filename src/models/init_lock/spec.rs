@@ -15,12 +15,11 @@ pub struct Params {
     /// Which singleton the (outer) lock guards: "runtime" (default) or "db".
     pub lock: Option<Spanned<String>>,
     /// The runtime lock's init acquires the db lock (protocols.md §1.1: the locks nest).
-    #[serde(default)]
-    pub nested: bool,
+    /// `[false, true]` leaves it open: the explorers run both structures.
+    pub nested: Option<Spanned<Flag>>,
     /// The bundler duplicated the module: two copies, one lock each unless the variant keeps
-    /// its singletons on `globalThis`.
-    #[serde(default)]
-    pub duplicated_module: bool,
+    /// its singletons on `globalThis`. `[false, true]` leaves it open.
+    pub duplicated_module: Option<Spanned<Flag>>,
     pub deadline_ms: Option<Spanned<u64>>,
     pub poll_ms: Option<Spanned<u64>>,
     pub max_wait_ms: Option<Spanned<u64>>,
@@ -39,6 +38,70 @@ pub struct Params {
     pub inner_legit_init_ms: Option<Spanned<u64>>,
     /// Whether the call site anchors init with `after()` (default: V2 and later do).
     pub anchor: Option<bool>,
+}
+
+/// A structural switch: `true`, `false`, or a list of both (`[false, true]`): the scenario is
+/// then explored with each (the choice is the first move of every run; see
+/// `lockstep_sim::oneof`).
+#[derive(Debug, Clone)]
+pub enum Flag {
+    One(bool),
+    Open(Vec<bool>),
+}
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("true, false, or [false, true] to leave it open")
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Flag, E> {
+                Ok(Flag::One(b))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Flag, A::Error> {
+                let mut v = Vec::new();
+                while let Some(b) = a.next_element::<bool>()? {
+                    v.push(b);
+                }
+                Ok(Flag::Open(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Flag {
+    /// The values the scenario allows, `false` first, without repeats.
+    pub fn options(&self) -> Vec<bool> {
+        match self {
+            Flag::One(b) => vec![*b],
+            Flag::Open(v) => [false, true]
+                .into_iter()
+                .filter(|b| v.contains(b))
+                .collect(),
+        }
+    }
+}
+
+/// The options of an optional flag (absent: `false` only), or an error for an empty list.
+fn flag_options(
+    src: &Source,
+    f: &Option<Spanned<Flag>>,
+    key: &str,
+) -> Result<Vec<bool>, ScenarioError> {
+    match f {
+        None => Ok(vec![false]),
+        Some(s) => {
+            let o = s.get_ref().options();
+            if o.is_empty() {
+                return Err(at(src, s, format!("`{key}` lists no value"))
+                    .help(format!("write `{key} = true`, `false` or `[false, true]`")));
+            }
+            Ok(o)
+        }
+    }
 }
 
 /// One `[[actor]]`: a request that calls `initWithLock` (through `getRuntime` or
@@ -165,6 +228,9 @@ pub struct Spec {
     pub kind: LockKind,
     pub nested: bool,
     pub duplicated: bool,
+    /// Every (nested, duplicated) structure the scenario allows; more than one when it leaves
+    /// `nested` or `duplicated_module` open (`nested` and `duplicated` are then the first).
+    pub structures: Vec<(bool, bool)>,
     pub levels: [Overrides; 2],
     pub max_inits: u64,
     pub wait_bound: Option<u64>,
@@ -196,7 +262,12 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
             }
         },
     };
-    if p.nested && kind == LockKind::Db {
+    let nested_options = flag_options(src, &p.nested, "nested")?;
+    let duplicated_options = flag_options(src, &p.duplicated_module, "duplicated_module")?;
+    // Keys that need a structure are accepted when some alternative has it.
+    let may_nest = nested_options.contains(&true);
+    let may_duplicate = duplicated_options.contains(&true);
+    if may_nest && kind == LockKind::Db {
         return Err(src
             .error(
                 p.lock.as_ref().map(|s| s.span()),
@@ -225,7 +296,7 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         (&p.inner_max_wait_ms, "inner_max_wait_ms"),
         (&p.inner_legit_init_ms, "inner_legit_init_ms"),
     ];
-    if !p.nested {
+    if !may_nest {
         if let Some((Some(s), k)) = inner_only.iter().find(|(v, _)| v.is_some()) {
             return Err(
                 at(src, s, format!("`{k}` only applies to a nested scenario"))
@@ -341,7 +412,7 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
             }
         };
         let arrive = nums(&Some(a.arrive_ms.clone()), "arrive_ms", 0)?;
-        if !p.nested {
+        if !may_nest {
             if let Some(s) = &a.inner_init_ms {
                 return Err(
                     at(src, s, "`inner_init_ms` only applies to a nested scenario")
@@ -375,7 +446,7 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         };
         let copy = match &a.module_copy {
             None => 0,
-            Some(c) if !p.duplicated_module => {
+            Some(c) if !may_duplicate => {
                 return Err(at(
                     src,
                     c,
@@ -417,8 +488,12 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
     }
     Ok(Spec {
         kind,
-        nested: p.nested,
-        duplicated: p.duplicated_module,
+        nested: nested_options[0],
+        duplicated: duplicated_options[0],
+        structures: nested_options
+            .iter()
+            .flat_map(|&n| duplicated_options.iter().map(move |&d| (n, d)))
+            .collect(),
         levels,
         max_inits,
         wait_bound,
@@ -471,6 +546,7 @@ impl Spec {
             kind,
             nested: false,
             duplicated: false,
+            structures: vec![(false, false)],
             levels: [lock, Overrides::default()],
             max_inits,
             wait_bound,
