@@ -42,8 +42,8 @@ pub mod world;
 
 pub use actor::{ActorId, Lifecycle};
 pub use explore::{
-    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Config, Limit,
-    ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
+    check_exhaustive, check_independence, check_pct, check_random, check_scripted, replay, shrink,
+    Config, Limit, ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
 };
 pub use model::{Model, PropIdx, Property, PropertyKind, Time, NEVER};
 pub use narrate::{Narrator, Recorder, Row, Silent};
