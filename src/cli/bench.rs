@@ -79,16 +79,25 @@ pub fn run(a: Args) -> u8 {
         let mut p = base.clone();
         p.strategy = Strategy::Exhaustive;
         p.config.probe_runs = 0;
-        modes.push(("exhaustive, symmetry, 1 thread", p.clone()));
+        p.config.sleep_sets = true;
+        p.config.symmetry = true;
+        modes.push(("exhaustive, symmetry + sleep sets, 1 thread", p.clone()));
         let mut p2 = p.clone();
         p2.config.threads = 2;
-        modes.push(("exhaustive, symmetry, 2 threads", p2));
+        modes.push(("exhaustive, symmetry + sleep sets, 2 threads", p2));
+        // The reductions one at a time, then none: the `transitions` column shows what sleep
+        // sets save (states do not change), the `states` column what symmetry saves.
+        let mut p3 = p.clone();
+        p3.config.sleep_sets = false;
+        modes.push(("exhaustive, symmetry, no sleep sets, 1 thread", p3));
         if !(a.quick && n == 5) {
-            let mut p3 = p.clone();
-            p3.config.symmetry = false;
-            modes.push(("exhaustive, no reduction, 1 thread", p3.clone()));
-            p3.config.threads = 2;
-            modes.push(("exhaustive, no reduction, 2 threads", p3));
+            let mut p4 = p.clone();
+            p4.config.symmetry = false;
+            modes.push(("exhaustive, sleep sets, no symmetry, 1 thread", p4.clone()));
+            p4.config.sleep_sets = false;
+            modes.push(("exhaustive, no reduction, 1 thread", p4.clone()));
+            p4.config.threads = 2;
+            modes.push(("exhaustive, no reduction, 2 threads", p4));
         }
         let mut r = base.clone();
         r.strategy = Strategy::Random;

@@ -10,6 +10,8 @@ mod random;
 mod run;
 mod shrink;
 mod sleep;
+#[cfg(test)]
+mod sleep_tests;
 mod visited;
 
 use std::fmt;
