@@ -5,15 +5,16 @@
 //! the declarations testable: in every world it reaches, every pair of enabled moves declared
 //! independent must form a diamond.
 
-use std::collections::VecDeque;
-
 use crate::explore::Config;
 use crate::fingerprint::{fingerprint, FingerprintSet};
 use crate::model::Model;
 use crate::narrate::Silent;
+use crate::rng::Prng;
 
-/// Visits up to `max_states` worlds of `model` (breadth-first from the initial world, every
-/// move and clock jump within `cfg.time_ms_max`, violating worlds included), and in each, for
+/// Visits up to `max_states` worlds of `model` (from the initial world through every move and
+/// clock jump within `cfg.time_ms_max`, violating worlds included; the next world is drawn at
+/// random from the frontier with `cfg.seed`, so a sample of a large space reaches late instants
+/// as well as early ones), and in each, for
 /// every pair of enabled moves `a`, `b` that the model declares independent, checks the
 /// contract of [`Model::independent`]: the declaration is symmetric, `a` and `b` belong to
 /// different actors, `b` is still enabled after `a` and `a` after `b`, and both orders give
@@ -28,14 +29,16 @@ pub fn check_independence<M: Model>(
     max_states: u64,
 ) -> Result<u64, String> {
     let mut seen = FingerprintSet::default();
-    let mut queue = VecDeque::new();
+    let mut rng = Prng::fork(cfg.seed, 0x0d1a_6014d);
+    let mut frontier = Vec::new();
     let root = model.initial();
     seen.insert(fingerprint(&root));
-    queue.push_back(root);
+    frontier.push(root);
     let mut visited = 0u64;
     let mut pairs = 0u64;
     let (mut moves, mut after) = (Vec::new(), Vec::new());
-    while let Some(s) = queue.pop_front() {
+    while !frontier.is_empty() {
+        let s = frontier.swap_remove(rng.below(frontier.len() as u64) as usize);
         visited += 1;
         if visited > max_states {
             break;
@@ -110,7 +113,7 @@ pub fn check_independence<M: Model>(
         }
         for c in succ {
             if seen.insert(fingerprint(&c)) {
-                queue.push_back(c);
+                frontier.push(c);
             }
         }
     }
