@@ -6,6 +6,7 @@
 
 mod exhaustive;
 mod independence;
+mod level;
 mod random;
 mod run;
 mod shrink;

@@ -84,10 +84,12 @@ impl InitLockModel {
             return false;
         }
         let (x, y) = (self.foot(s, a), self.foot(s, b));
-        !(x.others || y.others)
-            && !(x.budget && y.budget)
-            && !(x.writes && (y.reads || y.writes))
-            && !(y.writes && (x.reads || x.writes))
+        let clash = x.others
+            || y.others
+            || (x.budget && y.budget)
+            || (x.writes && (y.reads || y.writes))
+            || (y.writes && (x.reads || x.writes));
+        !clash
     }
 
     fn foot(&self, s: &World, m: Mv) -> Foot {
