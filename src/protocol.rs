@@ -43,6 +43,18 @@ pub trait LoadedScenario: Send + Sync {
     /// Re-executes a schedule on `variant` and records its timeline.
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
 
+    /// Checks `variant`'s independence declarations (the moves sleep sets may reorder) on up to
+    /// `max_states` worlds: see `lockstep_sim::check_independence`. Returns the number of
+    /// independent pairs checked; protocols that declare none have nothing to check.
+    fn check_independence(
+        &self,
+        _variant: &str,
+        _plan: &Plan,
+        _max_states: u64,
+    ) -> Result<u64, String> {
+        Ok(0)
+    }
+
     /// `variant` as a loom/shuttle [bridge](crate::bridge), if the protocol has a lane map and
     /// the scenario fits (no open value choices). `plan.config` gives the per-execution budgets.
     fn bridge(

@@ -39,13 +39,12 @@ pub mod narrate;
 pub mod oneof;
 pub mod rng;
 pub mod schedule;
-pub mod striped;
 pub mod world;
 
 pub use actor::{ActorId, Lifecycle};
 pub use explore::{
-    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Config, Limit,
-    ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
+    check_exhaustive, check_independence, check_pct, check_random, check_scripted, replay, shrink,
+    Config, Limit, ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
 };
 pub use model::{Model, PropIdx, Property, PropertyKind, Time, NEVER};
 pub use narrate::{Narrator, Recorder, Row, Silent};

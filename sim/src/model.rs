@@ -99,6 +99,24 @@ pub trait Model: Sync {
     /// A sentence explaining why `s` violates property `p` (for the verdict line).
     fn explain(&self, s: &Self::State, p: PropIdx) -> String;
 
+    /// Whether moves `a` and `b` of world `s` commute, so the exhaustive explorer may skip one
+    /// of their two orders (sleep sets, a partial-order reduction). The default, `false`
+    /// (everything dependent), means no reduction.
+    ///
+    /// Contract, for `a` and `b` both enabled in `s` and declared independent:
+    /// - applying `a` leaves `b` enabled, and applying `b` leaves `a` enabled;
+    /// - `a` then `b` gives a world equal (`Eq`) to `b` then `a`;
+    /// - a move value denotes the same transition in the successor world (`Step(actor)`: that
+    ///   actor's next atomic step), which is what the two orders above apply;
+    /// - the answer is symmetric in `a` and `b`, and two moves of one actor are dependent.
+    ///
+    /// Letting time pass is not a move: it is dependent with everything. Declaring a pair
+    /// dependent is always sound (it only costs transitions); a wrong "independent" can hide
+    /// states, which is why `check_independence` (the diamond check) exists for tests.
+    fn independent(&self, _s: &Self::State, _a: Self::Move, _b: Self::Move) -> bool {
+        false
+    }
+
     /// The fingerprint the exhaustive explorer deduplicates on: equal for worlds it may treat
     /// as one. The default hashes the whole world. A model may override it to hash a compact
     /// encoding (faster) and to map symmetric worlds (interchangeable actors in another order)

@@ -113,6 +113,15 @@ impl<M: Model> Model for OneOf<M> {
         }
     }
 
+    fn independent(&self, s: &Self::State, a: Self::Move, b: Self::Move) -> bool {
+        match (a, b) {
+            (OneOfMove::In(a), OneOfMove::In(b)) if s.which.is_some() => {
+                self.model(s).independent(&s.world, a, b)
+            }
+            _ => false,
+        }
+    }
+
     fn is_fault(&self, m: Self::Move) -> bool {
         match m {
             OneOfMove::Pick(_) => false,

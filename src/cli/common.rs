@@ -50,6 +50,10 @@ pub struct Overrides {
     /// Turn symmetry reduction off (for measuring it).
     #[arg(long)]
     pub no_symmetry: bool,
+    /// Turn the exhaustive search's sleep sets (partial-order reduction) off (for measuring
+    /// them; verdicts and state counts do not depend on it).
+    #[arg(long)]
+    pub no_sleep_sets: bool,
 }
 
 impl Overrides {
@@ -127,6 +131,9 @@ impl Overrides {
         }
         if self.no_symmetry {
             p.config.symmetry = false;
+        }
+        if self.no_sleep_sets {
+            p.config.sleep_sets = false;
         }
         p
     }

@@ -89,6 +89,8 @@ pub struct Explore {
     pub time_max_ms: Option<u64>,
     /// PCT's bug depth.
     pub pct_depth: Option<u64>,
+    /// `false` turns the exhaustive search's sleep sets off (they never change a verdict).
+    pub sleep_sets: Option<bool>,
     /// `strategy = "replay"`: the choices to re-execute (a regression written by `lockstep run
     /// --regression`).
     pub schedule: Option<Spanned<String>>,
@@ -400,6 +402,9 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
         }
         if let Some(v) = e.time_max_ms {
             config.time_ms_max = v;
+        }
+        if let Some(v) = e.sleep_sets {
+            config.sleep_sets = v;
         }
         if let Some(v) = e.pct_depth {
             if v == 0 {

@@ -17,59 +17,27 @@
 //! not depend on who visits what, so a `holds` verdict and its state count are identical for
 //! any thread count. When threads find a violation, the sequential search is re-run to report
 //! the same state count and counterexample as one thread would.
+//!
+//! **Sleep sets** ([`super::sleep`]): with `cfg.sleep_sets`, each level carries a sleep set
+//! and asleep moves are neither applied nor explored; every world is still visited. Any
+//! violation ends the reduced search, and the search is re-run without sleep sets (unless the
+//! violation is the first-listed property's: see [`check_exhaustive`]). Threads share the
+//! sleep records through the shared visited set, and a donated subtree carries its sleep set.
+//! Shards explore without sleep sets: each shard's search is cut at the other shards' frontier
+//! worlds, and the argument that sleep sets miss no world assumes one search (or threads
+//! sharing one visited set) that eventually explores every move it did not leave asleep.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::explore::level::{expand, make_kids, Expanded, Level};
+use crate::explore::sleep::Visit;
+use crate::explore::visited::{Seen, Shared, Visited};
 use crate::explore::{Config, Limit, Report, Strategy, Verdict};
-use crate::fingerprint::FingerprintSet;
-use crate::striped::StripedSet;
 
 use crate::model::Model;
 use crate::narrate::Silent;
 use crate::schedule::{Choice, Schedule};
-
-struct Level<S, Mv> {
-    state: S,
-    moves: Vec<Mv>,
-    /// Number of choices: moves, plus one for "advance" when time may pass.
-    choices: usize,
-    next: usize,
-    wake: u64,
-    /// The successor of each choice with its fingerprint (`None`: beyond the horizon). All are
-    /// made at once so their visited-set slots can be prefetched together: the set is far larger
-    /// than the caches, and a miss per successor otherwise dominates the search.
-    kids: Vec<Option<(S, u64)>>,
-}
-
-/// Where visited fingerprints go: a private set, or one shared by threads.
-trait Visited {
-    fn insert(&mut self, fp: u64) -> bool;
-    /// A hint that `fp` will be inserted soon.
-    fn prefetch(&self, _fp: u64) {}
-}
-
-impl Visited for FingerprintSet {
-    #[inline]
-    fn insert(&mut self, fp: u64) -> bool {
-        FingerprintSet::insert(self, fp)
-    }
-    #[inline]
-    fn prefetch(&self, fp: u64) {
-        FingerprintSet::prefetch(self, fp)
-    }
-}
-
-impl Visited for &StripedSet {
-    #[inline]
-    fn insert(&mut self, fp: u64) -> bool {
-        StripedSet::insert(self, fp)
-    }
-    #[inline]
-    fn prefetch(&self, fp: u64) {
-        StripedSet::prefetch(self, fp)
-    }
-}
 
 /// Shared progress and stop signals.
 struct Signals<'a> {
@@ -79,17 +47,28 @@ struct Signals<'a> {
     stop: &'a AtomicBool,
 }
 
+/// A subtree to explore: a world, its path from the initial world and its sleep set.
+struct Task<S, Mv> {
+    state: S,
+    path: Vec<Choice>,
+    /// The world's sleep set, as moves (empty without sleep sets).
+    sleep: Vec<Mv>,
+    /// Not visited yet (a sibling donated by a busy thread): the search judges, counts and
+    /// records it first. The initial world and the frontier worlds are visited by the caller.
+    fresh: bool,
+}
+
 /// Work shared by threads: subtrees donated by busy threads to idle ones.
-struct Pool<S> {
-    queue: Mutex<Vec<(S, Vec<Choice>)>>,
+struct Pool<T> {
+    queue: Mutex<Vec<T>>,
     ready: std::sync::Condvar,
     idle: AtomicUsize,
     threads: usize,
 }
 
-impl<S> Pool<S> {
+impl<T> Pool<T> {
     /// Next subtree to explore, or `None` when every thread is idle and nothing is queued.
-    fn take(&self) -> Option<(S, Vec<Choice>)> {
+    fn take(&self) -> Option<T> {
         let mut q = self.queue.lock().expect("pool");
         loop {
             if let Some(item) = q.pop() {
@@ -112,7 +91,7 @@ impl<S> Pool<S> {
         self.idle.load(Ordering::Relaxed) > 0
     }
 
-    fn give(&self, item: (S, Vec<Choice>)) {
+    fn give(&self, item: T) {
         self.queue.lock().expect("pool").push(item);
         self.ready.notify_one();
     }
@@ -126,16 +105,41 @@ struct DfsResult {
     limit: Option<Limit>,
 }
 
-/// Depth-first search from `root` (already counted and checked by the caller), whose path
-/// from the initial world is `prefix`.
+impl DfsResult {
+    /// Records a violation of `p` at `path` when it beats `bound` (what anyone has found).
+    /// Returns true when the search must stop: the first-listed property ends every search,
+    /// and any violation ends a search with sleep sets (it is re-run without them).
+    fn found(
+        &mut self,
+        sig: &Signals<'_>,
+        p: u8,
+        path: &[Choice],
+        bound: u8,
+        sleepy: bool,
+    ) -> bool {
+        if p >= bound {
+            return false;
+        }
+        self.best = Some((p, path.to_vec()));
+        sig.best.fetch_min(p, Ordering::Relaxed);
+        if p == 0 || sleepy {
+            sig.stop.store(true, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+}
+
+/// Depth-first search from `task`'s world, whose path from the initial world is `task.path`.
+/// `sleepy`: with sleep sets.
 fn dfs<M: Model, V: Visited>(
     model: &M,
-    root: M::State,
-    prefix: &[Choice],
+    task: Task<M::State, M::Move>,
     cfg: &Config,
+    sleepy: bool,
     visited: &mut V,
     sig: &Signals<'_>,
-    pool: Option<&Pool<M::State>>,
+    pool: Option<&Pool<Task<M::State, M::Move>>>,
 ) -> DfsResult {
     let nprops = model.properties().len() as u8;
     let mut r = DfsResult {
@@ -145,26 +149,58 @@ fn dfs<M: Model, V: Visited>(
         leaves: 0,
         limit: None,
     };
-    let mut path: Vec<Choice> = prefix.to_vec();
-    let mut levels: Vec<Level<M::State, M::Move>> = vec![Level {
-        state: root,
-        moves: Vec::new(),
-        choices: 0,
-        next: 0,
-        wake: 0,
-        kids: Vec::new(),
-    }];
+    let prefix = task.path.len();
+    let mut path: Vec<Choice> = task.path;
+    let fresh = task.fresh;
+    let mut levels: Vec<Level<M::State, M::Move>> = vec![Level::new(task.state)];
+    // The sleep set of the child about to be entered (scratch, reused).
+    let mut sleep: Vec<M::Move> = task.sleep;
     let bound = |r: &DfsResult| -> u8 {
         let mine = r.best.as_ref().map_or(nprops, |b| b.0);
         mine.min(sig.best.load(Ordering::Relaxed)).min(nprops)
     };
-    if let Expanded::Ended(v) = expand(model, &mut levels[0], nprops, cfg, visited, &mut r.steps) {
-        r.leaves += 1;
-        if let Some(p) = v.filter(|&p| p < bound(&r)) {
-            r.best = Some((p, path.clone()));
-            sig.best.fetch_min(p, Ordering::Relaxed);
+    {
+        // The root: judged and visited by the caller, unless donated.
+        let root = &mut levels[0];
+        let violation = if fresh {
+            model.violated(&root.state, nprops, false)
+        } else {
+            None
+        };
+        let expanded = match violation {
+            None => Some(expand(model, root, nprops, cfg, visited, &sleep)),
+            Some(_) => None,
+        };
+        let visit = if fresh {
+            let z = if matches!(expanded, Some(Expanded::Open)) {
+                root.sleep
+            } else {
+                0
+            };
+            let fp = model.fingerprint(&root.state);
+            visited.visit(fp, z, || crate::fingerprint::fingerprint(&root.state))
+        } else {
+            Visit::New
+        };
+        if !enter(model, root, visit, expanded.as_ref(), cfg, visited, &mut r) {
+            return r;
         }
-        return r;
+        if visit == Visit::New {
+            r.states += u64::from(fresh);
+            let b = bound(&r);
+            if let Some(p) = violation {
+                r.leaves += 1;
+                r.found(sig, p, &path, b, sleepy);
+                return r;
+            }
+            if let Some(Expanded::Ended(v)) = expanded {
+                r.leaves += 1;
+                if let Some(p) = v {
+                    r.found(sig, p, &path, b, sleepy);
+                }
+                return r;
+            }
+        }
     }
     let mut depth = 0usize;
     loop {
@@ -179,21 +215,14 @@ fn dfs<M: Model, V: Visited>(
         }
         let i = lvl.next;
         lvl.next += 1;
-        let choice = if i < lvl.moves.len() {
-            Choice::Move(i as u32)
-        } else {
-            Choice::Advance
-        };
+        if !lvl.takes(i) {
+            continue;
+        }
+        let choice = lvl.choice(i);
+        lvl.child_sleep(model, sleepy, i, &mut sleep);
         if depth + 1 >= levels.len() {
             let s = levels[depth].state.clone();
-            levels.push(Level {
-                state: s,
-                moves: Vec::new(),
-                choices: 0,
-                next: 0,
-                wake: 0,
-                kids: Vec::new(),
-            });
+            levels.push(Level::new(s));
         }
         let (lo, hi) = levels.split_at_mut(depth + 1);
         let parent = &mut lo[depth];
@@ -211,138 +240,158 @@ fn dfs<M: Model, V: Visited>(
         // the benchmarks); nothing of it is counted or kept.
         std::mem::swap(&mut child.state, kid);
         let violation = model.violated(&child.state, nprops, false);
-        let mut kid_steps = 0u64;
         let expanded = match violation {
-            None => Some(expand(model, child, nprops, cfg, visited, &mut kid_steps)),
+            None => Some(expand(model, child, nprops, cfg, visited, &sleep)),
             Some(_) => None,
         };
-        if !visited.insert(fp) {
+        let z = if matches!(expanded, Some(Expanded::Open)) {
+            child.sleep
+        } else {
+            0
+        };
+        let visit = visited.visit(fp, z, || crate::fingerprint::fingerprint(&child.state));
+        if !enter(model, child, visit, expanded.as_ref(), cfg, visited, &mut r) {
             continue;
         }
-        r.states += 1;
-        if r.states & 0xfff == 0 {
-            let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
-            if let Some(p) = &cfg.progress {
-                p.fetch_add(0x1000, Ordering::Relaxed);
-            }
-            if total > cfg.states_max {
-                r.limit.get_or_insert(Limit::States);
-                break;
-            }
-            if sig.stop.load(Ordering::Relaxed)
-                || cfg.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
-            {
-                if sig.best.load(Ordering::Relaxed) != 0 {
-                    r.limit.get_or_insert(Limit::Stopped);
+        if visit == Visit::New {
+            r.states += 1;
+            if r.states & 0xfff == 0 {
+                let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
+                if let Some(p) = &cfg.progress {
+                    p.fetch_add(0x1000, Ordering::Relaxed);
                 }
+                if total > cfg.states_max {
+                    r.limit.get_or_insert(Limit::States);
+                    break;
+                }
+                if sig.stop.load(Ordering::Relaxed)
+                    || cfg.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+                {
+                    if sig.best.load(Ordering::Relaxed) != 0 {
+                        r.limit.get_or_insert(Limit::Stopped);
+                    }
+                    break;
+                }
+            }
+            let b = bound(&r);
+            if b == 0 {
                 break;
             }
-        }
-        let b = bound(&r);
-        if b == 0 {
-            break;
-        }
-        // Every property is judged, not only earlier-listed ones: a world that violates anything
-        // is reported or dropped, never expanded (the explored space R of the module docs).
-        if let Some(p) = violation {
-            r.leaves += 1;
-            if p >= b {
+            // Every property is judged, not only earlier-listed ones: a world that violates
+            // anything is reported or dropped, never expanded (the explored space R of the
+            // module docs).
+            if let Some(p) = violation {
+                r.leaves += 1;
+                path.push(choice);
+                let stop = r.found(sig, p, &path, b, sleepy);
+                path.pop();
+                if stop {
+                    break;
+                }
                 continue;
             }
-            path.push(choice);
-            r.best = Some((p, path.clone()));
-            path.pop();
-            sig.best.fetch_min(p, Ordering::Relaxed);
-            if p == 0 {
-                sig.stop.store(true, Ordering::Relaxed);
-                break;
-            }
-            continue;
-        }
-        r.steps += kid_steps;
-        match expanded.expect("expanded when not violating") {
-            Expanded::Ended(v) => {
+            if let Some(Expanded::Ended(v)) = expanded {
                 r.leaves += 1;
-                if let Some(p) = v.filter(|&p| p < b) {
+                if let Some(p) = v {
                     path.push(choice);
-                    r.best = Some((p, path.clone()));
+                    let stop = r.found(sig, p, &path, b, sleepy);
                     path.pop();
-                    sig.best.fetch_min(p, Ordering::Relaxed);
-                    if p == 0 {
-                        sig.stop.store(true, Ordering::Relaxed);
+                    if stop {
                         break;
                     }
                 }
+                continue;
             }
-            Expanded::Open => {
-                if path.len() as u64 + 1 >= cfg.steps_max {
-                    r.limit.get_or_insert(Limit::Steps);
-                    continue;
-                }
-                path.push(choice);
-                depth += 1;
-                // An idle thread is waiting: hand it the shallowest subtree this thread has not
-                // started yet (the largest piece of work on its stack).
-                if let Some(p) = pool.filter(|p| p.wants_work()) {
-                    share(
-                        model,
-                        &mut levels,
-                        depth,
-                        &mut path,
-                        prefix.len(),
-                        visited,
-                        nprops,
-                        &mut r,
-                        p,
-                    );
-                }
-            }
+        }
+        if path.len() as u64 + 1 >= cfg.steps_max {
+            r.limit.get_or_insert(Limit::Steps);
+            continue;
+        }
+        path.push(choice);
+        depth += 1;
+        // An idle thread is waiting: hand it the shallowest subtree this thread has not
+        // started yet (the largest piece of work on its stack).
+        if let Some(p) = pool.filter(|p| p.wants_work()) {
+            share(model, &mut levels, depth, &path, prefix, sleepy, &mut r, p);
         }
     }
     r
 }
 
-/// Hands one not-yet-started sibling from the shallowest level that has one to an idle thread.
-/// The handed-over world is visited (counted, judged) here, as any other successor would be.
+/// Settles what a visit asks of an expanded level: whether to explore it, and with which moves.
+/// A new world keeps the expansion made with its own sleep set; a revisit under the revisit
+/// rule ([`super::sleep`]) is re-explored (not counted again), and a covered one is skipped.
+fn enter<M: Model, V: Visited>(
+    model: &M,
+    lvl: &mut Level<M::State, M::Move>,
+    visit: Visit,
+    expanded: Option<&Expanded>,
+    cfg: &Config,
+    visited: &V,
+    r: &mut DfsResult,
+) -> bool {
+    let open = matches!(expanded, Some(Expanded::Open));
+    match visit {
+        Visit::Covered => false,
+        Visit::New => {
+            if open {
+                r.steps += lvl.taken_moves();
+            }
+            true
+        }
+        // Records exist only for worlds that were expanded, so a revisit is open too.
+        Visit::Only { only, sleep } if open => {
+            // The expansion with this visit's sleep set made these children already.
+            lvl.only = Some(only);
+            lvl.sleep = sleep;
+            r.steps += lvl.taken_moves();
+            true
+        }
+        Visit::All if open => {
+            lvl.sleep = 0;
+            make_kids(model, lvl, cfg, visited);
+            r.steps += lvl.taken_moves();
+            true
+        }
+        Visit::Only { .. } | Visit::All => false,
+    }
+}
+
+/// Hands one not-yet-started sibling from the shallowest level that has one to an idle thread,
+/// with its sleep set. The receiving thread visits it (counts, judges, records).
 #[allow(clippy::too_many_arguments)]
-fn share<M: Model, V: Visited>(
+fn share<M: Model>(
     model: &M,
     levels: &mut [Level<M::State, M::Move>],
     depth: usize,
-    path: &mut [Choice],
+    path: &[Choice],
     prefix: usize,
-    visited: &mut V,
-    nprops: u8,
+    sleepy: bool,
     r: &mut DfsResult,
-    pool: &Pool<M::State>,
+    pool: &Pool<Task<M::State, M::Move>>,
 ) {
     for d in 0..depth {
         let lvl = &mut levels[d];
         while lvl.next < lvl.choices {
             let i = lvl.next;
             lvl.next += 1;
-            let Some((kid, fp)) = lvl.kids[i].take() else {
-                continue;
-            };
-            if !visited.insert(fp) {
+            if !lvl.takes(i) {
                 continue;
             }
-            r.states += 1;
-            let choice = if i < lvl.moves.len() {
-                Choice::Move(i as u32)
-            } else {
-                Choice::Advance
+            let mut sleep = Vec::new();
+            lvl.child_sleep(model, sleepy, i, &mut sleep);
+            let Some((kid, _)) = lvl.kids[i].take() else {
+                r.limit.get_or_insert(Limit::Horizon);
+                continue;
             };
             let mut p: Vec<Choice> = path[..prefix + d].to_vec();
-            p.push(choice);
-            if let Some(v) = model.violated(&kid, nprops, false) {
-                r.leaves += 1;
-                if r.best.as_ref().is_none_or(|b| v < b.0) {
-                    r.best = Some((v, p));
-                }
-                continue;
-            }
-            pool.give((kid, p));
+            p.push(lvl.choice(i));
+            pool.give(Task {
+                state: kid,
+                path: p,
+                sleep,
+                fresh: true,
+            });
             return;
         }
     }
@@ -350,6 +399,11 @@ fn share<M: Model, V: Visited>(
 
 /// Explores every schedule of `model` up to the budgets in `cfg`, with `cfg.threads` threads,
 /// only the part of the space that belongs to shard `cfg.shard` of `cfg.shards`.
+///
+/// With `cfg.sleep_sets`, a search that meets a violation of any property but the first-listed
+/// one is re-run without sleep sets, and that run is reported: the reduced search stops at the
+/// first violation it meets, which need not be the one the full search reports. A violation of
+/// the first-listed property is the verdict either way.
 pub fn check_exhaustive<M: Model>(model: &M, cfg: &Config) -> Report {
     // A violation of the first-listed property is the verdict wherever it is found, so a
     // short random probe that finds one ends the search at once (deterministically: the probe
@@ -379,7 +433,26 @@ pub fn check_exhaustive<M: Model>(model: &M, cfg: &Config) -> Report {
     r
 }
 
+/// The sequential search; with sleep sets, re-run without them when the reduced search's
+/// answer may differ from the full search's (see [`check_exhaustive`]; a `steps-max` cut too,
+/// since which worlds a depth bound cuts depends on the paths taken).
 fn sequential<M: Model>(model: &M, cfg: &Config) -> Report {
+    if !cfg.sleep_sets {
+        return sequential_once(model, cfg, false);
+    }
+    let r = sequential_once(model, cfg, true);
+    let rerun = match r.verdict {
+        Verdict::Violated { property } => property > 0,
+        Verdict::Inconclusive(l) => l == Limit::Steps,
+        Verdict::Holds => false,
+    };
+    if rerun {
+        return sequential_once(model, cfg, false);
+    }
+    r
+}
+
+fn sequential_once<M: Model>(model: &M, cfg: &Config, sleepy: bool) -> Report {
     let nprops = model.properties().len() as u8;
     let root = model.initial();
     if let Some(p) = model.violated(&root, nprops, false) {
@@ -391,8 +464,8 @@ fn sequential<M: Model>(model: &M, cfg: &Config) -> Report {
             Some(Schedule::default()),
         );
     }
-    let mut visited = FingerprintSet::default();
-    visited.insert(model.fingerprint(&root));
+    let mut visited = Seen::default();
+    visited.visit(model.fingerprint(&root), 0, || 0);
     let (best, states, stop) = (
         AtomicU8::new(u8::MAX),
         AtomicU64::new(0),
@@ -403,7 +476,13 @@ fn sequential<M: Model>(model: &M, cfg: &Config) -> Report {
         states: &states,
         stop: &stop,
     };
-    let r = dfs(model, root, &[], cfg, &mut visited, &sig, None);
+    let task = Task {
+        state: root,
+        path: Vec::new(),
+        sleep: Vec::new(),
+        fresh: false,
+    };
+    let r = dfs(model, task, cfg, sleepy, &mut visited, &sig, None);
     report(r.best, r.limit, 1 + r.states, r.steps, r.leaves)
 }
 
@@ -432,10 +511,12 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
     } else {
         1
     };
+    // See the module docs: shards explore without sleep sets.
+    let sleepy = cfg.sleep_sets && cfg.shards <= 1;
     let root = model.initial();
-    let shared = StripedSet::default();
-    let visited = &shared;
-    visited.insert(model.fingerprint(&root));
+    let shared = Shared::new();
+    let mut visited = &shared;
+    visited.visit(model.fingerprint(&root), 0, || 0);
     let mut frontier: Vec<(M::State, Vec<Choice>)> = vec![(root, Vec::new())];
     let mut prefix_states = 1u64;
     let mut best: Option<(u8, Vec<Choice>)> = None;
@@ -491,7 +572,7 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
                 }
             }
             for (c, choice) in children {
-                if !visited.insert(model.fingerprint(&c)) {
+                if visited.visit(model.fingerprint(&c), 0, || 0) != Visit::New {
                     continue;
                 }
                 prefix_states += 1;
@@ -510,11 +591,16 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
         }
         frontier = next;
     }
-    let mine: Vec<(M::State, Vec<Choice>)> = frontier
+    let mine: Vec<Task<M::State, M::Move>> = frontier
         .into_iter()
         .enumerate()
         .filter(|(j, _)| (*j as u64) % cfg.shards.max(1) == cfg.shard)
-        .map(|(_, x)| x)
+        .map(|(_, (state, path))| Task {
+            state,
+            path,
+            sleep: Vec::new(),
+            fresh: false,
+        })
         .collect();
     let best_idx = AtomicU8::new(best.as_ref().map_or(u8::MAX, |b| b.0));
     let states = AtomicU64::new(prefix_states);
@@ -535,13 +621,12 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
                     states: &states,
                     stop: &stop,
                 };
-                while let Some((s, path)) = pool.take() {
+                while let Some(task) = pool.take() {
                     if stop.load(Ordering::Relaxed) {
                         continue;
                     }
-                    // The subtree's root is already in the shared set (prefix or donor).
                     let mut v = &shared;
-                    let r = dfs(model, s, &path, cfg, &mut v, &sig, Some(&pool));
+                    let r = dfs(model, task, cfg, sleepy, &mut v, &sig, Some(&pool));
                     results.lock().expect("results").push(r);
                 }
             });
@@ -567,64 +652,6 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
     // Every world this shard visited, prefix included (a sharded count includes the prefix and
     // the other shards' frontier worlds, which every shard visits).
     report(best, limit, shared.len(), steps, leaves)
-}
-
-enum Expanded {
-    /// The world has no move and no timer: the run ends here (with an at-end violation?).
-    Ended(Option<u8>),
-    Open,
-}
-
-fn expand<M: Model, V: Visited>(
-    model: &M,
-    lvl: &mut Level<M::State, M::Move>,
-    bound: u8,
-    cfg: &Config,
-    visited: &V,
-    steps: &mut u64,
-) -> Expanded {
-    lvl.moves.clear();
-    lvl.next = 0;
-    let urgent = model.moves(&lvl.state, &mut lvl.moves);
-    let wake = if urgent == 0 {
-        model.next_wake(&lvl.state)
-    } else {
-        None
-    };
-    lvl.wake = wake.unwrap_or(0);
-    lvl.choices = lvl.moves.len() + usize::from(wake.is_some());
-    if urgent == 0 && wake.is_none() {
-        // The run may end here (declining any optional move): judge the end-of-run properties.
-        let v = model.violated(&lvl.state, bound, true);
-        if lvl.moves.is_empty() || v.is_some() {
-            lvl.choices = 0;
-            return Expanded::Ended(v);
-        }
-    }
-    lvl.kids.resize_with(lvl.choices, || None);
-    for i in 0..lvl.choices {
-        if i == lvl.moves.len() && lvl.wake > cfg.time_ms_max {
-            lvl.kids[i] = None;
-            continue;
-        }
-        let mut kid = match lvl.kids[i].take() {
-            Some((mut k, _)) => {
-                k.clone_from(&lvl.state);
-                k
-            }
-            None => lvl.state.clone(),
-        };
-        if i < lvl.moves.len() {
-            model.apply(&mut kid, lvl.moves[i], &mut Silent);
-            *steps += 1;
-        } else {
-            model.advance(&mut kid, lvl.wake);
-        }
-        let fp = model.fingerprint(&kid);
-        visited.prefetch(fp);
-        lvl.kids[i] = Some((kid, fp));
-    }
-    Expanded::Open
 }
 
 fn finish(

@@ -5,13 +5,20 @@
 //! [`Chooser`]: a narrow trait, so a new strategy is a new value, not a new runner.
 
 mod exhaustive;
+mod independence;
+mod level;
 mod random;
 mod run;
 mod shrink;
+mod sleep;
+#[cfg(test)]
+mod sleep_tests;
+mod visited;
 
 use std::fmt;
 
 pub use exhaustive::check_exhaustive;
+pub use independence::check_independence;
 pub use random::{check_pct, check_random, RunSet};
 pub use run::{check_scripted, replay, Chooser, Options, ReplayError, ReplayRun};
 pub use shrink::{shrink, Shrunk};
@@ -75,6 +82,10 @@ pub struct Config {
     pub probe_runs: u64,
     /// Let models reduce interchangeable actors (symmetry reduction). Default true.
     pub symmetry: bool,
+    /// Sleep sets in the exhaustive search (a partial-order reduction over the moves the model
+    /// declares independent, [`crate::Model::independent`]): fewer transitions, the same
+    /// verdicts, state counts and counterexamples. Default true; off when `shards > 1`.
+    pub sleep_sets: bool,
     /// Executions the shrinker may try on a counterexample. 0 disables shrinking.
     /// Default 4,000.
     pub shrink_runs_max: u64,
@@ -108,6 +119,7 @@ impl Default for Config {
             pct_depth: 3,
             probe_runs: 64,
             symmetry: true,
+            sleep_sets: true,
             shrink_runs_max: 4_000,
             shrink_states_max: 2_000_000,
             threads: 1,
@@ -154,6 +166,14 @@ impl Config {
     }
     pub fn with_symmetry(mut self, v: bool) -> Self {
         self.symmetry = v;
+        self
+    }
+    pub fn with_sleep_sets(mut self, v: bool) -> Self {
+        self.sleep_sets = v;
+        self
+    }
+    pub fn with_threads(mut self, v: u64) -> Self {
+        self.threads = v;
         self
     }
 }

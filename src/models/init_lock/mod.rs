@@ -218,6 +218,14 @@ impl LoadedScenario for Loaded {
             None => engine::replay_model(&self.model(variant, plan), schedule, plan),
         }
     }
+    fn check_independence(
+        &self,
+        variant: &str,
+        plan: &Plan,
+        max_states: u64,
+    ) -> Result<u64, String> {
+        lockstep_sim::check_independence(&self.model(variant, plan), &plan.config, max_states)
+    }
     fn bridge(
         &self,
         variant: &str,

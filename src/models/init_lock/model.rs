@@ -26,6 +26,8 @@ use super::invariants::Inv;
 use super::spec::{Outcome, Spec, MAX_ACTORS};
 use super::version::{LockKind, Version};
 
+mod independence;
+
 const NONE: u32 = u32::MAX;
 const UNRESOLVED: u8 = u8::MAX;
 
@@ -1095,6 +1097,11 @@ impl Model for InitLockModel {
                 }
             }
         }
+    }
+
+    /// From each move's footprint: see `model/independence.rs`.
+    fn independent(&self, s: &World, a: Mv, b: Mv) -> bool {
+        self.commute(s, a, b)
     }
 
     fn is_fault(&self, m: Mv) -> bool {

@@ -1,0 +1,139 @@
+//! Where the exhaustive explorer records visited worlds: a private set, or one shared by
+//! threads (stripes behind mutexes). Both apply the sleep-set revisit rule ([`super::sleep`])
+//! atomically with the membership test, so two threads revisiting one world cannot both skip
+//! what one of them had to explore.
+
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::fingerprint::{key, FingerprintSet};
+
+use super::sleep::{Records, Visit};
+
+/// Visited worlds (by fingerprint) and their sleep records.
+pub(super) trait Visited {
+    /// Records a visit of the world with fingerprint `fp`, explored (if new) with sleep set
+    /// `sleep` (a mask over its moves; 0 when sleep sets are off or the world is not expanded).
+    /// `ident` gives the world's plain fingerprint; it is called only when a record is made or
+    /// consulted.
+    fn visit(&mut self, fp: u64, sleep: u32, ident: impl FnOnce() -> u64) -> Visit;
+    /// A hint that `fp` will be visited soon.
+    fn prefetch(&self, _fp: u64) {}
+}
+
+/// A private visited set.
+#[derive(Default)]
+pub(super) struct Seen {
+    set: FingerprintSet,
+    records: Records,
+}
+
+impl Seen {
+    pub(super) fn len(&self) -> u64 {
+        self.set.len() as u64
+    }
+}
+
+impl Visited for Seen {
+    #[inline]
+    fn visit(&mut self, fp: u64, sleep: u32, ident: impl FnOnce() -> u64) -> Visit {
+        let k = key(fp);
+        match self.set.insert_flagged(k, sleep != 0) {
+            None => {
+                if sleep != 0 {
+                    self.records.insert(k, ident(), sleep);
+                }
+                Visit::New
+            }
+            Some(false) => Visit::Covered,
+            Some(true) => {
+                let (v, empty) = self.records.revisit(k, sleep, ident());
+                if empty {
+                    // Nothing left asleep: later revisits need no lookup.
+                    self.set.set_flag(k, false);
+                }
+                v
+            }
+        }
+    }
+    #[inline]
+    fn prefetch(&self, fp: u64) {
+        self.set.prefetch(key(fp))
+    }
+}
+
+/// A visited set shared by threads: stripes of private sets, each behind its own mutex,
+/// chosen by a key's top bits (so two threads rarely want the same stripe at once).
+///
+/// Threads need what the sequential search has: a *prefetch* of a successor's slot issued when
+/// it is made, long before its visit, so the latency of a table far larger than the caches
+/// overlaps with useful work. A prefetch must not take the lock, so each stripe also publishes
+/// where its slots are (pointer and mask, updated under the lock when the stripe grows). A
+/// thread may read a pointer that a concurrent growth has just retired: a prefetch is only a
+/// hint to the CPU, it reads nothing into the program and cannot fault, and the address is
+/// formed with `wrapping_add`, so a stale pointer costs at most a useless prefetch.
+pub(super) struct Shared {
+    stripes: Box<[Stripe]>,
+}
+
+/// One stripe, on its own cache line so two threads' locks never share one.
+#[repr(align(64))]
+struct Stripe {
+    seen: Mutex<Seen>,
+    slots: AtomicPtr<u64>,
+    mask: AtomicUsize,
+}
+
+const STRIPES: usize = 64;
+
+impl Shared {
+    pub(super) fn new() -> Self {
+        Shared {
+            stripes: (0..STRIPES)
+                .map(|_| {
+                    let seen = Seen::default();
+                    Stripe {
+                        slots: AtomicPtr::new(seen.set.slots_ptr().cast_mut()),
+                        mask: AtomicUsize::new(seen.set.mask()),
+                        seen: Mutex::new(seen),
+                    }
+                })
+                .collect(),
+        }
+    }
+    pub(super) fn len(&self) -> u64 {
+        self.stripes
+            .iter()
+            .map(|s| s.seen.lock().expect("stripe").len())
+            .sum()
+    }
+    #[inline]
+    fn stripe(&self, fp: u64) -> &Stripe {
+        // Bits 57..62 of the key (bit 63 is the flag, never part of a key).
+        &self.stripes[(key(fp) >> 57) as usize % STRIPES]
+    }
+}
+
+impl Visited for &Shared {
+    #[inline]
+    fn visit(&mut self, fp: u64, sleep: u32, ident: impl FnOnce() -> u64) -> Visit {
+        let st = self.stripe(fp);
+        let mut seen = st.seen.lock().expect("stripe");
+        let before = seen.set.slots_ptr();
+        let v = seen.visit(fp, sleep, ident);
+        if seen.set.slots_ptr() != before {
+            st.slots
+                .store(seen.set.slots_ptr().cast_mut(), Ordering::Release);
+            st.mask.store(seen.set.mask(), Ordering::Release);
+        }
+        v
+    }
+    /// Takes no lock (see [`Shared`]).
+    #[inline]
+    fn prefetch(&self, fp: u64) {
+        let st = self.stripe(fp);
+        let base = st.slots.load(Ordering::Acquire);
+        let i = (key(fp) as usize) & st.mask.load(Ordering::Acquire);
+        crate::fingerprint::prefetch_addr(base.wrapping_add(i));
+    }
+}
