@@ -124,6 +124,22 @@ fn thread_count_changes_nothing_but_speed() {
         let two = lockstep(&["check", path, "--json", "--threads", "2"]);
         assert_eq!(one.code, 0);
         assert_eq!(strip(&one.stdout), strip(&two.stdout), "{path}");
+        // Sleep sets change neither, with one thread or two.
+        for threads in ["1", "2"] {
+            let reduced = lockstep(&[
+                "check",
+                path,
+                "--json",
+                "--threads",
+                threads,
+                "--sleep-sets",
+            ]);
+            assert_eq!(
+                strip(&one.stdout),
+                strip(&reduced.stdout),
+                "{path} --sleep-sets x{threads}"
+            );
+        }
     }
 }
 

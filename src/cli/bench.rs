@@ -79,25 +79,27 @@ pub fn run(a: Args) -> u8 {
         let mut p = base.clone();
         p.strategy = Strategy::Exhaustive;
         p.config.probe_runs = 0;
-        p.config.sleep_sets = true;
+        p.config.sleep_sets = false;
         p.config.symmetry = true;
-        modes.push(("exhaustive, symmetry + sleep sets, 1 thread", p.clone()));
+        // The default configuration first (symmetry, no sleep sets), then each reduction on
+        // its own, then none: the `states` column shows what symmetry saves, `transitions`
+        // what sleep sets save (states do not change).
+        modes.push(("exhaustive, symmetry, 1 thread", p.clone()));
         let mut p2 = p.clone();
         p2.config.threads = 2;
-        modes.push(("exhaustive, symmetry + sleep sets, 2 threads", p2));
-        // The reductions one at a time, then none: the `transitions` column shows what sleep
-        // sets save (states do not change), the `states` column what symmetry saves.
+        modes.push(("exhaustive, symmetry, 2 threads", p2));
         let mut p3 = p.clone();
-        p3.config.sleep_sets = false;
-        modes.push(("exhaustive, symmetry, no sleep sets, 1 thread", p3));
+        p3.config.sleep_sets = true;
+        modes.push(("exhaustive, symmetry + sleep sets, 1 thread", p3));
         if !(a.quick && n == 5) {
             let mut p4 = p.clone();
             p4.config.symmetry = false;
-            modes.push(("exhaustive, sleep sets, no symmetry, 1 thread", p4.clone()));
-            p4.config.sleep_sets = false;
             modes.push(("exhaustive, no reduction, 1 thread", p4.clone()));
             p4.config.threads = 2;
-            modes.push(("exhaustive, no reduction, 2 threads", p4));
+            modes.push(("exhaustive, no reduction, 2 threads", p4.clone()));
+            p4.config.threads = 1;
+            p4.config.sleep_sets = true;
+            modes.push(("exhaustive, sleep sets, no symmetry, 1 thread", p4));
         }
         let mut r = base.clone();
         r.strategy = Strategy::Random;
@@ -174,10 +176,10 @@ pub fn run(a: Args) -> u8 {
     p.strategy = Strategy::Exhaustive;
     p.config.probe_runs = 0;
     for (mode, symmetry, sleep_sets) in [
+        ("exhaustive, symmetry, 1 thread", true, false),
         ("exhaustive, symmetry + sleep sets, 1 thread", true, true),
-        ("exhaustive, symmetry, no sleep sets, 1 thread", true, false),
-        ("exhaustive, sleep sets, no symmetry, 1 thread", false, true),
         ("exhaustive, no reduction, 1 thread", false, false),
+        ("exhaustive, sleep sets, no symmetry, 1 thread", false, true),
     ] {
         if !selected(&a, path, mode) {
             continue;

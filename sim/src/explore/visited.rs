@@ -29,6 +29,15 @@ pub(super) struct Seen {
 }
 
 impl Seen {
+    /// A small set: one of the shared set's 64 stripes (the private set's default size would
+    /// make a threaded search fault in 32 MiB before its first world).
+    fn stripe() -> Self {
+        Seen {
+            set: FingerprintSet::with_capacity(1 << 10),
+            records: Records::default(),
+        }
+    }
+
     pub(super) fn len(&self) -> u64 {
         self.set.len() as u64
     }
@@ -91,7 +100,7 @@ impl Shared {
         Shared {
             stripes: (0..STRIPES)
                 .map(|_| {
-                    let seen = Seen::default();
+                    let seen = Seen::stripe();
                     Stripe {
                         slots: AtomicPtr::new(seen.set.slots_ptr().cast_mut()),
                         mask: AtomicUsize::new(seen.set.mask()),
