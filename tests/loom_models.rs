@@ -56,6 +56,8 @@
 
 #![cfg(loom)]
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use lockstep::bridge::{
@@ -175,26 +177,7 @@ const SIDE_BY_SIDE_COUNT_CAP: u64 = 1_000_000;
 /// Shuttle executions per row of the side-by-side benchmark.
 const SHUTTLE_RUNS: u64 = 1_000;
 
-/// The kernel's exhaustive search as the reference: default budgets, no random probe first
-/// (so a violation's state count is the search's own).
-fn kernel_cfg() -> Config {
-    Config::default().with_probe_runs(0)
-}
-
-/// The plan the bridges are built with (default budgets).
-fn plan() -> lockstep::scenario::Plan {
-    lockstep::scenario::Plan {
-        strategy: lockstep_sim::Strategy::Exhaustive,
-        config: Config::default(),
-        schedule: None,
-        bridge: None,
-    }
-}
-
-fn load_file(path: &str) -> Box<dyn LoadedScenario> {
-    let src = Source::read(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
-}
+use support::{bridge_plan as plan, kernel_cfg, load as load_file};
 
 fn load_text(name: &str, text: &str) -> Box<dyn LoadedScenario> {
     let src = Source {
@@ -336,8 +319,7 @@ fn merged_layout_reports_a_conflict() {
             stop_early: true,
             count_distinct: false,
         })
-        .err()
-        .expect("a conflict");
+        .expect_err("a conflict");
     assert!(
         e.to_string().contains("are both enabled on thread A"),
         "{e}"

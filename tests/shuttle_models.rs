@@ -22,9 +22,7 @@ use std::time::Instant;
 use lockstep::bridge::{
     BridgeError, Bridged, Layout, ShuttleConfig, ShuttleScheduler, DEFAULT_PCT_DEPTH,
 };
-use lockstep::protocol::LoadedScenario;
-use lockstep::scenario::Source;
-use lockstep_sim::{Config, Verdict};
+use lockstep_sim::Verdict;
 
 /// Seed of shuttle's random scheduler.
 const RANDOM_SEED: u64 = 0x4_0001;
@@ -48,26 +46,7 @@ const NAMED: &[&str] = &[
     "scenarios/init-lock/multi-breaker.toml",
 ];
 
-/// The kernel's exhaustive search as the reference: default budgets, no random probe first
-/// (so a violation's state count is the search's own).
-fn kernel_cfg() -> Config {
-    Config::default().with_probe_runs(0)
-}
-
-/// The plan the bridges are built with (default budgets).
-fn plan() -> lockstep::scenario::Plan {
-    lockstep::scenario::Plan {
-        strategy: lockstep_sim::Strategy::Exhaustive,
-        config: Config::default(),
-        schedule: None,
-        bridge: None,
-    }
-}
-
-fn load(path: &str) -> Box<dyn LoadedScenario> {
-    let src = Source::read(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
-}
+use support::{bridge_plan as plan, kernel_cfg, load as load};
 
 fn shuttle(
     b: &dyn Bridged,

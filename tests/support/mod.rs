@@ -26,6 +26,28 @@ pub fn lockstep(args: &[&str]) -> Output {
     }
 }
 
+/// The kernel's exhaustive search as the bridges' reference: default budgets, no random probe
+/// first (so a violation's state count is the search's own).
+pub fn kernel_cfg() -> lockstep_sim::Config {
+    lockstep_sim::Config::default().with_probe_runs(0)
+}
+
+/// The plan the loom/shuttle bridges are built with (default budgets).
+pub fn bridge_plan() -> lockstep::scenario::Plan {
+    lockstep::scenario::Plan {
+        strategy: lockstep_sim::Strategy::Exhaustive,
+        config: lockstep_sim::Config::default(),
+        schedule: None,
+        bridge: None,
+    }
+}
+
+/// One scenario file (path relative to the repository root), loaded.
+pub fn load(path: &str) -> Box<dyn LoadedScenario> {
+    let src = Source::read(&format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
 /// Every scenario under `scenarios/`, loaded (paths relative to the repository root).
 pub fn all_scenarios() -> Vec<Box<dyn LoadedScenario>> {
     let root = env!("CARGO_MANIFEST_DIR");
