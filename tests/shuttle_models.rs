@@ -46,7 +46,7 @@ const NAMED: &[&str] = &[
     "scenarios/init-lock/multi-breaker.toml",
 ];
 
-use support::{bridge_plan as plan, kernel_cfg, load as load};
+use support::{bridge_plan as plan, kernel_cfg, load};
 
 fn shuttle(
     b: &dyn Bridged,
