@@ -32,7 +32,7 @@ use std::sync::Mutex;
 
 use crate::explore::level::{expand, make_kids, Expanded, Level};
 use crate::explore::sleep::Visit;
-use crate::explore::visited::{Seen, Shared, Visited};
+use crate::explore::visited::{Recent, Seen, Shared, Visited};
 use crate::explore::{Config, Limit, Report, Strategy, Verdict};
 
 use crate::model::Model;
@@ -132,12 +132,14 @@ impl DfsResult {
 
 /// Depth-first search from `task`'s world, whose path from the initial world is `task.path`.
 /// `sleepy`: with sleep sets.
+#[allow(clippy::too_many_arguments)]
 fn dfs<M: Model, V: Visited>(
     model: &M,
     task: Task<M::State, M::Move>,
     cfg: &Config,
     sleepy: bool,
     visited: &mut V,
+    recent: &mut Recent,
     sig: &Signals<'_>,
     pool: Option<&Pool<Task<M::State, M::Move>>>,
 ) -> DfsResult {
@@ -232,6 +234,10 @@ fn dfs<M: Model, V: Visited>(
             continue;
         };
         let fp = *fp;
+        if !sleepy && recent.holds(fp) {
+            // Visited a moment ago (see `Recent`): not worth its expansion.
+            continue;
+        }
         // The successor's own work (judging it, listing its moves, making and fingerprinting its
         // successors) is done *before* its visited-set lookup, which it does not depend on. The
         // lookup is then a cache hit: its slot was prefetched when the successor was made, and
@@ -250,6 +256,9 @@ fn dfs<M: Model, V: Visited>(
             0
         };
         let visit = visited.visit(fp, z, || crate::fingerprint::fingerprint(&child.state));
+        if !sleepy {
+            recent.note(fp);
+        }
         if !enter(model, child, visit, expanded.as_ref(), cfg, visited, &mut r) {
             continue;
         }
@@ -482,7 +491,16 @@ fn sequential_once<M: Model>(model: &M, cfg: &Config, sleepy: bool) -> Report {
         sleep: Vec::new(),
         fresh: false,
     };
-    let r = dfs(model, task, cfg, sleepy, &mut visited, &sig, None);
+    let r = dfs(
+        model,
+        task,
+        cfg,
+        sleepy,
+        &mut visited,
+        &mut Recent::new(),
+        &sig,
+        None,
+    );
     report(r.best, r.limit, 1 + r.states, r.steps, r.leaves)
 }
 
@@ -621,12 +639,22 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
                     states: &states,
                     stop: &stop,
                 };
+                let mut recent = Recent::new();
                 while let Some(task) = pool.take() {
                     if stop.load(Ordering::Relaxed) {
                         continue;
                     }
                     let mut v = &shared;
-                    let r = dfs(model, task, cfg, sleepy, &mut v, &sig, Some(&pool));
+                    let r = dfs(
+                        model,
+                        task,
+                        cfg,
+                        sleepy,
+                        &mut v,
+                        &mut recent,
+                        &sig,
+                        Some(&pool),
+                    );
                     results.lock().expect("results").push(r);
                 }
             });

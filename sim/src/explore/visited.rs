@@ -146,3 +146,47 @@ impl Visited for &Shared {
         crate::fingerprint::prefetch_addr(base.wrapping_add(i));
     }
 }
+
+/// A small direct-mapped memory of fingerprints the visited set already holds, private to one
+/// thread and small enough to stay in its core's caches (64 KiB: measured against 16 KiB, 256 KiB
+/// and 1 MiB on the benchmark workloads).
+///
+/// Why: the search makes and expands a successor *before* its visited-set lookup (to hide that
+/// lookup's memory latency), so a successor that turns out visited wastes its expansion. About
+/// three in ten successors are such duplicates on the benchmark workloads, and most of them are
+/// worlds reached a moment ago by another order of the same moves. A hit here proves the world
+/// is visited (only fingerprints the set holds are ever stored), so the successor is dropped at
+/// once; a miss (a slot overwritten since, or a world visited long ago) only means asking the
+/// set, as before. Nothing about which worlds are visited, counted or reported changes. Used
+/// only without sleep sets, whose revisits may have work left to do.
+pub(super) struct Recent {
+    slots: Box<[u64]>,
+}
+
+const RECENT: usize = 1 << 13;
+
+impl Recent {
+    pub(super) fn new() -> Self {
+        Recent {
+            slots: vec![0; RECENT].into_boxed_slice(),
+        }
+    }
+
+    #[inline]
+    fn slot(fp: u64) -> usize {
+        // Bits the visited table does not index by, so the two do not collide together.
+        (fp >> 40) as usize & (RECENT - 1)
+    }
+
+    /// `fp` is certainly in the visited set.
+    #[inline]
+    pub(super) fn holds(&self, fp: u64) -> bool {
+        self.slots[Self::slot(fp)] == fp
+    }
+
+    /// Remembers that the visited set holds `fp`.
+    #[inline]
+    pub(super) fn note(&mut self, fp: u64) {
+        self.slots[Self::slot(fp)] = fp;
+    }
+}
