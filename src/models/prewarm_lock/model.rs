@@ -28,7 +28,7 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    Content, Ctx, Errno, Fault, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
+    Content, Ctx, Errno, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
     WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
@@ -37,13 +37,12 @@ use super::invariants::Inv;
 use super::spec::{self, Role, Spec};
 use super::version::{Version, BUSY_RETRY_MS};
 use crate::models::restart_lock::env::{
-    self, ActorEnvState, EnvCtx, EnvMove, EnvState, Event, MAX_ACTORS,
+    self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS,
 };
 
 const UNRESOLVED: u8 = u8::MAX;
 const S_ARRIVE: usize = 0;
 const S_PREWARM: usize = 1;
-const ENV_ACTOR: u8 = u8::MAX;
 
 const F_FOREIGN_RELEASE: u8 = 1;
 const F_LIVE_RECLAIMED: u8 = 2;
@@ -71,8 +70,9 @@ pub struct PrewarmLockModel {
     intent: Vec<PathId>,
     intent_owner: Vec<PathId>,
     released: Vec<PathId>,
-    events: Vec<(Time, Event)>,
-    faults: Vec<(Fault, String)>,
+    /// Scheduled events, syscall faults and process identities (shared with the other
+    /// file-lock model, see `EnvPlan`).
+    env: EnvPlan,
 }
 
 /// Where `waitForRecoveryIntents` was called from (what `true` and `false` lead to).
@@ -190,6 +190,12 @@ pub struct Actor {
     born: Time,
 }
 
+impl AsMut<ActorEnvState> for Actor {
+    fn as_mut(&mut self) -> &mut ActorEnvState {
+        &mut self.env
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct World {
     now: Time,
@@ -256,11 +262,17 @@ impl PrewarmLockModel {
             intent,
             intent_owner,
             released,
-            events,
-            faults: Vec::new(),
+            env: EnvPlan {
+                events,
+                faults: Vec::new(),
+                actors: Vec::new(),
+                pause_ms: 0,
+            },
         };
         let faults = env::resolve_faults(&model.spec.env, &|p| model.path_by_name(p));
-        model.faults = faults;
+        model.env.faults = faults;
+        model.env.actors = model.spec.actors.iter().map(|a| a.env.clone()).collect();
+        model.env.pause_ms = model.spec.env.pause_ms;
         model
     }
 
@@ -1398,7 +1410,7 @@ impl Model for PrewarmLockModel {
         }
         World {
             now: 0,
-            fs: env::initial_fs(&self.spec.env, &self.faults),
+            fs: env::initial_fs(&self.spec.env, &self.env.faults),
             procs,
             env: EnvState::default(),
             actors,
@@ -1424,7 +1436,7 @@ impl Model for PrewarmLockModel {
                 return out.len();
             }
         }
-        for (i, (t, _)) in self.events.iter().enumerate() {
+        for (i, (t, _)) in self.env.events.iter().enumerate() {
             if s.env.fired & (1 << i) == 0 && *t <= s.now {
                 out.push(Mv::Env(EnvMove::Event(i as u8)));
             }
@@ -1472,7 +1484,7 @@ impl Model for PrewarmLockModel {
                 t = t.min(x.env.resume_at);
             }
         }
-        for (i, (at, _)) in self.events.iter().enumerate() {
+        for (i, (at, _)) in self.env.events.iter().enumerate() {
             if s.env.fired & (1 << i) == 0 && *at > s.now {
                 t = t.min(*at);
             }
@@ -1518,37 +1530,7 @@ impl Model for PrewarmLockModel {
                     fs: &mut s.fs,
                     env: &mut s.env,
                 };
-                match e {
-                    EnvMove::Event(i) => {
-                        cx.env.fired |= 1 << i;
-                        match self.events[usize::from(i)].1 {
-                            Event::Kill(a) => {
-                                env::kill(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
-                            }
-                            Event::Pause(a) => {
-                                let ms = self.spec.actors[usize::from(a)].env.pause_ms;
-                                env::pause(&mut cx, &mut s.actors[usize::from(a)].env, a, ms, n)
-                            }
-                            ev => {
-                                let envs: Vec<_> =
-                                    self.spec.actors.iter().map(|x| x.env.clone()).collect();
-                                env::fire_simple(&mut cx, ev, &envs, &self.faults, n)
-                            }
-                        }
-                    }
-                    EnvMove::Resume(a) => {
-                        env::resume(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
-                    }
-                    EnvMove::Kill(a) => {
-                        cx.env.kills += 1;
-                        env::kill(&mut cx, &mut s.actors[usize::from(a)].env, a, n)
-                    }
-                    EnvMove::Pause(a) => {
-                        cx.env.pauses += 1;
-                        let ms = self.spec.env.pause_ms;
-                        env::pause(&mut cx, &mut s.actors[usize::from(a)].env, a, ms, n)
-                    }
-                }
+                self.env.apply(&mut cx, &mut s.actors, e, n)
             }
         }
     }
@@ -1556,11 +1538,7 @@ impl Model for PrewarmLockModel {
     fn actor_of(&self, m: Mv) -> u8 {
         match m {
             Mv::Choose(a, _, _) | Mv::Step(a) => a,
-            Mv::Env(EnvMove::Resume(a) | EnvMove::Kill(a) | EnvMove::Pause(a)) => a,
-            Mv::Env(EnvMove::Event(i)) => match self.events[usize::from(i)].1 {
-                Event::Kill(a) | Event::Pause(a) | Event::ReusePid(a) => a,
-                Event::Inject(_) => ENV_ACTOR,
-            },
+            Mv::Env(e) => self.env.actor_of(e),
         }
     }
 
@@ -1586,15 +1564,7 @@ impl Model for PrewarmLockModel {
                     format!("choose prewarm_ms = {}", sp.prewarm[usize::from(i)])
                 }
             }
-            Mv::Env(EnvMove::Event(i)) => match self.events[usize::from(i)].1 {
-                Event::Kill(_) => "crash".into(),
-                Event::Pause(_) => "pause".into(),
-                Event::ReusePid(_) => "pid reuse".into(),
-                Event::Inject(_) => "fault".into(),
-            },
-            Mv::Env(EnvMove::Resume(_)) => "resume".into(),
-            Mv::Env(EnvMove::Kill(_)) => "crash".into(),
-            Mv::Env(EnvMove::Pause(_)) => "pause".into(),
+            Mv::Env(e) => self.env.label(e).into(),
             Mv::Step(a) => {
                 let a = usize::from(a);
                 let me = self.name(a);

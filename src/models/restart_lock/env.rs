@@ -721,3 +721,81 @@ pub fn resolve_faults(spec: &EnvSpec, path: &dyn Fn(&str) -> PathId) -> Vec<(Fau
         })
         .collect()
 }
+
+// ---- the environment part of a file-lock model ---------------------------------------------
+
+/// The actor of an injected syscall fault in timelines ("env").
+pub const ENV_ACTOR: u8 = u8::MAX;
+
+/// What the environment knows of a file-lock scenario, fixed when its model is built: the
+/// scheduled events, the syscall faults, each actor's process identity, and how long an
+/// optional pause lasts. The restart-lock and prewarm-lock models hold one and hand their
+/// environment moves to it, so both apply, attribute and label them alike.
+pub struct EnvPlan {
+    pub events: Vec<(Time, Event)>,
+    pub faults: Vec<(Fault, String)>,
+    /// Per actor, as the scenario declares it (host, pid, uid, pause length, pid reuse).
+    pub actors: Vec<ActorEnv>,
+    /// How long an optional pause (`EnvMove::Pause`) lasts.
+    pub pause_ms: Time,
+}
+
+impl EnvPlan {
+    /// Applies an environment move; `states` are the actors' environment states in the world.
+    pub fn apply<const N: usize, W: Narrator>(
+        &self,
+        cx: &mut EnvCtx<'_, N>,
+        states: &mut [impl AsMut<ActorEnvState>],
+        e: EnvMove,
+        n: &mut W,
+    ) {
+        match e {
+            EnvMove::Event(i) => {
+                cx.env.fired |= 1 << i;
+                match self.events[usize::from(i)].1 {
+                    Event::Kill(a) => kill(cx, states[usize::from(a)].as_mut(), a, n),
+                    Event::Pause(a) => {
+                        let ms = self.actors[usize::from(a)].pause_ms;
+                        pause(cx, states[usize::from(a)].as_mut(), a, ms, n)
+                    }
+                    ev => fire_simple(cx, ev, &self.actors, &self.faults, n),
+                }
+            }
+            EnvMove::Resume(a) => resume(cx, states[usize::from(a)].as_mut(), a, n),
+            EnvMove::Kill(a) => {
+                cx.env.kills += 1;
+                kill(cx, states[usize::from(a)].as_mut(), a, n)
+            }
+            EnvMove::Pause(a) => {
+                cx.env.pauses += 1;
+                pause(cx, states[usize::from(a)].as_mut(), a, self.pause_ms, n)
+            }
+        }
+    }
+
+    /// The actor an environment move acts on (`ENV_ACTOR` for an injected syscall fault).
+    pub fn actor_of(&self, e: EnvMove) -> u8 {
+        match e {
+            EnvMove::Resume(a) | EnvMove::Kill(a) | EnvMove::Pause(a) => a,
+            EnvMove::Event(i) => match self.events[usize::from(i)].1 {
+                Event::Kill(a) | Event::Pause(a) | Event::ReusePid(a) => a,
+                Event::Inject(_) => ENV_ACTOR,
+            },
+        }
+    }
+
+    /// A timeline's label for an environment move.
+    pub fn label(&self, e: EnvMove) -> &'static str {
+        match e {
+            EnvMove::Event(i) => match self.events[usize::from(i)].1 {
+                Event::Kill(_) => "crash",
+                Event::Pause(_) => "pause",
+                Event::ReusePid(_) => "pid reuse",
+                Event::Inject(_) => "fault",
+            },
+            EnvMove::Resume(_) => "resume",
+            EnvMove::Kill(_) => "crash",
+            EnvMove::Pause(_) => "pause",
+        }
+    }
+}
