@@ -253,6 +253,29 @@ impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for Stoppab
     }
 }
 
+/// Runs `f` under shuttle with `inner` deciding the schedules, stoppable from inside (the
+/// verdict is settled) and from outside (a wall-clock budget).
+fn run_stoppable<S, F>(
+    inner: S,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    external: Option<Arc<std::sync::atomic::AtomicBool>>,
+    config: shuttle::Config,
+    f: F,
+) where
+    S: shuttle::scheduler::Scheduler + 'static,
+    F: Fn() + Send + Sync + 'static,
+{
+    shuttle::Runner::new(
+        Stoppable {
+            inner: Some(inner),
+            stop,
+            external,
+        },
+        config,
+    )
+    .run(f);
+}
+
 pub(super) fn shuttle_check<M, L>(
     core: &Arc<Core<M, L>>,
     cfg: &ShuttleConfig,
@@ -293,31 +316,16 @@ where
     let caller_hook = Arc::new(std::panic::take_hook());
     let hook = Arc::clone(&caller_hook);
     std::panic::set_hook(Box::new(move |info| hook(info)));
+    let external = cfg.stop.clone();
     let tool = match cfg.scheduler {
         ShuttleScheduler::Random => {
             let inner = RandomScheduler::new_from_seed(cfg.seed, runs);
-            shuttle::Runner::new(
-                Stoppable {
-                    inner: Some(inner),
-                    stop,
-                    external: cfg.stop.clone(),
-                },
-                config,
-            )
-            .run(f);
+            run_stoppable(inner, stop, external, config, f);
             "shuttle"
         }
         ShuttleScheduler::Pct { depth } => {
             let inner = PctScheduler::new_from_seed(cfg.seed, depth, runs);
-            shuttle::Runner::new(
-                Stoppable {
-                    inner: Some(inner),
-                    stop,
-                    external: cfg.stop.clone(),
-                },
-                config,
-            )
-            .run(f);
+            run_stoppable(inner, stop, external, config, f);
             "shuttle-pct"
         }
     };
