@@ -259,7 +259,7 @@ fn run_trace_then_replay_prints_the_same_bytes() {
     let c_claim = run
         .stdout
         .lines()
-        .find(|l| l.contains("  C  ") && l.contains("claims: generation 3"))
+        .find(|l| l.contains("  C  ") && l.contains("claims: ownerStartedAt = 440"))
         .expect("C claims");
     assert!(c_claim.trim_start().starts_with("440"), "{c_claim}");
     assert!(c_claim.contains("while the previous claim is live and young"));

@@ -385,14 +385,28 @@ impl InitLockModel {
         if self.ghost_init_start {
             f.init_start = now;
         }
-        n.say(format_args!(
-            "claims: generation {my_gen}, ownerStartedAt = {now}{}",
-            if legit {
+        if N::ON {
+            // In each version's own terms: V0 sets its flag (or db promise), V1/V2 record
+            // `ownerStartedAt`, V3+ also take a claim generation.
+            let young = if legit {
                 ""
             } else {
                 " (while the previous claim is live and young)"
+            };
+            if !self.version.reclaims() {
+                if conf.kind == LockKind::Runtime {
+                    n.say(format_args!("claims: sets the runtime flag{young}"));
+                } else {
+                    n.say(format_args!("claims{young}"));
+                }
+            } else if self.version.gated_release() {
+                n.say(format_args!(
+                    "claims: generation {my_gen}, ownerStartedAt = {now}{young}"
+                ));
+            } else {
+                n.say(format_args!("claims: ownerStartedAt = {now}{young}"));
             }
-        ));
+        }
         if self.version.deferred_init() && self.splits_microtasks(a) {
             let c = &mut s.callers[a];
             c.pc = Pc::InitPending;
@@ -1183,8 +1197,11 @@ impl Model for InitLockModel {
                 };
                 if self.version == Version::V0Flag {
                     out.push_str(&format!("flag={} ", cell.owner != NONE));
-                } else {
+                } else if self.version.gated_release() {
                     out.push_str(&format!("owner={owner} gen={} ", cell.gen));
+                } else {
+                    // V1/V2 have no generation: show only what the protocol has.
+                    out.push_str(&format!("owner={owner} "));
                 }
                 out.push_str(&format!(
                     "cache={} ",
