@@ -257,7 +257,10 @@ fn abort_all_recovers_a_poisoned_init_lock() {
     let r4 = find(&rows, "31000 R4 handler");
     assert!(r4.contains("generation 2"), "{r4}");
     // A fresh lock: generation 2's module state starts with the flag unset.
-    assert!(r4.contains("lock free; claims: sets the runtime flag"), "{r4}");
+    assert!(
+        r4.contains("lock free; claims: sets the runtime flag"),
+        "{r4}"
+    );
     let done = find(&rows, "36000 R4 init settles [gen 2]");
     assert!(done.contains("getRuntime() returned; 200 OK"), "{done}");
 
