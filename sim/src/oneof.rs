@@ -14,6 +14,13 @@
 use crate::model::{Model, PropIdx, Property, Time};
 use crate::narrate::Narrator;
 
+thread_local! {
+    /// [`OneOf::moves`]' buffer for the chosen model's moves (type-erased: the model type is a
+    /// parameter, a thread-local cannot be).
+    static SCRATCH: std::cell::RefCell<Option<Box<dyn std::any::Any>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// The actor of the structure choice in timelines ("scenario").
 pub const SCENARIO_ACTOR: u8 = u8::MAX;
 
@@ -60,7 +67,10 @@ impl<M: Model> OneOf<M> {
     }
 }
 
-impl<M: Model> Model for OneOf<M> {
+impl<M: Model> Model for OneOf<M>
+where
+    M::Move: 'static,
+{
     type State = Picked<M::State>;
     type Move = OneOfMove<M::Move>;
 
@@ -83,9 +93,16 @@ impl<M: Model> Model for OneOf<M> {
             out.extend((0..self.alts.len()).map(|i| OneOfMove::Pick(i as u8)));
             return out.len();
         }
-        let mut inner = Vec::new();
+        // The inner model lists into a buffer of its own move type, reused per thread so the
+        // explorers' inner loop allocates nothing here after the first call.
+        let mut inner: Vec<M::Move> = SCRATCH
+            .with(|c| c.borrow_mut().take())
+            .and_then(|b| b.downcast::<Vec<M::Move>>().ok())
+            .map_or_else(Vec::new, |b| *b);
+        inner.clear();
         let urgent = self.model(s).moves(&s.world, &mut inner);
-        out.extend(inner.into_iter().map(OneOfMove::In));
+        out.extend(inner.iter().copied().map(OneOfMove::In));
+        SCRATCH.with(|c| *c.borrow_mut() = Some(Box::new(inner)));
         urgent
     }
 

@@ -48,6 +48,31 @@ struct Row {
     per_second: f64,
 }
 
+impl Row {
+    /// A measured row; `count` is what the per-second figure counts (none for a time to
+    /// verdict).
+    fn of(
+        workload: &str,
+        variant: &str,
+        mode: &str,
+        o: &Outcome,
+        secs: f64,
+        count: Option<u64>,
+    ) -> Row {
+        Row {
+            workload: workload.to_string(),
+            variant: variant.to_string(),
+            mode: mode.to_string(),
+            verdict: o.verdict.clone(),
+            states: o.report.states,
+            transitions: o.report.steps,
+            runs: o.report.schedules,
+            seconds: secs,
+            per_second: count.map_or(0.0, |c| c as f64 / secs.max(1e-9)),
+        }
+    }
+}
+
 fn load(path: &str) -> Result<Box<dyn LoadedScenario>, String> {
     let src = Source::read(path).map_err(|e| e.to_string())?;
     models::load(&src).map_err(|e| e.to_string())
@@ -117,17 +142,14 @@ pub fn run(a: Args) -> u8 {
             } else {
                 o.report.schedules
             };
-            rows.push(Row {
-                workload: path.clone(),
-                variant: "v4-gated-publish".into(),
-                mode: mode.to_string(),
-                verdict: o.verdict.clone(),
-                states: o.report.states,
-                transitions: o.report.steps,
-                runs: o.report.schedules,
-                seconds: secs,
-                per_second: count as f64 / secs.max(1e-9),
-            });
+            rows.push(Row::of(
+                &path,
+                "v4-gated-publish",
+                mode,
+                &o,
+                secs,
+                Some(count),
+            ));
         }
         // Time to the first violation of the buggy variant, as `check` runs it (probe, search,
         // shrinking and the timeline included) and the search alone.
@@ -153,17 +175,7 @@ pub fn run(a: Args) -> u8 {
             }
             let (o, secs) = measure(l.as_ref(), "v1-reclaim", &p, a.repeat);
             ok &= o.verdict.starts_with("violated:");
-            rows.push(Row {
-                workload: path.clone(),
-                variant: "v1-reclaim".into(),
-                mode: mode.into(),
-                verdict: o.verdict.clone(),
-                states: o.report.states,
-                transitions: o.report.steps,
-                runs: o.report.schedules,
-                seconds: secs,
-                per_second: 0.0,
-            });
+            rows.push(Row::of(&path, "v1-reclaim", mode, &o, secs, None));
         }
     }
     // The open init-lock scenario's proof, with each reduction on and off.
@@ -188,17 +200,14 @@ pub fn run(a: Args) -> u8 {
         p.config.sleep_sets = sleep_sets;
         let (o, secs) = measure(l.as_ref(), "v4-gated-publish", &p, a.repeat);
         ok &= o.verdict == "holds";
-        rows.push(Row {
-            workload: path.to_string(),
-            variant: "v4-gated-publish".into(),
-            mode: mode.to_string(),
-            verdict: o.verdict.clone(),
-            states: o.report.states,
-            transitions: o.report.steps,
-            runs: o.report.schedules,
-            seconds: secs,
-            per_second: o.report.states as f64 / secs.max(1e-9),
-        });
+        rows.push(Row::of(
+            path,
+            "v4-gated-publish",
+            mode,
+            &o,
+            secs,
+            Some(o.report.states),
+        ));
     }
     // Every buggy variant of every init-lock scenario, as the file explores it.
     let files = crate::cli::collect_files(&["scenarios/init-lock".to_string()]).unwrap_or_default();
@@ -214,17 +223,14 @@ pub fn run(a: Args) -> u8 {
             }
             let (o, secs) = measure(l.as_ref(), variant, &plan, a.repeat);
             ok &= o.verdict == expected.to_string();
-            rows.push(Row {
-                workload: f.clone(),
-                variant: variant.into(),
-                mode: format!("time to verdict ({})", plan.strategy.name()),
-                verdict: o.verdict.clone(),
-                states: o.report.states,
-                transitions: o.report.steps,
-                runs: o.report.schedules,
-                seconds: secs,
-                per_second: 0.0,
-            });
+            rows.push(Row::of(
+                &f,
+                variant,
+                &format!("time to verdict ({})", plan.strategy.name()),
+                &o,
+                secs,
+                None,
+            ));
         }
     }
     if a.json {
