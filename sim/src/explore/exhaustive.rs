@@ -154,7 +154,7 @@ fn dfs<M: Model, V: Visited>(
     let prefix = task.path.len();
     let mut path: Vec<Choice> = task.path;
     let fresh = task.fresh;
-    let mut levels: Vec<Level<M::State, M::Move>> = vec![Level::new(task.state)];
+    let mut levels: Vec<Level<M::State, M::Move>> = vec![Level::new(Box::new(task.state))];
     // The sleep set of the child about to be entered (scratch, reused).
     let mut sleep: Vec<M::Move> = task.sleep;
     let bound = |r: &DfsResult| -> u8 {
@@ -396,7 +396,7 @@ fn share<M: Model>(
             let mut p: Vec<Choice> = path[..prefix + d].to_vec();
             p.push(lvl.choice(i));
             pool.give(Task {
-                state: kid,
+                state: *kid,
                 path: p,
                 sleep,
                 fresh: true,

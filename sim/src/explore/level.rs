@@ -9,7 +9,9 @@ use crate::narrate::Silent;
 use crate::schedule::Choice;
 
 pub(super) struct Level<S, Mv> {
-    pub(super) state: S,
+    /// Boxed, like the successors in `kids`: entering a successor swaps two pointers instead of
+    /// moving two worlds (each hundreds of bytes) through memory.
+    pub(super) state: Box<S>,
     pub(super) moves: Vec<Mv>,
     /// Number of choices: moves, plus one for "advance" when time may pass.
     pub(super) choices: usize,
@@ -18,7 +20,7 @@ pub(super) struct Level<S, Mv> {
     /// The successor of each choice with its fingerprint (`None`: beyond the horizon). All are
     /// made at once so their visited-set slots can be prefetched together: the set is far larger
     /// than the caches, and a miss per successor otherwise dominates the search.
-    pub(super) kids: Vec<Option<(S, u64)>>,
+    pub(super) kids: Vec<Option<(Box<S>, u64)>>,
     /// Sleep set: moves (indices into `moves`, below 32) not explored from this world.
     pub(super) sleep: u32,
     /// Moves explored from this level so far: with `sleep`, the candidates for the sleep sets
@@ -29,7 +31,7 @@ pub(super) struct Level<S, Mv> {
 }
 
 impl<S, Mv> Level<S, Mv> {
-    pub(super) fn new(state: S) -> Self {
+    pub(super) fn new(state: Box<S>) -> Self {
         Level {
             state,
             moves: Vec::new(),
@@ -163,7 +165,7 @@ pub(super) fn make_kids<M: Model, V: Visited>(
         } else {
             model.advance(&mut kid, lvl.wake);
         }
-        let fp = model.fingerprint(&kid);
+        let fp = model.fingerprint_successor(&mut kid);
         visited.prefetch(fp);
         lvl.kids[i] = Some((kid, fp));
     }
