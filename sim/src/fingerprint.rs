@@ -220,6 +220,31 @@ pub fn fingerprint_words(words: &[u64]) -> u64 {
     h.max(1)
 }
 
+/// Hash of one small block of words under a salt, for fingerprints that combine blocks by a
+/// wrapping sum (a multiset hash: the sum does not depend on the blocks' order, which is how a
+/// model hashes interchangeable actors without sorting them). The finish is a full 64-bit
+/// avalanche, so sums of distinct multisets collide as rarely as independent random values.
+#[inline]
+pub fn fingerprint_block(salt: u64, words: &[u64]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = salt;
+    for &w in words {
+        h = (h ^ w).wrapping_mul(K).rotate_left(27);
+    }
+    mix(h)
+}
+
+/// A bijective 64-bit finisher with full avalanche (MurmurHash3's `fmix64`): every input bit
+/// changes each output bit with probability about one half.
+#[inline]
+pub fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

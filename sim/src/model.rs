@@ -124,4 +124,12 @@ pub trait Model: Sync {
     fn fingerprint(&self, s: &Self::State) -> u64 {
         crate::fingerprint::fingerprint(s)
     }
+
+    /// [`Model::fingerprint`] of a successor the explorer has just made (by [`Model::apply`]
+    /// or [`Model::advance`]) and owns: a model that keeps caches inside its world (hashes of
+    /// the parts a move did not change) may refresh them here. Must return exactly what
+    /// `fingerprint` returns for the same world.
+    fn fingerprint_successor(&self, s: &mut Self::State) -> u64 {
+        self.fingerprint(s)
+    }
 }

@@ -197,6 +197,18 @@ where
             ]),
         }
     }
+
+    fn fingerprint_successor(&self, s: &mut Self::State) -> u64 {
+        match s.which {
+            None => 1,
+            Some(i) => {
+                let inner = self.alts[usize::from(i)]
+                    .1
+                    .fingerprint_successor(&mut s.world);
+                crate::fingerprint::fingerprint_words(&[u64::from(i) + 1, inner])
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -172,18 +172,18 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         })
         .collect();
     let symmetric = class.iter().enumerate().any(|(i, &c)| usize::from(c) != i);
-    let classes = (0..class.len())
-        .filter(|&a| usize::from(class[a]) == a)
-        .map(|a| {
-            (a..class.len())
-                .filter(|&b| usize::from(class[b]) == a)
-                .map(|b| b as u8)
-                .collect::<arrayvec::ArrayVec<u8, { spec::MAX_ACTORS }>>()
-        })
-        .filter(|members| members.len() > 1)
-        .collect();
+    let mut class_salts = [0u64; spec::MAX_ACTORS];
+    for (salt, &c) in class_salts.iter_mut().zip(&class) {
+        *salt = model::SALTS[usize::from(c)];
+    }
     let has = |i: invariants::Inv| checks.contains(&i);
     use invariants::Inv;
+    let scripted_cancels = spec
+        .actors
+        .iter()
+        .any(|a| a.cancel_at.is_some() || a.cancel_before_anchor);
+    let (watch_bounded_wait, watch_abandoned) =
+        (has(Inv::BoundedWait), has(Inv::AbandonedReclaimed));
     InitLockModel {
         anchor: spec.anchor.unwrap_or(version.anchors()) && version.anchors(),
         ghost_legit: has(Inv::MaxActive) || has(Inv::NoPrematureReclaim),
@@ -197,8 +197,11 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         checks,
         props: checked.to_vec(),
         early_outcome,
-        classes,
+        class_salts,
         symmetric,
+        scripted_cancels,
+        watch_bounded_wait,
+        watch_abandoned,
     }
 }
 

@@ -18,15 +18,16 @@
 //! latest claim and whether its own owner released it, how many inits started, the highest
 //! published claim, and per caller whether a legitimate reclaim superseded its claim.
 
-use arrayvec::ArrayVec;
-use lockstep_sim::inline::InlineVec;
 use lockstep_sim::{Lifecycle, Model, Narrator, PropIdx, Property, Time};
 
 use super::invariants::Inv;
 use super::spec::{Outcome, Spec, MAX_ACTORS};
 use super::version::{LockKind, Version};
 
+mod callers;
 mod independence;
+
+use callers::Callers;
 
 const NONE: u32 = u32::MAX;
 const UNRESOLVED: u8 = u8::MAX;
@@ -59,9 +60,16 @@ pub struct InitLockModel {
     pub(super) props: Vec<Property>,
     /// Per actor and level: the outcome is chosen when init starts, not when it settles.
     pub(super) early_outcome: Vec<[bool; 2]>,
-    /// Classes of interchangeable actors (identical specifications) with two members or
-    /// more, each as its actors in order: symmetry reduction sorts each class.
-    pub(super) classes: Vec<ArrayVec<u8, MAX_ACTORS>>,
+    /// Per actor, the salt of its class of interchangeable actors (identical specifications):
+    /// [`SALTS`] at the class's first member. Symmetry reduction salts a caller's block hash by
+    /// it.
+    pub(super) class_salts: [u64; MAX_ACTORS],
+    /// Whether any actor can be cancelled by its specification (`cancel_at_ms` or a cancel
+    /// before the anchor), and whether bounded-wait and abandoned-reclaim are checked: facts
+    /// of the scenario that the per-world functions would otherwise look up per caller.
+    pub(super) scripted_cancels: bool,
+    pub(super) watch_bounded_wait: bool,
+    pub(super) watch_abandoned: bool,
     pub(super) symmetric: bool,
     /// Ghost fields kept only when an invariant reads them, so they do not split states.
     pub(super) ghost_legit: bool,
@@ -155,7 +163,7 @@ pub struct World {
     now: u32,
     cells: [Cell; 4],
     res: [Res; 2],
-    callers: InlineVec<Caller, MAX_ACTORS>,
+    callers: Callers,
     /// Optional cancellations taken so far (against `[faults] cancels_max`).
     cancels: u8,
     flags: u8,
@@ -653,7 +661,11 @@ impl InitLockModel {
             && !matches!(c.pc, Pc::NotArrived | Pc::Done | Pc::StartPending)
     }
 
+    #[inline]
     fn cancel_due(&self, s: &World, a: usize) -> bool {
+        if !self.scripted_cancels {
+            return false;
+        }
         let c = &s.callers[a];
         if c.cancelled || matches!(c.pc, Pc::NotArrived | Pc::Done) {
             return false;
@@ -676,7 +688,7 @@ impl InitLockModel {
     fn watchdogs(&self, s: &World) -> u32 {
         let mut t = NONE;
         for c in s.callers.iter() {
-            if !c.life.runs() || !self.checks.contains(&Inv::BoundedWait) {
+            if !self.watch_bounded_wait || !c.life.runs() {
                 continue;
             }
             for (l, f) in c.frames.iter().enumerate().take(self.levels) {
@@ -685,7 +697,7 @@ impl InitLockModel {
                 }
             }
         }
-        if self.checks.contains(&Inv::AbandonedReclaimed) {
+        if self.watch_abandoned {
             for l in 0..self.levels {
                 if let Some(at) = self.abandon_deadline(s, l) {
                     t = t.min(t32(at + 1));
@@ -752,78 +764,103 @@ impl InitLockModel {
 impl InitLockModel {
     /// The fingerprint with `K` words per caller (3 with one lock level, 5 with two).
     ///
-    /// The world is packed into words (an exact encoding: distinct worlds give distinct
-    /// words) and hashed. Symmetry reduction happens on the packed form: within each class of
-    /// interchangeable actors, the callers' word blocks are sorted, and the ghost references
-    /// to actors (the flag raiser, each singleton's latest claimant) are renumbered to match.
-    /// Worlds that name actors inside their shared state (V0's shared db promise) are left as
-    /// they are: still sound, just not reduced. Nothing here is zero-filled or heap-allocated:
-    /// this runs once per successor of every explored world.
+    /// The world is an exact encoding in two parts: the shared words (clock, cells, ghost
+    /// state) and one hash per caller block ([`InitLockModel::block_hash`], cached in the
+    /// world between moves: see [`Callers`]). Caller blocks are combined by a wrapping sum of
+    /// their salted, mixed hashes.
+    ///
+    /// **Symmetry reduction without sorting.** Under symmetry a caller's salt is its class of
+    /// interchangeable actors (identical specifications), not its position, so the sum is the
+    /// same for every order of a class's members: it hashes the *multiset* of each class's
+    /// blocks. The shared state's references to actors (the flag raiser, each singleton's
+    /// latest claimant) are hashed as the salted block of the caller they name rather than as
+    /// an index, so the shared words name no position either. The encoding is exact up to
+    /// permuting a class: two worlds get one fingerprint (up to a hash collision) exactly when
+    /// a permutation of interchangeable actors maps one to the other. Worlds that name actors
+    /// elsewhere (V0's shared db promise, and the callers awaiting it) are hashed by position:
+    /// still sound, just not reduced. Without symmetry every salt is positional.
+    ///
+    /// A collision of the sum (two different multisets with equal sums of 64-bit mixed hashes)
+    /// is as likely as any fingerprint collision, about 2⁻⁶⁴ per pair (see
+    /// `lockstep_sim::fingerprint`), and costs the same: a skipped world, never an invented
+    /// violation. Nothing here sorts, branches on the data, zero-fills or allocates: it runs
+    /// once per successor of every explored world.
     fn fingerprint_k<const K: usize>(&self, s: &World) -> u64 {
+        use lockstep_sim::fingerprint::mix;
         let n = s.callers.len();
-        let mut blocks = [[0u64; K]; MAX_ACTORS];
-        for (b, c) in blocks.iter_mut().zip(s.callers.iter()) {
-            *b = self.pack_caller::<K>(c);
+        let positional = !self.symmetric
+            || (self.version == Version::V0Flag
+                && (s.cells.iter().any(|c| c.shared != 0)
+                    || s.callers.iter().any(|c| matches!(c.pc, Pc::AwaitShared(_)))));
+        let salts = if positional {
+            &SALTS
+        } else {
+            &self.class_salts
+        };
+        let mut salted = [0u64; MAX_ACTORS];
+        let mut sum = 0u64;
+        for (a, c) in s.callers.iter().enumerate() {
+            let h = s
+                .callers
+                .cached_hash(a)
+                .unwrap_or_else(|| self.block_hash::<K>(c));
+            debug_assert_eq!(h, self.block_hash::<K>(c), "stale hash of caller {a}");
+            salted[a] = h ^ salts[a];
+            sum = sum.wrapping_add(mix(salted[a]));
         }
-        // order[slot] = the actor whose block goes in that slot; new_index is its inverse.
-        let mut order: [u8; MAX_ACTORS] = [0, 1, 2, 3, 4, 5, 6, 7];
-        let mut new_index = order;
-        if self.symmetric && s.cells.iter().all(|c| c.shared == 0) {
-            for class in &self.classes {
-                let mut sorted: ArrayVec<u8, MAX_ACTORS> = class.clone();
-                // Insertion sort: classes are small, and comparing fixed-size arrays inlines.
-                for i in 1..sorted.len() {
-                    let mut j = i;
-                    while j > 0
-                        && blocks[usize::from(sorted[j - 1])] > blocks[usize::from(sorted[j])]
-                    {
-                        sorted.swap(j - 1, j);
-                        j -= 1;
-                    }
-                }
-                for (&slot, &src) in class.iter().zip(sorted.iter()) {
-                    order[usize::from(slot)] = src;
-                    new_index[usize::from(src)] = slot;
-                }
-            }
-        }
-        let renumber = |actor: u8| -> u64 {
-            if usize::from(actor) < n {
-                u64::from(new_index[usize::from(actor)])
+        // An actor reference: the salted block of the caller it names, or the value itself.
+        let named = |actor: u8| -> u64 {
+            let i = usize::from(actor);
+            if i < n {
+                salted[i]
             } else {
                 u64::from(actor)
             }
         };
-        let mut w: ArrayVec<u64, PACK_MAX> = ArrayVec::new();
-        w.push(
-            u64::from(s.now)
-                | u64::from(s.flags) << 32
-                | renumber(s.flag_actor) << 40
-                | u64::from(s.cancels) << 48,
-        );
-        for c in &s.cells {
-            w.push(
-                u64::from(c.owner)
-                    | u64::from(c.gen) << 32
-                    | u64::from(c.cache) << 48
-                    | u64::from(c.shared) << 56,
-            );
+        let mut w = [0u64; 1 + 1 + 4 + 2 * 3 + 1];
+        w[0] = u64::from(s.now) | u64::from(s.flags) << 32 | u64::from(s.cancels) << 40;
+        w[1] = named(s.flag_actor);
+        for (x, c) in w[2..6].iter_mut().zip(&s.cells) {
+            *x = u64::from(c.owner)
+                | u64::from(c.gen) << 32
+                | u64::from(c.cache) << 48
+                | u64::from(c.shared) << 56;
         }
-        for r in &s.res[..self.levels] {
-            w.push(
-                u64::from(r.cur_at)
-                    | u64::from(r.claims) << 32
-                    | renumber(r.cur_actor) << 40
-                    | u64::from(r.inits) << 48
-                    | u64::from(r.cur_released) << 56
-                    | u64::from(r.waited) << 57,
-            );
-            w.push(u64::from(r.published));
+        // K says how many lock levels there are (see `fingerprint`), so `len` is a constant
+        // of each instantiation and the hash below is unrolled.
+        let levels = if K == 5 { 2 } else { 1 };
+        for (l, r) in s.res[..levels].iter().enumerate() {
+            w[6 + 2 * l] = u64::from(r.cur_at)
+                | u64::from(r.claims) << 32
+                | u64::from(r.inits) << 40
+                | u64::from(r.published) << 48
+                | u64::from(r.cur_released) << 56
+                | u64::from(r.waited) << 57;
+            w[7 + 2 * l] = named(r.cur_actor);
         }
-        for &src in &order[..n] {
-            w.extend(blocks[usize::from(src)]);
+        let len = 6 + 2 * levels;
+        w[len] = sum;
+        lockstep_sim::fingerprint::fingerprint_words(&w[..=len])
+    }
+
+    /// The hash of one caller's block, cached in the world between moves ([`Callers`]):
+    /// unsalted and without the references the shared state makes to the caller, which
+    /// [`InitLockModel::fingerprint_k`] mixes in.
+    #[inline]
+    fn block_hash<const K: usize>(&self, c: &Caller) -> u64 {
+        lockstep_sim::fingerprint::fingerprint_block(0, &self.pack_caller::<K>(c))
+    }
+
+    /// Refreshes the cached hashes of the callers a move changed.
+    #[inline]
+    fn refresh_hashes<const K: usize>(&self, s: &mut World) {
+        let mut stale = s.callers.stale();
+        while stale != 0 {
+            let a = stale.trailing_zeros() as usize;
+            stale &= stale - 1;
+            let h = self.block_hash::<K>(&s.callers[a]);
+            s.callers.set_hash(a, h);
         }
-        lockstep_sim::fingerprint::fingerprint_words(&w)
     }
 
     /// One caller as `K` words: choices, program counter and flags; wake time and frame 0;
@@ -855,8 +892,18 @@ impl InitLockModel {
     }
 }
 
-/// Most words a packed world takes: 1 global, 4 cells, 2x2 ghost words, 5 words per caller.
-const PACK_MAX: usize = 1 + 4 + 4 + 5 * MAX_ACTORS;
+/// Salts of the caller block hashes: index an actor's position, or under symmetry reduction
+/// its class's first member (so a class's members share one salt).
+pub(super) const SALTS: [u64; MAX_ACTORS] = [
+    0x243f_6a88_85a3_08d3,
+    0x1319_8a2e_0370_7344,
+    0xa409_3822_299f_31d0,
+    0x082e_fa98_ec4e_6c89,
+    0x4528_21e6_38d0_1377,
+    0xbe54_66cf_34e9_0c6c,
+    0xc0ac_29b7_c97c_50dd,
+    0x3f84_d5b5_b547_0917,
+];
 
 impl InitLockModel {
     fn pc_code(pc: Pc) -> (u64, u64) {
@@ -887,7 +934,7 @@ impl Model for InitLockModel {
     type Move = Mv;
 
     fn initial(&self) -> World {
-        let mut callers = InlineVec::new();
+        let mut callers = Callers::default();
         for (a, sp) in self.spec.actors.iter().enumerate() {
             let mut ch = [0u8; SLOTS];
             for (slot, c) in ch.iter_mut().enumerate().skip(1) {
@@ -1016,7 +1063,7 @@ impl Model for InitLockModel {
                     }
                 }
             }
-            if !c.cancelled {
+            if self.scripted_cancels && !c.cancelled {
                 if let Some(at) = self.spec.actors[a].cancel_at {
                     let at = t32(at);
                     if at > s.now {
@@ -1032,6 +1079,16 @@ impl Model for InitLockModel {
         if self.levels == 2 {
             self.fingerprint_k::<5>(s)
         } else {
+            self.fingerprint_k::<3>(s)
+        }
+    }
+
+    fn fingerprint_successor(&self, s: &mut World) -> u64 {
+        if self.levels == 2 {
+            self.refresh_hashes::<5>(s);
+            self.fingerprint_k::<5>(s)
+        } else {
+            self.refresh_hashes::<3>(s);
             self.fingerprint_k::<3>(s)
         }
     }
