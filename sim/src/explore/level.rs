@@ -144,7 +144,11 @@ pub(super) fn make_kids<M: Model, V: Visited>(
     cfg: &Config,
     visited: &V,
 ) {
-    lvl.kids.resize_with(lvl.choices, || None);
+    // Grown, never shrunk: the boxed worlds past `choices` are kept for the next expansion to
+    // reuse (entries of choices not taken are never read).
+    if lvl.kids.len() < lvl.choices {
+        lvl.kids.resize_with(lvl.choices, || None);
+    }
     for i in 0..lvl.choices {
         if !lvl.takes(i) {
             continue;
@@ -165,8 +169,18 @@ pub(super) fn make_kids<M: Model, V: Visited>(
         } else {
             model.advance(&mut kid, lvl.wake);
         }
-        let fp = model.fingerprint_successor(&mut kid);
-        visited.prefetch(fp);
-        lvl.kids[i] = Some((kid, fp));
+        lvl.kids[i] = Some((kid, 0));
+    }
+    // Fingerprinted in a second pass: one fingerprint is a chain of dependent multiplies, and
+    // back to back the chains of several successors overlap in the CPU, where each successor's
+    // copy and move would otherwise sit between them.
+    for i in 0..lvl.choices {
+        if !lvl.takes(i) {
+            continue;
+        }
+        if let Some((kid, fp)) = lvl.kids[i].as_mut() {
+            *fp = model.fingerprint_successor(kid);
+            visited.prefetch(*fp);
+        }
     }
 }
