@@ -24,6 +24,16 @@ impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
         Self::default()
     }
 
+    /// Makes `self` equal to `src` by copying its `len` items only, not the whole capacity:
+    /// the explorer copies a world per explored move, and most worlds use a few of the slots.
+    /// The items past `len` are left as they were, which nothing can observe.
+    #[inline]
+    pub fn copy_from(&mut self, src: &Self) {
+        let n = usize::from(src.len);
+        self.items[..n].copy_from_slice(&src.items[..n]);
+        self.len = src.len;
+    }
+
     /// Appends `v`. Exceeding the capacity is a harness bug (models validate sizes first).
     pub fn push(&mut self, v: T) {
         assert!(usize::from(self.len) < N, "InlineVec capacity {N} exceeded");
@@ -82,5 +92,10 @@ mod tests {
         let w = v;
         assert_eq!(w, v);
         assert_eq!(w.len(), 3);
+        let mut x: InlineVec<u8, 4> = [7, 7, 7, 7].into_iter().collect();
+        x.copy_from(&[5].into_iter().collect());
+        assert_eq!(&*x, &[5]);
+        x.copy_from(&w);
+        assert_eq!(x, w);
     }
 }

@@ -158,7 +158,10 @@ const F_BAD_PUBLISH: u8 = 1;
 const F_PREMATURE: u8 = 2;
 const F_ANCHOR_SKIPPED: u8 = 4;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Not `Copy`: the explorer copies a world into a reused successor per explored move, and
+/// [`World::clone_from`] copies only the callers the scenario has (about half of the world's
+/// bytes at 4 callers), where a `Copy` world is copied whole.
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct World {
     now: u32,
     cells: [Cell; 4],
@@ -169,6 +172,42 @@ pub struct World {
     flags: u8,
     /// Who raised each flag (actor), for the explanation.
     flag_actor: u8,
+}
+
+impl Clone for World {
+    fn clone(&self) -> Self {
+        let mut w = World {
+            now: self.now,
+            cells: self.cells,
+            res: self.res,
+            callers: Callers::default(),
+            cancels: self.cancels,
+            flags: self.flags,
+            flag_actor: self.flag_actor,
+        };
+        w.callers.copy_from(&self.callers);
+        w
+    }
+
+    #[inline]
+    fn clone_from(&mut self, src: &Self) {
+        let World {
+            now,
+            cells,
+            res,
+            callers,
+            cancels,
+            flags,
+            flag_actor,
+        } = src;
+        self.now = *now;
+        self.cells = *cells;
+        self.res = *res;
+        self.callers.copy_from(callers);
+        self.cancels = *cancels;
+        self.flags = *flags;
+        self.flag_actor = *flag_actor;
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -729,6 +768,11 @@ impl InitLockModel {
             .count()
     }
 
+    /// Not inlined into [`Model::violated`]'s loop over the scenario's invariants: inlined, the
+    /// compiler hoists the loads and comparisons of *every* invariant out of the loop, so each
+    /// judgement (one per explored world) paid for all seven, about three times the work of the
+    /// two or three a scenario checks.
+    #[inline(never)]
     fn check(&self, s: &World, inv: Inv) -> bool {
         match inv {
             Inv::MaxInits => {
@@ -1096,13 +1140,16 @@ impl Model for InitLockModel {
     fn advance(&self, s: &mut World, to: Time) {
         s.now = t32(to);
         // Callers that let an optional arrival instant pass move on to their next candidate.
-        for (a, c) in s.callers.iter_mut().enumerate() {
+        // Indexed, not `iter_mut`: only the callers changed here lose their cached block hash.
+        for a in 0..s.callers.len() {
+            let c = &s.callers[a];
             if c.pc == Pc::NotArrived && c.wake < s.now {
                 let arrive = &self.spec.actors[a].arrive;
                 let mut i = usize::from(c.ch[S_ARRIVE]);
                 while arrive[i] < to {
                     i += 1;
                 }
+                let c = &mut s.callers[a];
                 c.ch[S_ARRIVE] = i as u8;
                 c.wake = t32(arrive[i]);
             }

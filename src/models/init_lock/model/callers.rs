@@ -31,6 +31,16 @@ impl Callers {
         self.v.push(c);
     }
 
+    /// Makes `self` equal to `src`, cache included, copying only the callers it has (see
+    /// [`InlineVec::copy_from`]).
+    #[inline]
+    pub fn copy_from(&mut self, src: &Self) {
+        self.v.copy_from(&src.v);
+        let n = src.v.len();
+        self.hashes[..n].copy_from_slice(&src.hashes[..n]);
+        self.stale = src.stale;
+    }
+
     /// Every caller, mutably: all their cached hashes become stale.
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, Caller> {
         self.stale = u8::MAX;
@@ -118,5 +128,10 @@ mod tests {
         let mut d = c;
         d.set_hash(0, 99);
         assert_eq!(c, d);
+        // A copy takes the cache with it.
+        let mut e = Callers::default();
+        e.copy_from(&d);
+        assert_eq!((e.cached_hash(0), e.cached_hash(1)), (Some(99), None));
+        assert_eq!(e, d);
     }
 }
