@@ -250,16 +250,18 @@ pub fn fingerprint_words(words: &[u64]) -> u64 {
 
 /// Hash of one small block of words under a salt, for fingerprints that combine blocks by a
 /// wrapping sum (a multiset hash: the sum does not depend on the blocks' order, which is how a
-/// model hashes interchangeable actors without sorting them). The finish is a full 64-bit
-/// avalanche, so sums of distinct multisets collide as rarely as independent random values.
+/// model hashes interchangeable actors without sorting them). The salt enters after the words,
+/// just before the finish: salted at the start, two salts would relate the blocks whose first
+/// words differ by exactly the salts' XOR. The finish is a full 64-bit avalanche, so sums of
+/// distinct multisets collide as rarely as independent random values.
 #[inline]
 pub fn fingerprint_block(salt: u64, words: &[u64]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut h = salt;
+    let mut h = 0;
     for &w in words {
         h = (h ^ w).wrapping_mul(K).rotate_left(27);
     }
-    mix(h)
+    mix(h ^ salt)
 }
 
 /// A bijective 64-bit finisher with full avalanche (MurmurHash3's `fmix64`): every input bit

@@ -808,101 +808,121 @@ impl InitLockModel {
 impl InitLockModel {
     /// The fingerprint with `K` words per caller (3 with one lock level, 5 with two).
     ///
-    /// The world is an exact encoding in two parts: the shared words (clock, cells, ghost
-    /// state) and one hash per caller block ([`InitLockModel::block_hash`], cached in the
-    /// world between moves: see [`Callers`]). Caller blocks are combined by a wrapping sum of
-    /// their salted, mixed hashes.
+    /// The world is an exact encoding in two parts: the shared words (clock, the cells of the
+    /// lock levels there are, ghost state) and one salted hash per caller block
+    /// ([`InitLockModel::block_hash`], cached in the world between moves: see [`Callers`]).
+    /// Caller blocks are combined by a wrapping sum of their salted hashes.
     ///
     /// **Symmetry reduction without sorting.** Under symmetry a caller's salt is its class of
     /// interchangeable actors (identical specifications), not its position, so the sum is the
     /// same for every order of a class's members: it hashes the *multiset* of each class's
     /// blocks. The shared state's references to actors (the flag raiser, each singleton's
-    /// latest claimant) are hashed as the salted block of the caller they name rather than as
-    /// an index, so the shared words name no position either. The encoding is exact up to
+    /// latest claimant) are hashed as the salted block hash of the caller they name rather than
+    /// as an index, so the shared words name no position either. The encoding is exact up to
     /// permuting a class: two worlds get one fingerprint (up to a hash collision) exactly when
     /// a permutation of interchangeable actors maps one to the other. Worlds that name actors
-    /// elsewhere (V0's shared db promise, and the callers awaiting it) are hashed by position:
-    /// still sound, just not reduced. Without symmetry every salt is positional.
+    /// elsewhere (V0's shared db promise, and the callers awaiting it) are hashed by position,
+    /// from fresh positionally salted block hashes: still sound, just not reduced. Without
+    /// symmetry every salt is positional.
     ///
-    /// A collision of the sum (two different multisets with equal sums of 64-bit mixed hashes)
-    /// is as likely as any fingerprint collision, about 2⁻⁶⁴ per pair (see
-    /// `lockstep_sim::fingerprint`), and costs the same: a skipped world, never an invented
-    /// violation. Nothing here sorts, branches on the data, zero-fills or allocates: it runs
-    /// once per successor of every explored world.
+    /// A collision of the sum (two different multisets with equal sums of 64-bit block hashes,
+    /// each with a full avalanche finish) is as likely as any fingerprint collision, about
+    /// 2⁻⁶⁴ per pair (see `lockstep_sim::fingerprint`), and costs the same: a skipped world,
+    /// never an invented violation. Nothing here sorts, zero-fills or allocates: it runs once
+    /// per successor of every explored world.
     fn fingerprint_k<const K: usize>(&self, s: &World) -> u64 {
-        use lockstep_sim::fingerprint::mix;
         let n = s.callers.len();
-        let positional = !self.symmetric
-            || (self.version == Version::V0Flag
-                && (s.cells.iter().any(|c| c.shared != 0)
-                    || s.callers.iter().any(|c| matches!(c.pc, Pc::AwaitShared(_)))));
-        let salts = if positional {
-            &SALTS
-        } else {
-            &self.class_salts
-        };
-        let mut salted = [0u64; MAX_ACTORS];
+        let salts = self.block_salts();
+        let reposition = self.symmetric
+            && self.version == Version::V0Flag
+            && (s.cells.iter().any(|c| c.shared != 0)
+                || s.callers.iter().any(|c| matches!(c.pc, Pc::AwaitShared(_))));
+        let mut block = [0u64; MAX_ACTORS];
         let mut sum = 0u64;
         for (a, c) in s.callers.iter().enumerate() {
-            let h = s
-                .callers
-                .cached_hash(a)
-                .unwrap_or_else(|| self.block_hash::<K>(c));
-            debug_assert_eq!(h, self.block_hash::<K>(c), "stale hash of caller {a}");
-            salted[a] = h ^ salts[a];
-            sum = sum.wrapping_add(mix(salted[a]));
+            let h = if reposition {
+                self.block_hash::<K>(SALTS[a], c)
+            } else {
+                let h = s
+                    .callers
+                    .cached_hash(a)
+                    .unwrap_or_else(|| self.block_hash::<K>(salts[a], c));
+                debug_assert_eq!(
+                    h,
+                    self.block_hash::<K>(salts[a], c),
+                    "stale hash of caller {a}"
+                );
+                h
+            };
+            block[a] = h;
+            sum = sum.wrapping_add(h);
         }
-        // An actor reference: the salted block of the caller it names, or the value itself.
+        // An actor reference: the salted block hash of the caller it names, or the value itself.
         let named = |actor: u8| -> u64 {
             let i = usize::from(actor);
             if i < n {
-                salted[i]
+                block[i]
             } else {
                 u64::from(actor)
             }
         };
-        let mut w = [0u64; 1 + 1 + 4 + 2 * 3 + 1];
+        // K says how many lock levels there are (see `fingerprint`), so every length below is a
+        // constant of each instantiation and the hash is unrolled. A level has two cells (one
+        // per module copy); the cells of absent levels never change and are left out.
+        let levels = if K == 5 { 2 } else { 1 };
+        let mut w = [0u64; 2 + 4 + 2 * 2 + 1];
         w[0] = u64::from(s.now) | u64::from(s.flags) << 32 | u64::from(s.cancels) << 40;
         w[1] = named(s.flag_actor);
-        for (x, c) in w[2..6].iter_mut().zip(&s.cells) {
+        for (x, c) in w[2..2 + 2 * levels].iter_mut().zip(&s.cells) {
             *x = u64::from(c.owner)
                 | u64::from(c.gen) << 32
                 | u64::from(c.cache) << 48
                 | u64::from(c.shared) << 56;
         }
-        // K says how many lock levels there are (see `fingerprint`), so `len` is a constant
-        // of each instantiation and the hash below is unrolled.
-        let levels = if K == 5 { 2 } else { 1 };
+        let base = 2 + 2 * levels;
         for (l, r) in s.res[..levels].iter().enumerate() {
-            w[6 + 2 * l] = u64::from(r.cur_at)
+            w[base + 2 * l] = u64::from(r.cur_at)
                 | u64::from(r.claims) << 32
                 | u64::from(r.inits) << 40
                 | u64::from(r.published) << 48
                 | u64::from(r.cur_released) << 56
                 | u64::from(r.waited) << 57;
-            w[7 + 2 * l] = named(r.cur_actor);
+            w[base + 2 * l + 1] = named(r.cur_actor);
         }
-        let len = 6 + 2 * levels;
+        let len = base + 2 * levels;
         w[len] = sum;
         lockstep_sim::fingerprint::fingerprint_words(&w[..=len])
     }
 
-    /// The hash of one caller's block, cached in the world between moves ([`Callers`]):
-    /// unsalted and without the references the shared state makes to the caller, which
+    /// The salt of each caller's block hash: its class of interchangeable actors under symmetry
+    /// reduction, its position otherwise.
+    #[inline]
+    fn block_salts(&self) -> &[u64; MAX_ACTORS] {
+        if self.symmetric {
+            &self.class_salts
+        } else {
+            &SALTS
+        }
+    }
+
+    /// The hash of one caller's block under `salt`, cached in the world between moves
+    /// ([`Callers`]) with the salt of [`InitLockModel::block_salts`]. It leaves out the
+    /// references the shared state makes to the caller, which
     /// [`InitLockModel::fingerprint_k`] mixes in.
     #[inline]
-    fn block_hash<const K: usize>(&self, c: &Caller) -> u64 {
-        lockstep_sim::fingerprint::fingerprint_block(0, &self.pack_caller::<K>(c))
+    fn block_hash<const K: usize>(&self, salt: u64, c: &Caller) -> u64 {
+        lockstep_sim::fingerprint::fingerprint_block(salt, &self.pack_caller::<K>(c))
     }
 
     /// Refreshes the cached hashes of the callers a move changed.
     #[inline]
     fn refresh_hashes<const K: usize>(&self, s: &mut World) {
+        let salts = self.block_salts();
         let mut stale = s.callers.stale();
         while stale != 0 {
             let a = stale.trailing_zeros() as usize;
             stale &= stale - 1;
-            let h = self.block_hash::<K>(&s.callers[a]);
+            let h = self.block_hash::<K>(salts[a], &s.callers[a]);
             s.callers.set_hash(a, h);
         }
     }
@@ -1030,7 +1050,7 @@ impl Model for InitLockModel {
         }
         let mut optional = false;
         for (a, c) in s.callers.iter().enumerate() {
-            let cancel = self.cancel_due(s, a);
+            let cancel = self.scripted_cancels && self.cancel_due(s, a);
             if cancel {
                 out.push(Mv::Cancel(a as u8));
             }
