@@ -829,8 +829,9 @@ impl InitLockModel {
     /// each with a full avalanche finish) is as likely as any fingerprint collision, about
     /// 2⁻⁶⁴ per pair (see `lockstep_sim::fingerprint`), and costs the same: a skipped world,
     /// never an invented violation. Nothing here sorts, zero-fills or allocates: it runs once
-    /// per successor of every explored world.
-    fn fingerprint_k<const K: usize>(&self, s: &World) -> u64 {
+    /// per successor of every explored world. `FRESH`: every cached hash is known to be valid
+    /// (just refreshed), so none is tested for staleness.
+    fn fingerprint_k<const K: usize, const FRESH: bool>(&self, s: &World) -> u64 {
         let n = s.callers.len();
         let salts = self.block_salts();
         let reposition = self.symmetric
@@ -843,10 +844,13 @@ impl InitLockModel {
             let h = if reposition {
                 self.block_hash::<K>(SALTS[a], c)
             } else {
-                let h = s
-                    .callers
-                    .cached_hash(a)
-                    .unwrap_or_else(|| self.block_hash::<K>(salts[a], c));
+                let h = if FRESH {
+                    s.callers.hash(a)
+                } else {
+                    s.callers
+                        .cached_hash(a)
+                        .unwrap_or_else(|| self.block_hash::<K>(salts[a], c))
+                };
                 debug_assert_eq!(
                     h,
                     self.block_hash::<K>(salts[a], c),
@@ -1141,19 +1145,19 @@ impl Model for InitLockModel {
 
     fn fingerprint(&self, s: &World) -> u64 {
         if self.levels == 2 {
-            self.fingerprint_k::<5>(s)
+            self.fingerprint_k::<5, false>(s)
         } else {
-            self.fingerprint_k::<3>(s)
+            self.fingerprint_k::<3, false>(s)
         }
     }
 
     fn fingerprint_successor(&self, s: &mut World) -> u64 {
         if self.levels == 2 {
             self.refresh_hashes::<5>(s);
-            self.fingerprint_k::<5>(s)
+            self.fingerprint_k::<5, true>(s)
         } else {
             self.refresh_hashes::<3>(s);
-            self.fingerprint_k::<3>(s)
+            self.fingerprint_k::<3, true>(s)
         }
     }
 

@@ -53,6 +53,14 @@ impl Callers {
         (self.stale & (1 << a) == 0).then(|| self.hashes[a])
     }
 
+    /// Caller `a`'s cached block hash, which the caller knows to be valid (no mutable access
+    /// since it was set: checked in debug builds).
+    #[inline]
+    pub fn hash(&self, a: usize) -> u64 {
+        debug_assert!(self.stale & (1 << a) == 0, "hash of caller {a} is stale");
+        self.hashes[a]
+    }
+
     /// The callers whose cached hash is stale, as a bit mask.
     #[inline]
     pub fn stale(&self) -> u8 {
