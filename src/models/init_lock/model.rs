@@ -768,32 +768,48 @@ impl InitLockModel {
             .count()
     }
 
-    /// Not inlined into [`Model::violated`]'s loop over the scenario's invariants: inlined, the
-    /// compiler hoists the loads and comparisons of *every* invariant out of the loop, so each
-    /// judgement (one per explored world) paid for all seven, about three times the work of the
-    /// two or three a scenario checks.
+    /// Whether the world satisfies `inv`. Not inlined into [`Model::violated`]'s loop over the
+    /// scenario's invariants: inlined, the compiler hoisted the loads and comparisons of
+    /// *every* invariant out of the loop, so each judgement (one per explored world) paid for
+    /// all seven. The three that scan callers or levels are functions of their own, so this
+    /// one stays small (few registers to save per call).
     #[inline(never)]
     fn check(&self, s: &World, inv: Inv) -> bool {
         match inv {
             Inv::MaxInits => {
                 (0..self.levels).all(|l| u64::from(s.res[l].inits) <= self.spec.max_inits)
             }
-            Inv::MaxActive => (0..self.levels).all(|l| self.active(s, l) <= 1),
+            Inv::MaxActive => self.max_active_holds(s),
             Inv::GatedPublish => s.flags & F_BAD_PUBLISH == 0,
-            Inv::BoundedWait => s.callers.iter().all(|c| {
-                !c.life.runs()
-                    || c.frames.iter().enumerate().take(self.levels).all(|(l, f)| {
-                        !f.waiting
-                            || u64::from(s.now) <= u64::from(f.wait_start) + self.conf[l].wait_bound
-                    })
-            }),
+            Inv::BoundedWait => self.bounded_wait_holds(s),
             Inv::NoPrematureReclaim => s.flags & F_PREMATURE == 0,
-            Inv::AbandonedReclaimed => (0..self.levels).all(|l| {
-                self.abandon_deadline(s, l)
-                    .is_none_or(|t| u64::from(s.now) <= t)
-            }),
+            Inv::AbandonedReclaimed => self.abandoned_reclaimed_holds(s),
             Inv::AnchorAttached => s.flags & F_ANCHOR_SKIPPED == 0,
         }
+    }
+
+    #[inline(never)]
+    fn max_active_holds(&self, s: &World) -> bool {
+        (0..self.levels).all(|l| self.active(s, l) <= 1)
+    }
+
+    #[inline(never)]
+    fn bounded_wait_holds(&self, s: &World) -> bool {
+        s.callers.iter().all(|c| {
+            !c.life.runs()
+                || c.frames.iter().enumerate().take(self.levels).all(|(l, f)| {
+                    !f.waiting
+                        || u64::from(s.now) <= u64::from(f.wait_start) + self.conf[l].wait_bound
+                })
+        })
+    }
+
+    #[inline(never)]
+    fn abandoned_reclaimed_holds(&self, s: &World) -> bool {
+        (0..self.levels).all(|l| {
+            self.abandon_deadline(s, l)
+                .is_none_or(|t| u64::from(s.now) <= t)
+        })
     }
 
     fn lvl_name(&self, l: usize) -> &'static str {
