@@ -844,8 +844,8 @@ impl InitLockModel {
     /// A collision of the sum (two different multisets with equal sums of 64-bit block hashes,
     /// each with a full avalanche finish) is as likely as any fingerprint collision, about
     /// 2⁻⁶⁴ per pair (see `lockstep_sim::fingerprint`), and costs the same: a skipped world,
-    /// never an invented violation. Nothing here sorts, zero-fills or allocates: it runs once
-    /// per successor of every explored world. `FRESH`: every cached hash is known to be valid
+    /// never an invented violation. Nothing here sorts or allocates (its scratch arrays live on
+    /// the stack): it runs once per successor of every explored world. `FRESH`: every cached hash is known to be valid
     /// (just refreshed), so none is tested for staleness.
     fn fingerprint_k<const K: usize, const FRESH: bool>(&self, s: &World) -> u64 {
         let n = s.callers.len();
