@@ -40,6 +40,22 @@ pub fn key(fp: u64) -> u64 {
 /// Tables of up to this many slots (4 MiB) fill to three quarters, larger ones to one half.
 const DENSE_SLOTS: usize = 1 << 19;
 
+/// How many keys a table of `slots` slots may hold. A table of up to 4 MiB fills to three
+/// quarters: its probes are mostly one cache line (which the explorer prefetched) and cheap,
+/// while growing it later means half as many fresh pages to fault in and zero, and half as
+/// much rehashing, which for a short search on a VM costs more than the longer probes
+/// (reclaim-4 with symmetry, 143,519 states: about 10% faster than at one half). A larger
+/// table fills to one half: there the probes' cache misses dominate (reclaim-5 without
+/// reductions, 16 million states: 3% slower at three quarters).
+#[inline]
+pub(crate) fn load_limit(slots: usize) -> usize {
+    if slots <= DENSE_SLOTS {
+        slots / 4 * 3
+    } else {
+        slots / 2
+    }
+}
+
 /// A set of non-zero `u64` fingerprints.
 pub struct FingerprintSet {
     slots: Vec<u64>,
@@ -64,21 +80,10 @@ impl FingerprintSet {
         }
     }
 
-    /// Whether one more entry would overload the table. A table of up to 4 MiB fills to three
-    /// quarters: its probes are mostly one cache line (which the explorer prefetched) and cheap,
-    /// while growing it later means half as many fresh pages to fault in and zero, and half as
-    /// much rehashing, which for a short search on a VM costs more than the longer probes
-    /// (reclaim-4 with symmetry, 143,519 states: about 10% faster than at one half). A larger
-    /// table fills to one half: there the probes' cache misses dominate (reclaim-5 without
-    /// reductions, 16 million states: 3% slower at three quarters).
+    /// Whether one more entry would overload the table ([`load_limit`]).
     #[inline]
     fn full(&self) -> bool {
-        let n = self.len + 1;
-        if self.slots.len() <= DENSE_SLOTS {
-            n * 4 > self.slots.len() * 3
-        } else {
-            n * 2 > self.slots.len()
-        }
+        self.len >= load_limit(self.slots.len())
     }
 
     pub fn len(&self) -> usize {

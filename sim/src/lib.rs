@@ -33,6 +33,7 @@ pub mod compose;
 pub mod doc_example;
 pub mod explore;
 pub mod fingerprint;
+mod huge;
 pub mod inline;
 pub mod model;
 pub mod narrate;

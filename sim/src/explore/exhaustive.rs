@@ -30,9 +30,10 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::explore::concurrent::Concurrent;
 use crate::explore::level::{expand, make_kids, Expanded, Level};
 use crate::explore::sleep::Visit;
-use crate::explore::visited::{Recent, Seen, Shared, Visited};
+use crate::explore::visited::{Recent, Seen, Shared, SharedSet, Visited};
 use crate::explore::{Config, Limit, Report, Strategy, Verdict};
 
 use crate::model::Model;
@@ -521,6 +522,23 @@ fn report(
 
 /// The breadth-first prefix and the split of its frontier among shards and threads.
 fn split<M: Model>(model: &M, cfg: &Config) -> Report {
+    // See the module docs: shards explore without sleep sets.
+    let sleepy = cfg.sleep_sets && cfg.shards <= 1;
+    if sleepy {
+        split_with(model, cfg, sleepy, &Shared::new())
+    } else {
+        split_with(
+            model,
+            cfg,
+            sleepy,
+            &Concurrent::new(cfg.threads.max(1) as usize),
+        )
+    }
+}
+
+/// [`split`] with the visited set `shared` (whose per-thread members hold it for a subtree at a
+/// time: none is kept while a thread waits for work).
+fn split_with<M: Model, S: SharedSet>(model: &M, cfg: &Config, sleepy: bool, shared: &S) -> Report {
     let nprops = model.properties().len() as u8;
     // Shards need a deterministic frontier to divide; threads share work dynamically, so an
     // unsharded search starts from the root alone.
@@ -529,11 +547,8 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
     } else {
         1
     };
-    // See the module docs: shards explore without sleep sets.
-    let sleepy = cfg.sleep_sets && cfg.shards <= 1;
     let root = model.initial();
-    let shared = Shared::new();
-    let mut visited = &shared;
+    let mut visited = shared.member();
     visited.visit(model.fingerprint(&root), 0, || 0);
     let mut frontier: Vec<(M::State, Vec<Choice>)> = vec![(root, Vec::new())];
     let mut prefix_states = 1u64;
@@ -609,6 +624,7 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
         }
         frontier = next;
     }
+    drop(visited);
     let mine: Vec<Task<M::State, M::Move>> = frontier
         .into_iter()
         .enumerate()
@@ -644,7 +660,7 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
                     if stop.load(Ordering::Relaxed) {
                         continue;
                     }
-                    let mut v = &shared;
+                    let mut v = shared.member();
                     let r = dfs(
                         model,
                         task,
@@ -655,6 +671,7 @@ fn split<M: Model>(model: &M, cfg: &Config) -> Report {
                         &sig,
                         Some(&pool),
                     );
+                    drop(v);
                     results.lock().expect("results").push(r);
                 }
             });

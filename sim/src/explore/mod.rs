@@ -4,6 +4,7 @@
 //! ([`exhaustive`]), so a schedule found by one replays under any other. A strategy is a
 //! [`Chooser`]: a narrow trait, so a new strategy is a new value, not a new runner.
 
+mod concurrent;
 mod exhaustive;
 mod independence;
 mod level;

@@ -1,5 +1,6 @@
 //! Where the exhaustive explorer records visited worlds: a private set, or one shared by
-//! threads (stripes behind mutexes). Both apply the sleep-set revisit rule ([`super::sleep`])
+//! threads. Threads without sleep sets share a lock-free table ([`super::concurrent`]); with
+//! sleep sets, stripes behind mutexes (this module's [`Shared`]). Both apply the sleep-set revisit rule ([`super::sleep`])
 //! atomically with the membership test, so two threads revisiting one world cannot both skip
 //! what one of them had to explore.
 
@@ -19,6 +20,18 @@ pub(super) trait Visited {
     fn visit(&mut self, fp: u64, sleep: u32, ident: impl FnOnce() -> u64) -> Visit;
     /// A hint that `fp` will be visited soon.
     fn prefetch(&self, _fp: u64) {}
+}
+
+/// A visited set the threads of one search share.
+pub(super) trait SharedSet: Sync {
+    /// One thread's access to the set.
+    type Member<'a>: Visited
+    where
+        Self: 'a;
+    /// A thread's access, held for one subtree (see [`super::concurrent::Concurrent::member`]).
+    fn member(&self) -> Self::Member<'_>;
+    /// Distinct worlds visited (exact once no member is left).
+    fn len(&self) -> u64;
 }
 
 /// A private visited set.
@@ -120,6 +133,16 @@ impl Shared {
     fn stripe(&self, fp: u64) -> &Stripe {
         // Bits 57..62 of the key (bit 63 is the flag, never part of a key).
         &self.stripes[(key(fp) >> 57) as usize % STRIPES]
+    }
+}
+
+impl SharedSet for Shared {
+    type Member<'a> = &'a Shared;
+    fn member(&self) -> &Shared {
+        self
+    }
+    fn len(&self) -> u64 {
+        Shared::len(self)
     }
 }
 

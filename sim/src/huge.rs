@@ -1,0 +1,142 @@
+//! Zeroed memory for visited tables, on transparent huge pages where Linux offers them.
+//!
+//! Why: a visited table of millions of slots is read and written at random. With 4 KiB pages
+//! every first touch of a page is a page fault (on a VM, also an exit to the hypervisor), and
+//! every access to a page the TLB does not cover is a page walk. A table grows by doubling and
+//! its rehash touches every page of the new table, so a 16 MiB table costs 4,096 faults
+//! before the search can go on. On 2 MiB pages it costs 8, and the TLB covers the table.
+//! Where huge pages are unavailable (another OS, or `transparent_hugepage` set to `never`) the
+//! memory is the same zeroed memory on small pages.
+
+use std::ptr::NonNull;
+use std::sync::atomic::AtomicU64;
+
+/// A zeroed, fixed-size array of `AtomicU64`.
+pub(crate) struct ZeroedSlots {
+    ptr: NonNull<AtomicU64>,
+    len: usize,
+    /// How the memory was obtained, to give it back the same way.
+    source: Source,
+}
+
+enum Source {
+    Heap(std::alloc::Layout),
+    #[cfg(target_os = "linux")]
+    Map {
+        base: *mut libc::c_void,
+        bytes: usize,
+    },
+}
+
+// SAFETY: the slots are atomics, shareable between threads; the raw pointers are owned.
+unsafe impl Send for ZeroedSlots {}
+unsafe impl Sync for ZeroedSlots {}
+
+impl ZeroedSlots {
+    pub(crate) fn new(len: usize) -> Self {
+        assert!(len > 0);
+        #[cfg(target_os = "linux")]
+        if let Some(s) = Self::mapped(len) {
+            return s;
+        }
+        let layout = std::alloc::Layout::array::<AtomicU64>(len).expect("table size");
+        // SAFETY: non-zero size; all-zero bytes are valid `AtomicU64`s.
+        let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut AtomicU64;
+        let Some(ptr) = NonNull::new(p) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        ZeroedSlots {
+            ptr,
+            len,
+            source: Source::Heap(layout),
+        }
+    }
+
+    /// Huge-page memory for tables of at least one huge page (a huge page for a smaller one
+    /// would be waste); `None` for smaller ones or when the mapping fails.
+    #[cfg(target_os = "linux")]
+    fn mapped(len: usize) -> Option<Self> {
+        const HUGE: usize = 2 << 20;
+        if len.checked_mul(8)? < HUGE {
+            return None;
+        }
+        let bytes = len.checked_mul(8)?.checked_add(HUGE)?;
+        // SAFETY: an anonymous private mapping: no file, no aliasing; checked for failure.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return None;
+        }
+        let start = (base as usize).next_multiple_of(HUGE);
+        // SAFETY: [start, start + len * 8) lies inside the mapping (HUGE bytes of slack were
+        // added for the alignment). madvise is advice: if it fails the pages are small.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, len * 8, libc::MADV_HUGEPAGE);
+        }
+        Some(ZeroedSlots {
+            ptr: NonNull::new(start as *mut AtomicU64)?,
+            len,
+            source: Source::Map { base, bytes },
+        })
+    }
+}
+
+impl std::ops::Deref for ZeroedSlots {
+    type Target = [AtomicU64];
+    #[inline]
+    fn deref(&self) -> &[AtomicU64] {
+        // SAFETY: `len` initialised (zeroed) slots live at `ptr` for as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl std::ops::DerefMut for ZeroedSlots {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [AtomicU64] {
+        // SAFETY: as in `deref`, and `&mut self` makes the access exclusive.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for ZeroedSlots {
+    fn drop(&mut self) {
+        match self.source {
+            // SAFETY: allocated with this very layout in `new`.
+            Source::Heap(layout) => unsafe {
+                std::alloc::dealloc(self.ptr.as_ptr().cast(), layout)
+            },
+            // SAFETY: the whole mapping made in `mapped`, unmapped once.
+            #[cfg(target_os = "linux")]
+            Source::Map { base, bytes } => unsafe {
+                libc::munmap(base, bytes);
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn small_and_huge_tables_start_zeroed_and_keep_what_is_written() {
+        for len in [2, 1 << 10, 1 << 18, (1 << 18) + 3] {
+            let mut s = ZeroedSlots::new(len);
+            assert_eq!(s.len(), len);
+            assert!(s.iter().all(|v| v.load(Ordering::Relaxed) == 0));
+            s[len - 1].store(7, Ordering::Relaxed);
+            *s[0].get_mut() = 5;
+            assert_eq!(s[len - 1].load(Ordering::Relaxed), 7);
+            assert_eq!(s[0].load(Ordering::Relaxed), 5);
+        }
+    }
+}
