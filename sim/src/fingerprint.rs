@@ -15,6 +15,8 @@
 
 use std::hash::{Hash, Hasher};
 
+use crate::huge::ZeroedSlots;
+
 /// Fingerprint of a value: FxHash (pinned version) of its `Hash` impl, never 0.
 #[inline]
 pub fn fingerprint<T: Hash + ?Sized>(v: &T) -> u64 {
@@ -58,7 +60,7 @@ pub(crate) fn load_limit(slots: usize) -> usize {
 
 /// A set of non-zero `u64` fingerprints.
 pub struct FingerprintSet {
-    slots: Vec<u64>,
+    slots: ZeroedSlots<u64>,
     len: usize,
     mask: usize,
 }
@@ -74,7 +76,7 @@ impl FingerprintSet {
     pub fn with_capacity(n: usize) -> Self {
         let cap = (n * 2).next_power_of_two().max(16);
         FingerprintSet {
-            slots: vec![0; cap],
+            slots: ZeroedSlots::new(cap),
             len: 0,
             mask: cap - 1,
         }
@@ -163,7 +165,7 @@ impl FingerprintSet {
         prefetch_addr(self.slots.as_ptr().wrapping_add(i));
     }
 
-    /// Where the slots are (for [`crate::striped::StripedSet`]'s lock-free prefetch).
+    /// Where the slots are (for the threads' striped set's lock-free prefetch).
     pub(crate) fn slots_ptr(&self) -> *const u64 {
         self.slots.as_ptr()
     }
@@ -187,8 +189,8 @@ impl FingerprintSet {
     }
 
     fn grow(&mut self) {
-        let mut old = std::mem::take(&mut self.slots);
-        let cap = old.len() * 2;
+        let cap = self.slots.len() * 2;
+        let mut old = std::mem::replace(&mut self.slots, ZeroedSlots::new(cap));
         // Compact the occupied slots to the front without a branch per slot: at half load,
         // "is this slot empty?" is a coin toss the CPU mispredicts every other time.
         let mut n = 0;
@@ -197,7 +199,6 @@ impl FingerprintSet {
             old[n] = v;
             n += usize::from(v != 0);
         }
-        self.slots = vec![0; cap];
         self.mask = cap - 1;
         self.len = 0;
         for &fp in &old[..n] {

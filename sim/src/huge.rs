@@ -11,9 +11,19 @@
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU64;
 
-/// A zeroed, fixed-size array of `AtomicU64`.
-pub(crate) struct ZeroedSlots {
-    ptr: NonNull<AtomicU64>,
+/// Types for which all-zero bytes are a valid value.
+///
+/// # Safety
+/// Implement only for types whose all-zero bit pattern is a valid value.
+pub(crate) unsafe trait Zeroable {}
+// SAFETY: zero is a `u64`.
+unsafe impl Zeroable for u64 {}
+// SAFETY: `AtomicU64` has the bit validity of `u64`.
+unsafe impl Zeroable for AtomicU64 {}
+
+/// A zeroed, fixed-size array of `u64`s or `AtomicU64`s.
+pub(crate) struct ZeroedSlots<T: Zeroable> {
+    ptr: NonNull<T>,
     len: usize,
     /// How the memory was obtained, to give it back the same way.
     source: Source,
@@ -28,20 +38,21 @@ enum Source {
     },
 }
 
-// SAFETY: the slots are atomics, shareable between threads; the raw pointers are owned.
-unsafe impl Send for ZeroedSlots {}
-unsafe impl Sync for ZeroedSlots {}
+// SAFETY: the memory is owned (like a `Box<[T]>`), so sending it sends the `T`s.
+unsafe impl<T: Zeroable + Send> Send for ZeroedSlots<T> {}
+// SAFETY: shared access only gives `&[T]`.
+unsafe impl<T: Zeroable + Sync> Sync for ZeroedSlots<T> {}
 
-impl ZeroedSlots {
+impl<T: Zeroable> ZeroedSlots<T> {
     pub(crate) fn new(len: usize) -> Self {
         assert!(len > 0);
         #[cfg(target_os = "linux")]
         if let Some(s) = Self::mapped(len) {
             return s;
         }
-        let layout = std::alloc::Layout::array::<AtomicU64>(len).expect("table size");
-        // SAFETY: non-zero size; all-zero bytes are valid `AtomicU64`s.
-        let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut AtomicU64;
+        let layout = std::alloc::Layout::array::<T>(len).expect("table size");
+        // SAFETY: non-zero size (`T` is a word); all-zero bytes are valid `T`s (`Zeroable`).
+        let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut T;
         let Some(ptr) = NonNull::new(p) else {
             std::alloc::handle_alloc_error(layout)
         };
@@ -57,10 +68,11 @@ impl ZeroedSlots {
     #[cfg(target_os = "linux")]
     fn mapped(len: usize) -> Option<Self> {
         const HUGE: usize = 2 << 20;
-        if len.checked_mul(8)? < HUGE {
+        let size = std::mem::size_of::<T>();
+        if len.checked_mul(size)? < HUGE {
             return None;
         }
-        let bytes = len.checked_mul(8)?.checked_add(HUGE)?;
+        let bytes = len.checked_mul(size)?.checked_add(HUGE)?;
         // SAFETY: an anonymous private mapping: no file, no aliasing; checked for failure.
         let base = unsafe {
             libc::mmap(
@@ -76,37 +88,37 @@ impl ZeroedSlots {
             return None;
         }
         let start = (base as usize).next_multiple_of(HUGE);
-        // SAFETY: [start, start + len * 8) lies inside the mapping (HUGE bytes of slack were
+        // SAFETY: [start, start + len * size) lies inside the mapping (HUGE bytes of slack were
         // added for the alignment). madvise is advice: if it fails the pages are small.
         unsafe {
-            libc::madvise(start as *mut libc::c_void, len * 8, libc::MADV_HUGEPAGE);
+            libc::madvise(start as *mut libc::c_void, len * size, libc::MADV_HUGEPAGE);
         }
         Some(ZeroedSlots {
-            ptr: NonNull::new(start as *mut AtomicU64)?,
+            ptr: NonNull::new(start as *mut T)?,
             len,
             source: Source::Map { base, bytes },
         })
     }
 }
 
-impl std::ops::Deref for ZeroedSlots {
-    type Target = [AtomicU64];
+impl<T: Zeroable> std::ops::Deref for ZeroedSlots<T> {
+    type Target = [T];
     #[inline]
-    fn deref(&self) -> &[AtomicU64] {
+    fn deref(&self) -> &[T] {
         // SAFETY: `len` initialised (zeroed) slots live at `ptr` for as long as `self`.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 }
 
-impl std::ops::DerefMut for ZeroedSlots {
+impl<T: Zeroable> std::ops::DerefMut for ZeroedSlots<T> {
     #[inline]
-    fn deref_mut(&mut self) -> &mut [AtomicU64] {
+    fn deref_mut(&mut self) -> &mut [T] {
         // SAFETY: as in `deref`, and `&mut self` makes the access exclusive.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 }
 
-impl Drop for ZeroedSlots {
+impl<T: Zeroable> Drop for ZeroedSlots<T> {
     fn drop(&mut self) {
         match self.source {
             // SAFETY: allocated with this very layout in `new`.
@@ -130,7 +142,7 @@ mod tests {
     #[test]
     fn small_and_huge_tables_start_zeroed_and_keep_what_is_written() {
         for len in [2, 1 << 10, 1 << 18, (1 << 18) + 3] {
-            let mut s = ZeroedSlots::new(len);
+            let mut s = ZeroedSlots::<AtomicU64>::new(len);
             assert_eq!(s.len(), len);
             assert!(s.iter().all(|v| v.load(Ordering::Relaxed) == 0));
             s[len - 1].store(7, Ordering::Relaxed);

@@ -30,7 +30,7 @@
 //! one would be. Unused credits go back when a thread lets go of the table or parks, so once
 //! every thread has, the count is the number of keys.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::fingerprint::{key, load_limit};
@@ -83,7 +83,7 @@ struct Gate {
 
 /// One generation of the table.
 struct Table {
-    slots: ZeroedSlots,
+    slots: ZeroedSlots<AtomicU64>,
     mask: usize,
     /// Keys at which the table is full ([`load_limit`]).
     limit: usize,
