@@ -46,6 +46,10 @@ struct Row {
     runs: u64,
     seconds: f64,
     per_second: f64,
+    /// For a two-thread row: the one-thread row's time over this row's (measured in the same
+    /// rounds, see [`measure_interleaved`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    speedup: Option<f64>,
 }
 
 impl Row {
@@ -69,6 +73,7 @@ impl Row {
             runs: o.report.schedules,
             seconds: secs,
             per_second: count.map_or(0.0, |c| c as f64 / secs.max(1e-9)),
+            speedup: None,
         }
     }
 }
@@ -76,6 +81,32 @@ impl Row {
 fn load(path: &str) -> Result<Box<dyn LoadedScenario>, String> {
     let src = Source::read(path).map_err(|e| e.to_string())?;
     models::load(&src).map_err(|e| e.to_string())
+}
+
+/// Measures several plans on one workload round-robin (each plan once per round, best of
+/// `repeat` rounds each), so that rows meant to be compared (one thread and two, a reduction
+/// on and off) are measured in the same minutes: on a shared machine a slow phase then slows
+/// all of them, instead of the ratio between two rows measured a minute apart.
+fn measure_interleaved(
+    l: &dyn LoadedScenario,
+    variant: &str,
+    plans: &[&Plan],
+    repeat: u32,
+) -> Vec<(Outcome, f64)> {
+    let mut best = vec![f64::MAX; plans.len()];
+    let mut outs: Vec<Option<Outcome>> = plans.iter().map(|_| None).collect();
+    for _ in 0..repeat.max(1) {
+        for (i, plan) in plans.iter().enumerate() {
+            let t = Instant::now();
+            let o = l.explore(variant, plan);
+            best[i] = best[i].min(t.elapsed().as_secs_f64());
+            outs[i] = Some(o);
+        }
+    }
+    outs.into_iter()
+        .zip(best)
+        .map(|(o, b)| (o.expect("at least one run"), b))
+        .collect()
 }
 
 fn measure(l: &dyn LoadedScenario, variant: &str, plan: &Plan, repeat: u32) -> (Outcome, f64) {
@@ -131,11 +162,10 @@ pub fn run(a: Args) -> u8 {
         r.config.runs = 10_000;
         r.config.seed = 1;
         modes.push(("random, 10,000 runs", r));
-        for (mode, plan) in &modes {
-            if !selected(&a, &path, mode) {
-                continue;
-            }
-            let (o, secs) = measure(l.as_ref(), "v4-gated-publish", plan, a.repeat);
+        modes.retain(|(mode, _)| selected(&a, &path, mode));
+        let plans: Vec<&Plan> = modes.iter().map(|(_, p)| p).collect();
+        let measured = measure_interleaved(l.as_ref(), "v4-gated-publish", &plans, a.repeat);
+        for ((mode, plan), (o, secs)) in modes.iter().zip(measured) {
             ok &= o.verdict == "holds";
             let count = if plan.strategy == Strategy::Exhaustive {
                 o.report.states
@@ -233,21 +263,23 @@ pub fn run(a: Args) -> u8 {
             ));
         }
     }
+    speedups(&mut rows);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&rows).expect("json"));
     } else {
         println!(
-            "| workload | variant | mode | verdict | states | transitions | runs | time | per second |"
+            "| workload | variant | mode | verdict | states | transitions | runs | time | per second | speed-up |"
         );
-        println!("|---|---|---|---|---:|---:|---:|---:|---:|");
+        println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|");
         for r in &rows {
             let per = if r.per_second > 0.0 {
                 thousands(r.per_second as u64)
             } else {
                 "-".into()
             };
+            let speedup = r.speedup.map_or("-".into(), |x| format!("{x:.2}x"));
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.workload,
                 r.variant,
                 r.mode,
@@ -256,7 +288,8 @@ pub fn run(a: Args) -> u8 {
                 thousands(r.transitions),
                 thousands(r.runs),
                 fmt_secs(r.seconds),
-                per
+                per,
+                speedup
             );
         }
     }
@@ -264,6 +297,24 @@ pub fn run(a: Args) -> u8 {
         EXIT_OK
     } else {
         EXIT_MISMATCH
+    }
+}
+
+/// Fills in each two-thread row's speed-up over the one-thread row of the same workload,
+/// variant and reductions.
+fn speedups(rows: &mut [Row]) {
+    for i in 0..rows.len() {
+        let Some(base) = rows[i].mode.strip_suffix("2 threads") else {
+            continue;
+        };
+        let one = format!("{base}1 thread");
+        let r = &rows[i];
+        if let Some(o) = rows
+            .iter()
+            .find(|o| o.workload == r.workload && o.variant == r.variant && o.mode == one)
+        {
+            rows[i].speedup = Some(o.seconds / r.seconds.max(1e-9));
+        }
     }
 }
 

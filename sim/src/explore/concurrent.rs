@@ -39,8 +39,9 @@ use crate::huge::ZeroedSlots;
 use super::sleep::Visit;
 use super::visited::{SharedSet, Visited};
 
-/// Slots of a fresh table (512 KiB, as the private set's): small searches never grow.
-const INITIAL_SLOTS: usize = 1 << 16;
+/// Slots of a fresh table: 2 MiB, one huge page (four times the private set's first table:
+/// threads are for large searches, and a growth stops every thread, so they start large).
+const INITIAL_SLOTS: usize = 1 << 18;
 
 /// Slots copied per claim when a table grows.
 const COPY_CHUNK: usize = 1 << 13;
