@@ -1,8 +1,9 @@
 //! Where the exhaustive explorer records visited worlds: a private set, or one shared by
 //! threads. Threads without sleep sets share a lock-free table ([`super::concurrent`]); with
-//! sleep sets, stripes behind mutexes (this module's [`Shared`]). Both apply the sleep-set revisit rule ([`super::sleep`])
-//! atomically with the membership test, so two threads revisiting one world cannot both skip
-//! what one of them had to explore.
+//! sleep sets, stripes behind mutexes (this module's [`Shared`]). The private set and the
+//! striped one apply the sleep-set revisit rule ([`super::sleep`]) atomically with the
+//! membership test, so two threads revisiting one world cannot both skip what one of them had
+//! to explore.
 
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Mutex;
