@@ -237,3 +237,32 @@ fn junit_and_budgets() {
         out.stdout
     );
 }
+
+/// `bench` measures a workload's one- and two-thread rows together and reports the speed-up
+/// on the two-thread row only; both rows count the same states.
+#[test]
+fn bench_reports_the_two_thread_speedup() {
+    let out = lockstep(&[
+        "bench",
+        "--only",
+        "reclaim-3.toml exhaustive, symmetry,",
+        "--repeat",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    let mode = |r: &serde_json::Value| r["mode"].as_str().unwrap().to_string();
+    let one = rows
+        .iter()
+        .find(|r| mode(r).ends_with("symmetry, 1 thread"))
+        .unwrap();
+    let two = rows
+        .iter()
+        .find(|r| mode(r).ends_with("symmetry, 2 threads"))
+        .unwrap();
+    assert!(one.get("speedup").is_none());
+    assert!(two["speedup"].as_f64().unwrap() > 0.0);
+    assert_eq!(one["states"], two["states"]);
+}

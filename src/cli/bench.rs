@@ -109,16 +109,11 @@ fn measure_interleaved(
         .collect()
 }
 
+/// One plan, best of `repeat` runs.
 fn measure(l: &dyn LoadedScenario, variant: &str, plan: &Plan, repeat: u32) -> (Outcome, f64) {
-    let mut best = f64::MAX;
-    let mut out = None;
-    for _ in 0..repeat.max(1) {
-        let t = Instant::now();
-        let o = l.explore(variant, plan);
-        best = best.min(t.elapsed().as_secs_f64());
-        out = Some(o);
-    }
-    (out.expect("at least one run"), best)
+    measure_interleaved(l, variant, &[plan], repeat)
+        .pop()
+        .expect("one plan, one measurement")
 }
 
 pub fn run(a: Args) -> u8 {
