@@ -171,7 +171,7 @@ fn dfs<M: Model, V: Visited>(
             None
         };
         let expanded = match violation {
-            None => Some(expand(model, root, nprops, cfg, visited, &sleep)),
+            None => Some(expand(model, root, nprops, cfg, visited, &sleep, sleepy)),
             Some(_) => None,
         };
         let visit = if fresh {
@@ -248,7 +248,7 @@ fn dfs<M: Model, V: Visited>(
         std::mem::swap(&mut child.state, kid);
         let violation = model.violated(&child.state, nprops, false);
         let expanded = match violation {
-            None => Some(expand(model, child, nprops, cfg, visited, &sleep)),
+            None => Some(expand(model, child, nprops, cfg, visited, &sleep, sleepy)),
             Some(_) => None,
         };
         let z = if matches!(expanded, Some(Expanded::Open)) {
@@ -359,7 +359,8 @@ fn enter<M: Model, V: Visited>(
         }
         Visit::All if open => {
             lvl.sleep = 0;
-            make_kids(model, lvl, cfg, visited);
+            // Only sleep sets record revisits, and they keep their worlds (`keep`).
+            make_kids(model, lvl, cfg, visited, true);
             r.steps += lvl.taken_moves();
             true
         }
@@ -474,7 +475,7 @@ fn sequential_once<M: Model>(model: &M, cfg: &Config, sleepy: bool) -> Report {
             Some(Schedule::default()),
         );
     }
-    let mut visited = Seen::default();
+    let mut visited = Seen::search();
     visited.visit(model.fingerprint(&root), 0, || 0);
     let (best, states, stop) = (
         AtomicU8::new(u8::MAX),

@@ -56,7 +56,12 @@ impl<S, Mv> Level<S, Mv> {
 
     /// Moves (not "advance") this level explores: the transitions it costs.
     pub(super) fn taken_moves(&self) -> u64 {
-        (0..self.moves.len()).filter(|&i| self.takes(i)).count() as u64
+        let n = self.moves.len();
+        match self.only {
+            // Without a sleep set (every search without sleep sets), all of them.
+            None if self.sleep == 0 => n as u64,
+            _ => (0..n).filter(|&i| self.takes(i)).count() as u64,
+        }
     }
 
     /// The choice at index `i`.
@@ -69,6 +74,8 @@ impl<S, Mv> Level<S, Mv> {
     }
 
     /// Fills `out` with the sleep set of the child through choice `i` and marks `i` explored.
+    /// Inlined: without sleep sets it is a clear and a test, once per explored move.
+    #[inline]
     pub(super) fn child_sleep<M: Model<State = S, Move = Mv>>(
         &mut self,
         model: &M,
@@ -98,7 +105,7 @@ pub(super) enum Expanded {
 }
 
 /// Lists the moves of `lvl`'s world and makes the successors it explores: every choice but
-/// the moves of `sleep` (its sleep set, as moves of its parent).
+/// the moves of `sleep` (its sleep set, as moves of its parent). `keep`: see [`make_kids`].
 pub(super) fn expand<M: Model, V: Visited>(
     model: &M,
     lvl: &mut Level<M::State, M::Move>,
@@ -106,6 +113,7 @@ pub(super) fn expand<M: Model, V: Visited>(
     cfg: &Config,
     visited: &V,
     sleep: &[M::Move],
+    keep: bool,
 ) -> Expanded {
     lvl.moves.clear();
     lvl.next = 0;
@@ -131,33 +139,49 @@ pub(super) fn expand<M: Model, V: Visited>(
     if !sleep.is_empty() {
         lvl.sleep = mask_of(sleep, &lvl.moves);
     }
-    make_kids(model, lvl, cfg, visited);
+    make_kids(model, lvl, cfg, visited, keep);
     Expanded::Open
 }
 
 /// Makes (and fingerprints, and prefetches the visited-set slot of) the successor of every
 /// choice `lvl` takes. All at once, so the prefetches overlap: the set is far larger than the
 /// caches, and a miss per successor otherwise dominates the search.
+///
+/// `keep`: the level's own world is read again after this (sleep sets compute their children's
+/// sleep sets from it, and a revisit may make the successors again). Without sleep sets nothing
+/// reads it: the last successor is then made from the world itself, in place, instead of from
+/// a copy. Most worlds of the benchmarks have a single successor, so most copies go, and the
+/// level keeps a box whose contents are stale until the search next enters that depth (which
+/// overwrites them).
 pub(super) fn make_kids<M: Model, V: Visited>(
     model: &M,
     lvl: &mut Level<M::State, M::Move>,
     cfg: &Config,
     visited: &V,
+    keep: bool,
 ) {
     // Grown, never shrunk: the boxed worlds past `choices` are kept for the next expansion to
     // reuse (entries of choices not taken are never read).
     if lvl.kids.len() < lvl.choices {
         lvl.kids.resize_with(lvl.choices, || None);
     }
+    let (advance, past) = (lvl.moves.len(), lvl.wake > cfg.time_ms_max);
+    let beyond = |i: usize| i == advance && past;
+    let last = if keep {
+        None
+    } else {
+        (0..lvl.choices).rev().find(|&i| lvl.takes(i) && !beyond(i))
+    };
     for i in 0..lvl.choices {
         if !lvl.takes(i) {
             continue;
         }
-        if i == lvl.moves.len() && lvl.wake > cfg.time_ms_max {
+        if beyond(i) {
             lvl.kids[i] = None;
             continue;
         }
         let mut kid = match lvl.kids[i].take() {
+            Some((k, _)) if last == Some(i) => std::mem::replace(&mut lvl.state, k),
             Some((mut k, _)) => {
                 k.clone_from(&lvl.state);
                 k
