@@ -761,11 +761,16 @@ impl InitLockModel {
         Some(u64::from(r.cur_at) + d + self.conf[l].poll)
     }
 
+    /// Callers inside an unsuperseded init on level `l`. Summed without short-circuits: it
+    /// runs on every explored world, and a branch per caller and field mispredicts.
     fn active(&self, s: &World, l: usize) -> usize {
         s.callers
             .iter()
-            .filter(|c| c.life.runs() && c.frames[l].in_init && !c.frames[l].superseded)
-            .count()
+            .map(|c| {
+                let f = &c.frames[l];
+                usize::from(c.life.runs() & f.in_init & !f.superseded)
+            })
+            .sum()
     }
 
     /// Whether the world satisfies `inv`. Not inlined into [`Model::violated`]'s loop over the
