@@ -182,6 +182,12 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         .actors
         .iter()
         .any(|a| a.cancel_at.is_some() || a.cancel_before_anchor);
+    let windowed = spec
+        .actors
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.cancel_window.is_some())
+        .fold(0u8, |m, (i, _)| m | 1 << i);
     let (watch_bounded_wait, watch_abandoned) =
         (has(Inv::BoundedWait), has(Inv::AbandonedReclaimed));
     InitLockModel {
@@ -200,6 +206,7 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         class_salts,
         symmetric,
         scripted_cancels,
+        windowed,
         watch_bounded_wait,
         watch_abandoned,
     }

@@ -68,6 +68,9 @@ pub struct InitLockModel {
     /// before the anchor), and whether bounded-wait and abandoned-reclaim are checked: facts
     /// of the scenario that the per-world functions would otherwise look up per caller.
     pub(super) scripted_cancels: bool,
+    /// The actors with a cancellation window (`cancel = ...`), as a bit mask: only they can
+    /// take an optional cancellation, so the per-world scans for one visit only them.
+    pub(super) windowed: u8,
     pub(super) watch_bounded_wait: bool,
     pub(super) watch_abandoned: bool,
     pub(super) symmetric: bool,
@@ -1110,8 +1113,11 @@ impl Model for InitLockModel {
         let urgent = out.len();
         // Optional cancellations "at any await point" (inside the actor's window).
         if u64::from(s.cancels) < self.spec.cancels_max {
-            for (a, c) in s.callers.iter().enumerate() {
-                if self.may_cancel(s, a, c) && !out.contains(&Mv::Cancel(a as u8)) {
+            let mut windowed = self.windowed;
+            while windowed != 0 {
+                let a = windowed.trailing_zeros() as usize;
+                windowed &= windowed - 1;
+                if self.may_cancel(s, a, &s.callers[a]) && !out.contains(&Mv::Cancel(a as u8)) {
                     out.push(Mv::Cancel(a as u8));
                 }
             }
@@ -1143,7 +1149,10 @@ impl Model for InitLockModel {
                     t = t.min(t32(next));
                 }
             }
-            if !c.cancelled && u64::from(s.cancels) < self.spec.cancels_max {
+            if self.windowed & 1 << a != 0
+                && !c.cancelled
+                && u64::from(s.cancels) < self.spec.cancels_max
+            {
                 // A cancellation window opening is an instant worth stopping at.
                 if let Some((from, _)) = self.spec.actors[a].cancel_window {
                     let from = t32(from);
