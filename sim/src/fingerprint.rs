@@ -201,8 +201,17 @@ impl FingerprintSet {
         }
         self.mask = cap - 1;
         self.len = 0;
-        for &fp in &old[..n] {
-            self.insert(fp);
+        // Reinserted in batches whose slots are prefetched first: the new table is far larger
+        // than the caches and each key lands in a random line, so one key at a time would pay
+        // one memory latency after another.
+        const BATCH: usize = 16;
+        for batch in old[..n].chunks(BATCH) {
+            for &fp in batch {
+                self.prefetch(fp);
+            }
+            for &fp in batch {
+                self.insert(fp);
+            }
         }
     }
 }
