@@ -247,7 +247,9 @@ fn bench_reports_the_two_thread_speedup() {
         "--only",
         "reclaim-3.toml exhaustive, symmetry,",
         "--repeat",
-        "1",
+        "3",
+        "--min-time",
+        "0",
         "--json",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -265,4 +267,17 @@ fn bench_reports_the_two_thread_speedup() {
     assert!(one.get("speedup").is_none());
     assert!(two["speedup"].as_f64().unwrap() > 0.0);
     assert_eq!(one["states"], two["states"]);
+    // Each row reports its best and median time over the runs it made (at least --repeat).
+    for r in [one, two] {
+        assert!(r["timed_runs"].as_u64().unwrap() >= 3);
+        assert!(r["seconds"].as_f64().unwrap() <= r["median_seconds"].as_f64().unwrap());
+    }
+}
+
+/// An impossible `--min-time` is refused with a usage error, not run with a silent default.
+#[test]
+fn bench_refuses_a_negative_min_time() {
+    let out = lockstep(&["bench", "--min-time=-1", "--only", "nothing"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--min-time"), "{}", out.stderr);
 }

@@ -1,9 +1,18 @@
 //! `lockstep bench [--json]`: fixed workloads, measured side by side in one run.
 //!
 //! Wall-clock time is measured here and only here; it never reaches a verdict, a trace or a
-//! report. Each timing is the best of `--repeat` runs (default 3), so a busy machine shows
-//! less than it would otherwise, never more. Figures worth comparing are ratios taken in the
-//! same run (symmetry on/off, one thread/two).
+//! report. Figures worth comparing are ratios taken in the same run (symmetry on/off, one
+//! thread/two).
+//!
+//! **The estimator.** Each row is run at least `--repeat` times *and* until its runs add up to
+//! `--min-time` seconds (at most [`MAX_RUNS`] runs), and reports the best time and the median.
+//! Why both: on a shared VM other tenants only ever add time to a run, so the best of many runs
+//! is the estimate of what the code itself costs, and it needs *many* runs of a 2 ms search (a
+//! fixed count of five left the best of a short row at the mercy of a busy minute: reclaim-3
+//! measured 2.7 ms in one table and 1.9 ms in the next). The median says how much a typical run
+//! paid on the same machine in the same minutes. Every run of a row must give the same verdict,
+//! state, transition and run counts (the explorers are deterministic); a run that does not makes
+//! the command fail.
 
 use std::time::Instant;
 
@@ -23,9 +32,13 @@ pub struct Args {
     /// Print the measurements as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Runs per measurement (the best is kept).
+    /// Fewest runs per measurement (the best time and the median are reported).
     #[arg(long, default_value_t = 3)]
     pub repeat: u32,
+    /// Keep running a measurement until its runs add up to this many seconds (and at least
+    /// `--repeat` runs): a short search needs many runs for its best time to mean anything.
+    #[arg(long, default_value_t = 0.5, value_name = "SECONDS")]
+    pub min_time: f64,
     /// Skip the slowest workload (reclaim-5 without symmetry reduction).
     #[arg(long)]
     pub quick: bool,
@@ -44,7 +57,13 @@ struct Row {
     /// Moves applied (successors generated) by the search: per state, what a reduction saves.
     transitions: u64,
     runs: u64,
+    /// The best time of the measured runs.
     seconds: f64,
+    /// The median time of the measured runs.
+    median_seconds: f64,
+    /// How many times the row was run.
+    timed_runs: u32,
+    /// `count` (states or runs) over the best time.
     per_second: f64,
     /// For a two-thread row: the one-thread row's time over this row's (measured in the same
     /// rounds, see [`measure_interleaved`]).
@@ -60,7 +79,7 @@ impl Row {
         variant: &str,
         mode: &str,
         o: &Outcome,
-        secs: f64,
+        t: &Timing,
         count: Option<u64>,
     ) -> Row {
         Row {
@@ -71,8 +90,10 @@ impl Row {
             states: o.report.states,
             transitions: o.report.steps,
             runs: o.report.schedules,
-            seconds: secs,
-            per_second: count.map_or(0.0, |c| c as f64 / secs.max(1e-9)),
+            seconds: t.best,
+            median_seconds: t.median,
+            timed_runs: t.runs,
+            per_second: count.map_or(0.0, |c| c as f64 / t.best.max(1e-9)),
             speedup: None,
         }
     }
@@ -83,40 +104,121 @@ fn load(path: &str) -> Result<Box<dyn LoadedScenario>, String> {
     models::load(&src).map_err(|e| e.to_string())
 }
 
-/// Measures several plans on one workload round-robin (each plan once per round, best of
-/// `repeat` rounds each), so that rows meant to be compared (one thread and two, a reduction
-/// on and off) are measured in the same minutes: on a shared machine a slow phase then slows
-/// all of them, instead of the ratio between two rows measured a minute apart.
+/// How long to keep measuring a row (see the module docs).
+#[derive(Clone, Copy)]
+struct Budget {
+    repeat: u32,
+    min_secs: f64,
+}
+
+/// Most runs of one row, however short (a 20 µs search reaches `--min-time` only after
+/// thousands).
+const MAX_RUNS: usize = 2000;
+
+impl Budget {
+    fn done(&self, times: &[f64]) -> bool {
+        let n = times.len();
+        n >= self.repeat.max(1) as usize
+            && (times.iter().sum::<f64>() >= self.min_secs || n >= MAX_RUNS)
+    }
+}
+
+/// The measured runs of one row.
+struct Timing {
+    best: f64,
+    median: f64,
+    runs: u32,
+}
+
+impl Timing {
+    fn of(mut times: Vec<f64>) -> Timing {
+        times.sort_by(f64::total_cmp);
+        Timing {
+            best: times[0],
+            median: times[times.len() / 2],
+            runs: times.len() as u32,
+        }
+    }
+}
+
+/// What every run of a row must repeat exactly (the explorers are deterministic).
+fn signature(o: &Outcome) -> (String, u64, u64, u64) {
+    (
+        o.verdict.clone(),
+        o.report.states,
+        o.report.steps,
+        o.report.schedules,
+    )
+}
+
+/// Measures several plans on one workload round-robin (each plan once per round until its
+/// [`Budget`] is spent), so that rows meant to be compared (one thread and two, a reduction on
+/// and off) are measured in the same minutes: on a shared machine a slow phase then slows all
+/// of them, instead of the ratio between two rows measured a minute apart. `Err` names a plan
+/// whose runs disagreed.
 fn measure_interleaved(
     l: &dyn LoadedScenario,
     variant: &str,
     plans: &[&Plan],
-    repeat: u32,
-) -> Vec<(Outcome, f64)> {
-    let mut best = vec![f64::MAX; plans.len()];
+    budget: Budget,
+) -> Result<Vec<(Outcome, Timing)>, String> {
+    let mut times: Vec<Vec<f64>> = plans.iter().map(|_| Vec::new()).collect();
     let mut outs: Vec<Option<Outcome>> = plans.iter().map(|_| None).collect();
-    for _ in 0..repeat.max(1) {
+    loop {
+        let mut ran = false;
         for (i, plan) in plans.iter().enumerate() {
+            if budget.done(&times[i]) {
+                continue;
+            }
+            ran = true;
             let t = Instant::now();
             let o = l.explore(variant, plan);
-            best[i] = best[i].min(t.elapsed().as_secs_f64());
+            times[i].push(t.elapsed().as_secs_f64());
+            if let Some(first) = &outs[i] {
+                if signature(first) != signature(&o) {
+                    return Err(format!(
+                        "{variant}: two runs of one benchmark disagree: {:?} then {:?}",
+                        signature(first),
+                        signature(&o)
+                    ));
+                }
+            }
             outs[i] = Some(o);
         }
+        if !ran {
+            break;
+        }
     }
-    outs.into_iter()
-        .zip(best)
-        .map(|(o, b)| (o.expect("at least one run"), b))
-        .collect()
+    Ok(outs
+        .into_iter()
+        .zip(times)
+        .map(|(o, t)| (o.expect("at least one run"), Timing::of(t)))
+        .collect())
 }
 
-/// One plan, best of `repeat` runs.
-fn measure(l: &dyn LoadedScenario, variant: &str, plan: &Plan, repeat: u32) -> (Outcome, f64) {
-    measure_interleaved(l, variant, &[plan], repeat)
+/// One plan, measured until its budget is spent.
+fn measure(
+    l: &dyn LoadedScenario,
+    variant: &str,
+    plan: &Plan,
+    budget: Budget,
+) -> Result<(Outcome, Timing), String> {
+    Ok(measure_interleaved(l, variant, &[plan], budget)?
         .pop()
-        .expect("one plan, one measurement")
+        .expect("one plan, one measurement"))
 }
 
 pub fn run(a: Args) -> u8 {
+    if !(a.min_time.is_finite() && a.min_time >= 0.0) {
+        return usage_error(&format!(
+            "--min-time {} is not a number of seconds: give one of 0 or more (e.g. `--min-time 0.5`)",
+            a.min_time
+        ));
+    }
+    let budget = Budget {
+        repeat: a.repeat,
+        min_secs: a.min_time,
+    };
     let mut rows: Vec<Row> = Vec::new();
     let mut ok = true;
     for n in [3, 4, 5] {
@@ -159,8 +261,11 @@ pub fn run(a: Args) -> u8 {
         modes.push(("random, 10,000 runs", r));
         modes.retain(|(mode, _)| selected(&a, &path, mode));
         let plans: Vec<&Plan> = modes.iter().map(|(_, p)| p).collect();
-        let measured = measure_interleaved(l.as_ref(), "v4-gated-publish", &plans, a.repeat);
-        for ((mode, plan), (o, secs)) in modes.iter().zip(measured) {
+        let measured = match measure_interleaved(l.as_ref(), "v4-gated-publish", &plans, budget) {
+            Ok(m) => m,
+            Err(e) => return nondeterministic(&path, &e),
+        };
+        for ((mode, plan), (o, t)) in modes.iter().zip(measured) {
             ok &= o.verdict == "holds";
             let count = if plan.strategy == Strategy::Exhaustive {
                 o.report.states
@@ -172,7 +277,7 @@ pub fn run(a: Args) -> u8 {
                 "v4-gated-publish",
                 mode,
                 &o,
-                secs,
+                &t,
                 Some(count),
             ));
         }
@@ -198,9 +303,12 @@ pub fn run(a: Args) -> u8 {
             if !shrink {
                 p.config.shrink_runs_max = 0;
             }
-            let (o, secs) = measure(l.as_ref(), "v1-reclaim", &p, a.repeat);
+            let (o, t) = match measure(l.as_ref(), "v1-reclaim", &p, budget) {
+                Ok(m) => m,
+                Err(e) => return nondeterministic(&path, &e),
+            };
             ok &= o.verdict.starts_with("violated:");
-            rows.push(Row::of(&path, "v1-reclaim", mode, &o, secs, None));
+            rows.push(Row::of(&path, "v1-reclaim", mode, &o, &t, None));
         }
     }
     // The open init-lock scenario's proof, with each reduction on and off.
@@ -223,14 +331,17 @@ pub fn run(a: Args) -> u8 {
         }
         p.config.symmetry = symmetry;
         p.config.sleep_sets = sleep_sets;
-        let (o, secs) = measure(l.as_ref(), "v4-gated-publish", &p, a.repeat);
+        let (o, t) = match measure(l.as_ref(), "v4-gated-publish", &p, budget) {
+            Ok(m) => m,
+            Err(e) => return nondeterministic(path, &e),
+        };
         ok &= o.verdict == "holds";
         rows.push(Row::of(
             path,
             "v4-gated-publish",
             mode,
             &o,
-            secs,
+            &t,
             Some(o.report.states),
         ));
     }
@@ -246,14 +357,17 @@ pub fn run(a: Args) -> u8 {
             if !selected(&a, &f, "time to verdict") {
                 continue;
             }
-            let (o, secs) = measure(l.as_ref(), variant, &plan, a.repeat);
+            let (o, t) = match measure(l.as_ref(), variant, &plan, budget) {
+                Ok(m) => m,
+                Err(e) => return nondeterministic(&f, &e),
+            };
             ok &= o.verdict == expected.to_string();
             rows.push(Row::of(
                 &f,
                 variant,
                 &format!("time to verdict ({})", plan.strategy.name()),
                 &o,
-                secs,
+                &t,
                 None,
             ));
         }
@@ -263,9 +377,9 @@ pub fn run(a: Args) -> u8 {
         println!("{}", serde_json::to_string_pretty(&rows).expect("json"));
     } else {
         println!(
-            "| workload | variant | mode | verdict | states | transitions | runs | time | per second | speed-up |"
+            "| workload | variant | mode | verdict | states | transitions | runs | time | median | per second | speed-up |"
         );
-        println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
         for r in &rows {
             let per = if r.per_second > 0.0 {
                 thousands(r.per_second as u64)
@@ -274,7 +388,7 @@ pub fn run(a: Args) -> u8 {
             };
             let speedup = r.speedup.map_or("-".into(), |x| format!("{x:.2}x"));
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.workload,
                 r.variant,
                 r.mode,
@@ -283,6 +397,7 @@ pub fn run(a: Args) -> u8 {
                 thousands(r.transitions),
                 thousands(r.runs),
                 fmt_secs(r.seconds),
+                fmt_secs(r.median_seconds),
                 per,
                 speedup
             );
@@ -293,6 +408,13 @@ pub fn run(a: Args) -> u8 {
     } else {
         EXIT_MISMATCH
     }
+}
+
+/// A benchmark whose runs disagreed: the explorers are meant to be deterministic, so this is a
+/// bug, reported as a failure rather than a table.
+fn nondeterministic(workload: &str, e: &str) -> u8 {
+    eprintln!("error: {workload}: {e}");
+    EXIT_MISMATCH
 }
 
 /// Fills in each two-thread row's speed-up over the one-thread row of the same workload,
