@@ -35,6 +35,8 @@ pub mod explore;
 pub mod fingerprint;
 mod huge;
 pub mod inline;
+pub mod intern;
+pub mod machine;
 pub mod model;
 pub mod narrate;
 pub mod oneof;
@@ -47,6 +49,7 @@ pub use explore::{
     check_exhaustive, check_independence, check_pct, check_random, check_scripted, replay, shrink,
     Config, Limit, ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
 };
+pub use intern::intern;
 pub use model::{Model, PropIdx, Property, PropertyKind, Time, NEVER};
 pub use narrate::{Narrator, Recorder, Row, Silent};
 pub use schedule::Schedule;

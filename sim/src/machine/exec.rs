@@ -1,0 +1,420 @@
+//! The instruction loop: one step of one actor (from its program counter to its next await
+//! point), and the read-only evaluation of conditions and properties.
+
+use crate::actor::Lifecycle;
+use crate::narrate::Narrator;
+
+use super::layout::*;
+use super::op::{Op, NO_HANDLER};
+use super::program::{sym, Program, NEVER};
+
+/// The operand stack of one step or one evaluation. The lowering bounds every expression's
+/// depth by [`STACK`], so it never grows.
+pub(super) struct Stack {
+    buf: [i64; STACK],
+    sp: usize,
+}
+
+/// Operand stack depth the lowering may use.
+pub const STACK: usize = 96;
+
+impl Stack {
+    #[inline(always)]
+    pub(super) fn new() -> Self {
+        Stack {
+            buf: [0; STACK],
+            sp: 0,
+        }
+    }
+    #[inline(always)]
+    fn push(&mut self, v: i64) {
+        self.buf[self.sp] = v;
+        self.sp += 1;
+    }
+    #[inline(always)]
+    fn pop(&mut self) -> i64 {
+        self.sp -= 1;
+        self.buf[self.sp]
+    }
+}
+
+/// A runtime error: the message index.
+pub(super) struct Fault(pub u32);
+
+/// What an instruction asks of the loop after the pure part ran it.
+enum Flow {
+    Next,
+    Jump(u32),
+    /// Not a pure instruction: the caller handles it.
+    Impure,
+}
+
+/// The context of a step or an evaluation: the code, the actors and, for actor code, the
+/// running one.
+pub(super) struct Ctx<'a> {
+    pub ops: &'a [Op],
+    pub actors: &'a [super::program::Instance],
+    pub bases: &'a [u32],
+    /// The running (or waiting) actor: its index and block base.
+    pub actor: Option<(usize, usize)>,
+}
+
+impl Ctx<'_> {
+    #[inline(always)]
+    fn base(&self) -> usize {
+        self.actor.map_or(0, |a| a.1)
+    }
+
+    /// The current value of parameter `p` of the running actor.
+    fn param(&self, w: &[i64], p: u32) -> i64 {
+        let (a, base) = self.actor.expect("parameters are read by actor code");
+        match &self.actors[a].params[p as usize] {
+            super::program::ParamValue::Fixed(v) => *v,
+            super::program::ParamValue::Open(alts) => {
+                let i = w[base + B_HEADER + p as usize];
+                alts[usize::try_from(i).expect("a parameter is resolved before it is read")]
+            }
+        }
+    }
+}
+
+/// Runs the pure instructions: loads, arithmetic, comparisons, jumps.
+#[inline(always)]
+fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> {
+    match op {
+        Op::Const(v) => st.push(v),
+        Op::Pop(k) => st.sp -= k as usize,
+        Op::Dup => {
+            let v = st.buf[st.sp - 1];
+            st.push(v);
+        }
+        Op::Load(addr) => st.push(w[addr as usize]),
+        Op::LoadLocal(off) => st.push(w[cx.base() + off as usize]),
+        Op::AddrLocal(off) => st.push((cx.base() + off as usize) as i64),
+        Op::AddrActor(off) => {
+            let x = st.pop();
+            let Some(&b) = usize::try_from(x).ok().and_then(|x| cx.bases.get(x)) else {
+                return Err(Fault(E_NOT_ACTOR));
+            };
+            st.push(i64::from(b) + i64::from(off));
+        }
+        Op::Index { stride, len } => {
+            let i = st.pop();
+            let addr = st.pop();
+            if i < 0 || i >= i64::from(len) {
+                return Err(Fault(E_INDEX));
+            }
+            st.push(addr + i * i64::from(stride));
+        }
+        Op::LoadAt(k) => {
+            let addr = st.pop() as usize;
+            for j in 0..k as usize {
+                st.push(w[addr + j]);
+            }
+        }
+        Op::Add => arith(st, i64::checked_add)?,
+        Op::Sub => arith(st, i64::checked_sub)?,
+        Op::Mul => arith(st, i64::checked_mul)?,
+        Op::Div | Op::Rem => {
+            let b = st.pop();
+            let a = st.pop();
+            if b == 0 {
+                return Err(Fault(E_DIVIDE));
+            }
+            let r = if op == Op::Div {
+                a.checked_div(b)
+            } else {
+                a.checked_rem(b)
+            };
+            st.push(r.ok_or(Fault(E_OVERFLOW))?);
+        }
+        Op::Neg => {
+            let a = st.pop();
+            st.push(a.checked_neg().ok_or(Fault(E_OVERFLOW))?);
+        }
+        Op::Min => {
+            let b = st.pop();
+            let a = st.pop();
+            st.push(a.min(b));
+        }
+        Op::Max => {
+            let b = st.pop();
+            let a = st.pop();
+            st.push(a.max(b));
+        }
+        Op::Eq => cmp(st, |a, b| a == b),
+        Op::Ne => cmp(st, |a, b| a != b),
+        Op::Lt => cmp(st, |a, b| a < b),
+        Op::Le => cmp(st, |a, b| a <= b),
+        Op::Gt => cmp(st, |a, b| a > b),
+        Op::Ge => cmp(st, |a, b| a >= b),
+        Op::EqN(k) => {
+            let k = k as usize;
+            let top = st.sp;
+            let eq = st.buf[top - 2 * k..top - k] == st.buf[top - k..top];
+            st.sp -= 2 * k;
+            st.push(i64::from(eq));
+        }
+        Op::Not => {
+            let a = st.pop();
+            st.push(i64::from(a == 0));
+        }
+        Op::Jump(t) => return Ok(Flow::Jump(t)),
+        Op::JumpIfFalse(t) => {
+            if st.pop() == 0 {
+                return Ok(Flow::Jump(t));
+            }
+        }
+        Op::JumpIfTrue(t) => {
+            if st.pop() != 0 {
+                return Ok(Flow::Jump(t));
+            }
+        }
+        Op::IsNone(k) => {
+            let tag = st.pop();
+            st.sp -= k as usize;
+            st.push(i64::from(tag == 0));
+        }
+        Op::Unwrap { fail } => {
+            if st.pop() == 0 {
+                return Err(Fault(fail));
+            }
+        }
+        Op::Now => st.push(w[W_NOW]),
+        Op::SelfActor => st.push(cx.actor.map_or(-1, |a| a.0 as i64)),
+        Op::Param(p) => st.push(cx.param(w, p)),
+        Op::Fail(code) => return Err(Fault(code)),
+        _ => return Ok(Flow::Impure),
+    }
+    Ok(Flow::Next)
+}
+
+#[inline(always)]
+fn arith(st: &mut Stack, f: fn(i64, i64) -> Option<i64>) -> Result<(), Fault> {
+    let b = st.pop();
+    let a = st.pop();
+    st.push(f(a, b).ok_or(Fault(E_OVERFLOW))?);
+    Ok(())
+}
+
+#[inline(always)]
+fn cmp(st: &mut Stack, f: fn(i64, i64) -> bool) {
+    let b = st.pop();
+    let a = st.pop();
+    st.push(i64::from(f(a, b)));
+}
+
+/// Evaluates read-only code (a condition or a property) from `pc` to its `End`.
+pub(super) fn eval(cx: &Ctx<'_>, w: &[i64], mut pc: usize) -> Result<i64, (Fault, usize)> {
+    let mut st = Stack::new();
+    loop {
+        let op = cx.ops[pc];
+        match pure(op, &mut st, w, cx) {
+            Ok(Flow::Next) => pc += 1,
+            Ok(Flow::Jump(t)) => pc = t as usize,
+            Ok(Flow::Impure) if op == Op::End => return Ok(st.pop()),
+            Ok(Flow::Impure) => unreachable!("the lowering puts no {op:?} in read-only code"),
+            Err(f) => return Err((f, pc)),
+        }
+    }
+}
+
+/// Evaluates code that reads no state (a constant expression folded by a compiler), ending in
+/// `End` with a value of `n` slots on the stack. `Err`: the runtime error's message index.
+pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
+    let cx = Ctx {
+        ops,
+        actors: &[],
+        bases: &[],
+        actor: None,
+    };
+    let w = [0i64; W_HEADER];
+    let mut st = Stack::new();
+    let mut pc = 0;
+    loop {
+        let op = ops[pc];
+        match pure(op, &mut st, &w, &cx) {
+            Ok(Flow::Next) => pc += 1,
+            Ok(Flow::Jump(t)) => pc = t as usize,
+            Ok(Flow::Impure) if op == Op::End => return Ok(st.buf[st.sp - n..st.sp].to_vec()),
+            Ok(Flow::Impure) => unreachable!("constant code holds no {op:?}"),
+            Err(Fault(code)) => return Err(code),
+        }
+    }
+}
+
+/// Records a runtime error in the world: the actor stops, and the `runtime-error` property is
+/// violated.
+pub(super) fn fault(w: &mut [i64], code: u32, pc: usize, actor: usize, base: usize) {
+    if w[W_ERROR] == 0 {
+        w[W_ERROR] = i64::from(code) + 1;
+        w[W_ERROR_PC] = pc as i64;
+        w[W_ERROR_ACTOR] = actor as i64;
+    }
+    w[base + B_STATUS] = ST_FAILED;
+    w[base + B_WAKE] = NEVER;
+}
+
+/// Runs actor `a` from its program counter to its next await point (or its end).
+pub(super) fn step<N: Narrator>(program: &Program, cx: &Ctx<'_>, w: &mut [i64], n: &mut N) {
+    let (a, base) = cx.actor.expect("a step belongs to an actor");
+    let mut pc = w[base + B_PC] as usize;
+    let mut st = Stack::new();
+    loop {
+        let op = program.ops[pc];
+        match pure(op, &mut st, w, cx) {
+            Ok(Flow::Next) => {
+                pc += 1;
+                continue;
+            }
+            Ok(Flow::Jump(t)) => {
+                pc = t as usize;
+                continue;
+            }
+            Ok(Flow::Impure) => {}
+            Err(Fault(code)) => {
+                if N::ON {
+                    n.say(format_args!(
+                        "runtime error: {}",
+                        program.messages[code as usize]
+                    ));
+                }
+                fault(w, code, pc, a, base);
+                return;
+            }
+        }
+        let now = w[W_NOW];
+        match op {
+            Op::Store(addr) => w[addr as usize] = st.pop(),
+            Op::StoreLocal(off) => w[base + off as usize] = st.pop(),
+            Op::StoreAt(k) => {
+                let k = k as usize;
+                let from = st.sp - k;
+                let addr = st.buf[from - 1] as usize;
+                w[addr..addr + k].copy_from_slice(&st.buf[from..st.sp]);
+                st.sp = from - 1;
+            }
+            Op::Clear { off, n: k } => {
+                let at = base + off as usize;
+                w[at..at + k as usize].fill(0);
+            }
+            Op::Resolve(p) => {
+                if w[base + B_HEADER + p as usize] == UNCHOSEN {
+                    w[base + B_PC] = pc as i64;
+                    w[base + B_STATUS] = ST_CHOICE;
+                    return;
+                }
+            }
+            Op::Sleep | Op::Yield | Op::Work => {
+                let wake = match op {
+                    Op::Yield => now,
+                    Op::Work if st.buf[st.sp - 1] == sym::HANG => NEVER,
+                    _ => {
+                        if op == Op::Work {
+                            st.sp -= 1;
+                        }
+                        let d = st.pop();
+                        if d < 0 {
+                            fault(w, E_NEGATIVE_WAIT, pc, a, base);
+                            return;
+                        }
+                        now.saturating_add(d)
+                    }
+                };
+                if N::ON {
+                    say_wait(program, n, op, now, wake);
+                }
+                suspend(w, base, pc + 1, ST_READY, wake);
+                return;
+            }
+            Op::Until(_) => {
+                suspend(w, base, pc, ST_UNTIL, NEVER);
+                return;
+            }
+            Op::TearDown => {
+                if N::ON {
+                    n.say(format_args!("torn down where it stands: no finally runs"));
+                }
+                w[base + B_LIFE] = Lifecycle::Dropped as i64;
+                w[base + B_FLAGS] |= F_CANCELLED;
+                suspend(w, base, pc + 1, ST_READY, NEVER);
+                return;
+            }
+            Op::Mark(m) => {
+                if N::ON {
+                    n.say(format_args!("mark {}", program.marks[m as usize]));
+                }
+                let targeted = program.actors[a].cancel_marks & (1u64 << m) != 0;
+                if targeted && w[base + B_FLAGS] & F_CANCELLED == 0 {
+                    w[base + B_FLAGS] |= F_AT_MARK;
+                    suspend(w, base, pc + 1, ST_READY, now);
+                    return;
+                }
+            }
+            Op::Anchor => {
+                if N::ON && w[base + B_FLAGS] & F_ANCHORED == 0 {
+                    n.say(format_args!("anchored (waitUntil)"));
+                }
+                w[base + B_FLAGS] |= F_ANCHORED;
+            }
+            Op::Throw { handler, slot } => {
+                let v = st.pop();
+                if handler == NO_HANDLER {
+                    if N::ON {
+                        n.say(format_args!(
+                            "throws '{}': uncaught, ends with an error",
+                            sym_name(program, v)
+                        ));
+                    }
+                    finish(w, base, pc, false);
+                    return;
+                }
+                if N::ON {
+                    n.say(format_args!("throws '{}'", sym_name(program, v)));
+                }
+                w[base + slot as usize] = v;
+                pc = handler as usize;
+                continue;
+            }
+            Op::Finish(ok) => {
+                if N::ON {
+                    n.say(format_args!("{}", if ok { "returns" } else { "ends" }));
+                }
+                finish(w, base, pc, ok);
+                return;
+            }
+            other => unreachable!("{other:?} is not actor code"),
+        }
+        pc += 1;
+    }
+}
+
+fn suspend(w: &mut [i64], base: usize, pc: usize, status: i64, wake: i64) {
+    w[base + B_PC] = pc as i64;
+    w[base + B_STATUS] = status;
+    w[base + B_WAKE] = wake;
+}
+
+fn finish(w: &mut [i64], base: usize, pc: usize, ok: bool) {
+    suspend(w, base, pc, if ok { ST_DONE } else { ST_FAILED }, NEVER);
+}
+
+fn sym_name(program: &Program, v: i64) -> &str {
+    usize::try_from(v)
+        .ok()
+        .and_then(|i| program.syms.get(i))
+        .map_or("?", String::as_str)
+}
+
+fn say_wait<N: Narrator>(program: &Program, n: &mut N, op: Op, now: i64, wake: i64) {
+    let _ = program;
+    match op {
+        Op::Yield => n.say(format_args!("yields")),
+        Op::Sleep => n.say(format_args!("sleeps {} ms (until {wake})", wake - now)),
+        _ if wake == NEVER => n.say(format_args!("work starts (never settles)")),
+        _ => n.say(format_args!(
+            "work starts ({} ms, until {wake})",
+            wake - now
+        )),
+    }
+}

@@ -1,0 +1,67 @@
+//! Where things live in a machine world: one flat vector of `i64` slots.
+//!
+//! ```text
+//! [ now | cancels | error | error pc | error actor | shared slots ... | actor 0 block | actor 1 block | ... ]
+//! actor block: [ pc | status | wake | life | flags | arrival | one choice slot per parameter | locals ... ]
+//! ```
+//!
+//! One vector, so a successor is one copy into a reused buffer, a fingerprint is one pass over
+//! words, and equality is slice equality: the encoding is exact.
+
+/// World header.
+pub const W_NOW: usize = 0;
+/// Optional cancellations taken so far.
+pub const W_CANCELS: usize = 1;
+/// A runtime error: its message index + 1 (0: none), the instruction and the actor.
+pub const W_ERROR: usize = 2;
+pub const W_ERROR_PC: usize = 3;
+pub const W_ERROR_ACTOR: usize = 4;
+pub const W_HEADER: usize = 5;
+
+/// Actor block header.
+pub const B_PC: usize = 0;
+pub const B_STATUS: usize = 1;
+pub const B_WAKE: usize = 2;
+pub const B_LIFE: usize = 3;
+pub const B_FLAGS: usize = 4;
+/// Index of the actor's next candidate arrival instant.
+pub const B_ARRIVE: usize = 5;
+pub const B_HEADER: usize = 6;
+
+/// Not arrived yet.
+pub const ST_NEW: i64 = 0;
+/// At an await point; runs when the clock reaches its wake time.
+pub const ST_READY: i64 = 1;
+/// At an `await until`: runs when its condition holds (`pc` is the `Until`).
+pub const ST_UNTIL: i64 = 2;
+/// Inside a step, waiting for the explorer to choose an open parameter (`pc` is the
+/// `Resolve`); nothing else may move before it.
+pub const ST_CHOICE: i64 = 3;
+/// Returned.
+pub const ST_DONE: i64 = 4;
+/// Ended by an uncaught throw.
+pub const ST_FAILED: i64 = 5;
+
+/// Flags.
+pub const F_ANCHORED: i64 = 1;
+pub const F_CANCELLED: i64 = 2;
+/// Stopped at a mark the scenario cancels it at: the cancellation lands before it goes on.
+pub const F_AT_MARK: i64 = 4;
+
+/// A choice slot whose value is not chosen yet.
+pub const UNCHOSEN: i64 = -1;
+
+/// Runtime errors the machine itself detects (message indices every program starts with).
+pub const E_OVERFLOW: u32 = 0;
+pub const E_DIVIDE: u32 = 1;
+pub const E_INDEX: u32 = 2;
+pub const E_NEGATIVE_WAIT: u32 = 3;
+pub const E_NOT_ACTOR: u32 = 4;
+/// Their messages, in index order.
+pub const BUILTIN_MESSAGES: [&str; 5] = [
+    "arithmetic overflow",
+    "division by zero",
+    "index out of range",
+    "a negative duration to wait",
+    "not an actor",
+];

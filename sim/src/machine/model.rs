@@ -1,0 +1,581 @@
+//! The machine as a kernel [`Model`]: moves, timers, faults, properties and fingerprints of a
+//! program's actors.
+
+use std::sync::Arc;
+
+use crate::actor::Lifecycle;
+use crate::fingerprint::{fingerprint_block, fingerprint_words, mix};
+use crate::model::{Model, PropIdx, Property, PropertyKind, Time};
+use crate::narrate::Narrator;
+
+use super::exec::{self, Ctx};
+use super::layout::*;
+use super::op::Op;
+use super::program::{Form, ParamValue, Program, NEVER};
+use super::render;
+
+/// The machine's world: every slot, flat (see [`super::layout`]).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct World(pub Vec<i64>);
+
+impl Clone for World {
+    fn clone(&self) -> Self {
+        World(self.0.clone())
+    }
+    /// Reuses the buffer: the explorer refills successors in place.
+    fn clone_from(&mut self, src: &Self) {
+        self.0.clone_from(&src.0);
+    }
+}
+
+/// A move: one step of an actor, the choice of an actor's open parameter, or a cancellation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    Step(u8),
+    /// The actor's pending open parameter takes alternative `.1`.
+    Choose(u8, u8),
+    Cancel(u8),
+}
+
+/// The property every machine checks after the scenario's own: no runtime error (an index out
+/// of range, `none` unwrapped, an overflow) happened. It comes last so that a scenario's
+/// verdict keeps naming its first violated invariant; a `holds` still means no runtime error
+/// anywhere in the explored space.
+pub const RUNTIME_ERROR: Property = Property {
+    id: "runtime-error",
+    kind: PropertyKind::Safety,
+    summary: "no step of the protocol hits a runtime error (index out of range, `none` unwrapped, overflow, division by zero)",
+};
+
+/// A program as a model.
+pub struct Machine {
+    pub(super) program: Arc<Program>,
+    pub(super) bases: Vec<u32>,
+    len: usize,
+    shared_end: usize,
+    props: Vec<Property>,
+    /// Per actor: the salt of its block hash (its symmetry class's, or its position's).
+    salts: Vec<u64>,
+    symmetric: bool,
+    windowed: u64,
+    scripted_cancels: bool,
+    deadlines: bool,
+}
+
+/// Salt of position or class `i`.
+fn salt(i: usize) -> u64 {
+    mix(0x243f_6a88_85a3_08d3 ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+impl Machine {
+    /// A machine for `program`. `symmetry`: merge worlds that differ by permuting
+    /// interchangeable actors (same kind, same scenario values), when the program allows it.
+    pub fn new(program: Arc<Program>, symmetry: bool) -> Machine {
+        let mut bases = Vec::new();
+        let shared_end = W_HEADER + program.shared.len();
+        let mut at = shared_end;
+        for inst in &program.actors {
+            bases.push(at as u32);
+            let kind = &program.kinds[usize::from(inst.kind)];
+            at += B_HEADER + kind.params.len() + kind.locals.len();
+        }
+        let classes: Vec<usize> = program
+            .actors
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                program
+                    .actors
+                    .iter()
+                    .position(|b| {
+                        b.kind == a.kind
+                            && b.params == a.params
+                            && b.arrive == a.arrive
+                            && b.cancel_at == a.cancel_at
+                            && b.cancel_window == a.cancel_window
+                            && b.cancel_marks == a.cancel_marks
+                    })
+                    .unwrap_or(i)
+            })
+            .collect();
+        let symmetric =
+            symmetry && program.symmetric && classes.iter().enumerate().any(|(i, &c)| c != i);
+        let salts = (0..program.actors.len())
+            .map(|i| salt(if symmetric { classes[i] } else { i }))
+            .collect();
+        let mut props: Vec<Property> = program.props.iter().map(|p| p.property).collect();
+        props.push(RUNTIME_ERROR);
+        let windowed = program
+            .actors
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.cancel_window.is_some())
+            .fold(0u64, |m, (i, _)| m | 1 << i);
+        let scripted_cancels = program
+            .actors
+            .iter()
+            .any(|a| a.cancel_at.is_some() || a.cancel_marks != 0);
+        let deadlines = program.props.iter().any(|p| p.form == Form::Deadline);
+        Machine {
+            bases,
+            len: at,
+            shared_end,
+            props,
+            salts,
+            symmetric,
+            windowed,
+            scripted_cancels,
+            deadlines,
+            program,
+        }
+    }
+
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    fn ctx(&self, actor: Option<usize>) -> Ctx<'_> {
+        Ctx {
+            ops: &self.program.ops,
+            actors: &self.program.actors,
+            bases: &self.bases,
+            actor: actor.map(|a| (a, self.bases[a] as usize)),
+        }
+    }
+
+    #[inline]
+    fn base(&self, a: usize) -> usize {
+        self.bases[a] as usize
+    }
+
+    fn life(&self, w: &[i64], a: usize) -> Lifecycle {
+        match w[self.base(a) + B_LIFE] {
+            0 => Lifecycle::Live,
+            1 => Lifecycle::Detached,
+            2 => Lifecycle::Dropped,
+            3 => Lifecycle::Killed,
+            _ => Lifecycle::Paused,
+        }
+    }
+
+    /// The actor waiting for the explorer to choose one of its open parameters, if any.
+    fn choosing(&self, w: &[i64]) -> Option<usize> {
+        (0..self.bases.len()).find(|&a| w[self.base(a) + B_STATUS] == ST_CHOICE)
+    }
+
+    /// The parameter a choosing actor waits for.
+    fn pending_param(&self, w: &[i64], a: usize) -> usize {
+        match self.program.ops[w[self.base(a) + B_PC] as usize] {
+            Op::Resolve(p) => p as usize,
+            op => unreachable!("a choosing actor stands at a Resolve, not {op:?}"),
+        }
+    }
+
+    fn alternatives(&self, a: usize, p: usize) -> &[i64] {
+        match &self.program.actors[a].params[p] {
+            ParamValue::Open(v) => v,
+            ParamValue::Fixed(_) => &[],
+        }
+    }
+
+    /// Whether a scripted cancellation of `a` is due now.
+    fn cancel_due(&self, w: &[i64], a: usize) -> bool {
+        let b = self.base(a);
+        let flags = w[b + B_FLAGS];
+        if flags & F_CANCELLED != 0 || !matches!(w[b + B_STATUS], ST_READY | ST_UNTIL) {
+            return false;
+        }
+        flags & F_AT_MARK != 0
+            || self.program.actors[a]
+                .cancel_at
+                .is_some_and(|t| w[W_NOW] >= t)
+    }
+
+    /// Whether `a` may take an optional cancellation now (inside its window, at an await).
+    fn may_cancel(&self, w: &[i64], a: usize) -> bool {
+        let Some((from, to)) = self.program.actors[a].cancel_window else {
+            return false;
+        };
+        let b = self.base(a);
+        w[b + B_FLAGS] & F_CANCELLED == 0
+            && w[b + B_LIFE] == Lifecycle::Live as i64
+            && (from..=to).contains(&w[W_NOW])
+            && matches!(w[b + B_STATUS], ST_READY | ST_UNTIL)
+    }
+
+    /// Whether `a`'s `await until` condition holds (an error in it counts as "runs", so the
+    /// step reports it).
+    fn until_holds(&self, w: &[i64], a: usize) -> bool {
+        let Op::Until(cond) = self.program.ops[w[self.base(a) + B_PC] as usize] else {
+            unreachable!("an actor in ST_UNTIL stands at an Until");
+        };
+        exec::eval(&self.ctx(Some(a)), w, cond as usize).map_or(true, |v| v != 0)
+    }
+
+    /// The earliest deadline of a deadline property among its open obligations.
+    fn deadline(&self, w: &[i64], code: u32) -> Result<i64, ()> {
+        exec::eval(&self.ctx(None), w, code as usize).map_err(|_| ())
+    }
+
+    fn cancel<N: Narrator>(&self, w: &mut [i64], a: usize, n: &mut N) {
+        let b = self.base(a);
+        w[b + B_FLAGS] = (w[b + B_FLAGS] | F_CANCELLED) & !F_AT_MARK;
+        if w[b + B_FLAGS] & F_ANCHORED != 0 {
+            w[b + B_LIFE] = Lifecycle::Detached as i64;
+            n.say(format_args!(
+                "request cancelled; its anchored work keeps running"
+            ));
+        } else {
+            w[b + B_LIFE] = Lifecycle::Dropped as i64;
+            w[b + B_WAKE] = NEVER;
+            n.say(format_args!(
+                "request cancelled: continuation dropped, no finally runs"
+            ));
+        }
+    }
+
+    fn run<N: Narrator>(&self, w: &mut World, a: usize, n: &mut N) {
+        if N::ON {
+            let before = w.0.clone();
+            exec::step(&self.program, &self.ctx(Some(a)), &mut w.0, n);
+            render::narrate_changes(self, &before, &w.0, a, n);
+        } else {
+            exec::step(&self.program, &self.ctx(Some(a)), &mut w.0, n);
+        }
+    }
+
+    /// The words the fingerprint hashes for the header and shared state; under symmetry, an
+    /// actor reference is replaced by the salted hash of the block it names.
+    fn shared_hash(&self, w: &[i64], blocks: &[u64]) -> u64 {
+        let words = as_words(&w[..self.shared_end]);
+        if !self.symmetric || self.program.actor_refs.is_empty() {
+            return fingerprint_words(words);
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.clear();
+            s.extend_from_slice(words);
+            for &(slot, tag) in &self.program.actor_refs {
+                let at = W_HEADER + slot as usize;
+                let set = tag.is_none_or(|t| w[W_HEADER + t as usize] != 0);
+                if set {
+                    if let Some(h) = usize::try_from(w[at]).ok().and_then(|i| blocks.get(i)) {
+                        s[at] = *h;
+                    }
+                }
+            }
+            fingerprint_words(&s)
+        })
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The world's slots as the words the fingerprint functions take.
+fn as_words(w: &[i64]) -> &[u64] {
+    // SAFETY: i64 and u64 have the same size, alignment and validity (every bit pattern).
+    unsafe { std::slice::from_raw_parts(w.as_ptr().cast::<u64>(), w.len()) }
+}
+
+impl Model for Machine {
+    type State = World;
+    type Move = Move;
+
+    fn initial(&self) -> World {
+        let mut w = vec![0i64; self.len];
+        w[W_HEADER..self.shared_end].copy_from_slice(&self.program.shared_init);
+        for (a, inst) in self.program.actors.iter().enumerate() {
+            let b = self.base(a);
+            let kind = &self.program.kinds[usize::from(inst.kind)];
+            w[b + B_PC] = i64::from(kind.entry);
+            w[b + B_STATUS] = ST_NEW;
+            w[b + B_WAKE] = inst.arrive[0];
+            for (p, v) in inst.params.iter().enumerate() {
+                w[b + B_HEADER + p] = match v {
+                    ParamValue::Fixed(_) => 0,
+                    ParamValue::Open(_) => UNCHOSEN,
+                };
+            }
+        }
+        World(w)
+    }
+
+    fn now(&self, s: &World) -> Time {
+        s.0[W_NOW].max(0) as Time
+    }
+
+    fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
+        let w = &s.0[..];
+        if let Some(a) = self.choosing(w) {
+            let p = self.pending_param(w, a);
+            for i in 0..self.alternatives(a, p).len() {
+                out.push(Move::Choose(a as u8, i as u8));
+            }
+            return out.len();
+        }
+        let now = w[W_NOW];
+        let mut optional = false;
+        for a in 0..self.bases.len() {
+            let b = self.base(a);
+            let cancel = self.scripted_cancels && self.cancel_due(w, a);
+            if cancel {
+                out.push(Move::Cancel(a as u8));
+            }
+            // A cancellation at a mark lands before the actor goes on.
+            let held = cancel && w[b + B_FLAGS] & F_AT_MARK != 0;
+            if held || !self.life(w, a).runs() {
+                continue;
+            }
+            match w[b + B_STATUS] {
+                ST_NEW if w[b + B_WAKE] <= now => {
+                    let arrive = &self.program.actors[a].arrive;
+                    if w[b + B_ARRIVE] as usize + 1 == arrive.len() {
+                        out.push(Move::Step(a as u8));
+                    } else {
+                        optional = true;
+                    }
+                }
+                ST_READY if w[b + B_WAKE] <= now => out.push(Move::Step(a as u8)),
+                ST_UNTIL if self.until_holds(w, a) => out.push(Move::Step(a as u8)),
+                _ => {}
+            }
+        }
+        let urgent = out.len();
+        if w[W_CANCELS] < self.program.cancels_max {
+            let mut windowed = self.windowed;
+            while windowed != 0 {
+                let a = windowed.trailing_zeros() as usize;
+                windowed &= windowed - 1;
+                if self.may_cancel(w, a) && !out.contains(&Move::Cancel(a as u8)) {
+                    out.push(Move::Cancel(a as u8));
+                }
+            }
+        }
+        if optional {
+            for a in 0..self.bases.len() {
+                let b = self.base(a);
+                let last = self.program.actors[a].arrive.len();
+                if w[b + B_STATUS] == ST_NEW
+                    && self.life(w, a).runs()
+                    && w[b + B_WAKE] <= now
+                    && (w[b + B_ARRIVE] as usize) + 1 < last
+                {
+                    out.push(Move::Step(a as u8));
+                }
+            }
+        }
+        urgent
+    }
+
+    fn next_wake(&self, s: &World) -> Option<Time> {
+        let w = &s.0[..];
+        let now = w[W_NOW];
+        let mut t = NEVER;
+        let budget = w[W_CANCELS] < self.program.cancels_max;
+        for a in 0..self.bases.len() {
+            let b = self.base(a);
+            let inst = &self.program.actors[a];
+            let wake = w[b + B_WAKE];
+            let status = w[b + B_STATUS];
+            if self.life(w, a).runs() && wake > now && matches!(status, ST_NEW | ST_READY) {
+                t = t.min(wake);
+            } else if status == ST_NEW {
+                if let Some(&next) = inst.arrive.get(w[b + B_ARRIVE] as usize + 1) {
+                    t = t.min(next);
+                }
+            }
+            let cancelled = w[b + B_FLAGS] & F_CANCELLED != 0;
+            if cancelled {
+                continue;
+            }
+            if let (true, Some((from, _))) = (budget, inst.cancel_window) {
+                if from > now {
+                    t = t.min(from);
+                }
+            }
+            if let Some(at) = inst.cancel_at.filter(|&at| at > now) {
+                t = t.min(at);
+            }
+        }
+        if self.deadlines {
+            for p in self
+                .program
+                .props
+                .iter()
+                .filter(|p| p.form == Form::Deadline)
+            {
+                if let Ok(d) = self.deadline(w, p.code) {
+                    if d != NEVER && d.saturating_add(1) > now {
+                        t = t.min(d + 1);
+                    }
+                }
+            }
+        }
+        (t != NEVER).then_some(t.max(0) as Time)
+    }
+
+    fn advance(&self, s: &mut World, to: Time) {
+        let w = &mut s.0;
+        let to = to as i64;
+        w[W_NOW] = to;
+        for a in 0..self.bases.len() {
+            let b = self.base(a);
+            if w[b + B_STATUS] == ST_NEW && w[b + B_WAKE] < to {
+                let arrive = &self.program.actors[a].arrive;
+                let mut i = w[b + B_ARRIVE] as usize;
+                while arrive[i] < to {
+                    i += 1;
+                }
+                w[b + B_ARRIVE] = i as i64;
+                w[b + B_WAKE] = arrive[i];
+            }
+        }
+    }
+
+    fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
+        match m {
+            Move::Choose(a, i) => {
+                let a = usize::from(a);
+                let p = self.pending_param(&s.0, a);
+                let b = self.base(a);
+                s.0[b + B_HEADER + p] = i64::from(i);
+                s.0[b + B_STATUS] = ST_READY;
+                if N::ON {
+                    render::say_choice(self, a, p, usize::from(i), n);
+                }
+                self.run(s, a, n);
+            }
+            Move::Cancel(a) => {
+                let a = usize::from(a);
+                if !self.cancel_due(&s.0, a) {
+                    s.0[W_CANCELS] += 1;
+                }
+                self.cancel(&mut s.0, a, n);
+            }
+            Move::Step(a) => {
+                let a = usize::from(a);
+                let b = self.base(a);
+                match s.0[b + B_STATUS] {
+                    ST_NEW => {
+                        s.0[b + B_STATUS] = ST_READY;
+                        n.say(format_args!("arrives"));
+                    }
+                    ST_UNTIL => {
+                        let pc = s.0[b + B_PC] as usize;
+                        let Op::Until(cond) = self.program.ops[pc] else {
+                            unreachable!("until")
+                        };
+                        if let Err((f, at)) = exec::eval(&self.ctx(Some(a)), &s.0, cond as usize) {
+                            exec::fault(&mut s.0, f.0, at, a, b);
+                            return;
+                        }
+                        s.0[b + B_PC] = pc as i64 + 1;
+                        s.0[b + B_STATUS] = ST_READY;
+                    }
+                    _ => {}
+                }
+                s.0[b + B_FLAGS] &= !F_AT_MARK;
+                self.run(s, a, n);
+            }
+        }
+    }
+
+    fn is_fault(&self, m: Move) -> bool {
+        matches!(m, Move::Cancel(_))
+    }
+
+    fn actor_of(&self, m: Move) -> u8 {
+        match m {
+            Move::Step(a) | Move::Choose(a, _) | Move::Cancel(a) => a,
+        }
+    }
+
+    fn properties(&self) -> &[Property] {
+        &self.props
+    }
+
+    fn violated(&self, s: &World, limit: PropIdx, _at_end: bool) -> Option<PropIdx> {
+        let w = &s.0[..];
+        if limit == 0 {
+            return None;
+        }
+        if self.choosing(w).is_some() {
+            // Inside a step: properties are judged between atomic steps.
+            return None;
+        }
+        let now = w[W_NOW];
+        let error = self.program.props.len();
+        for (i, p) in self.program.props.iter().enumerate() {
+            if i >= usize::from(limit) {
+                return None;
+            }
+            let cx = self.ctx(None);
+            let bad = match exec::eval(&cx, w, p.code as usize) {
+                // An error inside a property is the protocol's runtime error.
+                Err(_) => return (error < usize::from(limit)).then_some(error as PropIdx),
+                Ok(v) => match p.form {
+                    Form::Safety => v == 0,
+                    Form::Deadline => now > v,
+                },
+            };
+            if bad {
+                return Some(i as PropIdx);
+            }
+        }
+        (w[W_ERROR] != 0 && error < usize::from(limit)).then_some(error as PropIdx)
+    }
+
+    fn move_label(&self, s: &World, m: Move) -> String {
+        render::move_label(self, &s.0, m)
+    }
+
+    fn actor_name(&self, actor: u8) -> String {
+        self.program
+            .actors
+            .get(usize::from(actor))
+            .map_or_else(|| "scenario".to_string(), |a| a.name.clone())
+    }
+
+    fn render_state(&self, s: &World) -> String {
+        render::state(self, &s.0)
+    }
+
+    fn explain(&self, s: &World, p: PropIdx) -> String {
+        render::explain(self, &s.0, p)
+    }
+
+    fn fingerprint(&self, s: &World) -> u64 {
+        let w = &s.0[..];
+        if !self.symmetric {
+            return fingerprint_words(as_words(w));
+        }
+        let mut blocks = [0u64; 64];
+        let n = self.bases.len();
+        let mut sum = 0u64;
+        for (a, slot) in blocks.iter_mut().enumerate().take(n) {
+            let b = self.base(a);
+            let end = if a + 1 < n {
+                self.base(a + 1)
+            } else {
+                self.len
+            };
+            let h = fingerprint_block(self.salts[a], as_words(&w[b..end]));
+            *slot = h;
+            sum = sum.wrapping_add(h);
+        }
+        let shared = self.shared_hash(w, &blocks[..n]);
+        fingerprint_words(&[shared, sum])
+    }
+}
+
+impl Machine {
+    /// Slots of the world.
+    pub fn world_len(&self) -> usize {
+        self.len
+    }
+    pub(super) fn block(&self, a: usize) -> usize {
+        self.base(a)
+    }
+}

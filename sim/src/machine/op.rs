@@ -1,0 +1,119 @@
+//! The machine's instruction set: a small stack machine over the world's slots.
+//!
+//! Every value is one or more `i64` slots (a record or an array is its fields in order, an
+//! option is its payload followed by a tag slot, 1 for "some"). An address is a slot index into
+//! the world. Expressions push and pop an operand stack that lives only inside one step: it is
+//! empty at every await, so an actor's whole state between steps is its block of slots.
+
+/// One instruction. `u32` operands keep it 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Push a constant.
+    Const(i64),
+    /// Drop `n` slots.
+    Pop(u32),
+    /// Duplicate the top slot.
+    Dup,
+    /// Push world slot `addr` / pop into it.
+    Load(u32),
+    Store(u32),
+    /// Push / pop slot `off` of the running actor's block.
+    LoadLocal(u32),
+    StoreLocal(u32),
+    /// Push the address of slot `off` of the running actor's block.
+    AddrLocal(u32),
+    /// Pop an actor index, push the address of slot `off` of that actor's block.
+    AddrActor(u32),
+    /// Pop an index and an address: push `addr + index * stride`; an index outside `0..len` is
+    /// a runtime error.
+    Index {
+        stride: u32,
+        len: u32,
+    },
+    /// Pop an address, push the `n` slots there.
+    LoadAt(u32),
+    /// Pop `n` slots and then an address, and store the slots there.
+    StoreAt(u32),
+    /// Checked arithmetic on the two top slots (overflow and division by zero are runtime
+    /// errors).
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Neg,
+    Min,
+    Max,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Pop two values of `n` slots each; push whether they are equal.
+    EqN(u32),
+    Not,
+    Jump(u32),
+    JumpIfFalse(u32),
+    JumpIfTrue(u32),
+    /// Pop an option of payload size `n`; push whether it is `none`.
+    IsNone(u32),
+    /// Pop the tag of an option whose payload is below it; `none` is a runtime error (message
+    /// `fail`).
+    Unwrap {
+        fail: u32,
+    },
+    /// Push the running actor's clock (its host's `now()`).
+    Now,
+    /// Push the running actor's index.
+    SelfActor,
+    /// Push the running actor's parameter `p` (resolved: a `Resolve` ran before it).
+    Param(u32),
+    /// If the running actor's parameter `p` is still open, stop here for the explorer to
+    /// choose it (nothing can interleave before the step continues).
+    Resolve(u32),
+    /// Pop a duration: the actor sleeps that long (an await point).
+    Sleep,
+    /// An await point at the current instant.
+    Yield,
+    /// An await point: the actor continues when the condition code at `cond` is true.
+    Until(u32),
+    /// Pop an outcome and a duration: the modelled unit of work runs (an await point). `ok`
+    /// resumes after the duration, `hang` never resumes; `fail` and `cancelled` resume and are
+    /// judged by the code that follows (see the lowering of `work`).
+    Work,
+    /// The actor is torn down where it stands: no `finally` runs (a `cancelled` work outcome).
+    TearDown,
+    /// Passes a named program point; stops here when the scenario cancels the actor at it.
+    Mark(u32),
+    /// The actor's continuation is anchored (`waitUntil`): a cancellation no longer drops it.
+    Anchor,
+    /// Pop a value into slot `slot` of the actor's block and jump to `handler` (a `catch` or
+    /// `finally`); `handler == NO_HANDLER`: the actor ends with that error.
+    Throw {
+        handler: u32,
+        slot: u32,
+    },
+    /// The actor's code ends: `ok` (it returned) or not (an uncaught throw).
+    Finish(bool),
+    /// A runtime error, with message `code` (an index into the program's messages).
+    Fail(u32),
+    /// Zero `n` slots of the actor's block from `off` (locals whose scope ended).
+    Clear {
+        off: u32,
+        n: u32,
+    },
+    /// Ends a condition or property: the top slot is its value.
+    End,
+}
+
+/// `Throw`'s handler when no `try` encloses the throw.
+pub const NO_HANDLER: u32 = u32::MAX;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_op_is_sixteen_bytes() {
+        assert!(std::mem::size_of::<super::Op>() <= 16);
+    }
+}

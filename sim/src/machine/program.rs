@@ -1,0 +1,165 @@
+//! What a lowered protocol hands the machine: code, the world's layout, the actors a scenario
+//! runs, and the properties to judge. Nothing here names a protocol: a program is data.
+
+use crate::model::Property;
+
+use super::op::Op;
+
+/// A time that never comes (a timer that is not set), in slot units.
+pub const NEVER: i64 = i64::MAX;
+
+/// Symbols the machine itself interprets: the outcomes of a modelled unit of work and the
+/// error a failed one throws. A program's symbol table starts with these, in this order.
+pub mod sym {
+    pub const OK: i64 = 0;
+    pub const FAIL: i64 = 1;
+    pub const HANG: i64 = 2;
+    pub const THROW_SYNC: i64 = 3;
+    pub const CANCELLED: i64 = 4;
+    pub const FAILED: i64 = 5;
+    /// The fixed symbols' names, in id order.
+    pub const NAMES: [&str; 6] = ["ok", "fail", "hang", "throw-sync", "cancelled", "failed"];
+}
+
+/// How a slot's value reads in a timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotKind {
+    Int,
+    /// Milliseconds.
+    Dur,
+    Bool,
+    Sym,
+    /// An actor index.
+    Actor,
+    /// The tag of an option (1: some); shown through the payload it guards.
+    Tag,
+}
+
+/// One slot of a layout: its name in the protocol's terms (`cells[0].owner`).
+#[derive(Clone, Debug)]
+pub struct Slot {
+    pub name: String,
+    pub kind: SlotKind,
+    /// The offset (in the same layout) of the tag of the option this slot is the payload of.
+    pub tag: Option<u32>,
+    /// Ghost state: kept for judging properties, never read by the protocol's logic.
+    pub ghost: bool,
+    /// Shown in timelines (shared state and actor variables; not a function's temporaries).
+    pub shown: bool,
+}
+
+/// What the runtime does to `finally` when the environment acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// Cloudflare workerd: a cancelled request's continuation is dropped at its await point
+    /// and no `finally` runs, unless its work was anchored (`waitUntil`).
+    Workerd,
+    /// Node.js processes: requests are not cancelled; a kill runs nothing.
+    Node,
+}
+
+/// One kind of actor the protocol declares.
+#[derive(Clone, Debug)]
+pub struct Kind {
+    pub name: String,
+    /// First instruction of the actor's body.
+    pub entry: u32,
+    /// Parameter names (the scenario's keys), in declaration order, and how their values read.
+    pub params: Vec<String>,
+    pub param_kinds: Vec<SlotKind>,
+    /// The kind's slots after the header and the parameters' choice slots.
+    pub locals: Vec<Slot>,
+}
+
+/// A scenario's value of one actor parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamValue {
+    Fixed(i64),
+    /// Left open: chosen by the explorer the first time the actor reads it.
+    Open(Vec<i64>),
+}
+
+/// One actor of the scenario.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub name: String,
+    pub kind: u16,
+    pub params: Vec<ParamValue>,
+    /// Candidate arrival instants, ascending, without repeats (one: it arrives then).
+    pub arrive: Vec<i64>,
+    /// Cancelled at this instant (at its next await point).
+    pub cancel_at: Option<i64>,
+    /// May be cancelled at any await point inside this window (inclusive), within the
+    /// scenario's cancellation budget.
+    pub cancel_window: Option<(i64, i64)>,
+    /// Cancelled when it reaches one of these marks (bit `i`: mark `i`).
+    pub cancel_marks: u64,
+}
+
+/// When a property is judged, and how its code answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// The code pushes a boolean: whether the world satisfies the property.
+    Safety,
+    /// The code pushes the earliest deadline among the obligations that are open in the world
+    /// (`NEVER` when none is); the property is violated once the clock passes it, and the
+    /// clock stops there so the violation is seen at that instant.
+    Deadline,
+}
+
+/// A property as the machine judges it.
+#[derive(Clone, Debug)]
+pub struct Prop {
+    pub property: Property,
+    pub form: Form,
+    /// First instruction of its code (ends with [`Op::End`]).
+    pub code: u32,
+    /// The property as the file writes it, for explanations.
+    pub source: String,
+}
+
+/// Where an instruction came from, for timelines and runtime errors.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A lowered protocol bound to one scenario and variant.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub ops: Vec<Op>,
+    /// The source position of each instruction.
+    pub origins: Vec<Origin>,
+    /// The shared (and ghost) state's layout and initial values.
+    pub shared: Vec<Slot>,
+    pub shared_init: Vec<i64>,
+    pub kinds: Vec<Kind>,
+    pub actors: Vec<Instance>,
+    /// The scenario's properties, in its `[check]` order.
+    pub props: Vec<Prop>,
+    pub syms: Vec<String>,
+    pub marks: Vec<String>,
+    /// Messages of runtime errors ([`Op::Fail`], [`Op::Unwrap`]).
+    pub messages: Vec<String>,
+    pub platform: Platform,
+    /// Optional cancellations allowed in one run (`[faults] cancels_max`).
+    pub cancels_max: i64,
+    /// Shared slots that hold actor indices, each with its option tag slot if any: symmetry
+    /// hashes them as the block of the actor they name.
+    pub actor_refs: Vec<(u32, Option<u32>)>,
+    /// Whether actors of one kind with identical scenario values are interchangeable
+    /// (symmetry reduction may merge worlds that differ by permuting them). False when an
+    /// actor's own slots can name another actor.
+    pub symmetric: bool,
+    /// The protocol file, for locations in messages (`path`).
+    pub path: String,
+}
+
+impl Program {
+    /// The location `file:line:col` of instruction `pc`.
+    pub fn location(&self, pc: usize) -> String {
+        let o = self.origins.get(pc).copied().unwrap_or_default();
+        format!("{}:{}:{}", self.path, o.line, o.col)
+    }
+}

@@ -1,0 +1,243 @@
+//! How a machine world reads in a timeline: move labels, the state changes of a step, the
+//! shared state after it, and why a property failed. Only replays for a human call these.
+
+use std::fmt::Write;
+
+use crate::narrate::Narrator;
+
+use super::layout::*;
+use super::model::{Machine, Move};
+use super::op::Op;
+use super::program::{Form, Program, Slot, SlotKind, NEVER};
+
+/// One slot's value in the protocol's terms.
+fn value(program: &Program, slot: &Slot, v: i64) -> String {
+    match slot.kind {
+        SlotKind::Int | SlotKind::Tag => v.to_string(),
+        SlotKind::Dur if v == NEVER => "never".to_string(),
+        SlotKind::Dur => format!("{v}ms"),
+        SlotKind::Bool => (v != 0).to_string(),
+        SlotKind::Sym => format!(
+            "'{}'",
+            usize::try_from(v)
+                .ok()
+                .and_then(|i| program.syms.get(i))
+                .map_or("?", String::as_str)
+        ),
+        SlotKind::Actor => usize::try_from(v)
+            .ok()
+            .and_then(|i| program.actors.get(i))
+            .map_or_else(|| "?".to_string(), |a| a.name.clone()),
+    }
+}
+
+/// A slot's value, or `none` when it is the payload of an empty option (`tags_at`: where the
+/// layout the slot belongs to starts in the world).
+fn shown(program: &Program, slot: &Slot, w: &[i64], at: usize, tags_at: usize) -> String {
+    match slot.tag {
+        Some(t) if w[tags_at + t as usize] == 0 => "none".to_string(),
+        _ => value(program, slot, w[at]),
+    }
+}
+
+/// The record or array element a slot belongs to (`cells[0]` of `cells[0].owner`).
+fn group(name: &str) -> &str {
+    let name = name.trim_end_matches('?');
+    match name.rfind('.') {
+        Some(i) if name[..i].ends_with(']') || !name[..i].contains('[') => &name[..i],
+        _ => name,
+    }
+}
+
+/// The changes a step made, appended to its description: shared state and the actor's own
+/// variables, in layout order. A step that changed neither and ended in a sleep is routine.
+pub(super) fn narrate_changes<N: Narrator>(
+    m: &Machine,
+    before: &[i64],
+    after: &[i64],
+    a: usize,
+    n: &mut N,
+) {
+    let program = m.program();
+    let mut changes = Vec::new();
+    for (i, slot) in program.shared.iter().enumerate() {
+        let at = W_HEADER + i;
+        if slot.kind != SlotKind::Tag && slot.shown && changed(slot, before, after, at, W_HEADER) {
+            changes.push(format!(
+                "{} = {}",
+                slot.name,
+                shown(program, slot, after, at, W_HEADER)
+            ));
+        }
+    }
+    let b = m.block(a);
+    let kind = &program.kinds[usize::from(program.actors[a].kind)];
+    let locals = b + B_HEADER + kind.params.len();
+    for (i, slot) in kind.locals.iter().enumerate() {
+        let at = locals + i;
+        if slot.kind != SlotKind::Tag && slot.shown && changed(slot, before, after, at, locals) {
+            changes.push(format!(
+                "{} = {}",
+                slot.name,
+                shown(program, slot, after, at, locals)
+            ));
+        }
+    }
+    if !changes.is_empty() {
+        n.say(format_args!("{}", changes.join(", ")));
+    } else if after[b + B_STATUS] == ST_READY
+        && after[b + B_PC] > 0
+        && matches!(program.ops[after[b + B_PC] as usize - 1], Op::Sleep)
+        && after[W_ERROR] == 0
+    {
+        n.routine();
+    }
+}
+
+fn changed(slot: &Slot, before: &[i64], after: &[i64], at: usize, tags_at: usize) -> bool {
+    before[at] != after[at]
+        || slot
+            .tag
+            .is_some_and(|t| before[tags_at + t as usize] != after[tags_at + t as usize])
+}
+
+pub(super) fn say_choice<N: Narrator>(m: &Machine, a: usize, p: usize, i: usize, n: &mut N) {
+    let program = m.program();
+    let inst = &program.actors[a];
+    let kind = &program.kinds[usize::from(inst.kind)];
+    if let super::program::ParamValue::Open(alts) = &inst.params[p] {
+        let slot = Slot {
+            name: String::new(),
+            kind: kind.param_kinds[p],
+            tag: None,
+            ghost: false,
+            shown: true,
+        };
+        n.say(format_args!(
+            "chooses {} = {}",
+            kind.params[p],
+            value(program, &slot, alts[i])
+        ));
+    }
+}
+
+pub(super) fn move_label(m: &Machine, w: &[i64], mv: Move) -> String {
+    let program = m.program();
+    match mv {
+        Move::Cancel(_) => "cancel".to_string(),
+        Move::Choose(a, i) => {
+            let a = usize::from(a);
+            let b = m.block(a);
+            let inst = &program.actors[a];
+            let kind = &program.kinds[usize::from(inst.kind)];
+            match program.ops[w[b + B_PC] as usize] {
+                Op::Resolve(p) => {
+                    let p = p as usize;
+                    let v = match &inst.params[p] {
+                        super::program::ParamValue::Open(alts) => alts[usize::from(i)],
+                        super::program::ParamValue::Fixed(v) => *v,
+                    };
+                    let slot = Slot {
+                        name: String::new(),
+                        kind: param_kind(program, a, p),
+                        tag: None,
+                        ghost: false,
+                        shown: true,
+                    };
+                    format!("choose {} = {}", kind.params[p], value(program, &slot, v))
+                }
+                _ => "choose".to_string(),
+            }
+        }
+        Move::Step(a) => {
+            let b = m.block(usize::from(a));
+            let pc = w[b + B_PC] as usize;
+            match w[b + B_STATUS] {
+                ST_NEW => "arrive".to_string(),
+                // Where the step resumes: the line of the await it stood at.
+                _ => {
+                    let at = if w[b + B_STATUS] == ST_UNTIL {
+                        pc
+                    } else {
+                        pc.saturating_sub(1)
+                    };
+                    format!("line {}", program.origins[at].line)
+                }
+            }
+        }
+    }
+}
+
+fn param_kind(program: &Program, a: usize, p: usize) -> SlotKind {
+    program.kinds[usize::from(program.actors[a].kind)].param_kinds[p]
+}
+
+/// The protocol's shared state after a step (ghost state shows in the steps that change it):
+/// every record or element that differs from its initial value, with its options and its
+/// fields that differ (so a lock that went back to `none` still shows).
+pub(super) fn state(m: &Machine, w: &[i64]) -> String {
+    let program = m.program();
+    let mut out = String::new();
+    let mut i = 0;
+    let slots = &program.shared;
+    while i < slots.len() {
+        let g = group(&slots[i].name);
+        let mut j = i;
+        while j < slots.len() && group(&slots[j].name) == g {
+            j += 1;
+        }
+        let differs = (i..j).any(|k| w[W_HEADER + k] != program.shared_init[k]);
+        if differs && !slots[i].ghost {
+            let fields: Vec<String> = (i..j)
+                .filter(|&k| slots[k].kind != SlotKind::Tag && slots[k].shown)
+                .filter(|&k| slots[k].tag.is_some() || w[W_HEADER + k] != program.shared_init[k])
+                .map(|k| {
+                    format!(
+                        "{}={}",
+                        &slots[k].name[g.len()..].trim_start_matches('.'),
+                        shown(program, &slots[k], w, W_HEADER + k, W_HEADER)
+                    )
+                })
+                .collect();
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            if fields.len() == 1 && fields[0].starts_with('=') {
+                let _ = write!(out, "{g}{}", fields[0]);
+            } else {
+                let _ = write!(out, "{g}{{{}}}", fields.join(" "));
+            }
+        }
+        i = j;
+    }
+    if out.is_empty() {
+        out.push_str("(initial)");
+    }
+    out
+}
+
+pub(super) fn explain(m: &Machine, w: &[i64], p: u8) -> String {
+    let program = m.program();
+    if usize::from(p) == program.props.len() {
+        let code = (w[W_ERROR] - 1).max(0) as usize;
+        let pc = w[W_ERROR_PC].max(0) as usize;
+        let actor = usize::try_from(w[W_ERROR_ACTOR])
+            .ok()
+            .and_then(|a| program.actors.get(a))
+            .map_or("?", |a| a.name.as_str());
+        return format!(
+            "{} ran into a runtime error at {}: {}",
+            actor,
+            program.location(pc),
+            program.messages.get(code).map_or("?", String::as_str)
+        );
+    }
+    let prop = &program.props[usize::from(p)];
+    match prop.form {
+        Form::Safety => format!("`{}` is false", prop.source),
+        Form::Deadline => format!(
+            "an obligation of `{}` fell due and is still open at {} ms",
+            prop.source, w[W_NOW]
+        ),
+    }
+}
