@@ -11,6 +11,7 @@
 pub mod bridge;
 pub mod cli;
 pub mod engine;
+pub mod lang;
 pub mod locks;
 pub mod models;
 pub mod protocol;

@@ -38,6 +38,14 @@ pub trait ProtocolInfo: Sync {
 /// A validated scenario, ready to run against any of its protocol's variants.
 pub trait LoadedScenario: Send + Sync {
     fn meta(&self) -> &Meta;
+    /// Marks the scenario as run against a built-in protocol's shipped file.
+    fn set_interpreted(&mut self) {}
+    /// Records the hash of the protocol file the scenario runs.
+    fn set_protocol_hash(&mut self, _hash: String) {}
+    /// The variants of the scenario's protocol.
+    fn variants(&self) -> &'static [VariantInfo] {
+        crate::models::find(self.meta().protocol).map_or(&[], |p| p.variants())
+    }
     /// Explores `variant` as `plan` says. `variant` is one of the protocol's variant names.
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome;
     /// Re-executes a schedule on `variant` and records its timeline.

@@ -36,7 +36,7 @@ pub fn run(a: Args) -> u8 {
     if files.is_empty() {
         return usage_error("no scenario files (*.toml) under the given paths");
     }
-    let (loaded, errors) = load_all(&files);
+    let (loaded, errors) = load_all(&files, a.overrides.interpreted);
     let refs: Vec<_> = loaded.iter().map(|l| l.as_ref()).collect();
     if let Err(e) = check_bridged(&refs, &a.overrides) {
         return usage_error(&e);

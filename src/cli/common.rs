@@ -58,6 +58,10 @@ pub struct Overrides {
     /// Turn sleep sets off even where a scenario's `[explore] sleep_sets = true` asks for them.
     #[arg(long)]
     pub no_sleep_sets: bool,
+    /// Run scenarios of built-in protocols against their shipped protocol files
+    /// (protocols/*.lstep) instead of the Rust models.
+    #[arg(long)]
+    pub interpreted: bool,
 }
 
 impl Overrides {
@@ -275,11 +279,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 }
 
 /// Loads every file; errors are printed (with file:line:col) and counted.
-pub fn load_all(files: &[String]) -> (Vec<Box<dyn LoadedScenario>>, usize) {
+pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScenario>>, usize) {
     let mut loaded = Vec::new();
     let mut errors = 0;
     for f in files {
-        match Source::read(f).and_then(|src| models::load(&src)) {
+        match Source::read(f).and_then(|src| models::load_as(&src, interpreted)) {
             Ok(l) => loaded.push(l),
             Err(e) => {
                 eprint!("{}", e.render());

@@ -30,6 +30,13 @@ pub struct Trace {
     pub variant: String,
     pub verdict: String,
     pub schedule: String,
+    /// Run against the built-in protocol's shipped file (`--interpreted`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interpreted: bool,
+    /// A hash of the protocol file, when the scenario runs one: a replay against an edited
+    /// protocol is refused like one against an edited scenario.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_hash: Option<String>,
 }
 
 impl Trace {
@@ -41,6 +48,8 @@ impl Trace {
             variant: variant.to_string(),
             verdict: r.verdict.clone(),
             schedule: r.schedule.to_string(),
+            interpreted: meta.interpreted,
+            protocol_hash: meta.protocol_hash.clone(),
         }
     }
 }
@@ -87,12 +96,17 @@ pub fn run(a: Args) -> u8 {
             t.scenario_hash
         ));
     }
-    let loaded = match models::load(&src) {
+    let loaded = match models::load_as(&src, t.interpreted) {
         Ok(l) => l,
         Err(e) => return scenario_error(&e),
     };
-    let proto = models::find(loaded.meta().protocol).expect("loaded protocol");
-    let Some(variant) = proto.variants().iter().find(|v| v.name == t.variant) else {
+    if loaded.meta().protocol_hash != t.protocol_hash {
+        return usage_error(&format!(
+            "{}: the protocol file of `{}` changed since this trace was written; re-run `lockstep run` to get a new trace",
+            a.trace, t.scenario
+        ));
+    }
+    let Some(variant) = loaded.variants().iter().find(|v| v.name == t.variant) else {
         return usage_error(&format!("{}: unknown variant `{}`", a.trace, t.variant));
     };
     let schedule: Schedule = match t.schedule.parse() {

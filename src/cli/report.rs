@@ -32,7 +32,7 @@ pub fn run(a: Args) -> u8 {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
     };
-    let (loaded, errors) = load_all(&files);
+    let (loaded, errors) = load_all(&files, a.overrides.interpreted);
     if errors > 0 {
         return EXIT_BAD_INPUT;
     }

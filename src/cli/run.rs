@@ -41,26 +41,23 @@ pub fn run(a: Args) -> u8 {
         Ok(s) => s,
         Err(e) => return scenario_error(&e),
     };
-    let loaded = match models::load(&src) {
+    let loaded = match models::load_as(&src, a.overrides.interpreted) {
         Ok(l) => l,
         Err(e) => return scenario_error(&e),
     };
     let meta = loaded.meta();
     let variants: Vec<&'static str> = match &a.variant {
-        Some(v) => {
-            let proto = models::find(meta.protocol).expect("loaded protocol");
-            match proto.variants().iter().find(|x| x.name == v) {
-                Some(x) => vec![x.name],
-                None => {
-                    let names: Vec<&str> = proto.variants().iter().map(|x| x.name).collect();
-                    return usage_error(&format!(
-                        "unknown variant `{v}` of protocol `{}`; the variants are: {}",
-                        meta.protocol,
-                        names.join(", ")
-                    ));
-                }
+        Some(v) => match loaded.variants().iter().find(|x| x.name == v) {
+            Some(x) => vec![x.name],
+            None => {
+                let names: Vec<&str> = loaded.variants().iter().map(|x| x.name).collect();
+                return usage_error(&format!(
+                    "unknown variant `{v}` of protocol `{}`; the variants are: {}",
+                    meta.protocol,
+                    names.join(", ")
+                ));
             }
-        }
+        },
         None => meta.expect.iter().map(|(v, _)| *v).collect(),
     };
     if (a.trace.is_some() || a.schedule.is_some() || a.regression.is_some()) && variants.len() != 1

@@ -24,7 +24,56 @@ pub fn find(id: &str) -> Option<&'static dyn ProtocolInfo> {
 
 /// Reads the protocol a file names and loads the file with it.
 pub fn load(src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+    load_as(src, false)
+}
+
+/// Whether a scenario's `protocol` names a protocol file rather than a built-in id.
+pub fn names_file(protocol: &str) -> bool {
+    protocol.ends_with(&format!(".{}", crate::lang::EXTENSION)) || protocol.contains('/')
+}
+
+/// Loads a scenario; `interpreted`: a built-in protocol runs against its shipped protocol file
+/// instead of its Rust model.
+pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
     let proto = scenario::protocol_of(src)?;
+    if names_file(proto.get_ref()) {
+        let fp = crate::lang::binding::resolve(src, &proto)?;
+        let mut l = fp.load(src)?;
+        l.set_protocol_hash(
+            crate::scenario::Source {
+                path: fp.protocol.path.clone(),
+                text: fp.protocol.text.clone(),
+            }
+            .hash(),
+        );
+        return Ok(l);
+    }
+    if interpreted {
+        return match crate::lang::binding::embedded(proto.get_ref()) {
+            Some(fp) => {
+                let fp = fp?;
+                let mut l = fp.load(src)?;
+                l.set_interpreted();
+                Ok(l)
+            }
+            None => Err(src
+                .error(
+                    Some(proto.span()),
+                    format!(
+                        "protocol `{}` has no shipped protocol file yet",
+                        proto.get_ref()
+                    ),
+                )
+                .help(format!(
+                    "--interpreted runs: {}",
+                    crate::lang::binding::EMBEDDED
+                        .iter()
+                        .map(|(id, _, _)| *id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
+        };
+    }
     let Some(p) = find(proto.get_ref()) else {
         let known: Vec<&str> = protocols().iter().map(|p| p.id()).collect();
         return Err(src

@@ -23,10 +23,15 @@ pub fn shell_quote(s: &str) -> String {
 /// The command that re-executes a counterexample.
 pub fn replay_command(meta: &Meta, variant: &str, r: &Replayed) -> String {
     format!(
-        "lockstep run {} --variant {} --schedule {}",
+        "lockstep run {} --variant {} --schedule {}{}",
         shell_quote(&meta.path),
         shell_quote(variant),
-        shell_quote(&r.schedule.to_string())
+        shell_quote(&r.schedule.to_string()),
+        if meta.interpreted {
+            " --interpreted"
+        } else {
+            ""
+        }
     )
 }
 

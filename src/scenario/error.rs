@@ -11,11 +11,14 @@ use codespan_reporting::term::{self, termcolor::NoColor};
 #[derive(Debug, Clone)]
 pub struct ScenarioError {
     pub path: String,
-    /// The source text, kept so the error can point into it.
-    pub text: String,
+    /// The source text, kept so the error can point into it (shared: errors are passed around
+    /// by value).
+    pub text: std::sync::Arc<str>,
     pub span: Option<Range<usize>>,
     pub message: String,
     pub help: Option<String>,
+    /// A second location, often in another file (the protocol file a scenario names).
+    pub also: Option<Box<ScenarioError>>,
 }
 
 impl ScenarioError {
@@ -27,10 +30,11 @@ impl ScenarioError {
     ) -> Self {
         ScenarioError {
             path: path.to_string(),
-            text: text.to_string(),
+            text: std::sync::Arc::from(text),
             span,
             message: message.into(),
             help: None,
+            also: None,
         }
     }
 
@@ -80,6 +84,10 @@ impl ScenarioError {
             }
         } else if let Some(h) = &self.help {
             out.push_str(&format!("  = help: {h}\n"));
+        }
+        if let Some(also) = &self.also {
+            let inner = also.render();
+            out.push_str(&inner.replacen("error: ", "note: ", 1));
         }
         out
     }

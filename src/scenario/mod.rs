@@ -171,6 +171,10 @@ pub struct Meta {
     pub plan: Plan,
     /// (variant, expectation), in the protocol's variant order.
     pub expect: Vec<(&'static str, Expected)>,
+    /// Run against the shipped protocol file of a built-in protocol (`--interpreted`).
+    pub interpreted: bool,
+    /// A hash of the protocol file the scenario runs, when it runs one (traces record it).
+    pub protocol_hash: Option<String>,
 }
 
 /// Which protocol a file names, read before the rest so the right types can parse it.
@@ -308,6 +312,8 @@ pub fn validate_meta<P, A, F>(
         invariants,
         plan,
         expect,
+        interpreted: false,
+        protocol_hash: None,
     })
 }
 

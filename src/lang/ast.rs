@@ -1,0 +1,321 @@
+//! The syntax tree of a protocol file, as parsed (names unresolved, types unchecked).
+
+use super::lexer::Span;
+
+/// A name with its span. Kebab names (`max-inits`) are names of declarations only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct File {
+    pub name: Name,
+    pub platform: Name,
+    pub doc: String,
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub span: Span,
+    /// `///` comments before the item.
+    pub doc: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum ItemKind {
+    Const {
+        name: Name,
+        ty: Option<Type>,
+        value: Expr,
+    },
+    Param {
+        name: Name,
+        ty: Type,
+        default: Option<Expr>,
+        /// `in [a, b]`: the values a scenario may give.
+        allowed: Option<Vec<Expr>>,
+    },
+    /// A param default set by a variant: `param max_wait = 30s`.
+    ParamDefault {
+        name: Name,
+        value: Expr,
+    },
+    Assume {
+        cond: Expr,
+        message: Option<String>,
+        /// `assume COND for PROPERTY`: only when the scenario checks that property.
+        only_for: Option<Name>,
+    },
+    Type {
+        name: Name,
+        ty: Type,
+    },
+    Shared {
+        ghost: bool,
+        name: Name,
+        ty: Type,
+        init: Option<Expr>,
+    },
+    Fn(FnDef),
+    Actor(ActorDef),
+    Invariant {
+        name: Name,
+        expr: Expr,
+    },
+    Liveness {
+        name: Name,
+        bindings: Vec<Binding>,
+        when: Expr,
+        by: Expr,
+    },
+    Variant {
+        name: Name,
+        base: Option<Name>,
+        canary: bool,
+        overrides: Vec<Item>,
+    },
+    /// A labelled part replaced by a variant: `publish: { ... }`.
+    Part {
+        label: Name,
+        body: Block,
+    },
+    /// `alias KEY = cancel at MARK`: a scenario actor key that cancels the actor at a mark.
+    Alias {
+        key: Name,
+        mark: Name,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDef {
+    pub name: Name,
+    pub params: Vec<(Name, Type)>,
+    pub ret: Option<Type>,
+    pub body: FnBody,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum FnBody {
+    /// `fn f(x: int) -> int = x + 1`: a pure function, usable in any expression.
+    Expr(Expr),
+    Block(Block),
+}
+
+#[derive(Clone, Debug)]
+pub struct ActorDef {
+    pub name: Name,
+    pub params: Vec<ActorParam>,
+    pub body: Block,
+    /// Functions declared inside the actor: they see its variables.
+    pub fns: Vec<FnDef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActorParam {
+    pub name: Name,
+    pub ty: Type,
+    pub default: Option<Expr>,
+    /// `in [a, b]`: the values a scenario may give.
+    pub allowed: Option<Vec<Expr>>,
+    pub doc: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Type {
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeKind {
+    Int,
+    Dur,
+    Bool,
+    Sym,
+    Actor,
+    Named(String),
+    Record(Vec<(Name, Type)>),
+    Array(Box<Type>, Box<Expr>),
+    Option(Box<Type>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignOp {
+    Set,
+    Add,
+    Sub,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    Let {
+        name: Name,
+        ty: Option<Type>,
+        value: Expr,
+    },
+    /// An actor variable (`var` / `ghost` at the top of an actor body).
+    Var {
+        ghost: bool,
+        name: Name,
+        ty: Type,
+        init: Option<Expr>,
+    },
+    Assign {
+        place: Expr,
+        op: AssignOp,
+        value: Expr,
+    },
+    If {
+        cond: Expr,
+        then: Block,
+        els: Option<Block>,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+    },
+    Loop(Block),
+    For {
+        var: Name,
+        from: Expr,
+        to: Expr,
+        body: Block,
+    },
+    /// `for r: Request { ... }`: every actor of a kind (ghost code only).
+    ForActors {
+        var: Name,
+        kind: Name,
+        body: Block,
+    },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    Throw(Expr),
+    Try {
+        body: Block,
+        catch: Option<(Option<Name>, Block)>,
+        finally: Option<Block>,
+    },
+    Match {
+        scrutinee: Expr,
+        arms: Vec<Arm>,
+    },
+    Mark(Name),
+    Ghost(Block),
+    Part {
+        label: Name,
+        body: Block,
+    },
+    Block(Block),
+    /// An assumption about an actor's parameters, checked when a scenario is loaded.
+    Assume {
+        cond: Expr,
+        message: Option<String>,
+    },
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Arm {
+    /// Alternatives; `None` is the wildcard `_`.
+    pub patterns: Vec<Option<Expr>>,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quant {
+    All,
+    Any,
+    Count,
+}
+
+#[derive(Clone, Debug)]
+pub enum Binding {
+    /// `r: Request`
+    Actors { var: Name, kind: Name },
+    /// `l in 0..2`
+    Range { var: Name, from: Expr, to: Expr },
+}
+
+#[derive(Clone, Debug)]
+pub enum Await {
+    Sleep(Expr),
+    Work(Expr, Expr),
+    Yield,
+    Until(Expr),
+    /// `await f(args)`: a call of an async function.
+    Call(Name, Vec<Expr>),
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(i64),
+    Dur(i64),
+    Bool(bool),
+    None,
+    Sym(String),
+    Name(String),
+    SelfActor,
+    Field(Box<Expr>, Name),
+    Index(Box<Expr>, Box<Expr>),
+    Unwrap(Box<Expr>),
+    Call(Name, Vec<Expr>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Record(Vec<(Name, Expr)>),
+    Array(Vec<Expr>),
+    /// `[value; count]`
+    Repeat(Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Quant(Quant, Vec<Binding>, Box<Expr>),
+    /// `a in [b, c]`: equal to one of them.
+    In(Box<Expr>, Vec<Expr>),
+    Await(Box<Await>),
+}

@@ -1,0 +1,664 @@
+//! Scenario files of protocol files: `protocol = "path/to/lock.lstep"` (relative to the
+//! scenario), or a built-in id run against its shipped protocol file (`--interpreted`). The
+//! file's declarations decide which `[params]` and `[[actor]]` keys a scenario may use; every
+//! other key keeps its meaning.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use lockstep_sim::machine::{Machine, Program};
+use lockstep_sim::oneof::OneOf;
+use lockstep_sim::{intern, Property, Schedule};
+
+use super::compile::{scenario_key, ActorSpec, Instantiation, ParamSpec, Scalar, ASSUME_PREFIX};
+use super::{Diag, Protocol};
+use crate::engine::{self, Outcome, Replayed};
+use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
+use crate::scenario::{self, at, Choice, File, Meta, Plan, ScenarioError, Source};
+
+/// Protocol files lockstep ships, embedded so an installed binary has them: (id, path, text).
+pub const EMBEDDED: &[(&str, &str, &str)] = &[(
+    "init-lock",
+    "protocols/init-lock.lstep",
+    include_str!("../../protocols/init-lock.lstep"),
+)];
+
+/// A loaded protocol file, as the rest of lockstep sees a protocol.
+pub struct FileProtocol {
+    pub protocol: Protocol,
+    id: &'static str,
+    summary: &'static str,
+    variants: &'static [VariantInfo],
+    props: &'static [Property],
+}
+
+const FAULTS: &[FaultInfo] = &[
+    FaultInfo { name: "cancel_at_ms", summary: "cancel the actor at an instant: its continuation is dropped at its await point and no finally runs, unless its work is anchored" },
+    FaultInfo { name: "cancel_at", summary: "cancel the actor when it reaches a mark the file names" },
+    FaultInfo { name: "cancel", summary: "\"any\" or { from_ms, to_ms }: the actor may be cancelled at any await point (inside the window), within [faults] cancels_max" },
+];
+
+impl ProtocolInfo for FileProtocol {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+    fn summary(&self) -> &'static str {
+        self.summary
+    }
+    fn variants(&self) -> &'static [VariantInfo] {
+        self.variants
+    }
+    fn invariants(&self) -> &'static [Property] {
+        self.props
+    }
+    fn faults(&self) -> &'static [FaultInfo] {
+        FAULTS
+    }
+    fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+        let me: &'static FileProtocol = find_loaded(self);
+        load_scenario(me, src)
+    }
+}
+
+static LOADED: Mutex<Vec<&'static FileProtocol>> = Mutex::new(Vec::new());
+
+/// The one `'static` copy of a loaded protocol (the registry owns every loaded file).
+fn find_loaded(p: &FileProtocol) -> &'static FileProtocol {
+    let reg = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    reg.iter()
+        .copied()
+        .find(|q| std::ptr::eq(*q, p))
+        .expect("protocol files are used through the registry")
+}
+
+/// Loads (once per path and content) the protocol file at `path` with text `text`.
+pub fn open(path: &str, text: &str) -> Result<&'static FileProtocol, ScenarioError> {
+    {
+        let reg = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = reg
+            .iter()
+            .find(|p| p.protocol.path == path && p.protocol.text == text)
+        {
+            return Ok(p);
+        }
+    }
+    let protocol = super::load(path, text)?;
+    let variants: Vec<VariantInfo> = protocol
+        .variants
+        .iter()
+        .map(|v| VariantInfo {
+            name: intern(&v.name),
+            summary: intern(&v.summary),
+            canary: v.canary,
+        })
+        .collect();
+    let mut props: Vec<Property> = Vec::new();
+    props.extend(protocol.props.iter().map(|p| Property {
+        id: intern(&p.name),
+        kind: if p.liveness {
+            lockstep_sim::PropertyKind::BoundedLiveness
+        } else {
+            lockstep_sim::PropertyKind::Safety
+        },
+        summary: intern(&p.summary),
+    }));
+    let fp: &'static FileProtocol = Box::leak(Box::new(FileProtocol {
+        id: intern(&protocol.name),
+        summary: intern(&protocol.doc),
+        variants: Box::leak(variants.into_boxed_slice()),
+        props: Box::leak(props.into_boxed_slice()),
+        protocol,
+    }));
+    LOADED.lock().unwrap_or_else(|e| e.into_inner()).push(fp);
+    Ok(fp)
+}
+
+/// The shipped protocol file of built-in protocol `id`, if there is one.
+pub fn embedded(id: &str) -> Option<Result<&'static FileProtocol, ScenarioError>> {
+    EMBEDDED
+        .iter()
+        .find(|(i, _, _)| *i == id)
+        .map(|(_, path, text)| open(path, text))
+}
+
+/// Resolves a scenario's `protocol = "..."` that names a file, relative to the scenario.
+pub fn resolve(
+    src: &Source,
+    name: &Spanned<String>,
+) -> Result<&'static FileProtocol, ScenarioError> {
+    let rel = std::path::Path::new(name.get_ref());
+    let path = match std::path::Path::new(&src.path).parent() {
+        Some(dir) if !rel.is_absolute() => dir.join(rel),
+        _ => rel.to_path_buf(),
+    };
+    let shown = path.to_string_lossy().replace('\\', "/");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        at(
+            src,
+            name,
+            format!("cannot read the protocol file `{shown}`: {e}"),
+        )
+        .help("the path is relative to the scenario file's folder")
+    })?;
+    open(&shown, &text)
+}
+
+type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct Faults {
+    cancels_max: Option<Spanned<u64>>,
+}
+
+type GenericFile = File<Table, Table, Faults>;
+
+struct FileScenario {
+    proto: &'static FileProtocol,
+    meta: Meta,
+    /// Per variant, the program of each structure the scenario leaves open (its label).
+    programs: BTreeMap<String, Vec<(String, Arc<Program>)>>,
+}
+
+fn load_scenario(
+    proto: &'static FileProtocol,
+    src: &Source,
+) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
+    let file: GenericFile = scenario::parse(src)?;
+    let mut meta = scenario::validate_meta(src, &file, proto)?;
+    meta.protocol = proto.id;
+    let structures = params_of(src, &file, proto)?;
+    let actors = actors_of(src, &file, proto)?;
+    let cancels_max = match file
+        .faults
+        .as_ref()
+        .and_then(|f| f.get_ref().cancels_max.as_ref())
+    {
+        Some(c) if *c.get_ref() > 64 => {
+            return Err(at(src, c, "`cancels_max` above 64 is not supported"))
+        }
+        Some(c) => *c.get_ref() as i64,
+        None => 1,
+    };
+    let checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
+    let mut programs = BTreeMap::new();
+    for v in &proto.protocol.variants {
+        let mut alts = Vec::new();
+        for (label, params) in &structures {
+            let inst = Instantiation {
+                params: params.clone(),
+                actors: actors.clone(),
+                checks: checks.clone(),
+                cancels_max,
+            };
+            let program = proto
+                .protocol
+                .lower(&v.name, &inst)
+                .map_err(|d| lowering_error(src, &file, proto, d))?;
+            alts.push((label.clone(), program));
+        }
+        programs.insert(v.name.clone(), alts);
+    }
+    Ok(Box::new(FileScenario {
+        proto,
+        meta,
+        programs,
+    }))
+}
+
+/// A lowering error for this scenario: an assumption the scenario's values break points at
+/// the scenario and at the file's `assume`; anything else at the protocol file.
+fn lowering_error(
+    src: &Source,
+    file: &GenericFile,
+    proto: &FileProtocol,
+    d: Diag,
+) -> ScenarioError {
+    let p = &proto.protocol;
+    match d.message.strip_prefix(ASSUME_PREFIX) {
+        Some(m) => {
+            let span = file.params.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            let mut e = src
+                .error(
+                    Some(span),
+                    format!("the scenario's values break the protocol's {m}"),
+                )
+                .help("change the values, or see the protocol file's assumption below");
+            e.also = Some(Box::new(
+                Diag {
+                    message: m.to_string(),
+                    ..d
+                }
+                .located(&p.path, &p.text),
+            ));
+            e
+        }
+        None => d.located(&p.path, &p.text),
+    }
+}
+
+/// A scenario value read as a scalar of the parameter's type (`ty` as the file writes it).
+fn scalar(
+    src: &Source,
+    v: &Spanned<toml::Value>,
+    ty: &str,
+    key: &str,
+) -> Result<Scalar, ScenarioError> {
+    let base = ty.trim_end_matches('?');
+    match (base, v.get_ref()) {
+        ("int" | "dur", toml::Value::Integer(i)) => {
+            if base == "dur" && *i < 0 {
+                return Err(at(
+                    src,
+                    v,
+                    format!("`{key}` is a duration: it cannot be negative"),
+                ));
+            }
+            Ok(Scalar::Int(*i))
+        }
+        ("bool", toml::Value::Boolean(b)) => Ok(Scalar::Bool(*b)),
+        ("sym", toml::Value::String(s)) => Ok(Scalar::Sym(s.clone())),
+        _ => Err(at(
+            src,
+            v,
+            format!(
+                "`{key}` takes {}",
+                match base {
+                    "dur" => "a whole number of milliseconds",
+                    "int" => "an integer",
+                    "bool" => "true or false",
+                    "sym" => "a name in quotes",
+                    _ => "a value of the file's type",
+                }
+            ),
+        )),
+    }
+}
+
+/// A value that may be open: one value, a list, or (for numbers) a range.
+fn choice(
+    src: &Source,
+    v: &Spanned<toml::Value>,
+    ty: &str,
+    key: &str,
+) -> Result<Vec<Scalar>, ScenarioError> {
+    match v.get_ref() {
+        toml::Value::Array(items) => {
+            if items.is_empty() {
+                return Err(at(src, v, format!("`{key}` lists no value")));
+            }
+            let mut out = Vec::new();
+            for it in items {
+                let s = Spanned::new(v.span(), it.clone());
+                out.push(scalar(src, &s, ty, key)?);
+            }
+            if out.len() > scenario::MAX_ALTERNATIVES {
+                return Err(at(
+                    src,
+                    v,
+                    format!(
+                        "{} alternatives; at most {} are allowed",
+                        out.len(),
+                        scenario::MAX_ALTERNATIVES
+                    ),
+                ));
+            }
+            Ok(out)
+        }
+        toml::Value::Table(_) if ty.starts_with("int") || ty.starts_with("dur") => {
+            let c: Choice<u64> = v
+                .get_ref()
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| at(src, v, format!("`{key}`: {}", e.message())))?;
+            let vals = c
+                .values()
+                .map_err(|why| at(src, v, format!("`{key}`: {why}")))?;
+            Ok(vals.into_iter().map(|x| Scalar::Int(x as i64)).collect())
+        }
+        _ => Ok(vec![scalar(src, v, ty, key)?]),
+    }
+}
+
+/// The scenario's `[params]`: one map per structure (the product of the open values).
+/// One structure of a scenario: its label and its parameters' values.
+type Structure = (String, BTreeMap<String, Scalar>);
+
+fn params_of(
+    src: &Source,
+    file: &GenericFile,
+    proto: &FileProtocol,
+) -> Result<Vec<Structure>, ScenarioError> {
+    let p = &proto.protocol;
+    let mut fixed = BTreeMap::new();
+    let mut open: Vec<(String, Vec<Scalar>)> = Vec::new();
+    if let Some(params) = &file.params {
+        for (k, v) in params.get_ref() {
+            let Some(decl) = p.params.iter().find(|d| &d.key == k.get_ref()) else {
+                let keys: Vec<&str> = p.params.iter().map(|d| d.key.as_str()).collect();
+                let mut e = at(
+                    src,
+                    k,
+                    format!(
+                        "unknown parameter `{}` of protocol `{}`",
+                        k.get_ref(),
+                        p.name
+                    ),
+                )
+                .help(format!("the parameters are: {}", keys.join(", ")));
+                e.also = Some(Box::new(
+                    Diag::new(
+                        p.ast.name.span.clone(),
+                        "the protocol file declares its parameters with `param`",
+                    )
+                    .located(&p.path, &p.text),
+                ));
+                return Err(e);
+            };
+            let vals = choice(src, v, &decl.ty, k.get_ref())?;
+            if vals.len() == 1 {
+                fixed.insert(decl.name.clone(), vals.into_iter().next().expect("one"));
+            } else {
+                open.push((decl.name.clone(), vals));
+            }
+        }
+    }
+    let mut out = vec![(String::new(), fixed)];
+    for (name, vals) in &open {
+        let mut next = Vec::new();
+        for (label, m) in &out {
+            for v in vals {
+                let mut m2 = m.clone();
+                m2.insert(name.clone(), v.clone());
+                let sep = if label.is_empty() { "" } else { ", " };
+                next.push((format!("{label}{sep}{name} = {}", v.describe()), m2));
+            }
+        }
+        out = next;
+        if out.len() > 255 {
+            let span = file.params.as_ref().map(|s| s.span());
+            return Err(src
+                .error(span, "more than 255 combinations of open parameters")
+                .help("leave fewer parameters open"));
+        }
+    }
+    Ok(out)
+}
+
+const ACTOR_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "arrive_ms",
+    "cancel_at_ms",
+    "cancel_at",
+    "cancel",
+];
+
+fn actors_of(
+    src: &Source,
+    file: &GenericFile,
+    proto: &FileProtocol,
+) -> Result<Vec<ActorSpec>, ScenarioError> {
+    let p = &proto.protocol;
+    if file.actor.is_empty() {
+        return Err(src
+            .error(Some(0..0), "the scenario has no `[[actor]]`")
+            .help("add at least one `[[actor]]` with a `name`"));
+    }
+    if file.actor.len() > 64 {
+        return Err(at(src, &file.actor[64], "at most 64 actors are supported"));
+    }
+    let mut out: Vec<ActorSpec> = Vec::new();
+    for entry in &file.actor {
+        let t = entry.get_ref();
+        let get = |k: &str| t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v);
+        let name = match get("name").map(|v| (v, v.get_ref())) {
+            Some((_, toml::Value::String(s))) if !s.trim().is_empty() => s.trim().to_string(),
+            Some((v, _)) => return Err(at(src, v, "an actor's `name` is a non-empty string")),
+            None => {
+                return Err(at(src, entry, "this actor has no `name`").help("add `name = \"A\"`"))
+            }
+        };
+        if out.iter().any(|a| a.name == name) {
+            return Err(at(
+                src,
+                get("name").expect("named"),
+                format!("two actors are named `{name}`"),
+            ));
+        }
+        let kind = match get("kind") {
+            Some(v) => match v.get_ref() {
+                toml::Value::String(s) if p.kinds.iter().any(|k| &k.name == s) => s.clone(),
+                _ => {
+                    let kinds: Vec<&str> = p.kinds.iter().map(|k| k.name.as_str()).collect();
+                    return Err(at(src, v, "unknown actor kind")
+                        .help(format!("the file declares: {}", kinds.join(", "))));
+                }
+            },
+            None if p.kinds.len() == 1 => p.kinds[0].name.clone(),
+            None => {
+                let kinds: Vec<&str> = p.kinds.iter().map(|k| k.name.as_str()).collect();
+                return Err(at(src, entry, "this actor does not say its `kind`")
+                    .help(format!("the file declares several: {}", kinds.join(", "))));
+            }
+        };
+        let k = p.kinds.iter().find(|x| x.name == kind).expect("known kind");
+        let mut spec = ActorSpec {
+            name,
+            kind: kind.clone(),
+            params: BTreeMap::new(),
+            arrive: vec![0],
+            cancel_at: None,
+            cancel_window: None,
+            cancel_marks: Vec::new(),
+        };
+        for (key, v) in t {
+            actor_key(src, p, k, key, v, &mut spec)?;
+        }
+        if let Some(c) = spec.cancel_at {
+            if c < spec.arrive[0] {
+                return Err(at(
+                    src,
+                    get("cancel_at_ms").expect("set"),
+                    format!(
+                        "`cancel_at_ms` = {c} comes before the actor can arrive ({} ms)",
+                        spec.arrive[0]
+                    ),
+                )
+                .help("an actor can only be cancelled once it has arrived"));
+            }
+        }
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+fn actor_key(
+    src: &Source,
+    p: &Protocol,
+    k: &super::KindInfo,
+    key: &Spanned<String>,
+    v: &Spanned<toml::Value>,
+    spec: &mut ActorSpec,
+) -> Result<(), ScenarioError> {
+    let kname = key.get_ref().as_str();
+    match kname {
+        "name" | "kind" => Ok(()),
+        "arrive_ms" => {
+            let mut vals: Vec<i64> = choice(src, v, "dur", kname)?
+                .into_iter()
+                .map(|s| match s {
+                    Scalar::Int(i) => i,
+                    _ => 0,
+                })
+                .collect();
+            vals.sort_unstable();
+            vals.dedup();
+            spec.arrive = vals;
+            Ok(())
+        }
+        "cancel_at_ms" => match v.get_ref() {
+            toml::Value::Integer(i) if *i >= 0 => {
+                spec.cancel_at = Some(*i);
+                Ok(())
+            }
+            _ => Err(at(
+                src,
+                v,
+                "`cancel_at_ms` is a whole number of milliseconds",
+            )),
+        },
+        "cancel_at" => {
+            let toml::Value::String(m) = v.get_ref() else {
+                return Err(at(src, v, "`cancel_at` names a mark, in quotes"));
+            };
+            mark_of(src, p, v, m)?;
+            spec.cancel_marks.push(m.clone());
+            Ok(())
+        }
+        "cancel" => {
+            spec.cancel_window = Some(match v.get_ref() {
+                toml::Value::String(s) if s == "any" => (0, i64::MAX / 4),
+                toml::Value::Table(t) => {
+                    let num = |n: &str| t.get(n).and_then(toml::Value::as_integer);
+                    match (num("from_ms"), num("to_ms"), t.len()) {
+                        (Some(a), Some(b), 2) if 0 <= a && a <= b => (a, b),
+                        _ => return Err(at(src, v, "a cancel window is `{ from_ms = 0, to_ms = 500 }` with from_ms ≤ to_ms")),
+                    }
+                }
+                _ => {
+                    return Err(at(
+                        src,
+                        v,
+                        "write `cancel = \"any\"` or `cancel = { from_ms = 0, to_ms = 500 }`",
+                    ))
+                }
+            });
+            Ok(())
+        }
+        _ => {
+            if let Some((_, mark)) = p.aliases.iter().find(|(a, _)| a == kname) {
+                match v.get_ref() {
+                    toml::Value::Boolean(true) => spec.cancel_marks.push(mark.clone()),
+                    toml::Value::Boolean(false) => {}
+                    _ => return Err(at(src, v, format!("`{kname}` is true or false"))),
+                }
+                return Ok(());
+            }
+            let Some(decl) = k.params.iter().find(|d| d.key == kname) else {
+                let mut keys: Vec<String> = ACTOR_KEYS.iter().map(|s| s.to_string()).collect();
+                keys.extend(k.params.iter().map(|d| d.key.clone()));
+                keys.extend(p.aliases.iter().map(|(a, _)| a.clone()));
+                let mut e = at(
+                    src,
+                    key,
+                    format!("unknown key `{kname}` for an actor of kind `{}`", k.name),
+                )
+                .help(format!("the keys are: {}", keys.join(", ")));
+                if let Some(decl_span) = p.ast.items.iter().find_map(|i| match &i.kind {
+                    super::ast::ItemKind::Actor(a) if a.name.text == k.name => {
+                        Some(a.name.span.clone())
+                    }
+                    _ => None,
+                }) {
+                    e.also = Some(Box::new(
+                        Diag::new(
+                            decl_span,
+                            format!("actor kind `{}` declares its parameters here", k.name),
+                        )
+                        .located(&p.path, &p.text),
+                    ));
+                }
+                return Err(e);
+            };
+            let vals = choice(src, v, &decl.ty, kname)?;
+            spec.params.insert(
+                decl.name.clone(),
+                if vals.len() == 1 {
+                    ParamSpec::Fixed(vals.into_iter().next().expect("one"))
+                } else {
+                    ParamSpec::Open(vals)
+                },
+            );
+            let _ = scenario_key;
+            Ok(())
+        }
+    }
+}
+
+fn mark_of(
+    src: &Source,
+    p: &Protocol,
+    v: &Spanned<toml::Value>,
+    m: &str,
+) -> Result<(), ScenarioError> {
+    if p.marks.iter().any(|x| x == m) {
+        return Ok(());
+    }
+    let mut e = at(src, v, format!("protocol `{}` has no mark `{m}`", p.name)).help(format!(
+        "its marks are: {}",
+        if p.marks.is_empty() {
+            "(none)".to_string()
+        } else {
+            p.marks.join(", ")
+        }
+    ));
+    e.also = Some(Box::new(
+        Diag::new(
+            p.ast.name.span.clone(),
+            "marks are declared in the code with `mark NAME`",
+        )
+        .located(&p.path, &p.text),
+    ));
+    Err(e)
+}
+
+impl FileScenario {
+    fn machines(&self, variant: &str, plan: &Plan) -> Vec<(String, Machine)> {
+        self.programs[variant]
+            .iter()
+            .map(|(label, p)| (label.clone(), Machine::new(p.clone(), plan.config.symmetry)))
+            .collect()
+    }
+}
+
+impl LoadedScenario for FileScenario {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn variants(&self) -> &'static [VariantInfo] {
+        self.proto.variants
+    }
+
+    fn set_interpreted(&mut self) {
+        self.meta.interpreted = true;
+    }
+
+    fn set_protocol_hash(&mut self, hash: String) {
+        self.meta.protocol_hash = Some(hash);
+    }
+
+    fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
+        let mut ms = self.machines(variant, plan);
+        if ms.len() == 1 {
+            let (_, m) = ms.pop().expect("one");
+            return engine::explore(&m, plan);
+        }
+        let one = OneOf::new(ms).expect("every structure checks the same properties");
+        engine::explore(&one, plan)
+    }
+
+    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
+        let mut ms = self.machines(variant, plan);
+        if ms.len() == 1 {
+            let (_, m) = ms.pop().expect("one");
+            return engine::replay_model(&m, schedule, plan);
+        }
+        let one = OneOf::new(ms).expect("every structure checks the same properties");
+        engine::replay_model(&one, schedule, plan)
+    }
+}

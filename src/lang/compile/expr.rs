@@ -1,0 +1,1258 @@
+//! Expressions: type checking and code that pushes their value; places (what can be read or
+//! assigned): variables, fields, elements, another actor's variables.
+
+use std::rc::Rc;
+
+use lockstep_sim::machine::layout::{
+    B_FLAGS, B_LIFE, B_STATUS, F_CANCELLED, ST_DONE, ST_FAILED, ST_NEW, W_HEADER,
+};
+use lockstep_sim::machine::Op;
+
+use super::super::ast::{BinOp, Binding, Expr, ExprKind, FnBody, Quant, UnOp};
+use super::super::diag::{Diag, Result};
+use super::super::lexer::Span;
+use super::super::types::Ty;
+use super::{not_const, Bind, Compiler, Scope, Val, NOT_CONST, RECURSION_MAX};
+
+/// Where a place's slots are.
+#[derive(Clone, Debug)]
+pub(super) enum Addr {
+    /// World slot (shared state).
+    Shared(usize),
+    /// Slot of the running actor's block.
+    Local(u32),
+    /// Slot of actor `.0`'s block (known when compiling).
+    Actor(usize, u32),
+    /// The address is on the operand stack.
+    Stack,
+}
+
+/// A readable (and perhaps assignable) location.
+#[derive(Clone, Debug)]
+pub(super) struct Place {
+    pub addr: Addr,
+    pub ty: Ty,
+    pub ghost: bool,
+    /// Another actor's variable: only ghost code may touch it.
+    pub foreign: bool,
+    /// A local or an actor's own variable or shared state: may be assigned.
+    pub name: String,
+}
+
+/// Fields every actor value has, read from its block's header.
+const ACTOR_FIELDS: [&str; 5] = ["live", "done", "failed", "cancelled", "arrived"];
+
+impl<'f> Compiler<'f> {
+    fn refuse_state(&self, span: &Span) -> Result<()> {
+        if self.const_only {
+            return Err(Diag::new(span.clone(), NOT_CONST));
+        }
+        Ok(())
+    }
+
+    fn ghost_read(&self, name: &str, span: &Span) -> Result<()> {
+        if self.ghost {
+            return Ok(());
+        }
+        Err(Diag::new(
+            span.clone(),
+            format!("`{name}` is ghost state: the protocol's own code cannot read it"),
+        )
+        .help("read ghost state in invariants, liveness properties and `ghost { ... }` blocks"))
+    }
+
+    /// The innermost scopes' binding of `name`, respecting function barriers.
+    fn lookup(&self, name: &str) -> Option<(usize, Bind<'f>)> {
+        let mut at = self.cur;
+        while let Some(i) = at {
+            let s: &Scope<'f> = &self.scopes[i];
+            if let Some((_, b)) = s.names.iter().rev().find(|(n, _)| n == name) {
+                return Some((i, b.clone()));
+            }
+            at = s.parent;
+        }
+        None
+    }
+
+    /// The actor kind whose variables and parameters the code being compiled sees.
+    pub(super) fn owner(&self) -> Option<u16> {
+        self.owners.last().copied().flatten()
+    }
+
+    /// Compiles `e`, leaving its value on the stack; returns its type. `expect` guides `none`,
+    /// records and arrays.
+    pub(super) fn expr(&mut self, e: &'f Expr, expect: Option<&Ty>) -> Result<Ty> {
+        let span = &e.span;
+        match &e.kind {
+            ExprKind::Int(v) => {
+                self.emit(Op::Const(*v), span);
+                Ok(Ty::Int)
+            }
+            ExprKind::Dur(v) => {
+                self.emit(Op::Const(*v), span);
+                Ok(Ty::Dur)
+            }
+            ExprKind::Bool(b) => {
+                self.emit(Op::Const(i64::from(*b)), span);
+                Ok(Ty::Bool)
+            }
+            ExprKind::Sym(s) => {
+                let id = self.sym(s);
+                self.emit(Op::Const(id), span);
+                Ok(Ty::Sym)
+            }
+            ExprKind::None => match expect {
+                Some(Ty::Option(t)) => {
+                    for _ in 0..=t.size() {
+                        self.emit(Op::Const(0), span);
+                    }
+                    Ok(Ty::Option(t.clone()))
+                }
+                _ => Ok(Ty::NoneLit),
+            },
+            ExprKind::SelfActor => {
+                self.refuse_state(span)?;
+                let Some(k) = self.owner() else {
+                    return Err(Diag::new(span.clone(), "`self` is only defined in actor code"));
+                };
+                self.emit(Op::SelfActor, span);
+                Ok(Ty::Actor(Some(k)))
+            }
+            ExprKind::Name(n) => self.name_value(n, span, expect),
+            ExprKind::Field(..) | ExprKind::Index(..) => {
+                if let Some(v) = self.actor_header(e)? {
+                    return Ok(v);
+                }
+                match self.place(e)? {
+                    Some(p) => {
+                        self.check_read(&p, span)?;
+                        self.load(&p, span);
+                        Ok(p.ty)
+                    }
+                    None => Err(Diag::new(
+                        span.clone(),
+                        "only a variable's fields and elements can be read this way",
+                    )
+                    .help("store the value in a variable first")),
+                }
+            }
+            ExprKind::Unwrap(inner) => {
+                let t = self.expr(inner, None)?;
+                let Ty::Option(payload) = t else {
+                    return Err(Diag::new(
+                        span.clone(),
+                        format!("`!` unwraps an option, and this is {t}"),
+                    ));
+                };
+                let fail = self.message(span, "`!` unwrapped `none`");
+                self.emit(Op::Unwrap { fail }, span);
+                Ok((*payload).clone())
+            }
+            ExprKind::Call(name, args) => self.call_expr(name, args, span, expect),
+            ExprKind::Unary(op, inner) => {
+                let t = self.expr(inner, None)?;
+                match (op, &t) {
+                    (UnOp::Not, Ty::Bool) => {
+                        self.emit(Op::Not, span);
+                        Ok(Ty::Bool)
+                    }
+                    (UnOp::Neg, Ty::Int | Ty::Dur) => {
+                        self.emit(Op::Neg, span);
+                        Ok(t)
+                    }
+                    (UnOp::Not, _) => Err(Diag::new(
+                        span.clone(),
+                        format!("`!` negates a bool, and this is {t}"),
+                    )),
+                    (UnOp::Neg, _) => Err(Diag::new(
+                        span.clone(),
+                        format!("`-` negates an int or a dur, and this is {t}"),
+                    )),
+                }
+            }
+            ExprKind::Binary(op, l, r) => self.binary(*op, l, r, span),
+            ExprKind::In(x, list) => {
+                if list.is_empty() {
+                    return Err(Diag::new(span.clone(), "`in []` is never true"));
+                }
+                let end = self.label();
+                for (i, item) in list.iter().enumerate() {
+                    self.equality(x, item, span, false)?;
+                    if i + 1 < list.len() {
+                        self.emit(Op::Dup, span);
+                        self.emit_to(Op::JumpIfTrue(0), end, span);
+                        self.emit(Op::Pop(1), span);
+                    }
+                }
+                self.place_label(end);
+                Ok(Ty::Bool)
+            }
+            ExprKind::Record(fields) => self.record(fields, span, expect),
+            ExprKind::Array(items) => self.array(items, span, expect),
+            ExprKind::Repeat(v, n) => {
+                let count = self.const_int(n, "a repetition count")?;
+                if !(1..=1024).contains(&count) {
+                    return Err(Diag::new(n.span.clone(), "repeat 1 to 1024 times"));
+                }
+                let want = match expect {
+                    Some(Ty::Array(t, _)) => Some((**t).clone()),
+                    _ => None,
+                };
+                let mut t = Ty::Unit;
+                for _ in 0..count {
+                    t = self.expr(v, want.as_ref())?;
+                }
+                Ok(Ty::Array(Rc::new(t), count as usize))
+            }
+            ExprKind::If(c, a, b) => {
+                if let Some(v) = self.try_const(c, None)? {
+                    self.want_bool(&v.ty, &c.span, "an `if` condition")?;
+                    let (taken, other) = if v.vals[0] != 0 { (a, b) } else { (b, a) };
+                    self.check_only(other, expect)?;
+                    return self.expr(taken, expect);
+                }
+                let ct = self.expr(c, None)?;
+                self.want_bool(&ct, &c.span, "an `if` condition")?;
+                let els = self.label();
+                let end = self.label();
+                self.emit_to(Op::JumpIfFalse(0), els, span);
+                let ta = self.expr(a, expect)?;
+                self.emit_to(Op::Jump(0), end, span);
+                self.place_label(els);
+                let tb = self.expr(b, expect.or(Some(&ta)))?;
+                self.place_label(end);
+                if ta.accepts(&tb) || (ta == Ty::NoneLit && matches!(tb, Ty::Option(_))) {
+                    Ok(if ta == Ty::NoneLit { tb } else { ta })
+                } else {
+                    Err(Diag::new(
+                        span.clone(),
+                        format!("the branches differ: {ta} and {tb}"),
+                    ))
+                }
+            }
+            ExprKind::Quant(q, bindings, body) => self.quantifier(*q, bindings, body, span),
+            ExprKind::Await(_) => Err(Diag::new(
+                span.clone(),
+                "`await` must be a whole statement (`await f()`, `let x = await f()`, `x = await f()`, `return await f()`)",
+            )
+            .help("an await is where other actors run: it cannot sit inside an expression")),
+        }
+    }
+
+    /// Type-checks `e` without keeping its code (a branch a constant condition never takes).
+    pub(super) fn check_only(&mut self, e: &'f Expr, expect: Option<&Ty>) -> Result<()> {
+        let start = self.ops.len();
+        let labels = self.labels.len();
+        let r = self.expr(e, expect);
+        self.truncate(start, labels);
+        match r {
+            Err(d) if !not_const(&d) => Err(d),
+            _ => Ok(()),
+        }
+    }
+
+    pub(super) fn want_bool(&self, t: &Ty, span: &Span, what: &str) -> Result<()> {
+        if *t == Ty::Bool {
+            Ok(())
+        } else {
+            Err(Diag::new(
+                span.clone(),
+                format!("{what} must be a bool, not {t}"),
+            ))
+        }
+    }
+
+    fn name_value(&mut self, n: &str, span: &Span, expect: Option<&Ty>) -> Result<Ty> {
+        if let Some((_, b)) = self.lookup(n) {
+            return match b {
+                Bind::Local { off, ty, ghost } => {
+                    self.refuse_state(span)?;
+                    if ghost {
+                        self.ghost_read(n, span)?;
+                    }
+                    self.load_local(off, ty.size(), span);
+                    Ok(ty)
+                }
+                Bind::Value { ty, vals } => {
+                    for v in vals {
+                        self.emit(Op::Const(v), span);
+                    }
+                    Ok(ty)
+                }
+                Bind::Subst {
+                    expr,
+                    scope,
+                    ghost,
+                    owner,
+                } => {
+                    let saved = std::mem::replace(&mut self.ghost, ghost);
+                    self.owners.push(owner);
+                    let r = self.in_scope(scope, |c| c.expr(expr, expect));
+                    self.owners.pop();
+                    self.ghost = saved;
+                    r
+                }
+            };
+        }
+        if let Some(p) = self.var_place(n, span)? {
+            self.check_read(&p, span)?;
+            self.load(&p, span);
+            return Ok(p.ty);
+        }
+        if let Some(k) = self.owner() {
+            if let Some(i) = self.kinds[usize::from(k)]
+                .params
+                .iter()
+                .position(|p| p.name == n)
+            {
+                self.refuse_state(span)?;
+                let ty = self.kinds[usize::from(k)].params[i].ty.clone();
+                self.emit(Op::Param(i as u32), span);
+                return Ok(ty);
+            }
+        }
+        if self.consts.contains_key(n) {
+            let v = self.const_of(n, span)?;
+            return Ok(self.push_val(v, span));
+        }
+        if self.params.contains_key(n) {
+            let v = self.param_of(n, span)?;
+            return Ok(self.push_val(v, span));
+        }
+        if self.fns.contains_key(n) {
+            return Err(Diag::new(span.clone(), format!("`{n}` is a function"))
+                .help(format!("call it: `{n}(...)`")));
+        }
+        Err(self.unknown_name(n, span))
+    }
+
+    fn unknown_name(&self, n: &str, span: &Span) -> Diag {
+        let mut known: Vec<&str> = self.shared.keys().map(String::as_str).collect();
+        known.extend(self.consts.keys().map(String::as_str));
+        known.extend(self.params.keys().map(String::as_str));
+        if let Some(k) = self.owner() {
+            let kd = &self.kinds[usize::from(k)];
+            known.extend(kd.vars.keys().map(String::as_str));
+            known.extend(kd.params.iter().map(|p| p.name.as_str()));
+        }
+        for s in &self.scopes {
+            known.extend(s.names.iter().map(|(n, _)| n.as_str()));
+        }
+        let close = known
+            .iter()
+            .filter(|k| edit_distance(k, n) <= 2)
+            .min_by_key(|k| edit_distance(k, n));
+        let d = Diag::new(span.clone(), format!("unknown name `{n}`"));
+        match close {
+            Some(c) => d.help(format!("did you mean `{c}`?")),
+            None => d.help("declare it (`let`, `var`, `shared`, `const`, `param`) before using it"),
+        }
+    }
+
+    fn push_val(&mut self, v: Val, span: &Span) -> Ty {
+        for x in &v.vals {
+            self.emit(Op::Const(*x), span);
+        }
+        v.ty
+    }
+
+    pub(super) fn place_of_var(&mut self, n: &str, span: &Span) -> Result<Option<Place>> {
+        self.var_place(n, span)
+    }
+
+    /// A variable that is state: the actor's own variable, or shared state.
+    fn var_place(&mut self, n: &str, span: &Span) -> Result<Option<Place>> {
+        if let Some(k) = self.owner() {
+            if let Some(v) = self.kinds[usize::from(k)].vars.get(n).cloned() {
+                self.refuse_state(span)?;
+                return Ok(Some(Place {
+                    addr: Addr::Local(v.off as u32),
+                    ty: v.ty,
+                    ghost: v.ghost,
+                    foreign: false,
+                    name: n.to_string(),
+                }));
+            }
+        }
+        if let Some(v) = self.shared.get(n).cloned() {
+            self.refuse_state(span)?;
+            return Ok(Some(Place {
+                addr: Addr::Shared(W_HEADER + v.off),
+                ty: v.ty,
+                ghost: v.ghost,
+                foreign: false,
+                name: n.to_string(),
+            }));
+        }
+        Ok(None)
+    }
+
+    fn check_read(&self, p: &Place, span: &Span) -> Result<()> {
+        if p.ghost {
+            self.ghost_read(&p.name, span)?;
+        }
+        if p.foreign && !self.ghost {
+            return Err(Diag::new(
+                span.clone(),
+                "another actor's variables can only be read by ghost code and properties",
+            )
+            .help("the protocol's own code sees only shared state and its own variables"));
+        }
+        Ok(())
+    }
+
+    /// The place `e` denotes, if it is one. Emits the code that computes a dynamic address.
+    pub(super) fn place(&mut self, e: &'f Expr) -> Result<Option<Place>> {
+        let span = &e.span;
+        match &e.kind {
+            ExprKind::Name(n) => {
+                if let Some((_, b)) = self.lookup(n) {
+                    return match b {
+                        Bind::Local { off, ty, ghost } => {
+                            self.refuse_state(span)?;
+                            Ok(Some(Place {
+                                addr: Addr::Local(off),
+                                ty,
+                                ghost,
+                                foreign: false,
+                                name: n.clone(),
+                            }))
+                        }
+                        Bind::Subst {
+                            expr,
+                            scope,
+                            ghost,
+                            owner,
+                        } => {
+                            let saved = std::mem::replace(&mut self.ghost, ghost);
+                            self.owners.push(owner);
+                            let r = self.in_scope(scope, |c| c.place(expr));
+                            self.owners.pop();
+                            self.ghost = saved;
+                            r
+                        }
+                        Bind::Value { .. } => Ok(None),
+                    };
+                }
+                self.var_place(n, span)
+            }
+            ExprKind::Field(base, f) => {
+                if let Some(p) = self.place(base)? {
+                    if let Ty::Actor(k) = p.ty {
+                        self.check_read(&p, span)?;
+                        self.load(&p, span);
+                        return self.actor_var(None, k, f, span).map(Some);
+                    }
+                    let Some((off, ty)) = p.ty.field(&f.text) else {
+                        return Err(self.no_field(&p.ty, &f.text, &f.span));
+                    };
+                    return Ok(Some(self.offset(p, off, ty, span)));
+                }
+                if let Some(v) = self.try_const(base, None)? {
+                    if let Ty::Actor(k) = v.ty {
+                        return self
+                            .actor_var(Some(v.vals[0] as usize), k, f, span)
+                            .map(Some);
+                    }
+                }
+                let t = self.expr(base, None)?;
+                if let Ty::Actor(k) = t {
+                    return self.actor_var(None, k, f, span).map(Some);
+                }
+                Err(Diag::new(
+                    span.clone(),
+                    format!("`.{}` of a value that is not a variable ({t})", f.text),
+                )
+                .help("store the value in a variable first"))
+            }
+            ExprKind::Index(base, index) => {
+                let Some(p) = self.place(base)? else {
+                    return Err(Diag::new(span.clone(), "only a variable can be indexed")
+                        .help("store the array in a variable first"));
+                };
+                let Ty::Array(elem, len) = p.ty.clone() else {
+                    return Err(Diag::new(
+                        base.span.clone(),
+                        format!("only arrays can be indexed, and this is {}", p.ty),
+                    ));
+                };
+                let elem = (*elem).clone();
+                let stride = elem.size();
+                if let Some(v) = self.try_const(index, None)? {
+                    if v.ty != Ty::Int {
+                        return Err(Diag::new(
+                            index.span.clone(),
+                            format!("an index is an int, not {}", v.ty),
+                        ));
+                    }
+                    let i = v.vals[0];
+                    if i < 0 || i as usize >= len {
+                        return Err(Diag::new(
+                            index.span.clone(),
+                            format!("index {i} is outside 0..{len}"),
+                        ));
+                    }
+                    return Ok(Some(self.offset(p, i as usize * stride, elem, span)));
+                }
+                let p = self.onto_stack(p, span);
+                let it = self.expr(index, None)?;
+                if it != Ty::Int {
+                    return Err(Diag::new(
+                        index.span.clone(),
+                        format!("an index is an int, not {it}"),
+                    ));
+                }
+                self.emit(
+                    Op::Index {
+                        stride: stride as u32,
+                        len: len as u32,
+                    },
+                    span,
+                );
+                Ok(Some(Place { ty: elem, ..p }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn no_field(&self, t: &Ty, f: &str, span: &Span) -> Diag {
+        match t {
+            Ty::Record(fields) => Diag::new(span.clone(), format!("no field `{f}`")).help(format!(
+                "the fields are: {}",
+                fields
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => Diag::new(span.clone(), format!("`.{f}` of {t}, which has no fields")),
+        }
+    }
+
+    /// A variable of an actor value (`r.waiting`): the actor is known (`actor`) or its index is
+    /// on the stack.
+    fn actor_var(
+        &mut self,
+        actor: Option<usize>,
+        kind: Option<u16>,
+        f: &super::super::ast::Name,
+        span: &Span,
+    ) -> Result<Place> {
+        let kind = match (kind, actor) {
+            (Some(k), _) => k,
+            (None, Some(a)) => {
+                let kname = &self.inst.actors[a].kind;
+                self.kinds.iter().position(|k| &k.name == kname).expect("bound") as u16
+            }
+            (None, None) => {
+                return Err(Diag::new(
+                    span.clone(),
+                    format!("`.{}` of an actor of unknown kind", f.text),
+                )
+                .help("declare the variable with the kind as its type (`owner: Request?`) to read its variables"))
+            }
+        };
+        let Some(v) = self.kinds[usize::from(kind)].vars.get(&f.text).cloned() else {
+            let kd = &self.kinds[usize::from(kind)];
+            return Err(Diag::new(
+                f.span.clone(),
+                format!("actor kind `{}` has no variable `{}`", kd.name, f.text),
+            )
+            .help(format!(
+                "its variables are: {}; every actor also has {}",
+                kd.vars.keys().cloned().collect::<Vec<_>>().join(", "),
+                ACTOR_FIELDS.join(", ")
+            )));
+        };
+        self.refuse_state(span)?;
+        let addr = match actor {
+            Some(a) => Addr::Actor(a, v.off as u32),
+            None => {
+                self.emit(Op::AddrActor(v.off as u32), span);
+                Addr::Stack
+            }
+        };
+        Ok(Place {
+            addr,
+            ty: v.ty,
+            ghost: v.ghost,
+            foreign: true,
+            name: f.text.clone(),
+        })
+    }
+
+    /// `r.live`, `r.done`, ...: read from the actor's header. `None` when `e` is not one.
+    fn actor_header(&mut self, e: &'f Expr) -> Result<Option<Ty>> {
+        let ExprKind::Field(base, f) = &e.kind else {
+            return Ok(None);
+        };
+        if !ACTOR_FIELDS.contains(&f.text.as_str()) {
+            return Ok(None);
+        }
+        let span = &e.span;
+        let start = self.ops.len();
+        let labels = self.labels.len();
+        let t = match self.try_const(base, None)? {
+            Some(v) => v.ty,
+            None => {
+                let t = self.expr(base, None);
+                self.truncate(start, labels);
+                t?
+            }
+        };
+        if !matches!(t, Ty::Actor(_)) {
+            return Ok(None);
+        }
+        self.refuse_state(span)?;
+        self.expr(base, None)?;
+        let (slot, test): (usize, &[Op]) = match f.text.as_str() {
+            "live" => (B_LIFE, &[Op::Const(2), Op::Lt]),
+            "done" => (B_STATUS, &[Op::Const(ST_DONE), Op::Ge]),
+            "failed" => (B_STATUS, &[Op::Const(ST_FAILED), Op::Eq]),
+            "arrived" => (B_STATUS, &[Op::Const(ST_NEW), Op::Ne]),
+            // flags / F_CANCELLED % 2: the cancelled bit.
+            _ => (
+                B_FLAGS,
+                &[Op::Const(F_CANCELLED), Op::Div, Op::Const(2), Op::Rem],
+            ),
+        };
+        self.emit(Op::AddrActor(slot as u32), span);
+        self.emit(Op::LoadAt(1), span);
+        for op in test {
+            self.emit(*op, span);
+        }
+        Ok(Some(Ty::Bool))
+    }
+
+    /// `p` shifted by `off` slots, as type `ty`.
+    fn offset(&mut self, p: Place, off: usize, ty: Ty, span: &Span) -> Place {
+        let addr = match p.addr {
+            Addr::Shared(a) => Addr::Shared(a + off),
+            Addr::Local(o) => Addr::Local(o + off as u32),
+            Addr::Actor(a, o) => Addr::Actor(a, o + off as u32),
+            Addr::Stack => {
+                if off > 0 {
+                    self.emit(Op::Const(off as i64), span);
+                    self.emit(Op::Add, span);
+                }
+                Addr::Stack
+            }
+        };
+        Place { addr, ty, ..p }
+    }
+
+    /// Makes a place's address dynamic (on the stack).
+    fn onto_stack(&mut self, p: Place, span: &Span) -> Place {
+        match p.addr {
+            Addr::Shared(a) => {
+                self.emit(Op::Const(a as i64), span);
+            }
+            Addr::Local(o) => {
+                self.emit(Op::AddrLocal(o), span);
+            }
+            Addr::Actor(a, o) => {
+                let at = self.emit(Op::Const(0), span);
+                self.actor_fixups.push((at, a, o));
+            }
+            Addr::Stack => {}
+        }
+        Place {
+            addr: Addr::Stack,
+            ..p
+        }
+    }
+
+    /// Pushes a place's value.
+    pub(super) fn load(&mut self, p: &Place, span: &Span) {
+        let n = p.ty.size();
+        match p.addr {
+            Addr::Shared(a) => {
+                for i in 0..n {
+                    self.emit(Op::Load((a + i) as u32), span);
+                }
+            }
+            Addr::Local(o) => self.load_local(o, n, span),
+            Addr::Actor(a, o) => {
+                for i in 0..n as u32 {
+                    let at = self.emit(Op::Load(0), span);
+                    self.actor_fixups.push((at, a, o + i));
+                }
+            }
+            Addr::Stack => {
+                self.emit(Op::LoadAt(n as u32), span);
+            }
+        }
+    }
+
+    /// Stores the value on the stack into a place (whose address, if dynamic, is below it).
+    pub(super) fn store(&mut self, p: &Place, span: &Span) {
+        let n = p.ty.size();
+        match p.addr {
+            Addr::Shared(a) => {
+                for i in (0..n).rev() {
+                    self.emit(Op::Store((a + i) as u32), span);
+                }
+            }
+            Addr::Local(o) => self.store_local(o, n, span),
+            Addr::Actor(a, o) => {
+                for i in (0..n as u32).rev() {
+                    let at = self.emit(Op::Store(0), span);
+                    self.actor_fixups.push((at, a, o + i));
+                }
+            }
+            Addr::Stack => {
+                self.emit(Op::StoreAt(n as u32), span);
+            }
+        }
+    }
+
+    /// Compiles `value` for a slot of type `want`, wrapping a payload into an option.
+    pub(super) fn value_for(&mut self, value: &'f Expr, want: &Ty, what: &str) -> Result<()> {
+        let got = self.expr(value, Some(want))?;
+        self.convert(&got, want, &value.span, what)
+    }
+
+    /// Converts the value just pushed (of type `got`) to `want`.
+    pub(super) fn convert(&mut self, got: &Ty, want: &Ty, span: &Span, what: &str) -> Result<()> {
+        if got == want {
+            return Ok(());
+        }
+        match (want, got) {
+            (Ty::Option(inner), Ty::NoneLit) => {
+                for _ in 0..=inner.size() {
+                    self.emit(Op::Const(0), span);
+                }
+                Ok(())
+            }
+            (Ty::Option(inner), g) if inner.accepts(g) && !matches!(g, Ty::Option(_)) => {
+                self.emit(Op::Const(1), span);
+                Ok(())
+            }
+            (Ty::Actor(None), Ty::Actor(_)) => Ok(()),
+            (Ty::Dur, Ty::Int) => Err(Diag::new(
+                span.clone(),
+                format!("{what} is a duration, and this is a plain int"),
+            )
+            .help("write a unit: `300ms`, `15s`")),
+            (Ty::Int, Ty::Dur) => Err(Diag::new(
+                span.clone(),
+                format!("{what} is an int, and this is a duration"),
+            )
+            .help("divide by a duration to count (`d / 1ms`)")),
+            _ => Err(Diag::new(
+                span.clone(),
+                format!("{what} is {want}, and this is {got}"),
+            )),
+        }
+    }
+
+    fn record(
+        &mut self,
+        fields: &'f [(super::super::ast::Name, Expr)],
+        span: &Span,
+        expect: Option<&Ty>,
+    ) -> Result<Ty> {
+        let want = match expect {
+            Some(Ty::Record(f)) => f.clone(),
+            Some(Ty::Option(t)) if matches!(**t, Ty::Record(_)) => {
+                let Ty::Record(f) = &**t else { unreachable!() };
+                f.clone()
+            }
+            _ => {
+                return Err(Diag::new(span.clone(), "a record here needs a known type")
+                    .help("assign it to a variable of a record type"))
+            }
+        };
+        for (n, _) in fields {
+            if !want.iter().any(|(f, _)| f == &n.text) {
+                return Err(self.no_field(&Ty::Record(want.clone()), &n.text, &n.span));
+            }
+        }
+        for (f, ft) in want.iter() {
+            match fields.iter().find(|(n, _)| &n.text == f) {
+                Some((_, v)) => self.value_for(v, ft, &format!("field `{f}`"))?,
+                None => {
+                    return Err(Diag::new(span.clone(), format!("field `{f}` is missing"))
+                        .help("a record literal gives every field"))
+                }
+            }
+        }
+        Ok(Ty::Record(want))
+    }
+
+    fn array(&mut self, items: &'f [Expr], span: &Span, expect: Option<&Ty>) -> Result<Ty> {
+        let elem = match expect {
+            Some(Ty::Array(t, n)) => {
+                if *n != items.len() {
+                    return Err(Diag::new(
+                        span.clone(),
+                        format!("{} elements where {n} are expected", items.len()),
+                    ));
+                }
+                Some((**t).clone())
+            }
+            _ => None,
+        };
+        let Some(first) = items.first() else {
+            return Err(Diag::new(span.clone(), "an empty array has no type"));
+        };
+        let t0 = match &elem {
+            Some(t) => {
+                self.value_for(first, t, "an element")?;
+                t.clone()
+            }
+            None => self.expr(first, None)?,
+        };
+        for it in &items[1..] {
+            self.value_for(it, &t0, "an element")?;
+        }
+        Ok(Ty::Array(Rc::new(t0), items.len()))
+    }
+
+    fn binary(&mut self, op: BinOp, l: &'f Expr, r: &'f Expr, span: &Span) -> Result<Ty> {
+        match op {
+            BinOp::And | BinOp::Or => {
+                if let Some(v) = self.try_const(l, None)? {
+                    self.want_bool(&v.ty, &l.span, "each side of `&&` and `||`")?;
+                    let decided = (v.vals[0] != 0) == (op == BinOp::Or);
+                    if decided {
+                        self.check_only(r, None)?;
+                        self.emit(Op::Const(i64::from(op == BinOp::Or)), span);
+                        return Ok(Ty::Bool);
+                    }
+                    let rt = self.expr(r, None)?;
+                    self.want_bool(&rt, &r.span, "each side of `&&` and `||`")?;
+                    return Ok(Ty::Bool);
+                }
+                let lt = self.expr(l, None)?;
+                self.want_bool(&lt, &l.span, "each side of `&&` and `||`")?;
+                let short = self.label();
+                let end = self.label();
+                let jump = if op == BinOp::And {
+                    Op::JumpIfFalse(0)
+                } else {
+                    Op::JumpIfTrue(0)
+                };
+                self.emit_to(jump, short, span);
+                let rt = self.expr(r, None)?;
+                self.want_bool(&rt, &r.span, "each side of `&&` and `||`")?;
+                self.emit_to(Op::Jump(0), end, span);
+                self.place_label(short);
+                self.emit(Op::Const(i64::from(op == BinOp::Or)), span);
+                self.place_label(end);
+                Ok(Ty::Bool)
+            }
+            BinOp::Eq | BinOp::Ne => {
+                self.equality(l, r, span, op == BinOp::Ne)?;
+                Ok(Ty::Bool)
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let lt = self.expr(l, None)?;
+                let rt = self.expr(r, Some(&lt))?;
+                if lt != rt || !matches!(lt, Ty::Int | Ty::Dur) {
+                    return Err(mismatch(op, &lt, &rt, span));
+                }
+                self.emit(
+                    match op {
+                        BinOp::Lt => Op::Lt,
+                        BinOp::Le => Op::Le,
+                        BinOp::Gt => Op::Gt,
+                        _ => Op::Ge,
+                    },
+                    span,
+                );
+                Ok(Ty::Bool)
+            }
+            _ => {
+                let lt = self.expr(l, None)?;
+                let rt = self.expr(r, None)?;
+                let t = arith(op, &lt, &rt).ok_or_else(|| mismatch(op, &lt, &rt, span))?;
+                self.emit(
+                    match op {
+                        BinOp::Add => Op::Add,
+                        BinOp::Sub => Op::Sub,
+                        BinOp::Mul => Op::Mul,
+                        BinOp::Div => Op::Div,
+                        _ => Op::Rem,
+                    },
+                    span,
+                );
+                Ok(t)
+            }
+        }
+    }
+
+    /// Pushes whether `l == r` (or `!=`).
+    fn equality(&mut self, l: &'f Expr, r: &'f Expr, span: &Span, negate: bool) -> Result<()> {
+        let none_side = match (&l.kind, &r.kind) {
+            (_, ExprKind::None) => Some(l),
+            (ExprKind::None, _) => Some(r),
+            _ => None,
+        };
+        if let Some(side) = none_side {
+            let t = self.expr(side, None)?;
+            let Ty::Option(inner) = &t else {
+                return Err(Diag::new(
+                    span.clone(),
+                    format!("only an option can be `none`, and this is {t}"),
+                ));
+            };
+            self.emit(Op::IsNone(inner.size() as u32), span);
+            if negate {
+                self.emit(Op::Not, span);
+            }
+            return Ok(());
+        }
+        let lt = self.expr(l, None)?;
+        let rt = self.expr(r, Some(&lt))?;
+        let n = if lt.accepts(&rt) && lt != rt {
+            // An option against its payload: wrap the payload.
+            if let Ty::Option(_) = lt {
+                self.emit(Op::Const(1), span);
+            }
+            lt.size()
+        } else if rt.accepts(&lt) && lt != rt {
+            return Err(Diag::new(
+                span.clone(),
+                format!("compare the option on the left: {rt} == {lt} reads better as the value on the right"),
+            )
+            .help("swap the two sides"));
+        } else if lt == rt || (matches!(lt, Ty::Actor(_)) && matches!(rt, Ty::Actor(_))) {
+            lt.size()
+        } else {
+            return Err(Diag::new(
+                span.clone(),
+                format!("{lt} and {rt} cannot be compared"),
+            ));
+        };
+        if n == 1 {
+            self.emit(if negate { Op::Ne } else { Op::Eq }, span);
+        } else {
+            self.emit(Op::EqN(n as u32), span);
+            if negate {
+                self.emit(Op::Not, span);
+            }
+        }
+        Ok(())
+    }
+
+    fn quantifier(
+        &mut self,
+        q: Quant,
+        bindings: &'f [Binding],
+        body: &'f Expr,
+        span: &Span,
+    ) -> Result<Ty> {
+        let combos = self.unroll(bindings)?;
+        match q {
+            Quant::Count => {
+                self.emit(Op::Const(0), span);
+                for c in combos {
+                    self.with_bindings(c, |s| {
+                        let t = s.expr(body, None)?;
+                        s.want_bool(&t, &body.span, "a count's condition")
+                    })?;
+                    self.emit(Op::Add, span);
+                }
+                Ok(Ty::Int)
+            }
+            Quant::All | Quant::Any => {
+                let all = q == Quant::All;
+                let decided = self.label();
+                let end = self.label();
+                for c in combos {
+                    self.with_bindings(c, |s| {
+                        let t = s.expr(body, None)?;
+                        s.want_bool(&t, &body.span, "a quantifier's condition")
+                    })?;
+                    self.emit_to(
+                        if all {
+                            Op::JumpIfFalse(0)
+                        } else {
+                            Op::JumpIfTrue(0)
+                        },
+                        decided,
+                        span,
+                    );
+                }
+                self.emit(Op::Const(i64::from(all)), span);
+                self.emit_to(Op::Jump(0), end, span);
+                self.place_label(decided);
+                self.emit(Op::Const(i64::from(!all)), span);
+                self.place_label(end);
+                Ok(Ty::Bool)
+            }
+        }
+    }
+
+    /// Every combination of the bindings' values (actors of a kind, integers of a range).
+    pub(super) fn unroll(&mut self, bindings: &'f [Binding]) -> Result<Vec<Vec<(String, Val)>>> {
+        let mut combos: Vec<Vec<(String, Val)>> = vec![Vec::new()];
+        for b in bindings {
+            let (var, values): (&str, Vec<Val>) = match b {
+                Binding::Actors { var, kind } => {
+                    let Some(k) = self.kinds.iter().position(|x| x.name == kind.text) else {
+                        return Err(Diag::new(
+                            kind.span.clone(),
+                            format!("unknown actor kind `{}`", kind.text),
+                        ));
+                    };
+                    let vals = self.instances_of[k]
+                        .iter()
+                        .map(|&i| Val {
+                            ty: Ty::Actor(Some(k as u16)),
+                            vals: vec![i as i64],
+                        })
+                        .collect();
+                    (&var.text, vals)
+                }
+                Binding::Range { var, from, to } => {
+                    let a = self.const_int(from, "a range's start")?;
+                    let z = self.const_int(to, "a range's end")?;
+                    if z - a > 1024 {
+                        return Err(Diag::new(
+                            to.span.clone(),
+                            "a quantifier's range spans at most 1024 values",
+                        ));
+                    }
+                    let vals = (a..z)
+                        .map(|i| Val {
+                            ty: Ty::Int,
+                            vals: vec![i],
+                        })
+                        .collect();
+                    (&var.text, vals)
+                }
+            };
+            let mut next = Vec::new();
+            for c in &combos {
+                for v in &values {
+                    let mut c2 = c.clone();
+                    c2.push((var.to_string(), v.clone()));
+                    next.push(c2);
+                }
+            }
+            combos = next;
+            if combos.len() > 100_000 {
+                return Err(Diag::new(
+                    super::super::lexer::Span::default(),
+                    "a quantifier over more than 100000 combinations",
+                ));
+            }
+        }
+        Ok(combos)
+    }
+
+    pub(super) fn with_bindings<T>(
+        &mut self,
+        combo: Vec<(String, Val)>,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        self.push_scope(false);
+        for (n, v) in combo {
+            self.bind(
+                &n,
+                Bind::Value {
+                    ty: v.ty,
+                    vals: v.vals,
+                },
+            );
+        }
+        let r = f(self);
+        self.drop_scope();
+        r
+    }
+
+    fn call_expr(
+        &mut self,
+        name: &'f super::super::ast::Name,
+        args: &'f [Expr],
+        span: &Span,
+        expect: Option<&Ty>,
+    ) -> Result<Ty> {
+        let n = name.text.as_str();
+        match (n, args.len()) {
+            ("now", 0) => {
+                self.refuse_state(span)?;
+                self.emit(Op::Now, span);
+                return Ok(Ty::Dur);
+            }
+            ("min" | "max", 2) => {
+                let a = self.expr(&args[0], expect)?;
+                let b = self.expr(&args[1], Some(&a))?;
+                if a != b || !matches!(a, Ty::Int | Ty::Dur) {
+                    return Err(Diag::new(
+                        span.clone(),
+                        format!("`{n}` takes two ints or two durs, not {a} and {b}"),
+                    ));
+                }
+                self.emit(if n == "min" { Op::Min } else { Op::Max }, span);
+                return Ok(a);
+            }
+            ("now" | "min" | "max", _) => {
+                return Err(Diag::new(
+                    span.clone(),
+                    format!("`{n}` takes {} argument(s)", if n == "now" { 0 } else { 2 }),
+                ))
+            }
+            ("anchor" | "sleep" | "work" | "yield", _) => return Err(Diag::new(
+                span.clone(),
+                format!("`{n}` is a statement, not a value"),
+            )
+            .help(match n {
+                "anchor" => "write `anchor()` on its own line",
+                _ => {
+                    "write `await sleep(d)`, `await work(d, o)` or `await yield()` on its own line"
+                }
+            })),
+            _ => {}
+        }
+        let Some(&(def, owner)) = self.fns.get(n) else {
+            return Err(Diag::new(name.span.clone(), format!("unknown function `{n}`"))
+                .help("the built-in functions are now(), min(a, b), max(a, b); statements add anchor() and the awaits"));
+        };
+        let FnBody::Expr(body) = &def.body else {
+            return Err(Diag::new(
+                span.clone(),
+                format!("`{n}` has a block body: call it as a statement"),
+            )
+            .help(format!(
+                "write `let x = {n}(...)` or `{n}(...)` on its own line, or give it an expression body: `fn {n}(...) = ...`"
+            )));
+        };
+        self.check_owner(owner, n, span)?;
+        if def.params.len() != args.len() {
+            return Err(Diag::new(
+                span.clone(),
+                format!(
+                    "`{n}` takes {} argument(s), not {}",
+                    def.params.len(),
+                    args.len()
+                ),
+            ));
+        }
+        let count = self.inline_counts.get(n).copied().unwrap_or(0);
+        if count >= RECURSION_MAX {
+            return Err(Diag::new(
+                span.clone(),
+                format!("`{n}` calls itself more than {RECURSION_MAX} deep"),
+            )
+            .help("an expression function cannot recurse: bound the recursion by hand"));
+        }
+        // Check each argument against its parameter (compiled and discarded: the body reads it
+        // by name).
+        let mut binds = Vec::new();
+        for ((p, pt), a) in def.params.iter().zip(args) {
+            let want = self.ty(pt)?;
+            let start = self.ops.len();
+            let labels = self.labels.len();
+            let r = self.value_for(a, &want, &format!("argument `{}`", p.text));
+            self.truncate(start, labels);
+            match r {
+                Err(e) if not_const(&e) => {}
+                other => other?,
+            }
+            binds.push((p.text.clone(), a));
+        }
+        let scope = self.cur;
+        let caller_owner = self.owner();
+        self.push_scope(true);
+        for (p, a) in binds {
+            self.bind(
+                &p,
+                Bind::Subst {
+                    expr: a,
+                    scope,
+                    ghost: self.ghost,
+                    owner: caller_owner,
+                },
+            );
+        }
+        *self.inline_counts.entry(n.to_string()).or_insert(0) += 1;
+        self.owners.push(owner);
+        let want = match &def.ret {
+            Some(t) => Some(self.ty(t)?),
+            None => None,
+        };
+        let r = self.expr(body, want.as_ref().or(expect));
+        self.owners.pop();
+        *self.inline_counts.get_mut(n).expect("counted") -= 1;
+        self.drop_scope();
+        let got = r?;
+        match want {
+            Some(w) => {
+                self.convert(&got, &w, &body.span, &format!("`{n}`'s result"))?;
+                Ok(w)
+            }
+            None => Ok(got),
+        }
+    }
+
+    /// A function declared inside an actor is only for that actor's code.
+    pub(super) fn check_owner(&self, owner: Option<u16>, n: &str, span: &Span) -> Result<()> {
+        if let Some(k) = owner {
+            if self.owner() != Some(k) {
+                return Err(Diag::new(
+                    span.clone(),
+                    format!(
+                        "`{n}` belongs to actor `{}` and is only called from its code",
+                        self.kinds[usize::from(k)].name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The result type of arithmetic on `l` and `r`, if it is allowed.
+fn arith(op: BinOp, l: &Ty, r: &Ty) -> Option<Ty> {
+    use Ty::{Dur, Int};
+    match (op, l, r) {
+        (_, Int, Int) => Some(Int),
+        (BinOp::Add | BinOp::Sub | BinOp::Rem, Dur, Dur) => Some(Dur),
+        (BinOp::Div, Dur, Dur) => Some(Int),
+        (BinOp::Mul, Dur, Int) | (BinOp::Mul, Int, Dur) | (BinOp::Div, Dur, Int) => Some(Dur),
+        _ => None,
+    }
+}
+
+fn mismatch(op: BinOp, l: &Ty, r: &Ty, span: &Span) -> Diag {
+    let sym = match op {
+        BinOp::Add => "+",
+        BinOp::Sub => "-",
+        BinOp::Mul => "*",
+        BinOp::Div => "/",
+        BinOp::Rem => "%",
+        BinOp::Lt => "<",
+        BinOp::Le => "<=",
+        BinOp::Gt => ">",
+        BinOp::Ge => ">=",
+        _ => "?",
+    };
+    let d = Diag::new(span.clone(), format!("`{l} {sym} {r}` is not allowed"));
+    if matches!((l, r), (Ty::Dur, Ty::Int) | (Ty::Int, Ty::Dur)) {
+        d.help(
+            "durations and plain ints do not mix: write a unit (`5ms`), or multiply (`poll * 3`)",
+        )
+    } else if matches!(l, Ty::Option(_)) || matches!(r, Ty::Option(_)) {
+        d.help("an option must be unwrapped with `!` (or compared with `none`) first")
+    } else {
+        d.help("arithmetic is on ints and durations, comparisons on two of the same")
+    }
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,694 @@
+//! Name resolution, type checking and lowering, in one pass: a variant of a protocol file and
+//! a scenario's values in, a [`Program`] for the kernel's machine out.
+//!
+//! **Why one pass.** The checks and the code follow the same walk of the tree, so they cannot
+//! disagree. Checking a file on its own ([`super::check`]) runs the same pass with every
+//! parameter at its default and one actor of each kind.
+//!
+//! **What the lowering decides** (docs/language.md says it for users):
+//! - Functions are inlined at each call; a function may appear at most [`RECURSION_MAX`]
+//!   times in one chain of calls, deeper is a runtime error. A function with an expression
+//!   body (`fn f(x) = ...`) is pure and substituted by name; one with a block is a procedure,
+//!   called as a statement.
+//! - Constants, parameters and expressions over them are folded; an `if` on a constant
+//!   compiles only the branch taken (both are checked).
+//! - An actor parameter a scenario leaves open is resolved at the start of the statement that
+//!   reads it: the explorer chooses it there, and the statement runs with the value.
+//! - Locals are zeroed when their scope ends (on every path out), so two worlds that differ
+//!   only in dead values are one world.
+
+mod code;
+mod decl;
+mod expr;
+mod props;
+mod stmt;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use lockstep_sim::machine::layout::BUILTIN_MESSAGES;
+use lockstep_sim::machine::{sym, Instance, Kind, Op, Origin, Platform, Program, Slot};
+
+use super::ast::{self, Expr, File};
+use super::diag::{Diag, Result};
+use super::lexer::Span;
+use super::types::Ty;
+
+pub use decl::{
+    assume_prefix as decl_assume_prefix, scenario_key, ActorParamDecl, KindDecl, ParamDecl,
+    ASSUME_PREFIX,
+};
+
+/// How many times one function may appear in one chain of calls (recursion is unrolled).
+pub const RECURSION_MAX: usize = 3;
+/// Most instructions a program may have (inlining can multiply code).
+pub const OPS_MAX: usize = 200_000;
+
+/// A scenario value of a parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    Int(i64),
+    Bool(bool),
+    Sym(String),
+}
+
+/// A scenario's value of one actor parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamSpec {
+    Fixed(Scalar),
+    /// Left open: chosen the first time the actor reads it.
+    Open(Vec<Scalar>),
+}
+
+/// One actor of a scenario, as the lowering needs it.
+#[derive(Clone, Debug)]
+pub struct ActorSpec {
+    pub name: String,
+    pub kind: String,
+    /// By the parameter's name in the file; a missing one takes its default.
+    pub params: BTreeMap<String, ParamSpec>,
+    pub arrive: Vec<i64>,
+    pub cancel_at: Option<i64>,
+    pub cancel_window: Option<(i64, i64)>,
+    pub cancel_marks: Vec<String>,
+}
+
+/// What a scenario binds: parameter values, actors, the properties to check.
+#[derive(Clone, Debug, Default)]
+pub struct Instantiation {
+    pub params: BTreeMap<String, Scalar>,
+    pub actors: Vec<ActorSpec>,
+    /// Invariant and liveness names, in the scenario's `[check]` order.
+    pub checks: Vec<String>,
+    pub cancels_max: i64,
+}
+
+/// A variable in the world: where it is, its type, whether it is ghost state.
+#[derive(Clone, Debug)]
+struct Var {
+    off: usize,
+    ty: Ty,
+    ghost: bool,
+}
+
+/// What a name in a scope stands for.
+#[derive(Clone, Debug)]
+enum Bind<'f> {
+    /// A local: slot `off` of the running actor's block.
+    Local { off: u32, ty: Ty, ghost: bool },
+    /// A value known when compiling (a quantifier's variable, a folded constant).
+    Value { ty: Ty, vals: Vec<i64> },
+    /// A pure function's argument: the caller's expression, resolved in the caller's scopes.
+    Subst {
+        expr: &'f Expr,
+        /// The caller's scope when it called: the argument's names resolve there.
+        scope: Option<usize>,
+        ghost: bool,
+        owner: Option<u16>,
+    },
+}
+
+struct Scope<'f> {
+    names: Vec<(String, Bind<'f>)>,
+    /// The scope whose names are visible from this one (`None` for a function body: only
+    /// globals).
+    parent: Option<usize>,
+    /// The current scope when this one was pushed (restored when it is popped).
+    prev: Option<usize>,
+    /// The running actor's next free local when the scope began.
+    local_mark: u32,
+}
+
+/// A compile-time value's type and slots.
+#[derive(Clone, Debug)]
+struct Val {
+    ty: Ty,
+    vals: Vec<i64>,
+}
+
+/// A label to jump to, and the instructions waiting for its address.
+#[derive(Default)]
+struct Label {
+    target: Option<u32>,
+    patches: Vec<usize>,
+}
+
+/// What encloses the code being compiled, innermost last.
+#[derive(Clone, Debug)]
+enum Frame {
+    Loop {
+        brk: usize,
+        cont: usize,
+        mark: u32,
+    },
+    /// An inlined procedure (or the actor's body): where `return` goes.
+    Body {
+        exit: usize,
+        ret: Option<(u32, Ty)>,
+        mark: u32,
+        actor_body: bool,
+    },
+    Try {
+        /// Where a throw in the region goes (a catch, or the finally's landing pad), if any.
+        handler: Option<(usize, u32)>,
+        /// The try-with-finally's completion slot and finally entry, while in its body or
+        /// catch; jumps out go through the finally.
+        finally: Option<(u32, usize)>,
+        mark: u32,
+        /// Jumps out that went through the finally, by completion code (2, 3, ...).
+        pending: Rc<std::cell::RefCell<Vec<Jump>>>,
+    },
+    Ghost,
+}
+
+/// Where a jump out of a region goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Jump {
+    Break(usize),
+    Continue(usize),
+    /// Return from the body frame at this depth of the frame stack.
+    Return(usize),
+}
+
+/// The actor code being compiled.
+struct Code {
+    kind: u16,
+    next_local: u32,
+    max_local: u32,
+    frames: Vec<Frame>,
+}
+
+pub struct Compiler<'f> {
+    file: &'f File,
+    text: &'f str,
+    inst: &'f Instantiation,
+    platform: Platform,
+    types: BTreeMap<String, &'f ast::Type>,
+    type_cache: BTreeMap<String, Ty>,
+    consts: BTreeMap<String, &'f ast::Item>,
+    const_vals: BTreeMap<String, Val>,
+    params: BTreeMap<String, ParamDecl<'f>>,
+    param_vals: BTreeMap<String, Val>,
+    evaluating: BTreeSet<String>,
+    shared: BTreeMap<String, Var>,
+    shared_slots: Vec<Slot>,
+    shared_init: Vec<i64>,
+    shared_ty: Vec<(String, Ty)>,
+    fns: BTreeMap<String, (&'f ast::FnDef, Option<u16>)>,
+    kinds: Vec<KindDecl<'f>>,
+    instances_of: Vec<Vec<usize>>,
+    syms: Vec<String>,
+    marks: Vec<String>,
+    messages: Vec<String>,
+    ops: Vec<Op>,
+    origins: Vec<Origin>,
+    line_starts: Vec<usize>,
+    labels: Vec<Label>,
+    actor_fixups: Vec<(usize, usize, u32)>,
+    scopes: Vec<Scope<'f>>,
+    /// The scope names are looked up from (a pure function's argument switches to its
+    /// caller's).
+    cur: Option<usize>,
+    code: Option<Code>,
+    ghost: bool,
+    can_await: bool,
+    /// Folding: names of state are refused.
+    const_only: bool,
+    inline_counts: BTreeMap<String, usize>,
+    /// Whose variables and parameters the code being compiled sees (the actor kind of the body
+    /// or function it is in; `None` in global functions, constants and properties).
+    owners: Vec<Option<u16>>,
+    /// Lowering to check the file alone (defaults): assumptions tied to a property are skipped.
+    pub checking_file: bool,
+    /// Uses of each mark, by name, for unreached-code reports and fault checks.
+    mark_spans: BTreeMap<String, Span>,
+}
+
+/// Marker message of a name that is state where a constant was needed.
+const NOT_CONST: &str = "\u{0}not-constant";
+
+fn not_const(e: &Diag) -> bool {
+    e.message == NOT_CONST
+}
+
+impl<'f> Compiler<'f> {
+    pub fn new(file: &'f File, text: &'f str, inst: &'f Instantiation) -> Result<Compiler<'f>> {
+        let platform = match file.platform.text.as_str() {
+            "workerd" => Platform::Workerd,
+            "node" => Platform::Node,
+            other => {
+                return Err(Diag::new(
+                    file.platform.span.clone(),
+                    format!("unknown platform `{other}`"),
+                )
+                .help("the platforms are `workerd` (cancel drops the continuation; finally runs only for anchored work) and `node` (processes; no cancellation)"))
+            }
+        };
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut c = Compiler {
+            file,
+            text,
+            inst,
+            platform,
+            types: BTreeMap::new(),
+            type_cache: BTreeMap::new(),
+            consts: BTreeMap::new(),
+            const_vals: BTreeMap::new(),
+            params: BTreeMap::new(),
+            param_vals: BTreeMap::new(),
+            evaluating: BTreeSet::new(),
+            shared: BTreeMap::new(),
+            shared_slots: Vec::new(),
+            shared_init: Vec::new(),
+            shared_ty: Vec::new(),
+            fns: BTreeMap::new(),
+            kinds: Vec::new(),
+            instances_of: Vec::new(),
+            syms: sym::NAMES.iter().map(|s| s.to_string()).collect(),
+            marks: Vec::new(),
+            messages: BUILTIN_MESSAGES.iter().map(|s| s.to_string()).collect(),
+            ops: Vec::new(),
+            origins: Vec::new(),
+            line_starts,
+            labels: Vec::new(),
+            actor_fixups: Vec::new(),
+            scopes: Vec::new(),
+            cur: None,
+            code: None,
+            ghost: false,
+            can_await: false,
+            const_only: false,
+            inline_counts: BTreeMap::new(),
+            owners: Vec::new(),
+            checking_file: false,
+            mark_spans: BTreeMap::new(),
+        };
+        c.declare()?;
+        Ok(c)
+    }
+
+    /// Lowers the file (already a single variant) for the instantiation.
+    pub fn program(mut self, path: &str) -> Result<Program> {
+        self.bind_instances()?;
+        self.declare_shared()?;
+        self.check_assumptions()?;
+        let mut kinds = Vec::new();
+        for k in 0..self.kinds.len() {
+            kinds.push(self.compile_kind(k as u16)?);
+        }
+        let props = self.compile_props()?;
+        if self.ops.len() > OPS_MAX {
+            return Err(Diag::new(
+                self.file.name.span.clone(),
+                format!(
+                    "the protocol lowers to {} instructions, more than the {OPS_MAX} supported",
+                    self.ops.len()
+                ),
+            )
+            .help("functions are inlined at every call: call large functions from fewer places"));
+        }
+        let actors = self.instances(&kinds)?;
+        self.fix_actor_addresses(&kinds, &actors);
+        let symmetric = !self.kinds.iter().any(|k| k.has_actor_slots());
+        let actor_refs = self.actor_ref_slots();
+        Ok(Program {
+            ops: self.ops,
+            origins: self.origins,
+            shared: self.shared_slots,
+            shared_init: self.shared_init,
+            kinds,
+            actors,
+            props,
+            syms: self.syms,
+            marks: self.marks,
+            messages: self.messages,
+            platform: self.platform,
+            cancels_max: self.inst.cancels_max,
+            actor_refs,
+            symmetric,
+            path: path.to_string(),
+        })
+    }
+
+    fn origin(&self, span: &Span) -> Origin {
+        let line = match self.line_starts.binary_search(&span.start) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let col = self.text[self.line_starts[line]..span.start.min(self.text.len())]
+            .chars()
+            .count();
+        Origin {
+            line: line as u32 + 1,
+            col: col as u32 + 1,
+        }
+    }
+
+    /// Interns a symbol.
+    fn sym(&mut self, s: &str) -> i64 {
+        match self.syms.iter().position(|x| x == s) {
+            Some(i) => i as i64,
+            None => {
+                self.syms.push(s.to_string());
+                (self.syms.len() - 1) as i64
+            }
+        }
+    }
+
+    fn mark_id(&mut self, name: &str) -> u32 {
+        match self.marks.iter().position(|x| x == name) {
+            Some(i) => i as u32,
+            None => {
+                self.marks.push(name.to_string());
+                (self.marks.len() - 1) as u32
+            }
+        }
+    }
+
+    /// A runtime error message located at `span`.
+    fn message(&mut self, span: &Span, text: &str) -> u32 {
+        let o = self.origin(span);
+        self.messages
+            .push(format!("{} (line {}, column {})", text, o.line, o.col));
+        (self.messages.len() - 1) as u32
+    }
+
+    /// Resolves a type written in the file.
+    fn ty(&mut self, t: &'f ast::Type) -> Result<Ty> {
+        use ast::TypeKind as K;
+        Ok(match &t.kind {
+            K::Int => Ty::Int,
+            K::Dur => Ty::Dur,
+            K::Bool => Ty::Bool,
+            K::Sym => Ty::Sym,
+            K::Actor => Ty::Actor(None),
+            K::Named(n) => {
+                if let Some(k) = self.kinds.iter().position(|k| &k.name == n) {
+                    return Ok(Ty::Actor(Some(k as u16)));
+                }
+                if let Some(t) = self.type_cache.get(n) {
+                    return Ok(t.clone());
+                }
+                let Some(&def) = self.types.get(n) else {
+                    return Err(Diag::new(t.span.clone(), format!("unknown type `{n}`"))
+                        .help("the types are int, dur, bool, sym, actor, an actor kind, or a `type` the file declares"));
+                };
+                if !self.evaluating.insert(format!("type {n}")) {
+                    return Err(Diag::new(
+                        t.span.clone(),
+                        format!("type `{n}` contains itself"),
+                    ));
+                }
+                let r = self.ty(def)?;
+                self.evaluating.remove(&format!("type {n}"));
+                self.type_cache.insert(n.clone(), r.clone());
+                r
+            }
+            K::Record(fields) => {
+                let mut v: Vec<(String, Ty)> = Vec::new();
+                for (n, ft) in fields {
+                    if v.iter().any(|(x, _)| x == &n.text) {
+                        return Err(Diag::new(
+                            n.span.clone(),
+                            format!("field `{}` is declared twice", n.text),
+                        ));
+                    }
+                    v.push((n.text.clone(), self.ty(ft)?));
+                }
+                Ty::Record(Rc::new(v))
+            }
+            K::Array(elem, len) => {
+                let e = self.ty(elem)?;
+                let n = self.const_int(len, "an array's length")?;
+                if !(1..=1024).contains(&n) {
+                    return Err(Diag::new(
+                        len.span.clone(),
+                        format!("an array of {n} elements: lengths are 1 to 1024"),
+                    ));
+                }
+                Ty::Array(Rc::new(e), n as usize)
+            }
+            K::Option(inner) => {
+                let i = self.ty(inner)?;
+                if matches!(i, Ty::Option(_)) {
+                    return Err(
+                        Diag::new(t.span.clone(), "an option of an option").help("write `T?` once")
+                    );
+                }
+                Ty::Option(Rc::new(i))
+            }
+        })
+    }
+
+    /// An integer known when compiling.
+    fn const_int(&mut self, e: &'f Expr, what: &str) -> Result<i64> {
+        let v = self.const_value(e, what)?;
+        match v.ty {
+            Ty::Int => Ok(v.vals[0]),
+            other => Err(Diag::new(
+                e.span.clone(),
+                format!("{what} must be an integer, not {other}"),
+            )),
+        }
+    }
+
+    /// The value of an expression over constants and parameters.
+    fn const_value(&mut self, e: &'f Expr, what: &str) -> Result<Val> {
+        match self.try_const(e, None)? {
+            Some(v) => Ok(v),
+            None => Err(Diag::new(
+                e.span.clone(),
+                format!("{what} must be known before the run: it may use constants and parameters, not state"),
+            )),
+        }
+    }
+
+    /// Folds `e` if it depends on no state: its value, or `None`.
+    fn try_const(&mut self, e: &'f Expr, expect: Option<&Ty>) -> Result<Option<Val>> {
+        let start = self.ops.len();
+        let saved = std::mem::replace(&mut self.const_only, true);
+        let labels = self.labels.len();
+        let r = self.expr(e, expect);
+        self.const_only = saved;
+        let ty = match r {
+            Ok(t) => t,
+            Err(d) if not_const(&d) => {
+                self.truncate(start, labels);
+                return Ok(None);
+            }
+            Err(d) => {
+                self.truncate(start, labels);
+                return Err(d);
+            }
+        };
+        self.emit(Op::End, &e.span);
+        let mut ops = self.ops[start..].to_vec();
+        // Jump targets are absolute: rebase them for a standalone run.
+        for op in &mut ops {
+            match op {
+                Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => *t -= start as u32,
+                _ => {}
+            }
+        }
+        self.truncate(start, labels);
+        let n = ty.size();
+        match lockstep_sim::machine::exec::eval_const(&ops, n) {
+            Ok(vals) => Ok(Some(Val { ty, vals })),
+            Err(code) => {
+                let msg = self
+                    .messages
+                    .get(code as usize)
+                    .cloned()
+                    .unwrap_or_default();
+                Err(Diag::new(
+                    e.span.clone(),
+                    format!("this expression fails before the run: {msg}"),
+                ))
+            }
+        }
+    }
+
+    fn truncate(&mut self, ops: usize, labels: usize) {
+        self.ops.truncate(ops);
+        self.origins.truncate(ops);
+        self.labels.truncate(labels);
+        self.actor_fixups.retain(|(op, _, _)| *op < ops);
+        for l in &mut self.labels {
+            l.patches.retain(|&p| p < ops);
+        }
+    }
+
+    /// The value a declared constant has.
+    fn const_of(&mut self, name: &str, span: &Span) -> Result<Val> {
+        if let Some(v) = self.const_vals.get(name) {
+            return Ok(v.clone());
+        }
+        let item = self.consts[name];
+        let ast::ItemKind::Const { ty, value, .. } = &item.kind else {
+            unreachable!("consts holds constants")
+        };
+        if !self.evaluating.insert(name.to_string()) {
+            return Err(Diag::new(
+                span.clone(),
+                format!("constant `{name}` is defined in terms of itself"),
+            ));
+        }
+        let want = match ty {
+            Some(t) => Some(self.ty(t)?),
+            None => None,
+        };
+        let saved = self.enter_globals();
+        let v = self.const_value(value, &format!("constant `{name}`"));
+        self.leave_globals(saved);
+        let mut v = v?;
+        self.evaluating.remove(name);
+        if let Some(w) = want {
+            v = self.coerce(v, &w, &value.span)?;
+        }
+        self.const_vals.insert(name.to_string(), v.clone());
+        Ok(v)
+    }
+
+    /// Converts a folded value to the type a declaration says (wrapping into an option).
+    fn coerce(&self, v: Val, want: &Ty, span: &Span) -> Result<Val> {
+        if &v.ty == want {
+            return Ok(v);
+        }
+        match want {
+            Ty::Option(inner) if v.ty == Ty::NoneLit => Ok(Val {
+                ty: want.clone(),
+                vals: vec![0; inner.size() + 1],
+            }),
+            Ty::Option(inner) if inner.accepts(&v.ty) => {
+                let mut vals = v.vals;
+                vals.push(1);
+                Ok(Val {
+                    ty: want.clone(),
+                    vals,
+                })
+            }
+            _ if want.accepts(&v.ty) => Ok(Val {
+                ty: want.clone(),
+                vals: v.vals,
+            }),
+            _ => Err(Diag::new(
+                span.clone(),
+                format!("expected {want}, found {}", v.ty),
+            )),
+        }
+    }
+
+    /// Constants, parameters and their defaults are evaluated where only globals are visible.
+    fn enter_globals(&mut self) -> (Option<usize>, bool, Option<Code>) {
+        self.owners.push(None);
+        (
+            self.cur.take(),
+            std::mem::replace(&mut self.ghost, false),
+            self.code.take(),
+        )
+    }
+
+    fn leave_globals(&mut self, saved: (Option<usize>, bool, Option<Code>)) {
+        self.owners.pop();
+        self.cur = saved.0;
+        self.ghost = saved.1;
+        self.code = saved.2;
+    }
+
+    /// Shared and ghost variables, laid out in declaration order.
+    fn declare_shared(&mut self) -> Result<()> {
+        let file = self.file;
+        for item in &file.items {
+            let ast::ItemKind::Shared {
+                ghost,
+                name,
+                ty,
+                init,
+            } = &item.kind
+            else {
+                continue;
+            };
+            let t = self.ty(ty)?;
+            let off = self.shared_init.len();
+            let init_vals = match init {
+                None => vec![0; t.size()],
+                Some(e) => {
+                    let saved = self.enter_globals();
+                    let v = self.const_value(e, "a shared variable's initial value");
+                    self.leave_globals(saved);
+                    let v = self.coerce(v?, &t, &e.span)?;
+                    v.vals
+                }
+            };
+            self.shared_init.extend(init_vals);
+            let base = self.shared_slots.len();
+            t.slots(&name.text, *ghost, true, 0, &mut self.shared_slots);
+            debug_assert_eq!(base + t.size(), self.shared_slots.len());
+            self.shared_ty.push((name.text.clone(), t.clone()));
+            self.shared.insert(
+                name.text.clone(),
+                Var {
+                    off,
+                    ty: t,
+                    ghost: *ghost,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Shared slots that hold actor indices (with their option tags).
+    fn actor_ref_slots(&self) -> Vec<(u32, Option<u32>)> {
+        self.shared_slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == lockstep_sim::machine::SlotKind::Actor)
+            .map(|(i, s)| (i as u32, s.tag))
+            .collect()
+    }
+
+    /// Patches the addresses of other actors' variables (known once every kind's size is).
+    fn fix_actor_addresses(&mut self, kinds: &[Kind], actors: &[Instance]) {
+        let mut bases = Vec::new();
+        let mut at = lockstep_sim::machine::layout::W_HEADER + self.shared_slots.len();
+        for a in actors {
+            bases.push(at);
+            let k = &kinds[usize::from(a.kind)];
+            at += lockstep_sim::machine::layout::B_HEADER + k.params.len() + k.locals.len();
+        }
+        for &(op, actor, off) in &self.actor_fixups {
+            let addr = (bases[actor] + off as usize) as u32;
+            self.ops[op] = match self.ops[op] {
+                Op::Load(_) => Op::Load(addr),
+                Op::Store(_) => Op::Store(addr),
+                Op::Const(_) => Op::Const(i64::from(addr)),
+                other => other,
+            };
+        }
+    }
+}
+
+impl Scalar {
+    pub fn describe(&self) -> String {
+        match self {
+            Scalar::Int(v) => v.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Sym(s) => format!("'{s}'"),
+        }
+    }
+}
+
+/// Lowers `file` (one variant) for `inst`.
+pub fn lower(file: &File, text: &str, path: &str, inst: &Instantiation) -> Result<Arc<Program>> {
+    let c = Compiler::new(file, text, inst)?;
+    Ok(Arc::new(c.program(path)?))
+}
+
+/// Lowers `file` with its defaults, to check it alone (assumptions about one property skipped).
+pub fn check(file: &File, text: &str, path: &str, inst: &Instantiation) -> Result<Arc<Program>> {
+    let mut c = Compiler::new(file, text, inst)?;
+    c.checking_file = true;
+    Ok(Arc::new(c.program(path)?))
+}

@@ -1,0 +1,291 @@
+//! The protocol language: a user's lock, described in one small file (`*.lstep`), checked
+//! with every explorer of the kernel and no compile step.
+//!
+//! The pipeline: [`lexer`] and [`parser`] to a syntax tree ([`ast`]); [`variant`] applies a
+//! variant's overrides; [`compile`] resolves names, checks types and lowers the variant, bound
+//! to a scenario's values, to a [`lockstep_sim::machine::Program`]; the kernel's
+//! [`lockstep_sim::machine::Machine`] runs it. docs/language.md is the reference.
+
+pub mod ast;
+pub mod binding;
+pub mod compile;
+pub mod diag;
+pub mod lexer;
+pub mod parser;
+pub mod types;
+pub mod variant;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use lockstep_sim::machine::Program;
+
+use ast::{File, ItemKind};
+use compile::{ActorSpec, Instantiation, ParamSpec, Scalar};
+pub use diag::Diag;
+use types::Ty;
+pub use variant::VariantDecl;
+
+use crate::scenario::ScenarioError;
+
+/// The extension of protocol files.
+pub const EXTENSION: &str = "lstep";
+
+/// A protocol parameter, as `list --params` and scenario validation see it.
+#[derive(Clone, Debug)]
+pub struct ParamInfo {
+    pub name: String,
+    /// The scenario's key (`deadline_ms` for a `dur` named `deadline`).
+    pub key: String,
+    pub ty: String,
+    pub default: Option<String>,
+    pub doc: String,
+    pub span: std::ops::Range<usize>,
+}
+
+/// An actor kind.
+#[derive(Clone, Debug)]
+pub struct KindInfo {
+    pub name: String,
+    pub params: Vec<ParamInfo>,
+}
+
+/// A named property of the file.
+#[derive(Clone, Debug)]
+pub struct PropInfo {
+    pub name: String,
+    pub liveness: bool,
+    pub summary: String,
+    pub span: std::ops::Range<usize>,
+}
+
+/// A protocol file, parsed and checked (every variant lowers with its defaults).
+#[derive(Clone, Debug)]
+pub struct Protocol {
+    pub path: String,
+    pub text: String,
+    pub ast: Arc<File>,
+    pub name: String,
+    pub doc: String,
+    pub platform: String,
+    pub variants: Vec<VariantDecl>,
+    pub props: Vec<PropInfo>,
+    pub params: Vec<ParamInfo>,
+    pub kinds: Vec<KindInfo>,
+    pub marks: Vec<String>,
+    /// `alias KEY = cancel at MARK`: scenario actor keys that cancel at a mark.
+    pub aliases: Vec<(String, String)>,
+    /// Each variant's tree, overrides applied.
+    files: BTreeMap<String, Arc<File>>,
+}
+
+/// Parses and checks a protocol file: every variant is lowered once with every parameter at
+/// its default and one actor of each kind, so a file that loads has no name, type or await
+/// error in any variant.
+pub fn load(path: &str, text: &str) -> Result<Protocol, ScenarioError> {
+    let located = |d: Diag| d.located(path, text);
+    let ast = parser::parse(text).map_err(located)?;
+    let variants = variant::variants(&ast).map_err(located)?;
+    let mut files = BTreeMap::new();
+    for v in &variants {
+        files.insert(
+            v.name.clone(),
+            Arc::new(variant::apply(&ast, &v.name).map_err(located)?),
+        );
+    }
+    let mut p = Protocol {
+        path: path.to_string(),
+        text: text.to_string(),
+        name: ast.name.text.clone(),
+        doc: ast.doc.clone(),
+        platform: ast.platform.text.clone(),
+        variants,
+        props: props_of(&ast),
+        params: Vec::new(),
+        kinds: Vec::new(),
+        marks: Vec::new(),
+        aliases: aliases_of(&ast),
+        files,
+        ast: Arc::new(ast),
+    };
+    p.describe().map_err(located)?;
+    for v in &p.variants {
+        let f = &p.files[&v.name];
+        let inst = check_instantiation(f, &p);
+        compile::check(f, text, path, &inst).map_err(|d| strip(d).located(path, text))?;
+    }
+    Ok(p)
+}
+
+/// Messages of assumption failures carry a marker for scenario errors; a file checked on its
+/// own reports them plainly.
+fn strip(mut d: Diag) -> Diag {
+    if let Some(m) = d.message.strip_prefix(compile::decl_assume_prefix()) {
+        d.message = m.to_string();
+    }
+    d
+}
+
+fn props_of(ast: &File) -> Vec<PropInfo> {
+    ast.items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Invariant { name, .. } => Some((name, false, i)),
+            ItemKind::Liveness { name, .. } => Some((name, true, i)),
+            _ => None,
+        })
+        .map(|(name, liveness, i)| PropInfo {
+            name: name.text.clone(),
+            liveness,
+            summary: i.doc.clone(),
+            span: name.span.clone(),
+        })
+        .collect()
+}
+
+fn aliases_of(ast: &File) -> Vec<(String, String)> {
+    ast.items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Alias { key, mark } => Some((key.text.clone(), mark.text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What checking a file alone binds: defaults, one actor of each kind, every property.
+fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
+    let _ = file;
+    Instantiation {
+        params: BTreeMap::new(),
+        actors: p
+            .kinds
+            .iter()
+            .map(|k| ActorSpec {
+                name: k.name.clone(),
+                kind: k.name.clone(),
+                params: k
+                    .params
+                    .iter()
+                    .filter(|q| q.default.is_none())
+                    .map(|q| (q.name.clone(), ParamSpec::Fixed(zero_of(&q.ty))))
+                    .collect(),
+                arrive: vec![0],
+                cancel_at: None,
+                cancel_window: None,
+                cancel_marks: Vec::new(),
+            })
+            .collect(),
+        checks: p.props.iter().map(|q| q.name.clone()).collect(),
+        cancels_max: 0,
+    }
+}
+
+fn zero_of(ty: &str) -> Scalar {
+    match ty {
+        "bool" => Scalar::Bool(false),
+        "sym" => Scalar::Sym("ok".to_string()),
+        _ => Scalar::Int(0),
+    }
+}
+
+impl Protocol {
+    /// Fills parameters, kinds and marks from the first variant's declarations.
+    fn describe(&mut self) -> Result<(), Diag> {
+        let first = self.variants[0].name.clone();
+        let file = self.files[&first].clone();
+        let inst = Instantiation::default();
+        let c = compile::Compiler::new(&file, &self.text, &inst)?;
+        let (params, kinds) = c.describe()?;
+        self.params = params;
+        self.kinds = kinds;
+        self.marks = marks_of(&file);
+        Ok(())
+    }
+
+    /// Lowers variant `variant` bound to a scenario's values.
+    pub fn lower(&self, variant: &str, inst: &Instantiation) -> Result<Arc<Program>, Diag> {
+        let f = &self.files[variant];
+        compile::lower(f, &self.text, &self.path, inst)
+    }
+
+    pub fn variant(&self, name: &str) -> Option<&VariantDecl> {
+        self.variants.iter().find(|v| v.name == name)
+    }
+
+    /// The parameters of variant `variant` with their defaults in that variant.
+    pub fn params_of(&self, variant: &str) -> Result<Vec<ParamInfo>, Diag> {
+        let file = self.files[variant].clone();
+        let inst = Instantiation::default();
+        let c = compile::Compiler::new(&file, &self.text, &inst)?;
+        Ok(c.describe()?.0)
+    }
+}
+
+fn marks_of(file: &File) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(b: &ast::Block, out: &mut Vec<String>) {
+        for s in &b.stmts {
+            use ast::StmtKind as S;
+            match &s.kind {
+                S::Mark(n) if !out.contains(&n.text) => out.push(n.text.clone()),
+                S::If { then, els, .. } => {
+                    walk(then, out);
+                    if let Some(e) = els {
+                        walk(e, out);
+                    }
+                }
+                S::While { body, .. }
+                | S::Loop(body)
+                | S::For { body, .. }
+                | S::ForActors { body, .. }
+                | S::Ghost(body)
+                | S::Block(body)
+                | S::Part { body, .. } => walk(body, out),
+                S::Try {
+                    body,
+                    catch,
+                    finally,
+                } => {
+                    walk(body, out);
+                    if let Some((_, c)) = catch {
+                        walk(c, out);
+                    }
+                    if let Some(f) = finally {
+                        walk(f, out);
+                    }
+                }
+                S::Match { arms, .. } => {
+                    for a in arms {
+                        walk(&a.body, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for i in &file.items {
+        match &i.kind {
+            ItemKind::Fn(f) => {
+                if let ast::FnBody::Block(b) = &f.body {
+                    walk(b, &mut out);
+                }
+            }
+            ItemKind::Actor(a) => {
+                walk(&a.body, &mut out);
+                for f in &a.fns {
+                    if let ast::FnBody::Block(b) = &f.body {
+                        walk(b, &mut out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A type's name as `list --params` shows it.
+pub fn type_name(t: &Ty) -> String {
+    t.to_string()
+}
