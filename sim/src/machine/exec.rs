@@ -9,23 +9,36 @@ use super::op::{Op, NO_HANDLER};
 use super::program::{sym, Program, NEVER};
 
 /// The operand stack of one step or one evaluation. The lowering bounds every expression's
-/// depth by [`STACK`], so it never grows.
+/// depth by [`STACK`] ([`super::verify`] checks it), so it never grows.
 pub(super) struct Stack {
-    buf: [i64; STACK],
+    buf: Box<[i64; STACK]>,
     sp: usize,
 }
 
 /// Operand stack depth the lowering may use.
-pub const STACK: usize = 96;
+pub const STACK: usize = 64;
+
+thread_local! {
+    /// One operand stack per thread, reused: a fresh zeroed array per step or evaluation
+    /// cost a memset of the whole array on every explored world.
+    static SPARE: std::cell::Cell<Option<Box<[i64; STACK]>>> = const { std::cell::Cell::new(None) };
+}
 
 impl Stack {
     #[inline(always)]
     pub(super) fn new() -> Self {
-        Stack {
-            buf: [0; STACK],
-            sp: 0,
-        }
+        let buf = SPARE
+            .with(|s| s.take())
+            .unwrap_or_else(|| Box::new([0; STACK]));
+        Stack { buf, sp: 0 }
     }
+
+    /// Gives the array back for the next step or evaluation on this thread.
+    #[inline(always)]
+    fn recycle(self) {
+        SPARE.with(|s| s.set(Some(self.buf)));
+    }
+
     #[inline(always)]
     fn push(&mut self, v: i64) {
         self.buf[self.sp] = v;
@@ -57,6 +70,10 @@ pub(super) struct Ctx<'a> {
     pub bases: &'a [u32],
     /// The running (or waiting) actor: its index and block base.
     pub actor: Option<(usize, usize)>,
+    /// Where the running actor's block ends, and where the actors' blocks begin: a store
+    /// between the two that is not in the actor's own block changes another actor.
+    pub block_end: usize,
+    pub shared_end: usize,
 }
 
 impl Ctx<'_> {
@@ -68,12 +85,26 @@ impl Ctx<'_> {
     /// The current value of parameter `p` of the running actor.
     fn param(&self, w: &[i64], p: u32) -> i64 {
         let (a, base) = self.actor.expect("parameters are read by actor code");
-        match &self.actors[a].params[p as usize] {
+        let inst = &self.actors[a];
+        match &inst.params[p as usize] {
             super::program::ParamValue::Fixed(v) => *v,
             super::program::ParamValue::Open(alts) => {
-                let i = w[base + B_HEADER + p as usize];
+                let slot = inst.choice[p as usize].expect("an open parameter has a choice slot");
+                let i = w[base + B_HEADER + slot as usize];
                 alts[usize::try_from(i).expect("a parameter is resolved before it is read")]
             }
+        }
+    }
+
+    /// Where the running actor's parameter `p` is chosen, if it is open.
+    fn open_slot(&self, p: u32) -> Option<usize> {
+        let (a, base) = self.actor?;
+        let inst = &self.actors[a];
+        match inst.params[p as usize] {
+            super::program::ParamValue::Open(_) => {
+                inst.choice[p as usize].map(|s| base + B_HEADER + s as usize)
+            }
+            super::program::ParamValue::Fixed(_) => None,
         }
     }
 }
@@ -184,6 +215,33 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
         Op::SelfActor => st.push(cx.actor.map_or(-1, |a| a.0 as i64)),
         Op::Param(p) => st.push(cx.param(w, p)),
         Op::Fail(code) => return Err(Fault(code)),
+        Op::JumpIfSlot {
+            addr,
+            value,
+            cmp,
+            target,
+        } => {
+            if cmp.test(w[addr as usize], i64::from(value)) {
+                return Ok(Flow::Jump(target));
+            }
+        }
+        Op::JumpIfLocal {
+            off,
+            value,
+            cmp,
+            target,
+        } => {
+            if cmp.test(w[cx.base() + off as usize], i64::from(value)) {
+                return Ok(Flow::Jump(target));
+            }
+        }
+        Op::AddConst(c) => {
+            let a = st.pop();
+            st.push(a.checked_add(c).ok_or(Fault(E_OVERFLOW))?);
+        }
+        Op::TestSlot { addr, value, cmp } => {
+            st.push(i64::from(cmp.test(w[addr as usize], i64::from(value))));
+        }
         _ => return Ok(Flow::Impure),
     }
     Ok(Flow::Next)
@@ -205,11 +263,54 @@ fn cmp(st: &mut Stack, f: fn(i64, i64) -> bool) {
 }
 
 /// Evaluates read-only code (a condition or a property) from `pc` to its `End`.
-pub(super) fn eval(cx: &Ctx<'_>, w: &[i64], mut pc: usize) -> Result<i64, (Fault, usize)> {
+pub(super) fn eval(cx: &Ctx<'_>, w: &[i64], pc: usize) -> Result<i64, (Fault, usize)> {
     let mut st = Stack::new();
+    let r = eval_on(&mut st, cx, w, pc);
+    st.recycle();
+    r
+}
+
+fn eval_on(st: &mut Stack, cx: &Ctx<'_>, w: &[i64], mut pc: usize) -> Result<i64, (Fault, usize)> {
     loop {
+        // The instructions properties are mostly made of, dispatched directly (no result
+        // plumbing per instruction): properties are judged on every explored world.
+        match cx.ops[pc] {
+            Op::JumpIfSlot {
+                addr,
+                value,
+                cmp,
+                target,
+            } => {
+                pc = if cmp.test(w[addr as usize], i64::from(value)) {
+                    target as usize
+                } else {
+                    pc + 1
+                };
+                continue;
+            }
+            Op::AddConst(c) => {
+                let a = st.pop();
+                match a.checked_add(c) {
+                    Some(v) => st.push(v),
+                    None => return Err((Fault(E_OVERFLOW), pc)),
+                }
+                pc += 1;
+                continue;
+            }
+            Op::Const(v) => {
+                st.push(v);
+                pc += 1;
+                continue;
+            }
+            Op::Jump(t) => {
+                pc = t as usize;
+                continue;
+            }
+            Op::End => return Ok(st.pop()),
+            _ => {}
+        }
         let op = cx.ops[pc];
-        match pure(op, &mut st, w, cx) {
+        match pure(op, st, w, cx) {
             Ok(Flow::Next) => pc += 1,
             Ok(Flow::Jump(t)) => pc = t as usize,
             Ok(Flow::Impure) if op == Op::End => return Ok(st.pop()),
@@ -227,6 +328,8 @@ pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
         actors: &[],
         bases: &[],
         actor: None,
+        block_end: 0,
+        shared_end: 0,
     };
     let w = [0i64; W_HEADER];
     let mut st = Stack::new();
@@ -255,14 +358,30 @@ pub(super) fn fault(w: &mut [i64], code: u32, pc: usize, actor: usize, base: usi
     w[base + B_WAKE] = NEVER;
 }
 
-/// Runs actor `a` from its program counter to its next await point (or its end).
-pub(super) fn step<N: Narrator>(program: &Program, cx: &Ctx<'_>, w: &mut [i64], n: &mut N) {
+/// Runs actor `a` from its program counter to its next await point (or its end). Returns
+/// whether the step wrote into another actor's block (ghost code recording in other actors).
+pub(super) fn step<N: Narrator>(program: &Program, cx: &Ctx<'_>, w: &mut [i64], n: &mut N) -> bool {
+    let mut st = Stack::new();
+    let mut foreign = false;
+    step_on(&mut st, program, cx, w, n, &mut foreign);
+    st.recycle();
+    foreign
+}
+
+fn step_on<N: Narrator>(
+    st: &mut Stack,
+    program: &Program,
+    cx: &Ctx<'_>,
+    w: &mut [i64],
+    n: &mut N,
+    foreign: &mut bool,
+) {
     let (a, base) = cx.actor.expect("a step belongs to an actor");
     let mut pc = w[base + B_PC] as usize;
-    let mut st = Stack::new();
+    let other = |addr: usize| addr >= cx.shared_end && (addr < base || addr >= cx.block_end);
     loop {
         let op = program.ops[pc];
-        match pure(op, &mut st, w, cx) {
+        match pure(op, st, w, cx) {
             Ok(Flow::Next) => {
                 pc += 1;
                 continue;
@@ -285,12 +404,16 @@ pub(super) fn step<N: Narrator>(program: &Program, cx: &Ctx<'_>, w: &mut [i64], 
         }
         let now = w[W_NOW];
         match op {
-            Op::Store(addr) => w[addr as usize] = st.pop(),
+            Op::Store(addr) => {
+                *foreign |= other(addr as usize);
+                w[addr as usize] = st.pop();
+            }
             Op::StoreLocal(off) => w[base + off as usize] = st.pop(),
             Op::StoreAt(k) => {
                 let k = k as usize;
                 let from = st.sp - k;
                 let addr = st.buf[from - 1] as usize;
+                *foreign |= other(addr);
                 w[addr..addr + k].copy_from_slice(&st.buf[from..st.sp]);
                 st.sp = from - 1;
             }
@@ -299,7 +422,7 @@ pub(super) fn step<N: Narrator>(program: &Program, cx: &Ctx<'_>, w: &mut [i64], 
                 w[at..at + k as usize].fill(0);
             }
             Op::Resolve(p) => {
-                if w[base + B_HEADER + p as usize] == UNCHOSEN {
+                if cx.open_slot(p).is_some_and(|at| w[at] == UNCHOSEN) {
                     w[base + B_PC] = pc as i64;
                     w[base + B_STATUS] = ST_CHOICE;
                     return;

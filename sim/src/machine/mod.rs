@@ -23,14 +23,16 @@
 //!   point unless its work was anchored; nothing runs `finally` then.
 
 pub mod exec;
+pub mod fuse;
 pub mod layout;
 mod model;
 pub mod op;
 pub mod program;
 mod render;
+pub mod verify;
 
 pub use model::{Machine, Move, World, RUNTIME_ERROR};
-pub use op::{Op, NO_HANDLER};
+pub use op::{Cmp, Op, NO_HANDLER};
 pub use program::{
     sym, Form, Instance, Kind, Origin, ParamValue, Platform, Program, Prop, Slot, SlotKind, NEVER,
 };

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::actor::Lifecycle;
-use crate::fingerprint::{fingerprint_block, fingerprint_words, mix};
+use crate::fingerprint::{fingerprint_words, mix};
 use crate::model::{Model, PropIdx, Property, PropertyKind, Time};
 use crate::narrate::Narrator;
 
@@ -14,17 +14,59 @@ use super::op::Op;
 use super::program::{Form, ParamValue, Program, NEVER};
 use super::render;
 
-/// The machine's world: every slot, flat (see [`super::layout`]).
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct World(pub Vec<i64>);
+/// The machine's world: every slot, flat (see [`super::layout`]), plus a cache of each actor
+/// block's hash for the fingerprint (not part of the world's identity: equality and hashing
+/// look at the slots only).
+#[derive(Debug)]
+pub struct World {
+    pub slots: Vec<i64>,
+    /// Salted hash of each actor's block, valid unless the actor's bit is in `dirty`.
+    hashes: Vec<u64>,
+    dirty: u64,
+}
+
+impl PartialEq for World {
+    fn eq(&self, other: &Self) -> bool {
+        self.slots == other.slots
+    }
+}
+
+impl Eq for World {}
+
+impl std::hash::Hash for World {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.slots.hash(state);
+    }
+}
 
 impl Clone for World {
     fn clone(&self) -> Self {
-        World(self.0.clone())
+        World {
+            slots: self.slots.clone(),
+            hashes: self.hashes.clone(),
+            dirty: self.dirty,
+        }
     }
-    /// Reuses the buffer: the explorer refills successors in place.
+    /// Reuses the buffers: the explorer refills successors in place (worlds of one machine
+    /// all have one length, so this is two copies and no allocation).
     fn clone_from(&mut self, src: &Self) {
-        self.0.clone_from(&src.0);
+        if self.slots.len() == src.slots.len() && self.hashes.len() == src.hashes.len() {
+            self.slots.copy_from_slice(&src.slots);
+            self.hashes.copy_from_slice(&src.hashes);
+        } else {
+            self.slots.clone_from(&src.slots);
+            self.hashes.clone_from(&src.hashes);
+        }
+        self.dirty = src.dirty;
+    }
+}
+
+impl World {
+    fn touch(&mut self, a: usize) {
+        self.dirty |= 1 << a;
+    }
+    fn touch_all(&mut self) {
+        self.dirty = u64::MAX;
     }
 }
 
@@ -77,7 +119,7 @@ impl Machine {
         for inst in &program.actors {
             bases.push(at as u32);
             let kind = &program.kinds[usize::from(inst.kind)];
-            at += B_HEADER + kind.params.len() + kind.locals.len();
+            at += B_HEADER + kind.choices as usize + kind.locals.len();
         }
         let classes: Vec<usize> = program
             .actors
@@ -140,6 +182,16 @@ impl Machine {
             actors: &self.program.actors,
             bases: &self.bases,
             actor: actor.map(|a| (a, self.bases[a] as usize)),
+            block_end: actor.map_or(0, |a| self.block_end(a)),
+            shared_end: self.shared_end,
+        }
+    }
+
+    fn block_end(&self, a: usize) -> usize {
+        if a + 1 < self.bases.len() {
+            self.base(a + 1)
+        } else {
+            self.len
         }
     }
 
@@ -235,13 +287,35 @@ impl Machine {
     }
 
     fn run<N: Narrator>(&self, w: &mut World, a: usize, n: &mut N) {
-        if N::ON {
-            let before = w.0.clone();
-            exec::step(&self.program, &self.ctx(Some(a)), &mut w.0, n);
-            render::narrate_changes(self, &before, &w.0, a, n);
+        let foreign = if N::ON {
+            let before = w.slots.clone();
+            let f = exec::step(&self.program, &self.ctx(Some(a)), &mut w.slots, n);
+            render::narrate_changes(self, &before, &w.slots, a, n);
+            f
         } else {
-            exec::step(&self.program, &self.ctx(Some(a)), &mut w.0, n);
+            exec::step(&self.program, &self.ctx(Some(a)), &mut w.slots, n)
+        };
+        if foreign {
+            w.touch_all();
         }
+    }
+
+    /// The salted hash of actor `a`'s block.
+    #[inline]
+    fn block_hash(&self, w: &[i64], a: usize) -> u64 {
+        let words = as_words(&w[self.base(a)..self.block_end(a)]);
+        mix(fingerprint_words(words) ^ self.salts[a])
+    }
+
+    /// Combines the shared part and the blocks' hashes (summed: under symmetry the salts are
+    /// per class, so the sum does not depend on the order of interchangeable actors).
+    fn combine(&self, w: &[i64], blocks: &[u64]) -> u64 {
+        let mut sum = 0u64;
+        for h in blocks {
+            sum = sum.wrapping_add(*h);
+        }
+        let shared = self.shared_hash(w, blocks);
+        fingerprint_words(&[shared, sum])
     }
 
     /// The words the fingerprint hashes for the header and shared state; under symmetry, an
@@ -251,10 +325,7 @@ impl Machine {
         if !self.symmetric || self.program.actor_refs.is_empty() {
             return fingerprint_words(words);
         }
-        SCRATCH.with(|s| {
-            let mut s = s.borrow_mut();
-            s.clear();
-            s.extend_from_slice(words);
+        let substitute = |s: &mut [u64]| {
             for &(slot, tag) in &self.program.actor_refs {
                 let at = W_HEADER + slot as usize;
                 let set = tag.is_none_or(|t| w[W_HEADER + t as usize] != 0);
@@ -264,6 +335,21 @@ impl Machine {
                     }
                 }
             }
+        };
+        // Small shared states (the usual) are copied on the stack, larger ones into a buffer
+        // kept per thread.
+        let mut small = [0u64; 24];
+        if words.len() <= small.len() {
+            let s = &mut small[..words.len()];
+            s.copy_from_slice(words);
+            substitute(s);
+            return fingerprint_words(s);
+        }
+        SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            s.clear();
+            s.extend_from_slice(words);
+            substitute(&mut s);
             fingerprint_words(&s)
         })
     }
@@ -293,21 +379,24 @@ impl Model for Machine {
             w[b + B_STATUS] = ST_NEW;
             w[b + B_WAKE] = inst.arrive[0];
             for (p, v) in inst.params.iter().enumerate() {
-                w[b + B_HEADER + p] = match v {
-                    ParamValue::Fixed(_) => 0,
-                    ParamValue::Open(_) => UNCHOSEN,
-                };
+                if let (ParamValue::Open(_), Some(slot)) = (v, inst.choice[p]) {
+                    w[b + B_HEADER + slot as usize] = UNCHOSEN;
+                }
             }
         }
-        World(w)
+        World {
+            hashes: vec![0; self.bases.len()],
+            dirty: u64::MAX,
+            slots: w,
+        }
     }
 
     fn now(&self, s: &World) -> Time {
-        s.0[W_NOW].max(0) as Time
+        s.slots[W_NOW].max(0) as Time
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
-        let w = &s.0[..];
+        let w = &s.slots[..];
         if let Some(a) = self.choosing(w) {
             let p = self.pending_param(w, a);
             for i in 0..self.alternatives(a, p).len() {
@@ -370,7 +459,7 @@ impl Model for Machine {
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        let w = &s.0[..];
+        let w = &s.slots[..];
         let now = w[W_NOW];
         let mut t = NEVER;
         let budget = w[W_CANCELS] < self.program.cancels_max;
@@ -417,12 +506,13 @@ impl Model for Machine {
     }
 
     fn advance(&self, s: &mut World, to: Time) {
-        let w = &mut s.0;
         let to = to as i64;
-        w[W_NOW] = to;
+        s.slots[W_NOW] = to;
         for a in 0..self.bases.len() {
             let b = self.base(a);
-            if w[b + B_STATUS] == ST_NEW && w[b + B_WAKE] < to {
+            if s.slots[b + B_STATUS] == ST_NEW && s.slots[b + B_WAKE] < to {
+                s.touch(a);
+                let w = &mut s.slots;
                 let arrive = &self.program.actors[a].arrive;
                 let mut i = w[b + B_ARRIVE] as usize;
                 while arrive[i] < to {
@@ -435,13 +525,15 @@ impl Model for Machine {
     }
 
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
+        s.touch(usize::from(self.actor_of(m)));
         match m {
             Move::Choose(a, i) => {
                 let a = usize::from(a);
-                let p = self.pending_param(&s.0, a);
+                let p = self.pending_param(&s.slots, a);
                 let b = self.base(a);
-                s.0[b + B_HEADER + p] = i64::from(i);
-                s.0[b + B_STATUS] = ST_READY;
+                let slot = self.program.actors[a].choice[p].expect("an open parameter");
+                s.slots[b + B_HEADER + slot as usize] = i64::from(i);
+                s.slots[b + B_STATUS] = ST_READY;
                 if N::ON {
                     render::say_choice(self, a, p, usize::from(i), n);
                 }
@@ -449,34 +541,36 @@ impl Model for Machine {
             }
             Move::Cancel(a) => {
                 let a = usize::from(a);
-                if !self.cancel_due(&s.0, a) {
-                    s.0[W_CANCELS] += 1;
+                if !self.cancel_due(&s.slots, a) {
+                    s.slots[W_CANCELS] += 1;
                 }
-                self.cancel(&mut s.0, a, n);
+                self.cancel(&mut s.slots, a, n);
             }
             Move::Step(a) => {
                 let a = usize::from(a);
                 let b = self.base(a);
-                match s.0[b + B_STATUS] {
+                match s.slots[b + B_STATUS] {
                     ST_NEW => {
-                        s.0[b + B_STATUS] = ST_READY;
+                        s.slots[b + B_STATUS] = ST_READY;
                         n.say(format_args!("arrives"));
                     }
                     ST_UNTIL => {
-                        let pc = s.0[b + B_PC] as usize;
+                        let pc = s.slots[b + B_PC] as usize;
                         let Op::Until(cond) = self.program.ops[pc] else {
                             unreachable!("until")
                         };
-                        if let Err((f, at)) = exec::eval(&self.ctx(Some(a)), &s.0, cond as usize) {
-                            exec::fault(&mut s.0, f.0, at, a, b);
+                        if let Err((f, at)) =
+                            exec::eval(&self.ctx(Some(a)), &s.slots, cond as usize)
+                        {
+                            exec::fault(&mut s.slots, f.0, at, a, b);
                             return;
                         }
-                        s.0[b + B_PC] = pc as i64 + 1;
-                        s.0[b + B_STATUS] = ST_READY;
+                        s.slots[b + B_PC] = pc as i64 + 1;
+                        s.slots[b + B_STATUS] = ST_READY;
                     }
                     _ => {}
                 }
-                s.0[b + B_FLAGS] &= !F_AT_MARK;
+                s.slots[b + B_FLAGS] &= !F_AT_MARK;
                 self.run(s, a, n);
             }
         }
@@ -497,7 +591,7 @@ impl Model for Machine {
     }
 
     fn violated(&self, s: &World, limit: PropIdx, _at_end: bool) -> Option<PropIdx> {
-        let w = &s.0[..];
+        let w = &s.slots[..];
         if limit == 0 {
             return None;
         }
@@ -507,6 +601,15 @@ impl Model for Machine {
         }
         let now = w[W_NOW];
         let error = self.program.props.len();
+        if let Some(all) = self.program.check_all {
+            return match exec::eval(&self.ctx(None), w, all as usize) {
+                Err(_) => (error < usize::from(limit)).then_some(error as PropIdx),
+                Ok(-1) => {
+                    (w[W_ERROR] != 0 && error < usize::from(limit)).then_some(error as PropIdx)
+                }
+                Ok(i) => (i < i64::from(limit)).then_some(i as PropIdx),
+            };
+        }
         for (i, p) in self.program.props.iter().enumerate() {
             if i >= usize::from(limit) {
                 return None;
@@ -528,7 +631,7 @@ impl Model for Machine {
     }
 
     fn move_label(&self, s: &World, m: Move) -> String {
-        render::move_label(self, &s.0, m)
+        render::move_label(self, &s.slots, m)
     }
 
     fn actor_name(&self, actor: u8) -> String {
@@ -539,34 +642,35 @@ impl Model for Machine {
     }
 
     fn render_state(&self, s: &World) -> String {
-        render::state(self, &s.0)
+        render::state(self, &s.slots)
     }
 
     fn explain(&self, s: &World, p: PropIdx) -> String {
-        render::explain(self, &s.0, p)
+        render::explain(self, &s.slots, p)
     }
 
     fn fingerprint(&self, s: &World) -> u64 {
-        let w = &s.0[..];
-        if !self.symmetric {
-            return fingerprint_words(as_words(w));
-        }
+        let w = &s.slots[..];
         let mut blocks = [0u64; 64];
         let n = self.bases.len();
-        let mut sum = 0u64;
         for (a, slot) in blocks.iter_mut().enumerate().take(n) {
-            let b = self.base(a);
-            let end = if a + 1 < n {
-                self.base(a + 1)
-            } else {
-                self.len
-            };
-            let h = fingerprint_block(self.salts[a], as_words(&w[b..end]));
-            *slot = h;
-            sum = sum.wrapping_add(h);
+            *slot = self.block_hash(w, a);
         }
-        let shared = self.shared_hash(w, &blocks[..n]);
-        fingerprint_words(&[shared, sum])
+        self.combine(w, &blocks[..n])
+    }
+
+    /// Rehashes only the blocks a move changed (the rest are cached in the world).
+    fn fingerprint_successor(&self, s: &mut World) -> u64 {
+        let n = self.bases.len();
+        let mut dirty = s.dirty & if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+        while dirty != 0 {
+            let a = dirty.trailing_zeros() as usize;
+            dirty &= dirty - 1;
+            s.hashes[a] = self.block_hash(&s.slots, a);
+        }
+        s.dirty = 0;
+        debug_assert_eq!(self.combine(&s.slots, &s.hashes), self.fingerprint(s));
+        self.combine(&s.slots, &s.hashes)
     }
 }
 

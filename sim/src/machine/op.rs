@@ -105,6 +105,30 @@ pub enum Op {
     },
     /// Ends a condition or property: the top slot is its value.
     End,
+    // ---- superinstructions (made by [`super::fuse`]) ----
+    /// Jump to `target` when world slot `addr` compares `cmp` with `value` (`Load; Const;
+    /// compare; JumpIf*`, and `Load; JumpIf*` against 0).
+    JumpIfSlot {
+        addr: u32,
+        value: i32,
+        cmp: Cmp,
+        target: u32,
+    },
+    /// The same for a slot of the running actor's block.
+    JumpIfLocal {
+        off: u32,
+        value: i32,
+        cmp: Cmp,
+        target: u32,
+    },
+    /// Add a constant to the top slot (`Const; Add`).
+    AddConst(i64),
+    /// Push whether world slot `addr` compares `cmp` with `value`.
+    TestSlot {
+        addr: u32,
+        value: i32,
+        cmp: Cmp,
+    },
 }
 
 /// `Throw`'s handler when no `try` encloses the throw.
@@ -115,5 +139,51 @@ mod tests {
     #[test]
     fn an_op_is_sixteen_bytes() {
         assert!(std::mem::size_of::<super::Op>() <= 16);
+    }
+}
+
+/// A comparison of fused instructions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Cmp {
+    /// Whether `a` compares so with `b`. Branch-free: the ordering of `a` and `b` (0 less,
+    /// 1 equal, 2 greater) selects a bit of the comparison's mask.
+    #[inline(always)]
+    pub fn test(self, a: i64, b: i64) -> bool {
+        let order = u32::from(a >= b) + u32::from(a > b);
+        (self.mask() >> order) & 1 != 0
+    }
+
+    /// Bit i is set when the comparison holds for ordering i (0 less, 1 equal, 2 greater).
+    #[inline(always)]
+    fn mask(self) -> u32 {
+        match self {
+            Cmp::Eq => 0b010,
+            Cmp::Ne => 0b101,
+            Cmp::Lt => 0b001,
+            Cmp::Le => 0b011,
+            Cmp::Gt => 0b100,
+            Cmp::Ge => 0b110,
+        }
+    }
+
+    /// The comparison that is true exactly when this one is false.
+    pub fn negate(self) -> Cmp {
+        match self {
+            Cmp::Eq => Cmp::Ne,
+            Cmp::Ne => Cmp::Eq,
+            Cmp::Lt => Cmp::Ge,
+            Cmp::Le => Cmp::Gt,
+            Cmp::Gt => Cmp::Le,
+            Cmp::Ge => Cmp::Lt,
+        }
     }
 }

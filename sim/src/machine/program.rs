@@ -67,6 +67,9 @@ pub struct Kind {
     /// Parameter names (the scenario's keys), in declaration order, and how their values read.
     pub params: Vec<String>,
     pub param_kinds: Vec<SlotKind>,
+    /// Choice slots in each actor's block: one per parameter some actor of the kind leaves
+    /// open (see [`Instance::choice`]).
+    pub choices: u32,
     /// The kind's slots after the header and the parameters' choice slots.
     pub locals: Vec<Slot>,
 }
@@ -85,6 +88,8 @@ pub struct Instance {
     pub name: String,
     pub kind: u16,
     pub params: Vec<ParamValue>,
+    /// Per parameter: its choice slot in the block (after the header), if it may be open.
+    pub choice: Vec<Option<u32>>,
     /// Candidate arrival instants, ascending, without repeats (one: it arrives then).
     pub arrive: Vec<i64>,
     /// Cancelled at this instant (at its next await point).
@@ -138,6 +143,9 @@ pub struct Program {
     pub actors: Vec<Instance>,
     /// The scenario's properties, in its `[check]` order.
     pub props: Vec<Prop>,
+    /// Code that judges every property in one pass: it ends with the index of the first
+    /// violated one, or -1 (`None` when there is no property).
+    pub check_all: Option<u32>,
     pub syms: Vec<String>,
     pub marks: Vec<String>,
     /// Messages of runtime errors ([`Op::Fail`], [`Op::Unwrap`]).

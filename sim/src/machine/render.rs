@@ -72,7 +72,7 @@ pub(super) fn narrate_changes<N: Narrator>(
     }
     let b = m.block(a);
     let kind = &program.kinds[usize::from(program.actors[a].kind)];
-    let locals = b + B_HEADER + kind.params.len();
+    let locals = b + B_HEADER + kind.choices as usize;
     for (i, slot) in kind.locals.iter().enumerate() {
         let at = locals + i;
         if slot.kind != SlotKind::Tag && slot.shown && changed(slot, before, after, at, locals) {

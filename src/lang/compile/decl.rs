@@ -40,12 +40,18 @@ pub struct KindDecl<'f> {
     pub(super) vars: BTreeMap<String, Var>,
     pub(super) var_slots: Vec<Slot>,
     pub(super) var_tys: Vec<Ty>,
+    /// Per parameter: its choice slot, when some actor of the scenario leaves it open.
+    pub(super) choice: Vec<Option<u32>>,
 }
 
 impl KindDecl<'_> {
-    /// Slots before the actor's variables: header and one choice slot per parameter.
+    /// Slots before the actor's variables: header and the choice slots.
     pub(super) fn vars_base(&self) -> usize {
-        B_HEADER + self.params.len()
+        B_HEADER + self.choices()
+    }
+
+    pub(super) fn choices(&self) -> usize {
+        self.choice.iter().filter(|c| c.is_some()).count()
     }
     pub(super) fn locals_base(&self) -> usize {
         self.vars_base() + self.var_slots.len()
@@ -129,6 +135,7 @@ impl<'f> Compiler<'f> {
                         vars: BTreeMap::new(),
                         var_slots: Vec::new(),
                         var_tys: Vec::new(),
+                        choice: Vec::new(),
                     });
                 }
                 ItemKind::Invariant { name, .. } | ItemKind::Liveness { name, .. } => {
@@ -177,7 +184,23 @@ impl<'f> Compiler<'f> {
                 span: p.name.span.clone(),
             });
         }
+        // A choice slot for each parameter some actor of this kind leaves open.
+        let mut next = 0u32;
+        let choice = params
+            .iter()
+            .map(|p| {
+                let open = self.inst.actors.iter().any(|a| {
+                    a.kind == self.kinds[k].name
+                        && matches!(a.params.get(&p.name), Some(ParamSpec::Open(v)) if v.len() > 1)
+                });
+                open.then(|| {
+                    next += 1;
+                    next - 1
+                })
+            })
+            .collect();
         self.kinds[k].params = params;
+        self.kinds[k].choice = choice;
         for s in &def.body.stmts {
             let StmtKind::Var {
                 ghost, name, ty, ..
@@ -186,6 +209,8 @@ impl<'f> Compiler<'f> {
                 continue;
             };
             let t = self.ty(ty)?;
+            let key = super::VarKey::Actor(k as u16, name.text.clone());
+            let constant = self.prior.as_ref().is_some_and(|u| u.constant(&key));
             let kd = &mut self.kinds[k];
             if kd.vars.contains_key(&name.text) || kd.params.iter().any(|p| p.name == name.text) {
                 return Err(Diag::new(
@@ -193,6 +218,45 @@ impl<'f> Compiler<'f> {
                     format!("`{}` is already declared in this actor", name.text),
                 ));
             }
+            if constant {
+                kd.vars.insert(
+                    name.text.clone(),
+                    Var {
+                        off: 0,
+                        ghost: *ghost,
+                        key,
+                        constant: Some(std::rc::Rc::new(vec![0; t.size()])),
+                        ty: t,
+                        sparse: None,
+                    },
+                );
+                continue;
+            }
+            let zeros = vec![0; t.size()];
+            if let Some(sparse) = self.sparse_layout(
+                &key,
+                &t,
+                &name.text,
+                *ghost,
+                &zeros,
+                super::SparseOut::Kind(k as u16),
+            ) {
+                let kd = &mut self.kinds[k];
+                kd.var_tys.push(t.clone());
+                kd.vars.insert(
+                    name.text.clone(),
+                    Var {
+                        off: 0,
+                        ty: t,
+                        ghost: *ghost,
+                        key,
+                        constant: None,
+                        sparse: Some(sparse),
+                    },
+                );
+                continue;
+            }
+            let kd = &mut self.kinds[k];
             let off = kd.vars_base() + kd.var_slots.len();
             let base = kd.var_slots.len();
             t.slots(&name.text, *ghost, true, 0, &mut kd.var_slots);
@@ -204,6 +268,9 @@ impl<'f> Compiler<'f> {
                     off,
                     ty: t,
                     ghost: *ghost,
+                    key,
+                    constant: None,
+                    sparse: None,
                 },
             );
         }
@@ -407,6 +474,7 @@ impl<'f> Compiler<'f> {
             out.push(Instance {
                 name: spec.name.clone(),
                 kind: k as u16,
+                choice: self.kinds[k].choice.clone(),
                 params,
                 arrive: spec.arrive.clone(),
                 cancel_at: spec.cancel_at,
@@ -654,6 +722,7 @@ impl<'f> Compiler<'f> {
                 .map(|p| scenario_key(&p.name, &p.ty))
                 .collect(),
             param_kinds: kd.params.iter().map(|p| p.ty.slot_kind()).collect(),
+            choices: kd.choices() as u32,
             locals,
         })
     }

@@ -12,7 +12,7 @@ use super::super::ast::{BinOp, Binding, Expr, ExprKind, FnBody, Quant, UnOp};
 use super::super::diag::{Diag, Result};
 use super::super::lexer::Span;
 use super::super::types::Ty;
-use super::{not_const, Bind, Compiler, Scope, Val, NOT_CONST, RECURSION_MAX};
+use super::{not_const, Bind, Compiler, Scope, Val, Var, NOT_CONST, RECURSION_MAX};
 
 /// Where a place's slots are.
 #[derive(Clone, Debug)]
@@ -25,6 +25,23 @@ pub(super) enum Addr {
     Actor(usize, u32),
     /// The address is on the operand stack.
     Stack,
+    /// A constant: state no code writes (the second pass's view), these slots.
+    Const(Rc<Vec<i64>>),
+    /// Part of a sparse variable (see [`super::Sparse`]): slot `off` of it onwards.
+    Sparse {
+        space: Space,
+        layout: super::Sparse,
+        off: usize,
+    },
+}
+
+/// Where a sparse variable lives.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Space {
+    Shared,
+    /// The running actor's block.
+    Own,
+    Actor(usize),
 }
 
 /// A readable (and perhaps assignable) location.
@@ -37,6 +54,32 @@ pub(super) struct Place {
     pub foreign: bool,
     /// A local or an actor's own variable or shared state: may be assigned.
     pub name: String,
+    /// The variable the place is part of, and its offset in it (for recording writes).
+    pub var: Option<(super::VarKey, u32)>,
+}
+
+/// The place of a whole variable at `addr` (or its constant value, if it has one).
+fn var_place(v: Var, addr: Addr, name: &str, foreign: bool) -> Place {
+    Place {
+        addr: match (&v.constant, &v.sparse) {
+            (Some(c), _) => Addr::Const(c.clone()),
+            (None, Some(layout)) => Addr::Sparse {
+                space: match addr {
+                    Addr::Shared(_) => Space::Shared,
+                    Addr::Actor(a, _) => Space::Actor(a),
+                    _ => Space::Own,
+                },
+                layout: layout.clone(),
+                off: 0,
+            },
+            (None, None) => addr,
+        },
+        ty: v.ty,
+        ghost: v.ghost,
+        foreign,
+        name: name.to_string(),
+        var: Some((v.key, 0)),
+    }
 }
 
 /// Fields every actor value has, read from its block's header.
@@ -80,8 +123,178 @@ impl<'f> Compiler<'f> {
     }
 
     /// Compiles `e`, leaving its value on the stack; returns its type. `expect` guides `none`,
-    /// records and arrays.
+    /// records and arrays. Code that turns out to read no state is folded to its value.
     pub(super) fn expr(&mut self, e: &'f Expr, expect: Option<&Ty>) -> Result<Ty> {
+        let start = self.ops.len();
+        let labels = self.labels.len();
+        let t = self.expr_inner(e, expect)?;
+        self.fold_tail(start, labels, t.size());
+        Ok(t)
+    }
+
+    /// The constant values of the code emitted since `start`, if it is nothing but constants.
+    pub(super) fn folded(&self, start: usize) -> Option<Vec<i64>> {
+        self.ops[start..]
+            .iter()
+            .map(|op| match op {
+                Op::Const(v) => Some(*v),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Replaces the code emitted since `start` (a value of `n` slots) by its value when it reads
+    /// no state and cannot fail.
+    fn fold_tail(&mut self, start: usize, labels: usize, n: usize) {
+        let code = &self.ops[start..];
+        if code.is_empty() || code.iter().all(|op| matches!(op, Op::Const(_))) {
+            return;
+        }
+        let pure = code.iter().all(|op| {
+            matches!(
+                op,
+                Op::Const(_)
+                    | Op::Pop(_)
+                    | Op::Dup
+                    | Op::Add
+                    | Op::Sub
+                    | Op::Mul
+                    | Op::Div
+                    | Op::Rem
+                    | Op::Neg
+                    | Op::Min
+                    | Op::Max
+                    | Op::Eq
+                    | Op::Ne
+                    | Op::Lt
+                    | Op::Le
+                    | Op::Gt
+                    | Op::Ge
+                    | Op::EqN(_)
+                    | Op::Not
+                    | Op::Jump(_)
+                    | Op::JumpIfFalse(_)
+                    | Op::JumpIfTrue(_)
+                    | Op::IsNone(_)
+                    | Op::Unwrap { .. }
+            )
+        });
+        // Jumps must stay inside the code being folded.
+        let end = self.ops.len() as u32;
+        let inside = code.iter().all(|op| match op {
+            Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => {
+                *t >= start as u32
+                    && *t <= end
+                    && self.labels[labels..].iter().all(|l| l.patches.is_empty())
+            }
+            _ => true,
+        });
+        if !pure || !inside {
+            return;
+        }
+        let mut ops: Vec<Op> = code.to_vec();
+        for op in &mut ops {
+            match op {
+                Op::Jump(t) | Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => *t -= start as u32,
+                _ => {}
+            }
+        }
+        ops.push(Op::End);
+        if let Ok(vals) = lockstep_sim::machine::exec::eval_const(&ops, n) {
+            let origin = self.origins[start];
+            self.truncate(start, labels);
+            for v in vals {
+                self.ops.push(Op::Const(v));
+                self.origins.push(origin);
+            }
+        }
+    }
+
+    /// Whether the code emitted since `start` is just an unconditional jump to `target`.
+    pub(super) fn always_jumps(&self, start: usize, target: usize) -> bool {
+        self.ops.len() == start + 1
+            && matches!(self.ops[start], Op::Jump(_))
+            && self.labels[target].patches.last() == Some(&start)
+    }
+
+    /// `l op r` (`&&` or `||`) as a jump to `fls` when it is false.
+    fn branch_pair(&mut self, op: BinOp, l: &'f Expr, r: &'f Expr, fls: usize) -> Result<()> {
+        let what = "each side of `&&` and `||`";
+        if op == BinOp::And {
+            self.branch(l, false, fls, what)?;
+            self.branch(r, false, fls, what)
+        } else {
+            let tru = self.label();
+            self.branch(l, true, tru, what)?;
+            self.branch(r, false, fls, what)?;
+            self.place_label(tru);
+            Ok(())
+        }
+    }
+
+    /// Compiles a condition as a jump to `target` when its value is `when` (falling through
+    /// otherwise): `&&`, `||` and `!` become jumps instead of values.
+    pub(super) fn branch(
+        &mut self,
+        e: &'f Expr,
+        when: bool,
+        target: usize,
+        what: &str,
+    ) -> Result<()> {
+        let span = &e.span;
+        match &e.kind {
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), l, r) => {
+                // `a && b` jumps on false if either is false, on true if both are; dually `||`.
+                let all = *op == BinOp::And;
+                if when != all {
+                    let start = self.ops.len();
+                    let labels = self.labels.len();
+                    self.branch(l, when, target, what)?;
+                    if self.always_jumps(start, target) {
+                        // `l` decides: `r` is never evaluated.
+                        return self.check_only(r, None);
+                    }
+                    let mid = self.ops.len();
+                    self.branch(r, when, target, what)?;
+                    if self.always_jumps(mid, target) {
+                        // `r` decides whatever `l` is (both are pure): just jump.
+                        self.truncate(start, labels);
+                        self.emit_to(Op::Jump(0), target, span);
+                    }
+                    Ok(())
+                } else {
+                    let skip = self.label();
+                    self.branch(l, !when, skip, what)?;
+                    self.branch(r, when, target, what)?;
+                    self.place_label(skip);
+                    Ok(())
+                }
+            }
+            ExprKind::Unary(UnOp::Not, x) => self.branch(x, !when, target, what),
+            _ => {
+                let start = self.ops.len();
+                let labels = self.labels.len();
+                let t = self.expr(e, None)?;
+                self.want_bool(&t, span, what)?;
+                if let Some(v) = self.folded(start) {
+                    self.truncate(start, labels);
+                    if (v[0] != 0) == when {
+                        self.emit_to(Op::Jump(0), target, span);
+                    }
+                    return Ok(());
+                }
+                let jump = if when {
+                    Op::JumpIfTrue(0)
+                } else {
+                    Op::JumpIfFalse(0)
+                };
+                self.emit_to(jump, target, span);
+                Ok(())
+            }
+        }
+    }
+
+    fn expr_inner(&mut self, e: &'f Expr, expect: Option<&Ty>) -> Result<Ty> {
         let span = &e.span;
         match &e.kind {
             ExprKind::Int(v) => {
@@ -126,7 +339,7 @@ impl<'f> Compiler<'f> {
                 match self.place(e)? {
                     Some(p) => {
                         self.check_read(&p, span)?;
-                        self.load(&p, span);
+                        self.load(&p, span)?;
                         Ok(p.ty)
                     }
                     None => Err(Diag::new(
@@ -243,8 +456,16 @@ impl<'f> Compiler<'f> {
     pub(super) fn check_only(&mut self, e: &'f Expr, expect: Option<&Ty>) -> Result<()> {
         let start = self.ops.len();
         let labels = self.labels.len();
+        let usage = self.usage.clone();
+        self.discarding += 1;
+        let max_local = self.code.as_ref().map(|c| c.max_local);
         let r = self.expr(e, expect);
+        self.discarding -= 1;
         self.truncate(start, labels);
+        self.usage = usage;
+        if let (Some(c), Some(m)) = (self.code.as_mut(), max_local) {
+            c.max_local = m;
+        }
         match r {
             Err(d) if !not_const(&d) => Err(d),
             _ => Ok(()),
@@ -296,7 +517,7 @@ impl<'f> Compiler<'f> {
         }
         if let Some(p) = self.var_place(n, span)? {
             self.check_read(&p, span)?;
-            self.load(&p, span);
+            self.load(&p, span)?;
             return Ok(p.ty);
         }
         if let Some(k) = self.owner() {
@@ -362,27 +583,16 @@ impl<'f> Compiler<'f> {
 
     /// A variable that is state: the actor's own variable, or shared state.
     fn var_place(&mut self, n: &str, span: &Span) -> Result<Option<Place>> {
+        let _ = span;
         if let Some(k) = self.owner() {
             if let Some(v) = self.kinds[usize::from(k)].vars.get(n).cloned() {
-                self.refuse_state(span)?;
-                return Ok(Some(Place {
-                    addr: Addr::Local(v.off as u32),
-                    ty: v.ty,
-                    ghost: v.ghost,
-                    foreign: false,
-                    name: n.to_string(),
-                }));
+                let addr = Addr::Local(v.off as u32);
+                return Ok(Some(var_place(v, addr, n, false)));
             }
         }
         if let Some(v) = self.shared.get(n).cloned() {
-            self.refuse_state(span)?;
-            return Ok(Some(Place {
-                addr: Addr::Shared(W_HEADER + v.off),
-                ty: v.ty,
-                ghost: v.ghost,
-                foreign: false,
-                name: n.to_string(),
-            }));
+            let addr = Addr::Shared(W_HEADER + v.off);
+            return Ok(Some(var_place(v, addr, n, false)));
         }
         Ok(None)
     }
@@ -416,6 +626,7 @@ impl<'f> Compiler<'f> {
                                 ghost,
                                 foreign: false,
                                 name: n.clone(),
+                                var: None,
                             }))
                         }
                         Bind::Subst {
@@ -440,7 +651,7 @@ impl<'f> Compiler<'f> {
                 if let Some(p) = self.place(base)? {
                     if let Ty::Actor(k) = p.ty {
                         self.check_read(&p, span)?;
-                        self.load(&p, span);
+                        self.load(&p, span)?;
                         return self.actor_var(None, k, f, span).map(Some);
                     }
                     let Some((off, ty)) = p.ty.field(&f.text) else {
@@ -494,7 +705,7 @@ impl<'f> Compiler<'f> {
                     }
                     return Ok(Some(self.offset(p, i as usize * stride, elem, span)));
                 }
-                let p = self.onto_stack(p, span);
+                let p = self.onto_stack(p, span)?;
                 let it = self.expr(index, None)?;
                 if it != Ty::Int {
                     return Err(Diag::new(
@@ -564,21 +775,23 @@ impl<'f> Compiler<'f> {
                 ACTOR_FIELDS.join(", ")
             )));
         };
-        self.refuse_state(span)?;
-        let addr = match actor {
-            Some(a) => Addr::Actor(a, v.off as u32),
-            None => {
+        let addr = match (actor, &v.constant) {
+            (None, Some(_)) => {
+                // A constant variable: the actor whose it is does not matter.
+                self.emit(Op::Pop(1), span);
+                Addr::Stack
+            }
+            (Some(a), _) => Addr::Actor(a, v.off as u32),
+            (None, None) => {
+                self.refuse_state(span)?;
                 self.emit(Op::AddrActor(v.off as u32), span);
+                if let Some(u) = self.usage_mut() {
+                    u.dynamic.insert(v.key.clone());
+                }
                 Addr::Stack
             }
         };
-        Ok(Place {
-            addr,
-            ty: v.ty,
-            ghost: v.ghost,
-            foreign: true,
-            name: f.text.clone(),
-        })
+        Ok(var_place(v, addr, &f.text, true))
     }
 
     /// `r.live`, `r.done`, ...: read from the actor's header. `None` when `e` is not one.
@@ -604,7 +817,10 @@ impl<'f> Compiler<'f> {
             return Ok(None);
         }
         self.refuse_state(span)?;
-        self.expr(base, None)?;
+        let known = self.try_const(base, None)?;
+        if known.is_none() {
+            self.expr(base, None)?;
+        }
         let (slot, test): (usize, &[Op]) = match f.text.as_str() {
             "live" => (B_LIFE, &[Op::Const(2), Op::Lt]),
             "done" => (B_STATUS, &[Op::Const(ST_DONE), Op::Ge]),
@@ -616,8 +832,17 @@ impl<'f> Compiler<'f> {
                 &[Op::Const(F_CANCELLED), Op::Div, Op::Const(2), Op::Rem],
             ),
         };
-        self.emit(Op::AddrActor(slot as u32), span);
-        self.emit(Op::LoadAt(1), span);
+        match known {
+            Some(v) => {
+                let at = self.emit(Op::Load(0), span);
+                self.actor_fixups
+                    .push((at, v.vals[0] as usize, slot as u32));
+            }
+            None => {
+                self.emit(Op::AddrActor(slot as u32), span);
+                self.emit(Op::LoadAt(1), span);
+            }
+        }
         for op in test {
             self.emit(*op, span);
         }
@@ -626,10 +851,21 @@ impl<'f> Compiler<'f> {
 
     /// `p` shifted by `off` slots, as type `ty`.
     fn offset(&mut self, p: Place, off: usize, ty: Ty, span: &Span) -> Place {
+        let n = ty.size();
         let addr = match p.addr {
             Addr::Shared(a) => Addr::Shared(a + off),
             Addr::Local(o) => Addr::Local(o + off as u32),
             Addr::Actor(a, o) => Addr::Actor(a, o + off as u32),
+            Addr::Const(v) => Addr::Const(Rc::new(v[off..off + n].to_vec())),
+            Addr::Sparse {
+                space,
+                layout,
+                off: o,
+            } => Addr::Sparse {
+                space,
+                layout,
+                off: o + off,
+            },
             Addr::Stack => {
                 if off > 0 {
                     self.emit(Op::Const(off as i64), span);
@@ -638,34 +874,127 @@ impl<'f> Compiler<'f> {
                 Addr::Stack
             }
         };
-        Place { addr, ty, ..p }
+        let var = p.var.map(|(k, o)| (k, o + off as u32));
+        Place { addr, ty, var, ..p }
     }
 
     /// Makes a place's address dynamic (on the stack).
-    fn onto_stack(&mut self, p: Place, span: &Span) -> Place {
-        match p.addr {
+    fn onto_stack(&mut self, p: Place, span: &Span) -> Result<Place> {
+        self.refuse_state(span)?;
+        if let (Some((k, _)), Some(u)) = (&p.var, self.usage_mut()) {
+            u.dynamic.insert(k.clone());
+        }
+        match &p.addr {
             Addr::Shared(a) => {
-                self.emit(Op::Const(a as i64), span);
+                self.emit(Op::Const(*a as i64), span);
             }
             Addr::Local(o) => {
-                self.emit(Op::AddrLocal(o), span);
+                self.emit(Op::AddrLocal(*o), span);
             }
             Addr::Actor(a, o) => {
                 let at = self.emit(Op::Const(0), span);
-                self.actor_fixups.push((at, a, o));
+                self.actor_fixups.push((at, *a, *o));
             }
             Addr::Stack => {}
+            Addr::Const(_) | Addr::Sparse { .. } if self.discarding > 0 => {
+                self.emit(Op::Const(0), span);
+            }
+            Addr::Const(_) | Addr::Sparse { .. } => {
+                return Err(Diag::new(
+                    span.clone(),
+                    "internal: a constant indexed at run time (please report this)",
+                ))
+            }
         }
-        Place {
+        Ok(Place {
             addr: Addr::Stack,
             ..p
+        })
+    }
+
+    fn load_slot(&mut self, space: Space, a: u32, span: &Span) {
+        match space {
+            Space::Shared => {
+                self.emit(Op::Load(W_HEADER as u32 + a), span);
+            }
+            Space::Own => {
+                self.emit(Op::LoadLocal(a), span);
+            }
+            Space::Actor(actor) => {
+                let at = self.emit(Op::Load(0), span);
+                self.actor_fixups.push((at, actor, a));
+            }
+        }
+    }
+
+    fn store_slot(&mut self, space: Space, a: u32, span: &Span) {
+        match space {
+            Space::Shared => {
+                self.emit(Op::Store(W_HEADER as u32 + a), span);
+            }
+            Space::Own => {
+                self.emit(Op::StoreLocal(a), span);
+            }
+            Space::Actor(actor) => {
+                let at = self.emit(Op::Store(0), span);
+                self.actor_fixups.push((at, actor, a));
+            }
+        }
+    }
+
+    /// The usage record of this pass.
+    pub(super) fn usage_mut(&mut self) -> Option<&mut super::Usage> {
+        Some(&mut self.usage)
+    }
+
+    /// The initial value of slots no code writes, if `p` is all of them (second pass).
+    fn unwritten(&self, p: &Place) -> Option<Vec<i64>> {
+        let prior = self.prior.as_ref()?;
+        let (key, off) = p.var.as_ref()?;
+        let n = p.ty.size();
+        if !prior.unwritten(key, *off, n) {
+            return None;
+        }
+        match (&p.addr, key) {
+            (Addr::Shared(a), _) => Some(self.shared_init[a - W_HEADER..a - W_HEADER + n].to_vec()),
+            (Addr::Local(_) | Addr::Actor(..), super::VarKey::Actor(..)) => Some(vec![0; n]),
+            _ => None,
         }
     }
 
     /// Pushes a place's value.
-    pub(super) fn load(&mut self, p: &Place, span: &Span) {
+    pub(super) fn load(&mut self, p: &Place, span: &Span) -> Result<()> {
         let n = p.ty.size();
+        if let Addr::Const(v) = &p.addr {
+            for x in v.iter() {
+                self.emit(Op::Const(*x), span);
+            }
+            return Ok(());
+        }
+        if let Addr::Sparse { space, layout, off } = &p.addr {
+            let slots = &layout.map[*off..off + n];
+            if slots.iter().any(Option::is_some) {
+                self.refuse_state(span)?;
+            }
+            for (i, slot) in slots.iter().enumerate() {
+                match slot {
+                    None => {
+                        self.emit(Op::Const(layout.init[off + i]), span);
+                    }
+                    Some(a) => self.load_slot(*space, *a, span),
+                }
+            }
+            return Ok(());
+        }
+        if let Some(v) = self.unwritten(p) {
+            for x in v {
+                self.emit(Op::Const(x), span);
+            }
+            return Ok(());
+        }
+        self.refuse_state(span)?;
         match p.addr {
+            Addr::Const(_) | Addr::Sparse { .. } => unreachable!("handled above"),
             Addr::Shared(a) => {
                 for i in 0..n {
                     self.emit(Op::Load((a + i) as u32), span);
@@ -682,12 +1011,48 @@ impl<'f> Compiler<'f> {
                 self.emit(Op::LoadAt(n as u32), span);
             }
         }
+        Ok(())
     }
 
     /// Stores the value on the stack into a place (whose address, if dynamic, is below it).
-    pub(super) fn store(&mut self, p: &Place, span: &Span) {
+    pub(super) fn store(&mut self, p: &Place, span: &Span) -> Result<()> {
         let n = p.ty.size();
+        if let Some((key, off)) = &p.var {
+            if let Addr::Stack = p.addr {
+                self.usage.dyn_written.insert(key.clone());
+            } else {
+                for i in 0..n as u32 {
+                    self.usage.written.insert((key.clone(), off + i));
+                }
+            }
+        }
+        if let Addr::Sparse { space, layout, off } = &p.addr {
+            for i in (0..n).rev() {
+                match layout.map[off + i] {
+                    Some(a) => self.store_slot(*space, a, span),
+                    None if self.discarding > 0 => {
+                        self.emit(Op::Pop(1), span);
+                    }
+                    None => return Err(Diag::new(
+                        span.clone(),
+                        "internal: a slot assigned in the second pass only (please report this)",
+                    )),
+                }
+            }
+            return Ok(());
+        }
         match p.addr {
+            Addr::Sparse { .. } => unreachable!("handled above"),
+            Addr::Const(_) if self.discarding > 0 => {
+                // Code that is only checked, never kept.
+                self.emit(Op::Pop(n as u32), span);
+            }
+            Addr::Const(_) => {
+                return Err(Diag::new(
+                    span.clone(),
+                    "internal: a constant assigned in the second pass (please report this)",
+                ))
+            }
             Addr::Shared(a) => {
                 for i in (0..n).rev() {
                     self.emit(Op::Store((a + i) as u32), span);
@@ -704,6 +1069,7 @@ impl<'f> Compiler<'f> {
                 self.emit(Op::StoreAt(n as u32), span);
             }
         }
+        Ok(())
     }
 
     /// Compiles `value` for a slot of type `want`, wrapping a payload into an option.
@@ -812,33 +1178,13 @@ impl<'f> Compiler<'f> {
     fn binary(&mut self, op: BinOp, l: &'f Expr, r: &'f Expr, span: &Span) -> Result<Ty> {
         match op {
             BinOp::And | BinOp::Or => {
-                if let Some(v) = self.try_const(l, None)? {
-                    self.want_bool(&v.ty, &l.span, "each side of `&&` and `||`")?;
-                    let decided = (v.vals[0] != 0) == (op == BinOp::Or);
-                    if decided {
-                        self.check_only(r, None)?;
-                        self.emit(Op::Const(i64::from(op == BinOp::Or)), span);
-                        return Ok(Ty::Bool);
-                    }
-                    let rt = self.expr(r, None)?;
-                    self.want_bool(&rt, &r.span, "each side of `&&` and `||`")?;
-                    return Ok(Ty::Bool);
-                }
-                let lt = self.expr(l, None)?;
-                self.want_bool(&lt, &l.span, "each side of `&&` and `||`")?;
-                let short = self.label();
+                let fls = self.label();
                 let end = self.label();
-                let jump = if op == BinOp::And {
-                    Op::JumpIfFalse(0)
-                } else {
-                    Op::JumpIfTrue(0)
-                };
-                self.emit_to(jump, short, span);
-                let rt = self.expr(r, None)?;
-                self.want_bool(&rt, &r.span, "each side of `&&` and `||`")?;
+                self.branch_pair(op, l, r, fls)?;
+                self.emit(Op::Const(1), span);
                 self.emit_to(Op::Jump(0), end, span);
-                self.place_label(short);
-                self.emit(Op::Const(i64::from(op == BinOp::Or)), span);
+                self.place_label(fls);
+                self.emit(Op::Const(0), span);
                 self.place_label(end);
                 Ok(Ty::Bool)
             }
@@ -890,6 +1236,20 @@ impl<'f> Compiler<'f> {
             _ => None,
         };
         if let Some(side) = none_side {
+            // An option that is a variable: read its tag only.
+            let start = self.ops.len();
+            let labels = self.labels.len();
+            if let Some(p) = self.place(side)? {
+                if let Ty::Option(inner) = p.ty.clone() {
+                    self.check_read(&p, span)?;
+                    let tag = self.offset(p, inner.size(), Ty::Bool, span);
+                    self.load(&tag, span)?;
+                    self.emit(Op::Const(0), span);
+                    self.emit(if negate { Op::Ne } else { Op::Eq }, span);
+                    return Ok(());
+                }
+            }
+            self.truncate(start, labels);
             let t = self.expr(side, None)?;
             let Ty::Option(inner) = &t else {
                 return Err(Diag::new(
@@ -948,11 +1308,18 @@ impl<'f> Compiler<'f> {
             Quant::Count => {
                 self.emit(Op::Const(0), span);
                 for c in combos {
-                    self.with_bindings(c, |s| {
-                        let t = s.expr(body, None)?;
-                        s.want_bool(&t, &body.span, "a count's condition")
-                    })?;
+                    let start = self.ops.len();
+                    let labels = self.labels.len();
+                    let skip = self.label();
+                    self.with_bindings(c, |s| s.branch(body, false, skip, "a count's condition"))?;
+                    if self.always_jumps(start, skip) {
+                        // Never counted.
+                        self.truncate(start, labels);
+                        continue;
+                    }
+                    self.emit(Op::Const(1), span);
                     self.emit(Op::Add, span);
+                    self.place_label(skip);
                 }
                 Ok(Ty::Int)
             }
@@ -962,18 +1329,8 @@ impl<'f> Compiler<'f> {
                 let end = self.label();
                 for c in combos {
                     self.with_bindings(c, |s| {
-                        let t = s.expr(body, None)?;
-                        s.want_bool(&t, &body.span, "a quantifier's condition")
+                        s.branch(body, !all, decided, "a quantifier's condition")
                     })?;
-                    self.emit_to(
-                        if all {
-                            Op::JumpIfFalse(0)
-                        } else {
-                            Op::JumpIfTrue(0)
-                        },
-                        decided,
-                        span,
-                    );
                 }
                 self.emit(Op::Const(i64::from(all)), span);
                 self.emit_to(Op::Jump(0), end, span);

@@ -20,6 +20,7 @@
 mod code;
 mod decl;
 mod expr;
+pub mod ghost;
 mod props;
 mod stmt;
 
@@ -90,6 +91,63 @@ struct Var {
     off: usize,
     ty: Ty,
     ghost: bool,
+    key: VarKey,
+    /// Never written (found by the first pass): not in the world; reads are this value.
+    constant: Option<Rc<Vec<i64>>>,
+    /// Only read and written at positions known when compiling (the first pass): only the
+    /// slots some code writes are in the world. Per slot of the variable: its place in its
+    /// space (shared state, or the actor's block), or `None` for a slot that keeps its
+    /// initial value.
+    sparse: Option<Sparse>,
+}
+
+/// The layout of a sparse variable.
+#[derive(Clone, Debug)]
+pub(super) struct Sparse {
+    pub map: Rc<Vec<Option<u32>>>,
+    pub init: Rc<Vec<i64>>,
+}
+
+/// A variable, for recording which of its slots the code writes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VarKey {
+    Shared(String),
+    Actor(u16, String),
+}
+
+/// Where a sparse variable's slots go.
+#[derive(Clone, Copy)]
+pub(super) enum SparseOut {
+    Shared,
+    Kind(u16),
+}
+
+/// What the first lowering pass learns about the state: which slots are ever written, and
+/// which variables are indexed by values known only at run time.
+#[derive(Clone, Debug, Default)]
+pub struct Usage {
+    written: BTreeSet<(VarKey, u32)>,
+    dyn_written: BTreeSet<VarKey>,
+    dynamic: BTreeSet<VarKey>,
+}
+
+impl Usage {
+    /// A variable no code writes and no code indexes at run time: a constant.
+    fn constant(&self, key: &VarKey) -> bool {
+        !self.dynamic.contains(key)
+            && !self.dyn_written.contains(key)
+            && self
+                .written
+                .range((key.clone(), 0)..=(key.clone(), u32::MAX))
+                .next()
+                .is_none()
+    }
+
+    /// Slots `off..off + n` of a variable that no code writes.
+    fn unwritten(&self, key: &VarKey, off: u32, n: usize) -> bool {
+        !self.dyn_written.contains(key)
+            && (off..off + n as u32).all(|i| !self.written.contains(&(key.clone(), i)))
+    }
 }
 
 /// What a name in a scope stands for.
@@ -221,6 +279,16 @@ pub struct Compiler<'f> {
     owners: Vec<Option<u16>>,
     /// Lowering to check the file alone (defaults): assumptions tied to a property are skipped.
     pub checking_file: bool,
+    /// Names the checked properties depend on (`None`: all): assignments to other ghost
+    /// variables are dropped (see [`ghost`]).
+    live: Option<BTreeSet<String>>,
+    /// What this pass sees the code write.
+    usage: Usage,
+    /// What the first pass saw (second pass only).
+    prior: Option<Usage>,
+    /// Inside code compiled only to be checked (a branch a constant condition never takes):
+    /// it may touch state the first pass found constant.
+    discarding: u32,
     /// Uses of each mark, by name, for unreached-code reports and fault checks.
     mark_spans: BTreeMap<String, Span>,
 }
@@ -234,6 +302,15 @@ fn not_const(e: &Diag) -> bool {
 
 impl<'f> Compiler<'f> {
     pub fn new(file: &'f File, text: &'f str, inst: &'f Instantiation) -> Result<Compiler<'f>> {
+        Compiler::new_with(file, text, inst, None)
+    }
+
+    fn new_with(
+        file: &'f File,
+        text: &'f str,
+        inst: &'f Instantiation,
+        prior: Option<Usage>,
+    ) -> Result<Compiler<'f>> {
         let platform = match file.platform.text.as_str() {
             "workerd" => Platform::Workerd,
             "node" => Platform::Node,
@@ -283,6 +360,10 @@ impl<'f> Compiler<'f> {
             inline_counts: BTreeMap::new(),
             owners: Vec::new(),
             checking_file: false,
+            live: None,
+            usage: Usage::default(),
+            prior,
+            discarding: 0,
             mark_spans: BTreeMap::new(),
         };
         c.declare()?;
@@ -290,7 +371,14 @@ impl<'f> Compiler<'f> {
     }
 
     /// Lowers the file (already a single variant) for the instantiation.
-    pub fn program(mut self, path: &str) -> Result<Program> {
+    pub fn program(self, path: &str) -> Result<Program> {
+        Ok(self.program_and_usage(path)?.0)
+    }
+
+    fn program_and_usage(mut self, path: &str) -> Result<(Program, Usage)> {
+        if !self.checking_file {
+            self.live = Some(ghost::live_names(self.file, &self.inst.checks));
+        }
         self.bind_instances()?;
         self.declare_shared()?;
         self.check_assumptions()?;
@@ -298,7 +386,7 @@ impl<'f> Compiler<'f> {
         for k in 0..self.kinds.len() {
             kinds.push(self.compile_kind(k as u16)?);
         }
-        let props = self.compile_props()?;
+        let (props, check_all) = self.compile_props()?;
         if self.ops.len() > OPS_MAX {
             return Err(Diag::new(
                 self.file.name.span.clone(),
@@ -313,7 +401,9 @@ impl<'f> Compiler<'f> {
         self.fix_actor_addresses(&kinds, &actors);
         let symmetric = !self.kinds.iter().any(|k| k.has_actor_slots());
         let actor_refs = self.actor_ref_slots();
-        Ok(Program {
+        let usage = std::mem::take(&mut self.usage);
+        let mut program = Program {
+            check_all,
             ops: self.ops,
             origins: self.origins,
             shared: self.shared_slots,
@@ -329,7 +419,15 @@ impl<'f> Compiler<'f> {
             actor_refs,
             symmetric,
             path: path.to_string(),
-        })
+        };
+        lockstep_sim::machine::fuse::fuse(&mut program);
+        if let Err(why) =
+            lockstep_sim::machine::verify::max_depth(&program, lockstep_sim::machine::exec::STACK)
+        {
+            return Err(Diag::new(self.file.name.span.clone(), why)
+                .help("split large expressions (whole arrays and records compared at once) into smaller ones"));
+        }
+        Ok((program, usage))
     }
 
     fn origin(&self, span: &Span) -> Origin {
@@ -456,7 +554,7 @@ impl<'f> Compiler<'f> {
 
     /// The value of an expression over constants and parameters.
     fn const_value(&mut self, e: &'f Expr, what: &str) -> Result<Val> {
-        match self.try_const(e, None)? {
+        match self.fold(e, None, true)? {
             Some(v) => Ok(v),
             None => Err(Diag::new(
                 e.span.clone(),
@@ -465,8 +563,14 @@ impl<'f> Compiler<'f> {
         }
     }
 
-    /// Folds `e` if it depends on no state: its value, or `None`.
+    /// Folds `e` if it depends on no state and evaluates without error: its value, or `None`
+    /// (an error is left for the run to meet, if it ever does).
     fn try_const(&mut self, e: &'f Expr, expect: Option<&Ty>) -> Result<Option<Val>> {
+        self.fold(e, expect, false)
+    }
+
+    /// Folds `e`; `strict`: an evaluation error is the file's error (a constant that fails).
+    fn fold(&mut self, e: &'f Expr, expect: Option<&Ty>, strict: bool) -> Result<Option<Val>> {
         let start = self.ops.len();
         let saved = std::mem::replace(&mut self.const_only, true);
         let labels = self.labels.len();
@@ -496,6 +600,7 @@ impl<'f> Compiler<'f> {
         let n = ty.size();
         match lockstep_sim::machine::exec::eval_const(&ops, n) {
             Ok(vals) => Ok(Some(Val { ty, vals })),
+            Err(_) if !strict => Ok(None),
             Err(code) => {
                 let msg = self
                     .messages
@@ -611,6 +716,7 @@ impl<'f> Compiler<'f> {
                 continue;
             };
             let t = self.ty(ty)?;
+            let key = VarKey::Shared(name.text.clone());
             let off = self.shared_init.len();
             let init_vals = match init {
                 None => vec![0; t.size()],
@@ -622,6 +728,36 @@ impl<'f> Compiler<'f> {
                     v.vals
                 }
             };
+            if self.prior.as_ref().is_some_and(|u| u.constant(&key)) {
+                self.shared.insert(
+                    name.text.clone(),
+                    Var {
+                        off: 0,
+                        ty: t,
+                        ghost: *ghost,
+                        key,
+                        constant: Some(Rc::new(init_vals)),
+                        sparse: None,
+                    },
+                );
+                continue;
+            }
+            if let Some(sparse) =
+                self.sparse_layout(&key, &t, &name.text, *ghost, &init_vals, SparseOut::Shared)
+            {
+                self.shared.insert(
+                    name.text.clone(),
+                    Var {
+                        off: 0,
+                        ty: t,
+                        ghost: *ghost,
+                        key,
+                        constant: None,
+                        sparse: Some(sparse),
+                    },
+                );
+                continue;
+            }
             self.shared_init.extend(init_vals);
             let base = self.shared_slots.len();
             t.slots(&name.text, *ghost, true, 0, &mut self.shared_slots);
@@ -633,10 +769,71 @@ impl<'f> Compiler<'f> {
                     off,
                     ty: t,
                     ghost: *ghost,
+                    key,
+                    constant: None,
+                    sparse: None,
                 },
             );
         }
         Ok(())
+    }
+
+    /// The sparse layout of a variable the first pass saw accessed only at constant
+    /// positions: its written slots are appended to `out`'s layout; `None` for a variable
+    /// that must stay whole.
+    pub(super) fn sparse_layout(
+        &mut self,
+        key: &VarKey,
+        ty: &Ty,
+        name: &str,
+        ghost: bool,
+        init: &[i64],
+        out: SparseOut,
+    ) -> Option<Sparse> {
+        let prior = self.prior.as_ref()?;
+        if prior.dynamic.contains(key) || prior.dyn_written.contains(key) {
+            return None;
+        }
+        let mut all = Vec::new();
+        ty.slots(name, ghost, true, 0, &mut all);
+        let written: Vec<bool> = (0..all.len() as u32)
+            .map(|i| prior.written.contains(&(key.clone(), i)))
+            .collect();
+        let (slots, start) = match out {
+            SparseOut::Shared => (&mut self.shared_slots, 0usize),
+            SparseOut::Kind(k) => {
+                let kd = &mut self.kinds[usize::from(k)];
+                let start = kd.vars_base();
+                (&mut kd.var_slots, start)
+            }
+        };
+        let mut map: Vec<Option<u32>> = vec![None; all.len()];
+        for (i, w) in written.iter().enumerate() {
+            if *w {
+                map[i] = Some(
+                    (start + slots.len() + map[..i].iter().filter(|m| m.is_some()).count()) as u32,
+                );
+            }
+        }
+        let first = slots.len();
+        for (i, slot) in all.iter().enumerate() {
+            if map[i].is_some() {
+                let mut s = slot.clone();
+                s.tag = slot
+                    .tag
+                    .and_then(|t| map[t as usize])
+                    .map(|t| t - start as u32);
+                slots.push(s);
+                if let SparseOut::Shared = out {
+                    self.shared_init.push(init[i]);
+                }
+            }
+        }
+        debug_assert!(slots.len() >= first);
+        Some(Sparse {
+            map: Rc::new(map),
+            init: Rc::new(init.to_vec()),
+        })
     }
 
     /// Shared slots that hold actor indices (with their option tags).
@@ -656,7 +853,7 @@ impl<'f> Compiler<'f> {
         for a in actors {
             bases.push(at);
             let k = &kinds[usize::from(a.kind)];
-            at += lockstep_sim::machine::layout::B_HEADER + k.params.len() + k.locals.len();
+            at += lockstep_sim::machine::layout::B_HEADER + k.choices as usize + k.locals.len();
         }
         for &(op, actor, off) in &self.actor_fixups {
             let addr = (bases[actor] + off as usize) as u32;
@@ -680,10 +877,14 @@ impl Scalar {
     }
 }
 
-/// Lowers `file` (one variant) for `inst`.
+/// Lowers `file` (one variant) for `inst`, in two passes: the first learns which state the
+/// code writes; the second makes the rest constants (folded, and left out of the world).
 pub fn lower(file: &File, text: &str, path: &str, inst: &Instantiation) -> Result<Arc<Program>> {
-    let c = Compiler::new(file, text, inst)?;
-    Ok(Arc::new(c.program(path)?))
+    let first = Compiler::new(file, text, inst)?;
+    let (_, usage) = first.program_and_usage(path)?;
+    let mut second = Compiler::new_with(file, text, inst, Some(usage))?;
+    second.checking_file = false;
+    Ok(Arc::new(second.program(path)?))
 }
 
 /// Lowers `file` with its defaults, to check it alone (assumptions about one property skipped).

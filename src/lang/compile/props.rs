@@ -10,9 +10,11 @@ use super::super::types::Ty;
 use super::Compiler;
 
 impl<'f> Compiler<'f> {
-    /// Compiles each property the scenario checks, in its order.
-    pub(super) fn compile_props(&mut self) -> Result<Vec<Prop>> {
+    /// Compiles each property the scenario checks, in its order, and the code that judges
+    /// them all at once (its entry).
+    pub(super) fn compile_props(&mut self) -> Result<(Vec<Prop>, Option<u32>)> {
         let mut out = Vec::new();
+        let mut items = Vec::new();
         let checks = self.inst.checks.clone();
         for name in &checks {
             let Some(item) = self.file.items.iter().find(|i| prop_name(i) == Some(name)) else {
@@ -22,8 +24,48 @@ impl<'f> Compiler<'f> {
                 ));
             };
             out.push(self.prop(item)?);
+            items.push(item);
         }
-        Ok(out)
+        if items.is_empty() {
+            return Ok((out, None));
+        }
+        let entry = self.here();
+        let saved = (std::mem::replace(&mut self.ghost, true), self.code.take());
+        self.owners.push(None);
+        let r = self.check_all(&items);
+        self.owners.pop();
+        self.ghost = saved.0;
+        self.code = saved.1;
+        r?;
+        Ok((out, Some(entry)))
+    }
+
+    /// Every property in turn; ends with the index of the first violated one, or -1.
+    fn check_all(&mut self, items: &[&'f Item]) -> Result<()> {
+        let mut bad = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let l = self.label();
+            bad.push((i, l));
+            let form = self.prop_value(item)?;
+            match form {
+                Form::Safety => self.emit_to(Op::JumpIfFalse(0), l, &item.span),
+                Form::Deadline => {
+                    // Violated once the clock passes the deadline: deadline < now.
+                    self.emit(Op::Now, &item.span);
+                    self.emit(Op::Lt, &item.span);
+                    self.emit_to(Op::JumpIfTrue(0), l, &item.span);
+                }
+            }
+        }
+        let span = &items[0].span;
+        self.emit(Op::Const(-1), span);
+        self.emit(Op::End, span);
+        for (i, l) in bad {
+            self.place_label(l);
+            self.emit(Op::Const(i as i64), span);
+            self.emit(Op::End, span);
+        }
+        Ok(())
     }
 
     fn prop(&mut self, item: &'f Item) -> Result<Prop> {
@@ -56,27 +98,42 @@ impl<'f> Compiler<'f> {
     }
 
     fn prop_code(&mut self, item: &'f Item) -> Result<(String, Form, String)> {
+        let form = self.prop_value(item)?;
+        self.emit(Op::End, &item.span);
         match &item.kind {
             ItemKind::Invariant { name, expr } => {
+                let source = self.text[expr.span.clone()].to_string();
+                Ok((name.text.clone(), form, one_line(&source)))
+            }
+            ItemKind::Liveness { name, when, by, .. } => {
+                let source = format!(
+                    "when {} by {}",
+                    &self.text[when.span.clone()],
+                    &self.text[by.span.clone()]
+                );
+                Ok((name.text.clone(), form, one_line(&source)))
+            }
+            _ => unreachable!("a property item"),
+        }
+    }
+
+    /// Pushes a property's value: a safety property's truth, a deadline property's earliest
+    /// open deadline.
+    fn prop_value(&mut self, item: &'f Item) -> Result<Form> {
+        match &item.kind {
+            ItemKind::Invariant { expr, .. } => {
                 let t = self.expr(expr, None)?;
                 self.want_bool(&t, &expr.span, "an invariant")?;
-                self.emit(Op::End, &expr.span);
-                let source = self.text[expr.span.clone()].to_string();
-                Ok((name.text.clone(), Form::Safety, one_line(&source)))
+                Ok(Form::Safety)
             }
             ItemKind::Liveness {
-                name,
-                bindings,
-                when,
-                by,
+                bindings, when, by, ..
             } => {
                 self.emit(Op::Const(NEVER), &item.span);
                 for combo in self.unroll(bindings)? {
                     self.with_bindings(combo, |c| {
                         let open = c.label();
-                        let t = c.expr(when, None)?;
-                        c.want_bool(&t, &when.span, "a liveness property's `when`")?;
-                        c.emit_to(Op::JumpIfFalse(0), open, &when.span);
+                        c.branch(when, false, open, "a liveness property's `when`")?;
                         let d = c.expr(by, Some(&Ty::Dur))?;
                         if d != Ty::Dur {
                             return Err(Diag::new(
@@ -89,13 +146,7 @@ impl<'f> Compiler<'f> {
                         Ok(())
                     })?;
                 }
-                self.emit(Op::End, &item.span);
-                let source = format!(
-                    "when {} by {}",
-                    &self.text[when.span.clone()],
-                    &self.text[by.span.clone()]
-                );
-                Ok((name.text.clone(), Form::Deadline, one_line(&source)))
+                Ok(Form::Deadline)
             }
             _ => unreachable!("a property item"),
         }

@@ -86,6 +86,7 @@ impl<'f> Compiler<'f> {
         let start = self.ops.len();
         let labels = self.labels.len();
         let next_local = self.next_local();
+        let max_local = self.code.as_ref().map(|c| c.max_local);
         let scopes = self.scopes.len();
         let cur = self.cur;
         let r = f(self);
@@ -101,6 +102,7 @@ impl<'f> Compiler<'f> {
         self.cur = cur;
         if let Some(c) = self.code.as_mut() {
             c.next_local = next_local;
+            c.max_local = max_local.unwrap_or(c.max_local);
         }
         r?;
         for p in read {
@@ -109,8 +111,21 @@ impl<'f> Compiler<'f> {
         f(self)
     }
 
+    /// Whether a ghost statement writes nothing the checked properties depend on (so it is
+    /// left out; see [`super::ghost`]).
+    fn dead_ghost(&self, s: &Stmt) -> bool {
+        let Some(live) = &self.live else {
+            return false;
+        };
+        let ghost_stmt = self.ghost || matches!(s.kind, StmtKind::Ghost(_));
+        ghost_stmt && !writes_any(s, live)
+    }
+
     fn stmt(&mut self, s: &'f Stmt) -> Result<()> {
         let span = &s.span;
+        if self.dead_ghost(s) {
+            return Ok(());
+        }
         match &s.kind {
             StmtKind::Let { name, ty, value } => self.let_stmt(name, ty.as_ref(), value, span),
             StmtKind::Var { init, name, .. } => {
@@ -365,7 +380,7 @@ impl<'f> Compiler<'f> {
                 let p = c.target(target)?;
                 c.load_local(tmp, got.size(), span);
                 c.convert(&got, &p.ty, &value.span, &format!("`{}`", p.name))?;
-                c.store(&p, span);
+                c.store(&p, span)?;
                 Ok(())
             });
             self.emit(
@@ -400,7 +415,7 @@ impl<'f> Compiler<'f> {
                                 ),
                             ));
                         }
-                        c.reload(&p, span);
+                        c.reload(&p, span)?;
                         let t = c.expr(value, Some(&p.ty))?;
                         if t != p.ty {
                             return Err(Diag::new(
@@ -418,7 +433,7 @@ impl<'f> Compiler<'f> {
                         );
                     }
                 }
-                c.store(&p, span);
+                c.store(&p, span)?;
                 Ok(())
             })();
             c.ghost = ghost_before;
@@ -465,17 +480,17 @@ impl<'f> Compiler<'f> {
             let r = c.value_for(init, &p.ty, &format!("`{}`", name.text));
             c.ghost = saved;
             r?;
-            c.store(&p, span);
+            c.store(&p, span)?;
             Ok(())
         })
     }
 
     /// Pushes a place's current value again (for `+=`): a dynamic address is duplicated.
-    fn reload(&mut self, p: &super::expr::Place, span: &Span) {
+    fn reload(&mut self, p: &super::expr::Place, span: &Span) -> Result<()> {
         if let super::expr::Addr::Stack = p.addr {
             self.emit(Op::Dup, span);
         }
-        self.load(p, span);
+        self.load(p, span)
     }
 
     fn expr_stmt(&mut self, e: &'f Expr, span: &Span) -> Result<()> {
@@ -809,8 +824,16 @@ impl<'f> Compiler<'f> {
                 let start = self.ops.len();
                 let labels = self.labels.len();
                 let saved = self.next_local();
+                let usage = self.usage.clone();
+                self.discarding += 1;
+                let max_local = self.code.as_ref().map(|c| c.max_local);
                 let r = self.scoped(o);
+                self.discarding -= 1;
                 self.truncate(start, labels);
+                self.usage = usage;
+                if let (Some(c), Some(m)) = (self.code.as_mut(), max_local) {
+                    c.max_local = m;
+                }
                 if let Some(c) = self.code.as_mut() {
                     c.next_local = saved;
                 }
@@ -821,11 +844,11 @@ impl<'f> Compiler<'f> {
             }
             return Ok(());
         }
-        let t = self.resolving(span, |c| c.expr(cond, None))?;
-        self.want_bool(&t, &cond.span, "an `if` condition")?;
         let else_label = self.label();
         let end = self.label();
-        self.emit_to(Op::JumpIfFalse(0), else_label, span);
+        self.resolving(span, |c| {
+            c.branch(cond, false, else_label, "an `if` condition")
+        })?;
         self.scoped(then)?;
         if let Some(e) = els {
             self.emit_to(Op::Jump(0), end, span);
@@ -843,9 +866,7 @@ impl<'f> Compiler<'f> {
         let brk = self.label();
         self.place_label(head);
         if let Some(c) = cond {
-            let t = self.resolving(span, |s| s.expr(c, None))?;
-            self.want_bool(&t, &c.span, "a `while` condition")?;
-            self.emit_to(Op::JumpIfFalse(0), brk, span);
+            self.resolving(span, |s| s.branch(c, false, brk, "a `while` condition"))?;
         }
         let mark = self.next_local();
         self.push_frame(Frame::Loop {
@@ -1245,6 +1266,40 @@ impl<'f> Compiler<'f> {
         self.place_label(end);
         self.pop_scope(span);
         Ok(())
+    }
+}
+
+/// Whether a statement writes (assigns, or declares) any of `live`.
+fn writes_any(s: &Stmt, live: &std::collections::BTreeSet<String>) -> bool {
+    use StmtKind as S;
+    let block = |b: &Block| b.stmts.iter().any(|s| writes_any(s, live));
+    match &s.kind {
+        S::Let { name, .. } | S::Var { name, .. } => live.contains(&name.text),
+        S::Assign { place, .. } => {
+            let mut names = std::collections::BTreeSet::new();
+            super::ghost::written_names(place, &mut names);
+            names.iter().any(|n| live.contains(n))
+        }
+        S::If { then, els, .. } => block(then) || els.as_ref().is_some_and(block),
+        S::While { body, .. }
+        | S::Loop(body)
+        | S::For { body, .. }
+        | S::ForActors { body, .. }
+        | S::Ghost(body)
+        | S::Block(body)
+        | S::Part { body, .. } => block(body),
+        S::Try {
+            body,
+            catch,
+            finally,
+        } => {
+            block(body)
+                || catch.as_ref().is_some_and(|(_, b)| block(b))
+                || finally.as_ref().is_some_and(block)
+        }
+        S::Match { arms, .. } => arms.iter().any(|a| block(&a.body)),
+        // Anything else (a call, a throw) is not ghost code's business: keep it.
+        _ => true,
     }
 }
 

@@ -1,0 +1,129 @@
+//! A check of a program's instructions before it runs: every path keeps the operand stack
+//! balanced, within [`super::exec::STACK`] slots, and empty at every await point (where a step
+//! ends and the stack is dropped). A lowering that broke this would corrupt worlds silently;
+//! this makes it an error instead.
+
+use super::op::{Op, NO_HANDLER};
+use super::program::{Form, Program};
+
+/// How many slots `op` pops and pushes.
+fn effect(op: Op) -> (usize, usize) {
+    match op {
+        Op::Const(_) | Op::Load(_) | Op::LoadLocal(_) | Op::AddrLocal(_) => (0, 1),
+        Op::Now | Op::SelfActor | Op::Param(_) => (0, 1),
+        Op::Pop(k) => (k as usize, 0),
+        Op::Dup => (1, 2),
+        Op::Store(_) | Op::StoreLocal(_) | Op::Sleep | Op::Unwrap { .. } => (1, 0),
+        Op::AddrActor(_) | Op::Neg | Op::Not => (1, 1),
+        Op::Index { .. } => (2, 1),
+        Op::LoadAt(k) => (1, k as usize),
+        Op::StoreAt(k) => (k as usize + 1, 0),
+        Op::Add
+        | Op::Sub
+        | Op::Mul
+        | Op::Div
+        | Op::Rem
+        | Op::Min
+        | Op::Max
+        | Op::Eq
+        | Op::Ne
+        | Op::Lt
+        | Op::Le
+        | Op::Gt
+        | Op::Ge => (2, 1),
+        Op::EqN(k) => (2 * k as usize, 1),
+        Op::IsNone(k) => (k as usize + 1, 1),
+        Op::JumpIfFalse(_) | Op::JumpIfTrue(_) | Op::Throw { .. } | Op::End => (1, 0),
+        Op::Work => (2, 0),
+        Op::JumpIfSlot { .. } | Op::JumpIfLocal { .. } => (0, 0),
+        Op::AddConst(_) => (1, 1),
+        Op::TestSlot { .. } => (0, 1),
+        Op::Jump(_)
+        | Op::Resolve(_)
+        | Op::Yield
+        | Op::Until(_)
+        | Op::TearDown
+        | Op::Mark(_)
+        | Op::Anchor
+        | Op::Finish(_)
+        | Op::Fail(_)
+        | Op::Clear { .. } => (0, 0),
+    }
+}
+
+/// Where control goes after `op` at `pc`.
+fn successors(op: Op, pc: usize) -> Vec<usize> {
+    match op {
+        Op::Jump(t) => vec![t as usize],
+        Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => vec![pc + 1, t as usize],
+        Op::JumpIfSlot { target, .. } | Op::JumpIfLocal { target, .. } => {
+            vec![pc + 1, target as usize]
+        }
+        Op::Throw { handler, .. } if handler != NO_HANDLER => vec![handler as usize],
+        Op::Throw { .. } | Op::Finish(_) | Op::Fail(_) | Op::End => vec![],
+        _ => vec![pc + 1],
+    }
+}
+
+/// The deepest the operand stack gets, or what is wrong.
+pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
+    let ops = &program.ops;
+    let mut depth: Vec<Option<usize>> = vec![None; ops.len() + 1];
+    let mut todo: Vec<(usize, usize)> = Vec::new();
+    for k in &program.kinds {
+        todo.push((k.entry as usize, 0));
+    }
+    for p in &program.props {
+        let _ = Form::Safety;
+        todo.push((p.code as usize, 0));
+    }
+    if let Some(c) = program.check_all {
+        todo.push((c as usize, 0));
+    }
+    for op in ops {
+        if let Op::Until(c) = op {
+            todo.push((*c as usize, 0));
+        }
+    }
+    let mut max = 0;
+    while let Some((pc, d)) = todo.pop() {
+        if pc >= ops.len() {
+            return Err(format!("control runs past the end of the code (to {pc})"));
+        }
+        match depth[pc] {
+            Some(e) if e == d => continue,
+            Some(e) => {
+                return Err(format!(
+                    "instruction {pc} is reached with {e} and {d} slots"
+                ))
+            }
+            None => depth[pc] = Some(d),
+        }
+        let op = ops[pc];
+        if matches!(op, Op::Resolve(_) | Op::Yield | Op::Until(_) | Op::Mark(_)) && d != 0 {
+            return Err(format!(
+                "instruction {pc} ({op:?}) may end a step with {d} slots left"
+            ));
+        }
+        let (pop, push) = effect(op);
+        if pop > d {
+            return Err(format!("instruction {pc} ({op:?}) pops {pop} of {d} slots"));
+        }
+        let after = d - pop + push;
+        max = max.max(after);
+        if after > limit {
+            return Err(format!(
+                "an expression needs {after} operand slots, more than the {limit} supported"
+            ));
+        }
+        if matches!(op, Op::Sleep | Op::Work) && after != 0 {
+            return Err(format!(
+                "instruction {pc} ({op:?}) ends a step with {after} slots left"
+            ));
+        }
+        for s in successors(op, pc) {
+            todo.push((s, after));
+        }
+    }
+    Ok(max)
+}
