@@ -69,6 +69,10 @@ struct Row {
     /// rounds, see [`measure_interleaved`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     speedup: Option<f64>,
+    /// For a protocol-file row: its states per second over the Rust model's, measured in the
+    /// same rounds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vs_rust: Option<f64>,
 }
 
 impl Row {
@@ -95,13 +99,19 @@ impl Row {
             timed_runs: t.runs,
             per_second: count.map_or(0.0, |c| c as f64 / t.best.max(1e-9)),
             speedup: None,
+            vs_rust: None,
         }
     }
 }
 
 fn load(path: &str) -> Result<Box<dyn LoadedScenario>, String> {
+    load_as(path, false)
+}
+
+/// Loads a workload for its Rust model or (`interpreted`) for its shipped protocol file.
+fn load_as(path: &str, interpreted: bool) -> Result<Box<dyn LoadedScenario>, String> {
     let src = Source::read(path).map_err(|e| e.to_string())?;
-    models::load(&src).map_err(|e| e.to_string())
+    models::load_as(&src, interpreted).map_err(|e| e.to_string())
 }
 
 /// How long to keep measuring a row (see the module docs).
@@ -162,6 +172,18 @@ fn measure_interleaved(
     plans: &[&Plan],
     budget: Budget,
 ) -> Result<Vec<(Outcome, Timing)>, String> {
+    let runs: Vec<(&dyn LoadedScenario, &Plan)> = plans.iter().map(|p| (l, *p)).collect();
+    measure_pairs(&runs, variant, budget)
+}
+
+/// [`measure_interleaved`] over (scenario, plan) pairs: the same workload loaded for its Rust
+/// model and for its protocol file, compared in the same rounds.
+fn measure_pairs(
+    runs: &[(&dyn LoadedScenario, &Plan)],
+    variant: &str,
+    budget: Budget,
+) -> Result<Vec<(Outcome, Timing)>, String> {
+    let plans: Vec<&Plan> = runs.iter().map(|(_, p)| *p).collect();
     let mut times: Vec<Vec<f64>> = plans.iter().map(|_| Vec::new()).collect();
     let mut outs: Vec<Option<Outcome>> = plans.iter().map(|_| None).collect();
     loop {
@@ -172,7 +194,7 @@ fn measure_interleaved(
             }
             ran = true;
             let t = Instant::now();
-            let o = l.explore(variant, plan);
+            let o = runs[i].0.explore(variant, plan);
             times[i].push(t.elapsed().as_secs_f64());
             if let Some(first) = &outs[i] {
                 if signature(first) != signature(&o) {
@@ -311,6 +333,16 @@ pub fn run(a: Args) -> u8 {
             rows.push(Row::of(&path, "v1-reclaim", mode, &o, &t, None));
         }
     }
+    // The Rust models against their protocol files, round-robin: distinct states per second.
+    for path in [
+        "scenarios/bench/reclaim-3.toml",
+        "scenarios/bench/reclaim-4.toml",
+        "scenarios/bench/reclaim-5.toml",
+    ] {
+        if let Err(code) = rust_vs_file(&a, path, budget, &mut rows, &mut ok) {
+            return code;
+        }
+    }
     // The open init-lock scenario's proof, with each reduction on and off.
     let path = "scenarios/init-lock/explore-reclaim.toml";
     let l = match load(path) {
@@ -377,9 +409,9 @@ pub fn run(a: Args) -> u8 {
         println!("{}", serde_json::to_string_pretty(&rows).expect("json"));
     } else {
         println!(
-            "| workload | variant | mode | verdict | states | transitions | runs | time | median | per second | speed-up |"
+            "| workload | variant | mode | verdict | states | transitions | runs | time | median | per second | speed-up | vs Rust |"
         );
-        println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        println!("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for r in &rows {
             let per = if r.per_second > 0.0 {
                 thousands(r.per_second as u64)
@@ -387,8 +419,9 @@ pub fn run(a: Args) -> u8 {
                 "-".into()
             };
             let speedup = r.speedup.map_or("-".into(), |x| format!("{x:.2}x"));
+            let vs = r.vs_rust.map_or("-".into(), |x| format!("{x:.2}x"));
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.workload,
                 r.variant,
                 r.mode,
@@ -399,7 +432,8 @@ pub fn run(a: Args) -> u8 {
                 fmt_secs(r.seconds),
                 fmt_secs(r.median_seconds),
                 per,
-                speedup
+                speedup,
+                vs
             );
         }
     }
@@ -408,6 +442,64 @@ pub fn run(a: Args) -> u8 {
     } else {
         EXIT_MISMATCH
     }
+}
+
+/// One workload on its Rust model and on its shipped protocol file, with and without
+/// symmetry reduction, measured in the same rounds; each protocol-file row carries its rate
+/// over the Rust model's.
+fn rust_vs_file(
+    a: &Args,
+    path: &str,
+    budget: Budget,
+    rows: &mut Vec<Row>,
+    ok: &mut bool,
+) -> Result<(), u8> {
+    let rust = load(path).map_err(|e| usage_error(&e))?;
+    let file = load_as(path, true).map_err(|e| usage_error(&e))?;
+    let mut p = rust.meta().plan.clone();
+    p.strategy = Strategy::Exhaustive;
+    p.config.probe_runs = 0;
+    p.config.sleep_sets = false;
+    let mut nosym = p.clone();
+    nosym.config.symmetry = false;
+    let mut modes: Vec<(&str, &dyn LoadedScenario, &Plan)> = vec![
+        ("Rust model, symmetry, 1 thread", rust.as_ref(), &p),
+        ("protocol file, symmetry, 1 thread", file.as_ref(), &p),
+    ];
+    if !(a.quick && path.contains("reclaim-5")) {
+        modes.push(("Rust model, no reduction, 1 thread", rust.as_ref(), &nosym));
+        modes.push((
+            "protocol file, no reduction, 1 thread",
+            file.as_ref(),
+            &nosym,
+        ));
+    }
+    modes.retain(|(mode, _, _)| selected(a, path, mode));
+    let pairs: Vec<(&dyn LoadedScenario, &Plan)> = modes.iter().map(|(_, l, p)| (*l, *p)).collect();
+    let measured = measure_pairs(&pairs, "v4-gated-publish", budget)
+        .map_err(|e| nondeterministic(path, &e))?;
+    let first = rows.len();
+    for ((mode, _, _), (o, t)) in modes.iter().zip(measured) {
+        *ok &= o.verdict == "holds";
+        rows.push(Row::of(
+            path,
+            "v4-gated-publish",
+            mode,
+            &o,
+            &t,
+            Some(o.report.states),
+        ));
+    }
+    for i in first..rows.len() {
+        let Some(rest) = rows[i].mode.strip_prefix("protocol file") else {
+            continue;
+        };
+        let twin = format!("Rust model{rest}");
+        if let Some(r) = rows[first..].iter().find(|r| r.mode == twin) {
+            rows[i].vs_rust = Some(rows[i].per_second / r.per_second.max(1e-9));
+        }
+    }
+    Ok(())
 }
 
 /// A benchmark whose runs disagreed: the explorers are meant to be deterministic, so this is a

@@ -239,6 +239,11 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
             let a = st.pop();
             st.push(a.checked_add(c).ok_or(Fault(E_OVERFLOW))?);
         }
+        Op::JumpIfTop { value, cmp, target } => {
+            if cmp.test(st.pop(), i64::from(value)) {
+                return Ok(Flow::Jump(target));
+            }
+        }
         Op::TestSlot { addr, value, cmp } => {
             st.push(i64::from(cmp.test(w[addr as usize], i64::from(value))));
         }
@@ -300,6 +305,14 @@ fn eval_on(st: &mut Stack, cx: &Ctx<'_>, w: &[i64], mut pc: usize) -> Result<i64
             Op::Const(v) => {
                 st.push(v);
                 pc += 1;
+                continue;
+            }
+            Op::JumpIfTop { value, cmp, target } => {
+                pc = if cmp.test(st.pop(), i64::from(value)) {
+                    target as usize
+                } else {
+                    pc + 1
+                };
                 continue;
             }
             Op::Jump(t) => {

@@ -99,6 +99,24 @@ fn fuse_at(ops: &[Op]) -> Option<(Op, usize)> {
     }
     match ops {
         [Op::Const(c), Op::Add, ..] => Some((Op::AddConst(*c), 2)),
+        [Op::Const(c), c2, j @ (Op::JumpIfFalse(_) | Op::JumpIfTrue(_)), ..]
+            if cmp_of(*c2).is_some() && i32::try_from(*c).is_ok() =>
+        {
+            let cmp = cmp_of(*c2)?;
+            let (cmp, target) = match *j {
+                Op::JumpIfTrue(t) => (cmp, t),
+                Op::JumpIfFalse(t) => (cmp.negate(), t),
+                _ => unreachable!(),
+            };
+            Some((
+                Op::JumpIfTop {
+                    value: *c as i32,
+                    cmp,
+                    target,
+                },
+                3,
+            ))
+        }
         [Op::Load(a), Op::Const(c), c2, ..]
             if cmp_of(*c2).is_some() && i32::try_from(*c).is_ok() =>
         {
@@ -171,6 +189,11 @@ pub fn fuse(p: &mut Program) {
                 target,
             } => Op::JumpIfLocal {
                 off,
+                value,
+                cmp,
+                target: remap(target),
+            },
+            Op::JumpIfTop { value, cmp, target } => Op::JumpIfTop {
                 value,
                 cmp,
                 target: remap(target),

@@ -121,6 +121,13 @@ pub enum Op {
         cmp: Cmp,
         target: u32,
     },
+    /// Pop the top slot and jump to `target` when it compares `cmp` with `value` (`Const;
+    /// compare; JumpIf*` on a computed value).
+    JumpIfTop {
+        value: i32,
+        cmp: Cmp,
+        target: u32,
+    },
     /// Add a constant to the top slot (`Const; Add`).
     AddConst(i64),
     /// Push whether world slot `addr` compares `cmp` with `value`.

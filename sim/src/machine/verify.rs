@@ -37,6 +37,7 @@ fn effect(op: Op) -> (usize, usize) {
         Op::Work => (2, 0),
         Op::JumpIfSlot { .. } | Op::JumpIfLocal { .. } => (0, 0),
         Op::AddConst(_) => (1, 1),
+        Op::JumpIfTop { .. } => (1, 0),
         Op::TestSlot { .. } => (0, 1),
         Op::Jump(_)
         | Op::Resolve(_)
@@ -56,9 +57,9 @@ fn successors(op: Op, pc: usize) -> Vec<usize> {
     match op {
         Op::Jump(t) => vec![t as usize],
         Op::JumpIfFalse(t) | Op::JumpIfTrue(t) => vec![pc + 1, t as usize],
-        Op::JumpIfSlot { target, .. } | Op::JumpIfLocal { target, .. } => {
-            vec![pc + 1, target as usize]
-        }
+        Op::JumpIfSlot { target, .. }
+        | Op::JumpIfLocal { target, .. }
+        | Op::JumpIfTop { target, .. } => vec![pc + 1, target as usize],
         Op::Throw { handler, .. } if handler != NO_HANDLER => vec![handler as usize],
         Op::Throw { .. } | Op::Finish(_) | Op::Fail(_) | Op::End => vec![],
         _ => vec![pc + 1],

@@ -690,6 +690,7 @@ impl<'f> Compiler<'f> {
             ret: None,
             mark: 0,
             actor_body: true,
+            discard: false,
         });
         self.push_scope(true);
         self.owners.push(Some(k));

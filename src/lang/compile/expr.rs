@@ -117,6 +117,26 @@ impl<'f> Compiler<'f> {
         None
     }
 
+    /// What `n` is bound to in the current scopes, if anything.
+    pub(super) fn lookup_bind(&self, n: &str) -> Option<Bind<'f>> {
+        self.lookup(n).map(|(_, b)| b)
+    }
+
+    /// The slot and type of a local (in the current scopes) named `n`, if `n` is one.
+    pub(super) fn lookup_local(&self, n: &str) -> Option<(u32, Ty)> {
+        match self.lookup(n)? {
+            (
+                _,
+                Bind::Local {
+                    off,
+                    ty,
+                    ghost: false,
+                },
+            ) => Some((off, ty)),
+            _ => None,
+        }
+    }
+
     /// The actor kind whose variables and parameters the code being compiled sees.
     pub(super) fn owner(&self) -> Option<u16> {
         self.owners.last().copied().flatten()
@@ -271,6 +291,25 @@ impl<'f> Compiler<'f> {
                 }
             }
             ExprKind::Unary(UnOp::Not, x) => self.branch(x, !when, target, what),
+            ExprKind::Quant(q @ (Quant::All | Quant::Any), bindings, body) => {
+                // `all` jumps on false as soon as one combination is false; on true only when
+                // every one is true (dually `any`).
+                let all = *q == Quant::All;
+                let combos = self.unroll(bindings)?;
+                if when != all {
+                    for c in combos {
+                        self.with_bindings(c, |s| s.branch(body, when, target, what))?;
+                    }
+                } else {
+                    let skip = self.label();
+                    for c in combos {
+                        self.with_bindings(c, |s| s.branch(body, !when, skip, what))?;
+                    }
+                    self.emit_to(Op::Jump(0), target, span);
+                    self.place_label(skip);
+                }
+                Ok(())
+            }
             _ => {
                 let start = self.ops.len();
                 let labels = self.labels.len();
@@ -486,6 +525,10 @@ impl<'f> Compiler<'f> {
     fn name_value(&mut self, n: &str, span: &Span, expect: Option<&Ty>) -> Result<Ty> {
         if let Some((_, b)) = self.lookup(n) {
             return match b {
+                Bind::Dead => Err(Diag::new(
+                    span.clone(),
+                    format!("internal: `{n}` was judged unread (please report this)"),
+                )),
                 Bind::Local { off, ty, ghost } => {
                     self.refuse_state(span)?;
                     if ghost {
@@ -618,6 +661,7 @@ impl<'f> Compiler<'f> {
             ExprKind::Name(n) => {
                 if let Some((_, b)) = self.lookup(n) {
                     return match b {
+                        Bind::Dead => Ok(None),
                         Bind::Local { off, ty, ghost } => {
                             self.refuse_state(span)?;
                             Ok(Some(Place {

@@ -190,6 +190,13 @@ fn written(e: &Expr, out: &mut BTreeSet<String>) {
     }
 }
 
+/// Every name the statements read (in values, conditions and the places they index).
+pub fn stmts_read(stmts: &[Stmt], out: &mut BTreeSet<String>) {
+    for s in stmts {
+        stmt_reads(s, out);
+    }
+}
+
 fn block_reads(b: &Block, out: &mut BTreeSet<String>) {
     for s in &b.stmts {
         stmt_reads(s, out);

@@ -157,6 +157,8 @@ enum Bind<'f> {
     Local { off: u32, ty: Ty, ghost: bool },
     /// A value known when compiling (a quantifier's variable, a folded constant).
     Value { ty: Ty, vals: Vec<i64> },
+    /// A `let` no later code reads: it has no slot, and assignments to it are dropped.
+    Dead,
     /// A pure function's argument: the caller's expression, resolved in the caller's scopes.
     Subst {
         expr: &'f Expr,
@@ -206,6 +208,8 @@ enum Frame {
         ret: Option<(u32, Ty)>,
         mark: u32,
         actor_body: bool,
+        /// The caller discards the result: `return e` evaluates `e` and drops it.
+        discard: bool,
     },
     Try {
         /// Where a throw in the region goes (a catch, or the finally's landing pad), if any.

@@ -46,6 +46,10 @@ impl<'f> Compiler<'f> {
         for (i, item) in items.iter().enumerate() {
             let l = self.label();
             bad.push((i, l));
+            if let ItemKind::Invariant { expr, .. } = &item.kind {
+                self.branch(expr, false, l, "an invariant")?;
+                continue;
+            }
             let form = self.prop_value(item)?;
             match form {
                 Form::Safety => self.emit_to(Op::JumpIfFalse(0), l, &item.span),

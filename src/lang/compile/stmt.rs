@@ -12,18 +12,68 @@ use super::super::lexer::Span;
 use super::super::types::Ty;
 use super::{Bind, Compiler, Frame, Jump, RECURSION_MAX};
 
+/// What a procedure call does with its result.
+#[derive(Clone, Debug)]
+pub(super) enum Want {
+    /// Leave it on the stack.
+    Value,
+    /// Drop it: no slot is kept for it.
+    Discard,
+    /// Write it into this slot (a caller's own result: `return f(...)`).
+    Into(u32, Ty),
+}
+
 impl<'f> Compiler<'f> {
     pub(super) fn block_stmts(&mut self, b: &'f Block) -> Result<()> {
         for (i, s) in b.stmts.iter().enumerate() {
             if let StmtKind::Let { name, ty, value } = &s.kind {
-                if !assigned_in(&b.stmts[i + 1..], &name.text)
-                    && self.const_let(name, ty.as_ref(), value)?
-                {
+                let rest = &b.stmts[i + 1..];
+                if !read_in(rest, &name.text) {
+                    self.dead_let(name, ty.as_ref(), value, &s.span)?;
+                    continue;
+                }
+                if !assigned_in(rest, &name.text) && self.const_let(name, ty.as_ref(), value)? {
                     continue;
                 }
             }
             self.stmt(s)?;
         }
+        Ok(())
+    }
+
+    /// A `let` nothing reads: its value is still computed when that has an effect (a
+    /// procedure, an await), checked otherwise, and the name gets no slot.
+    fn dead_let(
+        &mut self,
+        name: &'f Name,
+        ty: Option<&'f super::super::ast::Type>,
+        value: &'f Expr,
+        span: &Span,
+    ) -> Result<()> {
+        if let Some(t) = ty {
+            self.ty(t)?;
+        }
+        match &value.kind {
+            ExprKind::Await(a) => match &**a {
+                Await::Call(f, args) => {
+                    self.call_proc(f, args, true, span, Want::Discard)?;
+                }
+                _ => {
+                    return Err(Diag::new(value.span.clone(), "this await has no value"));
+                }
+            },
+            ExprKind::Call(f, args) if self.is_proc(&f.text) => {
+                self.call_proc(f, args, false, span, Want::Discard)?;
+            }
+            _ => {
+                let start = self.ops.len();
+                let labels = self.labels.len();
+                let r = self.expr(value, None);
+                self.truncate(start, labels);
+                r?;
+            }
+        }
+        self.bind(&name.text, Bind::Dead);
         Ok(())
     }
 
@@ -331,10 +381,10 @@ impl<'f> Compiler<'f> {
                         ),
                     );
                 };
-                self.call_proc(f, args, true, span)
+                self.call_proc(f, args, true, span, Want::Value)
             }
             ExprKind::Call(f, args) if self.is_proc(&f.text) => {
-                self.call_proc(f, args, false, span)
+                self.call_proc(f, args, false, span, Want::Value)
             }
             _ => self.resolving(span, |c| c.expr(value, want)),
         }
@@ -363,6 +413,18 @@ impl<'f> Compiler<'f> {
         value: &'f Expr,
         span: &Span,
     ) -> Result<()> {
+        // An assignment to a `let` nothing reads: only the value's effects remain.
+        if let ExprKind::Name(n) = &target.kind {
+            if matches!(self.lookup_bind(n), Some(Bind::Dead)) {
+                return match self.proc_call(value) {
+                    Some((f, args, awaited)) => {
+                        self.call_proc(f, args, awaited, span, Want::Discard)?;
+                        Ok(())
+                    }
+                    None => self.check_only(value, None),
+                };
+            }
+        }
         let is_value_stmt = matches!(&value.kind, ExprKind::Await(_))
             || matches!(&value.kind, ExprKind::Call(f, _) if self.is_proc(&f.text));
         if is_value_stmt {
@@ -514,11 +576,7 @@ impl<'f> Compiler<'f> {
                 Ok(())
             }
             ExprKind::Call(f, args) if self.is_proc(&f.text) => {
-                let t = self.call_proc(f, args, false, span)?;
-                let n = t.size();
-                if n > 0 {
-                    self.emit(Op::Pop(n as u32), span);
-                }
+                self.call_proc(f, args, false, span, Want::Discard)?;
                 Ok(())
             }
             _ => Err(Diag::new(span.clone(), "this value is not used")
@@ -528,10 +586,7 @@ impl<'f> Compiler<'f> {
 
     fn await_stmt(&mut self, a: &'f Await, span: &Span) -> Result<()> {
         if let Await::Call(f, args) = a {
-            let t = self.call_proc(f, args, true, span)?;
-            if t.size() > 0 {
-                self.emit(Op::Pop(t.size() as u32), span);
-            }
+            self.call_proc(f, args, true, span, Want::Discard)?;
             return Ok(());
         }
         if !self.can_await {
@@ -645,6 +700,7 @@ impl<'f> Compiler<'f> {
         args: &'f [Expr],
         awaited: bool,
         span: &Span,
+        want: Want,
     ) -> Result<Ty> {
         let name = f.text.as_str();
         let Some(&(def, owner)) = self.fns.get(name) else {
@@ -708,7 +764,7 @@ impl<'f> Compiler<'f> {
                 &format!("`{name}` recursed deeper than {RECURSION_MAX} calls"),
             );
             self.emit(Op::Fail(m), span);
-            if let Some(t) = &ret {
+            if let (Some(t), Want::Value) = (&ret, &want) {
                 for _ in 0..t.size() {
                     self.emit(Op::Const(0), span);
                 }
@@ -716,10 +772,12 @@ impl<'f> Compiler<'f> {
             return Ok(ret.unwrap_or(Ty::Unit));
         }
         // The result slot, then the arguments (evaluated in the caller's scope).
-        let ret_slot = match &ret {
-            Some(t) => Some((self.alloc(t.size().max(1), span)?, t.clone())),
-            None => None,
+        let ret_slot = match (&ret, &want) {
+            (Some(t), Want::Value) => Some((self.alloc(t.size().max(1), span)?, t.clone())),
+            (Some(_), Want::Into(off, t)) => Some((*off, t.clone())),
+            _ => None,
         };
+        let discard = ret.is_some() && matches!(want, Want::Discard);
         let caller = self.cur;
         self.push_scope(true);
         let mut params = Vec::new();
@@ -732,6 +790,16 @@ impl<'f> Compiler<'f> {
                 let v = self.coerce(v, &want, &a.span)?;
                 consts.push((p.text.clone(), v));
                 continue;
+            }
+            // A caller's local the body never assigns is shared, not copied.
+            if let ExprKind::Name(n) = &a.kind {
+                let alias = self.in_scope(caller, |c| c.lookup_local(n));
+                if let Some((off, ty)) = alias {
+                    if ty == want && !assigned_in(&body.stmts, &p.text) {
+                        params.push((p.text.clone(), off, want));
+                        continue;
+                    }
+                }
             }
             self.resolving(span, |c| {
                 // Arguments see the caller's names.
@@ -771,6 +839,7 @@ impl<'f> Compiler<'f> {
             ret: ret_slot.clone(),
             mark,
             actor_body: false,
+            discard,
         });
         let r = self.block_stmts(body);
         self.pop_frame();
@@ -786,6 +855,9 @@ impl<'f> Compiler<'f> {
         }
         self.place_label(exit);
         self.pop_scope(span);
+        if !matches!(want, Want::Value) {
+            return Ok(Ty::Unit);
+        }
         match ret_slot {
             Some((off, t)) => {
                 self.load_local(off, t.size(), span);
@@ -959,18 +1031,38 @@ impl<'f> Compiler<'f> {
             return Err(Diag::new(span.clone(), "`return` outside a function"));
         };
         let Frame::Body {
-            ret, actor_body, ..
+            ret,
+            actor_body,
+            discard,
+            ..
         } = self.frames()[i].clone()
         else {
             unreachable!("a body frame")
         };
         match (value, ret) {
             (Some(v), Some((off, t))) => {
+                if let Some((f, args, awaited)) = self.proc_call(v) {
+                    if self.ret_type(&f.text)?.as_ref() == Some(&t) {
+                        // `return f(...)`: f writes our result slot itself.
+                        self.call_proc(f, args, awaited, span, Want::Into(off, t))?;
+                        return self.jump(Jump::Return(i), span);
+                    }
+                }
                 let got = self.value_stmt(v, Some(&t), span)?;
                 self.convert(&got, &t, &v.span, "the result")?;
                 self.store_local(off, t.size(), span);
             }
             (None, None) => {}
+            (Some(v), None) if discard => {
+                if let Some((f, args, awaited)) = self.proc_call(v) {
+                    self.call_proc(f, args, awaited, span, Want::Discard)?;
+                } else {
+                    let got = self.value_stmt(v, None, span)?;
+                    if got.size() > 0 {
+                        self.emit(Op::Pop(got.size() as u32), span);
+                    }
+                }
+            }
             (Some(v), None) => {
                 return Err(Diag::new(
                     v.span.clone(),
@@ -990,6 +1082,29 @@ impl<'f> Compiler<'f> {
             }
         }
         self.jump(Jump::Return(i), span)
+    }
+
+    /// `v` as a procedure call (`f(...)` or `await f(...)`): the name, the arguments, whether
+    /// awaited.
+    fn proc_call(&self, v: &'f Expr) -> Option<(&'f Name, &'f [Expr], bool)> {
+        match &v.kind {
+            ExprKind::Call(f, args) if self.is_proc(&f.text) => Some((f, args, false)),
+            ExprKind::Await(a) => match &**a {
+                Await::Call(f, args) if self.is_proc(&f.text) => Some((f, args, true)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn ret_type(&mut self, name: &str) -> Result<Option<Ty>> {
+        let Some(&(def, _)) = self.fns.get(name) else {
+            return Ok(None);
+        };
+        match &def.ret {
+            Some(t) => Ok(Some(self.ty(t)?)),
+            None => Ok(None),
+        }
     }
 
     /// A jump out of the current code: through every enclosing `finally` on the way.
@@ -1301,6 +1416,13 @@ fn writes_any(s: &Stmt, live: &std::collections::BTreeSet<String>) -> bool {
         // Anything else (a call, a throw) is not ghost code's business: keep it.
         _ => true,
     }
+}
+
+/// Whether `name` is read anywhere in `stmts` (shadowing is ignored: a conservative yes).
+fn read_in(stmts: &[Stmt], name: &str) -> bool {
+    let mut names = std::collections::BTreeSet::new();
+    super::ghost::stmts_read(stmts, &mut names);
+    names.contains(name)
 }
 
 /// Whether `name` is assigned anywhere in `stmts` (shadowing is ignored: a conservative yes).
