@@ -720,6 +720,35 @@ impl<'f> Compiler<'f> {
                 )
                 .help("store the value in a variable first"))
             }
+            ExprKind::Unwrap(inner) => {
+                let start = self.ops.len();
+                let labels = self.labels.len();
+                let Some(p) = self.place(inner)? else {
+                    return Ok(None);
+                };
+                let Ty::Option(payload) = p.ty.clone() else {
+                    self.truncate(start, labels);
+                    return Ok(None);
+                };
+                if matches!(*payload, Ty::Actor(_)) {
+                    // An actor is a value: `r!.x` reads through it (see `Field`).
+                    self.truncate(start, labels);
+                    return Ok(None);
+                }
+                self.check_read(&p, span)?;
+                let fail = self.message(span, "`!` unwrapped `none`");
+                let size = payload.size();
+                if let Addr::Stack = p.addr {
+                    self.emit(Op::Dup, span);
+                }
+                let tag = self.offset(p.clone(), size, Ty::Bool, span);
+                self.load(&tag, span)?;
+                self.emit(Op::Unwrap { fail }, span);
+                Ok(Some(Place {
+                    ty: (*payload).clone(),
+                    ..p
+                }))
+            }
             ExprKind::Index(base, index) => {
                 let Some(p) = self.place(base)? else {
                     return Err(Diag::new(span.clone(), "only a variable can be indexed")
