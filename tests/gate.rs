@@ -455,3 +455,172 @@ fn shell_words(s: &str) -> Vec<String> {
     }
     out
 }
+
+/// Every scenario of the init lock, the benchmarks and the split-claim canary, run against the
+/// shipped protocol file (`protocols/init-lock.lstep`) and against the Rust model: the two
+/// verdicts agree for every (scenario, variant) and meet the file's expectation. The state
+/// counts are printed side by side (`cargo test -- --nocapture`); where they differ, the
+/// protocol file's header comment says why (granularity, never a verdict).
+#[test]
+fn protocol_files_agree_with_the_rust_models() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    std::env::set_current_dir(root).unwrap();
+    let files = lockstep::cli::collect_files(&[
+        "scenarios/init-lock".to_string(),
+        "scenarios/bench".to_string(),
+        "scenarios/canary/split-claim.toml".to_string(),
+    ])
+    .unwrap();
+    let mut table =
+        String::from("scenario [variant]: verdict; states (Rust model / protocol file)\n");
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for f in &files {
+        let src = Source::read(f).unwrap();
+        let rust =
+            lockstep::models::load_as(&src, false).unwrap_or_else(|e| panic!("{}", e.render()));
+        let file =
+            lockstep::models::load_as(&src, true).unwrap_or_else(|e| panic!("{}", e.render()));
+        assert!(file.meta().interpreted);
+        for (variant, expected) in &rust.meta().expect {
+            let plan = &rust.meta().plan;
+            let r = rust.explore(variant, plan);
+            let i = file.explore(variant, plan);
+            n += 1;
+            if r.verdict != i.verdict {
+                failures.push(format!(
+                    "{f} [{variant}]: Rust model {}, protocol file {}",
+                    r.verdict, i.verdict
+                ));
+            }
+            if i.verdict != expected.to_string() {
+                failures.push(format!(
+                    "{f} [{variant}]: protocol file {}, expected {expected}",
+                    i.verdict
+                ));
+            }
+            table.push_str(&format!(
+                "{f} [{variant}]: {}; {} / {}\n",
+                i.verdict, r.report.states, i.report.states
+            ));
+        }
+    }
+    eprintln!("{table}");
+    assert!(n >= 70, "only {n} pairs compared");
+    assert!(
+        failures.is_empty(),
+        "disagreements:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// Protocol-file scenarios give the same bytes twice, and a counterexample's replay command
+/// (which names `--interpreted` when the run did) prints it again.
+#[test]
+fn protocol_file_runs_are_deterministic_and_replay() {
+    let strip = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.contains("\"elapsed_ms\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let x = lockstep(&["check", "examples", "--json"]);
+    let y = lockstep(&["check", "examples", "--json"]);
+    assert_eq!(x.code, 0, "{}", x.stderr);
+    assert_eq!(strip(&x.stdout), strip(&y.stdout));
+    for args in [
+        vec![
+            "run",
+            "examples/migration-lease/scenarios/slow-migration.toml",
+            "--variant",
+            "v1-single-lease",
+        ],
+        vec![
+            "run",
+            "scenarios/init-lock/clobber.toml",
+            "--variant",
+            "v1-reclaim",
+            "--interpreted",
+        ],
+    ] {
+        let a = lockstep(&args);
+        let b = lockstep(&args);
+        assert_eq!(a.stdout, b.stdout, "{args:?} differs between two runs");
+        let cmd = a
+            .stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("replay: lockstep "))
+            .unwrap_or_else(|| panic!("{args:?}: no replay command in {}", a.stdout));
+        let words = shell_words(cmd);
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        let r = lockstep(&refs);
+        assert_eq!(
+            r.stdout, a.stdout,
+            "{args:?}: the replay printed something else"
+        );
+    }
+    // The interpreted clobber is the same story as the Rust model's: the same schedule.
+    let rust = lockstep(&[
+        "run",
+        "scenarios/init-lock/clobber.toml",
+        "--variant",
+        "v1-reclaim",
+    ]);
+    let file = lockstep(&[
+        "run",
+        "scenarios/init-lock/clobber.toml",
+        "--variant",
+        "v1-reclaim",
+        "--interpreted",
+    ]);
+    let schedule = |s: &str| {
+        s.lines()
+            .find_map(|l| l.split("--schedule ").nth(1))
+            .map(|x| x.split(' ').next().unwrap_or("").to_string())
+    };
+    assert_eq!(schedule(&rust.stdout), schedule(&file.stdout));
+}
+
+/// Protocol files with mistakes, and scenarios that misname what a protocol file declares:
+/// each error gives file:line:col (in the protocol file, or in the scenario with a note in the
+/// protocol file), what is wrong and what to do, and exit 2; never a panic.
+#[test]
+fn bad_protocol_files_get_located_errors_and_exit_2() {
+    let mut all = String::new();
+    let mut files: Vec<_> = std::fs::read_dir("tests/bad/protocols")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 12);
+    for f in files {
+        let path = f.to_string_lossy().to_string();
+        let out = lockstep(&["check", &path]);
+        assert_eq!(out.code, 2, "{path}: exit {} ({})", out.code, out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{path}: {}", out.stderr);
+        let first = out.stderr.lines().next().unwrap_or("");
+        let located = first.starts_with("error: tests/bad/protocols/")
+            && first
+                .split(':')
+                .nth(2)
+                .is_some_and(|l| l.parse::<u32>().is_ok());
+        assert!(
+            located,
+            "{path}: the first line must locate the error: {first}"
+        );
+        all.push_str(&out.stderr);
+        all.push('\n');
+    }
+    insta::assert_snapshot!("bad_protocol_errors", all);
+}
+
+/// `lockstep check examples` is part of the gate: the example protocols meet their
+/// expectations (a buggy version caught, the fix holding, a residual shown).
+#[test]
+fn the_examples_meet_their_expectations() {
+    let out = lockstep(&["check", "examples"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("violated:no-double-migration"));
+    assert!(out.stdout.contains("holds"));
+}

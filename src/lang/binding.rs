@@ -220,16 +220,23 @@ fn lowering_error(
     let p = &proto.protocol;
     match d.message.strip_prefix(ASSUME_PREFIX) {
         Some(m) => {
+            // `m` reads "assumption `COND` does not hold..."; the help is the file's reason.
             let span = file.params.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            let cond = m
+                .strip_prefix("assumption ")
+                .and_then(|r| r.split(" does not hold").next())
+                .unwrap_or(m);
+            let why = d.help.clone().unwrap_or_default();
             let mut e = src
                 .error(
                     Some(span),
-                    format!("the scenario's values break the protocol's {m}"),
+                    format!("these values break the protocol's assumption {cond}"),
                 )
-                .help("change the values, or see the protocol file's assumption below");
+                .help(format!("{why} (the protocol's assumption is below)"));
             e.also = Some(Box::new(
                 Diag {
                     message: m.to_string(),
+                    help: None,
                     ..d
                 }
                 .located(&p.path, &p.text),

@@ -63,6 +63,9 @@ pub fn parse(text: &str) -> Result<File> {
         doc_from: 0,
         no_record: false,
         no_in: false,
+        line_starts: std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
     };
     p.file()
 }
@@ -77,7 +80,24 @@ struct Parser {
     no_record: bool,
     /// In a parameter's default, where `in [...]` lists the allowed values.
     no_in: bool,
+    /// Byte offsets where lines start.
+    line_starts: Vec<usize>,
 }
+
+/// Words that start a declaration: met inside a block, they mean the block was never closed.
+const DECLARATIONS: &[&str] = &[
+    "invariant",
+    "liveness",
+    "variant",
+    "canary",
+    "actor",
+    "shared",
+    "param",
+    "const",
+    "type",
+    "protocol",
+    "alias",
+];
 
 fn describe_expected(what: &str, found: &Tok) -> String {
     format!("expected {what}, found {}", found.describe())
@@ -134,6 +154,26 @@ impl Parser {
         while self.is(&Tok::Semi) {
             self.bump();
         }
+    }
+
+    /// A block opened at `open` and never closed: a declaration (or the end of the file)
+    /// came first.
+    fn unclosed(&self, open: Span) -> Diag {
+        let what = match self.tok() {
+            Tok::Eof => "the end of the file".to_string(),
+            t => format!(
+                "the declaration {} (line {})",
+                t.describe(),
+                self.line_at(self.span().start)
+            ),
+        };
+        Diag::new(open, "this block is never closed")
+            .help(format!("close it with `}}` before {what}"))
+    }
+
+    /// The 1-based line of a byte offset (for help texts that mention another place).
+    fn line_at(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset)
     }
 
     fn error(&self, what: &str) -> Diag {
@@ -615,8 +655,8 @@ impl Parser {
             if self.is(&Tok::RBrace) {
                 break;
             }
-            if self.is(&Tok::Eof) {
-                return Err(self.error("`}`").help("close the actor's body with `}`"));
+            if self.is(&Tok::Eof) || DECLARATIONS.iter().any(|d| self.is_kw(d)) {
+                return Err(self.unclosed(open.clone()));
             }
             if self.is_kw("fn") {
                 fns.push(self.fn_def()?);
@@ -707,10 +747,8 @@ impl Parser {
             if self.is(&Tok::RBrace) {
                 break;
             }
-            if self.is(&Tok::Eof) {
-                return Err(
-                    Diag::new(open.clone(), "this block is never closed").help("close it with `}`")
-                );
+            if self.is(&Tok::Eof) || DECLARATIONS.iter().any(|d| self.is_kw(d)) {
+                return Err(self.unclosed(open.clone()));
             }
             stmts.push(self.stmt()?);
         }
