@@ -32,6 +32,24 @@ pub struct Outcome {
     /// Set when shuttle, not a kernel explorer, backs the verdict (`report.strategy` is then
     /// `Random`, and `report.schedules` counts shuttle's executions).
     pub bridge: Option<BridgeStrategy>,
+    /// For a protocol file's exhaustive `holds`: the code no explored schedule executed.
+    pub unreached: Option<Unreached>,
+}
+
+/// The parts of a protocol file a complete exhaustive search never executed: a `holds` over
+/// a scenario that never reaches a recovery path proves nothing about that path.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Unreached {
+    /// The protocol file.
+    pub file: String,
+    /// Lines with code no explored step executed, ascending.
+    pub lines: Vec<u32>,
+    /// Branches one side of which no explored step took: (the branch's line, the line the
+    /// side not taken goes to).
+    pub branches: Vec<(u32, u32)>,
+    /// Each unreached line's source, trimmed (for timelines and reports).
+    #[serde(skip)]
+    pub text: Vec<String>,
 }
 
 impl Outcome {
@@ -88,6 +106,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         report,
         counterexample,
         bridge: None,
+        unreached: None,
     }
 }
 
@@ -149,6 +168,7 @@ pub fn explore_bridged(
         },
         counterexample,
         bridge: Some(strategy),
+        unreached: None,
     })
 }
 
@@ -178,6 +198,7 @@ fn replay_plan<M: Model>(model: &M, plan: &Plan) -> Outcome {
         },
         counterexample,
         bridge: None,
+        unreached: None,
     }
 }
 

@@ -44,6 +44,11 @@ pub enum OneOfMove<Mv> {
 }
 
 impl<M: Model> OneOf<M> {
+    /// The alternatives' models, in order.
+    pub fn models(&self) -> impl Iterator<Item = &M> {
+        self.alts.iter().map(|(_, m)| m)
+    }
+
     /// `alts` must be non-empty, at most 255, and check the same properties in the same order.
     pub fn new(alts: Vec<(String, M)>) -> Result<Self, String> {
         if alts.is_empty() || alts.len() > 255 {

@@ -104,6 +104,9 @@ pub fn run(a: Args) -> u8 {
             Some(c) => print!("{}", counterexample_block(meta, variant, c)),
             None => println!("{} [{}]: {}", meta.path, variant, outcome.verdict),
         }
+        if let Some(u) = &outcome.unreached {
+            print!("{}", crate::report::unreached_block(u));
+        }
         let row = expected.clone().map(|e| ResultRow {
             meta,
             variant,

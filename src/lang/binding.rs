@@ -651,12 +651,29 @@ impl LoadedScenario for FileScenario {
 
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         let mut ms = self.machines(variant, plan);
+        let p = &self.proto.protocol;
+        // Unreached code is reported for a complete search only (see `lang::unreached`).
+        let complete = |o: &Outcome| {
+            o.report.strategy == lockstep_sim::Strategy::Exhaustive && o.verdict == "holds"
+        };
         if ms.len() == 1 {
             let (_, m) = ms.pop().expect("one");
-            return engine::explore(&m, plan);
+            let mut o = engine::explore(&m, plan);
+            if complete(&o) {
+                o.unreached = Some(super::unreached::unreached(
+                    std::iter::once(&m),
+                    &p.path,
+                    &p.text,
+                ));
+            }
+            return o;
         }
         let one = OneOf::new(ms).expect("every structure checks the same properties");
-        engine::explore(&one, plan)
+        let mut o = engine::explore(&one, plan);
+        if complete(&o) {
+            o.unreached = Some(super::unreached::unreached(one.models(), &p.path, &p.text));
+        }
+        o
     }
 
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {

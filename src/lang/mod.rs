@@ -13,6 +13,7 @@ pub mod diag;
 pub mod lexer;
 pub mod parser;
 pub mod types;
+pub mod unreached;
 pub mod variant;
 
 use std::collections::BTreeMap;

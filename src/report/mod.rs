@@ -5,5 +5,7 @@
 mod results;
 mod timeline;
 
-pub use results::{json_results, junit, table, thousands, write_reports, ResultRow};
+pub use results::{
+    json_results, junit, table, thousands, unreached_block, write_reports, ResultRow,
+};
 pub use timeline::{counterexample_block, replay_command, shell_quote};

@@ -34,7 +34,15 @@ impl ResultRow<'_> {
                 format!("exhaustive, found by its probe in {}", runs(r.schedules))
             }
             lockstep_sim::Strategy::Exhaustive => {
-                format!("exhaustive, {} states", thousands(r.states))
+                let unreached = match &self.outcome.unreached {
+                    Some(u) if !u.lines.is_empty() => format!(
+                        ", {} line{} unreached",
+                        u.lines.len(),
+                        if u.lines.len() == 1 { "" } else { "s" }
+                    ),
+                    _ => String::new(),
+                };
+                format!("exhaustive, {} states{unreached}", thousands(r.states))
             }
             lockstep_sim::Strategy::Random => format!("random, {}", runs(r.schedules)),
             lockstep_sim::Strategy::Pct => format!("pct, {}", runs(r.schedules)),
@@ -50,6 +58,32 @@ fn runs(n: u64) -> String {
     } else {
         format!("{} runs", thousands(n))
     }
+}
+
+/// The unreached code of an outcome, as `run` prints it under a `holds`.
+pub fn unreached_block(u: &crate::engine::Unreached) -> String {
+    let mut out = String::new();
+    if u.lines.is_empty() && u.branches.is_empty() {
+        return out;
+    }
+    out.push_str(&format!(
+        "  unreached in {} (no explored schedule ran it; a `holds` says nothing about it):
+",
+        u.file
+    ));
+    for (line, text) in u.lines.iter().zip(&u.text) {
+        out.push_str(&format!(
+            "    line {line:>4}  {text}
+"
+        ));
+    }
+    for (from, to) in &u.branches {
+        out.push_str(&format!(
+            "    branch at line {from}: never went on to line {to}
+"
+        ));
+    }
+    out
 }
 
 pub fn thousands(n: u64) -> String {
@@ -81,6 +115,10 @@ struct JsonRow<'a> {
     counterexample_moves: Option<usize>,
     /// Moves of the counterexample as the explorer first found it, before shrinking.
     found_moves: Option<usize>,
+    /// For a protocol file's exhaustive `holds`: the lines and branch sides no explored
+    /// schedule executed (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unreached: Option<&'a crate::engine::Unreached>,
 }
 
 #[derive(Serialize)]
@@ -120,6 +158,7 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
                 .counterexample
                 .as_ref()
                 .and_then(|c| c.original_moves),
+            unreached: r.outcome.unreached.as_ref(),
         })
         .collect();
     let doc = JsonDoc {

@@ -74,6 +74,8 @@ pub(super) struct Ctx<'a> {
     /// between the two that is not in the actor's own block changes another actor.
     pub block_end: usize,
     pub shared_end: usize,
+    /// Where steps record the code they execute (see [`super::coverage`]).
+    pub coverage: Option<&'a super::coverage::Coverage>,
 }
 
 impl Ctx<'_> {
@@ -343,6 +345,7 @@ pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
         actor: None,
         block_end: 0,
         shared_end: 0,
+        coverage: None,
     };
     let w = [0i64; W_HEADER];
     let mut st = Stack::new();
@@ -392,14 +395,26 @@ fn step_on<N: Narrator>(
     let (a, base) = cx.actor.expect("a step belongs to an actor");
     let mut pc = w[base + B_PC] as usize;
     let other = |addr: usize| addr >= cx.shared_end && (addr < base || addr >= cx.block_end);
+    if let Some(c) = cx.coverage {
+        c.enter(pc);
+    }
     loop {
         let op = program.ops[pc];
         match pure(op, st, w, cx) {
             Ok(Flow::Next) => {
+                if let Some(c) = cx.coverage.filter(|_| super::coverage::is_branch(op)) {
+                    c.branch(pc, false);
+                }
                 pc += 1;
                 continue;
             }
             Ok(Flow::Jump(t)) => {
+                if let Some(c) = cx.coverage {
+                    if super::coverage::is_branch(op) {
+                        c.branch(pc, true);
+                    }
+                    c.enter(t as usize);
+                }
                 pc = t as usize;
                 continue;
             }
@@ -439,6 +454,9 @@ fn step_on<N: Narrator>(
                     w[base + B_PC] = pc as i64;
                     w[base + B_STATUS] = ST_CHOICE;
                     return;
+                }
+                if let Some(c) = cx.coverage {
+                    c.enter(pc + 1);
                 }
             }
             Op::Sleep | Op::Yield | Op::Work => {
@@ -486,6 +504,9 @@ fn step_on<N: Narrator>(
                     suspend(w, base, pc + 1, ST_READY, now);
                     return;
                 }
+                if let Some(c) = cx.coverage {
+                    c.enter(pc + 1);
+                }
             }
             Op::Anchor => {
                 if N::ON && w[base + B_FLAGS] & F_ANCHORED == 0 {
@@ -510,6 +531,9 @@ fn step_on<N: Narrator>(
                 }
                 w[base + slot as usize] = v;
                 pc = handler as usize;
+                if let Some(c) = cx.coverage {
+                    c.enter(pc);
+                }
                 continue;
             }
             Op::Finish(ok) => {

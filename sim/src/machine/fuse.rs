@@ -149,7 +149,9 @@ pub fn fuse(p: &mut Program) {
             Some((op, len)) => {
                 map[i + 1..i + len].fill(ops.len() as u32);
                 ops.push(op);
-                origins.push(p.origins[i]);
+                // The last instruction's place: a branch's line is its condition's, not the
+                // line of a constant folded into it.
+                origins.push(p.origins[i + len - 1]);
                 i += len;
             }
             None => {

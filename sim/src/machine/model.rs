@@ -102,6 +102,7 @@ pub struct Machine {
     windowed: u64,
     scripted_cancels: bool,
     deadlines: bool,
+    coverage: super::coverage::Coverage,
 }
 
 /// Salt of position or class `i`.
@@ -168,12 +169,18 @@ impl Machine {
             windowed,
             scripted_cancels,
             deadlines,
+            coverage: super::coverage::Coverage::new(program.ops.len()),
             program,
         }
     }
 
     pub fn program(&self) -> &Program {
         &self.program
+    }
+
+    /// The code the runs so far executed.
+    pub fn coverage(&self) -> &super::coverage::Coverage {
+        &self.coverage
     }
 
     fn ctx(&self, actor: Option<usize>) -> Ctx<'_> {
@@ -184,6 +191,7 @@ impl Machine {
             actor: actor.map(|a| (a, self.bases[a] as usize)),
             block_end: actor.map_or(0, |a| self.block_end(a)),
             shared_end: self.shared_end,
+            coverage: actor.map(|_| &self.coverage),
         }
     }
 
