@@ -4,13 +4,15 @@
 //! cancelled requests, killed processes and slow owners. Protocol models live in
 //! [`models`]; scenario files are parsed by [`scenario`]; [`engine`] runs them on the
 //! `lockstep-sim` kernel; [`report`] renders verdicts and counterexamples; [`cli`] is the
-//! command line. [`locks`] is a verified reference implementation of the reclaimable init
+//! command line; [`gate`] checks scenario and protocol files from a user's own `#[test]`;
+//! [`lang`] is the protocol language. [`locks`] is a verified reference implementation of the reclaimable init
 //! lock that users can run, and that loom and shuttle check; [`bridge`] runs the models themselves
 //! under loom and shuttle.
 
 pub mod bridge;
 pub mod cli;
 pub mod engine;
+pub mod gate;
 pub mod lang;
 pub mod locks;
 pub mod models;

@@ -31,6 +31,11 @@ pub trait ProtocolInfo: Sync {
     fn variants(&self) -> &'static [VariantInfo];
     fn invariants(&self) -> &'static [Property];
     fn faults(&self) -> &'static [FaultInfo];
+    /// Properties every scenario checks without listing them (a protocol file's
+    /// `runtime-error`): an expectation may name them.
+    fn always_checked(&self) -> &'static [Property] {
+        &[]
+    }
     /// Parses and validates a scenario file of this protocol.
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError>;
 }

@@ -624,3 +624,31 @@ fn the_examples_meet_their_expectations() {
     assert!(out.stdout.contains("violated:no-double-migration"));
     assert!(out.stdout.contains("holds"));
 }
+
+/// The language's own semantics scenarios (lists, maps, runtime errors), through the library
+/// gate a user's `#[test]` calls.
+#[test]
+fn language_scenarios_meet_their_expectations() {
+    lockstep::gate::assert_paths(&["tests/lang"]);
+}
+
+/// The library gate fails on a verdict that misses its expectation, and says why with the
+/// timeline; a file with an error is an error, not a pass.
+#[test]
+fn the_library_gate_reports_mismatches_with_timelines() {
+    let c = lockstep::gate::check_paths(&["tests/mismatch"]);
+    assert!(!c.ok());
+    assert_eq!(c.results, 1);
+    assert_eq!(c.mismatches.len(), 1, "{:?}", c.mismatches);
+    let m = &c.mismatches[0];
+    assert!(
+        m.contains("expected holds, got violated:canary-sees-contents"),
+        "{m}"
+    );
+    assert!(m.contains("time(ms)") && m.contains("replay:"), "{m}");
+    let bad = lockstep::gate::check_paths(&["tests/bad/protocols/typo.lstep"]);
+    assert!(!bad.ok() && bad.errors.len() == 1, "{:?}", bad.errors);
+    assert!(bad.errors[0].contains("typo.lstep:"), "{}", bad.errors[0]);
+    let panicked = std::panic::catch_unwind(|| lockstep::gate::assert_paths(&["tests/mismatch"]));
+    assert!(panicked.is_err());
+}

@@ -1,14 +1,16 @@
 //! `lockstep check [PATH ...]`
 
 use crate::cli::common::{
-    check_bridged, collect_files, explore_all, load_all, usage_error, Overrides,
+    check_bridged, check_protocols, collect_files, collect_protocols, explore_all, load_all,
+    usage_error, Overrides,
 };
 use crate::cli::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
 use crate::report::{json_results, junit, table};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Scenario files or folders (default: scenarios/).
+    /// Scenario files, protocol files or folders (default: scenarios/). Every protocol file
+    /// (*.lstep) named or found is checked on its own too.
     pub paths: Vec<String>,
     /// Print the results as JSON on stdout instead of a table.
     #[arg(long)]
@@ -33,9 +35,16 @@ pub fn run(a: Args) -> u8 {
         Ok(f) => f,
         Err(e) => return usage_error(&e),
     };
-    if files.is_empty() {
-        return usage_error("no scenario files (*.toml) under the given paths");
+    let protocols = match collect_protocols(&paths) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
+    if files.is_empty() && protocols.is_empty() {
+        return usage_error(
+            "no scenario files (*.toml) or protocol files (*.lstep) under the given paths",
+        );
     }
+    let protocol_errors = check_protocols(&protocols);
     let (loaded, errors) = load_all(&files, a.overrides.interpreted);
     let refs: Vec<_> = loaded.iter().map(|l| l.as_ref()).collect();
     if let Err(e) = check_bridged(&refs, &a.overrides) {
@@ -53,8 +62,13 @@ pub fn run(a: Args) -> u8 {
             return crate::cli::EXIT_INTERNAL;
         }
     }
+    if protocol_errors > 0 {
+        eprintln!("{protocol_errors} protocol file(s) have errors");
+    }
     if errors > 0 {
         eprintln!("{errors} scenario file(s) could not be loaded");
+    }
+    if errors + protocol_errors > 0 {
         EXIT_BAD_INPUT
     } else if rows.iter().all(|r| r.ok()) {
         EXIT_OK

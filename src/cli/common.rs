@@ -243,12 +243,22 @@ impl Drop for WallBudget {
 /// Every `.toml` file under `paths` (a file is taken as is), sorted, as paths relative to
 /// what was given.
 pub fn collect_files(paths: &[String]) -> Result<Vec<String>, String> {
+    collect(paths, "toml")
+}
+
+/// The protocol files (`*.lstep`) named or under the folders named, in path order.
+pub fn collect_protocols(paths: &[String]) -> Result<Vec<String>, String> {
+    collect(paths, crate::lang::EXTENSION)
+}
+
+/// Files with extension `ext`: those named, and those under the folders named.
+fn collect(paths: &[String], ext: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     for p in paths {
         let path = Path::new(p);
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(path, &mut found).map_err(|e| format!("cannot read `{p}`: {e}"))?;
+            walk(path, ext, &mut found).map_err(|e| format!("cannot read `{p}`: {e}"))?;
             found.sort();
             out.extend(
                 found
@@ -256,7 +266,12 @@ pub fn collect_files(paths: &[String]) -> Result<Vec<String>, String> {
                     .map(|f| f.to_string_lossy().replace('\\', "/")),
             );
         } else if path.is_file() {
-            out.push(p.clone());
+            let is_protocol = path
+                .extension()
+                .is_some_and(|x| x == crate::lang::EXTENSION);
+            if is_protocol == (ext == crate::lang::EXTENSION) {
+                out.push(p.clone());
+            }
         } else {
             return Err(format!("`{p}` is neither a scenario file nor a folder"));
         }
@@ -264,18 +279,46 @@ pub fn collect_files(paths: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let p = e.path();
         if p.is_dir() {
-            walk(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "toml") {
+            walk(&p, ext, out)?;
+        } else if p.extension().is_some_and(|x| x == ext) {
             out.push(p);
         }
     }
     Ok(())
+}
+
+/// Checks every protocol file on its own (parse, names, types, every variant lowered with
+/// its defaults); errors are printed with file:line:col and counted. A protocol file no
+/// scenario names is still checked.
+pub fn check_protocols(files: &[String]) -> usize {
+    let errors = protocol_errors(files);
+    for e in &errors {
+        eprint!("{e}");
+    }
+    errors.len()
+}
+
+/// Each protocol file's error, rendered (see [`check_protocols`]).
+pub fn protocol_errors(files: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .filter_map(|f| {
+            std::fs::read_to_string(f)
+                .map_err(|e| format!("error: cannot read `{f}`: {e}\n"))
+                .and_then(|text| {
+                    crate::lang::load(f, &text)
+                        .map(drop)
+                        .map_err(|e| e.render())
+                })
+                .err()
+        })
+        .collect()
 }
 
 /// Loads every file; errors are printed (with file:line:col) and counted.

@@ -5,7 +5,7 @@
 
 mod bench;
 mod check;
-mod common;
+pub(crate) mod common;
 mod list;
 mod merge;
 mod replay;

@@ -141,6 +141,10 @@ pub enum TypeKind {
     Named(String),
     Record(Vec<(Name, Type)>),
     Array(Box<Type>, Box<Expr>),
+    /// `list[T; N]`: up to N elements.
+    List(Box<Type>, Box<Expr>),
+    /// `map[K, V; N]`: up to N entries.
+    Map(Box<Type>, Box<Type>, Box<Expr>),
     Option(Box<Type>),
 }
 
@@ -196,6 +200,15 @@ pub enum StmtKind {
         var: Name,
         from: Expr,
         to: Expr,
+        body: Block,
+    },
+    /// `for x in xs { ... }`, `for i, x in xs`, `for k, v in m`: the elements of a list or
+    /// the entries of a map, in order (a copy of each, taken as its turn comes).
+    ForEach {
+        /// The index (list) or key (map) when two names are bound.
+        first: Option<Name>,
+        var: Name,
+        over: Expr,
         body: Block,
     },
     /// `for r: Request { ... }`: every actor of a kind (ghost code only).
@@ -282,6 +295,24 @@ pub enum Binding {
     Actors { var: Name, kind: Name },
     /// `l in 0..2`
     Range { var: Name, from: Expr, to: Expr },
+    /// `x in xs`, `i, x in xs`, `k in m`, `k, v in m`: a range over the capacity (`index`, a
+    /// name no file can spell) with `var` and `first` standing for the element, its index, or
+    /// the entry's key and value; the parser guards the quantifier's body with the length.
+    Each(Box<Each>),
+}
+
+/// A binding over a list's elements or a map's entries (see [`Binding::Each`]).
+#[derive(Clone, Debug)]
+pub struct Each {
+    pub first: Option<Name>,
+    pub var: Name,
+    pub over: Expr,
+    pub index: Name,
+    /// `#at(over, index)`: the element, or the map entry `{ key, value }`.
+    pub elem: Expr,
+    /// `elem.key` and `elem.value`, for a map.
+    pub key: Expr,
+    pub value: Expr,
 }
 
 #[derive(Clone, Debug)]
@@ -307,6 +338,8 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     Unwrap(Box<Expr>),
     Call(Name, Vec<Expr>),
+    /// `xs.push(x)`: a list's or a map's operation.
+    Method(Box<Expr>, Name, Vec<Expr>),
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     Record(Vec<(Name, Expr)>),

@@ -57,6 +57,9 @@ impl ProtocolInfo for FileProtocol {
     fn faults(&self) -> &'static [FaultInfo] {
         FAULTS
     }
+    fn always_checked(&self) -> &'static [Property] {
+        std::slice::from_ref(&lockstep_sim::machine::RUNTIME_ERROR)
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let me: &'static FileProtocol = find_loaded(self);
         load_scenario(me, src)
@@ -134,7 +137,7 @@ pub fn resolve(
         Some(dir) if !rel.is_absolute() => dir.join(rel),
         _ => rel.to_path_buf(),
     };
-    let shown = path.to_string_lossy().replace('\\', "/");
+    let shown = tidy(&path.to_string_lossy().replace('\\', "/"));
     let text = std::fs::read_to_string(&path).map_err(|e| {
         at(
             src,
@@ -144,6 +147,27 @@ pub fn resolve(
         .help("the path is relative to the scenario file's folder")
     })?;
     open(&shown, &text)
+}
+
+/// A relative path with its `dir/..` and `.` parts folded (`a/scenarios/../p.lstep` is
+/// `a/p.lstep`), for messages and reports. Lexical only: a `..` after a symbolic link names
+/// another folder than this says, but the file is read by the path as written.
+fn tidy(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "." if !parts.is_empty() => {}
+            ".." if parts.last().is_some_and(|p| *p != ".." && !p.is_empty()) => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
@@ -684,5 +708,17 @@ impl LoadedScenario for FileScenario {
         }
         let one = OneOf::new(ms).expect("every structure checks the same properties");
         engine::replay_model(&one, schedule, plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_path_is_tidied_lexically() {
+        assert_eq!(super::tidy("a/scenarios/../p.lstep"), "a/p.lstep");
+        assert_eq!(super::tidy("./x/./p.lstep"), "./x/p.lstep");
+        assert_eq!(super::tidy("../p.lstep"), "../p.lstep");
+        assert_eq!(super::tidy("a/../../p.lstep"), "../p.lstep");
+        assert_eq!(super::tidy("/abs/x/../p.lstep"), "/abs/p.lstep");
     }
 }

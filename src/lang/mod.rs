@@ -154,6 +154,11 @@ fn aliases_of(ast: &File) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What checking a file alone binds, for callers outside the crate (the fuzzer).
+pub fn check_instantiation_for(p: &Protocol) -> Instantiation {
+    check_instantiation(&p.ast, p)
+}
+
 /// What checking a file alone binds: defaults, one actor of each kind, every property.
 fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
     let _ = file;
@@ -239,6 +244,7 @@ fn marks_of(file: &File) -> Vec<String> {
                 S::While { body, .. }
                 | S::Loop(body)
                 | S::For { body, .. }
+                | S::ForEach { body, .. }
                 | S::ForActors { body, .. }
                 | S::Ghost(body)
                 | S::Block(body)

@@ -63,6 +63,7 @@ pub fn parse(text: &str) -> Result<File> {
         doc_from: 0,
         no_record: false,
         no_in: false,
+        hidden: 0,
         line_starts: std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect(),
@@ -82,6 +83,8 @@ struct Parser {
     no_in: bool,
     /// Byte offsets where lines start.
     line_starts: Vec<usize>,
+    /// Names made for quantifiers over lists and maps so far (`#i0`, `#i1`, ...).
+    hidden: usize,
 }
 
 /// Words that start a declaration: met inside a block, they mean the block was never closed.
@@ -526,19 +529,32 @@ impl Parser {
     fn bindings(&mut self) -> Result<Vec<Binding>> {
         let mut v = Vec::new();
         loop {
-            let var = self.ident("a variable")?;
-            if self.eat(&Tok::Colon) {
+            let mut var = self.ident("a variable")?;
+            let mut first = None;
+            if self.is(&Tok::Comma) && matches!(self.peek(1), Tok::Ident(_)) {
+                self.bump();
+                first = Some(std::mem::replace(&mut var, self.ident("a variable")?));
+                if !self.is_kw("in") {
+                    return Err(self
+                        .error("`in`")
+                        .help("two names bind an index and an element, or a key and a value: `i, x in xs`, `k, v in m`"));
+                }
+            }
+            if first.is_none() && self.eat(&Tok::Colon) {
                 let kind = self.ident("an actor kind")?;
                 v.push(Binding::Actors { var, kind });
             } else if self.eat_kw("in") {
                 let from = self.add()?;
-                self.expect(&Tok::DotDot, "a range is `from..to` (to excluded)")?;
-                let to = self.add()?;
-                v.push(Binding::Range { var, from, to });
+                if first.is_none() && self.eat(&Tok::DotDot) {
+                    let to = self.add()?;
+                    v.push(Binding::Range { var, from, to });
+                } else {
+                    v.push(self.each(first, var, from));
+                }
             } else {
                 return Err(self
                     .error("`:` or `in`")
-                    .help("bind an actor (`r: Request`) or a range (`l in 0..2`)"));
+                    .help("bind an actor (`r: Request`), a range (`l in 0..2`), or the elements of a list or map (`x in xs`, `k, v in m`)"));
             }
             if !self.eat(&Tok::Comma) {
                 return Ok(v);
@@ -708,6 +724,24 @@ impl Parser {
                 self.expect(&Tok::RBracket, "close the array type with `]`")?;
                 TypeKind::Array(Box::new(elem), Box::new(len))
             }
+            Tok::Ident(s) if (s == "list" || s == "map") && self.peek(1) == &Tok::LBracket => {
+                self.bump();
+                self.bump();
+                let first = self.ty()?;
+                let t = if s == "map" {
+                    self.expect(&Tok::Comma, "a map type is `map[key type, value type; capacity]`")?;
+                    let value = self.ty()?;
+                    self.expect(&Tok::Semi, "a map type is `map[key type, value type; capacity]`")?;
+                    let cap = self.expr()?;
+                    TypeKind::Map(Box::new(first), Box::new(value), Box::new(cap))
+                } else {
+                    self.expect(&Tok::Semi, "a list type is `list[type; capacity]`")?;
+                    let cap = self.expr()?;
+                    TypeKind::List(Box::new(first), Box::new(cap))
+                };
+                self.expect(&Tok::RBracket, "close the type with `]`")?;
+                t
+            }
             Tok::Ident(s) => {
                 self.bump();
                 match s.as_str() {
@@ -722,7 +756,7 @@ impl Parser {
             _ => {
                 return Err(self
                     .error("a type")
-                    .help("types are int, dur, bool, sym, actor, a record `{ f: int }`, an array `[int; 2]`, or an option `T?`"))
+                    .help("types are int, dur, bool, sym, actor, a record `{ f: int }`, an array `[int; 2]`, a list `list[int; 4]`, a map `map[sym, int; 4]`, or an option `T?`"))
             }
         };
         while self.is(&Tok::Question) {
@@ -931,20 +965,74 @@ impl Parser {
         Ok(Some(self.block()?))
     }
 
+    /// A binding over a list's elements or a map's entries (see [`Binding::Each`]).
+    fn each(&mut self, first: Option<Name>, var: Name, over: Expr) -> Binding {
+        let span = over.span.clone();
+        let index = Name {
+            text: format!("#i{}", self.hidden),
+            span: span.clone(),
+        };
+        self.hidden += 1;
+        let name = |text: &str| Name {
+            text: text.to_string(),
+            span: span.clone(),
+        };
+        let elem = Expr {
+            kind: ExprKind::Call(
+                name("#at"),
+                vec![
+                    over.clone(),
+                    Expr {
+                        kind: ExprKind::Name(index.text.clone()),
+                        span: span.clone(),
+                    },
+                ],
+            ),
+            span: span.clone(),
+        };
+        let field = |f: &str| Expr {
+            kind: ExprKind::Field(Box::new(elem.clone()), name(f)),
+            span: span.clone(),
+        };
+        Binding::Each(Box::new(Each {
+            first,
+            var,
+            over,
+            index,
+            key: field("key"),
+            value: field("value"),
+            elem,
+        }))
+    }
+
     fn for_stmt(&mut self) -> Result<StmtKind> {
         self.bump();
-        let var = self.ident("a loop variable")?;
-        if self.eat(&Tok::Colon) {
+        let mut var = self.ident("a loop variable")?;
+        let mut first = None;
+        if self.eat(&Tok::Comma) {
+            first = Some(std::mem::replace(&mut var, self.ident("a loop variable")?));
+        }
+        if first.is_none() && self.eat(&Tok::Colon) {
             let kind = self.ident("an actor kind")?;
             let body = self.block()?;
             return Ok(StmtKind::ForActors { var, kind, body });
         }
         self.expect_kw(
             "in",
-            "write `for i in 0..n { ... }` or `for r: Request { ... }`",
+            "write `for i in 0..n { ... }`, `for x in xs { ... }`, `for k, v in m { ... }` or `for r: Request { ... }`",
         )?;
         let saved = std::mem::replace(&mut self.no_record, true);
         let from = self.add()?;
+        if first.is_some() || !self.is(&Tok::DotDot) {
+            self.no_record = saved;
+            let body = self.block()?;
+            return Ok(StmtKind::ForEach {
+                first,
+                var,
+                over: from,
+                body,
+            });
+        }
         self.expect(&Tok::DotDot, "a range is `from..to` (to excluded)")?;
         let to = self.add()?;
         self.no_record = saved;
@@ -1158,6 +1246,15 @@ impl Parser {
                 Tok::Dot => {
                     self.bump();
                     let f = self.ident("a field's name")?;
+                    if self.is(&Tok::LParen) {
+                        let args = self.args()?;
+                        let span = e.span.start..self.prev_end();
+                        e = Expr {
+                            kind: ExprKind::Method(Box::new(e), f, args),
+                            span,
+                        };
+                        continue;
+                    }
                     let span = e.span.start..f.span.end;
                     e = Expr {
                         kind: ExprKind::Field(Box::new(e), f),
@@ -1295,7 +1392,7 @@ impl Parser {
                     &Tok::Pipe,
                     "after the bindings comes `|` and the condition: `count(r: Request | r.active)`",
                 )?;
-                let body = self.expr()?;
+                let body = guard_elements(q, &bindings, self.expr()?);
                 self.no_record = saved;
                 self.expect(&Tok::RParen, "close with `)`")?;
                 let span = span.start..self.prev_end();
@@ -1445,4 +1542,46 @@ impl Parser {
             span: start..self.prev_end(),
         })
     }
+}
+
+/// A quantifier's body over list elements or map entries, guarded so that only the slots
+/// below the length count: `all` holds past it, `any` and `count` see nothing there.
+fn guard_elements(q: Quant, bindings: &[Binding], body: Expr) -> Expr {
+    let mut out = body;
+    for b in bindings.iter().rev() {
+        let Binding::Each(each) = b else {
+            continue;
+        };
+        let Each {
+            over, index, elem, ..
+        } = &**each;
+        let span = elem.span.clone();
+        let live = Expr {
+            kind: ExprKind::Call(
+                Name {
+                    text: "#live".to_string(),
+                    span: span.clone(),
+                },
+                vec![
+                    over.clone(),
+                    Expr {
+                        kind: ExprKind::Name(index.text.clone()),
+                        span: span.clone(),
+                    },
+                ],
+            ),
+            span: span.clone(),
+        };
+        let kind = if q == Quant::All {
+            let dead = Expr {
+                kind: ExprKind::Unary(UnOp::Not, Box::new(live)),
+                span: span.clone(),
+            };
+            ExprKind::Binary(BinOp::Or, Box::new(dead), Box::new(out))
+        } else {
+            ExprKind::Binary(BinOp::And, Box::new(live), Box::new(out))
+        };
+        out = Expr { kind, span };
+    }
+    out
 }

@@ -20,6 +20,10 @@ pub enum Ty {
     Actor(Option<u16>),
     Record(Rc<Vec<(String, Ty)>>),
     Array(Rc<Ty>, usize),
+    /// Up to `.1` elements: a length slot, then the elements (see the machine's collections).
+    List(Rc<Ty>, usize),
+    /// Up to `.2` entries `{ key, value }`, kept in key order: a length slot, then the entries.
+    Map(Rc<Ty>, Rc<Ty>, usize),
     Option(Rc<Ty>),
     /// The type of `none` before the context says which option it is.
     NoneLit,
@@ -34,6 +38,8 @@ impl Ty {
             Ty::Int | Ty::Dur | Ty::Bool | Ty::Sym | Ty::Actor(_) => 1,
             Ty::Record(fields) => fields.iter().map(|(_, t)| t.size()).sum(),
             Ty::Array(t, n) => t.size() * n,
+            Ty::List(t, n) => 1 + t.size() * n,
+            Ty::Map(k, v, n) => 1 + (k.size() + v.size()) * n,
             Ty::Option(t) => t.size() + 1,
             Ty::NoneLit | Ty::Unit => 0,
         }
@@ -41,6 +47,16 @@ impl Ty {
 
     pub fn is_scalar(&self) -> bool {
         self.size() == 1 && !matches!(self, Ty::Record(_) | Ty::Array(..))
+    }
+
+    /// A list's element type and capacity, or a map's entry type (`{ key, value }`) and
+    /// capacity: the two share a layout.
+    pub fn elements(&self) -> Option<(Ty, usize)> {
+        match self {
+            Ty::List(t, n) => Some(((**t).clone(), *n)),
+            Ty::Map(k, v, n) => Some((entry(k, v), *n)),
+            _ => None,
+        }
     }
 
     /// Whether a value of type `from` may be stored where `self` is expected (an option takes
@@ -62,7 +78,8 @@ impl Ty {
         match self {
             Ty::Actor(_) => true,
             Ty::Record(f) => f.iter().any(|(_, t)| t.has_actor()),
-            Ty::Array(t, _) | Ty::Option(t) => t.has_actor(),
+            Ty::Array(t, _) | Ty::List(t, _) | Ty::Option(t) => t.has_actor(),
+            Ty::Map(k, v, _) => k.has_actor() || v.has_actor(),
             _ => false,
         }
     }
@@ -106,6 +123,19 @@ impl Ty {
             Ty::Array(t, n) => {
                 for i in 0..*n {
                     t.slots(&format!("{name}[{i}]"), ghost, shown, base, out);
+                }
+            }
+            Ty::List(..) | Ty::Map(..) => {
+                out.push(Slot {
+                    name: format!("{name}.len"),
+                    kind: SlotKind::Int,
+                    tag: None,
+                    ghost,
+                    shown,
+                });
+                let (elem, n) = self.elements().expect("a list or a map");
+                for i in 0..n {
+                    elem.slots(&format!("{name}[{i}]"), ghost, shown, base, out);
                 }
             }
             Ty::Option(t) => {
@@ -160,9 +190,19 @@ impl fmt::Display for Ty {
                 f.write_str(" }")
             }
             Ty::Array(t, n) => write!(f, "[{t}; {n}]"),
+            Ty::List(t, n) => write!(f, "list[{t}; {n}]"),
+            Ty::Map(k, v, n) => write!(f, "map[{k}, {v}; {n}]"),
             Ty::Option(t) => write!(f, "{t}?"),
             Ty::NoneLit => f.write_str("none"),
             Ty::Unit => f.write_str("nothing"),
         }
     }
+}
+
+/// The type of a map's entries.
+pub fn entry(key: &Rc<Ty>, value: &Rc<Ty>) -> Ty {
+    Ty::Record(Rc::new(vec![
+        ("key".to_string(), (**key).clone()),
+        ("value".to_string(), (**value).clone()),
+    ]))
 }

@@ -243,6 +243,7 @@ fn replace_in_stmt(s: &mut Stmt, label: &Name, with: &Block, done: &mut bool) {
         S::While { body, .. }
         | S::Loop(body)
         | S::For { body, .. }
+        | S::ForEach { body, .. }
         | S::ForActors { body, .. }
         | S::Ghost(body)
         | S::Block(body) => replace_in_block(body, label, with, done),
@@ -320,6 +321,7 @@ fn collect_labels(b: &Block, seen: &mut BTreeMap<String, usize>, dup: &mut Optio
             S::While { body, .. }
             | S::Loop(body)
             | S::For { body, .. }
+            | S::ForEach { body, .. }
             | S::ForActors { body, .. }
             | S::Ghost(body)
             | S::Block(body) => collect_labels(body, seen, dup),

@@ -294,7 +294,9 @@ pub fn validate_meta<P, A, F>(
                         .join(", ")
                 )));
         };
-        let e = parse_expected(v.get_ref(), &invariants).map_err(|why| {
+        let mut checked = invariants.clone();
+        checked.extend_from_slice(proto.always_checked());
+        let e = parse_expected(v.get_ref(), &checked).map_err(|why| {
             src.error(Some(v.span()), why)
                 .help("write `holds`, `violated:<invariant>` with an invariant from `[check]`, or `inconclusive:<reason>`")
         })?;

@@ -4,6 +4,7 @@
 use crate::actor::Lifecycle;
 use crate::narrate::Narrator;
 
+use super::collection;
 use super::layout::*;
 use super::op::{Op, NO_HANDLER};
 use super::program::{sym, Program, NEVER};
@@ -138,6 +139,29 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
                 return Err(Fault(E_INDEX));
             }
             st.push(addr + i * i64::from(stride));
+        }
+        Op::Elem { stride, fail } => {
+            let i = st.pop();
+            let at = st.pop();
+            if i < 0 || i >= w[at as usize] {
+                return Err(Fault(fail));
+            }
+            st.push(at + 1 + i * i64::from(stride));
+        }
+        Op::Find { size, cap } => {
+            let k = size as usize;
+            let top = st.sp - k;
+            let at = st.buf[top - 1] as usize;
+            let i = collection::find(w, at, k, cap as usize, &st.buf[top..st.sp]);
+            st.sp = top - 1;
+            st.push(i.map_or(-1, |i| i as i64));
+        }
+        Op::MapSlot { key, value, cap } => {
+            let top = st.sp - usize::from(key);
+            let at = st.buf[top - 1] as usize;
+            let slot = collection::map_slot(w, at, &st.buf[top..st.sp], value.into(), cap as usize);
+            st.sp = top - 1;
+            st.push(slot.map_or(-1, |s| s as i64));
         }
         Op::LoadAt(k) => {
             let addr = st.pop() as usize;
@@ -422,7 +446,8 @@ fn step_on<N: Narrator>(
             Err(Fault(code)) => {
                 if N::ON {
                     n.say(format_args!(
-                        "runtime error: {}",
+                        "runtime error at {}: {}",
+                        program.location(pc),
                         program.messages[code as usize]
                     ));
                 }
@@ -448,6 +473,24 @@ fn step_on<N: Narrator>(
             Op::Clear { off, n: k } => {
                 let at = base + off as usize;
                 w[at..at + k as usize].fill(0);
+            }
+            Op::Push { .. }
+            | Op::Take { .. }
+            | Op::RemoveAt { .. }
+            | Op::Put { .. }
+            | Op::Delete { .. }
+            | Op::ZeroAt(_) => {
+                if let Err(Fault(code)) = collection_op(op, st, w, foreign, &other) {
+                    if N::ON {
+                        n.say(format_args!(
+                            "runtime error at {}: {}",
+                            program.location(pc),
+                            program.messages[code as usize]
+                        ));
+                    }
+                    fault(w, code, pc, a, base);
+                    return;
+                }
             }
             Op::Resolve(p) => {
                 if cx.open_slot(p).is_some_and(|at| w[at] == UNCHOSEN) {
@@ -547,6 +590,80 @@ fn step_on<N: Narrator>(
         }
         pc += 1;
     }
+}
+
+/// The instructions that change a list or a map (see [`collection`]).
+fn collection_op(
+    op: Op,
+    st: &mut Stack,
+    w: &mut [i64],
+    foreign: &mut bool,
+    other: &impl Fn(usize) -> bool,
+) -> Result<(), Fault> {
+    match op {
+        Op::Push { size, cap, fail } => {
+            let top = st.sp - usize::from(size);
+            let at = st.buf[top - 1] as usize;
+            *foreign |= other(at);
+            let ok = collection::push(w, at, size.into(), cap.into(), &st.buf[top..st.sp]);
+            st.sp = top - 1;
+            if !ok {
+                return Err(Fault(fail));
+            }
+        }
+        Op::Take { size, cap, front } => {
+            let at = st.pop() as usize;
+            *foreign |= other(at);
+            let k = size as usize;
+            let i = if front { 0 } else { w[at] - 1 };
+            let out = st.sp;
+            let got = collection::remove(w, at, k, cap.into(), i, Some(&mut st.buf[out..out + k]));
+            if !got {
+                st.buf[out..out + k].fill(0);
+            }
+            st.sp += k;
+            st.push(i64::from(got));
+        }
+        Op::RemoveAt { size, cap } => {
+            let i = st.pop();
+            let at = st.pop() as usize;
+            *foreign |= other(at);
+            let got = collection::remove(w, at, size as usize, cap as usize, i, None);
+            st.push(i64::from(got));
+        }
+        Op::Put {
+            key,
+            value,
+            cap,
+            fail,
+        } => {
+            let (k, v) = (usize::from(key), usize::from(value));
+            let top = st.sp - k - v;
+            let at = st.buf[top - 1] as usize;
+            *foreign |= other(at);
+            let (key, val) = st.buf[top..st.sp].split_at(k);
+            let ok = collection::put(w, at, key, val, cap.into());
+            st.sp = top - 1;
+            if !ok {
+                return Err(Fault(fail));
+            }
+        }
+        Op::Delete { key, value, cap } => {
+            let top = st.sp - usize::from(key);
+            let at = st.buf[top - 1] as usize;
+            *foreign |= other(at);
+            let got = collection::delete(w, at, &st.buf[top..st.sp], value.into(), cap as usize);
+            st.sp = top - 1;
+            st.push(i64::from(got));
+        }
+        Op::ZeroAt(n) => {
+            let at = st.pop() as usize;
+            *foreign |= other(at);
+            w[at..at + n as usize].fill(0);
+        }
+        _ => unreachable!("{op:?} is not a collection instruction"),
+    }
+    Ok(())
 }
 
 fn suspend(w: &mut [i64], base: usize, pc: usize, status: i64, wake: i64) {

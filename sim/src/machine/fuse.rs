@@ -28,6 +28,12 @@ fn targets(p: &Program) -> BTreeSet<usize> {
             Op::Jump(x) | Op::JumpIfFalse(x) | Op::JumpIfTrue(x) | Op::Until(x) => {
                 t.insert(x as usize);
             }
+            // Lowerings may emit fused branches themselves.
+            Op::JumpIfTop { target, .. }
+            | Op::JumpIfSlot { target, .. }
+            | Op::JumpIfLocal { target, .. } => {
+                t.insert(target as usize);
+            }
             Op::Throw { handler, .. } if handler != NO_HANDLER => {
                 t.insert(handler as usize);
             }

@@ -22,6 +22,7 @@
 //! - Faults are the platform's: a cancellation drops the continuation of an actor at its await
 //!   point unless its work was anchored; nothing runs `finally` then.
 
+mod collection;
 pub mod coverage;
 pub mod exec;
 pub mod fuse;

@@ -105,6 +105,63 @@ pub enum Op {
     },
     /// Ends a condition or property: the top slot is its value.
     End,
+    // ---- bounded lists and maps ----
+    // A list of capacity `cap` is a length slot followed by `cap` elements of `size` slots;
+    // elements past the length are all zeros, so equal lists have equal slots. A map is a list
+    // of (key, value) entries kept sorted by key, so equal maps have equal slots too.
+    /// Pop an index and a list's address: push the address of that element; an index outside
+    /// `0..len` is a runtime error (message `fail`).
+    Elem {
+        stride: u32,
+        fail: u32,
+    },
+    /// Pop `size` slots and a list's address: push the index of the first equal element, or -1.
+    Find {
+        size: u32,
+        cap: u32,
+    },
+    /// Pop a key of `key` slots and a map's address: push the address of its value, or -1.
+    MapSlot {
+        key: u16,
+        value: u16,
+        cap: u32,
+    },
+    /// Pop `size` slots and a list's address: append them (a full list is runtime error
+    /// `fail`).
+    Push {
+        size: u16,
+        cap: u16,
+        fail: u32,
+    },
+    /// Pop a list's address: remove its first (`front`) or last element and push it as an
+    /// option (`none` when the list is empty).
+    Take {
+        size: u32,
+        cap: u16,
+        front: bool,
+    },
+    /// Pop an index and a list's address: remove that element (later ones move down) and push
+    /// whether there was one (-1: none, nothing changes).
+    RemoveAt {
+        size: u32,
+        cap: u32,
+    },
+    /// Pop a value, a key and a map's address: set the key's value, inserting it in key order
+    /// (a full map is runtime error `fail`).
+    Put {
+        key: u16,
+        value: u16,
+        cap: u16,
+        fail: u32,
+    },
+    /// Pop a key and a map's address: remove the key; push whether it was there.
+    Delete {
+        key: u16,
+        value: u16,
+        cap: u32,
+    },
+    /// Pop an address: zero `n` slots there.
+    ZeroAt(u32),
     // ---- superinstructions (made by [`super::fuse`]) ----
     /// Jump to `target` when world slot `addr` compares `cmp` with `value` (`Load; Const;
     /// compare; JumpIf*`, and `Load; JumpIf*` against 0).

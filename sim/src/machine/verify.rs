@@ -49,6 +49,15 @@ fn effect(op: Op) -> (usize, usize) {
         | Op::Finish(_)
         | Op::Fail(_)
         | Op::Clear { .. } => (0, 0),
+        Op::Elem { .. } => (2, 1),
+        Op::Find { size, .. } => (size as usize + 1, 1),
+        Op::MapSlot { key, .. } => (key as usize + 1, 1),
+        Op::Push { size, .. } => (usize::from(size) + 1, 0),
+        Op::Take { size, .. } => (1, size as usize + 1),
+        Op::RemoveAt { .. } => (2, 1),
+        Op::Put { key, value, .. } => (key as usize + value as usize + 1, 0),
+        Op::Delete { key, .. } => (key as usize + 1, 1),
+        Op::ZeroAt(_) => (1, 0),
     }
 }
 

@@ -189,6 +189,11 @@ fn with_target(op: Op, t: u32) -> Op {
         Op::JumpIfTrue(_) => Op::JumpIfTrue(t),
         Op::Throw { slot, .. } => Op::Throw { handler: t, slot },
         Op::Until(_) => Op::Until(t),
-        other => other,
+        Op::JumpIfTop { value, cmp, .. } => Op::JumpIfTop {
+            value,
+            cmp,
+            target: t,
+        },
+        other => unreachable!("{other:?} does not jump"),
     }
 }

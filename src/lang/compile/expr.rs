@@ -44,6 +44,14 @@ pub(super) enum Space {
     Actor(usize),
 }
 
+/// What a quantifier's variable stands for in one combination.
+#[derive(Clone, Debug)]
+pub(super) enum Bound<'f> {
+    Value(Val),
+    /// An element of a list or a map (the parser's `#at(...)`), resolved where it is bound.
+    Subst(&'f Expr),
+}
+
 /// A readable (and perhaps assignable) location.
 #[derive(Clone, Debug)]
 pub(super) struct Place {
@@ -401,6 +409,7 @@ impl<'f> Compiler<'f> {
                 Ok((*payload).clone())
             }
             ExprKind::Call(name, args) => self.call_expr(name, args, span, expect),
+            ExprKind::Method(recv, name, args) => self.method(recv, name, args, span),
             ExprKind::Unary(op, inner) => {
                 let t = self.expr(inner, None)?;
                 match (op, &t) {
@@ -640,7 +649,7 @@ impl<'f> Compiler<'f> {
         Ok(None)
     }
 
-    fn check_read(&self, p: &Place, span: &Span) -> Result<()> {
+    pub(super) fn check_read(&self, p: &Place, span: &Span) -> Result<()> {
         if p.ghost {
             self.ghost_read(&p.name, span)?;
         }
@@ -754,10 +763,16 @@ impl<'f> Compiler<'f> {
                     return Err(Diag::new(span.clone(), "only a variable can be indexed")
                         .help("store the array in a variable first"));
                 };
+                if matches!(p.ty, Ty::List(..) | Ty::Map(..)) {
+                    return self.element_place(p, index, span).map(Some);
+                }
                 let Ty::Array(elem, len) = p.ty.clone() else {
                     return Err(Diag::new(
                         base.span.clone(),
-                        format!("only arrays can be indexed, and this is {}", p.ty),
+                        format!(
+                            "only arrays, lists and maps can be indexed, and this is {}",
+                            p.ty
+                        ),
                     ));
                 };
                 let elem = (*elem).clone();
@@ -795,6 +810,7 @@ impl<'f> Compiler<'f> {
                 );
                 Ok(Some(Place { ty: elem, ..p }))
             }
+            ExprKind::Call(f, args) if f.text == "#at" => self.at_place(args, span).map(Some),
             _ => Ok(None),
         }
     }
@@ -923,7 +939,7 @@ impl<'f> Compiler<'f> {
     }
 
     /// `p` shifted by `off` slots, as type `ty`.
-    fn offset(&mut self, p: Place, off: usize, ty: Ty, span: &Span) -> Place {
+    pub(super) fn offset(&mut self, p: Place, off: usize, ty: Ty, span: &Span) -> Place {
         let n = ty.size();
         let addr = match p.addr {
             Addr::Shared(a) => Addr::Shared(a + off),
@@ -952,7 +968,7 @@ impl<'f> Compiler<'f> {
     }
 
     /// Makes a place's address dynamic (on the stack).
-    fn onto_stack(&mut self, p: Place, span: &Span) -> Result<Place> {
+    pub(super) fn onto_stack(&mut self, p: Place, span: &Span) -> Result<Place> {
         self.refuse_state(span)?;
         if let (Some((k, _)), Some(u)) = (&p.var, self.usage_mut()) {
             u.dynamic.insert(k.clone());
@@ -1220,6 +1236,9 @@ impl<'f> Compiler<'f> {
     }
 
     fn array(&mut self, items: &'f [Expr], span: &Span, expect: Option<&Ty>) -> Result<Ty> {
+        if let Some(want @ (Ty::List(..) | Ty::Map(..))) = expect {
+            return self.collection_literal(items, want, span);
+        }
         let elem = match expect {
             Some(Ty::Array(t, n)) => {
                 if *n != items.len() {
@@ -1415,11 +1434,56 @@ impl<'f> Compiler<'f> {
         }
     }
 
-    /// Every combination of the bindings' values (actors of a kind, integers of a range).
-    pub(super) fn unroll(&mut self, bindings: &'f [Binding]) -> Result<Vec<Vec<(String, Val)>>> {
-        let mut combos: Vec<Vec<(String, Val)>> = vec![Vec::new()];
+    /// Every combination of the bindings' values (actors of a kind, integers of a range, the
+    /// slots of a list or a map up to its capacity).
+    pub(super) fn unroll(
+        &mut self,
+        bindings: &'f [Binding],
+    ) -> Result<Vec<Vec<(String, Bound<'f>)>>> {
+        let mut combos: Vec<Vec<(String, Bound<'f>)>> = vec![Vec::new()];
         for b in bindings {
+            if let Binding::Each(each) = b {
+                let super::super::ast::Each {
+                    first,
+                    var,
+                    over,
+                    index,
+                    elem,
+                    key,
+                    value,
+                } = &**each;
+                let (ty, cap) = self.capacity_of(over)?;
+                let map = matches!(ty, Ty::Map(..));
+                let mut next = Vec::new();
+                for c in &combos {
+                    for i in 0..cap {
+                        let int = Val {
+                            ty: Ty::Int,
+                            vals: vec![i as i64],
+                        };
+                        let mut c2 = c.clone();
+                        c2.push((index.text.clone(), Bound::Value(int.clone())));
+                        let (one, two) = if map { (key, value) } else { (elem, elem) };
+                        match first {
+                            None => c2.push((var.text.clone(), Bound::Subst(one))),
+                            Some(f) => {
+                                let f0 = if map {
+                                    Bound::Subst(key)
+                                } else {
+                                    Bound::Value(int)
+                                };
+                                c2.push((f.text.clone(), f0));
+                                c2.push((var.text.clone(), Bound::Subst(two)));
+                            }
+                        }
+                        next.push(c2);
+                    }
+                }
+                combos = next;
+                continue;
+            }
             let (var, values): (&str, Vec<Val>) = match b {
+                Binding::Each(_) => unreachable!("handled above"),
                 Binding::Actors { var, kind } => {
                     let Some(k) = self.kinds.iter().position(|x| x.name == kind.text) else {
                         return Err(Diag::new(
@@ -1458,7 +1522,7 @@ impl<'f> Compiler<'f> {
             for c in &combos {
                 for v in &values {
                     let mut c2 = c.clone();
-                    c2.push((var.to_string(), v.clone()));
+                    c2.push((var.to_string(), Bound::Value(v.clone())));
                     next.push(c2);
                 }
             }
@@ -1475,18 +1539,25 @@ impl<'f> Compiler<'f> {
 
     pub(super) fn with_bindings<T>(
         &mut self,
-        combo: Vec<(String, Val)>,
+        combo: Vec<(String, Bound<'f>)>,
         f: impl FnOnce(&mut Self) -> Result<T>,
     ) -> Result<T> {
         self.push_scope(false);
-        for (n, v) in combo {
-            self.bind(
-                &n,
-                Bind::Value {
+        for (n, b) in combo {
+            let bind = match b {
+                Bound::Value(v) => Bind::Value {
                     ty: v.ty,
                     vals: v.vals,
                 },
-            );
+                // Resolved in this scope, where the hidden index is bound.
+                Bound::Subst(expr) => Bind::Subst {
+                    expr,
+                    scope: self.cur,
+                    ghost: self.ghost,
+                    owner: self.owner(),
+                },
+            };
+            self.bind(&n, bind);
         }
         let r = f(self);
         self.drop_scope();
@@ -1502,6 +1573,12 @@ impl<'f> Compiler<'f> {
     ) -> Result<Ty> {
         let n = name.text.as_str();
         match (n, args.len()) {
+            ("#live", 2) => return self.live_test(args, span),
+            ("#at", 2) => {
+                let p = self.at_place(args, span)?;
+                self.load(&p, span)?;
+                return Ok(p.ty);
+            }
             ("now", 0) => {
                 self.refuse_state(span)?;
                 self.emit(Op::Now, span);
@@ -1604,7 +1681,9 @@ impl<'f> Compiler<'f> {
             Some(t) => Some(self.ty(t)?),
             None => None,
         };
+        self.read_only += 1;
         let r = self.expr(body, want.as_ref().or(expect));
+        self.read_only -= 1;
         self.owners.pop();
         *self.inline_counts.get_mut(n).expect("counted") -= 1;
         self.drop_scope();

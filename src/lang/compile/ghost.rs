@@ -90,6 +90,20 @@ impl Graph {
             reads(e, &mut c);
             c
         };
+        // A list's or a map's changing method writes its receiver from its arguments.
+        for e in own_exprs(s) {
+            let mut found = Vec::new();
+            mutations(e, &mut found);
+            for (recv, args) in found {
+                let mut from = with(recv);
+                for a in args {
+                    reads(a, &mut from);
+                }
+                let mut names = BTreeSet::new();
+                written(recv, &mut names);
+                self.write(names, from);
+            }
+        }
         match &s.kind {
             S::Let { name, value, .. } => {
                 self.write(BTreeSet::from([name.text.clone()]), with(value));
@@ -122,6 +136,18 @@ impl Graph {
                 let mut c = with(from);
                 reads(to, &mut c);
                 self.write(BTreeSet::from([var.text.clone()]), c.clone());
+                self.block(body, &c);
+            }
+            S::ForEach {
+                first,
+                var,
+                over,
+                body,
+            } => {
+                let c = with(over);
+                let mut names = BTreeSet::from([var.text.clone()]);
+                names.extend(first.iter().map(|f| f.text.clone()));
+                self.write(names, c.clone());
                 self.block(body, &c);
             }
             S::Match { scrutinee, arms } => {
@@ -228,6 +254,10 @@ fn stmt_reads(s: &Stmt, out: &mut BTreeSet<String>) {
             reads(to, out);
             block_reads(body, out);
         }
+        S::ForEach { over, body, .. } => {
+            reads(over, out);
+            block_reads(body, out);
+        }
         S::Match { scrutinee, arms } => {
             reads(scrutinee, out);
             for a in arms {
@@ -277,6 +307,12 @@ pub fn reads(e: &Expr, out: &mut BTreeSet<String>) {
                 reads(a, out);
             }
         }
+        ExprKind::Method(recv, _, args) => {
+            reads(recv, out);
+            for a in args {
+                reads(a, out);
+            }
+        }
         ExprKind::Record(fields) => {
             for (_, v) in fields {
                 reads(v, out);
@@ -294,9 +330,13 @@ pub fn reads(e: &Expr, out: &mut BTreeSet<String>) {
         }
         ExprKind::Quant(_, bindings, body) => {
             for b in bindings {
-                if let super::super::ast::Binding::Range { from, to, .. } = b {
-                    reads(from, out);
-                    reads(to, out);
+                match b {
+                    super::super::ast::Binding::Range { from, to, .. } => {
+                        reads(from, out);
+                        reads(to, out);
+                    }
+                    super::super::ast::Binding::Each(each) => reads(&each.over, out),
+                    super::super::ast::Binding::Actors { .. } => {}
                 }
             }
             reads(body, out);
@@ -321,6 +361,86 @@ pub fn reads(e: &Expr, out: &mut BTreeSet<String>) {
                     reads(x, out);
                 }
             }
+            super::super::ast::Await::Yield => {}
+        },
+        _ => {}
+    }
+}
+
+/// The methods that change the list or map they are called on.
+pub const MUTATING: &[&str] = &["push", "pop", "pop_front", "remove", "clear", "put"];
+
+/// The calls of changing methods inside `e`: their receivers and arguments.
+pub fn mutations<'e>(e: &'e Expr, out: &mut Vec<(&'e Expr, &'e [Expr])>) {
+    visit(e, &mut |x| {
+        if let ExprKind::Method(recv, m, args) = &x.kind {
+            if MUTATING.contains(&m.text.as_str()) {
+                out.push((recv, args));
+            }
+        }
+    });
+}
+
+/// Names whose lists or maps a changing method call inside `e` may change.
+pub fn mutated_names(e: &Expr, out: &mut BTreeSet<String>) {
+    let mut found = Vec::new();
+    mutations(e, &mut found);
+    for (recv, _) in found {
+        written(recv, out);
+    }
+}
+
+/// The expressions a statement holds itself (not those of the blocks inside it).
+pub fn own_exprs(s: &Stmt) -> Vec<&Expr> {
+    use StmtKind as S;
+    match &s.kind {
+        S::Let { value, .. } | S::Throw(value) | S::Expr(value) => vec![value],
+        S::Var { init: Some(v), .. } | S::Return(Some(v)) => vec![v],
+        S::Assign { place, value, .. } => vec![place, value],
+        S::If { cond, .. } | S::While { cond, .. } => vec![cond],
+        S::For { from, to, .. } => vec![from, to],
+        S::ForEach { over, .. } => vec![over],
+        S::Match { scrutinee, .. } => vec![scrutinee],
+        _ => Vec::new(),
+    }
+}
+
+/// Calls `f` on `e` and every expression inside it.
+pub fn visit_exprs<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
+    visit(e, f)
+}
+
+fn visit<'e>(e: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Field(b, _) | ExprKind::Unwrap(b) | ExprKind::Unary(_, b) => visit(b, f),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Repeat(a, b) => {
+            visit(a, f);
+            visit(b, f);
+        }
+        ExprKind::Call(_, args) | ExprKind::Array(args) => args.iter().for_each(|a| visit(a, f)),
+        ExprKind::Method(recv, _, args) => {
+            visit(recv, f);
+            args.iter().for_each(|a| visit(a, f));
+        }
+        ExprKind::Record(fields) => fields.iter().for_each(|(_, v)| visit(v, f)),
+        ExprKind::If(c, a, b) => {
+            visit(c, f);
+            visit(a, f);
+            visit(b, f);
+        }
+        ExprKind::Quant(_, _, body) => visit(body, f),
+        ExprKind::In(x, list) => {
+            visit(x, f);
+            list.iter().for_each(|v| visit(v, f));
+        }
+        ExprKind::Await(a) => match &**a {
+            super::super::ast::Await::Sleep(d) | super::super::ast::Await::Until(d) => visit(d, f),
+            super::super::ast::Await::Work(d, o) => {
+                visit(d, f);
+                visit(o, f);
+            }
+            super::super::ast::Await::Call(_, args) => args.iter().for_each(|a| visit(a, f)),
             super::super::ast::Await::Yield => {}
         },
         _ => {}

@@ -18,6 +18,7 @@
 //!   only in dead values are one world.
 
 mod code;
+mod collections;
 mod decl;
 mod expr;
 pub mod ghost;
@@ -295,6 +296,9 @@ pub struct Compiler<'f> {
     discarding: u32,
     /// Uses of each mark, by name, for unreached-code reports and fault checks.
     mark_spans: BTreeMap<String, Span>,
+    /// Inside code that may only read (an `await until` condition, an expression function):
+    /// a list's or a map's changing methods are refused.
+    read_only: u32,
 }
 
 /// Marker message of a name that is state where a constant was needed.
@@ -369,6 +373,7 @@ impl<'f> Compiler<'f> {
             prior,
             discarding: 0,
             mark_spans: BTreeMap::new(),
+            read_only: 0,
         };
         c.declare()?;
         Ok(c)
@@ -469,11 +474,13 @@ impl<'f> Compiler<'f> {
         }
     }
 
-    /// A runtime error message located at `span`.
+    /// A runtime error message for code at `span` (the report locates the instruction).
     fn message(&mut self, span: &Span, text: &str) -> u32 {
-        let o = self.origin(span);
-        self.messages
-            .push(format!("{} (line {}, column {})", text, o.line, o.col));
+        let _ = span;
+        if let Some(i) = self.messages.iter().position(|m| m == text) {
+            return i as u32;
+        }
+        self.messages.push(text.to_string());
         (self.messages.len() - 1) as u32
     }
 
@@ -532,6 +539,17 @@ impl<'f> Compiler<'f> {
                 }
                 Ty::Array(Rc::new(e), n as usize)
             }
+            K::List(elem, cap) => {
+                let e = self.element_ty(elem, "a list's elements")?;
+                let n = self.capacity(cap)?;
+                Ty::List(Rc::new(e), n)
+            }
+            K::Map(key, value, cap) => {
+                let k = self.element_ty(key, "a map's keys")?;
+                let v = self.element_ty(value, "a map's values")?;
+                let n = self.capacity(cap)?;
+                Ty::Map(Rc::new(k), Rc::new(v), n)
+            }
             K::Option(inner) => {
                 let i = self.ty(inner)?;
                 if matches!(i, Ty::Option(_)) {
@@ -542,6 +560,35 @@ impl<'f> Compiler<'f> {
                 Ty::Option(Rc::new(i))
             }
         })
+    }
+
+    /// The type of a list's elements or a map's keys or values: not an option (the methods
+    /// return options), not a list or a map.
+    fn element_ty(&mut self, t: &'f ast::Type, what: &str) -> Result<Ty> {
+        let e = self.ty(t)?;
+        if matches!(e, Ty::Option(_) | Ty::List(..) | Ty::Map(..)) {
+            return Err(Diag::new(
+                t.span.clone(),
+                format!("{what} cannot be {}: they are plain values or records", e),
+            )
+            .help(
+                "`pop`, `first` and `get` return options; use a record with a flag, or a symbol",
+            ));
+        }
+        Ok(e)
+    }
+
+    /// A list's or a map's capacity.
+    fn capacity(&mut self, cap: &'f Expr) -> Result<usize> {
+        let n = self.const_int(cap, "a capacity")?;
+        if !(1..=256).contains(&n) {
+            return Err(Diag::new(
+                cap.span.clone(),
+                format!("a capacity of {n}: lists and maps hold 1 to 256 elements"),
+            )
+            .help("every element is part of every explored state: keep capacities small"));
+        }
+        Ok(n as usize)
     }
 
     /// An integer known when compiling.

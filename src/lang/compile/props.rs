@@ -137,6 +137,17 @@ impl<'f> Compiler<'f> {
                 for combo in self.unroll(bindings)? {
                     self.with_bindings(combo, |c| {
                         let open = c.label();
+                        // An element binding counts only below the list's length.
+                        for b in bindings {
+                            if let super::super::ast::Binding::Each(each) = b {
+                                let elem = &each.elem;
+                                let super::super::ast::ExprKind::Call(_, at) = &elem.kind else {
+                                    unreachable!("the parser's #at")
+                                };
+                                c.live_test(at, &elem.span)?;
+                                c.emit_to(Op::JumpIfFalse(0), open, &elem.span);
+                            }
+                        }
                         c.branch(when, false, open, "a liveness property's `when`")?;
                         let d = c.expr(by, Some(&Ty::Dur))?;
                         if d != Ty::Dur {

@@ -42,7 +42,8 @@ impl<'f> Compiler<'f> {
     }
 
     /// A `let` nothing reads: its value is still computed when that has an effect (a
-    /// procedure, an await), checked otherwise, and the name gets no slot.
+    /// procedure, an await, a list's change) or may fail at run time (an index, an unwrap, a
+    /// division, a map's key), only checked otherwise, and the name gets no slot.
     fn dead_let(
         &mut self,
         name: &'f Name,
@@ -64,6 +65,9 @@ impl<'f> Compiler<'f> {
             },
             ExprKind::Call(f, args) if self.is_proc(&f.text) => {
                 self.call_proc(f, args, false, span, Want::Discard)?;
+            }
+            _ if Self::changes_collections(value) || may_fail(value) => {
+                self.discarded(value, span)?
             }
             _ => {
                 let start = self.ops.len();
@@ -115,7 +119,7 @@ impl<'f> Compiler<'f> {
     }
 
     /// A block in its own scope.
-    fn scoped(&mut self, b: &'f Block) -> Result<()> {
+    pub(super) fn scoped(&mut self, b: &'f Block) -> Result<()> {
         self.push_scope(false);
         self.block_stmts(b)?;
         self.pop_scope(&b.span);
@@ -125,7 +129,7 @@ impl<'f> Compiler<'f> {
     /// Compiles `f` (the expressions a statement evaluates first) after resolving the actor
     /// parameters it reads: an open parameter is chosen at the start of the statement, where
     /// the operand stack is empty.
-    fn resolving<T>(
+    pub(super) fn resolving<T>(
         &mut self,
         span: &Span,
         mut f: impl FnMut(&mut Self) -> Result<T>,
@@ -202,6 +206,12 @@ impl<'f> Compiler<'f> {
                 to,
                 body,
             } => self.for_stmt(var, from, to, body, span),
+            StmtKind::ForEach {
+                first,
+                var,
+                over,
+                body,
+            } => self.for_each(first.as_ref(), var, over, body, span),
             StmtKind::ForActors { var, kind, body } => {
                 if !self.ghost {
                     return Err(Diag::new(
@@ -292,7 +302,7 @@ impl<'f> Compiler<'f> {
     fn unroll_owned(
         &mut self,
         b: &[super::super::ast::Binding],
-    ) -> Result<Vec<Vec<(String, super::Val)>>> {
+    ) -> Result<Vec<Vec<(String, super::expr::Bound<'f>)>>> {
         // The bindings live in the tree; a `for r: Kind` statement's binding is built here, so
         // unroll it without borrowing it for 'f.
         let super::super::ast::Binding::Actors { var, kind } = &b[0] else {
@@ -309,10 +319,10 @@ impl<'f> Compiler<'f> {
             .map(|&i| {
                 vec![(
                     var.text.clone(),
-                    super::Val {
+                    super::expr::Bound::Value(super::Val {
                         ty: Ty::Actor(Some(k as u16)),
                         vals: vec![i as i64],
-                    },
+                    }),
                 )]
             })
             .collect())
@@ -421,6 +431,9 @@ impl<'f> Compiler<'f> {
                         self.call_proc(f, args, awaited, span, Want::Discard)?;
                         Ok(())
                     }
+                    None if Self::changes_collections(value) || may_fail(value) => {
+                        self.discarded(value, span)
+                    }
                     None => self.check_only(value, None),
                 };
             }
@@ -456,6 +469,22 @@ impl<'f> Compiler<'f> {
                 c.next_local -= got.size().max(1) as u32;
             }
             return r;
+        }
+        if op == AssignOp::Set {
+            if let ExprKind::Index(base, key) = &target.kind {
+                if self.is_map(base)? {
+                    return self.resolving(span, |c| {
+                        let Some(p) = c.place(base)? else {
+                            unreachable!("a map variable")
+                        };
+                        let ghost_before = c.ghost;
+                        c.ghost |= p.ghost;
+                        let r = c.map_assign(p, key, value, span);
+                        c.ghost = ghost_before;
+                        r
+                    });
+                }
+            }
         }
         self.resolving(span, |c| {
             let ghost_before = c.ghost;
@@ -504,6 +533,15 @@ impl<'f> Compiler<'f> {
     }
 
     /// The place an assignment writes, with its permissions checked.
+    /// Whether `e` names a map variable (no code is kept).
+    fn is_map(&mut self, e: &'f Expr) -> Result<bool> {
+        let start = self.ops.len();
+        let labels = self.labels.len();
+        let r = self.place(e);
+        self.truncate(start, labels);
+        Ok(matches!(r?, Some(p) if matches!(p.ty, Ty::Map(..))))
+    }
+
     fn target(&mut self, target: &'f Expr) -> Result<super::expr::Place> {
         let span = &target.span;
         let Some(p) = self.place(target)? else {
@@ -511,6 +549,12 @@ impl<'f> Compiler<'f> {
                 "assign a variable, a field or an element: parameters and constants are fixed",
             ));
         };
+        self.check_writable(&p, span)?;
+        Ok(p)
+    }
+
+    /// Whether the code being compiled may change `p`.
+    pub(super) fn check_writable(&self, p: &super::expr::Place, span: &Span) -> Result<()> {
         if self.ghost && !p.ghost {
             return Err(Diag::new(
                 span.clone(),
@@ -528,7 +572,7 @@ impl<'f> Compiler<'f> {
             )
             .help("only ghost code may record things in another actor's ghost variables"));
         }
-        Ok(p)
+        Ok(())
     }
 
     /// A `var` or `ghost` declaration's initial value.
@@ -579,9 +623,35 @@ impl<'f> Compiler<'f> {
                 self.call_proc(f, args, false, span, Want::Discard)?;
                 Ok(())
             }
+            ExprKind::Method(_, m, _) if super::ghost::MUTATING.contains(&m.text.as_str()) => {
+                self.discarded(e, span)
+            }
+            ExprKind::Method(..) => {
+                self.check_only(e, None)?;
+                Err(Diag::new(span.clone(), "this value is not used")
+                    .help("only `push`, `pop`, `pop_front`, `remove`, `clear` and `put` change a list or a map"))
+            }
             _ => Err(Diag::new(span.clone(), "this value is not used")
                 .help("a statement assigns, calls a procedure, or awaits")),
         }
+    }
+
+    /// Evaluates `e` for its effects (a list's or a map's change) and drops its value.
+    fn discarded(&mut self, e: &'f Expr, span: &Span) -> Result<()> {
+        self.resolving(span, |c| {
+            let t = c.expr(e, None)?;
+            if t.size() > 0 {
+                c.emit(Op::Pop(t.size() as u32), span);
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether `e` changes a list or a map.
+    fn changes_collections(e: &Expr) -> bool {
+        let mut found = Vec::new();
+        super::ghost::mutations(e, &mut found);
+        !found.is_empty()
     }
 
     fn await_stmt(&mut self, a: &'f Await, span: &Span) -> Result<()> {
@@ -618,7 +688,9 @@ impl<'f> Compiler<'f> {
                     let start = c.ops.len();
                     let labels = c.labels.len();
                     let saved = std::mem::replace(&mut c.can_await, false);
+                    c.read_only += 1;
                     let t = c.expr(cond, None);
+                    c.read_only -= 1;
                     c.can_await = saved;
                     c.truncate(start, labels);
                     c.want_bool(&t?, &cond.span, "`await until`'s condition")
@@ -627,7 +699,9 @@ impl<'f> Compiler<'f> {
                 self.emit_to(Op::Jump(0), after, span);
                 self.place_label(check);
                 let saved = std::mem::replace(&mut self.can_await, false);
+                self.read_only += 1;
                 let r = self.expr(cond, None);
+                self.read_only -= 1;
                 self.can_await = saved;
                 r?;
                 self.emit(Op::End, span);
@@ -1388,6 +1462,13 @@ impl<'f> Compiler<'f> {
 fn writes_any(s: &Stmt, live: &std::collections::BTreeSet<String>) -> bool {
     use StmtKind as S;
     let block = |b: &Block| b.stmts.iter().any(|s| writes_any(s, live));
+    let mut changed = std::collections::BTreeSet::new();
+    for e in super::ghost::own_exprs(s) {
+        super::ghost::mutated_names(e, &mut changed);
+    }
+    if changed.iter().any(|n| live.contains(n)) {
+        return true;
+    }
     match &s.kind {
         S::Let { name, .. } | S::Var { name, .. } => live.contains(&name.text),
         S::Assign { place, .. } => {
@@ -1399,6 +1480,7 @@ fn writes_any(s: &Stmt, live: &std::collections::BTreeSet<String>) -> bool {
         S::While { body, .. }
         | S::Loop(body)
         | S::For { body, .. }
+        | S::ForEach { body, .. }
         | S::ForActors { body, .. }
         | S::Ghost(body)
         | S::Block(body)
@@ -1439,6 +1521,13 @@ fn assigned_in(stmts: &[Stmt], name: &str) -> bool {
     }
     stmts.iter().any(|s| {
         use StmtKind as S;
+        let mut changed = std::collections::BTreeSet::new();
+        for e in super::ghost::own_exprs(s) {
+            super::ghost::mutated_names(e, &mut changed);
+        }
+        if changed.contains(name) {
+            return true;
+        }
         match &s.kind {
             S::Assign { place, .. } => root(place) == Some(name),
             S::If { then, els, .. } => {
@@ -1447,6 +1536,7 @@ fn assigned_in(stmts: &[Stmt], name: &str) -> bool {
             S::While { body, .. }
             | S::Loop(body)
             | S::For { body, .. }
+            | S::ForEach { body, .. }
             | S::ForActors { body, .. }
             | S::Ghost(body)
             | S::Block(body)
@@ -1480,7 +1570,9 @@ fn stmt_awaits(s: &Stmt) -> bool {
         S::Return(Some(v)) => e(v),
         S::Expr(x) => e(x),
         S::If { then, els, .. } => block_awaits(then) || els.as_ref().is_some_and(block_awaits),
-        S::While { body, .. } | S::Loop(body) | S::For { body, .. } => block_awaits(body),
+        S::While { body, .. } | S::Loop(body) | S::For { body, .. } | S::ForEach { body, .. } => {
+            block_awaits(body)
+        }
         S::Try {
             body,
             catch,
@@ -1494,4 +1586,20 @@ fn stmt_awaits(s: &Stmt) -> bool {
         S::Part { body, .. } | S::Block(body) => block_awaits(body),
         _ => false,
     }
+}
+
+/// Whether evaluating `e` may be a runtime error other than an overflow: an index, an
+/// unwrap, a division, a function's body, a list's or a map's element.
+fn may_fail(e: &Expr) -> bool {
+    use super::super::ast::BinOp;
+    let mut found = false;
+    super::ghost::visit_exprs(e, &mut |x| {
+        found |= match &x.kind {
+            ExprKind::Index(..) | ExprKind::Unwrap(_) | ExprKind::Method(..) => true,
+            ExprKind::Binary(BinOp::Div | BinOp::Rem, ..) => true,
+            ExprKind::Call(f, _) => !matches!(f.text.as_str(), "now" | "min" | "max"),
+            _ => false,
+        };
+    });
+    found
 }
