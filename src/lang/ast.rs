@@ -308,6 +308,11 @@ pub struct Each {
     pub var: Name,
     pub over: Expr,
     pub index: Name,
+    /// A hidden name for `over`, bound where the index is: the guard the parser puts in the
+    /// body reads the list through it, so a variable named like the list cannot shadow it.
+    pub alias: Name,
+    /// `#live(alias, index)`: whether the index is below the length.
+    pub live: Expr,
     /// `#at(over, index)`: the element, or the map entry `{ key, value }`.
     pub elem: Expr,
     /// `elem.key` and `elem.value`, for a map.

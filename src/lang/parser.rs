@@ -972,6 +972,10 @@ impl Parser {
             text: format!("#i{}", self.hidden),
             span: span.clone(),
         };
+        let alias = Name {
+            text: format!("#l{}", self.hidden),
+            span: span.clone(),
+        };
         self.hidden += 1;
         let name = |text: &str| Name {
             text: text.to_string(),
@@ -994,11 +998,21 @@ impl Parser {
             kind: ExprKind::Field(Box::new(elem.clone()), name(f)),
             span: span.clone(),
         };
+        let hidden = |n: &Name| Expr {
+            kind: ExprKind::Name(n.text.clone()),
+            span: span.clone(),
+        };
+        let live = Expr {
+            kind: ExprKind::Call(name("#live"), vec![hidden(&alias), hidden(&index)]),
+            span: span.clone(),
+        };
         Binding::Each(Box::new(Each {
             first,
             var,
             over,
             index,
+            alias,
+            live,
             key: field("key"),
             value: field("value"),
             elem,
@@ -1552,26 +1566,8 @@ fn guard_elements(q: Quant, bindings: &[Binding], body: Expr) -> Expr {
         let Binding::Each(each) = b else {
             continue;
         };
-        let Each {
-            over, index, elem, ..
-        } = &**each;
-        let span = elem.span.clone();
-        let live = Expr {
-            kind: ExprKind::Call(
-                Name {
-                    text: "#live".to_string(),
-                    span: span.clone(),
-                },
-                vec![
-                    over.clone(),
-                    Expr {
-                        kind: ExprKind::Name(index.text.clone()),
-                        span: span.clone(),
-                    },
-                ],
-            ),
-            span: span.clone(),
-        };
+        let live = each.live.clone();
+        let span = live.span.clone();
         let kind = if q == Quant::All {
             let dead = Expr {
                 kind: ExprKind::Unary(UnOp::Not, Box::new(live)),

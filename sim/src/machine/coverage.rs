@@ -1,11 +1,12 @@
 //! Which code the explored schedules executed, so that a `holds` over a scenario that never
 //! reaches a protocol's recovery path is visible as such (Spin's "unreached in proctype").
 //!
-//! The machine marks the first instruction of every straight run of code a step enters (the
-//! step's start, a jump's target, the instruction after a branch not taken, a handler), and
-//! each side of every branch it takes. Marking is one relaxed load per jump, and a
-//! read-modify-write only the first time: cheap enough to be always on. The set of worlds an
-//! exhaustive search that completes visits does not depend on threads or order, so neither
+//! The machine records where each step starts (and where a handler or a mark's continuation
+//! takes over), and which sides of each conditional branch it took; everything else follows
+//! from the code: a straight run is executed to its end once entered, an unconditional jump
+//! goes on at its target. That is one relaxed load per step start and per conditional branch,
+//! and a read-modify-write only the first time: cheap enough to be always on. The set of worlds
+//! an exhaustive search that completes visits does not depend on threads or order, so neither
 //! does the coverage of one.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,27 +52,37 @@ impl Coverage {
         set(&self.entered, pc);
     }
 
-    /// A branch at `pc` jumped (`true`) or fell through.
+    /// A conditional branch at `pc` jumped (`true`) or fell through.
     #[inline]
     pub fn branch(&self, pc: usize, jumped: bool) {
         set(if jumped { &self.jumped } else { &self.fell }, pc);
-        if !jumped {
-            set(&self.entered, pc + 1);
-        }
     }
 
-    /// Every instruction some explored step executed: each entered run, to its end.
+    /// Every instruction some explored step executed: from each recorded entry, each straight
+    /// run to its end, an unconditional jump's target, and the sides of branches taken.
     pub fn executed(&self, program: &Program) -> Vec<bool> {
         let n = program.ops.len();
         let mut out = vec![false; n];
-        for start in 0..n {
-            if !get(&self.entered, start) {
-                continue;
-            }
+        let mut todo: Vec<usize> = (0..n).filter(|&pc| get(&self.entered, pc)).collect();
+        while let Some(start) = todo.pop() {
             let mut pc = start;
             while pc < n && !out[pc] {
                 out[pc] = true;
-                if ends_run(program.ops[pc]) {
+                let op = program.ops[pc];
+                if let Op::Jump(t) = op {
+                    todo.push(t as usize);
+                    break;
+                }
+                if let Some(t) = branch_target(op) {
+                    if get(&self.jumped, pc) {
+                        todo.push(t);
+                    }
+                    if get(&self.fell, pc) {
+                        todo.push(pc + 1);
+                    }
+                    break;
+                }
+                if ends_run(op) {
                     break;
                 }
                 pc += 1;

@@ -58,6 +58,8 @@ pub(super) struct Fault(pub u32);
 /// What an instruction asks of the loop after the pure part ran it.
 enum Flow {
     Next,
+    /// A conditional branch that did not jump (coverage records it).
+    Fell,
     Jump(u32),
     /// Not a pure instruction: the caller handles it.
     Impure,
@@ -221,11 +223,13 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
             if st.pop() == 0 {
                 return Ok(Flow::Jump(t));
             }
+            return Ok(Flow::Fell);
         }
         Op::JumpIfTrue(t) => {
             if st.pop() != 0 {
                 return Ok(Flow::Jump(t));
             }
+            return Ok(Flow::Fell);
         }
         Op::IsNone(k) => {
             let tag = st.pop();
@@ -250,6 +254,7 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
             if cmp.test(w[addr as usize], i64::from(value)) {
                 return Ok(Flow::Jump(target));
             }
+            return Ok(Flow::Fell);
         }
         Op::JumpIfLocal {
             off,
@@ -260,6 +265,7 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
             if cmp.test(w[cx.base() + off as usize], i64::from(value)) {
                 return Ok(Flow::Jump(target));
             }
+            return Ok(Flow::Fell);
         }
         Op::AddConst(c) => {
             let a = st.pop();
@@ -269,6 +275,7 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
             if cmp.test(st.pop(), i64::from(value)) {
                 return Ok(Flow::Jump(target));
             }
+            return Ok(Flow::Fell);
         }
         Op::TestSlot { addr, value, cmp } => {
             st.push(i64::from(cmp.test(w[addr as usize], i64::from(value))));
@@ -350,7 +357,7 @@ fn eval_on(st: &mut Stack, cx: &Ctx<'_>, w: &[i64], mut pc: usize) -> Result<i64
         }
         let op = cx.ops[pc];
         match pure(op, st, w, cx) {
-            Ok(Flow::Next) => pc += 1,
+            Ok(Flow::Next | Flow::Fell) => pc += 1,
             Ok(Flow::Jump(t)) => pc = t as usize,
             Ok(Flow::Impure) if op == Op::End => return Ok(st.pop()),
             Ok(Flow::Impure) => unreachable!("the lowering puts no {op:?} in read-only code"),
@@ -377,7 +384,7 @@ pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
     loop {
         let op = ops[pc];
         match pure(op, &mut st, &w, &cx) {
-            Ok(Flow::Next) => pc += 1,
+            Ok(Flow::Next | Flow::Fell) => pc += 1,
             Ok(Flow::Jump(t)) => pc = t as usize,
             Ok(Flow::Impure) if op == Op::End => return Ok(st.buf[st.sp - n..st.sp].to_vec()),
             Ok(Flow::Impure) => unreachable!("constant code holds no {op:?}"),
@@ -418,6 +425,7 @@ fn step_on<N: Narrator>(
 ) {
     let (a, base) = cx.actor.expect("a step belongs to an actor");
     let mut pc = w[base + B_PC] as usize;
+    let mut loops = 0u32;
     let other = |addr: usize| addr >= cx.shared_end && (addr < base || addr >= cx.block_end);
     if let Some(c) = cx.coverage {
         c.enter(pc);
@@ -426,18 +434,33 @@ fn step_on<N: Narrator>(
         let op = program.ops[pc];
         match pure(op, st, w, cx) {
             Ok(Flow::Next) => {
-                if let Some(c) = cx.coverage.filter(|_| super::coverage::is_branch(op)) {
+                pc += 1;
+                continue;
+            }
+            Ok(Flow::Fell) => {
+                if let Some(c) = cx.coverage {
                     c.branch(pc, false);
                 }
                 pc += 1;
                 continue;
             }
             Ok(Flow::Jump(t)) => {
-                if let Some(c) = cx.coverage {
-                    if super::coverage::is_branch(op) {
-                        c.branch(pc, true);
+                if let Some(c) = cx.coverage.filter(|_| !matches!(op, Op::Jump(_))) {
+                    c.branch(pc, true);
+                }
+                if t as usize <= pc {
+                    loops += 1;
+                    if loops > LOOPS_MAX {
+                        if N::ON {
+                            n.say(format_args!(
+                                "runtime error at {}: {}",
+                                program.location(pc),
+                                program.messages[E_ENDLESS as usize]
+                            ));
+                        }
+                        fault(w, E_ENDLESS, pc, a, base);
+                        return;
                     }
-                    c.enter(t as usize);
                 }
                 pc = t as usize;
                 continue;

@@ -31,7 +31,10 @@ impl<'f> Compiler<'f> {
         let at = self.emit(op, span);
         match self.labels[label].target {
             Some(t) => self.ops[at] = with_target(op, t),
-            None => self.labels[label].patches.push(at),
+            None => {
+                self.labels[label].patches.push(at);
+                self.pending.push((at, label));
+            }
         }
     }
 

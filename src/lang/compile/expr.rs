@@ -1448,9 +1448,11 @@ impl<'f> Compiler<'f> {
                     var,
                     over,
                     index,
+                    alias,
                     elem,
                     key,
                     value,
+                    ..
                 } = &**each;
                 let (ty, cap) = self.capacity_of(over)?;
                 let map = matches!(ty, Ty::Map(..));
@@ -1463,6 +1465,7 @@ impl<'f> Compiler<'f> {
                         };
                         let mut c2 = c.clone();
                         c2.push((index.text.clone(), Bound::Value(int.clone())));
+                        c2.push((alias.text.clone(), Bound::Subst(over)));
                         let (one, two) = if map { (key, value) } else { (elem, elem) };
                         match first {
                             None => c2.push((var.text.clone(), Bound::Subst(one))),
@@ -1543,24 +1546,45 @@ impl<'f> Compiler<'f> {
         f: impl FnOnce(&mut Self) -> Result<T>,
     ) -> Result<T> {
         self.push_scope(false);
+        let mut scopes = 1;
+        // The names an element binding introduces resolve their list in the scope where its
+        // hidden index was bound, so `all(q in q | ...)` reads the outer `q`; later bindings
+        // see them.
+        let mut subst_scope = None;
         for (n, b) in combo {
             let bind = match b {
-                Bound::Value(v) => Bind::Value {
-                    ty: v.ty,
-                    vals: v.vals,
-                },
-                // Resolved in this scope, where the hidden index is bound.
-                Bound::Subst(expr) => Bind::Subst {
-                    expr,
-                    scope: self.cur,
-                    ghost: self.ghost,
-                    owner: self.owner(),
-                },
+                Bound::Value(v) => {
+                    subst_scope = None;
+                    Bind::Value {
+                        ty: v.ty,
+                        vals: v.vals,
+                    }
+                }
+                Bound::Subst(expr) => {
+                    let scope = match subst_scope {
+                        Some(s) => s,
+                        None => {
+                            let s = self.cur;
+                            self.push_scope(false);
+                            scopes += 1;
+                            subst_scope = Some(s);
+                            s
+                        }
+                    };
+                    Bind::Subst {
+                        expr,
+                        scope,
+                        ghost: self.ghost,
+                        owner: self.owner(),
+                    }
+                }
             };
             self.bind(&n, bind);
         }
         let r = f(self);
-        self.drop_scope();
+        for _ in 0..scopes {
+            self.drop_scope();
+        }
         r
     }
 

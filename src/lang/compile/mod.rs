@@ -268,6 +268,9 @@ pub struct Compiler<'f> {
     origins: Vec<Origin>,
     line_starts: Vec<usize>,
     labels: Vec<Label>,
+    /// Every unresolved jump emitted, in order (instruction, label): truncation undoes the
+    /// tail of it instead of scanning every label.
+    pending: Vec<(usize, usize)>,
     actor_fixups: Vec<(usize, usize, u32)>,
     scopes: Vec<Scope<'f>>,
     /// The scope names are looked up from (a pure function's argument switches to its
@@ -358,6 +361,7 @@ impl<'f> Compiler<'f> {
             origins: Vec::new(),
             line_starts,
             labels: Vec::new(),
+            pending: Vec::new(),
             actor_fixups: Vec::new(),
             scopes: Vec::new(),
             cur: None,
@@ -670,9 +674,23 @@ impl<'f> Compiler<'f> {
         self.ops.truncate(ops);
         self.origins.truncate(ops);
         self.labels.truncate(labels);
-        self.actor_fixups.retain(|(op, _, _)| *op < ops);
-        for l in &mut self.labels {
-            l.patches.retain(|&p| p < ops);
+        // Fixups are made as their instruction is emitted, so in instruction order.
+        while self
+            .actor_fixups
+            .last()
+            .is_some_and(|(op, _, _)| *op >= ops)
+        {
+            self.actor_fixups.pop();
+        }
+        // Only the patches made since `ops` go: they are the log's tail (a label placed since
+        // has none left to remove).
+        while let Some(&(at, label)) = self.pending.last().filter(|(at, _)| *at >= ops) {
+            self.pending.pop();
+            if let Some(l) = self.labels.get_mut(label) {
+                if let Some(i) = l.patches.iter().rposition(|&p| p == at) {
+                    l.patches.remove(i);
+                }
+            }
         }
     }
 

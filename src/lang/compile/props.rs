@@ -140,12 +140,7 @@ impl<'f> Compiler<'f> {
                         // An element binding counts only below the list's length.
                         for b in bindings {
                             if let super::super::ast::Binding::Each(each) = b {
-                                let elem = &each.elem;
-                                let super::super::ast::ExprKind::Call(_, at) = &elem.kind else {
-                                    unreachable!("the parser's #at")
-                                };
-                                c.live_test(at, &elem.span)?;
-                                c.emit_to(Op::JumpIfFalse(0), open, &elem.span);
+                                c.branch(&each.live, false, open, "an element's guard")?;
                             }
                         }
                         c.branch(when, false, open, "a liveness property's `when`")?;
