@@ -309,8 +309,19 @@ fn explore_briefly(program: Arc<lockstep_sim::machine::Program>) {
     let _ = lockstep_sim::check_exhaustive(&m, &cfg);
 }
 
-/// Runs `cases` generated inputs from a fixed seed (a failure reproduces with the same seed).
+/// Runs `cases` generated inputs from a fixed seed (a failure reproduces with the same seed),
+/// on a thread with the stack the command line gives lowering (`src/main.rs`).
 fn fuzz(cases: u32, seed: u64) {
+    let run = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || fuzz_here(cases, seed))
+        .expect("a fuzzing thread");
+    if let Err(p) = run.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+fn fuzz_here(cases: u32, seed: u64) {
     let seeds = seeds();
     for f in regression_inputs() {
         check_input(&f).unwrap_or_else(|e| panic!("regression input: {e}"));

@@ -652,3 +652,57 @@ fn the_library_gate_reports_mismatches_with_timelines() {
     let panicked = std::panic::catch_unwind(|| lockstep::gate::assert_paths(&["tests/mismatch"]));
     assert!(panicked.is_err());
 }
+
+/// Files nested past the language's limits (parentheses, operators, blocks, unary signs,
+/// chains of functions, of constants and of types) get a located error and exit 2, never a
+/// crash of the checker's stack.
+#[test]
+fn deeply_nested_protocol_files_are_errors_not_crashes() {
+    let head = "protocol p\nplatform node\nshared n: int\n";
+    let n = 5000;
+    let files = [
+        format!(
+            "{head}actor A() {{ n = {}1{} }}\nvariant v1\n",
+            "(".repeat(n),
+            ")".repeat(n)
+        ),
+        format!(
+            "{head}actor A() {{ n = 1{} }}\nvariant v1\n",
+            " + 1".repeat(n)
+        ),
+        format!(
+            "{head}actor A() {{ {}n = 1{} }}\nvariant v1\n",
+            "if true { ".repeat(n),
+            " }".repeat(n)
+        ),
+        format!("{head}actor A() {{ n = {}1 }}\nvariant v1\n", "-".repeat(n)),
+        format!(
+            "{head}{}\nfn f{n}(x: int) -> int = x\nactor A() {{ n = f0(n) }}\nvariant v1\n",
+            (0..n)
+                .map(|i| format!("fn f{i}(x: int) -> int = f{}(x) + 1", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        format!(
+            "{head}{}\nconst C{n} = 1\nactor A() {{ n = C0 }}\nvariant v1\n",
+            (0..n)
+                .map(|i| format!("const C{i} = C{} + 1", i + 1))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("lockstep-deep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, text) in files.iter().enumerate() {
+        let path = dir.join(format!("deep-{i}.lstep"));
+        std::fs::write(&path, text).unwrap();
+        let out = lockstep(&["check", path.to_str().unwrap()]);
+        assert_eq!(out.code, 2, "file {i}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("levels deep") || out.stderr.contains("more than 64"),
+            "file {i}: {}",
+            out.stderr
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -64,6 +64,7 @@ pub fn parse(text: &str) -> Result<File> {
         no_record: false,
         no_in: false,
         hidden: 0,
+        depth: 0,
         line_starts: std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect(),
@@ -85,7 +86,14 @@ struct Parser {
     line_starts: Vec<usize>,
     /// Names made for quantifiers over lists and maps so far (`#i0`, `#i1`, ...).
     hidden: usize,
+    /// How deep the tree being parsed is (blocks, parentheses, operators): bounded, so that no
+    /// input can exhaust the stack of the passes that walk the tree.
+    depth: u32,
 }
+
+/// The deepest a file's tree may nest (blocks, parentheses, types, and the operators of one
+/// expression chain count one level each).
+pub const NESTING_MAX: u32 = 128;
 
 /// Words that start a declaration: met inside a block, they mean the block was never closed.
 const DECLARATIONS: &[&str] = &[
@@ -693,6 +701,13 @@ impl Parser {
     }
 
     fn ty(&mut self) -> Result<Type> {
+        self.deeper()?;
+        let t = self.ty_inner();
+        self.depth -= 1;
+        t
+    }
+
+    fn ty_inner(&mut self) -> Result<Type> {
         let start = self.span().start;
         let mut t = match self.tok().clone() {
             Tok::LBrace => {
@@ -773,6 +788,13 @@ impl Parser {
     }
 
     fn block(&mut self) -> Result<Block> {
+        self.deeper()?;
+        let b = self.block_inner();
+        self.depth -= 1;
+        b
+    }
+
+    fn block_inner(&mut self) -> Result<Block> {
         let open = self.expect(&Tok::LBrace, "a block starts with `{`")?;
         let saved = std::mem::replace(&mut self.no_record, false);
         let mut stmts = Vec::new();
@@ -1150,7 +1172,23 @@ impl Parser {
     // ---- expressions ----
 
     pub fn expr(&mut self) -> Result<Expr> {
-        self.or()
+        self.deeper()?;
+        let e = self.or();
+        self.depth -= 1;
+        e
+    }
+
+    /// One level deeper in the tree (see [`NESTING_MAX`]); the caller undoes it.
+    fn deeper(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > NESTING_MAX {
+            return Err(Diag::new(
+                self.span(),
+                format!("this nests more than {NESTING_MAX} levels deep"),
+            )
+            .help("split the expression or the block: name a part with `let` or a function"));
+        }
+        Ok(())
     }
 
     fn binary(
@@ -1159,11 +1197,15 @@ impl Parser {
         ops: &[(Tok, BinOp)],
     ) -> Result<Expr> {
         let mut e = next(self)?;
+        let mut levels = 0;
         loop {
             let Some((_, op)) = ops.iter().find(|(t, _)| self.is(t)) else {
+                self.depth -= levels;
                 return Ok(e);
             };
             let op = *op;
+            self.deeper()?;
+            levels += 1;
             self.bump();
             let r = next(self)?;
             let span = e.span.start..r.span.end;
@@ -1245,7 +1287,9 @@ impl Parser {
             _ => return self.postfix(),
         };
         self.bump();
+        self.deeper()?;
         let e = self.unary()?;
+        self.depth -= 1;
         let span = start..e.span.end;
         Ok(Expr {
             kind: ExprKind::Unary(op, Box::new(e)),

@@ -1670,6 +1670,7 @@ impl<'f> Compiler<'f> {
             )
             .help("an expression function cannot recurse: bound the recursion by hand"));
         }
+        self.check_call_depth(span)?;
         // Check each argument against its parameter (compiled and discarded: the body reads it
         // by name).
         let mut binds = Vec::new();

@@ -42,6 +42,10 @@ pub use decl::{
     ASSUME_PREFIX,
 };
 
+/// How deep calls (inlined) and definitions (constants, types) may nest: every pass over
+/// them recurses, and no file may exhaust the stack.
+pub const DEPTH_MAX: usize = 64;
+
 /// How many times one function may appear in one chain of calls (recursion is unrolled).
 pub const RECURSION_MAX: usize = 3;
 /// Most instructions a program may have (inlining can multiply code).
@@ -514,6 +518,13 @@ impl<'f> Compiler<'f> {
                         format!("type `{n}` contains itself"),
                     ));
                 }
+                if self.evaluating.len() > DEPTH_MAX {
+                    return Err(Diag::new(
+                        t.span.clone(),
+                        format!("constants and types defined through more than {DEPTH_MAX} others"),
+                    )
+                    .help("define some of them directly"));
+                }
                 let r = self.ty(def)?;
                 self.evaluating.remove(&format!("type {n}"));
                 self.type_cache.insert(n.clone(), r.clone());
@@ -694,6 +705,19 @@ impl<'f> Compiler<'f> {
         }
     }
 
+    /// Refuses a call nested deeper than [`DEPTH_MAX`] calls.
+    fn check_call_depth(&self, span: &Span) -> Result<()> {
+        let depth: usize = self.inline_counts.values().sum();
+        if depth >= DEPTH_MAX {
+            return Err(Diag::new(
+                span.clone(),
+                format!("calls nest more than {DEPTH_MAX} deep"),
+            )
+            .help("functions calling functions are inlined: flatten the chain"));
+        }
+        Ok(())
+    }
+
     /// The value a declared constant has.
     fn const_of(&mut self, name: &str, span: &Span) -> Result<Val> {
         if let Some(v) = self.const_vals.get(name) {
@@ -708,6 +732,13 @@ impl<'f> Compiler<'f> {
                 span.clone(),
                 format!("constant `{name}` is defined in terms of itself"),
             ));
+        }
+        if self.evaluating.len() > DEPTH_MAX {
+            return Err(Diag::new(
+                span.clone(),
+                format!("constants and types defined through more than {DEPTH_MAX} others"),
+            )
+            .help("define some of them directly"));
         }
         let want = match ty {
             Some(t) => Some(self.ty(t)?),

@@ -831,6 +831,7 @@ impl<'f> Compiler<'f> {
             Some(t) => Some(self.ty(t)?),
             None => None,
         };
+        self.check_call_depth(span)?;
         let count = self.inline_counts.get(name).copied().unwrap_or(0);
         if count >= RECURSION_MAX {
             let m = self.message(
