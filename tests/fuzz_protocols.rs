@@ -3,8 +3,10 @@
 //! panic; every error must point inside the file it names.
 //!
 //! `cargo test` runs [`QUICK`] inputs; the ignored `fuzz_protocol_files_million` runs a
-//! million (`cargo test --release --test fuzz_protocols -- --ignored`). Inputs that ever
-//! broke these properties are kept under `tests/fuzz/` and replayed by every run.
+//! million (`cargo test --release --test fuzz_protocols -- --ignored`, about 6.5 minutes on one
+//! core of the 2-core CI machine; `.ci/run` runs it). Inputs that ever broke these properties
+//! are kept under `tests/fuzz/` and replayed by every run: a step looping without an await (it
+//! hung the checker), a quantifier's variable named like its list (it recursed forever).
 
 use std::sync::Arc;
 
