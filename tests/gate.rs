@@ -706,3 +706,29 @@ fn deeply_nested_protocol_files_are_errors_not_crashes() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A closed stdout ends every command quietly with exit 0 (`lockstep list | head -1`), the way
+/// `rg` does: no "internal error", no exit 3. The pipe's reading end is closed before the
+/// command starts, so its first write fails every time.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    for args in [
+        &["list"][..],
+        &["list", "protocols/init-lock.lstep"],
+        &["check", "tests/lang"],
+        &["run", "tests/lang/collections.toml"],
+    ] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("lockstep runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("internal error"), "{args:?}: {stderr}");
+    }
+}

@@ -1,8 +1,17 @@
-//! `lockstep list`
+//! `lockstep list [FILE.lstep ...]`
 
 use crate::models::protocols;
 
-pub fn run() -> u8 {
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Protocol files (*.lstep) to describe instead of the built-in protocols.
+    pub files: Vec<String>,
+}
+
+pub fn run(a: Args) -> u8 {
+    if !a.files.is_empty() {
+        return list_files(&a.files);
+    }
     for p in protocols() {
         println!("{}: {}", p.id(), p.summary());
         println!("  variants:");
@@ -18,7 +27,102 @@ pub fn run() -> u8 {
         for f in p.faults() {
             println!("    {}: {}", f.name, f.summary);
         }
+        if crate::lang::binding::embedded(p.id()).is_some() {
+            println!(
+                "  protocol file: protocols/{}.{} (built in; `--interpreted` runs it)",
+                p.id(),
+                crate::lang::EXTENSION
+            );
+        }
         println!();
     }
     super::EXIT_OK
+}
+
+/// Describes each protocol file: its variants, properties, parameters and actor kinds (the
+/// keys a scenario may use), and marks.
+fn list_files(files: &[String]) -> u8 {
+    for f in files {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => return super::common::usage_error(&format!("cannot read `{f}`: {e}")),
+        };
+        let p = match crate::lang::load(f, &text) {
+            Ok(p) => p,
+            Err(e) => {
+                eprint!("{}", e.render());
+                return super::EXIT_BAD_INPUT;
+            }
+        };
+        print!("{}", describe(&p));
+    }
+    super::EXIT_OK
+}
+
+fn describe(p: &crate::lang::Protocol) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let first = |s: &str| s.lines().next().unwrap_or("").to_string();
+    let _ = writeln!(
+        out,
+        "{} ({}, platform {}): {}",
+        p.name,
+        p.path,
+        p.platform,
+        first(&p.doc)
+    );
+    let _ = writeln!(out, "  variants:");
+    for v in &p.variants {
+        let mark = if v.canary { " [canary]" } else { "" };
+        let base = v
+            .base
+            .as_ref()
+            .map_or(String::new(), |b| format!(" (from {b})"));
+        let _ = writeln!(out, "    {}{mark}{base}: {}", v.name, first(&v.summary));
+    }
+    let _ = writeln!(out, "  properties:");
+    for q in &p.props {
+        let kind = if q.liveness { "liveness" } else { "invariant" };
+        let _ = writeln!(out, "    {} ({kind}): {}", q.name, first(&q.summary));
+    }
+    let _ = writeln!(
+        out,
+        "    runtime-error (always checked): no step hits a runtime error"
+    );
+    let _ = writeln!(out, "  parameters ([params] keys):");
+    for q in &p.params {
+        let default = q
+            .default
+            .as_deref()
+            .unwrap_or("none: the scenario must set it");
+        let _ = writeln!(
+            out,
+            "    {} ({}, default {default}): {}",
+            q.key,
+            q.ty,
+            first(&q.doc)
+        );
+    }
+    for k in &p.kinds {
+        let _ = writeln!(
+            out,
+            "  actor kind {} ([[actor]] keys besides name, arrive_ms, cancel...):",
+            k.name
+        );
+        for q in &k.params {
+            let default = q.default.as_deref().unwrap_or("none");
+            let _ = writeln!(
+                out,
+                "    {} ({}, default {default}): {}",
+                q.key,
+                q.ty,
+                first(&q.doc)
+            );
+        }
+    }
+    if !p.marks.is_empty() {
+        let _ = writeln!(out, "  marks (cancel_at): {}", p.marks.join(", "));
+    }
+    out.push('\n');
+    out
 }

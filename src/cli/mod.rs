@@ -39,8 +39,9 @@ pub enum Command {
     Run(run::Args),
     /// Re-execute a saved trace (written by `run --trace`) and print the same output again.
     Replay(replay::Args),
-    /// List the protocols, their variants, invariants and fault moves.
-    List,
+    /// List the protocols, their variants, invariants and fault moves; or those of protocol
+    /// files.
+    List(list::Args),
     /// Write the reports (summary matrix and counterexample timelines) for the scenarios under the paths.
     Report(report::Args),
     /// Merge the `check --json` outputs of sharded runs into the unsharded verdicts.
@@ -69,16 +70,39 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         }
     };
     std::panic::set_hook(Box::new(|info| {
+        if closed_output(info) {
+            CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
         eprintln!("lockstep: internal error (a bug in lockstep, please report it): {info}");
     }));
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Check(a) => check::run(a),
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(a),
-        Command::List => list::run(),
+        Command::List(a) => list::run(a),
         Command::Report(a) => report::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Bench(a) => bench::run(a),
     });
-    ExitCode::from(result.unwrap_or(EXIT_INTERNAL))
+    match result {
+        Ok(code) => ExitCode::from(code),
+        // The reader went away (`lockstep list | head`): stop quietly, as `rg` does.
+        Err(_) if CLOSED.load(std::sync::atomic::Ordering::Relaxed) => ExitCode::from(EXIT_OK),
+        Err(_) => ExitCode::from(EXIT_INTERNAL),
+    }
+}
+
+/// Set when the panic that ended the command was a write to a closed stdout or stderr.
+static CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a panic is `print!`'s on a closed pipe (its message is the standard library's).
+fn closed_output(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    let payload = info.payload();
+    let text = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    text.starts_with("failed printing to std") && text.contains("Broken pipe")
 }

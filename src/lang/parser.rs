@@ -321,6 +321,9 @@ impl Parser {
         let doc = self.doc_before(start);
         let kind = self.item_kind(in_variant)?;
         let span = start..self.prev_end();
+        // Comments inside the item (an actor's variables, a variant's overrides) are its own,
+        // not the next item's.
+        self.doc_from = self.doc_from.max(span.end);
         self.end_of_item()?;
         Ok(Item { kind, span, doc })
     }
