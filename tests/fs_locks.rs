@@ -358,14 +358,6 @@ fn bad_fs_lock_scenarios_get_located_errors() {
             "10:8",
         ),
         (
-            "syscall-without-faults-header.toml",
-            format!(
-                "{restart_head}\n[[actor]]\nname = \"A\"\narrive_ms = 0\n\n[[faults.syscall]]\nop = \"rename\"\npath = \"L\"\nerrno = \"EBUSY\"\n{}",
-                tail("max-active", "v2-rename-readback")
-            ),
-            "7:1",
-        ),
-        (
             "unknown-role.toml",
             format!(
                 "{prewarm_head}\n[[actor]]\nname = \"A\"\nrole = \"steal\"\narrive_ms = 0\n{}",
@@ -423,4 +415,45 @@ fn both_protocols_are_registered() {
     }
     let rl = lockstep::models::find("restart-lock").unwrap();
     assert!(rl.invariants().iter().any(|i| i.id == "mutex-exclusion"));
+}
+
+/// Valid TOML loads however it writes a section: a header with a comment after it, a header
+/// with spaces inside its brackets, or no header at all (`[[params.host]]` and
+/// `[[faults.syscall]]` alone make their tables implicitly). Each form gives the original's
+/// verdicts.
+#[test]
+fn sections_load_however_toml_writes_them() {
+    for (path, section) in [
+        ("scenarios/prewarm-lock/clock-skew.toml", "params"),
+        ("scenarios/restart-lock/lock-write-failure.toml", "faults"),
+    ] {
+        let text =
+            std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let header = format!("[{section}]\n");
+        assert!(text.contains(&header), "{path} has a `{header}` line");
+        let verdicts = |text: &str| {
+            let src = Source {
+                path: path.to_string(),
+                text: text.to_string(),
+            };
+            let l = lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()));
+            l.meta()
+                .expect
+                .iter()
+                .map(|(v, _)| {
+                    let o = l.explore_plan(v, &l.meta().plan).unwrap();
+                    format!("{v}: {}", o.verdict)
+                })
+                .collect::<Vec<_>>()
+        };
+        let original = verdicts(&text);
+        for form in [
+            format!("[{section}] # a comment\n"),
+            format!("[ {section} ]\n"),
+            String::new(),
+        ] {
+            let variant = text.replacen(&header, &form, 1);
+            assert_eq!(verdicts(&variant), original, "{path} with {form:?}");
+        }
+    }
 }

@@ -196,11 +196,7 @@ fn load_scenario(
     meta.protocol = proto.id;
     let structures = params_of(src, &file, proto)?;
     let actors = actors_of(src, &file, proto)?;
-    let cancels_max = match file
-        .faults
-        .as_ref()
-        .and_then(|f| f.get_ref().cancels_max.as_ref())
-    {
+    let cancels_max = match file.faults.as_ref().and_then(|f| f.cancels_max.as_ref()) {
         Some(c) if *c.get_ref() > 64 => {
             return Err(at(src, c, "`cancels_max` above 64 is not supported"))
         }
@@ -221,7 +217,7 @@ fn load_scenario(
             let program = proto
                 .protocol
                 .lower(&v.name, &inst)
-                .map_err(|d| lowering_error(src, &file, proto, d))?;
+                .map_err(|d| lowering_error(src, proto, d))?;
             alts.push((label.clone(), program));
         }
         programs.insert(v.name.clone(), alts);
@@ -235,17 +231,12 @@ fn load_scenario(
 
 /// A lowering error for this scenario: an assumption the scenario's values break points at
 /// the scenario and at the file's `assume`; anything else at the protocol file.
-fn lowering_error(
-    src: &Source,
-    file: &GenericFile,
-    proto: &FileProtocol,
-    d: Diag,
-) -> ScenarioError {
+fn lowering_error(src: &Source, proto: &FileProtocol, d: Diag) -> ScenarioError {
     let p = &proto.protocol;
     match d.message.strip_prefix(ASSUME_PREFIX) {
         Some(m) => {
             // `m` reads "assumption `COND` does not hold..."; the help is the file's reason.
-            let span = file.params.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            let span = src.section_span("params").unwrap_or(0..0);
             let cond = m
                 .strip_prefix("assumption ")
                 .and_then(|r| r.split(" does not hold").next())
@@ -367,7 +358,7 @@ fn params_of(
     let mut fixed = BTreeMap::new();
     let mut open: Vec<(String, Vec<Scalar>)> = Vec::new();
     if let Some(params) = &file.params {
-        for (k, v) in params.get_ref() {
+        for (k, v) in params {
             let Some(decl) = p.params.iter().find(|d| &d.key == k.get_ref()) else {
                 let keys: Vec<&str> = p.params.iter().map(|d| d.key.as_str()).collect();
                 let mut e = at(
@@ -410,7 +401,7 @@ fn params_of(
         }
         out = next;
         if out.len() > 255 {
-            let span = file.params.as_ref().map(|s| s.span());
+            let span = src.section_span("params");
             return Err(src
                 .error(span, "more than 255 combinations of open parameters")
                 .help("leave fewer parameters open"));

@@ -30,6 +30,24 @@ pub struct Source {
 }
 
 impl Source {
+    /// Where the top-level table `name` is: its header, or, when it is implicit (only
+    /// `[[name.child]]` headers make it), the first of those. From the TOML parser's spans.
+    pub fn section_span(&self, name: &str) -> Option<std::ops::Range<usize>> {
+        let doc = toml_edit::ImDocument::parse(self.text.as_str()).ok()?;
+        let item = doc.get(name)?;
+        if let Some(span) = item.span() {
+            return Some(span);
+        }
+        let table = item.as_table()?;
+        table
+            .iter()
+            .filter_map(|(_, v)| match v {
+                toml_edit::Item::ArrayOfTables(a) => a.iter().next().and_then(|t| t.span()),
+                other => other.span(),
+            })
+            .min_by_key(|s| s.start)
+    }
+
     pub fn read(path: &str) -> Result<Source, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::unreadable(path, e))?;
         Ok(Source {
@@ -61,10 +79,12 @@ pub struct File<P, A, F> {
     pub name: Option<Spanned<String>>,
     pub description: Option<String>,
     pub protocol: Spanned<String>,
-    pub params: Option<Spanned<P>>,
+    /// Not `Spanned`: `[[params.host]]` with no `[params]` header makes the table implicit, and
+    /// the toml crate has no span for an implicit table. [`Source::section_span`] finds one.
+    pub params: Option<P>,
     #[serde(default = "Vec::new")]
     pub actor: Vec<Spanned<A>>,
-    pub faults: Option<Spanned<F>>,
+    pub faults: Option<F>,
     pub check: Spanned<Check>,
     pub explore: Option<Spanned<Explore>>,
     pub expect: Spanned<BTreeMap<Spanned<String>, Spanned<String>>>,

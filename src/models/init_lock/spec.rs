@@ -249,7 +249,7 @@ const TIME_MAX: u64 = u32::MAX as u64 / 2;
 
 pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
-    let p = f.params.as_ref().map_or(&default_params, |p| p.get_ref());
+    let p = f.params.as_ref().unwrap_or(&default_params);
     let kind = match &p.lock {
         None => LockKind::Runtime,
         Some(s) => match s.get_ref().as_str() {
@@ -319,7 +319,7 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         },
     ];
     if checks.contains(&"no-premature-reclaim") && levels[0].legit_init.is_none() {
-        let span = f.params.as_ref().map(|p| p.span()).or(Some(f.check.span()));
+        let span = src.section_span("params").or(Some(f.check.span()));
         return Err(src
             .error(
                 span,
@@ -500,11 +500,7 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         wall,
         anchor: p.anchor,
         actors,
-        cancels_max: match f
-            .faults
-            .as_ref()
-            .and_then(|x| x.get_ref().cancels_max.as_ref())
-        {
+        cancels_max: match f.faults.as_ref().and_then(|x| x.cancels_max.as_ref()) {
             Some(c) if *c.get_ref() > 8 => {
                 return Err(at(src, c, "`cancels_max` above 8 is not supported"))
             }

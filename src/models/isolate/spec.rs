@@ -192,7 +192,7 @@ pub fn validate(
     guest_check_span: Option<std::ops::Range<usize>>,
 ) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
-    let p = f.params.as_ref().map_or(&default_params, |p| p.get_ref());
+    let p = f.params.as_ref().unwrap_or(&default_params);
     let dynamic = match &p.worker {
         None => false,
         Some(s) => match s.get_ref().as_str() {
@@ -244,7 +244,7 @@ pub fn validate(
         }
     }
 
-    let factory = match f.faults.as_ref().and_then(|x| x.get_ref().factory.as_ref()) {
+    let factory = match f.faults.as_ref().and_then(|x| x.factory.as_ref()) {
         None => vec![Factory::Ok],
         Some(c) => c
             .get_ref()

@@ -55,7 +55,6 @@ impl ProtocolInfo for PrewarmLock {
         FAULTS
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
-        crate::models::restart_lock::env::implicit_tables(src)?;
         let file: spec::PrewarmLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;
         let spec = spec::validate(src, &file)?;

@@ -129,7 +129,7 @@ pub fn path_names(actors: &[String]) -> Vec<String> {
 
 pub fn validate(src: &Source, f: &PrewarmLockFile) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
-    let p = f.params.as_ref().map_or(&default_params, |p| p.get_ref());
+    let p = f.params.as_ref().unwrap_or(&default_params);
     let poll = env::opt_ms(src, &p.poll_ms, "poll_ms", 1)?.unwrap_or(POLL_MS);
     let timeout = env::opt_ms(src, &p.timeout_ms, "timeout_ms", 0)?.unwrap_or(TIMEOUT_MS);
     let stale = env::opt_ms(src, &p.stale_ms, "stale_ms", 0)?;

@@ -127,37 +127,6 @@ pub struct EnvSpec {
     pub syscalls: Vec<SyscallSpec>,
 }
 
-/// `[[params.host]]` or `[[faults.syscall]]` with no `[params]` / `[faults]` header before it
-/// makes the parent table implicit, and the scenario frame's `Spanned` tables then fail with
-/// "expected a borrowed string" (a `toml` limitation). Say what to write instead.
-pub fn implicit_tables(src: &Source) -> Result<(), ScenarioError> {
-    for (parent, child) in [("params", "host"), ("faults", "syscall")] {
-        let header = format!("[{parent}]");
-        let array = format!("[[{parent}.{child}]]");
-        let mut seen = false;
-        let mut offset = 0;
-        for line in src.text.split_inclusive('\n') {
-            let t = line.trim();
-            if t == header {
-                seen = true;
-            }
-            if t.starts_with(&array) && !seen {
-                let at = offset + (line.len() - line.trim_start().len());
-                return Err(src
-                    .error(
-                        Some(at..at + array.len()),
-                        format!("`{array}` needs a `{header}` line before it"),
-                    )
-                    .help(format!(
-                        "add `{header}` (it may stay empty) above the first `{array}`"
-                    )));
-            }
-            offset += line.len();
-        }
-    }
-    Ok(())
-}
-
 /// A non-negative number of milliseconds within the horizon, or a located error.
 pub fn ms(src: &Source, v: &Spanned<i64>, what: &str, min: u64) -> Result<u64, ScenarioError> {
     let x = *v.get_ref();
@@ -376,7 +345,7 @@ pub fn actor_env(
 /// if not, what the names are).
 pub fn faults(
     src: &Source,
-    f: Option<&Spanned<FaultsFile>>,
+    f: Option<&FaultsFile>,
     hosts: Vec<HostSpec>,
     actors: &[String],
     path_ok: &dyn Fn(&str) -> Result<(), String>,
@@ -387,7 +356,6 @@ pub fn faults(
             ..EnvSpec::default()
         });
     };
-    let f = f.get_ref();
     let all = ((1u16 << actors.len()) - 1) as u8;
     let budget = |v: &Option<Spanned<i64>>, what: &str| -> Result<u8, ScenarioError> {
         match v {

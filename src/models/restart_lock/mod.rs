@@ -57,7 +57,6 @@ impl ProtocolInfo for RestartLock {
         FAULTS
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
-        env::implicit_tables(src)?;
         let file: spec::RestartLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;
         let spec = spec::validate(src, &file)?;

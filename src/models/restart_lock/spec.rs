@@ -141,7 +141,7 @@ pub fn path_names(actors: &[String]) -> Vec<String> {
 
 pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
-    let p = f.params.as_ref().map_or(&default_params, |p| p.get_ref());
+    let p = f.params.as_ref().unwrap_or(&default_params);
     let num = |v: &Option<Spanned<i64>>, what: &str, min: u64, default: u64| {
         env::opt_ms(src, v, what, min).map(|x| x.unwrap_or(default))
     };
