@@ -36,7 +36,7 @@ use std::fmt;
 use arrayvec::ArrayVec;
 
 use super::path::{NameId, PathId, Paths};
-use super::proc::ProcId;
+use super::proc::{shown, ProcId, HOST_EPOCH};
 use super::Errno;
 use crate::model::Time;
 
@@ -283,14 +283,14 @@ impl<const N: usize> Default for Fs<N> {
 }
 
 impl<const N: usize> Fs<N> {
-    /// An empty filesystem: just `/`, with mtime 0.
+    /// An empty filesystem: just `/`, with mtime at the run's start ([`HOST_EPOCH`]).
     pub fn new() -> Self {
         let mut inodes = ArrayVec::new();
         inodes.push(Inode {
             ino: Ino::ROOT,
             kind: Kind::Dir,
             linked: true,
-            mtime: 0,
+            mtime: HOST_EPOCH,
             content: Content::default(),
         });
         Fs {
@@ -783,10 +783,10 @@ impl<const N: usize> Listed<'_, N> {
             let n = self.fs.inode(d.ino);
             match n.kind {
                 Kind::Dir => {
-                    write!(f, " {prefix}/@{}", n.mtime)?;
+                    write!(f, " {prefix}/@{}", shown(n.mtime))?;
                     self.walk(f, d.ino, prefix)?;
                 }
-                Kind::File => write!(f, " {prefix}={:?}@{}", n.content, n.mtime)?,
+                Kind::File => write!(f, " {prefix}={:?}@{}", n.content, shown(n.mtime))?,
             }
             prefix.truncate(len);
         }

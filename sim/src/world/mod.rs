@@ -129,7 +129,7 @@ pub use fs::{
     Content, Ctx, Fault, Fd, Fs, Ino, Kind, Listing, Op, OpenMode, Stat, Word, CONTENT_WORDS,
 };
 pub use path::{NameId, PathId, Paths};
-pub use proc::{HostId, Hostname, Pid, ProcId, ProcState, Procs, Uid};
+pub use proc::{shown, HostId, Hostname, Pid, ProcId, ProcState, Procs, Uid, HOST_EPOCH};
 pub use steps::{RmRf, WriteFile};
 
 /// A POSIX error number, named as Node's `err.code` names it.

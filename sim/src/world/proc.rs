@@ -14,8 +14,12 @@
 //! caller's own namespace, so a live holder on the other host reads as ESRCH, "dead".
 //!
 //! **Clocks.** The model owns the one virtual clock (`now`). Each host reads it with a declared
-//! skew, `host_now = now + skew`, which stamps the mtimes that host writes and is what its
-//! `Date.now()` returns. An mtime written on one host and aged on another therefore moves the
+//! skew, `host_now = HOST_EPOCH + now + skew`, which stamps the mtimes that host writes and is
+//! what its `Date.now()` returns. The epoch ([`HOST_EPOCH`], about 35 years) makes every
+//! negative skew exact even at `now = 0`: a host whose clock is behind reads a time *before*
+//! the run began, as a real one would, and the ages and deadlines computed from its readings
+//! (differences, in which the epoch cancels) are what they would be. Shown to people, a host
+//! time is [`shown`]: relative to the run's start, negative for a clock behind. An mtime written on one host and aged on another therefore moves the
 //! staleness windows of both protocols (restart lock residual 7, eve D1-f/D8). Skew can be
 //! changed mid-run ([`Procs::set_skew`]) to model a clock step.
 //!
@@ -27,6 +31,16 @@ use arrayvec::ArrayVec;
 
 use super::Errno;
 use crate::model::Time;
+
+/// What every host clock adds to the virtual clock before its skew (2^40 ms, about 35
+/// years): a skew is bounded by a week, so no reading is ever clamped.
+pub const HOST_EPOCH: Time = 1 << 40;
+
+/// A host time (a `Date.now()` reading, an mtime, a stamp in a file) as the run's own clock
+/// would say it: milliseconds from the run's start on that host, negative for a host behind.
+pub fn shown(t: Time) -> i64 {
+    t as i64 - HOST_EPOCH as i64
+}
 
 /// Most hosts in a world.
 pub const MAX_HOSTS: usize = 4;
@@ -124,10 +138,10 @@ impl Procs {
         self.hosts[host.0 as usize].skew_ms = skew_ms;
     }
 
-    /// The host's `Date.now()` at virtual time `now`. Clamped at 0: a scenario that gives a
-    /// host a negative skew should start its clock late enough for it.
+    /// The host's `Date.now()` at virtual time `now`: `HOST_EPOCH + now + skew`, exact for
+    /// every skew a scenario may give (at most a week either way).
     pub fn host_now(&self, host: HostId, now: Time) -> Time {
-        now.saturating_add_signed(self.skew(host))
+        (HOST_EPOCH + now).saturating_add_signed(self.skew(host))
     }
 
     /// `Date.now()` as process `p` reads it.
@@ -395,12 +409,18 @@ mod tests {
         let fast = procs.add_host(Hostname(2), 5_000);
         let slow = procs.add_host(Hostname(3), -2_000);
         let p = procs.spawn(fast, Pid(10), Uid::USER);
-        assert_eq!(procs.host_now(exact, 10_000), 10_000);
-        assert_eq!(procs.now_of(p, 10_000), 15_000);
-        assert_eq!(procs.host_now(slow, 10_000), 8_000);
-        assert_eq!(procs.host_now(slow, 1_000), 0, "clamped at 0");
+        let at = |t| shown(t);
+        assert_eq!(at(procs.host_now(exact, 10_000)), 10_000);
+        assert_eq!(at(procs.now_of(p, 10_000)), 15_000);
+        assert_eq!(at(procs.host_now(slow, 10_000)), 8_000);
+        assert_eq!(
+            at(procs.host_now(slow, 1_000)),
+            -1_000,
+            "a clock behind reads before the run's start, exactly"
+        );
+        assert_eq!(at(procs.host_now(slow, 0)), -2_000);
         procs.set_skew(fast, -1);
-        assert_eq!(procs.now_of(p, 10_000), 9_999);
+        assert_eq!(at(procs.now_of(p, 10_000)), 9_999);
     }
 
     #[test]

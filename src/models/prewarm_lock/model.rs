@@ -28,7 +28,7 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    Content, Ctx, Errno, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
+    shown, Content, Ctx, Errno, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
     WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
@@ -917,7 +917,7 @@ impl PrewarmLockModel {
                 }
                 Ok(st) => {
                     if self.version.probes() {
-                        n.say(format_args!("mtime {}", st.mtime));
+                        n.say(format_args!("mtime {}", shown(st.mtime)));
                         s.actors[a].pc = Pc::WRead(st.mtime);
                     } else {
                         let age = st.age_at(hnow);
@@ -999,7 +999,7 @@ impl PrewarmLockModel {
                 let rest = mask & !(1 << i);
                 match s.fs.stat(cx, self.intent[usize::from(i)]) {
                     Ok(st) => {
-                        n.say(format_args!("mtime {}", st.mtime));
+                        n.say(format_args!("mtime {}", shown(st.mtime)));
                         s.actors[a].pc = Pc::WiRead(site, rest, i, st.mtime);
                     }
                     Err(Errno::ENOENT) => {
@@ -1134,7 +1134,7 @@ impl PrewarmLockModel {
                     Ok(st) => {
                         n.say(format_args!(
                             "re-check under the intent: mtime {}",
-                            st.mtime
+                            shown(st.mtime)
                         ));
                         s.actors[a].pc = Pc::RcRead(st.mtime);
                     }

@@ -27,7 +27,8 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    Content, Ctx, Errno, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState, Procs, WriteFile,
+    shown, Content, Ctx, Errno, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState, Procs,
+    WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
@@ -311,7 +312,7 @@ impl RestartLockModel {
             parts.push(format!("pid {p}"));
         }
         if let Some(t) = w.get(1) {
-            parts.push(format!("ts {t}"));
+            parts.push(format!("ts {}", shown(*t)));
         }
         if let Some(k) = w.get(2) {
             parts.push(format!("tok {}", self.tok_name(*k)));
@@ -558,7 +559,7 @@ impl RestartLockModel {
                         n.say(format_args!(
                             "pid {}, deadline {}",
                             s.procs.pid(me).0,
-                            hnow + self.spec.max_wait
+                            shown(hnow + self.spec.max_wait)
                         ));
                         self.loop_top(s, a);
                     }
