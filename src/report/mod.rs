@@ -8,4 +8,4 @@ mod timeline;
 pub use results::{
     json_results, junit, table, thousands, unreached_block, write_reports, ResultRow,
 };
-pub use timeline::{counterexample_block, replay_command, shell_quote};
+pub use timeline::{counterexample_block, fold_end, folds, replay_command, shell_quote};

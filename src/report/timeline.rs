@@ -1,5 +1,5 @@
 //! A counterexample as a reader wants it: virtual time, actor, what the step did, and the lock
-//! fields after it, with runs of routine polls folded into one line.
+//! fields after it, with whole rounds of routine polls folded into one line.
 
 use std::fmt::Write;
 
@@ -63,16 +63,10 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     let mut i = 0;
     while i < r.rows.len() {
         let row = &r.rows[i];
-        if row.routine {
-            let mut j = i;
-            while j + 1 < r.rows.len() && r.rows[j + 1].routine {
-                j += 1;
-            }
-            if j > i {
-                fold(&mut out, &r.rows[i..=j], width);
-                i = j + 1;
-                continue;
-            }
+        if let Some(j) = fold_end(&r.rows, i) {
+            fold(&mut out, &r.rows[i..=j], width);
+            i = j + 1;
+            continue;
         }
         let _ = writeln!(
             out,
@@ -84,6 +78,36 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "  replay: {}", replay_command(meta, variant, r));
+    out
+}
+
+/// Where a fold starting at row `i` ends, if one does. A fold covers routine rows (polls that
+/// found nothing) and ends at the last of them after which the world reads exactly as it did
+/// before the first: whole rounds of a wait loop, however many steps a round takes, and never
+/// a step that changed what a reader sees (a claim, a takeover, a throw) even when its model
+/// called it routine. At least two rows, or none.
+pub fn fold_end(rows: &[Row], i: usize) -> Option<usize> {
+    let before = &rows[i.checked_sub(1)?].state;
+    let run = rows[i..].iter().take_while(|r| r.routine).count();
+    (2..=run)
+        .rev()
+        .map(|len| i + len - 1)
+        .find(|&j| rows[j].state == *before)
+}
+
+/// Every fold a timeline of `rows` prints, as row ranges.
+pub fn folds(rows: &[Row]) -> Vec<std::ops::RangeInclusive<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        match fold_end(rows, i) {
+            Some(j) => {
+                out.push(i..=j);
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
     out
 }
 
