@@ -11,6 +11,7 @@ pub enum Inv {
     BoundedGenerations,
     Recovers,
     SameConfig,
+    FlagCleared,
 }
 
 pub const ALL: &[(Inv, Property)] = &[
@@ -52,6 +53,14 @@ pub const ALL: &[(Inv, Property)] = &[
             id: "same-config",
             kind: PropertyKind::Safety,
             summary: "every request runs on a generation with the original worker's configuration: Python snapshot, CommonJS named exports, capnp schemas (S-B5)",
+        },
+    ),
+    (
+        Inv::FlagCleared,
+        Property {
+            id: "flag-cleared",
+            kind: PropertyKind::Safety,
+            summary: "isolateAbortRequested is set only between an abort and the next successful recreation: once a generation newer than the aborted one is the current worker, the flag is clear, so later requests share it instead of recreating again (S-B3)",
         },
     ),
 ];

@@ -38,7 +38,7 @@ const VARIANTS: &[VariantInfo] = &[
 ];
 
 const FAULTS: &[FaultInfo] = &[
-    FaultInfo { name: "factory", summary: "how the worker factory behaves when startRequest calls it: ok, throws-once, throws-always" },
+    FaultInfo { name: "factory", summary: "how the worker factory behaves when startRequest calls it: ok, throws-once, throws-twice, throws-N (the first N calls throw), throws-always" },
     FaultInfo { name: "cancel_at_ms", summary: "the client goes away at an instant: the request's continuation is dropped (anchored init work keeps its IoContext)" },
     FaultInfo { name: "abort_after_ms", summary: "the handler calls abortIsolate() (w1: resetWorker()) this long after it starts" },
     FaultInfo { name: "split_abort", summary: "finer granularity than workerd: abortIsolate()'s rejection and its epoch reset are two steps (W-V2-d)" },

@@ -5,8 +5,8 @@
 //! *generation*, numbered from 1), `isolateAbortRequested` (the flag), the abort epoch (the
 //! `abortAllPromise` that every IoContext subscribes to when it is created, numbered from 1,
 //! with the set of rejected epochs), and the worker factory whose outcome is a scenario choice
-//! (`ok`, `throws-once`, `throws-always`, chosen at its first call when the scenario lists
-//! several). Each generation has its own module state: a counter that every handler
+//! (`ok`, `throws-once`, `throws-twice`, `throws-N`, `throws-always`, chosen at its first call
+//! when the scenario lists several). Each generation has its own module state: a counter that every handler
 //! increments (the PR's test counter), and, when the scenario says so, a whole init lock
 //! (`init_lock` in `[params]`) run as a guest model through `lockstep_sim::compose`, one world per
 //! generation, opened fresh when the generation is created and dropped when it is freed.
@@ -67,8 +67,8 @@
 //! after the latest abort has succeeded on a newer generation, which features each generation
 //! lost to the factory, and a flag per safety violation with the request that raised it.
 //! Fields that cannot matter any more are kept canonical so they do not split states: a freed
-//! generation's fields are zeroed, the factory's call count stops at 2 (only "first call or
-//! not" matters), and the `recovers` bookkeeping is kept only when a scenario checks it.
+//! generation's fields are zeroed, the factory's call count stops once no later call can
+//! behave differently (at 2 for `throws-once`, at N + 1 for `throws-N`), and the `recovers` bookkeeping is kept only when a scenario checks it.
 
 use arrayvec::ArrayVec;
 
@@ -249,6 +249,12 @@ impl<G: Guest> IsolateModel<G> {
             || self.spec.factory[usize::from(s.factory)] != Factory::ThrowsAlways
     }
 
+    /// S-B3's breach: the flag is still set although the current worker is a generation
+    /// created after the last abort (generations are numbered in creation order).
+    fn flag_outlived_recreation<GS>(s: &World<GS>) -> bool {
+        s.aborts > 0 && s.flag && s.worker > s.abort_gen
+    }
+
     fn cancel_due<GS>(&self, s: &World<GS>, a: usize) -> bool {
         let r = &s.reqs[a];
         !r.cancelled
@@ -280,8 +286,8 @@ impl<G: Guest> IsolateModel<G> {
                 s.factory = pick;
             }
             let f = self.spec.factory[usize::from(s.factory)];
-            // Only "first call or a later one" matters to any factory outcome.
-            s.factory_calls = (s.factory_calls + 1).min(2);
+            // Calls past the last one that can throw all behave alike: count no further.
+            s.factory_calls = (s.factory_calls + 1).min(f.calls_that_matter());
             let cleared = self.version.flag_cleared_first();
             if cleared {
                 s.flag = false;
@@ -652,6 +658,7 @@ impl<G: Guest> IsolateModel<G> {
                     || !self.factory_premise(s)
             }
             Inv::SameConfig => s.flags & F_CONFIG == 0,
+            Inv::FlagCleared => !Self::flag_outlived_recreation(s),
         }
     }
 
@@ -715,6 +722,10 @@ impl<G: Guest> IsolateModel<G> {
             Inv::Recovers => format!(
                 "after the reset of generation {} at {}, requests kept arriving and none succeeded on a newer generation",
                 s.abort_gen, s.abort_at
+            ),
+            Inv::FlagCleared => format!(
+                "generation {} was recreated after the abort of generation {}, but isolateAbortRequested is still set: the next request recreates the worker again",
+                s.worker, s.abort_gen
             ),
             Inv::SameConfig => {
                 let a = usize::from(s.who[2]);

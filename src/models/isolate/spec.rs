@@ -51,8 +51,9 @@ pub struct Params {
 #[serde(deny_unknown_fields)]
 pub struct Faults {
     /// How the worker factory behaves when `startRequest` calls it: "ok", "throws-once"
-    /// (the first call throws, later ones succeed), "throws-always"; a list lets the explorer
-    /// choose at the first call.
+    /// (the first call throws, later ones succeed), "throws-twice", "throws-N" (the first N
+    /// calls throw, N from 1 to 100), "throws-always"; a list lets the explorer choose at the
+    /// first call.
     pub factory: Option<Spanned<Choice<String>>>,
 }
 
@@ -101,32 +102,51 @@ impl Kind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Factory {
     Ok,
-    ThrowsOnce,
+    /// The first `n` calls throw, later ones succeed (`throws-once` is `Throws(1)`).
+    Throws(u8),
     ThrowsAlways,
 }
+
+/// Most failing calls a `throws-N` factory may name: more than any scenario has requests.
+pub const FACTORY_THROWS_MAX: u8 = 100;
 
 impl Factory {
     fn parse(s: &str) -> Option<Factory> {
         match s {
             "ok" => Some(Factory::Ok),
-            "throws-once" => Some(Factory::ThrowsOnce),
+            "throws-once" => Some(Factory::Throws(1)),
+            "throws-twice" => Some(Factory::Throws(2)),
             "throws-always" => Some(Factory::ThrowsAlways),
-            _ => None,
+            _ => {
+                let n: u8 = s.strip_prefix("throws-")?.parse().ok()?;
+                (1..=FACTORY_THROWS_MAX)
+                    .contains(&n)
+                    .then_some(Factory::Throws(n))
+            }
         }
     }
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            Factory::Ok => "ok",
-            Factory::ThrowsOnce => "throws-once",
-            Factory::ThrowsAlways => "throws-always",
+            Factory::Ok => "ok".to_string(),
+            Factory::Throws(1) => "throws-once".to_string(),
+            Factory::Throws(n) => format!("throws-{n}"),
+            Factory::ThrowsAlways => "throws-always".to_string(),
         }
     }
     /// Whether call number `call` (1-based) throws.
     pub fn throws(self, call: u8) -> bool {
         match self {
             Factory::Ok => false,
-            Factory::ThrowsOnce => call == 1,
+            Factory::Throws(n) => call <= n,
             Factory::ThrowsAlways => true,
+        }
+    }
+    /// The call count past which this outcome no longer changes: a model counts calls up to
+    /// it and no further, so later calls add no states.
+    pub fn calls_that_matter(self) -> u8 {
+        match self {
+            Factory::Throws(n) => n + 1,
+            Factory::Ok | Factory::ThrowsAlways => 2,
         }
     }
 }
@@ -254,7 +274,7 @@ pub fn validate(
             .map(|s| {
                 Factory::parse(s).ok_or_else(|| {
                     at(src, c, format!("unknown factory outcome `{s}`"))
-                        .help("use \"ok\", \"throws-once\" or \"throws-always\"")
+                        .help("use \"ok\", \"throws-once\", \"throws-twice\", \"throws-N\" (the first N calls throw, N from 1 to 100) or \"throws-always\"")
                 })
             })
             .collect::<Result<_, _>>()?,
