@@ -7,25 +7,22 @@ use lockstep::engine::Outcome;
 use lockstep::report::counterexample_block;
 use lockstep::scenario::{Expected, Source};
 
-use support::{all_scenarios, lockstep, run_all};
+use support::{all_scenarios, check_catalogue, lockstep, run_all, shared_check_json, shared_run};
 
 #[test]
 fn every_scenario_meets_its_expectations() {
     let mut failures = Vec::new();
-    let mut n = 0;
-    for l in all_scenarios() {
-        let meta = l.meta();
-        for (variant, expected) in &meta.expect {
-            let out = l.explore(variant, &meta.plan);
-            n += 1;
-            if out.verdict != expected.to_string() {
-                failures.push(format!(
-                    "{} [{}]: got {}, expected {}",
-                    meta.path, variant, out.verdict, expected
-                ));
-            }
+    let rows = shared_run();
+    for (meta, variant, out) in rows {
+        let expected = &meta.expect.iter().find(|(v, _)| v == variant).unwrap().1;
+        if out.verdict != expected.to_string() {
+            failures.push(format!(
+                "{} [{}]: got {}, expected {}",
+                meta.path, variant, out.verdict, expected
+            ));
         }
     }
+    let n = rows.len();
     assert!(
         n >= 40,
         "only {n} (scenario, variant) pairs: did the scenarios folder go missing?"
@@ -39,7 +36,7 @@ fn every_scenario_meets_its_expectations() {
 
 #[test]
 fn the_cli_check_agrees_and_exits_zero() {
-    let out = lockstep(&["check", "scenarios", "--json"]);
+    let out = shared_check_json();
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("check --json is JSON");
     let results = doc["results"].as_array().expect("results array");
@@ -124,7 +121,11 @@ fn canaries_exist_and_fail() {
                     "{}: canary {variant} must be expected to fail",
                     meta.path
                 );
-                let out = l.explore(variant, &meta.plan);
+                let out = &shared_run()
+                    .iter()
+                    .find(|(m, v, _)| m.path == meta.path && v == variant)
+                    .expect("the shared run covers every expectation")
+                    .2;
                 assert!(
                     out.verdict.starts_with("violated:"),
                     "canary {variant} passed in {}",
@@ -143,9 +144,9 @@ fn canaries_exist_and_fail() {
 /// pinned: an explorer or model regression shows as a snapshot diff.
 #[test]
 fn counterexamples_and_state_counts_are_pinned() {
-    let rows = run_all();
+    let rows = shared_run();
     let mut counts = String::new();
-    for (meta, variant, out) in &rows {
+    for (meta, variant, out) in rows {
         counts.push_str(&format!(
             "{} [{}]: {} ({}, {} states, {} schedules)\n",
             meta.path,
@@ -157,7 +158,7 @@ fn counterexamples_and_state_counts_are_pinned() {
         ));
     }
     insta::assert_snapshot!("state_counts", counts);
-    for (meta, variant, out) in &rows {
+    for (meta, variant, out) in rows {
         if let Some(c) = &out.counterexample {
             let name = format!(
                 "timeline__{}__{}",
@@ -192,7 +193,7 @@ fn everything_twice_gives_identical_output() {
         }
         s
     };
-    let a = render(&run_all());
+    let a = render(shared_run());
     let b = render(&run_all());
     assert_eq!(a, b, "two runs of the same scenarios differ");
     // And through the binary, byte for byte (elapsed times aside).
@@ -202,15 +203,15 @@ fn everything_twice_gives_identical_output() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let x = lockstep(&["check", "scenarios", "--json"]);
-    let y = lockstep(&["check", "scenarios", "--json"]);
+    let x = shared_check_json();
+    let y = check_catalogue(&["--json"]);
     assert_eq!(strip(&x.stdout), strip(&y.stdout));
 }
 
 /// Every counterexample's printed replay command reproduces the same bytes.
 #[test]
 fn replay_commands_reproduce_the_counterexample() {
-    for (meta, variant, out) in run_all() {
+    for (meta, variant, out) in shared_run() {
         let Some(c) = &out.counterexample else {
             continue;
         };

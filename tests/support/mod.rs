@@ -48,11 +48,37 @@ pub fn load(path: &str) -> Box<dyn LoadedScenario> {
     lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
 }
 
-/// Every scenario under `scenarios/`, loaded (paths relative to the repository root).
-pub fn all_scenarios() -> Vec<Box<dyn LoadedScenario>> {
+/// Where the catalogue keeps its long searches (millions of states each): `lockstep check
+/// scenarios` and `.ci/run` run them, the `cargo test` gate does not run them several times.
+pub const DEEP: &str = "scenarios/deep";
+
+/// The catalogue's folders the gate runs: every folder of `scenarios/` but [`DEEP`], sorted.
+pub fn catalogue_dirs() -> Vec<String> {
     let root = env!("CARGO_MANIFEST_DIR");
     std::env::set_current_dir(root).unwrap();
-    let files = lockstep::cli::collect_files(&["scenarios".to_string()]).unwrap();
+    let mut dirs: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .filter(|p| p != DEEP)
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// `lockstep check` over [`catalogue_dirs`], with these extra arguments.
+pub fn check_catalogue(extra: &[&str]) -> Output {
+    let dirs = catalogue_dirs();
+    let mut args: Vec<&str> = vec!["check"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(extra);
+    lockstep(&args)
+}
+
+/// Every scenario of [`catalogue_dirs`], loaded (paths relative to the repository root).
+pub fn all_scenarios() -> Vec<Box<dyn LoadedScenario>> {
+    let files = lockstep::cli::collect_files(&catalogue_dirs()).unwrap();
     files
         .iter()
         .map(|f| {
@@ -62,8 +88,10 @@ pub fn all_scenarios() -> Vec<Box<dyn LoadedScenario>> {
         .collect()
 }
 
+pub type Rows = Vec<(Meta, &'static str, Outcome)>;
+
 /// Explores every expectation of every scenario with the file's own plan.
-pub fn run_all() -> Vec<(Meta, &'static str, Outcome)> {
+pub fn run_all() -> Rows {
     let mut rows = Vec::new();
     for l in all_scenarios() {
         let meta = l.meta().clone();
@@ -73,4 +101,17 @@ pub fn run_all() -> Vec<(Meta, &'static str, Outcome)> {
         }
     }
     rows
+}
+
+/// One [`run_all`] shared by every test of a test binary that reads the catalogue's results
+/// (a determinism test compares it with a fresh run).
+pub fn shared_run() -> &'static Rows {
+    static RUN: std::sync::OnceLock<Rows> = std::sync::OnceLock::new();
+    RUN.get_or_init(run_all)
+}
+
+/// One `lockstep check --json` of the catalogue, shared the same way.
+pub fn shared_check_json() -> &'static Output {
+    static OUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
+    OUT.get_or_init(|| check_catalogue(&["--json"]))
 }
