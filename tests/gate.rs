@@ -215,7 +215,7 @@ fn replay_commands_reproduce_the_counterexample() {
         let Some(c) = &out.counterexample else {
             continue;
         };
-        let block = counterexample_block(&meta, variant, c);
+        let block = counterexample_block(meta, variant, c);
         let cmd = block
             .lines()
             .find_map(|l| l.trim().strip_prefix("replay: lockstep "))

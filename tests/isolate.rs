@@ -670,14 +670,13 @@ mod fuzz {
     }
 }
 
-/// Regression (kernel): with two checked properties, the exhaustive explorer used to keep
-/// expanding worlds that violate a later-listed property once it had found one, so it could
-/// report an earlier-listed violation reached *through* such a world, which replay refused.
-/// Here w2-reset-flag-first runs R1 on the aborted generation (fresh-generation, listed
-/// second) and R1 then completes there (aborted-fail, listed first): the verdict must be the
-/// violation actually reachable without passing through a violating world.
+/// The verdict order through a violating world: w2-reset-flag-first runs R1 on the aborted
+/// generation (fresh-generation, listed second) and R1 then completes there (aborted-fail,
+/// listed first). The verdict is the first-listed invariant any reachable world violates, so
+/// it is aborted-fail, and its counterexample (which passes through the fresh-generation
+/// violation) replays to the same verdict. (Once the explorer and the replay disagreed here:
+/// the search looked past a later-listed violation and the replay stopped at it.)
 #[test]
-
 fn a_counterexample_through_a_violating_world() {
     let text = r#"
 protocol = "isolate"
@@ -699,7 +698,7 @@ invariants = ["aborted-fail", "fresh-generation"]
 [explore]
 strategy = "exhaustive"
 [expect]
-w2-reset-flag-first = "violated:fresh-generation"
+w2-reset-flag-first = "violated:aborted-fail"
 "#;
     let src = Source {
         path: "kernel-issue.toml".into(),
@@ -707,5 +706,10 @@ w2-reset-flag-first = "violated:fresh-generation"
     };
     let l = lockstep::models::load(&src).unwrap();
     let out = l.explore("w2-reset-flag-first", &l.meta().plan);
-    assert_eq!(out.verdict, "violated:fresh-generation");
+    assert_eq!(out.verdict, "violated:aborted-fail");
+    let c = out.counterexample.expect("a counterexample");
+    let again = l
+        .replay("w2-reset-flag-first", &c.schedule, &l.meta().plan)
+        .expect("the counterexample replays");
+    assert_eq!(again.verdict, "violated:aborted-fail");
 }

@@ -175,6 +175,9 @@ struct World<M: Model> {
     pending: Vec<Option<u32>>,
     /// Lanes blocked on their condition variable.
     waiting: u64,
+    /// The earliest-listed violation so far and the schedule length that reached it: a run
+    /// goes on past a later-listed one, as the kernel's explorers do.
+    found: Option<(PropIdx, usize)>,
 }
 
 /// What a lane does after taking the mutex. Each carries the lanes to wake first.
@@ -210,6 +213,7 @@ impl<M: Model, L: Lanes<M>> Core<M, L> {
             moves: Vec::new(),
             pending: vec![None; n],
             waiting: 0,
+            found: None,
         };
         self.settle(&mut w);
         w
@@ -222,10 +226,15 @@ impl<M: Model, L: Lanes<M>> Core<M, L> {
             *p = None;
         }
         loop {
-            if let Some(p) = self.model.violated(&w.state, self.nprops, false) {
-                w.end = Some(End::Violated(p));
-                return;
+            let limit = w.found.map_or(self.nprops, |f| f.0);
+            if let Some(p) = self.model.violated(&w.state, limit, false) {
+                w.found = Some((p, w.schedule.len()));
+                if p == 0 {
+                    w.end = Some(End::Violated(p));
+                    return;
+                }
             }
+            let limit = w.found.map_or(self.nprops, |f| f.0);
             w.moves.clear();
             let urgent = self.model.moves(&w.state, &mut w.moves);
             if w.moves.len() > urgent {
@@ -243,7 +252,7 @@ impl<M: Model, L: Lanes<M>> Core<M, L> {
             }
             match self.model.next_wake(&w.state) {
                 None => {
-                    w.end = Some(match self.model.violated(&w.state, self.nprops, true) {
+                    w.end = Some(match self.model.violated(&w.state, limit, true) {
                         Some(p) => End::Violated(p),
                         None => End::Holds,
                     });
@@ -337,9 +346,18 @@ impl<M: Model, L: Lanes<M>> Core<M, L> {
         std::mem::take(&mut w.waiting)
     }
 
-    fn finish(w: World<M>) -> Run {
+    fn finish(mut w: World<M>) -> Run {
+        let end = match (w.end.expect("an execution ends with an outcome"), w.found) {
+            (End::Error(e), _) => End::Error(e),
+            (End::Violated(p), _) => End::Violated(p),
+            (_, Some((p, len))) => {
+                w.schedule.truncate(len);
+                End::Violated(p)
+            }
+            (end, None) => end,
+        };
         Run {
-            end: w.end.expect("an execution ends with an outcome"),
+            end,
             schedule: Schedule(w.schedule),
             steps: w.steps,
         }

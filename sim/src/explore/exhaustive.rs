@@ -2,13 +2,13 @@
 //! orderings, declared alternatives, optional faults, letting time pass), with visited-state
 //! deduplication by fingerprint.
 //!
-//! Verdict semantics, chosen so the verdict does not depend on the search order: the explored
-//! space R is every world reachable from the initial one through worlds that violate nothing
-//! (a violating world is reported, not expanded). The verdict names the property that comes
-//! first in the model's list among all properties violated anywhere in R. The search therefore
-//! keeps going after a violation, looking only for properties earlier in the list, and stops
-//! early only when it has found the first one. If a budget runs out before R is exhausted and a
-//! violation was found, the violation is reported (it is real, and its schedule replays).
+//! Verdict semantics, chosen so the verdict does not depend on the search order: the verdict
+//! names the property that comes first in the model's list among all properties violated by
+//! any world reachable from the initial one. A world that violates a property is reported and
+//! still expanded, looking only for properties earlier in the list (an earlier-listed property
+//! that breaks later on the same path is found, not hidden); a world that violates the
+//! first-listed property ends the search. If a budget runs out before the space is exhausted
+//! and a violation was found, the violation is reported (it is real, and its schedule replays).
 //!
 //! **Threads and shards.** A breadth-first prefix (deduplicated) is expanded until its
 //! frontier has enough worlds to share out; the frontier is then split: among shards by index
@@ -170,10 +170,8 @@ fn dfs<M: Model, V: Visited>(
         } else {
             None
         };
-        let expanded = match violation {
-            None => Some(expand(model, root, nprops, cfg, visited, &sleep, sleepy)),
-            Some(_) => None,
-        };
+        let expanded = (violation != Some(0))
+            .then(|| expand(model, root, nprops, cfg, visited, &sleep, sleepy));
         let visit = if fresh {
             let z = if matches!(expanded, Some(Expanded::Open)) {
                 root.sleep
@@ -192,9 +190,10 @@ fn dfs<M: Model, V: Visited>(
             r.states += u64::from(fresh);
             let b = bound(&r);
             if let Some(p) = violation {
-                r.leaves += 1;
-                r.found(sig, p, &path, b, sleepy);
-                return r;
+                if r.found(sig, p, &path, b, sleepy) || p == 0 {
+                    r.leaves += 1;
+                    return r;
+                }
             }
             if let Some(Expanded::Ended(v)) = expanded {
                 r.leaves += 1;
@@ -247,10 +246,10 @@ fn dfs<M: Model, V: Visited>(
         // the benchmarks); nothing of it is counted or kept.
         std::mem::swap(&mut child.state, kid);
         let violation = model.violated(&child.state, nprops, false);
-        let expanded = match violation {
-            None => Some(expand(model, child, nprops, cfg, visited, &sleep, sleepy)),
-            Some(_) => None,
-        };
+        // A violating world is expanded too (earlier-listed properties may break after it),
+        // unless it violates the first-listed property, which ends the search.
+        let expanded = (violation != Some(0))
+            .then(|| expand(model, child, nprops, cfg, visited, &sleep, sleepy));
         let z = if matches!(expanded, Some(Expanded::Open)) {
             child.sleep
         } else {
@@ -287,18 +286,17 @@ fn dfs<M: Model, V: Visited>(
             if b == 0 {
                 break;
             }
-            // Every property is judged, not only earlier-listed ones: a world that violates
-            // anything is reported or dropped, never expanded (the explored space R of the
+            // Every property is judged: a violation of one earlier than any found so far is
+            // recorded, and the world is still explored for earlier-listed ones (see the
             // module docs).
             if let Some(p) = violation {
-                r.leaves += 1;
                 path.push(choice);
                 let stop = r.found(sig, p, &path, b, sleepy);
                 path.pop();
                 if stop {
+                    r.leaves += 1;
                     break;
                 }
-                continue;
             }
             if let Some(Expanded::Ended(v)) = expanded {
                 r.leaves += 1;
@@ -466,9 +464,10 @@ fn sequential<M: Model>(model: &M, cfg: &Config) -> Report {
 fn sequential_once<M: Model>(model: &M, cfg: &Config, sleepy: bool) -> Report {
     let nprops = model.properties().len() as u8;
     let root = model.initial();
-    if let Some(p) = model.violated(&root, nprops, false) {
+    let at_root = model.violated(&root, nprops, false);
+    if at_root == Some(0) {
         return finish(
-            Verdict::Violated { property: p },
+            Verdict::Violated { property: 0 },
             1,
             0,
             1,
@@ -478,7 +477,7 @@ fn sequential_once<M: Model>(model: &M, cfg: &Config, sleepy: bool) -> Report {
     let mut visited = Seen::search();
     visited.visit(model.fingerprint(&root), 0, || 0);
     let (best, states, stop) = (
-        AtomicU8::new(u8::MAX),
+        AtomicU8::new(at_root.unwrap_or(u8::MAX)),
         AtomicU64::new(0),
         AtomicBool::new(false),
     );
@@ -503,7 +502,12 @@ fn sequential_once<M: Model>(model: &M, cfg: &Config, sleepy: bool) -> Report {
         &sig,
         None,
     );
-    report(r.best, r.limit, 1 + r.states, r.steps, r.leaves)
+    let best = match (r.best, at_root) {
+        (Some(b), _) => Some(b),
+        (None, Some(p)) => Some((p, Vec::new())),
+        (None, None) => None,
+    };
+    report(best, r.limit, 1 + r.states, r.steps, r.leaves)
 }
 
 fn report(
@@ -551,9 +555,15 @@ fn split_with<M: Model, S: SharedSet>(model: &M, cfg: &Config, sleepy: bool, sha
     let root = model.initial();
     let mut visited = shared.member();
     visited.visit(model.fingerprint(&root), 0, || 0);
-    let mut frontier: Vec<(M::State, Vec<Choice>)> = vec![(root, Vec::new())];
+    let mut best: Option<(u8, Vec<Choice>)> = model
+        .violated(&root, nprops, false)
+        .map(|p| (p, Vec::new()));
+    let mut frontier: Vec<(M::State, Vec<Choice>)> = if best.as_ref().is_some_and(|b| b.0 == 0) {
+        Vec::new()
+    } else {
+        vec![(root, Vec::new())]
+    };
     let mut prefix_states = 1u64;
-    let mut best: Option<(u8, Vec<Choice>)> = None;
     let mut limit = None;
     let mut leaves = 0u64;
     let mut moves = Vec::new();
@@ -615,10 +625,12 @@ fn split_with<M: Model, S: SharedSet>(model: &M, cfg: &Config, sleepy: bool, sha
                 let b = best.as_ref().map_or(nprops, |x| x.0);
                 if let Some(p) = model.violated(&c, nprops, false) {
                     if p < b {
-                        best = Some((p, p2));
+                        best = Some((p, p2.clone()));
                     }
-                    leaves += 1;
-                    continue;
+                    if p == 0 {
+                        leaves += 1;
+                        continue;
+                    }
                 }
                 next.push((c, p2));
             }

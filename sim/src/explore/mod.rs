@@ -8,6 +8,8 @@ mod concurrent;
 mod exhaustive;
 mod independence;
 mod level;
+#[cfg(test)]
+mod order_tests;
 mod random;
 mod run;
 mod shrink;

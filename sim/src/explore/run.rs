@@ -36,8 +36,12 @@ pub(crate) struct RunResult {
     pub end_time: crate::model::Time,
 }
 
-/// Runs one execution from the initial world. Properties are checked after every move; the run
-/// ends at the first violation, when nothing can happen any more, or when a budget runs out.
+/// Runs one execution from the initial world. Properties are checked after every move. A
+/// violation of the first-listed property ends the run; a violation of a later one is noted
+/// and the run goes on looking only for earlier-listed ones (the exhaustive search's verdict
+/// order, see [`super::exhaustive`]), until nothing can happen any more or a budget runs out.
+/// A run that violated anything reports its earliest-listed violation, with its schedule cut
+/// at the move that made it.
 pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
     model: &M,
     chooser: &mut C,
@@ -49,10 +53,17 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
     let mut moves = Vec::new();
     let mut schedule = Vec::new();
     let mut steps = 0u64;
+    // The earliest-listed violation so far, and the schedule length that reached it.
+    let mut found: Option<(u8, usize)> = None;
     let end = loop {
-        if let Some(p) = model.violated(&s, nprops, false) {
-            break RunEnd::Violated(p);
+        let limit = found.map_or(nprops, |f| f.0);
+        if let Some(p) = model.violated(&s, limit, false) {
+            found = Some((p, schedule.len()));
+            if p == 0 {
+                break RunEnd::Violated(0);
+            }
         }
+        let limit = found.map_or(nprops, |f| f.0);
         moves.clear();
         let urgent = model.moves(&s, &mut moves);
         let wake = if urgent == 0 {
@@ -62,7 +73,7 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
         };
         let ended = moves.is_empty() && wake.is_none();
         if ended {
-            break end_of_run(model, &s, nprops);
+            break end_of_run(model, &s, limit);
         }
         if steps >= cfg.steps_max {
             break RunEnd::Limit(Limit::Steps);
@@ -74,7 +85,7 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
         };
         let Some(choice) = chooser.choose(model, &s, &opts) else {
             if urgent == 0 && wake.is_none() {
-                break end_of_run(model, &s, nprops);
+                break end_of_run(model, &s, limit);
             }
             break RunEnd::Limit(Limit::OpenChoice);
         };
@@ -95,6 +106,17 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
             }
         }
         schedule.push(choice);
+    };
+    let end = match (end, found) {
+        (RunEnd::Violated(p), _) => {
+            // At the end of the run (or the first-listed property): the whole schedule.
+            RunEnd::Violated(p)
+        }
+        (_, Some((p, len))) => {
+            schedule.truncate(len);
+            RunEnd::Violated(p)
+        }
+        (end, None) => end,
     };
     RunResult {
         end,

@@ -140,10 +140,10 @@ fn shortest<M: Model>(
         if states > cfg.shrink_states_max || cost > moves_max {
             return None;
         }
-        match model.violated(&s, nprops, false) {
-            Some(p) if p == property => return Some((path_to(&parent, fp), states)),
-            Some(_) => continue,
-            None => {}
+        // A world that violates a later-listed property lies on the way, not at a dead end:
+        // the explorers look past it for earlier ones (see `super::exhaustive`).
+        if model.violated(&s, property + 1, false) == Some(property) {
+            return Some((path_to(&parent, fp), states));
         }
         moves.clear();
         let urgent = model.moves(&s, &mut moves);

@@ -1361,12 +1361,6 @@ impl PrewarmLockModel {
         }
     }
 
-    /// A world that violates a checked property has no successors (see the restart lock's
-    /// model for why: it keeps every reported schedule replayable).
-    fn stopped(&self, s: &World) -> bool {
-        self.checks.iter().any(|&inv| !self.check(s, inv, false))
-    }
-
     fn finished(pc: &Pc) -> bool {
         matches!(pc, Pc::Done | Pc::Threw)
     }
@@ -1425,9 +1419,6 @@ impl Model for PrewarmLockModel {
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
-        if self.stopped(s) {
-            return 0;
-        }
         for (a, x) in s.actors.iter().enumerate() {
             if let Some(slot) = x.ch.iter().position(|&c| c == UNRESOLVED) {
                 for i in 0..self.alternatives(a, slot) {
@@ -1472,9 +1463,6 @@ impl Model for PrewarmLockModel {
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        if self.stopped(s) {
-            return None;
-        }
         let mut t = NEVER;
         for (a, x) in s.actors.iter().enumerate() {
             if x.wake > s.now && !Self::finished(&x.pc) && self.alive(s, a) {
