@@ -34,6 +34,9 @@ pub struct Outcome {
     pub bridge: Option<BridgeStrategy>,
     /// For a protocol file's exhaustive `holds`: the code no explored schedule executed.
     pub unreached: Option<Unreached>,
+    /// The scenario's scheduled faults that took effect in no explored schedule (a `holds`
+    /// says nothing about them), as the model names them.
+    pub unfired: Vec<String>,
 }
 
 /// The parts of a protocol file a complete exhaustive search never executed: a `holds` over
@@ -84,6 +87,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         Strategy::Random => check_random(model, &plan.config),
         Strategy::Pct => check_pct(model, &plan.config),
     };
+    let unfired = model.unfired_faults();
     let verdict = verdict_text(model, report.verdict);
     let counterexample = report.counterexample.as_ref().map(|found| {
         let (schedule, original) = match report.verdict {
@@ -107,6 +111,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         counterexample,
         bridge: None,
         unreached: None,
+        unfired,
     }
 }
 
@@ -169,6 +174,7 @@ pub fn explore_bridged(
         counterexample,
         bridge: Some(strategy),
         unreached: None,
+        unfired: Vec::new(),
     })
 }
 
@@ -199,6 +205,7 @@ fn replay_plan<M: Model>(model: &M, plan: &Plan) -> Outcome {
         counterexample,
         bridge: None,
         unreached: None,
+        unfired: Vec::new(),
     }
 }
 

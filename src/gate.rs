@@ -68,10 +68,14 @@ pub fn check_paths<P: AsRef<str>>(paths: &[P]) -> Checked {
     out.table = table(&rows);
     out.results = rows.len();
     for r in rows.iter().filter(|r| !r.ok()) {
-        let mut text = format!(
-            "{} [{}]: expected {}, got {}\n",
-            r.meta.path, r.variant, r.expected, r.outcome.verdict
-        );
+        let mut text = if r.outcome.verdict == r.expected.to_string() {
+            format!("{}\n", crate::report::unfired_note(r))
+        } else {
+            format!(
+                "{} [{}]: expected {}, got {}\n",
+                r.meta.path, r.variant, r.expected, r.outcome.verdict
+            )
+        };
         if let Some(c) = &r.outcome.counterexample {
             text.push_str(&counterexample_block(r.meta, r.variant, c));
         }

@@ -389,6 +389,41 @@ fn a_wrong_expectation_exits_1() {
     assert!(out.stdout.contains("FAIL"));
 }
 
+/// A scheduled fault that fires in no explored schedule is reported beside the verdict, and
+/// fails the result where the scenario declares it an error (V1 never holds the mutex that
+/// the crash point names).
+#[test]
+fn unfired_faults_are_reported_and_can_fail_a_result() {
+    let out = lockstep(&["check", "tests/unfired/unfired-crash.toml"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains(
+        "error: tests/unfired/unfired-crash.toml [v1-unlink-recreate]: fired in no explored schedule: crash_at = \"mutex-held\" (P1)"
+    ));
+    assert!(
+        !out.stdout.contains("[v3-registry-mutex]: fired"),
+        "V3's crash point fires"
+    );
+    let json = lockstep(&["check", "tests/unfired/unfired-crash.toml", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(
+        results[0]["unfired_faults"][0],
+        "crash_at = \"mutex-held\" (P1)"
+    );
+    assert_eq!(results[0]["ok"], false);
+    assert!(results[1].get("unfired_faults").is_none());
+    // By default an unfired fault is a note, not a failure.
+    let dir = tempdir();
+    let scen = format!("{dir}/note.toml");
+    let text = std::fs::read_to_string("tests/unfired/unfired-crash.toml")
+        .unwrap()
+        .replace("unfired_faults = \"error\"\n", "");
+    std::fs::write(&scen, text).unwrap();
+    let out = lockstep(&["check", &scen]);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("note: "));
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -32,6 +32,7 @@ pub mod actor;
 pub mod compose;
 pub mod doc_example;
 pub mod explore;
+pub mod faults;
 pub mod fingerprint;
 mod huge;
 pub mod inline;

@@ -117,6 +117,13 @@ pub trait Model: Sync {
         false
     }
 
+    /// The faults the scenario scheduled (crash, pause and cancellation points, syscall
+    /// faults) that took effect in no schedule explored with this model so far (see
+    /// [`crate::faults`]). A model without scheduled faults has none.
+    fn unfired_faults(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The fingerprint the exhaustive explorer deduplicates on: equal for worlds it may treat
     /// as one. The default hashes the whole world. A model may override it to hash a compact
     /// encoding (faster) and to map symmetric worlds (interchangeable actors in another order)

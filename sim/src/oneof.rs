@@ -162,6 +162,16 @@ where
         self.alts[0].1.properties()
     }
 
+    /// A fault fired if it fired under any of the alternatives (they share the scenario).
+    fn unfired_faults(&self) -> Vec<String> {
+        let mut out = self.alts[0].1.unfired_faults();
+        for (_, m) in &self.alts[1..] {
+            let theirs = m.unfired_faults();
+            out.retain(|f| theirs.contains(f));
+        }
+        out
+    }
+
     fn violated(&self, s: &Self::State, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
         s.which
             .and_then(|_| self.model(s).violated(&s.world, limit, at_end))

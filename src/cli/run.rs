@@ -107,6 +107,17 @@ pub fn run(a: Args) -> u8 {
         if let Some(u) = &outcome.unreached {
             print!("{}", crate::report::unreached_block(u));
         }
+        if !outcome.unfired.is_empty() {
+            let severity = if meta.unfired_is_error {
+                "error"
+            } else {
+                "note"
+            };
+            println!(
+                "  {severity}: scheduled faults that fired in no explored schedule: {}",
+                outcome.unfired.join("; ")
+            );
+        }
         let row = expected.clone().map(|e| ResultRow {
             meta,
             variant,
@@ -120,6 +131,11 @@ pub fn run(a: Args) -> u8 {
         };
         let judged = match &row {
             Some(r) if r.ok() => format!("as expected ({})", r.expected),
+            Some(r) if r.unfired_fails() => {
+                code = EXIT_MISMATCH;
+                "FAILED: scheduled faults did not fire ([check] unfired_faults = \"error\")"
+                    .to_string()
+            }
             Some(r) => {
                 code = EXIT_MISMATCH;
                 format!("EXPECTED {}", r.expected)

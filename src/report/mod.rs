@@ -6,6 +6,6 @@ mod results;
 mod timeline;
 
 pub use results::{
-    json_results, junit, table, thousands, unreached_block, write_reports, ResultRow,
+    json_results, junit, table, thousands, unfired_note, unreached_block, write_reports, ResultRow,
 };
 pub use timeline::{counterexample_block, fold_end, folds, replay_command, shell_quote};

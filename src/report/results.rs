@@ -20,7 +20,12 @@ pub struct ResultRow<'a> {
 
 impl ResultRow<'_> {
     pub fn ok(&self) -> bool {
-        self.outcome.verdict == self.expected.to_string()
+        self.outcome.verdict == self.expected.to_string() && !self.unfired_fails()
+    }
+
+    /// The scenario declared unfired faults an error, and some did not fire.
+    pub fn unfired_fails(&self) -> bool {
+        self.meta.unfired_is_error && !self.outcome.unfired.is_empty()
     }
 
     /// "exhaustive, 1,234 states" / "random, 10,000 runs" / "scripted": what backs the verdict.
@@ -58,6 +63,18 @@ fn runs(n: u64) -> String {
     } else {
         format!("{} runs", thousands(n))
     }
+}
+
+/// The scheduled faults of a result that fired in no explored schedule, one line:
+/// `note:` by default, `error:` when the scenario declared them an error.
+pub fn unfired_note(r: &ResultRow<'_>) -> String {
+    format!(
+        "{}: {} [{}]: fired in no explored schedule: {}",
+        if r.unfired_fails() { "error" } else { "note" },
+        r.meta.path,
+        r.variant,
+        r.outcome.unfired.join("; ")
+    )
 }
 
 /// The unreached code of an outcome, as `run` prints it under a `holds`.
@@ -119,6 +136,9 @@ struct JsonRow<'a> {
     /// schedule executed (absent otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     unreached: Option<&'a crate::engine::Unreached>,
+    /// The scheduled faults that took effect in no explored schedule (absent when all did).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unfired_faults: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -159,6 +179,7 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
                 .as_ref()
                 .and_then(|c| c.original_moves),
             unreached: r.outcome.unreached.as_ref(),
+            unfired_faults: &r.outcome.unfired,
         })
         .collect();
     let doc = JsonDoc {
@@ -205,10 +226,15 @@ pub fn table(rows: &[ResultRow<'_>]) -> String {
             mark,
             r.backing()
         );
-        if !r.ok() {
+        if r.outcome.verdict != r.expected.to_string() {
             let _ = write!(out, "  (expected {})", r.expected);
+        } else if r.unfired_fails() {
+            let _ = write!(out, "  (a scheduled fault never fired)");
         }
         out.push('\n');
+    }
+    for r in rows.iter().filter(|r| !r.outcome.unfired.is_empty()) {
+        let _ = writeln!(out, "{}", unfired_note(r));
     }
     let bad = rows.iter().filter(|r| !r.ok()).count();
     let _ = writeln!(
@@ -319,6 +345,26 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
         }
         md.push('\n');
     }
+    let unfired: Vec<&ResultRow<'_>> = rows
+        .iter()
+        .filter(|r| !r.outcome.unfired.is_empty())
+        .collect();
+    if !unfired.is_empty() {
+        md.push_str("## Scheduled faults that never fired\n\n");
+        md.push_str(
+            "A verdict says nothing about a fault that took effect in no explored schedule.\n\n",
+        );
+        for r in unfired {
+            let _ = writeln!(
+                md,
+                "- `{}` [{}]: {}",
+                r.meta.path,
+                r.variant,
+                r.outcome.unfired.join("; ")
+            );
+        }
+        md.push('\n');
+    }
     std::fs::write(dir.join("summary.md"), &md)?;
     written.push(dir.join("summary.md").display().to_string());
     for r in rows {
@@ -346,16 +392,21 @@ pub fn junit(rows: &[ResultRow<'_>]) -> String {
             TestCaseStatus::success()
         } else {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            st.set_message(format!(
-                "verdict {}, expected {}",
-                r.outcome.verdict, r.expected
-            ));
+            st.set_message(if r.unfired_fails() {
+                unfired_note(r)
+            } else {
+                format!("verdict {}, expected {}", r.outcome.verdict, r.expected)
+            });
             st
         };
         let mut case = TestCase::new(r.variant, status);
         case.set_classname(r.meta.path.clone());
         case.set_time(std::time::Duration::from_millis(r.elapsed_ms));
         let mut out = format!("{} ({})\n", r.outcome.verdict, r.backing());
+        if !r.outcome.unfired.is_empty() {
+            out.push_str(&unfired_note(r));
+            out.push('\n');
+        }
         if let Some(c) = &r.outcome.counterexample {
             out.push_str(&counterexample_block(r.meta, r.variant, c));
         }

@@ -95,6 +95,9 @@ pub struct File<P, A, F> {
 pub struct Check {
     /// Invariant ids, in the order verdicts prefer them.
     pub invariants: Vec<Spanned<String>>,
+    /// What a scheduled fault that fires in no explored schedule is: "report" (the default: a
+    /// note beside the verdict) or "error" (the result fails its expectation).
+    pub unfired_faults: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -195,6 +198,9 @@ pub struct Meta {
     pub interpreted: bool,
     /// A hash of the protocol file the scenario runs, when it runs one (traces record it).
     pub protocol_hash: Option<String>,
+    /// `[check] unfired_faults = "error"`: a result whose scheduled faults did not all fire
+    /// fails its expectation.
+    pub unfired_is_error: bool,
 }
 
 /// Which protocol a file names, read before the rest so the right types can parse it.
@@ -278,6 +284,22 @@ pub fn validate_meta<P, A, F>(
         ));
     }
 
+    let unfired_is_error = match &file.check.get_ref().unfired_faults {
+        None => false,
+        Some(v) => match v.get_ref().as_str() {
+            "report" => false,
+            "error" => true,
+            other => {
+                return Err(src
+                    .error(
+                        Some(v.span()),
+                        format!("unknown `unfired_faults` policy `{other}`"),
+                    )
+                    .help("use \"report\" (a note beside the verdict, the default) or \"error\" (the result fails)"))
+            }
+        },
+    };
+
     let plan = plan_of(src, file.explore.as_ref())?;
 
     let mut expect: Vec<(&'static str, Expected)> = Vec::new();
@@ -336,6 +358,7 @@ pub fn validate_meta<P, A, F>(
         expect,
         interpreted: false,
         protocol_hash: None,
+        unfired_is_error,
     })
 }
 

@@ -190,7 +190,18 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         .fold(0u8, |m, (i, _)| m | 1 << i);
     let (watch_bounded_wait, watch_abandoned) =
         (has(Inv::BoundedWait), has(Inv::AbandonedReclaimed));
+    let faults = lockstep_sim::faults::FaultLog::new(
+        spec.actors
+            .iter()
+            .map(|a| match (a.cancel_at, a.cancel_before_anchor) {
+                (Some(t), _) => Some(format!("cancel_at_ms = {t} ({})", a.name)),
+                (None, true) => Some(format!("cancel_before_anchor ({})", a.name)),
+                (None, false) => None,
+            })
+            .collect(),
+    );
     InitLockModel {
+        faults,
         anchor: spec.anchor.unwrap_or(version.anchors()) && version.anchors(),
         ghost_legit: has(Inv::MaxActive) || has(Inv::NoPrematureReclaim),
         ghost_waited: has(Inv::AbandonedReclaimed),

@@ -79,6 +79,9 @@ pub struct InitLockModel {
     pub(super) ghost_waited: bool,
     pub(super) ghost_published: bool,
     pub(super) ghost_init_start: bool,
+    /// The scripted cancellations (`cancel_at_ms`, `cancel_before_anchor`), bit per actor:
+    /// which took effect in some explored schedule.
+    pub(super) faults: lockstep_sim::faults::FaultLog,
 }
 
 /// The protocol's lock cell plus its cache (one per singleton per module copy).
@@ -1237,7 +1240,9 @@ impl Model for InitLockModel {
                 }
             }
             Mv::Cancel(a) => {
-                if !self.cancel_due(s, usize::from(a)) {
+                if self.cancel_due(s, usize::from(a)) {
+                    self.faults.fire(usize::from(a));
+                } else {
                     s.cancels += 1;
                 }
                 self.cancel(s, usize::from(a), n)
@@ -1288,6 +1293,10 @@ impl Model for InitLockModel {
 
     fn properties(&self) -> &[Property] {
         &self.props
+    }
+
+    fn unfired_faults(&self) -> Vec<String> {
+        self.faults.unfired()
     }
 
     fn violated(&self, s: &World, limit: PropIdx, _at_end: bool) -> Option<PropIdx> {

@@ -159,6 +159,15 @@ fn assemble<G: Guest>(
         map,
         props,
         nest: Nest::new(guest),
+        faults: lockstep_sim::faults::FaultLog::new(
+            spec.actors
+                .iter()
+                .map(|a| {
+                    a.cancel_at
+                        .map(|t| format!("cancel_at_ms = {t} ({})", a.name))
+                })
+                .collect(),
+        ),
     }
 }
 

@@ -98,6 +98,9 @@ pub struct IsolateModel<G: Guest> {
     pub(super) map: PropertyMap,
     pub(super) props: Vec<Property>,
     pub(super) nest: Nest<G>,
+    /// The scripted client cancellations (`cancel_at_ms`), bit per request: which took effect
+    /// in some explored schedule.
+    pub(super) faults: lockstep_sim::faults::FaultLog,
 }
 
 /// One isolate generation and its module state.
@@ -951,6 +954,7 @@ impl<G: Guest> Model for IsolateModel<G> {
             }
             Mv::Cancel(a) => {
                 let a = usize::from(a);
+                self.faults.fire(a);
                 s.reqs[a].cancelled = true;
                 let r = s.reqs[a];
                 if r.pc == Pc::InInit {
@@ -987,6 +991,10 @@ impl<G: Guest> Model for IsolateModel<G> {
 
     fn properties(&self) -> &[Property] {
         &self.props
+    }
+
+    fn unfired_faults(&self) -> Vec<String> {
+        self.faults.unfired()
     }
 
     fn violated(&self, s: &Self::State, limit: PropIdx, at_end: bool) -> Option<PropIdx> {

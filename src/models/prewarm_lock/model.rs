@@ -28,8 +28,8 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    shown, Content, Ctx, Errno, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
-    WriteFile,
+    shown, Content, Ctx, Errno, Fault, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState,
+    Procs, RmRf, WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
@@ -267,12 +267,15 @@ impl PrewarmLockModel {
                 faults: Vec::new(),
                 actors: Vec::new(),
                 pause_ms: 0,
+                log: Default::default(),
             },
         };
         let faults = env::resolve_faults(&model.spec.env, &|p| model.path_by_name(p));
         model.env.faults = faults;
         model.env.actors = model.spec.actors.iter().map(|a| a.env.clone()).collect();
         model.env.pause_ms = model.spec.env.pause_ms;
+        let names: Vec<String> = model.spec.actors.iter().map(|a| a.name.clone()).collect();
+        model.env.arm_log(&model.spec.env, &names, spec::POINTS);
         model
     }
 
@@ -461,11 +464,15 @@ impl PrewarmLockModel {
         if sp.crash_at == Some(point) {
             st.point_done = true;
             n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            env::kill(&mut cx, st, a as u8, n);
+            if env::kill(&mut cx, st, a as u8, n) {
+                self.env.point_fired(a);
+            }
         } else if sp.pause_at == Some(point) {
             st.point_done = true;
             n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            env::pause(&mut cx, st, a as u8, sp.pause_ms, n);
+            if env::pause(&mut cx, st, a as u8, sp.pause_ms, n) {
+                self.env.point_fired(a);
+            }
         }
     }
 
@@ -1510,7 +1517,17 @@ impl Model for PrewarmLockModel {
                     s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
                 }
             }
-            Mv::Step(a) => self.step(s, usize::from(a), n),
+            Mv::Step(a) => {
+                let pending = s.fs.pending_faults().len();
+                if pending == 0 {
+                    self.step(s, usize::from(a), n);
+                } else {
+                    let before: ArrayVec<Fault, { lockstep_sim::world::MAX_FAULTS }> =
+                        s.fs.pending_faults().iter().copied().collect();
+                    self.step(s, usize::from(a), n);
+                    self.env.note_consumed(&before, s.fs.pending_faults());
+                }
+            }
             Mv::Env(e) => {
                 let mut cx = EnvCtx {
                     now: s.now,
@@ -1532,6 +1549,10 @@ impl Model for PrewarmLockModel {
 
     fn properties(&self) -> &[Property] {
         &self.props
+    }
+
+    fn unfired_faults(&self) -> Vec<String> {
+        self.env.log.unfired()
     }
 
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {

@@ -11,6 +11,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
+use lockstep_sim::faults::FaultLog;
 use lockstep_sim::world::{kill9, Errno, Fault, Fs, HostId, Hostname, Op, PathId, Pid, Procs, Uid};
 use lockstep_sim::{Narrator, Time, NEVER};
 
@@ -577,16 +578,17 @@ pub struct EnvCtx<'a, const N: usize> {
     pub env: &'a mut EnvState,
 }
 
-/// Kills actor `a`'s process now (no cleanup; its descriptors close).
+/// Kills actor `a`'s process now (no cleanup; its descriptors close). False when it was
+/// already dead (the kill took no effect).
 pub fn kill<const N: usize, W: Narrator>(
     cx: &mut EnvCtx<'_, N>,
     st: &mut ActorEnvState,
     a: u8,
     n: &mut W,
-) {
+) -> bool {
     let p = lockstep_sim::world::ProcId(a);
     if !cx.procs.is_alive(p) {
-        return;
+        return false;
     }
     kill9(cx.procs, cx.fs, p);
     st.died_at = cx.now;
@@ -595,19 +597,21 @@ pub fn kill<const N: usize, W: Narrator>(
         "kill -9 (pid {}): no finally, its files stay",
         cx.procs.pid(p).0
     ));
+    true
 }
 
-/// Pauses actor `a` (SIGSTOP) until `now + ms`.
+/// Pauses actor `a` (SIGSTOP) until `now + ms`. False when it was not running (dead or
+/// already paused: the pause took no effect).
 pub fn pause<const N: usize, W: Narrator>(
     cx: &mut EnvCtx<'_, N>,
     st: &mut ActorEnvState,
     a: u8,
     ms: u64,
     n: &mut W,
-) {
+) -> bool {
     let p = lockstep_sim::world::ProcId(a);
     if !cx.procs.runs(p) {
-        return;
+        return false;
     }
     cx.procs.pause(p);
     st.resume_at = cx.now + ms;
@@ -615,6 +619,7 @@ pub fn pause<const N: usize, W: Narrator>(
     n.say(format_args!(
         "SIGSTOP for {ms} ms (alive: kill(pid, 0) still succeeds)"
     ));
+    true
 }
 
 pub fn resume<const N: usize, W: Narrator>(
@@ -638,7 +643,7 @@ pub fn fire_simple<const N: usize, W: Narrator>(
     actors: &[ActorEnv],
     faults: &[(Fault, String)],
     n: &mut W,
-) {
+) -> bool {
     match ev {
         Event::ReusePid(a) => {
             let p = lockstep_sim::world::ProcId(a);
@@ -647,11 +652,11 @@ pub fn fire_simple<const N: usize, W: Narrator>(
                     "pid {} is still in use: not reused",
                     cx.procs.pid(p).0
                 ));
-                return;
+                return false;
             }
             let host = cx.procs.host(p);
             if cx.procs.find(host, cx.procs.pid(p)).is_some() {
-                return;
+                return false;
             }
             cx.procs.reuse_pid(p, Uid(actors[a as usize].reuse_uid));
             n.say(format_args!(
@@ -659,6 +664,7 @@ pub fn fire_simple<const N: usize, W: Narrator>(
                 cx.procs.pid(p).0,
                 actors[a as usize].reuse_uid
             ));
+            true
         }
         Event::Inject(i) => {
             let (f, name) = &faults[i as usize];
@@ -668,6 +674,8 @@ pub fn fire_simple<const N: usize, W: Narrator>(
                 f.op.name(),
                 f.errno
             ));
+            // Arming is not firing: the fault fires when a call consumes it.
+            false
         }
         Event::Kill(_) | Event::Pause(_) => unreachable!("applied by the model"),
     }
@@ -706,7 +714,15 @@ pub struct EnvPlan {
     pub actors: Vec<ActorEnv>,
     /// How long an optional pause (`EnvMove::Pause`) lasts.
     pub pause_ms: Time,
+    /// Which scheduled faults took effect in some explored schedule (see [`EnvPlan::arm_log`]).
+    pub log: FaultLog,
 }
+
+/// Fault-log bits: scheduled event `i` is bit `i` (fewer than 32), syscall fault `k` of the
+/// scenario is bit `BIT_SYSCALL + k` (it fires when a call consumes it), and actor `a`'s
+/// `crash_at` / `pause_at` point is bit `BIT_POINT + a`.
+const BIT_SYSCALL: usize = 32;
+const BIT_POINT: usize = 48;
 
 impl EnvPlan {
     /// Applies an environment move; `states` are the actors' environment states in the world.
@@ -720,23 +736,96 @@ impl EnvPlan {
         match e {
             EnvMove::Event(i) => {
                 cx.env.fired |= 1 << i;
-                match self.events[usize::from(i)].1 {
+                let took = match self.events[usize::from(i)].1 {
                     Event::Kill(a) => kill(cx, states[usize::from(a)].as_mut(), a, n),
                     Event::Pause(a) => {
                         let ms = self.actors[usize::from(a)].pause_ms;
                         pause(cx, states[usize::from(a)].as_mut(), a, ms, n)
                     }
                     ev => fire_simple(cx, ev, &self.actors, &self.faults, n),
+                };
+                if took {
+                    self.log.fire(usize::from(i));
                 }
             }
             EnvMove::Resume(a) => resume(cx, states[usize::from(a)].as_mut(), a, n),
             EnvMove::Kill(a) => {
                 cx.env.kills += 1;
-                kill(cx, states[usize::from(a)].as_mut(), a, n)
+                kill(cx, states[usize::from(a)].as_mut(), a, n);
             }
             EnvMove::Pause(a) => {
                 cx.env.pauses += 1;
-                pause(cx, states[usize::from(a)].as_mut(), a, self.pause_ms, n)
+                pause(cx, states[usize::from(a)].as_mut(), a, self.pause_ms, n);
+            }
+        }
+    }
+
+    /// Names the scenario's scheduled faults in the log: the timed kills, pauses and pid
+    /// reuses, the syscall faults and the per-actor crash or pause points (`points` are the
+    /// protocol's point names, `names` the actors').
+    pub fn arm_log(&mut self, spec: &EnvSpec, names: &[String], points: &[(&str, &str)]) {
+        let mut bits: Vec<Option<String>> = vec![None; BIT_POINT + self.actors.len()];
+        for (i, (t, ev)) in self.events.iter().enumerate() {
+            bits[i] = match *ev {
+                Event::Kill(a) => Some(format!("crash_at_ms = {t} ({})", names[usize::from(a)])),
+                Event::Pause(a) => Some(format!("pause_at_ms = {t} ({})", names[usize::from(a)])),
+                Event::ReusePid(a) => Some(format!(
+                    "pid_reused_at_ms = {t} ({})",
+                    names[usize::from(a)]
+                )),
+                Event::Inject(_) => None,
+            };
+        }
+        for (k, sc) in spec
+            .syscalls
+            .iter()
+            .enumerate()
+            .take(BIT_POINT - BIT_SYSCALL)
+        {
+            bits[BIT_SYSCALL + k] = Some(format!(
+                "syscall fault: {} {} fails with {} (armed at {} ms)",
+                sc.op.name(),
+                sc.path,
+                sc.errno,
+                sc.at_ms
+            ));
+        }
+        for (a, actor) in self.actors.iter().enumerate() {
+            let (key, point) = match (actor.crash_at, actor.pause_at) {
+                (Some(p), _) => ("crash_at", p),
+                (None, Some(p)) => ("pause_at", p),
+                (None, None) => continue,
+            };
+            bits[BIT_POINT + a] = Some(format!(
+                "{key} = \"{}\" ({})",
+                points[usize::from(point)].0,
+                names[a]
+            ));
+        }
+        self.log = FaultLog::new(bits);
+    }
+
+    /// Actor `a`'s crash or pause point took effect.
+    pub fn point_fired(&self, a: usize) {
+        self.log.fire(BIT_POINT + a);
+    }
+
+    /// Marks the syscall faults a step consumed: those pending `before` it and gone after.
+    /// Two identical faults are told apart by count only, so if one of them fires both are
+    /// marked.
+    pub fn note_consumed(&self, before: &[Fault], after: &[Fault]) {
+        if after.len() >= before.len() {
+            return;
+        }
+        for f in before {
+            let was = before.iter().filter(|g| *g == f).count();
+            let is = after.iter().filter(|g| *g == f).count();
+            if is < was {
+                for (k, (g, _)) in self.faults.iter().enumerate() {
+                    if g == f && BIT_SYSCALL + k < BIT_POINT {
+                        self.log.fire(BIT_SYSCALL + k);
+                    }
+                }
             }
         }
     }

@@ -27,8 +27,8 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    shown, Content, Ctx, Errno, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState, Procs,
-    WriteFile,
+    shown, Content, Ctx, Errno, Fault, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState,
+    Procs, WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
@@ -206,12 +206,15 @@ impl RestartLockModel {
                 faults: Vec::new(),
                 actors: Vec::new(),
                 pause_ms: 0,
+                log: Default::default(),
             },
         };
         let faults = env::resolve_faults(&model.spec.env, &|p| model.path_by_name(p));
         model.env.faults = faults;
         model.env.actors = model.spec.actors.iter().map(|a| a.env.clone()).collect();
         model.env.pause_ms = model.spec.env.pause_ms;
+        let names: Vec<String> = model.spec.actors.iter().map(|a| a.name.clone()).collect();
+        model.env.arm_log(&model.spec.env, &names, spec::POINTS);
         model
     }
 
@@ -404,11 +407,15 @@ impl RestartLockModel {
         if sp.crash_at == Some(point) {
             st.point_done = true;
             n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            env::kill(&mut cx, st, a as u8, n);
+            if env::kill(&mut cx, st, a as u8, n) {
+                self.env.point_fired(a);
+            }
         } else if sp.pause_at == Some(point) {
             st.point_done = true;
             n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            env::pause(&mut cx, st, a as u8, sp.pause_ms, n);
+            if env::pause(&mut cx, st, a as u8, sp.pause_ms, n) {
+                self.env.point_fired(a);
+            }
         }
     }
 
@@ -1413,7 +1420,17 @@ impl Model for RestartLockModel {
                     s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
                 }
             }
-            Mv::Step(a) => self.step(s, usize::from(a), n),
+            Mv::Step(a) => {
+                let pending = s.fs.pending_faults().len();
+                if pending == 0 {
+                    self.step(s, usize::from(a), n);
+                } else {
+                    let before: ArrayVec<Fault, { lockstep_sim::world::MAX_FAULTS }> =
+                        s.fs.pending_faults().iter().copied().collect();
+                    self.step(s, usize::from(a), n);
+                    self.env.note_consumed(&before, s.fs.pending_faults());
+                }
+            }
             Mv::Env(e) => {
                 let mut cx = EnvCtx {
                     now: s.now,
@@ -1435,6 +1452,10 @@ impl Model for RestartLockModel {
 
     fn properties(&self) -> &[Property] {
         &self.props
+    }
+
+    fn unfired_faults(&self) -> Vec<String> {
+        self.env.log.unfired()
     }
 
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
