@@ -424,6 +424,37 @@ fn unfired_faults_are_reported_and_can_fail_a_result() {
     assert!(out.stdout.contains("note: "));
 }
 
+/// A variant that holds has a picture: `run --example` prints one seeded schedule of it,
+/// labelled as an example (not a counterexample), and its replay command prints it again.
+#[test]
+fn an_example_run_of_a_holding_variant() {
+    let args = [
+        "run",
+        "scenarios/init-lock/clobber.toml",
+        "--variant",
+        "v4-gated-publish",
+        "--example",
+    ];
+    let out = lockstep(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("[v4-gated-publish]: holds"));
+    assert!(out.stdout.contains("example run: "), "{}", out.stdout);
+    assert!(!out.stdout.contains("counterexample"), "{}", out.stdout);
+    assert_eq!(lockstep(&args).stdout, out.stdout, "seeded: the same bytes");
+    let cmd = out
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: lockstep "))
+        .expect("a replay command");
+    let again = lockstep(
+        &shell_words(cmd)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(again.stdout, out.stdout);
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

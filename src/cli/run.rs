@@ -22,6 +22,10 @@ pub struct Args {
     /// Re-execute this schedule (as printed in a replay command) instead of exploring.
     #[arg(long)]
     pub schedule: Option<String>,
+    /// Print one example run of each variant (a seeded random schedule, `--seed`), labelled
+    /// as an example: a picture of a variant that holds.
+    #[arg(long, conflicts_with_all = ["schedule", "trace", "regression"])]
+    pub example: bool,
     /// Save the counterexample's trace to this file (needs a single variant).
     #[arg(long)]
     pub trace: Option<String>,
@@ -66,7 +70,12 @@ pub fn run(a: Args) -> u8 {
             "--trace, --schedule and --regression need exactly one variant: add --variant",
         );
     }
-    let plan = a.overrides.apply(&meta.plan);
+    let mut plan = a.overrides.apply(&meta.plan);
+    if a.example {
+        plan.strategy = Strategy::Random;
+        plan.config.runs = 1;
+        plan.config.example = true;
+    }
     if a.schedule.is_none() {
         if let Err(e) = check_bridged(&[loaded.as_ref()], &a.overrides) {
             return usage_error(&e);

@@ -45,12 +45,23 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     }
     // How much shrinking removed is reported beside the block (stderr, JSON), not in it: a
     // replay of this schedule must print these bytes again.
-    let _ = writeln!(
-        out,
-        "  counterexample: {} moves ({} choices)",
-        r.schedule.moves(),
-        r.schedule.len()
-    );
+    if r.verdict.starts_with("violated:") {
+        let _ = writeln!(
+            out,
+            "  counterexample: {} moves ({} choices)",
+            r.schedule.moves(),
+            r.schedule.len()
+        );
+    } else {
+        // A schedule that violates nothing (`run --example`, or a `--schedule` of a variant
+        // that holds) is one run among many, not evidence of a bug.
+        let _ = writeln!(
+            out,
+            "  example run: {} moves ({} choices); it violates nothing, and it is one schedule among many",
+            r.schedule.moves(),
+            r.schedule.len()
+        );
+    }
     let _ = writeln!(out);
     let width = r
         .rows

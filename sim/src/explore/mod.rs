@@ -112,6 +112,10 @@ pub struct Config {
     /// Incremented with distinct states (exhaustive) or runs (random, PCT) as a search goes,
     /// for a progress display kept by the caller.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The random and PCT explorers report the schedule of their first run even when no run
+    /// violates anything (as the report's `counterexample`, under a `holds`): an example run
+    /// of a variant that holds. Default false.
+    pub example: bool,
 }
 
 impl Default for Config {
@@ -134,6 +138,7 @@ impl Default for Config {
             shards: 1,
             stop: None,
             progress: None,
+            example: false,
         }
     }
 }

@@ -130,6 +130,8 @@ fn sample<M: Model>(
     let mut done = 0;
     // PCT needs an estimate of the run length k: the longest run seen so far (at least 16).
     let mut horizon = 16;
+    // With `cfg.example`: the first run's schedule, shown when nothing is violated.
+    let mut example: Option<Schedule> = None;
     for i in (set.shard..runs).step_by(set.shards.max(1) as usize) {
         let rng = Prng::fork(seed, i);
         let r = if strategy == Strategy::Pct {
@@ -156,6 +158,9 @@ fn sample<M: Model>(
             limit.get_or_insert(Limit::Stopped);
             break;
         }
+        if cfg.example && example.is_none() {
+            example = Some(r.schedule.clone());
+        }
         match r.end {
             RunEnd::Violated(p) if best.as_ref().is_none_or(|b| p < b.0) => {
                 best = Some((p, i, r.schedule));
@@ -169,8 +174,8 @@ fn sample<M: Model>(
     }
     let (verdict, cx, run) = match (best, limit) {
         (Some((p, i, s)), _) => (Verdict::Violated { property: p }, Some(s), Some(i)),
-        (None, Some(l)) => (Verdict::Inconclusive(l), None, None),
-        (None, None) => (Verdict::Holds, None, None),
+        (None, Some(l)) => (Verdict::Inconclusive(l), example, None),
+        (None, None) => (Verdict::Holds, example, None),
     };
     Report {
         strategy,
