@@ -37,6 +37,8 @@ pub struct Outcome {
     /// The scenario's scheduled faults that took effect in no explored schedule (a `holds`
     /// says nothing about them), as the model names them.
     pub unfired: Vec<String>,
+    /// The scenario's `[check] reachable` targets and what their searches found.
+    pub reached: Vec<crate::reach::Reach>,
 }
 
 /// The parts of a protocol file a complete exhaustive search never executed: a `holds` over
@@ -114,6 +116,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         bridge: None,
         unreached: None,
         unfired,
+        reached: Vec::new(),
     }
 }
 
@@ -177,6 +180,7 @@ pub fn explore_bridged(
         bridge: Some(strategy),
         unreached: None,
         unfired: Vec::new(),
+        reached: Vec::new(),
     })
 }
 
@@ -208,6 +212,7 @@ fn replay_plan<M: Model>(model: &M, plan: &Plan) -> Outcome {
         bridge: None,
         unreached: None,
         unfired: Vec::new(),
+        reached: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod lang;
 pub mod locks;
 pub mod models;
 pub mod protocol;
+pub mod reach;
 pub mod report;
 pub mod scenario;
 

@@ -36,6 +36,10 @@ pub trait ProtocolInfo: Sync {
     fn always_checked(&self) -> &'static [Property] {
         &[]
     }
+    /// The targets a scenario may name in `[check] reachable` (see `crate::reach`).
+    fn reachable(&self) -> Vec<Property> {
+        Vec::new()
+    }
     /// Parses and validates a scenario file of this protocol.
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError>;
 }

@@ -455,6 +455,31 @@ fn an_example_run_of_a_holding_variant() {
     assert_eq!(again.stdout, out.stdout);
 }
 
+/// Reachability targets: a reached one has a witness timeline (the fewest moves found), one no
+/// world reaches fails the result although every invariant holds.
+#[test]
+fn reachability_targets_have_witnesses_or_fail() {
+    let out = lockstep(&["check", "tests/reach/never-throws.toml", "--json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let r = &doc["results"][0];
+    assert_eq!(r["verdict"], "holds");
+    assert_eq!(r["ok"], false);
+    assert_eq!(r["reachable"][0]["target"], "tombstoned");
+    assert_eq!(r["reachable"][0]["status"], "reached");
+    assert_eq!(r["reachable"][0]["witness_moves"], 21);
+    assert_eq!(r["reachable"][1]["status"], "never");
+    let run = lockstep(&["run", "tests/reach/never-throws.toml"]);
+    assert_eq!(run.code, 1);
+    assert!(run
+        .stdout
+        .contains("[v2-intents]: reached:tombstoned\n  witness: 21 moves"));
+    assert!(run.stdout.contains("reachability target `throws`: never"));
+    assert!(run
+        .stdout
+        .contains("rename(lock, tombstone-W1): lock moved to tombstone-W1"));
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -23,6 +23,13 @@ pub fn run(a: Args) -> u8 {
         for i in p.invariants() {
             println!("    {} ({:?}): {}", i.id, i.kind, i.summary);
         }
+        let reachable = p.reachable();
+        if !reachable.is_empty() {
+            println!("  reachability targets ([check] reachable):");
+            for r in &reachable {
+                println!("    {}: {}", r.id, r.summary);
+            }
+        }
         println!("  fault moves:");
         for f in p.faults() {
             println!("    {}: {}", f.name, f.summary);

@@ -116,6 +116,20 @@ pub fn run(a: Args) -> u8 {
         if let Some(u) = &outcome.unreached {
             print!("{}", crate::report::unreached_block(u));
         }
+        for x in &outcome.reached {
+            match &x.status {
+                crate::reach::ReachStatus::Reached(c) => {
+                    print!("{}", counterexample_block(meta, variant, c))
+                }
+                _ => println!(
+                    "{} [{}]: reachability target `{}`: {}",
+                    meta.path,
+                    variant,
+                    x.target,
+                    x.word()
+                ),
+            }
+        }
         if !outcome.unfired.is_empty() {
             let severity = if meta.unfired_is_error {
                 "error"
@@ -140,6 +154,13 @@ pub fn run(a: Args) -> u8 {
         };
         let judged = match &row {
             Some(r) if r.ok() => format!("as expected ({})", r.expected),
+            Some(r)
+                if r.outcome.verdict == r.expected.to_string()
+                    && r.outcome.reached.iter().any(|x| !x.reached()) =>
+            {
+                code = EXIT_MISMATCH;
+                "FAILED: a reachability target was not reached".to_string()
+            }
             Some(r) if r.unfired_fails() => {
                 code = EXIT_MISMATCH;
                 "FAILED: scheduled faults did not fire ([check] unfired_faults = \"error\")"

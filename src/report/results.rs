@@ -20,7 +20,9 @@ pub struct ResultRow<'a> {
 
 impl ResultRow<'_> {
     pub fn ok(&self) -> bool {
-        self.outcome.verdict == self.expected.to_string() && !self.unfired_fails()
+        self.outcome.verdict == self.expected.to_string()
+            && !self.unfired_fails()
+            && self.outcome.reached.iter().all(|r| r.reached())
     }
 
     /// The scenario declared unfired faults an error, and some did not fire.
@@ -28,8 +30,22 @@ impl ResultRow<'_> {
         self.meta.unfired_is_error && !self.outcome.unfired.is_empty()
     }
 
-    /// "exhaustive, 1,234 states" / "random, 10,000 runs" / "scripted": what backs the verdict.
+    /// "exhaustive, 1,234 states" / "random, 10,000 runs" / "scripted": what backs the
+    /// verdict, and how many reachability targets were reached.
     pub fn backing(&self) -> String {
+        let reached = &self.outcome.reached;
+        if reached.is_empty() {
+            return self.backing_verdict();
+        }
+        format!(
+            "{}; reached {} of {} targets",
+            self.backing_verdict(),
+            reached.iter().filter(|r| r.reached()).count(),
+            reached.len()
+        )
+    }
+
+    fn backing_verdict(&self) -> String {
         let r = &self.outcome.report;
         if let Some(b) = self.outcome.bridge {
             return format!("{}, {}", b.name(), runs(r.schedules));
@@ -139,6 +155,17 @@ struct JsonRow<'a> {
     /// The scheduled faults that took effect in no explored schedule (absent when all did).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     unfired_faults: &'a [String],
+    /// The `[check] reachable` targets: `reached` (with the witness's moves), `never`, or
+    /// `not found (...)` (absent when the scenario names none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reachable: Vec<JsonReach>,
+}
+
+#[derive(Serialize)]
+struct JsonReach {
+    target: &'static str,
+    status: String,
+    witness_moves: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -180,6 +207,19 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
                 .and_then(|c| c.original_moves),
             unreached: r.outcome.unreached.as_ref(),
             unfired_faults: &r.outcome.unfired,
+            reachable: r
+                .outcome
+                .reached
+                .iter()
+                .map(|x| JsonReach {
+                    target: x.target,
+                    status: x.word(),
+                    witness_moves: match &x.status {
+                        crate::reach::ReachStatus::Reached(c) => Some(c.schedule.moves()),
+                        _ => None,
+                    },
+                })
+                .collect(),
         })
         .collect();
     let doc = JsonDoc {
@@ -230,11 +270,29 @@ pub fn table(rows: &[ResultRow<'_>]) -> String {
             let _ = write!(out, "  (expected {})", r.expected);
         } else if r.unfired_fails() {
             let _ = write!(out, "  (a scheduled fault never fired)");
+        } else if !r.ok() {
+            let _ = write!(out, "  (a reachability target was not reached)");
         }
         out.push('\n');
     }
     for r in rows.iter().filter(|r| !r.outcome.unfired.is_empty()) {
         let _ = writeln!(out, "{}", unfired_note(r));
+    }
+    for r in rows {
+        for x in r.outcome.reached.iter().filter(|x| !x.reached()) {
+            let _ = writeln!(
+                out,
+                "error: {} [{}]: reachability target `{}` {}",
+                r.meta.path,
+                r.variant,
+                x.target,
+                match &x.status {
+                    crate::reach::ReachStatus::Never =>
+                        "is reached by no world of the explored space".to_string(),
+                    _ => format!("was not reached: {}", x.word()),
+                }
+            );
+        }
     }
     let bad = rows.iter().filter(|r| !r.ok()).count();
     let _ = writeln!(
@@ -394,6 +452,15 @@ pub fn junit(rows: &[ResultRow<'_>]) -> String {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
             st.set_message(if r.unfired_fails() {
                 unfired_note(r)
+            } else if r.outcome.verdict == r.expected.to_string() {
+                let missed: Vec<&str> = r
+                    .outcome
+                    .reached
+                    .iter()
+                    .filter(|x| !x.reached())
+                    .map(|x| x.target)
+                    .collect();
+                format!("reachability targets not reached: {}", missed.join(", "))
             } else {
                 format!("verdict {}, expected {}", r.outcome.verdict, r.expected)
             });

@@ -45,7 +45,14 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     }
     // How much shrinking removed is reported beside the block (stderr, JSON), not in it: a
     // replay of this schedule must print these bytes again.
-    if r.verdict.starts_with("violated:") {
+    if r.verdict.starts_with("reached:") {
+        let _ = writeln!(
+            out,
+            "  witness: {} moves ({} choices), the fewest found that reach it",
+            r.schedule.moves(),
+            r.schedule.len()
+        );
+    } else if r.verdict.starts_with("violated:") {
         let _ = writeln!(
             out,
             "  counterexample: {} moves ({} choices)",

@@ -98,6 +98,10 @@ pub struct Check {
     /// What a scheduled fault that fires in no explored schedule is: "report" (the default: a
     /// note beside the verdict) or "error" (the result fails its expectation).
     pub unfired_faults: Option<Spanned<String>>,
+    /// Reachability targets ("sometimes" properties) the scenario must reach: each is searched
+    /// for on its own, and one never reached fails the result.
+    #[serde(default)]
+    pub reachable: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -201,6 +205,45 @@ pub struct Meta {
     /// `[check] unfired_faults = "error"`: a result whose scheduled faults did not all fire
     /// fails its expectation.
     pub unfired_is_error: bool,
+    /// `[check] reachable`, in the file's order.
+    pub reachable: Vec<Property>,
+}
+
+/// `[check] reachable`, validated against the protocol's targets.
+fn reachable_targets(
+    src: &Source,
+    names: &[Spanned<String>],
+    proto: &dyn ProtocolInfo,
+) -> Result<Vec<Property>, ScenarioError> {
+    let known = proto.reachable();
+    let mut out: Vec<Property> = Vec::new();
+    for n in names {
+        let Some(p) = known.iter().find(|p| p.id == n.get_ref()) else {
+            let help = if known.is_empty() {
+                format!("protocol `{}` has no reachability targets yet", proto.id())
+            } else {
+                format!(
+                    "the reachability targets of `{}` are: {}",
+                    proto.id(),
+                    known.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+                )
+            };
+            return Err(src
+                .error(
+                    Some(n.span()),
+                    format!("unknown reachability target `{}`", n.get_ref()),
+                )
+                .help(help));
+        };
+        if out.iter().any(|q| q.id == p.id) {
+            return Err(src.error(
+                Some(n.span()),
+                format!("reachability target `{}` is listed twice", p.id),
+            ));
+        }
+        out.push(*p);
+    }
+    Ok(out)
 }
 
 /// Which protocol a file names, read before the rest so the right types can parse it.
@@ -300,6 +343,8 @@ pub fn validate_meta<P, A, F>(
         },
     };
 
+    let reachable = reachable_targets(src, &file.check.get_ref().reachable, proto)?;
+
     let plan = plan_of(src, file.explore.as_ref())?;
 
     let mut expect: Vec<(&'static str, Expected)> = Vec::new();
@@ -359,6 +404,7 @@ pub fn validate_meta<P, A, F>(
         interpreted: false,
         protocol_hash: None,
         unfired_is_error,
+        reachable,
     })
 }
 

@@ -54,6 +54,9 @@ impl ProtocolInfo for PrewarmLock {
     fn faults(&self) -> &'static [FaultInfo] {
         FAULTS
     }
+    fn reachable(&self) -> Vec<Property> {
+        reach_targets()
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::PrewarmLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;
@@ -83,12 +86,47 @@ impl Loaded {
     }
 }
 
+/// The reachability targets: the protocol's named points (reached when some actor gets
+/// there) and "throws".
+fn reach_targets() -> Vec<Property> {
+    let mut v: Vec<Property> = spec::POINTS
+        .iter()
+        .map(|(id, summary)| crate::reach::property(id, summary))
+        .collect();
+    v.push(crate::reach::property(
+        "throws",
+        "some actor throws: a timeout or an unexpected errno reaches its caller",
+    ));
+    v
+}
+
+impl Loaded {
+    /// Searches for each of the scenario's reachability targets on `variant`.
+    fn reach(&self, variant: &str, plan: &Plan) -> Vec<crate::reach::Reach> {
+        let version = Version::from_name(variant).expect("variant validated at load");
+        self.meta
+            .reachable
+            .iter()
+            .map(|t| {
+                let index = spec::POINTS
+                    .iter()
+                    .position(|(id, _)| *id == t.id)
+                    .map_or(crate::reach::THROWS, |i| i as u8);
+                let m = model::PrewarmLockModel::for_reach(self.spec.clone(), version, *t, index);
+                crate::reach::search(&m, t.id, plan)
+            })
+            .collect()
+    }
+}
+
 impl LoadedScenario for Loaded {
     fn meta(&self) -> &Meta {
         &self.meta
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
-        engine::explore(&self.model(variant), plan)
+        let mut o = engine::explore(&self.model(variant), plan);
+        o.reached = self.reach(variant, plan);
+        o
     }
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
         engine::replay_model(&self.model(variant), schedule, plan)

@@ -56,6 +56,10 @@ const RC_STALE: u8 = 2;
 const RC_ERROR: u8 = 3;
 
 pub struct PrewarmLockModel {
+    /// Set for a reachability search (see `crate::reach`): the model checks nothing but
+    /// "target never reached", so a violation is a witness. A point index, or
+    /// [`crate::reach::THROWS`] for "some actor throws".
+    pub(crate) reach_target: Option<u8>,
     pub(super) spec: Spec,
     pub(super) version: Version,
     pub(super) checks: Vec<Inv>,
@@ -207,6 +211,8 @@ pub struct World {
     lock_owner: u8,
     flags: u8,
     flag_actor: u8,
+    /// Ghost, kept only by a reachability search (`reach_target`): the target was reached.
+    reached: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,6 +223,14 @@ pub enum Mv {
 }
 
 impl PrewarmLockModel {
+    /// The model of a reachability search for `target` (a point index or
+    /// [`crate::reach::THROWS`]): it checks only "never reached" (see `crate::reach`).
+    pub fn for_reach(spec: Spec, version: Version, target: Property, index: u8) -> Self {
+        let mut m = Self::new(spec, version, Vec::new(), vec![target]);
+        m.reach_target = Some(index);
+        m
+    }
+
     pub fn new(spec: Spec, version: Version, checks: Vec<Inv>, props: Vec<Property>) -> Self {
         let mut paths = Paths::new();
         let owner = paths.intern("cache/locks/tpl.lock/owner.json");
@@ -248,6 +262,7 @@ impl PrewarmLockModel {
         let events = env::schedule(&envs, &spec.env);
         let stale = spec.stale.unwrap_or(version.stale_ms());
         let mut model = PrewarmLockModel {
+            reach_target: None,
             spec,
             version,
             checks,
@@ -450,6 +465,9 @@ impl PrewarmLockModel {
     }
 
     fn reach<N: Narrator>(&self, s: &mut World, a: usize, point: u8, n: &mut N) {
+        if self.reach_target == Some(point) {
+            s.reached = true;
+        }
         let sp = &self.spec.actors[a].env;
         let st = &mut s.actors[a].env;
         if st.point_done {
@@ -1418,6 +1436,7 @@ impl Model for PrewarmLockModel {
             lock_owner: 0,
             flags: 0,
             flag_actor: 0,
+            reached: false,
         }
     }
 
@@ -1556,6 +1575,14 @@ impl Model for PrewarmLockModel {
     }
 
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
+        if let Some(t) = self.reach_target {
+            let hit = if t == crate::reach::THROWS {
+                s.actors.iter().any(|x| matches!(x.pc, Pc::Threw))
+            } else {
+                s.reached
+            };
+            return (limit > 0 && hit).then_some(0);
+        }
         self.checks
             .iter()
             .take(usize::from(limit))
@@ -1695,6 +1722,9 @@ impl Model for PrewarmLockModel {
     }
 
     fn explain(&self, s: &World, p: PropIdx) -> String {
+        if self.reach_target.is_some() {
+            return String::new();
+        }
         let flagged = self.name(usize::from(s.flag_actor)).to_string();
         match self.checks[usize::from(p)] {
             Inv::MaxActive => {

@@ -45,6 +45,10 @@ const S_RESTART: usize = 1;
 const F_FOREIGN_RELEASE: u8 = 1;
 
 pub struct RestartLockModel {
+    /// Set for a reachability search (see `crate::reach`): the model checks nothing but
+    /// "target never reached", so a violation is a witness. A point index, or
+    /// [`crate::reach::THROWS`] for "some actor throws".
+    pub(crate) reach_target: Option<u8>,
     pub(super) spec: Spec,
     pub(super) version: Version,
     pub(super) checks: Vec<Inv>,
@@ -155,6 +159,8 @@ pub struct World {
     owner_rl: u8,
     flags: u8,
     flag_actor: u8,
+    /// Ghost, kept only by a reachability search (`reach_target`): the target was reached.
+    reached: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -165,6 +171,14 @@ pub enum Mv {
 }
 
 impl RestartLockModel {
+    /// The model of a reachability search for `target` (a point index or
+    /// [`crate::reach::THROWS`]): it checks only "never reached" (see `crate::reach`).
+    pub fn for_reach(spec: Spec, version: Version, target: Property, index: u8) -> Self {
+        let mut m = Self::new(spec, version, Vec::new(), vec![target]);
+        m.reach_target = Some(index);
+        m
+    }
+
     pub fn new(spec: Spec, version: Version, checks: Vec<Inv>, props: Vec<Property>) -> Self {
         let mut paths = Paths::new();
         let l = paths.intern("home/fleet/restart.lock");
@@ -190,6 +204,7 @@ impl RestartLockModel {
             &spec.env,
         );
         let mut model = RestartLockModel {
+            reach_target: None,
             spec,
             version,
             checks,
@@ -393,6 +408,9 @@ impl RestartLockModel {
 
     /// Crash or pause the actor if the scenario says so at this point.
     fn reach<N: Narrator>(&self, s: &mut World, a: usize, point: u8, n: &mut N) {
+        if self.reach_target == Some(point) {
+            s.reached = true;
+        }
         let sp = &self.spec.actors[a].env;
         let st = &mut s.actors[a].env;
         if st.point_done {
@@ -1323,6 +1341,7 @@ impl Model for RestartLockModel {
             owner_rl: 0,
             flags: 0,
             flag_actor: 0,
+            reached: false,
         }
     }
 
@@ -1459,6 +1478,14 @@ impl Model for RestartLockModel {
     }
 
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
+        if let Some(t) = self.reach_target {
+            let hit = if t == crate::reach::THROWS {
+                s.actors.iter().any(|x| matches!(x.pc, Pc::Threw))
+            } else {
+                s.reached
+            };
+            return (limit > 0 && hit).then_some(0);
+        }
         self.checks
             .iter()
             .take(usize::from(limit))
@@ -1579,6 +1606,9 @@ impl Model for RestartLockModel {
     }
 
     fn explain(&self, s: &World, p: PropIdx) -> String {
+        if self.reach_target.is_some() {
+            return String::new();
+        }
         match self.checks[usize::from(p)] {
             Inv::MaxActive => format!(
                 "{} restart at once; no takeover between them was legitimate (holder older than stale {} ms, or the taker waiting {} ms)",

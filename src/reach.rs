@@ -1,0 +1,79 @@
+//! Reachability targets (stateright's "sometimes" properties): `[check] reachable` names
+//! places a scenario must take the protocol to, such as a reclaim's tombstone or a waiter's
+//! timeout throw. Each is searched for on its own, as the invariant "never reached" under the
+//! scenario's exploration: a violation of it is a *witness*, shrunk to the fewest moves and
+//! shown as a timeline; a complete exhaustive search that finds none proves the target
+//! unreachable in the bounded space. A declared target that is never reached fails the
+//! result: a `holds` over a scenario that never exercises the path it was written for says
+//! nothing about that path.
+
+use lockstep_sim::{Model, Property, PropertyKind, Strategy};
+
+use crate::engine::{self, Replayed};
+use crate::scenario::Plan;
+
+/// The target "some actor throws" (its error reaches the caller: a timeout, an unexpected
+/// errno), beside a protocol's named points.
+pub const THROWS: u8 = u8::MAX;
+
+/// What the search for one target found.
+#[derive(Clone, Debug)]
+pub enum ReachStatus {
+    /// A witness: the fewest-moves schedule found that reaches the target (verdict
+    /// `reached:<target>`).
+    Reached(Box<Replayed>),
+    /// A complete exhaustive search reached it in no world.
+    Never,
+    /// The search did not find it and did not prove it unreachable: a random or PCT run set,
+    /// or a budget ran out (the kernel verdict, e.g. `inconclusive:states`).
+    NotFound(String),
+}
+
+/// One declared target and what its search found.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    pub target: &'static str,
+    pub status: ReachStatus,
+}
+
+impl Reach {
+    pub fn reached(&self) -> bool {
+        matches!(self.status, ReachStatus::Reached(_))
+    }
+
+    /// `reached`, `never` or the reason it was not found, as results print it.
+    pub fn word(&self) -> String {
+        match &self.status {
+            ReachStatus::Reached(_) => "reached".to_string(),
+            ReachStatus::Never => "never".to_string(),
+            ReachStatus::NotFound(why) => format!("not found ({why})"),
+        }
+    }
+}
+
+/// The property a reachability search checks: "`target` is never reached".
+pub fn property(target: &'static str, summary: &'static str) -> Property {
+    Property {
+        id: target,
+        kind: PropertyKind::Safety,
+        summary,
+    }
+}
+
+/// Searches `model` (built to check only "never `target`") as `plan` says.
+pub fn search<M: Model>(model: &M, target: &'static str, plan: &Plan) -> Reach {
+    let o = engine::explore(model, plan);
+    let status = match o.counterexample {
+        Some(mut c) if o.verdict.starts_with("violated:") => {
+            c.verdict = format!("reached:{target}");
+            c.explanation = None;
+            ReachStatus::Reached(Box::new(c))
+        }
+        _ if o.verdict == "holds" && o.report.strategy == Strategy::Exhaustive => {
+            ReachStatus::Never
+        }
+        _ if o.verdict == "holds" => ReachStatus::NotFound(format!("{} runs", o.report.schedules)),
+        _ => ReachStatus::NotFound(o.verdict),
+    };
+    Reach { target, status }
+}
