@@ -34,6 +34,8 @@ pub struct WriteFile {
     content: Content,
     /// Words per `write` syscall.
     chunk: u8,
+    /// Opened with `'wx'` (O_CREAT|O_EXCL): EEXIST if the file exists, instead of `'w'`.
+    exclusive: bool,
     at: WriteAt,
 }
 
@@ -52,8 +54,16 @@ impl WriteFile {
             path,
             chunk: content.len().max(1) as u8,
             content,
+            exclusive: false,
             at: WriteAt::Open,
         }
+    }
+
+    /// Opens with `'wx'`: the write creates the file or fails with EEXIST, so a writer can
+    /// never overwrite a file someone else created.
+    pub fn exclusive(mut self) -> Self {
+        self.exclusive = true;
+        self
     }
 
     /// Splits the data into `write` syscalls of `words` words each, so readers and crashes can
@@ -89,7 +99,15 @@ impl WriteFile {
     /// Performs the next system call.
     pub fn step<const N: usize>(&mut self, fs: &mut Fs<N>, cx: Ctx<'_>) -> Poll<Result<(), Errno>> {
         match self.at {
-            WriteAt::Open => match fs.open(cx, self.path, OpenMode::Truncate) {
+            WriteAt::Open => match fs.open(
+                cx,
+                self.path,
+                if self.exclusive {
+                    OpenMode::CreateExcl
+                } else {
+                    OpenMode::Truncate
+                },
+            ) {
                 Err(e) => {
                     self.at = WriteAt::Finished;
                     Poll::Ready(Err(e))

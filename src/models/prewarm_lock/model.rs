@@ -1,5 +1,15 @@
 //! Eve's sandbox template prewarm lock (protocols.md §4) as an explicit state machine over
-//! `sim::world`: one model for D-V0, D-V1, D-V2 and a canary.
+//! `sim::world`: one model for D-V0, D-V1, D-V2, lockstep's proposed V3 and a canary.
+//!
+//! **V3** (`v3-verified-reclaim`, not a historical version: the fix proposed in
+//! `reports/findings.md` for V2's three-reclaimer bug) changes four steps of V2 and nothing
+//! else: owner.json is opened with `'wx'` (EEXIST, like ENOENT, is a lost claim); the re-check
+//! under the intent is `stat`, `readFile`, `stat`, and judges only when both stats give the
+//! same inode and mtime; after the tombstone rename a `stat` of the tombstone must give that
+//! inode and mtime, or the directory is renamed back; and a claimer that finds an intent after
+//! its `mkdir` removes its claim with `rmdir`. Identity by (inode, mtime) can be fooled only by
+//! a directory that reuses the inode number and is created in the very millisecond of the
+//! judged one's last change; the model's inode numbers are reused like a real file system's.
 //!
 //! **Granularity.** Every filesystem call is its own step: `mkdir -p`, `mkdir`, `stat`,
 //! `readFile`, `readdir`, `rename`, each syscall of a `writeFile` (the world's `WriteFile`:
@@ -138,7 +148,20 @@ enum Pc {
     CiWrite(Purpose, WriteFile),
     RcStat,
     RcRead(Time),
+    /// V3: the re-check stats the lock, reads its owner, and stats it again: the owner read
+    /// belongs to the directory judged only if the two stats agree.
+    RcStatFirst,
+    RcReadFirst,
+    RcStatAfter(Liveness),
     RcRename(u8, u8),
+    /// V3: reads the tombstone's owner.json to see whether it moved the generation it judged
+    /// (the reason, and the ghost owner of the lock it moved).
+    RcVerify(u8, u8),
+    /// V3: puts a wrongly moved lock back under the lock name.
+    RcRestore(u8),
+    /// V3: a claimer that finds a recovery intent after its mkdir removes its claim with
+    /// `rmdir`, which refuses a directory that already holds someone's owner file.
+    UndoRmdir,
     RcRm(u8, RmRf),
     RoRead,
     RlRename(RlThen, u8),
@@ -149,7 +172,7 @@ enum Pc {
     Threw,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Liveness {
     Alive,
     Dead,
@@ -181,6 +204,12 @@ pub struct Actor {
     /// The reason it judged before taking an intent (the canary acts on it), and the outcome.
     judged: u8,
     rc: u8,
+    /// V3: the identity (inode, mtime) of the lock directory its re-check judged: the same
+    /// before and after it read the owner, and the tombstone it renames must still have it (a
+    /// directory's mtime moves when an entry is created in it; a newer directory has a newer
+    /// one, and another inode unless the number is reused).
+    judged_ino: u8,
+    judged_mtime: Time,
     /// Has slept in its wait loop at least once (later rounds are routine in timelines).
     waited: bool,
     // ghost
@@ -787,6 +816,17 @@ impl PrewarmLockModel {
         }
     }
 
+    /// Writing owner.json after a claim: by path with `'w'` (V0-V2), or `'wx'` (V3), which
+    /// cannot write into a directory whose owner file another process already created.
+    fn owner_write(&self, s: &World, a: usize) -> WriteFile {
+        let wf = WriteFile::new(self.owner, self.owner_content(s, a, false));
+        if self.version.verified() {
+            wf.exclusive()
+        } else {
+            wf
+        }
+    }
+
     fn transient(e: Errno) -> bool {
         matches!(e, Errno::EBUSY | Errno::EPERM | Errno::EACCES)
     }
@@ -838,7 +878,7 @@ impl PrewarmLockModel {
                     s.actors[a].pc = if self.version.intents() {
                         Pc::PostClaimList
                     } else {
-                        Pc::OwnerWrite(WriteFile::new(self.owner, self.owner_content(s, a, false)))
+                        Pc::OwnerWrite(self.owner_write(s, a))
                     };
                     self.reach(s, a, spec::P_CLAIMED, n);
                 }
@@ -855,6 +895,9 @@ impl PrewarmLockModel {
                 notable = true;
                 if N::ON {
                     match wf.next_op() {
+                        Some(Op::Open) if self.version.verified() => {
+                            n.say(format_args!("open 'wx'"))
+                        }
                         Some(Op::Open) => n.say(format_args!("open 'w'")),
                         Some(Op::Write) => n.say(format_args!("writes its owner record")),
                         _ => n.say(format_args!("closes")),
@@ -882,9 +925,9 @@ impl PrewarmLockModel {
                             n,
                         );
                     }
-                    Poll::Ready(Err(Errno::ENOENT)) => {
+                    Poll::Ready(Err(e @ (Errno::ENOENT | Errno::EEXIST))) => {
                         n.say(format_args!(
-                            "ENOENT: a reclaimer moved its claim away; retries"
+                            "{e}: a reclaimer moved its claim away; retries"
                         ));
                         if !self.timed_out(s, a, hnow, n) {
                             s.actors[a].pc = Pc::MkdirP;
@@ -907,11 +950,14 @@ impl PrewarmLockModel {
                 if m != 0 {
                     notable = true;
                     n.say(format_args!("a recovery intent appeared: undoes its claim"));
-                    s.actors[a].pc = Pc::RlRename(RlThen::Undo, 0);
+                    s.actors[a].pc = if self.version.verified() {
+                        Pc::UndoRmdir
+                    } else {
+                        Pc::RlRename(RlThen::Undo, 0)
+                    };
                 } else {
                     n.say(format_args!("no intent"));
-                    s.actors[a].pc =
-                        Pc::OwnerWrite(WriteFile::new(self.owner, self.owner_content(s, a, false)));
+                    s.actors[a].pc = Pc::OwnerWrite(self.owner_write(s, a));
                 }
             }
             Pc::WaitStat => match s.fs.stat(cx, self.lock) {
@@ -1143,6 +1189,7 @@ impl PrewarmLockModel {
                             n.say(format_args!("acts on its earlier judgment (canary)"));
                             Pc::RcRename(s.actors[a].judged, 0)
                         }
+                        Purpose::Reclaim if self.version.verified() => Pc::RcStatFirst,
                         Purpose::Reclaim => Pc::RcStat,
                         Purpose::Release => Pc::RoRead,
                     };
@@ -1194,10 +1241,85 @@ impl PrewarmLockModel {
                     s.actors[a].pc = Pc::RcRename(r, 0);
                 }
             }
+            Pc::RcStatFirst => {
+                notable = true;
+                match s.fs.stat(cx, self.lock) {
+                    Ok(st) => {
+                        n.say(format_args!(
+                            "re-check under the intent: mtime {}",
+                            shown(st.mtime)
+                        ));
+                        s.actors[a].judged_ino = st.ino.0;
+                        s.actors[a].judged_mtime = st.mtime;
+                        s.actors[a].pc = Pc::RcReadFirst;
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}: nothing to reclaim"));
+                        s.actors[a].rc = if e == Errno::ENOENT {
+                            RC_NONE
+                        } else {
+                            RC_ERROR
+                        };
+                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                    }
+                }
+            }
+            Pc::RcReadFirst => {
+                notable = true;
+                let c = s.fs.read_file(cx, self.owner).ok();
+                let l = self.liveness(s, a, c.as_ref());
+                n.say(format_args!(
+                    "re-check under the intent: {}, {}",
+                    c.as_ref()
+                        .map_or("unreadable".to_string(), |c| self.show_owner(c)),
+                    l.name()
+                ));
+                s.actors[a].pc = Pc::RcStatAfter(l);
+            }
+            Pc::RcStatAfter(l) => {
+                notable = true;
+                self.recheck_age(s, a, cx, hnow, l, n);
+            }
+            Pc::RcVerify(r, was) => {
+                notable = true;
+                self.verify_tombstone(s, a, cx, r, was, n);
+            }
+            Pc::UndoRmdir => {
+                notable = true;
+                match s.fs.rmdir(cx, self.lock) {
+                    Ok(()) => {
+                        n.say(format_args!("removed the empty claim"));
+                        s.lock_owner = 0;
+                    }
+                    Err(e) => n.say(format_args!("{e}: not an empty claim; leaves it")),
+                }
+                self.rl_done(s, a, RlThen::Undo, n);
+            }
+            Pc::RcRestore(was) => {
+                notable = true;
+                match s.fs.rename(cx, self.tomb[a], self.lock) {
+                    Ok(()) => {
+                        n.say(format_args!("put back: not the generation it judged"));
+                        s.lock_owner = was;
+                        s.actors[a].rc = RC_NONE;
+                    }
+                    Err(e) => {
+                        n.say(format_args!("{e}: cannot put it back"));
+                        self.damaged(s, a, was, false, n);
+                        s.actors[a].rc = RC_ERROR;
+                    }
+                }
+                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+            }
             Pc::RcRename(r, attempt) => {
                 notable = true;
                 let was = s.lock_owner;
                 match s.fs.rename(cx, self.lock, self.tomb[a]) {
+                    Ok(()) if self.version.verified() => {
+                        n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
+                        s.lock_owner = 0;
+                        s.actors[a].pc = Pc::RcVerify(r, was);
+                    }
                     Ok(()) => {
                         n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                         s.lock_owner = 0;
@@ -1303,6 +1425,75 @@ impl PrewarmLockModel {
         }
         if routine && !notable {
             n.routine();
+        }
+    }
+
+    /// V3's re-check, second call: the lock's age from a `stat` made after reading its owner,
+    /// so a directory whose owner file is not written yet (a claim in progress) is judged by
+    /// its own, young, mtime.
+    fn recheck_age<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        cx: Ctx<'_>,
+        hnow: Time,
+        l: Liveness,
+        n: &mut N,
+    ) {
+        match s.fs.stat(cx, self.lock) {
+            Ok(st) => {
+                let age = st.age_at(hnow);
+                let same =
+                    st.ino.0 == s.actors[a].judged_ino && st.mtime == s.actors[a].judged_mtime;
+                let r = if same { self.reason(l, age) } else { RC_NONE };
+                if same {
+                    n.say(format_args!("re-check under the intent: {age} ms old"));
+                } else {
+                    n.say(format_args!("the lock changed while it read the owner"));
+                }
+                if r == RC_NONE {
+                    n.say(format_args!("not reclaimable any more"));
+                    s.actors[a].rc = RC_NONE;
+                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                } else {
+                    s.actors[a].pc = Pc::RcRename(r, 0);
+                }
+            }
+            Err(e) => {
+                n.say(format_args!("{e}: nothing to reclaim"));
+                s.actors[a].rc = if e == Errno::ENOENT {
+                    RC_NONE
+                } else {
+                    RC_ERROR
+                };
+                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+            }
+        }
+    }
+
+    /// V3, after the rename: the tombstone must be the directory the re-check judged (the
+    /// same mtime); otherwise it is another generation, and goes back.
+    fn verify_tombstone<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        cx: Ctx<'_>,
+        r: u8,
+        was: u8,
+        n: &mut N,
+    ) {
+        let x = &s.actors[a];
+        let same =
+            s.fs.stat(cx, self.tomb[a])
+                .is_ok_and(|st| st.ino.0 == x.judged_ino && st.mtime == x.judged_mtime);
+        if same {
+            n.say(format_args!("the tombstone is the directory it judged"));
+            self.damaged(s, a, was, false, n);
+            s.actors[a].pc = Pc::RcRm(r, RmRf::new(self.tomb[a]));
+            self.reach(s, a, spec::P_TOMBSTONED, n);
+        } else {
+            n.say(format_args!("the tombstone is another generation"));
+            s.actors[a].pc = Pc::RcRestore(was);
         }
     }
 
@@ -1419,6 +1610,8 @@ impl Model for PrewarmLockModel {
                 arrived: 0,
                 judged: RC_NONE,
                 rc: RC_NONE,
+                judged_ino: 0,
+                judged_mtime: 0,
                 waited: false,
                 waiting: false,
                 in_cs: false,
@@ -1624,7 +1817,14 @@ impl Model for PrewarmLockModel {
                         wf.next_op().map_or("?", |o| o.name())
                     ),
                     Pc::PostClaimList => "readdir(lock.recovery)".into(),
-                    Pc::WaitStat | Pc::WStat | Pc::RcStat => "stat(lock)".into(),
+                    Pc::WaitStat | Pc::WStat | Pc::RcStat | Pc::RcStatAfter(_) => {
+                        "stat(lock)".into()
+                    }
+                    Pc::RcReadFirst => "readFile(owner.json)".into(),
+                    Pc::RcStatFirst => "stat(lock)".into(),
+                    Pc::RcVerify(_, _) => format!("stat(tombstone-{me})"),
+                    Pc::UndoRmdir => "rmdir(lock)".into(),
+                    Pc::RcRestore(_) => format!("rename(tombstone-{me}, lock)"),
                     Pc::WRead(_) | Pc::RcRead(_) | Pc::RoRead => "readFile(owner.json)".into(),
                     Pc::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
                     Pc::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),

@@ -14,15 +14,21 @@ pub enum Version {
     /// under a unique recovery intent with a re-check, tombstone renames, a token-gated release,
     /// and a lost claim retried.
     V2Intents,
+    /// lockstep's proposed fix of V2's three-reclaimer bug (reports/findings.md): owner.json
+    /// written with `'wx'` (EEXIST is a lost claim), the re-check under the intent reads the
+    /// owner first and takes the age from a `stat` after it, and a reclaimer reads the
+    /// tombstone it renamed and puts it back when it is not the generation it judged.
+    V3VerifiedReclaim,
     /// Canary: V2 without the re-check under the intent (the reclaimer acts on what it judged
     /// before its intent existed). Must violate `max-active` when two waiters reclaim at once.
     CanaryNoRecheck,
 }
 
-pub const ALL: [Version; 4] = [
+pub const ALL: [Version; 5] = [
     Version::V0MtimeOnly,
     Version::V1PidLiveness,
     Version::V2Intents,
+    Version::V3VerifiedReclaim,
     Version::CanaryNoRecheck,
 ];
 
@@ -44,6 +50,7 @@ impl Version {
             Version::V0MtimeOnly => "v0-mtime-only",
             Version::V1PidLiveness => "v1-pid-liveness",
             Version::V2Intents => "v2-intents",
+            Version::V3VerifiedReclaim => "v3-verified-reclaim",
             Version::CanaryNoRecheck => "canary-no-recheck",
         }
     }
@@ -68,6 +75,11 @@ impl Version {
     /// V2 and its canary: intents, tombstones, tokens.
     pub fn intents(self) -> bool {
         self >= Version::V2Intents
+    }
+
+    /// The proposed fix: exclusive owner writes, read-then-stat re-check, verified tombstones.
+    pub fn verified(self) -> bool {
+        self == Version::V3VerifiedReclaim
     }
 
     /// What `owner.json` records: createdAt, pid (V0); + hostname (V1); + token (V2).
