@@ -47,6 +47,12 @@ impl Choice<u64> {
                         r.from, r.to
                     ));
                 }
+                // Counted before anything is made: loading a file costs time and memory
+                // bounded by the file, not by the numbers in it.
+                let count = ((r.to - r.from) / r.step).saturating_add(1);
+                if count > MAX_ALTERNATIVES as u64 {
+                    return Err(too_many(count));
+                }
                 (r.from..=r.to).step_by(r.step as usize).collect()
             }
         };
@@ -73,12 +79,13 @@ fn check_len<T>(v: Vec<T>) -> Result<Vec<T>, String> {
         return Err("an empty list leaves nothing to choose".into());
     }
     if v.len() > MAX_ALTERNATIVES {
-        return Err(format!(
-            "{} alternatives; at most {MAX_ALTERNATIVES} are allowed (use a larger step)",
-            v.len()
-        ));
+        return Err(too_many(v.len() as u64));
     }
     Ok(v)
+}
+
+fn too_many(count: u64) -> String {
+    format!("{count} alternatives; at most {MAX_ALTERNATIVES} are allowed (use a larger step)")
 }
 
 /// What a scenario author may write for an open value of type `Self`.
