@@ -60,6 +60,10 @@ pub fn check_paths<P: AsRef<str>>(paths: &[P]) -> Checked {
     let mut loaded = Vec::new();
     for f in &scenarios {
         match Source::read(f).and_then(|src| models::load(&src)) {
+            Ok(l) if l.meta().no_expect.is_some() => {
+                out.errors
+                    .push(l.meta().no_expect.as_ref().expect("checked").render());
+            }
             Ok(l) => loaded.push(l),
             Err(e) => out.errors.push(e.render()),
         }

@@ -480,6 +480,40 @@ fn reachability_targets_have_witnesses_or_fail() {
         .contains("rename(lock, tombstone-W1): lock moved to tombstone-W1"));
 }
 
+/// A scenario that expects nothing yet can be explored: `run` gives every variant's verdict
+/// and an `[expect]` block to paste; `check` refuses it (exit 2) and says so.
+#[test]
+fn a_scenario_without_expectations_is_explored_by_run_and_refused_by_check() {
+    let dir = tempdir();
+    let scen = format!("{dir}/mine.toml");
+    let text = std::fs::read_to_string("scenarios/init-lock/clobber.toml").unwrap();
+    let cut = text.find("[expect]").unwrap();
+    std::fs::write(&scen, &text[..cut]).unwrap();
+    let out = lockstep(&["run", &scen]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let block = out
+        .stdout
+        .split("[expect]\n")
+        .nth(1)
+        .expect("an [expect] block");
+    for line in [
+        "v1-reclaim = \"violated:max-inits\"",
+        "v4-gated-publish = \"holds\"",
+    ] {
+        assert!(block.contains(line), "{block}");
+    }
+    // Pasted back, the block is what `check` then confirms.
+    std::fs::write(&scen, format!("{}[expect]\n{block}", &text[..cut])).unwrap();
+    assert_eq!(lockstep(&["check", &scen]).code, 0);
+    std::fs::write(&scen, &text[..cut]).unwrap();
+    let refused = lockstep(&["check", &scen]);
+    assert_eq!(refused.code, 2);
+    assert!(refused.stderr.contains("expects nothing of any variant"));
+    assert!(refused
+        .stderr
+        .contains("prints an `[expect]` block to paste"));
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -327,6 +327,10 @@ pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScena
     let mut errors = 0;
     for f in files {
         match Source::read(f).and_then(|src| models::load_as(&src, interpreted)) {
+            Ok(l) if l.meta().no_expect.is_some() => {
+                eprint!("{}", l.meta().no_expect.as_ref().expect("checked").render());
+                errors += 1;
+            }
             Ok(l) => loaded.push(l),
             Err(e) => {
                 eprint!("{}", e.render());

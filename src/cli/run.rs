@@ -62,8 +62,12 @@ pub fn run(a: Args) -> u8 {
                 ));
             }
         },
+        // A file that expects nothing yet: explore every variant (and print the expectations
+        // to paste below).
+        None if meta.expect.is_empty() => loaded.variants().iter().map(|x| x.name).collect(),
         None => meta.expect.iter().map(|(v, _)| *v).collect(),
     };
+    let mut found: Vec<(&'static str, String)> = Vec::new();
     if (a.trace.is_some() || a.schedule.is_some() || a.regression.is_some()) && variants.len() != 1
     {
         return usage_error(
@@ -109,6 +113,7 @@ pub fn run(a: Args) -> u8 {
             Err(e) => return usage_error(&format!("{}: {e}", meta.path)),
         };
         let elapsed = t.elapsed().as_millis() as u64;
+        found.push((variant, outcome.verdict.clone()));
         match &outcome.counterexample {
             Some(c) => print!("{}", counterexample_block(meta, variant, c)),
             None => println!("{} [{}]: {}", meta.path, variant, outcome.verdict),
@@ -217,7 +222,28 @@ pub fn run(a: Args) -> u8 {
             }
         }
     }
+    if meta.expect.is_empty() && a.schedule.is_none() {
+        print!("{}", expect_block(&found));
+    }
     code
+}
+
+/// The `[expect]` block a file that expects nothing yet can paste: what each variant gave.
+/// An `inconclusive` verdict is written commented out: it needs a bigger budget, not pinning.
+fn expect_block(found: &[(&'static str, String)]) -> String {
+    let mut out = String::from(
+        "\n# The scenario expects nothing yet. What each variant gave, to paste into it:\n[expect]\n",
+    );
+    for (variant, verdict) in found {
+        if verdict.starts_with("inconclusive:") {
+            out.push_str(&format!(
+                "# {variant} = \"{verdict}\"   (raise the budget before pinning this)\n"
+            ));
+        } else {
+            out.push_str(&format!("{variant} = \"{verdict}\"\n"));
+        }
+    }
+    out
 }
 
 /// Writes `<dir>/<name>--<variant>.toml`: the scenario as it is, with its `[explore]` and

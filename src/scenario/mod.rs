@@ -87,7 +87,9 @@ pub struct File<P, A, F> {
     pub faults: Option<F>,
     pub check: Spanned<Check>,
     pub explore: Option<Spanned<Explore>>,
-    pub expect: Spanned<BTreeMap<Spanned<String>, Spanned<String>>>,
+    /// Left out or empty: the file can be explored (`run` prints every variant's verdict and
+    /// an `[expect]` block to paste), not checked.
+    pub expect: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -207,6 +209,9 @@ pub struct Meta {
     pub unfired_is_error: bool,
     /// `[check] reachable`, in the file's order.
     pub reachable: Vec<Property>,
+    /// The file says what it expects of no variant: `check` refuses it with this error
+    /// (`run` explores every variant instead).
+    pub no_expect: Option<ScenarioError>,
 }
 
 /// `[check] reachable`, validated against the protocol's targets.
@@ -348,18 +353,19 @@ pub fn validate_meta<P, A, F>(
     let plan = plan_of(src, file.explore.as_ref())?;
 
     let mut expect: Vec<(&'static str, Expected)> = Vec::new();
-    if file.expect.get_ref().is_empty() {
-        return Err(src
-            .error(
-                Some(file.expect.span()),
-                "`[expect]` names no variant: nothing would run",
-            )
-            .help(format!(
-                "add e.g. `{} = \"holds\"`",
-                proto.variants()[0].name
-            )));
-    }
-    for (k, v) in file.expect.get_ref() {
+    let empty = BTreeMap::new();
+    let expected = file.expect.as_ref().map_or(&empty, |e| e.get_ref());
+    let no_expect = expected.is_empty().then(|| {
+        src.error(
+            Some(file.expect.as_ref().map_or(0..0, |e| e.span())),
+            "the scenario expects nothing of any variant: there is nothing to check",
+        )
+        .help(format!(
+            "`lockstep run {}` explores every variant and prints an `[expect]` block to paste",
+            src.path
+        ))
+    });
+    for (k, v) in expected {
         let Some(var) = proto.variants().iter().find(|x| x.name == k.get_ref()) else {
             return Err(src
                 .error(
@@ -405,6 +411,7 @@ pub fn validate_meta<P, A, F>(
         protocol_hash: None,
         unfired_is_error,
         reachable,
+        no_expect,
     })
 }
 
