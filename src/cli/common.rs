@@ -15,36 +15,40 @@ use crate::scenario::{
 /// Exploration overrides accepted by `check`, `run` and `report`.
 #[derive(ClapArgs, Debug, Clone, Default)]
 pub struct Overrides {
-    /// Override the file's strategy: scripted, exhaustive, random, or shuttle / shuttle-pct
-    /// (the model's own steps on shuttle's threads, for protocols with a loom/shuttle bridge).
+    /// Override the file's strategy: scripted, exhaustive, random, pct, replay, or shuttle /
+    /// shuttle-pct (the model's own steps on shuttle's threads, for protocols with a
+    /// loom/shuttle bridge). [default: the file's `[explore] strategy`]
     #[arg(long)]
     pub strategy: Option<String>,
-    /// Seed of the random and shuttle strategies.
+    /// Seed of the random, pct and shuttle strategies. [default: the file's, else 0]
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Number of random (or shuttle) runs.
+    /// Number of random, pct (or shuttle) runs. [default: the file's, else 1000]
     #[arg(long)]
     pub runs: Option<u64>,
-    /// Most distinct states an exhaustive search may visit.
+    /// Most distinct states an exhaustive search may visit. [default: the file's, else
+    /// 50000000]
     #[arg(long)]
     pub states_max: Option<u64>,
-    /// Most moves in one run.
+    /// Most moves in one run. [default: the file's, else 1000000]
     #[arg(long)]
     pub steps_max: Option<u64>,
-    /// Virtual-time horizon in milliseconds.
-    #[arg(long)]
+    /// Virtual-time horizon in milliseconds of simulated time (not wall clock).
+    /// [default: the file's, else 604800000, 7 days]
+    #[arg(long = "virtual-time-max-ms", alias = "time-max-ms")]
     pub time_max_ms: Option<u64>,
-    /// Wall-clock budget per (scenario, variant), in seconds: a search still running then stops
-    /// with `inconclusive:stopped` (never a pass).
-    #[arg(long)]
+    /// Wall-clock budget per (scenario, variant), in real seconds: a search still running then
+    /// stops with `inconclusive:stopped` (never a pass). [default: none]
+    #[arg(long = "wall-time-max", alias = "time-max", value_name = "SECONDS")]
     pub time_max: Option<u64>,
     /// Threads for exhaustive search (verdicts, state counts and traces do not depend on it).
+    /// [default: 1]
     #[arg(long)]
     pub threads: Option<u64>,
     /// Explore only shard I of N (1-based, e.g. `1/2`): random runs or exhaustive subtrees.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// PCT's bug depth.
+    /// PCT's bug depth (depth - 1 priority change points). [default: the file's, else 3]
     #[arg(long)]
     pub pct_depth: Option<u64>,
     /// Turn symmetry reduction off (for measuring it).
