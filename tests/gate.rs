@@ -514,6 +514,20 @@ fn a_scenario_without_expectations_is_explored_by_run_and_refused_by_check() {
         .contains("prints an `[expect]` block to paste"));
 }
 
+/// Completions and the man page come from the same definitions as `--help`.
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = lockstep(&["completions", shell]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout.contains("wall-time-max"), "{shell}");
+    }
+    let man = lockstep(&["man"]);
+    assert_eq!(man.code, 0);
+    assert!(man.stdout.contains(".TH lockstep 1"));
+    assert_eq!(lockstep(&["completions", "tcsh"]).code, 2);
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -6,6 +6,7 @@
 mod bench;
 mod check;
 pub(crate) mod common;
+mod completions;
 mod list;
 mod merge;
 mod replay;
@@ -48,6 +49,10 @@ pub enum Command {
     Merge(merge::Args),
     /// Measure the explorers on fixed workloads (scenarios/bench/) side by side.
     Bench(bench::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print lockstep's man page (roff).
+    Man,
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -84,6 +89,8 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::Report(a) => report::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man => completions::man(),
     });
     match result {
         Ok(code) => ExitCode::from(code),
