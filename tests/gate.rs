@@ -528,6 +528,30 @@ fn completions_and_man_page_are_generated() {
     assert_eq!(lockstep(&["completions", "tcsh"]).code, 2);
 }
 
+/// `lockstep new` writes, for every protocol, a scenario that runs as written and ends with an
+/// `[expect]` block to paste; it never overwrites a file.
+#[test]
+fn every_protocol_has_a_runnable_scaffold() {
+    let dir = tempdir();
+    for p in lockstep::models::protocols() {
+        let file = format!("{dir}/{}.toml", p.id());
+        let out = lockstep(&["new", p.id(), &file]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let run = lockstep(&["run", &file]);
+        assert_eq!(run.code, 0, "{}: {}", p.id(), run.stderr);
+        assert!(run.stdout.contains("\n[expect]\n"), "{}", run.stdout);
+        assert_eq!(
+            lockstep(&["new", p.id(), &file]).code,
+            2,
+            "refuses to overwrite"
+        );
+    }
+    assert_eq!(
+        lockstep(&["new", "no-such-lock", &format!("{dir}/x.toml")]).code,
+        2
+    );
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -9,6 +9,7 @@ pub(crate) mod common;
 mod completions;
 mod list;
 mod merge;
+mod new;
 mod replay;
 mod report;
 mod run;
@@ -53,6 +54,8 @@ pub enum Command {
     Completions(completions::Args),
     /// Print lockstep's man page (roff).
     Man,
+    /// Write a commented, runnable scenario of a protocol to start from.
+    New(new::Args),
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -91,6 +94,7 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man => completions::man(),
+        Command::New(a) => new::run(a),
     });
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,0 +1,165 @@
+//! `lockstep new PROTOCOL FILE`: writes a commented, runnable scenario to start from: the
+//! protocol's situation in a few actors, its `[params]` with their defaults, every invariant
+//! to choose from (each with what it means), an exhaustive exploration, and no `[expect]` yet
+//! (`lockstep run FILE` then prints the block to paste).
+
+use std::fmt::Write;
+
+use crate::cli::common::usage_error;
+use crate::cli::EXIT_OK;
+use crate::models::{find, protocols};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The protocol (`lockstep list` names them).
+    pub protocol: String,
+    /// The scenario file to write (refused if it exists).
+    pub file: String,
+}
+
+/// Each built-in protocol's starting situation: `[params]` with their defaults, and actors.
+fn body(protocol: &str) -> &'static str {
+    match protocol {
+        "init-lock" => INIT_LOCK,
+        "restart-lock" => RESTART_LOCK,
+        "prewarm-lock" => PREWARM_LOCK,
+        _ => ISOLATE,
+    }
+}
+
+pub fn run(a: Args) -> u8 {
+    let Some(proto) = find(&a.protocol) else {
+        let names: Vec<&str> = protocols().iter().map(|p| p.id()).collect();
+        return usage_error(&format!(
+            "unknown protocol `{}`; the protocols are: {}",
+            a.protocol,
+            names.join(", ")
+        ));
+    };
+    if std::path::Path::new(&a.file).exists() {
+        return usage_error(&format!("`{}` exists: choose another file name", a.file));
+    }
+    let name = std::path::Path::new(&a.file)
+        .file_stem()
+        .map_or("my-scenario".into(), |s| s.to_string_lossy().to_string());
+    let mut out = format!(
+        "# A scenario of {} ({}).\n# Variants: {}.\n\
+         # `lockstep run {}` explores every variant and prints an [expect] block to paste below.\n\
+         name = \"{name}\"\ndescription = \"what this scenario is about\"\nprotocol = \"{}\"\n\n",
+        proto.id(),
+        proto.summary(),
+        proto
+            .variants()
+            .iter()
+            .map(|v| v.name)
+            .collect::<Vec<_>>()
+            .join(", "),
+        a.file,
+        proto.id()
+    );
+    out.push_str(body(proto.id()));
+    out.push_str("\n[check]\n# The verdict names the first of these that any reachable world violates.\ninvariants = [\n");
+    for p in proto.invariants() {
+        // The isolate lists the init lock's invariants too; they need an init lock in the
+        // module state (`init_lock` in [params]), so they start commented out.
+        let guest = p.summary.starts_with("[the init lock");
+        let _ = writeln!(
+            out,
+            "  {}\"{}\",  # {}",
+            if guest { "# " } else { "" },
+            p.id,
+            p.summary
+        );
+    }
+    out.push_str("]\n");
+    let reachable = proto.reachable();
+    if !reachable.is_empty() {
+        out.push_str("# Places the scenario must reach (a witness each, or the result fails):\n");
+        for r in &reachable {
+            let _ = writeln!(out, "#   {}: {}", r.id, r.summary);
+        }
+        out.push_str("# reachable = []\n");
+    }
+    out.push_str(
+        "\n[explore]\nstrategy = \"exhaustive\"   # or random, pct, scripted\n\
+         # states_max = 50000000, runs = 1000, seed = 0\n",
+    );
+    if let Err(e) = std::fs::write(&a.file, out) {
+        return usage_error(&format!("cannot write `{}`: {e}", a.file));
+    }
+    eprintln!(
+        "wrote {}: edit its actors, then `lockstep run {}`",
+        a.file, a.file
+    );
+    EXIT_OK
+}
+
+const INIT_LOCK: &str = r#"[params]
+# deadline_ms = 15000      # a claim older than this may be reclaimed (the version's default)
+# poll_ms = 50             # how often a waiter looks again
+# max_wait_ms = 30000      # a waiter gives up after this (V2+: deadline + 15 000)
+deadline_ms = 100
+poll_ms = 20
+max_wait_ms = 1000
+legit_init_ms = 100        # inits slower than this may be reclaimed (no-premature-reclaim)
+
+# Each actor is one request calling the init lock.
+[[actor]]
+name = "A"
+arrive_ms = 0
+init_ms = 250              # its init runs this long if it owns the lock
+outcome = "ok"             # ok | fail | hang | throw-sync | cancelled; a list lets the explorer choose
+# cancel_at_ms = 120       # the client goes away: its `finally` never runs
+
+[[actor]]
+name = "B"
+arrive_ms = 20
+init_ms = 50
+outcome = "ok"
+"#;
+
+const RESTART_LOCK: &str = r#"[params]
+stale_ms = 30000           # content (L) and mtime (M, RL) staleness
+max_wait_ms = 60000        # after this a waiter breaks even a fresh lock
+poll_ms = 100
+
+# Each actor is one process restarting the fleet under the lock file.
+[[actor]]
+name = "O"
+arrive_ms = 0
+restart_ms = 45000         # how long its restart runs once it holds the lock
+# crash_at = "mutex-held"  # kill -9 at a named point (`lockstep list` names them)
+
+[[actor]]
+name = "W"
+arrive_ms = 1000
+restart_ms = 1000
+"#;
+
+const PREWARM_LOCK: &str = r#"# Each actor is one process prewarming the same sandbox template under the mkdir lock.
+[[actor]]
+name = "A"
+arrive_ms = 0
+prewarm_ms = 300000
+crash_at_ms = 1000         # kill -9 at an instant: its lock stays behind
+
+[[actor]]
+name = "W"
+arrive_ms = 1860000        # 31 min: the orphan is older than every version's stale age
+prewarm_ms = 500
+"#;
+
+const ISOLATE: &str = r#"# Each actor is one request to the worker.
+[[actor]]
+name = "R1"
+arrive_ms = 0
+work_ms = 10
+abort_after_ms = 5         # its handler calls abortIsolate() this long after it starts
+
+[[actor]]
+name = "R2"
+arrive_ms = [10, 20]       # a list: the explorer tries each
+
+[faults]
+# factory = "throws-once"  # ok | throws-once | throws-twice | throws-N | throws-always
+"#;
