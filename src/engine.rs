@@ -39,6 +39,8 @@ pub struct Outcome {
     pub unfired: Vec<String>,
     /// The scenario's `[check] reachable` targets and what their searches found.
     pub reached: Vec<crate::reach::Reach>,
+    /// The parameters the variant ran with (see `Model::parameters`).
+    pub parameters: Vec<(&'static str, String)>,
 }
 
 /// The parts of a protocol file a complete exhaustive search never executed: a `holds` over
@@ -90,6 +92,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         Strategy::Pct => check_pct(model, &plan.config),
     };
     let unfired = model.unfired_faults();
+    let parameters = model.parameters();
     let verdict = verdict_text(model, report.verdict);
     let counterexample = report.counterexample.as_ref().map(|found| {
         let (schedule, original) = match report.verdict {
@@ -117,6 +120,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         unreached: None,
         unfired,
         reached: Vec::new(),
+        parameters,
     }
 }
 
@@ -181,6 +185,7 @@ pub fn explore_bridged(
         unreached: None,
         unfired: Vec::new(),
         reached: Vec::new(),
+        parameters: Vec::new(),
     })
 }
 
@@ -213,6 +218,7 @@ fn replay_plan<M: Model>(model: &M, plan: &Plan) -> Outcome {
         unreached: None,
         unfired: Vec::new(),
         reached: Vec::new(),
+        parameters: Vec::new(),
     }
 }
 

@@ -552,6 +552,27 @@ fn every_protocol_has_a_runnable_scaffold() {
     );
 }
 
+/// `run` and `--json` say what ran: each version's own defaults where the file left a
+/// parameter out (V1's fixed 30 s max wait, V2's deadline + 15 s).
+#[test]
+fn the_effective_parameters_are_reported_per_variant() {
+    let out = lockstep(&["run", "scenarios/init-lock/max-wait-too-short.toml"]);
+    assert!(out
+        .stderr
+        .contains("[v1-reclaim] ran with deadline_ms = 60000, poll_ms = 50, max_wait_ms = 30000"));
+    assert!(out
+        .stderr
+        .contains("[v2-anchored] ran with deadline_ms = 60000, poll_ms = 50, max_wait_ms = 75000"));
+    let json = lockstep(&[
+        "check",
+        "scenarios/init-lock/max-wait-too-short.toml",
+        "--json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["results"][0]["parameters"]["max_wait_ms"], "30000");
+    assert_eq!(doc["results"][1]["parameters"]["max_wait_ms"], "75000");
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -117,6 +117,13 @@ pub trait Model: Sync {
         false
     }
 
+    /// The parameters this model runs with, as a scenario would write them, each version's own
+    /// defaults filled in (`max_wait_ms` of a version that derives it from the deadline):
+    /// what `run` and `--json` report as having run.
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
     /// The faults the scenario scheduled (crash, pause and cancellation points, syscall
     /// faults) that took effect in no schedule explored with this model so far (see
     /// [`crate::faults`]). A model without scheduled faults has none.

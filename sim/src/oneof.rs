@@ -162,6 +162,10 @@ where
         self.alts[0].1.properties()
     }
 
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        self.alts[0].1.parameters()
+    }
+
     /// A fault fired if it fired under any of the alternatives (they share the scenario).
     fn unfired_faults(&self) -> Vec<String> {
         let mut out = self.alts[0].1.unfired_faults();

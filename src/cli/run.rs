@@ -195,6 +195,14 @@ pub fn run(a: Args) -> u8 {
             _ => String::new(),
         };
         eprintln!("  [{variant}] {judged}: backed by {backing}{extra}{shrunk}; {elapsed} ms");
+        if !outcome.parameters.is_empty() {
+            let ps: Vec<String> = outcome
+                .parameters
+                .iter()
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            eprintln!("  [{variant}] ran with {}", ps.join(", "));
+        }
         if let (Some(dir), Some(c)) = (&a.regression, &outcome.counterexample) {
             match write_regression(dir, &src, meta, variant, c) {
                 Ok(path) => {

@@ -159,6 +159,9 @@ struct JsonRow<'a> {
     /// `not found (...)` (absent when the scenario names none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     reachable: Vec<JsonReach>,
+    /// The parameters the variant ran with, each version's own defaults filled in.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    parameters: std::collections::BTreeMap<&'static str, &'a str>,
 }
 
 #[derive(Serialize)]
@@ -219,6 +222,12 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
                         _ => None,
                     },
                 })
+                .collect(),
+            parameters: r
+                .outcome
+                .parameters
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
                 .collect(),
         })
         .collect();

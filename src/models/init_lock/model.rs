@@ -1299,6 +1299,38 @@ impl Model for InitLockModel {
         self.faults.unfired()
     }
 
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        let ms = |v: Option<u64>| v.map_or("none".to_string(), |v| v.to_string());
+        let mut out = Vec::new();
+        for (l, c) in self.conf.iter().enumerate().take(self.levels) {
+            let keys = if l == 0 {
+                [
+                    "deadline_ms",
+                    "poll_ms",
+                    "max_wait_ms",
+                    "wait_bound_ms",
+                    "legit_init_ms",
+                ]
+            } else {
+                [
+                    "inner_deadline_ms",
+                    "inner_poll_ms",
+                    "inner_max_wait_ms",
+                    "inner_wait_bound_ms",
+                    "inner_legit_init_ms",
+                ]
+            };
+            out.push((keys[0], ms(c.deadline)));
+            out.push((keys[1], c.poll.to_string()));
+            out.push((keys[2], ms(c.max_wait)));
+            out.push((keys[3], c.wait_bound.to_string()));
+            out.push((keys[4], ms(c.legit_init)));
+        }
+        out.push(("max_inits", self.spec.max_inits.to_string()));
+        out.push(("anchor", self.anchor.to_string()));
+        out
+    }
+
     fn violated(&self, s: &World, limit: PropIdx, _at_end: bool) -> Option<PropIdx> {
         self.checks
             .iter()

@@ -997,6 +997,16 @@ impl<G: Guest> Model for IsolateModel<G> {
         self.faults.unfired()
     }
 
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        let factory: Vec<String> = self.spec.factory.iter().map(|f| f.name()).collect();
+        vec![
+            ("max_generations", self.spec.max_generations.to_string()),
+            ("dynamic", self.spec.dynamic.to_string()),
+            ("split_abort", self.spec.split_abort.to_string()),
+            ("factory", factory.join(" | ")),
+        ]
+    }
+
     fn violated(&self, s: &Self::State, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
         self.map.first_violated(
             limit,

@@ -1767,6 +1767,15 @@ impl Model for PrewarmLockModel {
         self.env.log.unfired()
     }
 
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("poll_ms", self.spec.poll.to_string()),
+            ("timeout_ms", self.spec.timeout.to_string()),
+            ("stale_ms", self.stale.to_string()),
+            ("wait_bound_ms", self.spec.wait_bound.to_string()),
+        ]
+    }
+
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
         if let Some(t) = self.reach_target {
             let hit = if t == crate::reach::THROWS {

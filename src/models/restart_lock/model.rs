@@ -1477,6 +1477,20 @@ impl Model for RestartLockModel {
         self.env.log.unfired()
     }
 
+    fn parameters(&self) -> Vec<(&'static str, String)> {
+        let sp = &self.spec;
+        vec![
+            ("stale_ms", sp.stale.to_string()),
+            ("max_wait_ms", sp.max_wait.to_string()),
+            ("poll_ms", sp.poll.to_string()),
+            ("mutex_retry_ms", sp.mutex_retry.to_string()),
+            ("spin_ms", sp.spin.to_string()),
+            ("spin_max", sp.spin_max.to_string()),
+            ("wait_bound_ms", sp.wait_bound.to_string()),
+            ("running_max", sp.running_max.to_string()),
+        ]
+    }
+
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
         if let Some(t) = self.reach_target {
             let hit = if t == crate::reach::THROWS {
