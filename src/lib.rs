@@ -9,6 +9,7 @@
 //! lock that users can run, and that loom and shuttle check; [`bridge`] runs the models themselves
 //! under loom and shuttle.
 
+pub mod atomic_write;
 pub mod bridge;
 pub mod cli;
 pub mod engine;

@@ -573,6 +573,33 @@ fn the_effective_parameters_are_reported_per_variant() {
     assert_eq!(doc["results"][1]["parameters"]["max_wait_ms"], "75000");
 }
 
+/// Ctrl-C stops the searches still running (`inconclusive:stopped`, never a pass), prints the
+/// results so far and exits 130. The deep scenario runs for tens of seconds; the signal comes
+/// after one.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_check_prints_what_it_has_and_exits_130() {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args(["check", "scenarios/deep"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(stdout.contains("inconclusive:stopped"), "{stdout}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -57,7 +57,7 @@ pub fn run(a: Args) -> u8 {
         print!("{}", table(&rows));
     }
     if let Some(path) = &a.junit {
-        if let Err(e) = std::fs::write(path, junit(&rows)) {
+        if let Err(e) = crate::atomic_write::write(path, junit(&rows)) {
             eprintln!("error: cannot write `{path}`: {e}");
             return crate::cli::EXIT_INTERNAL;
         }
@@ -67,6 +67,12 @@ pub fn run(a: Args) -> u8 {
     }
     if errors > 0 {
         eprintln!("{errors} scenario file(s) could not be loaded");
+    }
+    if crate::cli::common::interrupted() {
+        eprintln!(
+            "interrupted: the searches that were still running stopped (inconclusive:stopped)"
+        );
+        return crate::cli::EXIT_INTERRUPTED;
     }
     if errors + protocol_errors > 0 {
         EXIT_BAD_INPUT

@@ -208,8 +208,29 @@ impl Drop for Progress {
     }
 }
 
-/// A wall-clock budget: a thread that raises the plan's stop flag after `secs` seconds. The
-/// kernel never reads a clock; it only sees the flag. Dropping the budget ends the thread.
+/// Raised by Ctrl-C (SIGINT): every search still running, and every one after it, stops with
+/// `inconclusive:stopped` (never a pass), so `check` still prints the results it has and what
+/// it did not finish. The kernel only ever sees its plan's stop flag.
+pub fn interrupt_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+        std::sync::OnceLock::new();
+    FLAG.get_or_init(Default::default).clone()
+}
+
+/// Whether Ctrl-C was pressed.
+pub fn interrupted() -> bool {
+    interrupt_flag().load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Installs the Ctrl-C handler (once; a second Ctrl-C after the first still only stops).
+pub fn catch_interrupt() {
+    let flag = interrupt_flag();
+    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
+}
+
+/// A wall-clock budget: a thread that raises the plan's stop flag after `secs` seconds (or at
+/// Ctrl-C). The kernel never reads a clock; it only sees the flag. Dropping the budget ends the
+/// thread.
 pub struct WallBudget {
     done: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
 }
@@ -222,14 +243,17 @@ impl WallBudget {
         let d = done.clone();
         std::thread::spawn(move || {
             let (m, cv) = &*d;
-            let guard = m.lock().expect("budget");
-            let (guard, timeout) = cv
-                .wait_timeout_while(guard, std::time::Duration::from_secs(secs), |finished| {
-                    !*finished
-                })
-                .expect("budget");
-            if timeout.timed_out() && !*guard {
-                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let end = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+            let mut guard = m.lock().expect("budget");
+            // In slices, so a Ctrl-C is passed on within a tenth of a second.
+            while !*guard {
+                let now = std::time::Instant::now();
+                if now >= end || interrupted() {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return;
+                }
+                let slice = (end - now).min(std::time::Duration::from_millis(100));
+                guard = cv.wait_timeout(guard, slice).expect("budget").0;
             }
         });
         WallBudget { done }
@@ -375,6 +399,9 @@ pub fn explore_all<'a>(
             let mut plan = ov.apply(&meta.plan);
             let t = Instant::now();
             let _budget = ov.time_max.map(|secs| WallBudget::start(&mut plan, secs));
+            if plan.config.stop.is_none() {
+                plan.config.stop = Some(interrupt_flag());
+            }
             let _progress = Progress::start(&mut plan, &meta.name, variant);
             let outcome = l
                 .explore_plan(variant, &plan)

@@ -26,7 +26,7 @@ pub use common::{collect_files, Overrides};
     version,
     about = "Deterministic simulation of lock protocols under cancellation, crashes and slow owners",
     long_about = "Deterministic simulation of lock protocols under cancellation, crashes and slow owners.\n\n\
-Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input; 3 internal error."
+Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input; 3 internal error; 130 interrupted (Ctrl-C: the results so far are printed, every unfinished search is inconclusive:stopped)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -62,6 +62,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_MISMATCH: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 pub const EXIT_INTERNAL: u8 = 3;
+/// Ctrl-C: the results so far were printed, the rest stopped (the shell's 128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Runs the command line with `args`; returns the process exit code.
 pub fn main_with(args: Vec<String>) -> ExitCode {
@@ -77,6 +79,7 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    common::catch_interrupt();
     std::panic::set_hook(Box::new(|info| {
         if closed_output(info) {
             CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);

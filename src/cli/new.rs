@@ -84,7 +84,7 @@ pub fn run(a: Args) -> u8 {
         "\n[explore]\nstrategy = \"exhaustive\"   # or random, pct, scripted\n\
          # states_max = 50000000, runs = 1000, seed = 0\n",
     );
-    if let Err(e) = std::fs::write(&a.file, out) {
+    if let Err(e) = crate::atomic_write::write(&a.file, out) {
         return usage_error(&format!("cannot write `{}`: {e}", a.file));
     }
     eprintln!(

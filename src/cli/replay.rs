@@ -55,7 +55,7 @@ impl Trace {
 }
 
 pub fn write_trace(path: &str, t: &Trace) -> std::io::Result<()> {
-    std::fs::write(
+    crate::atomic_write::write(
         path,
         serde_json::to_string_pretty(t).expect("trace serializes") + "\n",
     )

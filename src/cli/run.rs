@@ -75,6 +75,9 @@ pub fn run(a: Args) -> u8 {
         );
     }
     let mut plan = a.overrides.apply(&meta.plan);
+    if plan.config.stop.is_none() {
+        plan.config.stop = Some(crate::cli::common::interrupt_flag());
+    }
     if a.example {
         plan.strategy = Strategy::Random;
         plan.config.runs = 1;
@@ -182,6 +185,9 @@ pub fn run(a: Args) -> u8 {
             .as_ref()
             .and_then(|c| c.original_moves.map(|o| (o, c)))
         {
+            Some((o, c)) if o == c.schedule.moves() => {
+                format!("; counterexample already minimal ({o} moves)")
+            }
             Some((o, c)) => format!(
                 "; counterexample shrunk from {o} to {} moves",
                 c.schedule.moves()
@@ -302,6 +308,6 @@ fn write_regression(
         meta.name,
         variant
     );
-    std::fs::write(&path, text)?;
+    crate::atomic_write::write(&path, text)?;
     Ok(path)
 }

@@ -432,13 +432,13 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
         }
         md.push('\n');
     }
-    std::fs::write(dir.join("summary.md"), &md)?;
+    crate::atomic_write::write(dir.join("summary.md"), &md)?;
     written.push(dir.join("summary.md").display().to_string());
     for r in rows {
         if let Some(c) = &r.outcome.counterexample {
             let name = format!("{}--{}.txt", file_stem(r.meta), r.variant);
             let path = cx_dir.join(&name);
-            std::fs::write(&path, counterexample_block(r.meta, r.variant, c))?;
+            crate::atomic_write::write(&path, counterexample_block(r.meta, r.variant, c))?;
             written.push(path.display().to_string());
         }
     }
