@@ -57,6 +57,11 @@ pub trait LoadedScenario: Send + Sync {
     }
     /// Explores `variant` as `plan` says. `variant` is one of the protocol's variant names.
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome;
+    /// The same scenario checking only `invariants` (a subset of its own, in order), for each
+    /// invariant's own status; `None` where the scenario cannot be restricted.
+    fn restricted(&self, _invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
+        None
+    }
     /// Re-executes a schedule on `variant` and records its timeline.
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
 

@@ -600,6 +600,39 @@ fn an_interrupted_check_prints_what_it_has_and_exits_130() {
     assert!(stderr.contains("interrupted"), "{stderr}");
 }
 
+/// `run` gives each checked invariant's own status beside the verdict, which names only the
+/// first-listed one violated.
+#[test]
+fn run_reports_each_invariants_own_status() {
+    let out = lockstep(&[
+        "run",
+        "scenarios/prewarm-lock/verdict-order.toml",
+        "--variant",
+        "v1-pid-liveness",
+    ]);
+    assert!(out.stdout.contains("violated:token-gated-release"));
+    assert!(
+        out.stderr.contains(
+            "each invariant on its own (exhaustive): token-gated-release violated (25 moves) · max-active violated ("
+        ),
+        "{}",
+        out.stderr
+    );
+    let v0 = lockstep(&[
+        "run",
+        "scenarios/prewarm-lock/verdict-order.toml",
+        "--variant",
+        "v0-mtime-only",
+    ]);
+    assert!(
+        v0.stderr.contains(
+            "each invariant on its own (exhaustive): token-gated-release holds · max-active holds"
+        ),
+        "{}",
+        v0.stderr
+    );
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -64,6 +64,7 @@ impl ProtocolInfo for InitLock {
     }
 }
 
+#[derive(Clone)]
 struct Loaded {
     meta: Meta,
     spec: Spec,
@@ -226,6 +227,12 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
 impl LoadedScenario for Loaded {
     fn meta(&self) -> &Meta {
         &self.meta
+    }
+    fn restricted(&self, invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
+        let mut l = self.clone();
+        l.meta.invariants = invariants.to_vec();
+        l.meta.reachable.clear();
+        Some(Box::new(l))
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         match self.open_structure(variant, plan) {

@@ -107,6 +107,7 @@ pub fn parse_scenario(src: &Source) -> Result<(Meta, Spec), ScenarioError> {
     }
 }
 
+#[derive(Clone)]
 struct Loaded {
     meta: Meta,
     spec: Spec,
@@ -206,6 +207,12 @@ impl Loaded {
 impl LoadedScenario for Loaded {
     fn meta(&self) -> &Meta {
         &self.meta
+    }
+    fn restricted(&self, invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
+        let mut l = self.clone();
+        l.meta.invariants = invariants.to_vec();
+        l.meta.reachable.clear();
+        Some(Box::new(l))
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         let v = Self::version(variant);

@@ -66,6 +66,7 @@ impl ProtocolInfo for PrewarmLock {
     }
 }
 
+#[derive(Clone)]
 struct Loaded {
     meta: Meta,
     spec: Spec,
@@ -123,6 +124,12 @@ impl Loaded {
 impl LoadedScenario for Loaded {
     fn meta(&self) -> &Meta {
         &self.meta
+    }
+    fn restricted(&self, invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
+        let mut l = self.clone();
+        l.meta.invariants = invariants.to_vec();
+        l.meta.reachable.clear();
+        Some(Box::new(l))
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         let mut o = engine::explore(&self.model(variant), plan);
