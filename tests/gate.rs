@@ -633,6 +633,29 @@ fn run_reports_each_invariants_own_status() {
     );
 }
 
+/// The isolate's targets: W2 recreates the worker after an abort (a witness), W0 has no
+/// abortIsolate() and never does (the result fails).
+#[test]
+fn isolate_reachability_targets() {
+    let dir = tempdir();
+    let scen = format!("{dir}/reach.toml");
+    let text = std::fs::read_to_string("scenarios/isolate/recreate-once.toml").unwrap();
+    let cut = text.find("[expect]").unwrap();
+    let text = text[..cut].replace(
+        "\n[explore]",
+        "reachable = [\"recreated\", \"request-fails\"]\n\n[explore]",
+    ) + "[expect]\nw0-none = \"holds\"\nw2-abort-all = \"holds\"\n";
+    std::fs::write(&scen, text).unwrap();
+    let out = lockstep(&["check", &scen, "--json"]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let w0 = &doc["results"][0]["reachable"];
+    assert_eq!(w0[0]["status"], "never", "{w0}");
+    let w2 = &doc["results"][1]["reachable"];
+    assert_eq!(w2[0]["status"], "reached", "{w2}");
+    assert_eq!(w2[1]["status"], "reached", "{w2}");
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -76,6 +76,12 @@ impl ProtocolInfo for Isolate {
     fn faults(&self) -> &'static [FaultInfo] {
         FAULTS
     }
+    fn reachable(&self) -> Vec<Property> {
+        model::REACHABLE
+            .iter()
+            .map(|(id, summary)| crate::reach::property(id, summary))
+            .collect()
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let (meta, spec) = parse_scenario(src)?;
         Ok(Box::new(Loaded { meta, spec }))
@@ -160,6 +166,7 @@ fn assemble<G: Guest>(
         map,
         props,
         nest: Nest::new(guest),
+        reach_target: None,
         faults: lockstep_sim::faults::FaultLog::new(
             spec.actors
                 .iter()
@@ -204,6 +211,35 @@ impl Loaded {
     }
 }
 
+impl Loaded {
+    /// Searches for each of the scenario's reachability targets (see `crate::reach`).
+    fn reach(&self, v: Version, plan: &Plan) -> Vec<crate::reach::Reach> {
+        let index = |t: &Property| {
+            model::REACHABLE
+                .iter()
+                .position(|(id, _)| *id == t.id)
+                .expect("a validated target") as u8
+        };
+        self.meta
+            .reachable
+            .iter()
+            .map(|t| {
+                if self.spec.init_lock.is_some() {
+                    let mut m = build_with_init_lock(&self.spec, v, &[]);
+                    m.reach_target = Some(index(t));
+                    m.props = vec![*t];
+                    crate::reach::search(&m, t.id, plan)
+                } else {
+                    let mut m = build(&self.spec, v, &[]);
+                    m.reach_target = Some(index(t));
+                    m.props = vec![*t];
+                    crate::reach::search(&m, t.id, plan)
+                }
+            })
+            .collect()
+    }
+}
+
 impl LoadedScenario for Loaded {
     fn meta(&self) -> &Meta {
         &self.meta
@@ -216,14 +252,16 @@ impl LoadedScenario for Loaded {
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         let v = Self::version(variant);
-        if self.spec.init_lock.is_some() {
+        let mut o = if self.spec.init_lock.is_some() {
             engine::explore(
                 &build_with_init_lock(&self.spec, v, &self.meta.invariants),
                 plan,
             )
         } else {
             engine::explore(&build(&self.spec, v, &self.meta.invariants), plan)
-        }
+        };
+        o.reached = self.reach(v, plan);
+        o
     }
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
         let v = Self::version(variant);

@@ -101,7 +101,22 @@ pub struct IsolateModel<G: Guest> {
     /// The scripted client cancellations (`cancel_at_ms`), bit per request: which took effect
     /// in some explored schedule.
     pub(super) faults: lockstep_sim::faults::FaultLog,
+    /// Set for a reachability search (see `crate::reach`): an index into [`REACHABLE`]; the
+    /// model then checks only "never reached".
+    pub(super) reach_target: Option<u8>,
 }
+
+/// The isolate's reachability targets, judged on the world as it stands.
+pub const REACHABLE: &[(&str, &str)] = &[
+    (
+        "recreated",
+        "the worker was recreated: a generation after the first exists",
+    ),
+    (
+        "request-fails",
+        "some request ends failed (an abort delivered, a factory throw, a refused start)",
+    ),
+];
 
 /// One isolate generation and its module state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -1008,6 +1023,13 @@ impl<G: Guest> Model for IsolateModel<G> {
     }
 
     fn violated(&self, s: &Self::State, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
+        if let Some(t) = self.reach_target {
+            let hit = match t {
+                0 => s.gens.len() > 1,
+                _ => s.reqs.iter().any(|r| r.pc == Pc::Done(End::Failed)),
+            };
+            return (limit > 0 && hit).then_some(0);
+        }
         self.map.first_violated(
             limit,
             |l| self.host_violated(s, l, at_end),
@@ -1115,6 +1137,9 @@ impl<G: Guest> Model for IsolateModel<G> {
     }
 
     fn explain(&self, s: &Self::State, p: PropIdx) -> String {
+        if self.reach_target.is_some() {
+            return String::new();
+        }
         match self.map.origin(p) {
             lockstep_sim::compose::Origin::Host(i) => {
                 self.host_explain(s, self.checks[usize::from(i)])
