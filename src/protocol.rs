@@ -36,6 +36,11 @@ pub trait ProtocolInfo: Sync {
     fn always_checked(&self) -> &'static [Property] {
         &[]
     }
+    /// The keys a scenario's `[params]`, `[[actor]]` and `[faults]` accept (from the loader's
+    /// own types, see `crate::scenario::fields_of`).
+    fn keys(&self) -> [&'static [&'static str]; 3] {
+        [&[], &[], &[]]
+    }
     /// The targets a scenario may name in `[check] reachable` (see `crate::reach`).
     fn reachable(&self) -> Vec<Property> {
         Vec::new()

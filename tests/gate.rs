@@ -656,6 +656,23 @@ fn isolate_reachability_targets() {
     assert_eq!(w2[1]["status"], "reached", "{w2}");
 }
 
+/// `list --params` lists every key the loader accepts (from its own types) and each
+/// variant's defaults.
+#[test]
+fn list_params_shows_every_key_and_the_defaults_per_variant() {
+    let out = lockstep(&["list", "--params"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for line in [
+        "  [[actor]] keys: name, arrive_ms, init_ms, outcome,",
+        "    v1-reclaim: deadline_ms = 15000, poll_ms = 50, max_wait_ms = 30000,",
+        "    v2-anchored: deadline_ms = 45000, poll_ms = 50, max_wait_ms = 60000,",
+        "    v0-mtime-only: poll_ms = 250, timeout_ms = 900000, stale_ms = 1800000,",
+        "  [faults] keys: factory",
+    ] {
+        assert!(out.stdout.contains(line), "missing {line:?}");
+    }
+}
+
 #[test]
 fn list_shows_every_protocol_variant_and_invariant() {
     let out = lockstep(&["list"]);

@@ -6,6 +6,50 @@ use crate::models::protocols;
 pub struct Args {
     /// Protocol files (*.lstep) to describe instead of the built-in protocols.
     pub files: Vec<String>,
+    /// Also list every key a scenario's [params], [[actor]] and [faults] accept, and each
+    /// variant's parameter defaults.
+    #[arg(long)]
+    pub params: bool,
+}
+
+/// Every key each section accepts (read from the loader's own types), and the parameters
+/// each variant runs with when `[params]` leaves them out (explored on a one-actor scenario).
+fn print_keys(p: &dyn crate::protocol::ProtocolInfo) {
+    let [params, actor, faults] = p.keys();
+    for (section, keys) in [
+        ("[params]", params),
+        ("[[actor]]", actor),
+        ("[faults]", faults),
+    ] {
+        if !keys.is_empty() {
+            println!("  {section} keys: {}", keys.join(", "));
+        }
+    }
+    let Some(first) = p.invariants().first() else {
+        return;
+    };
+    let text = format!(
+        "protocol = \"{}\"\n[[actor]]\nname = \"A\"\narrive_ms = 0\n[check]\ninvariants = [\"{}\"]\n",
+        p.id(),
+        first.id
+    );
+    let src = crate::scenario::Source {
+        path: format!("<defaults of {}>", p.id()),
+        text,
+    };
+    let Ok(l) = crate::models::load(&src) else {
+        return;
+    };
+    println!("  defaults per variant (what runs when [params] leaves a key out):");
+    for v in p.variants() {
+        let o = l.explore(v.name, &l.meta().plan);
+        let ps: Vec<String> = o
+            .parameters
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        println!("    {}: {}", v.name, ps.join(", "));
+    }
 }
 
 pub fn run(a: Args) -> u8 {
@@ -33,6 +77,9 @@ pub fn run(a: Args) -> u8 {
         println!("  fault moves:");
         for f in p.faults() {
             println!("    {}: {}", f.name, f.summary);
+        }
+        if a.params {
+            print_keys(p);
         }
         if crate::lang::binding::embedded(p.id()).is_some() {
             println!(

@@ -7,6 +7,8 @@
 
 mod choice;
 mod error;
+mod fields;
+pub use fields::fields_of;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

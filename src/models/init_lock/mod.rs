@@ -55,6 +55,13 @@ impl ProtocolInfo for InitLock {
     fn faults(&self) -> &'static [FaultInfo] {
         FAULTS
     }
+    fn keys(&self) -> [&'static [&'static str]; 3] {
+        [
+            scenario::fields_of::<spec::Params>(),
+            scenario::fields_of::<spec::ActorFile>(),
+            scenario::fields_of::<spec::Faults>(),
+        ]
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::InitLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;

@@ -82,6 +82,13 @@ impl ProtocolInfo for Isolate {
             .map(|(id, summary)| crate::reach::property(id, summary))
             .collect()
     }
+    fn keys(&self) -> [&'static [&'static str]; 3] {
+        [
+            scenario::fields_of::<spec::Params>(),
+            scenario::fields_of::<spec::ActorFile>(),
+            scenario::fields_of::<spec::Faults>(),
+        ]
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let (meta, spec) = parse_scenario(src)?;
         Ok(Box::new(Loaded { meta, spec }))

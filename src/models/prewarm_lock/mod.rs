@@ -58,6 +58,13 @@ impl ProtocolInfo for PrewarmLock {
     fn reachable(&self) -> Vec<Property> {
         reach_targets()
     }
+    fn keys(&self) -> [&'static [&'static str]; 3] {
+        [
+            scenario::fields_of::<spec::Params>(),
+            scenario::fields_of::<spec::ActorFile>(),
+            scenario::fields_of::<crate::models::restart_lock::env::FaultsFile>(),
+        ]
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::PrewarmLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;

@@ -59,6 +59,13 @@ impl ProtocolInfo for RestartLock {
     fn reachable(&self) -> Vec<Property> {
         reach_targets()
     }
+    fn keys(&self) -> [&'static [&'static str]; 3] {
+        [
+            scenario::fields_of::<spec::Params>(),
+            scenario::fields_of::<spec::ActorFile>(),
+            scenario::fields_of::<crate::models::restart_lock::env::FaultsFile>(),
+        ]
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::RestartLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;
