@@ -145,17 +145,7 @@ fn describe(p: &crate::lang::Protocol) -> String {
     );
     let _ = writeln!(out, "  parameters ([params] keys):");
     for q in &p.params {
-        let default = q
-            .default
-            .as_deref()
-            .unwrap_or("none: the scenario must set it");
-        let _ = writeln!(
-            out,
-            "    {} ({}, default {default}): {}",
-            q.key,
-            q.ty,
-            first(&q.doc)
-        );
+        param_line(&mut out, q, "none: the scenario must set it");
     }
     for k in &p.kinds {
         let _ = writeln!(
@@ -164,14 +154,7 @@ fn describe(p: &crate::lang::Protocol) -> String {
             k.name
         );
         for q in &k.params {
-            let default = q.default.as_deref().unwrap_or("none");
-            let _ = writeln!(
-                out,
-                "    {} ({}, default {default}): {}",
-                q.key,
-                q.ty,
-                first(&q.doc)
-            );
+            param_line(&mut out, q, "none");
         }
     }
     if !p.marks.is_empty() {
@@ -179,4 +162,13 @@ fn describe(p: &crate::lang::Protocol) -> String {
     }
     out.push('\n');
     out
+}
+
+/// One parameter of a protocol file: key, type, default (or `missing` when it has none) and
+/// the first line of its doc comment.
+fn param_line(out: &mut String, q: &crate::lang::ParamInfo, missing: &str) {
+    use std::fmt::Write;
+    let default = q.default.as_deref().unwrap_or(missing);
+    let doc = q.doc.lines().next().unwrap_or("");
+    let _ = writeln!(out, "    {} ({}, default {default}): {doc}", q.key, q.ty);
 }

@@ -56,7 +56,7 @@ impl ProtocolInfo for PrewarmLock {
         FAULTS
     }
     fn reachable(&self) -> Vec<Property> {
-        reach_targets()
+        crate::models::restart_lock::env::reach_targets(spec::POINTS)
     }
     fn keys(&self) -> [&'static [&'static str]; 3] {
         [
@@ -95,20 +95,6 @@ impl Loaded {
     }
 }
 
-/// The reachability targets: the protocol's named points (reached when some actor gets
-/// there) and "throws".
-fn reach_targets() -> Vec<Property> {
-    let mut v: Vec<Property> = spec::POINTS
-        .iter()
-        .map(|(id, summary)| crate::reach::property(id, summary))
-        .collect();
-    v.push(crate::reach::property(
-        "throws",
-        "some actor throws: a timeout or an unexpected errno reaches its caller",
-    ));
-    v
-}
-
 impl Loaded {
     /// Searches for each of the scenario's reachability targets on `variant`.
     fn reach(&self, variant: &str, plan: &Plan) -> Vec<crate::reach::Reach> {
@@ -117,10 +103,7 @@ impl Loaded {
             .reachable
             .iter()
             .map(|t| {
-                let index = spec::POINTS
-                    .iter()
-                    .position(|(id, _)| *id == t.id)
-                    .map_or(crate::reach::THROWS, |i| i as u8);
+                let index = crate::models::restart_lock::env::reach_index(spec::POINTS, t.id);
                 let m = model::PrewarmLockModel::for_reach(self.spec.clone(), version, *t, index);
                 crate::reach::search(&m, t.id, plan)
             })

@@ -38,8 +38,8 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    shown, Content, Ctx, Errno, Fault, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState,
-    Procs, RmRf, WriteFile,
+    shown, Content, Ctx, Errno, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
+    WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
@@ -1210,15 +1210,7 @@ impl PrewarmLockModel {
                         ));
                         s.actors[a].pc = Pc::RcRead(st.mtime);
                     }
-                    Err(e) => {
-                        n.say(format_args!("{e}: nothing to reclaim"));
-                        s.actors[a].rc = if e == Errno::ENOENT {
-                            RC_NONE
-                        } else {
-                            RC_ERROR
-                        };
-                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                    }
+                    Err(e) => self.nothing_to_reclaim(s, a, e, n),
                 }
             }
             Pc::RcRead(mtime) => {
@@ -1233,13 +1225,7 @@ impl PrewarmLockModel {
                         .map_or("unreadable".to_string(), |c| self.show_owner(c)),
                     l.name()
                 ));
-                if r == RC_NONE {
-                    n.say(format_args!("not reclaimable any more"));
-                    s.actors[a].rc = RC_NONE;
-                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                } else {
-                    s.actors[a].pc = Pc::RcRename(r, 0);
-                }
+                self.act_on_recheck(s, a, r, n);
             }
             Pc::RcStatFirst => {
                 notable = true;
@@ -1253,15 +1239,7 @@ impl PrewarmLockModel {
                         s.actors[a].judged_mtime = st.mtime;
                         s.actors[a].pc = Pc::RcReadFirst;
                     }
-                    Err(e) => {
-                        n.say(format_args!("{e}: nothing to reclaim"));
-                        s.actors[a].rc = if e == Errno::ENOENT {
-                            RC_NONE
-                        } else {
-                            RC_ERROR
-                        };
-                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                    }
+                    Err(e) => self.nothing_to_reclaim(s, a, e, n),
                 }
             }
             Pc::RcReadFirst => {
@@ -1451,23 +1429,32 @@ impl PrewarmLockModel {
                 } else {
                     n.say(format_args!("the lock changed while it read the owner"));
                 }
-                if r == RC_NONE {
-                    n.say(format_args!("not reclaimable any more"));
-                    s.actors[a].rc = RC_NONE;
-                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                } else {
-                    s.actors[a].pc = Pc::RcRename(r, 0);
-                }
+                self.act_on_recheck(s, a, r, n);
             }
-            Err(e) => {
-                n.say(format_args!("{e}: nothing to reclaim"));
-                s.actors[a].rc = if e == Errno::ENOENT {
-                    RC_NONE
-                } else {
-                    RC_ERROR
-                };
-                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-            }
+            Err(e) => self.nothing_to_reclaim(s, a, e, n),
+        }
+    }
+
+    /// The re-check found no lock to judge: the reclaim ends (`ENOENT`: someone else took it
+    /// away; anything else: an error), and the intent is released.
+    fn nothing_to_reclaim<N: Narrator>(&self, s: &mut World, a: usize, e: Errno, n: &mut N) {
+        n.say(format_args!("{e}: nothing to reclaim"));
+        s.actors[a].rc = if e == Errno::ENOENT {
+            RC_NONE
+        } else {
+            RC_ERROR
+        };
+        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+    }
+
+    /// The re-check's verdict `r`: move the lock to the tombstone, or end the reclaim.
+    fn act_on_recheck<N: Narrator>(&self, s: &mut World, a: usize, r: u8, n: &mut N) {
+        if r == RC_NONE {
+            n.say(format_args!("not reclaimable any more"));
+            s.actors[a].rc = RC_NONE;
+            s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+        } else {
+            s.actors[a].pc = Pc::RcRename(r, 0);
         }
     }
 
@@ -1730,15 +1717,9 @@ impl Model for PrewarmLockModel {
                 }
             }
             Mv::Step(a) => {
-                let pending = s.fs.pending_faults().len();
-                if pending == 0 {
-                    self.step(s, usize::from(a), n);
-                } else {
-                    let before: ArrayVec<Fault, { lockstep_sim::world::MAX_FAULTS }> =
-                        s.fs.pending_faults().iter().copied().collect();
-                    self.step(s, usize::from(a), n);
-                    self.env.note_consumed(&before, s.fs.pending_faults());
-                }
+                let before = EnvPlan::pending(&s.fs);
+                self.step(s, usize::from(a), n);
+                self.env.note_consumed(&before, s.fs.pending_faults());
             }
             Mv::Env(e) => {
                 let mut cx = EnvCtx {

@@ -11,9 +11,10 @@
 use serde::Deserialize;
 use toml::Spanned;
 
+use arrayvec::ArrayVec;
 use lockstep_sim::faults::FaultLog;
 use lockstep_sim::world::{kill9, Errno, Fault, Fs, HostId, Hostname, Op, PathId, Pid, Procs, Uid};
-use lockstep_sim::{Narrator, Time, NEVER};
+use lockstep_sim::{Narrator, Property, Time, NEVER};
 
 use crate::scenario::{at, ScenarioError, Source};
 
@@ -810,6 +811,14 @@ impl EnvPlan {
         self.log.fire(BIT_POINT + a);
     }
 
+    /// The syscall faults pending before a step (nothing is copied when none is: the usual
+    /// case, on the explorers' hot path), for [`EnvPlan::note_consumed`] after it.
+    pub fn pending<const N: usize>(
+        fs: &Fs<N>,
+    ) -> ArrayVec<Fault, { lockstep_sim::world::MAX_FAULTS }> {
+        fs.pending_faults().iter().copied().collect()
+    }
+
     /// Marks the syscall faults a step consumed: those pending `before` it and gone after.
     /// Two identical faults are told apart by count only, so if one of them fires both are
     /// marked.
@@ -855,4 +864,26 @@ impl EnvPlan {
             EnvMove::Pause(_) => "pause",
         }
     }
+}
+
+/// A file-lock protocol's reachability targets: its named points (reached when some actor
+/// gets there) and "throws" (see `crate::reach`).
+pub fn reach_targets(points: &'static [(&'static str, &'static str)]) -> Vec<Property> {
+    let mut v: Vec<Property> = points
+        .iter()
+        .map(|(id, summary)| crate::reach::property(id, summary))
+        .collect();
+    v.push(crate::reach::property(
+        "throws",
+        "some actor throws: a timeout or an unexpected errno reaches its caller",
+    ));
+    v
+}
+
+/// The model's index of reachability target `id`: a point's index, or `reach::THROWS`.
+pub fn reach_index(points: &[(&str, &str)], id: &str) -> u8 {
+    points
+        .iter()
+        .position(|(p, _)| *p == id)
+        .map_or(crate::reach::THROWS, |i| i as u8)
 }

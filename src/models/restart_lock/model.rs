@@ -27,8 +27,8 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    shown, Content, Ctx, Errno, Fault, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState,
-    Procs, WriteFile,
+    shown, Content, Ctx, Errno, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState, Procs,
+    WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
@@ -1440,15 +1440,9 @@ impl Model for RestartLockModel {
                 }
             }
             Mv::Step(a) => {
-                let pending = s.fs.pending_faults().len();
-                if pending == 0 {
-                    self.step(s, usize::from(a), n);
-                } else {
-                    let before: ArrayVec<Fault, { lockstep_sim::world::MAX_FAULTS }> =
-                        s.fs.pending_faults().iter().copied().collect();
-                    self.step(s, usize::from(a), n);
-                    self.env.note_consumed(&before, s.fs.pending_faults());
-                }
+                let before = EnvPlan::pending(&s.fs);
+                self.step(s, usize::from(a), n);
+                self.env.note_consumed(&before, s.fs.pending_faults());
             }
             Mv::Env(e) => {
                 let mut cx = EnvCtx {
