@@ -3,8 +3,8 @@
 //! timeline.
 
 use lockstep_sim::{
-    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Model, Report, Row,
-    Schedule, Strategy, Verdict,
+    check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Limit, Model,
+    Report, Row, Schedule, Strategy, Verdict,
 };
 
 use crate::bridge::{BridgeError, Bridged, ShuttleConfig, ShuttleScheduler};
@@ -76,6 +76,11 @@ pub fn verdict_text<M: Model>(model: &M, v: Verdict) -> String {
         Verdict::Violated { property } => {
             format!("violated:{}", model.properties()[property as usize].id)
         }
+        Verdict::Inconclusive(Limit::Stopped) if crate::interrupt::raised() => {
+            "inconclusive:interrupted".to_string()
+        }
+        // The kernel's only other stop is the caller's wall-clock budget.
+        Verdict::Inconclusive(Limit::Stopped) => "inconclusive:wall-time-max".to_string(),
         Verdict::Inconclusive(l) => format!("inconclusive:{}", l.reason()),
     }
 }

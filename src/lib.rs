@@ -14,6 +14,7 @@ pub mod bridge;
 pub mod cli;
 pub mod engine;
 pub mod gate;
+pub mod interrupt;
 pub mod lang;
 pub mod locks;
 pub mod models;

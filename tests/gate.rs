@@ -573,31 +573,84 @@ fn the_effective_parameters_are_reported_per_variant() {
     assert_eq!(doc["results"][1]["parameters"]["max_wait_ms"], "75000");
 }
 
-/// Ctrl-C stops the searches still running (`inconclusive:stopped`, never a pass), prints the
-/// results so far and exits 130. The deep scenario runs for tens of seconds; the signal comes
-/// after one.
+/// Ctrl-C (SIGINT) or SIGTERM stops the searches still running (`inconclusive:interrupted`,
+/// never a pass), prints the results so far and exits 130, and the JUnit file it
+/// was asked for is whole (written to a temporary file, then renamed: nothing else is left
+/// in the folder; JSON goes to stdout whole). The deep scenario runs for tens of seconds; the signal comes after one.
 #[cfg(unix)]
 #[test]
 fn an_interrupted_check_prints_what_it_has_and_exits_130() {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .args(["check", "scenarios/deep"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_secs(1));
-    let sent = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
-    assert!(stdout.contains("inconclusive:stopped"), "{stdout}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
+    for signal in ["-INT", "-TERM"] {
+        let dir = tempdir();
+        let junit = format!("{dir}/out.xml");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+            .args(["check", "scenarios/deep", "--json", "--junit", &junit])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let sent = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{signal}: {stdout}\n{stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let results = doc["results"].as_array().unwrap();
+        assert!(
+            results.iter().any(|r| r["verdict"] == "inconclusive:interrupted"),
+            "{doc}"
+        );
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.trim_end().ends_with("</testsuites>"), "{xml}");
+        let mut left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["out.xml"], "no temporary file is left");
+    }
+}
+
+/// A wall-clock budget stops the search (`inconclusive:wall-time-max`, never a pass) and
+/// the run ends; the result fails its expectation.
+#[test]
+fn a_wall_clock_budget_ends_a_long_search_inconclusive() {
+    let out = lockstep(&["check", "scenarios/deep", "--wall-time-max", "1"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("inconclusive:wall-time-max"), "{}", out.stdout);
+}
+
+/// A memory budget ends an exhaustive search `inconclusive:memory` before its visited set
+/// outgrows the budget, saying how many states it visited; a bad size in a file is a located
+/// error.
+#[test]
+fn a_memory_budget_ends_a_search_inconclusive() {
+    let out = lockstep(&[
+        "run",
+        "scenarios/bench/reclaim-5.toml",
+        "--variant",
+        "v4-gated-publish",
+        "--no-symmetry",
+        "--memory-max",
+        "50MB",
+    ]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("inconclusive:memory"), "{}", out.stdout);
+    assert!(out.stderr.contains("1,044,481 states"), "{}", out.stderr);
+    let bad = lockstep(&["check", "tests/bad/bad-memory.toml"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("tests/bad/bad-memory.toml:") && bad.stderr.contains("memory_max"),
+        "{}",
+        bad.stderr
+    );
 }
 
 /// `run` gives each checked invariant's own status beside the verdict, which names only the

@@ -48,7 +48,7 @@ pub mod world;
 pub use actor::{ActorId, Lifecycle};
 pub use explore::{
     check_exhaustive, check_independence, check_pct, check_random, check_scripted, replay, shrink,
-    Config, Limit, ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
+    visited_bytes, Config, Limit, ReplayError, Report, Shrunk, Strategy, TieBreak, Verdict,
 };
 pub use intern::intern;
 pub use model::{Model, PropIdx, Property, PropertyKind, Time, NEVER};

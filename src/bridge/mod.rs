@@ -486,7 +486,7 @@ pub struct ShuttleConfig {
     /// Count the distinct kernel schedules among the executions.
     pub count_distinct: bool,
     /// Set from outside (a wall-clock budget) to stop before the next execution; the verdict is
-    /// then `inconclusive:stopped` unless a violation was found.
+    /// then `inconclusive:wall-time-max` (or `interrupted`) unless a violation was found.
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 

@@ -68,9 +68,9 @@ pub fn run(a: Args) -> u8 {
     if errors > 0 {
         eprintln!("{errors} scenario file(s) could not be loaded");
     }
-    if crate::cli::common::interrupted() {
+    if crate::interrupt::raised() {
         eprintln!(
-            "interrupted: the searches that were still running stopped (inconclusive:stopped)"
+            "interrupted: the searches that were still running stopped (inconclusive:interrupted)"
         );
         return crate::cli::EXIT_INTERRUPTED;
     }

@@ -38,9 +38,16 @@ pub struct Overrides {
     #[arg(long = "virtual-time-max-ms", alias = "time-max-ms")]
     pub time_max_ms: Option<u64>,
     /// Wall-clock budget per (scenario, variant), in real seconds: a search still running then
-    /// stops with `inconclusive:stopped` (never a pass). [default: none]
+    /// stops with `inconclusive:wall-time-max` (never a pass); shrinking a counterexample
+    /// stops too and keeps what it has. [default: none]
     #[arg(long = "wall-time-max", alias = "time-max", value_name = "SECONDS")]
     pub time_max: Option<u64>,
+    /// Memory an exhaustive search's visited set may take (e.g. `50MB`, `2GiB`): a search that
+    /// would outgrow it ends `inconclusive:memory`, saying how many states it visited. It is
+    /// counted from the number of states, so the same search stops at the same state on every
+    /// machine. [default: the file's `[explore] memory_max`, else half this machine's memory]
+    #[arg(long, value_name = "SIZE", value_parser = crate::scenario::parse_memory)]
+    pub memory_max: Option<u64>,
     /// Threads for exhaustive search (verdicts, state counts and traces do not depend on it).
     /// [default: 1]
     #[arg(long)]
@@ -128,6 +135,12 @@ impl Overrides {
         if let Some(v) = self.steps_max {
             p.config.steps_max = v;
         }
+        if let Some(v) = self.memory_max {
+            p.config.memory_max = v;
+        }
+        if p.config.memory_max == u64::MAX {
+            p.config.memory_max = machine_memory_budget();
+        }
         if let Some(v) = self.time_max_ms {
             p.config.time_ms_max = v;
         }
@@ -152,6 +165,21 @@ impl Overrides {
         }
         p
     }
+}
+
+/// The default memory budget: half of this machine's memory (`MemTotal` in `/proc/meminfo`),
+/// so a search stops with `inconclusive:memory` well before the kernel's out-of-memory killer
+/// would end the process; 4 GiB where the machine does not say.
+pub fn machine_memory_budget() -> u64 {
+    const FALLBACK: u64 = 4 << 30;
+    let Ok(info) = std::fs::read_to_string("/proc/meminfo") else {
+        return FALLBACK;
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|kb| kb.trim().parse::<u64>().ok())
+        .map_or(FALLBACK, |kb| kb * 1024 / 2)
 }
 
 /// A progress spinner on stderr for long searches, only when stderr is a terminal (never in
@@ -208,26 +236,6 @@ impl Drop for Progress {
     }
 }
 
-/// Raised by Ctrl-C (SIGINT): every search still running, and every one after it, stops with
-/// `inconclusive:stopped` (never a pass), so `check` still prints the results it has and what
-/// it did not finish. The kernel only ever sees its plan's stop flag.
-pub fn interrupt_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
-    static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
-        std::sync::OnceLock::new();
-    FLAG.get_or_init(Default::default).clone()
-}
-
-/// Whether Ctrl-C was pressed.
-pub fn interrupted() -> bool {
-    interrupt_flag().load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Installs the Ctrl-C handler (once; a second Ctrl-C after the first still only stops).
-pub fn catch_interrupt() {
-    let flag = interrupt_flag();
-    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::Relaxed));
-}
-
 /// A wall-clock budget: a thread that raises the plan's stop flag after `secs` seconds (or at
 /// Ctrl-C). The kernel never reads a clock; it only sees the flag. Dropping the budget ends the
 /// thread.
@@ -248,7 +256,7 @@ impl WallBudget {
             // In slices, so a Ctrl-C is passed on within a tenth of a second.
             while !*guard {
                 let now = std::time::Instant::now();
-                if now >= end || interrupted() {
+                if now >= end || crate::interrupt::raised() {
                     stop.store(true, std::sync::atomic::Ordering::Relaxed);
                     return;
                 }
@@ -400,7 +408,7 @@ pub fn explore_all<'a>(
             let t = Instant::now();
             let _budget = ov.time_max.map(|secs| WallBudget::start(&mut plan, secs));
             if plan.config.stop.is_none() {
-                plan.config.stop = Some(interrupt_flag());
+                plan.config.stop = Some(crate::interrupt::flag());
             }
             let _progress = Progress::start(&mut plan, &meta.name, variant);
             let outcome = l

@@ -26,7 +26,7 @@ pub use common::{collect_files, Overrides};
     version,
     about = "Deterministic simulation of lock protocols under cancellation, crashes and slow owners",
     long_about = "Deterministic simulation of lock protocols under cancellation, crashes and slow owners.\n\n\
-Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input; 3 internal error; 130 interrupted (Ctrl-C: the results so far are printed, every unfinished search is inconclusive:stopped)."
+Exit codes: 0 every verdict matches its expectation; 1 some verdict differs; 2 bad input; 3 internal error; 130 interrupted (Ctrl-C or SIGTERM: the results so far are printed, every unfinished search is inconclusive:interrupted)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -79,7 +79,7 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    common::catch_interrupt();
+    crate::interrupt::catch();
     std::panic::set_hook(Box::new(|info| {
         if closed_output(info) {
             CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);

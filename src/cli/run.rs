@@ -76,7 +76,7 @@ pub fn run(a: Args) -> u8 {
     }
     let mut plan = a.overrides.apply(&meta.plan);
     if plan.config.stop.is_none() {
-        plan.config.stop = Some(crate::cli::common::interrupt_flag());
+        plan.config.stop = Some(crate::interrupt::flag());
     }
     if a.example {
         plan.strategy = Strategy::Random;

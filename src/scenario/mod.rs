@@ -116,6 +116,8 @@ pub struct Explore {
     pub seed: Option<u64>,
     pub runs: Option<u64>,
     pub states_max: Option<u64>,
+    /// The visited set's memory budget, as a size (`"512MB"`, `"2GiB"`); see `--memory-max`.
+    pub memory_max: Option<Spanned<String>>,
     pub steps_max: Option<u64>,
     pub time_max_ms: Option<u64>,
     /// PCT's bug depth.
@@ -435,15 +437,24 @@ fn parse_expected(s: &str, checked: &[Property]) -> Result<Expected, String> {
     }
     if let Some(r) = s.strip_prefix("inconclusive:") {
         return match r {
-            "steps-max" | "time-max" | "states-max" | "open-choice" | "stopped" => {
+            "steps-max" | "time-max" | "states-max" | "open-choice" | "memory" => {
                 Ok(Expected::Inconclusive(r.to_string()))
             }
             _ => Err(format!(
-                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice, stopped)"
+                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice, memory; a wall-clock stop or an interrupt depends on the machine and is never expected)"
             )),
         };
     }
     Err(format!("`{s}` is not a verdict"))
+}
+
+/// A size as people write it (`50MB`, `2GiB`, `1000000`), in bytes.
+pub fn parse_memory(text: &str) -> Result<u64, String> {
+    match parse_size::parse_size(text) {
+        Ok(0) => Err("a memory budget of 0 can never reach a verdict".to_string()),
+        Ok(v) => Ok(v),
+        Err(e) => Err(format!("{e}; write a size such as 512MB or 2GiB")),
+    }
 }
 
 /// Parses a strategy name as written in files and on the command line.
@@ -505,6 +516,10 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
         }
         if let Some(v) = e.steps_max {
             config.steps_max = v;
+        }
+        if let Some(m) = &e.memory_max {
+            config.memory_max = parse_memory(m.get_ref())
+                .map_err(|err| at(src, m, format!("`memory_max`: {err}")))?;
         }
         if let Some(v) = e.time_max_ms {
             config.time_ms_max = v;

@@ -46,6 +46,9 @@ struct Signals<'a> {
     best: &'a AtomicU8,
     states: &'a AtomicU64,
     stop: &'a AtomicBool,
+    /// New worlds this thread found, over all its subtrees: the budgets are checked every
+    /// 0x1000 of them, so a thread whose donated subtrees are all small still checks them.
+    found: std::cell::Cell<u64>,
 }
 
 /// A subtree to explore: a world, its path from the initial world and its sleep set.
@@ -264,20 +267,11 @@ fn dfs<M: Model, V: Visited>(
         }
         if visit == Visit::New {
             r.states += 1;
-            if r.states & 0xfff == 0 {
-                let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
-                if let Some(p) = &cfg.progress {
-                    p.fetch_add(0x1000, Ordering::Relaxed);
-                }
-                if total > cfg.states_max {
-                    r.limit.get_or_insert(Limit::States);
-                    break;
-                }
-                if sig.stop.load(Ordering::Relaxed)
-                    || cfg.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
-                {
-                    if sig.best.load(Ordering::Relaxed) != 0 {
-                        r.limit.get_or_insert(Limit::Stopped);
+            sig.found.set(sig.found.get() + 1);
+            if sig.found.get() & 0xfff == 0 {
+                if let Some(limit) = spent(cfg, sig) {
+                    if let Some(l) = limit {
+                        r.limit.get_or_insert(l);
                     }
                     break;
                 }
@@ -324,6 +318,35 @@ fn dfs<M: Model, V: Visited>(
         }
     }
     r
+}
+
+/// Checks the budgets after this thread found another 0x1000 new worlds. `Some` ends the
+/// subtree: with the limit this thread ran into, which also stops every other thread (one
+/// search, one budget), or with none when the search was already stopped (another thread's
+/// limit, or the first-listed property found).
+fn spent(cfg: &Config, sig: &Signals<'_>) -> Option<Option<Limit>> {
+    let total = sig.states.fetch_add(0x1000, Ordering::Relaxed) + 0x1000;
+    if let Some(p) = &cfg.progress {
+        p.fetch_add(0x1000, Ordering::Relaxed);
+    }
+    // The memory budget is checked before the table would grow past it: the next chunk of keys
+    // of every thread (each counts its own up to a chunk before it adds them here), and a chunk
+    // more for the worlds counted outside chunks (the initial world, a threaded frontier).
+    let next = total + 0x1000 * (cfg.threads.max(1) + 1);
+    let limit = if total > cfg.states_max {
+        Some(Limit::States)
+    } else if super::visited_bytes(next) > cfg.memory_max {
+        Some(Limit::Memory)
+    } else if cfg.stopped() && sig.best.load(Ordering::Relaxed) != 0 {
+        Some(Limit::Stopped)
+    } else {
+        None
+    };
+    if limit.is_some() {
+        sig.stop.store(true, Ordering::Relaxed);
+        return Some(limit);
+    }
+    sig.stop.load(Ordering::Relaxed).then_some(None)
 }
 
 /// Settles what a visit asks of an expanded level: whether to explore it, and with which moves.
@@ -485,6 +508,7 @@ fn sequential_once<M: Model>(model: &M, cfg: &Config, sleepy: bool) -> Report {
         best: &best,
         states: &states,
         stop: &stop,
+        found: std::cell::Cell::new(0),
     };
     let task = Task {
         state: root,
@@ -665,6 +689,7 @@ fn split_with<M: Model, S: SharedSet>(model: &M, cfg: &Config, sleepy: bool, sha
             best: &best_idx,
             states: &states,
             stop: &stop,
+            found: std::cell::Cell::new(0),
         };
         let mut recent = Recent::new();
         while let Some(task) = pool.take() {

@@ -4,6 +4,8 @@
 //! ([`exhaustive`]), so a schedule found by one replays under any other. A strategy is a
 //! [`Chooser`]: a narrow trait, so a new strategy is a new value, not a new runner.
 
+#[cfg(test)]
+mod budget_tests;
 mod concurrent;
 mod exhaustive;
 mod independence;
@@ -72,6 +74,12 @@ pub struct Config {
     pub time_ms_max: Time,
     /// Distinct states the exhaustive explorer may visit. Default 50,000,000.
     pub states_max: u64,
+    /// Bytes the exhaustive explorer's visited set may take, counted deterministically from
+    /// its key count (see [`visited_bytes`]), so the same search stops at the same state on
+    /// every machine: a search that would outgrow it ends `inconclusive:memory` instead of
+    /// being killed. The shrinker's breadth-first search falls back to delta debugging at it.
+    /// Default unlimited (the command line sets one from the machine).
+    pub memory_max: u64,
     /// Runs of the random explorer. Default 1,000.
     pub runs: u64,
     /// Seed of the random explorer (run i uses the child stream `fork(seed, i)`). Default 0.
@@ -124,6 +132,7 @@ impl Default for Config {
             steps_max: 1_000_000,
             time_ms_max: 7 * 24 * 3600 * 1000,
             states_max: 50_000_000,
+            memory_max: u64::MAX,
             runs: 1_000,
             seed: 0,
             tie_break: TieBreak::ActorOrder,
@@ -155,6 +164,16 @@ impl Config {
     pub fn with_states_max(mut self, v: u64) -> Self {
         self.states_max = v;
         self
+    }
+    pub fn with_memory_max(mut self, v: u64) -> Self {
+        self.memory_max = v;
+        self
+    }
+    /// Whether the caller has raised the stop flag (a wall-clock budget, an interrupt).
+    pub fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
     }
     pub fn with_runs(mut self, v: u64) -> Self {
         self.runs = v;
@@ -198,8 +217,10 @@ pub enum Limit {
     States,
     /// A scripted run reached a choice the scenario leaves open.
     OpenChoice,
-    /// Stopped from outside (a wall-clock budget).
+    /// Stopped from outside (a wall-clock budget, an interrupt).
     Stopped,
+    /// The visited set would outgrow [`Config::memory_max`].
+    Memory,
 }
 
 impl Limit {
@@ -210,6 +231,7 @@ impl Limit {
             Limit::States => "states-max",
             Limit::OpenChoice => "open-choice",
             Limit::Stopped => "stopped",
+            Limit::Memory => "memory",
         }
     }
 }
@@ -222,6 +244,20 @@ pub enum Verdict {
     Violated { property: PropIdx },
     /// A budget ran out before a verdict could be reached.
     Inconclusive(Limit),
+}
+
+/// The bytes a visited set holding `keys` keys has needed at its peak: its table (a power of
+/// two of 8-byte slots, at least the first table's 2^18, grown when [`load_limit`] keys are
+/// reached) plus the half-size table it was copied from in its last growth. Sleep records and
+/// the search's own path come on top; they are small beside the table.
+///
+/// [`load_limit`]: crate::fingerprint::load_limit
+pub fn visited_bytes(keys: u64) -> u64 {
+    let mut slots: u64 = 1 << 18;
+    while (crate::fingerprint::load_limit(slots as usize) as u64) < keys {
+        slots *= 2;
+    }
+    slots * 8 + slots * 4
 }
 
 /// What an exploration found.

@@ -14,6 +14,10 @@
 //! property and is strictly smaller by (faults, moves, end time, choices, indices). Strictly
 //! smaller means the loop ends; a budget of runs bounds it. The result is the *actual* schedule
 //! of the best run, so it replays strictly.
+//!
+//! Both phases obey the caller's stop flag (a wall-clock budget, an interrupt): the search
+//! gives up and delta debugging keeps the best schedule so far. The search also gives up
+//! before its worlds and their parent links would outgrow `cfg.memory_max`.
 
 use crate::explore::run::{run_one, Chooser, Options, RunEnd};
 use crate::explore::Config;
@@ -132,12 +136,20 @@ fn shortest<M: Model>(
     queue.push_back((root, root_fp, 0, 0));
     let mut moves = Vec::new();
     let mut states = 0u64;
+    // A queued world, its parent link and its settled key (a B-tree entry's share of a node
+    // is about twice its 24 bytes).
+    let per_world = (std::mem::size_of::<(M::State, u64, u64, usize)>() + 48 + 16) as u64;
     while let Some((s, fp, _, cost)) = queue.pop_front() {
         if !settled.insert(fp) {
             continue;
         }
         states += 1;
         if states > cfg.shrink_states_max || cost > moves_max {
+            return None;
+        }
+        if states & 0x3ff == 0
+            && (cfg.stopped() || (states + queue.len() as u64) * per_world > cfg.memory_max)
+        {
             return None;
         }
         // A world that violates a later-listed property lies on the way, not at a dead end:
@@ -208,13 +220,13 @@ fn delta_debug<M: Model>(model: &M, cx: &Schedule, property: PropIdx, cfg: &Conf
     };
     let budget = cfg.shrink_runs_max;
     let mut improved = true;
-    while improved && runs < budget {
+    while improved && runs < budget && !cfg.stopped() {
         improved = false;
         // 1. Delete chunks, largest first.
         let mut size = (best.len() / 2).max(1);
         loop {
             let mut start = 0;
-            while start < best.len() && runs < budget {
+            while start < best.len() && runs < budget && !cfg.stopped() {
                 let end = (start + size).min(best.len());
                 let mut cand = best.0[..start].to_vec();
                 cand.extend_from_slice(&best.0[end..]);
@@ -235,7 +247,7 @@ fn delta_debug<M: Model>(model: &M, cx: &Schedule, property: PropIdx, cfg: &Conf
         }
         // 2. Lower each move index; 3. let time pass instead of a move.
         let mut i = 0;
-        while i < best.len() && runs < budget {
+        while i < best.len() && runs < budget && !cfg.stopped() {
             if let Choice::Move(k) = best.0[i] {
                 let mut tries: Vec<Choice> = Vec::new();
                 if k > 0 {
