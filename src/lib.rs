@@ -20,6 +20,7 @@ pub mod locks;
 pub mod models;
 pub mod protocol;
 pub mod reach;
+pub mod reduce;
 pub mod report;
 pub mod scenario;
 

@@ -604,7 +604,9 @@ fn an_interrupted_check_prints_what_it_has_and_exits_130() {
         let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         let results = doc["results"].as_array().unwrap();
         assert!(
-            results.iter().any(|r| r["verdict"] == "inconclusive:interrupted"),
+            results
+                .iter()
+                .any(|r| r["verdict"] == "inconclusive:interrupted"),
             "{doc}"
         );
         let xml = std::fs::read_to_string(&junit).unwrap();
@@ -624,7 +626,11 @@ fn an_interrupted_check_prints_what_it_has_and_exits_130() {
 fn a_wall_clock_budget_ends_a_long_search_inconclusive() {
     let out = lockstep(&["check", "scenarios/deep", "--wall-time-max", "1"]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("inconclusive:wall-time-max"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("inconclusive:wall-time-max"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// A memory budget ends an exhaustive search `inconclusive:memory` before its visited set
@@ -651,6 +657,60 @@ fn a_memory_budget_ends_a_search_inconclusive() {
         "{}",
         bad.stderr
     );
+}
+
+/// `run` leaves out the actors and faults a violation does not need: the shown counterexample
+/// has no cancellation, its replay command names the removal and prints the same bytes, and
+/// `--no-reduce` shows the file as written.
+#[test]
+fn run_drops_the_actors_and_faults_a_violation_does_not_need() {
+    let file = "tests/reduce/needless-waiter.toml";
+    let out = lockstep(&["run", file, "--variant", "v1-reclaim"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("reduced: the violation does not need D "),
+        "{}",
+        out.stderr
+    );
+    let steps_of_d = out
+        .stdout
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("D"))
+        .count();
+    assert!(
+        !out.stdout.contains("cancel") && steps_of_d == 0,
+        "{}",
+        out.stdout
+    );
+    let replay = out
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: lockstep "))
+        .expect("a replay command")
+        .to_string();
+    assert!(replay.contains("--without D"), "{replay}");
+    let schedule = replay
+        .split("--schedule ")
+        .nth(1)
+        .unwrap()
+        .trim_matches('\'');
+    let again = lockstep(&[
+        "run",
+        file,
+        "--variant",
+        "v1-reclaim",
+        "--without",
+        "D",
+        "--schedule",
+        schedule,
+    ]);
+    assert_eq!(again.stdout, out.stdout);
+    let full = lockstep(&["run", file, "--variant", "v1-reclaim", "--no-reduce"]);
+    assert!(full.stdout.contains("cancel"), "{}", full.stdout);
+    let bad = lockstep(&["run", file, "--without", "E"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("--without `E`"), "{}", bad.stderr);
 }
 
 /// `run` gives each checked invariant's own status beside the verdict, which names only the

@@ -9,6 +9,7 @@ pub(crate) mod common;
 mod completions;
 mod list;
 mod merge;
+mod minimal;
 mod new;
 mod replay;
 mod report;

@@ -6,6 +6,7 @@
 use lockstep_sim::{Schedule, Strategy};
 
 use crate::cli::common::{check_bridged, expected_for, scenario_error, usage_error, Overrides};
+use crate::cli::minimal;
 use crate::cli::replay::{write_trace, Trace};
 use crate::cli::{EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK};
 use crate::models;
@@ -33,6 +34,16 @@ pub struct Args {
     /// folder (needs a single variant).
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "scenarios/regressions")]
     pub regression: Option<String>,
+    /// Remove an actor (`NAME`), one of its keys (`NAME.KEY`), or a `[faults]` or `[params]`
+    /// key (`faults.KEY`, `params.KEY`) before loading the file: what the replay command of a
+    /// reduced counterexample names. Repeatable. (A trace records the file as written, so
+    /// `--trace` keeps it whole.)
+    #[arg(long, value_name = "REMOVAL", conflicts_with = "trace")]
+    pub without: Vec<String>,
+    /// Show the counterexample of the file as written, without looking for the actors and
+    /// faults the violation does not need.
+    #[arg(long)]
+    pub no_reduce: bool,
     #[command(flatten)]
     pub overrides: Overrides,
 }
@@ -41,9 +52,13 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = a.overrides.validate() {
         return usage_error(&e);
     }
-    let src = match Source::read(&a.file) {
+    let original = match Source::read(&a.file) {
         Ok(s) => s,
         Err(e) => return scenario_error(&e),
+    };
+    let src = match minimal::apply(&original, &a.without) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("{}: {e}", a.file)),
     };
     let loaded = match models::load_as(&src, a.overrides.interpreted) {
         Ok(l) => l,
@@ -98,7 +113,8 @@ pub fn run(a: Args) -> u8 {
             };
             match loaded.replay(variant, &schedule, &plan) {
                 Ok(r) => {
-                    print!("{}", counterexample_block(meta, variant, &r));
+                    let shown = with_removals(meta, &a.without);
+                    print!("{}", counterexample_block(&shown, variant, &r));
                     if expected
                         .as_ref()
                         .is_some_and(|e| e.to_string() != r.verdict)
@@ -117,6 +133,18 @@ pub fn run(a: Args) -> u8 {
         };
         let elapsed = t.elapsed().as_millis() as u64;
         found.push((variant, outcome.verdict.clone()));
+        let reduced = (!a.no_reduce && a.trace.is_none() && !a.example)
+            .then(|| reduce_for_run(&original, &a, variant, &plan, &outcome))
+            .flatten();
+        let (outcome, loaded, src) = match &reduced {
+            Some(r) => (r.outcome.clone(), r.loaded.as_ref(), &r.source),
+            None => (outcome, loaded.as_ref(), &src),
+        };
+        let shown = with_removals(
+            loaded.meta(),
+            reduced.as_ref().map_or(&a.without, |r| &r.removals),
+        );
+        let meta = &shown;
         match &outcome.counterexample {
             Some(c) => print!("{}", counterexample_block(meta, variant, c)),
             None => println!("{} [{}]: {}", meta.path, variant, outcome.verdict),
@@ -202,7 +230,7 @@ pub fn run(a: Args) -> u8 {
         };
         eprintln!("  [{variant}] {judged}: backed by {backing}{extra}{shrunk}; {elapsed} ms");
         if !a.example {
-            if let Some(line) = invariant_statuses(loaded.as_ref(), variant, &plan, &outcome) {
+            if let Some(line) = invariant_statuses(loaded, variant, &plan, &outcome) {
                 eprintln!(
                     "  [{variant}] each invariant on its own ({}): {line}",
                     outcome.strategy_name()
@@ -218,7 +246,7 @@ pub fn run(a: Args) -> u8 {
             eprintln!("  [{variant}] ran with {}", ps.join(", "));
         }
         if let (Some(dir), Some(c)) = (&a.regression, &outcome.counterexample) {
-            match write_regression(dir, &src, meta, variant, c) {
+            match write_regression(dir, src, meta, variant, c) {
                 Ok(path) => {
                     eprintln!("  regression written to {path}; `lockstep check {path}` replays it")
                 }
@@ -231,7 +259,7 @@ pub fn run(a: Args) -> u8 {
         if let Some(out) = &a.trace {
             match &outcome.counterexample {
                 Some(c) => {
-                    let t = Trace::new(meta, variant, c, &src);
+                    let t = Trace::new(meta, variant, c, src);
                     if let Err(e) = write_trace(out, &t) {
                         eprintln!("error: cannot write the trace `{out}`: {e}");
                         return EXIT_INTERNAL;
@@ -248,6 +276,48 @@ pub fn run(a: Args) -> u8 {
         print!("{}", expect_block(&found));
     }
     code
+}
+
+/// The reduced scenario of a violation (see [`minimal`]), announced on stderr; none for a
+/// search too large to repeat once per candidate (said so) or one that needs everything.
+fn reduce_for_run(
+    original: &Source,
+    a: &Args,
+    variant: &'static str,
+    plan: &crate::scenario::Plan,
+    outcome: &crate::engine::Outcome,
+) -> Option<minimal::Reduced> {
+    if !outcome.verdict.starts_with("violated:") {
+        return None;
+    }
+    if outcome.report.states > minimal::STATES_MAX {
+        eprintln!(
+            "  [{variant}] not reduced: each actor and fault left out is one more search of about {} states (--no-reduce hides this note)",
+            outcome.report.states
+        );
+        return None;
+    }
+    let r = minimal::reduce_scenario(
+        original,
+        &a.without,
+        a.overrides.interpreted,
+        variant,
+        plan,
+        outcome,
+    )?;
+    let dropped = &r.removals[a.without.len()..];
+    eprintln!(
+        "  [{variant}] reduced: the violation does not need {} (without it is still {}); the timeline is of the reduced scenario, and --no-reduce shows the file as written",
+        dropped.join(", "),
+        r.outcome.verdict
+    );
+    Some(r)
+}
+
+fn with_removals(meta: &crate::scenario::Meta, removals: &[String]) -> crate::scenario::Meta {
+    let mut m = meta.clone();
+    m.without = removals.to_vec();
+    m
 }
 
 /// Each checked invariant's own status, when the scenario checks several: the verdict names

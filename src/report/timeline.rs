@@ -22,8 +22,13 @@ pub fn shell_quote(s: &str) -> String {
 
 /// The command that re-executes a counterexample.
 pub fn replay_command(meta: &Meta, variant: &str, r: &Replayed) -> String {
+    let without: String = meta
+        .without
+        .iter()
+        .map(|w| format!(" --without {}", shell_quote(w)))
+        .collect();
     format!(
-        "lockstep run {} --variant {} --schedule {}{}",
+        "lockstep run {} --variant {}{without} --schedule {}{}",
         shell_quote(&meta.path),
         shell_quote(variant),
         shell_quote(&r.schedule.to_string()),

@@ -112,7 +112,12 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
 
 /// Converts a TOML/serde error into a located scenario error with advice.
 pub fn from_toml(path: &str, text: &str, e: &toml::de::Error) -> ScenarioError {
-    let msg = e.message().trim().to_string();
+    let mut msg = e.message().trim().to_string();
+    if msg.is_empty() {
+        // The TOML parser gives no message for some errors, such as a file that ends after `=`
+        // (found by the scenario fuzzer): say what is wrong at the place it points to.
+        msg = "incomplete TOML here: a value (a number, a \"string\", [a list] or { a table }) is missing or unfinished".to_string();
+    }
     let help = if msg.starts_with("unknown field") {
         Some("remove the key or fix its spelling; the keys each section accepts are in the README's annotated scenario")
     } else if msg.starts_with("missing field") {

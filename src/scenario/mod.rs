@@ -216,6 +216,9 @@ pub struct Meta {
     /// The file says what it expects of no variant: `check` refuses it with this error
     /// (`run` explores every variant instead).
     pub no_expect: Option<ScenarioError>,
+    /// Actors and fault keys removed from the file before it was loaded (`run --without`, see
+    /// `crate::reduce`): a replay command repeats them.
+    pub without: Vec<String>,
 }
 
 /// `[check] reachable`, validated against the protocol's targets.
@@ -416,6 +419,7 @@ pub fn validate_meta<P, A, F>(
         unfired_is_error,
         reachable,
         no_expect,
+        without: Vec::new(),
     })
 }
 

@@ -115,3 +115,4 @@ pub fn shared_check_json() -> &'static Output {
     static OUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
     OUT.get_or_init(|| check_catalogue(&["--json"]))
 }
+pub mod mutate;

@@ -1,0 +1,78 @@
+//! `run`'s scenario reduction (see [`crate::reduce`]): which actors and faults a violation
+//! does not need, found by exploring the scenario without each of them.
+
+use crate::engine::Outcome;
+use crate::models;
+use crate::protocol::LoadedScenario;
+use crate::reduce::{candidates, reduce, without, Removal};
+use crate::scenario::{Plan, Source};
+
+/// Searches larger than this are not reduced: every candidate is one more search of about
+/// the same size (a state count, not a clock, so the choice is the same on every machine).
+pub const STATES_MAX: u64 = 1_000_000;
+
+/// The scenario without what the violation does not need.
+pub struct Reduced {
+    /// Every removal, those the command line gave first.
+    pub removals: Vec<Removal>,
+    pub source: Source,
+    pub loaded: Box<dyn LoadedScenario>,
+    pub outcome: Outcome,
+}
+
+/// The file's text, with the command line's removals (`original` is the file as written).
+pub fn apply(original: &Source, removals: &[Removal]) -> Result<Source, String> {
+    Ok(Source {
+        path: original.path.clone(),
+        text: without(&original.text, removals)?,
+    })
+}
+
+/// The protocol's fault names, as `lockstep list` shows them.
+fn fault_names(protocol: &str) -> Vec<&'static str> {
+    let faults = match models::find(protocol) {
+        Some(p) => p.faults(),
+        None => crate::lang::binding::FAULTS,
+    };
+    faults.iter().map(|f| f.name).collect()
+}
+
+/// Explores the scenario without each actor and fault key in turn (one greedy pass) and
+/// keeps each removal after which `variant` still gives `outcome`'s verdict. `None` when the
+/// violation needs everything the file has.
+pub fn reduce_scenario(
+    original: &Source,
+    given: &[Removal],
+    interpreted: bool,
+    variant: &str,
+    plan: &Plan,
+    outcome: &Outcome,
+) -> Option<Reduced> {
+    let applied = apply(original, given).ok()?;
+    let protocol = models::load_as(&applied, interpreted).ok()?.meta().protocol;
+    let load = |removals: &[Removal]| -> Option<(Source, Box<dyn LoadedScenario>)> {
+        let all: Vec<Removal> = given.iter().chain(removals).cloned().collect();
+        let src = apply(original, &all).ok()?;
+        let loaded = models::load_as(&src, interpreted).ok()?;
+        Some((src, loaded))
+    };
+    let explore = |removals: &[Removal]| -> Option<(Source, Box<dyn LoadedScenario>, Outcome)> {
+        let (src, loaded) = load(removals)?;
+        let o = loaded.explore_plan(variant, plan).ok()?;
+        (o.verdict == outcome.verdict).then_some((src, loaded, o))
+    };
+    let kept = reduce(
+        &candidates(&applied.text, &fault_names(protocol)),
+        |removals| explore(removals).is_some(),
+    );
+    if kept.is_empty() {
+        return None;
+    }
+    let (source, loaded, outcome) = explore(&kept)?;
+    Some(Reduced {
+        removals: given.iter().cloned().chain(kept).collect(),
+        source,
+        loaded,
+        outcome,
+    })
+}
