@@ -12,6 +12,7 @@
 pub mod atomic_write;
 pub mod bridge;
 pub mod cli;
+pub mod each_invariant;
 pub mod engine;
 pub mod gate;
 pub mod interrupt;

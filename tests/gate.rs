@@ -746,6 +746,36 @@ fn run_reports_each_invariants_own_status() {
     );
 }
 
+/// `check --each-invariant` gives every checked invariant's own status beside the verdict, in
+/// the table and in JSON: v2 of the prewarm lock breaks max-active but not the first-listed
+/// token-gated-release, v1 breaks both.
+#[test]
+fn check_gives_each_invariants_status_on_request() {
+    let file = "scenarios/prewarm-lock/verdict-order.toml";
+    let table = lockstep(&["check", file, "--each-invariant"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    assert!(
+        table.stdout.contains("[✓token-gated-release ✗max-active]")
+            && table.stdout.contains("[✗token-gated-release ✗max-active]"),
+        "{}",
+        table.stdout
+    );
+    let json = lockstep(&["check", file, "--each-invariant", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let v2 = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["variant"] == "v2-intents")
+        .unwrap();
+    assert_eq!(v2["invariants"][0]["invariant"], "token-gated-release");
+    assert_eq!(v2["invariants"][0]["status"], "holds");
+    assert_eq!(v2["invariants"][1]["status"], "violated");
+    assert!(v2["invariants"][1]["moves"].as_u64().unwrap() > 0);
+    let plain = lockstep(&["check", file, "--json"]);
+    assert!(!plain.stdout.contains("\"invariants\""), "off by default");
+}
+
 /// The isolate's targets: W2 recreates the worker after an abort (a witness), W0 has no
 /// abortIsolate() and never does (the result fails).
 #[test]

@@ -69,6 +69,12 @@ pub struct Overrides {
     /// Turn sleep sets off even where a scenario's `[explore] sleep_sets = true` asks for them.
     #[arg(long)]
     pub no_sleep_sets: bool,
+    /// Also explore each checked invariant on its own and give its status (holds, violated,
+    /// undecided) beside the verdict, in the table (`✓max-inits ✗max-active`), `--json`
+    /// (`invariants`) and reports. One more search per invariant of a violated result, so it
+    /// is not the default. (`run` always gives them.)
+    #[arg(long)]
+    pub each_invariant: bool,
     /// Run scenarios of built-in protocols against their shipped protocol files
     /// (protocols/*.lstep) instead of the Rust models.
     #[arg(long)]
@@ -414,12 +420,18 @@ pub fn explore_all<'a>(
             let outcome = l
                 .explore_plan(variant, &plan)
                 .unwrap_or_else(|e| panic!("{}: {e} (not caught by check_bridged)", meta.path));
+            let invariants = if ov.each_invariant {
+                crate::each_invariant::statuses(l.as_ref(), variant, &plan, &outcome)
+            } else {
+                Vec::new()
+            };
             rows.push(ResultRow {
                 meta,
                 variant,
                 expected: expected.clone(),
                 outcome,
                 elapsed_ms: t.elapsed().as_millis() as u64,
+                invariants,
             });
         }
     }

@@ -183,6 +183,7 @@ pub fn run(a: Args) -> u8 {
             expected: e,
             outcome: outcome.clone(),
             elapsed_ms: elapsed,
+            invariants: Vec::new(),
         });
         let backing = match &row {
             Some(r) => r.backing(),
@@ -230,10 +231,16 @@ pub fn run(a: Args) -> u8 {
         };
         eprintln!("  [{variant}] {judged}: backed by {backing}{extra}{shrunk}; {elapsed} ms");
         if !a.example {
-            if let Some(line) = invariant_statuses(loaded, variant, &plan, &outcome) {
+            let each = crate::each_invariant::statuses(loaded, variant, &plan, &outcome);
+            if !each.is_empty() {
+                let line: Vec<String> = each
+                    .iter()
+                    .map(|x| format!("{} {}", x.invariant, x.long()))
+                    .collect();
                 eprintln!(
-                    "  [{variant}] each invariant on its own ({}): {line}",
-                    outcome.strategy_name()
+                    "  [{variant}] each invariant on its own ({}): {}",
+                    outcome.strategy_name(),
+                    line.join(" · ")
                 );
             }
         }
@@ -318,40 +325,6 @@ fn with_removals(meta: &crate::scenario::Meta, removals: &[String]) -> crate::sc
     let mut m = meta.clone();
     m.without = removals.to_vec();
     m
-}
-
-/// Each checked invariant's own status, when the scenario checks several: the verdict names
-/// only the first-listed one violated, so each other invariant is explored on its own (the
-/// same plan and budgets): `holds`, `violated (N moves)` or `inconclusive:<budget>`.
-fn invariant_statuses(
-    loaded: &dyn crate::protocol::LoadedScenario,
-    variant: &'static str,
-    plan: &crate::scenario::Plan,
-    main: &crate::engine::Outcome,
-) -> Option<String> {
-    let invariants = &loaded.meta().invariants;
-    if invariants.len() < 2 {
-        return None;
-    }
-    let mut parts = Vec::new();
-    for inv in invariants {
-        let own = if main.verdict == format!("violated:{}", inv.id) {
-            main.clone()
-        } else {
-            loaded
-                .restricted(std::slice::from_ref(inv))?
-                .explore(variant, plan)
-        };
-        let status = match &own.counterexample {
-            Some(c) if own.verdict.starts_with("violated:") => {
-                format!("violated ({} moves)", c.schedule.moves())
-            }
-            _ if own.verdict.starts_with("violated:") => "violated".to_string(),
-            _ => own.verdict.clone(),
-        };
-        parts.push(format!("{} {status}", inv.id));
-    }
-    Some(parts.join(" · "))
 }
 
 /// The `[expect]` block a file that expects nothing yet can paste: what each variant gave.

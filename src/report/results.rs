@@ -16,6 +16,8 @@ pub struct ResultRow<'a> {
     pub expected: Expected,
     pub outcome: Outcome,
     pub elapsed_ms: u64,
+    /// Each checked invariant's own status (`check --each-invariant`; empty otherwise).
+    pub invariants: Vec<crate::each_invariant::Status>,
 }
 
 impl ResultRow<'_> {
@@ -162,6 +164,9 @@ struct JsonRow<'a> {
     /// The parameters the variant ran with, each version's own defaults filled in.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     parameters: std::collections::BTreeMap<&'static str, &'a str>,
+    /// Each checked invariant's own status, in `[check]` order (`--each-invariant`).
+    #[serde(skip_serializing_if = "<[crate::each_invariant::Status]>::is_empty")]
+    invariants: &'a [crate::each_invariant::Status],
 }
 
 #[derive(Serialize)]
@@ -210,6 +215,7 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
                 .and_then(|c| c.original_moves),
             unreached: r.outcome.unreached.as_ref(),
             unfired_faults: &r.outcome.unfired,
+            invariants: &r.invariants,
             reachable: r
                 .outcome
                 .reached
@@ -275,6 +281,14 @@ pub fn table(rows: &[ResultRow<'_>]) -> String {
             mark,
             r.backing()
         );
+        if !r.invariants.is_empty() {
+            let marks: Vec<String> = r
+                .invariants
+                .iter()
+                .map(|x| format!("{}{}", x.mark(), x.invariant))
+                .collect();
+            let _ = write!(out, "  [{}]", marks.join(" "));
+        }
         if r.outcome.verdict != r.expected.to_string() {
             let _ = write!(out, "  (expected {})", r.expected);
         } else if r.unfired_fails() {
@@ -396,12 +410,18 @@ A `holds` backed by an exhaustive search is a proof over the scenario's bounded 
                         } else {
                             String::new()
                         };
+                        let each: String = x
+                            .invariants
+                            .iter()
+                            .map(|i| format!(" {}{}", i.mark(), i.invariant))
+                            .collect();
                         let _ = write!(
                             md,
-                            " {} ({}){}{} |",
+                            " {} ({}){}{}{} |",
                             x.outcome.verdict,
                             x.backing(),
                             if x.ok() { "" } else { " **UNEXPECTED**" },
+                            each,
                             link
                         );
                     }
