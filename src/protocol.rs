@@ -41,6 +41,17 @@ pub trait ProtocolInfo: Sync {
     fn keys(&self) -> [&'static [&'static str]; 3] {
         [&[], &[], &[]]
     }
+    /// JSON Schemas of `[params]`, one `[[actor]]` and `[faults]` (see
+    /// `crate::scenario::schema`); by default tables of the [`keys`](Self::keys), any value.
+    fn schema(&self) -> [serde_json::Value; 3] {
+        self.keys().map(|keys| {
+            let properties: serde_json::Map<String, serde_json::Value> = keys
+                .iter()
+                .map(|k| (k.to_string(), serde_json::json!({})))
+                .collect();
+            serde_json::json!({"type": "object", "properties": properties, "additionalProperties": false})
+        })
+    }
     /// The targets a scenario may name in `[check] reachable` (see `crate::reach`).
     fn reachable(&self) -> Vec<Property> {
         Vec::new()

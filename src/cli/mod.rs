@@ -57,6 +57,9 @@ pub enum Command {
     Man,
     /// Write a commented, runnable scenario of a protocol to start from.
     New(new::Args),
+    /// Print a JSON Schema of the scenario format, for editors that validate and complete TOML
+    /// (e.g. a `#:schema` line at the top of a scenario file, or the editor's settings).
+    Schema,
 }
 
 pub const EXIT_OK: u8 = 0;
@@ -99,6 +102,14 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::Completions(a) => completions::run(a),
         Command::Man => completions::man(),
         Command::New(a) => new::run(a),
+        Command::Schema => {
+            let doc = crate::scenario::schema::document();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).expect("a schema serializes")
+            );
+            EXIT_OK
+        }
     });
     match result {
         Ok(code) => ExitCode::from(code),

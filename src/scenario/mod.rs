@@ -9,6 +9,7 @@ mod choice;
 mod error;
 mod fields;
 pub use fields::fields_of;
+pub mod schema;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -62,6 +62,13 @@ impl ProtocolInfo for InitLock {
             scenario::fields_of::<spec::Faults>(),
         ]
     }
+    fn schema(&self) -> [serde_json::Value; 3] {
+        [
+            scenario::schema::table_schema::<spec::Params>(),
+            scenario::schema::table_schema::<spec::ActorFile>(),
+            scenario::schema::table_schema::<spec::Faults>(),
+        ]
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::InitLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;

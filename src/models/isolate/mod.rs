@@ -89,6 +89,13 @@ impl ProtocolInfo for Isolate {
             scenario::fields_of::<spec::Faults>(),
         ]
     }
+    fn schema(&self) -> [serde_json::Value; 3] {
+        [
+            scenario::schema::table_schema::<spec::Params>(),
+            scenario::schema::table_schema::<spec::ActorFile>(),
+            scenario::schema::table_schema::<spec::Faults>(),
+        ]
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let (meta, spec) = parse_scenario(src)?;
         Ok(Box::new(Loaded { meta, spec }))

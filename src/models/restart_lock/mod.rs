@@ -66,6 +66,13 @@ impl ProtocolInfo for RestartLock {
             scenario::fields_of::<crate::models::restart_lock::env::FaultsFile>(),
         ]
     }
+    fn schema(&self) -> [serde_json::Value; 3] {
+        [
+            scenario::schema::table_schema::<spec::Params>(),
+            scenario::schema::table_schema::<spec::ActorFile>(),
+            scenario::schema::table_schema::<crate::models::restart_lock::env::FaultsFile>(),
+        ]
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::RestartLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, self)?;
