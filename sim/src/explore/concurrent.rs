@@ -29,22 +29,27 @@
 //! new world, and it never exceeds the table's load limit: no table is fuller than a private
 //! one would be. Unused credits go back when a thread lets go of the table or parks, so once
 //! every thread has, the count is the number of keys.
+//!
+//! **Checked.** The protocol is written against a small facade ([`sync`]) so that loom and
+//! shuttle run this very code on tables of a few slots (`checked_tests`): a mistake in it is a
+//! key new to two threads, a wrong count or a thread parked forever in one rare interleaving,
+//! which tests on real threads would seldom meet.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+mod sync;
 
 use crate::fingerprint::{key, load_limit};
-use crate::huge::ZeroedSlots;
 
 use super::sleep::Visit;
 use super::visited::{SharedSet, Visited};
+use sync::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, Slots, CHECKED};
 
 /// Slots of a fresh table: 2 MiB, one huge page (four times the private set's first table:
 /// threads are for large searches, and a growth stops every thread, so they start large).
 const INITIAL_SLOTS: usize = 1 << 18;
 
-/// Slots copied per claim when a table grows.
-const COPY_CHUNK: usize = 1 << 13;
+/// Slots copied per claim when a table grows (two under a checker, so that the few slots of a
+/// test's table are copied by more than one thread).
+const COPY_CHUNK: usize = if CHECKED { 2 } else { 1 << 13 };
 
 /// A value on a cache line of its own (the flag every visit reads must not share a line with
 /// the counts threads write).
@@ -84,7 +89,7 @@ struct Gate {
 
 /// One generation of the table.
 struct Table {
-    slots: ZeroedSlots<AtomicU64>,
+    slots: Slots,
     mask: usize,
     /// Keys at which the table is full ([`load_limit`]).
     limit: usize,
@@ -98,7 +103,7 @@ impl Table {
     fn new(slots: usize, threads: usize) -> Self {
         let limit = load_limit(slots);
         Table {
-            slots: ZeroedSlots::new(slots),
+            slots: sync::zeroed_slots(slots),
             mask: slots - 1,
             limit,
             // Small enough that credits left unused when the table grows (at most a chunk per
@@ -159,12 +164,19 @@ impl SharedSet for Concurrent {
 impl Concurrent {
     /// A set for `threads` threads.
     pub(super) fn new(threads: usize) -> Self {
+        Self::with_slots(threads, INITIAL_SLOTS)
+    }
+
+    /// A set for `threads` threads whose first table has `slots` slots (a power of two): the
+    /// checkers' tests start tiny, so that a few keys make the table grow.
+    fn with_slots(threads: usize, slots: usize) -> Self {
+        debug_assert!(slots.is_power_of_two());
         let threads = threads.max(1);
         Concurrent {
             growing: Line(AtomicBool::new(false)),
             reserved: Line(AtomicUsize::new(0)),
             gate: Mutex::new(Gate {
-                table: Arc::new(Table::new(INITIAL_SLOTS, threads)),
+                table: Arc::new(Table::new(slots, threads)),
                 members: 0,
                 parked: 0,
                 copied: 0,
@@ -349,7 +361,11 @@ impl Visited for Member<'_> {
     }
 }
 
-#[cfg(test)]
+/// The protocol under loom and shuttle; their build swaps the facade, so only these run there.
+#[cfg(all(test, any(loom, feature = "shuttle")))]
+mod checked_tests;
+
+#[cfg(all(test, not(loom), not(feature = "shuttle")))]
 mod tests {
     use super::*;
     use crate::fingerprint::fingerprint;
