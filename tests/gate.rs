@@ -550,6 +550,30 @@ fn every_protocol_has_a_runnable_scaffold() {
         lockstep(&["new", "no-such-lock", &format!("{dir}/x.toml")]).code,
         2
     );
+    // A protocol file: the scenario names it by a path relative to itself, and runs.
+    for protocol in [
+        "protocols/init-lock.lstep",
+        "examples/migration-lease/migration-lease.lstep",
+    ] {
+        let file = format!("{dir}/from-file.toml");
+        let _ = std::fs::remove_file(&file);
+        let out = lockstep(&["new", protocol, &file]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(&format!("/{protocol}\"")), "{text}");
+        let run = lockstep(&["run", &file]);
+        assert_eq!(run.code, 0, "{protocol}: {}", run.stderr);
+        assert!(run.stdout.contains("\n[expect]\n"), "{}", run.stdout);
+    }
+    assert_eq!(
+        lockstep(&[
+            "new",
+            "tests/bad/protocols/typo.lstep",
+            &format!("{dir}/y.toml")
+        ])
+        .code,
+        2
+    );
 }
 
 /// `run` and `--json` say what ran: each version's own defaults where the file left a

@@ -1,7 +1,9 @@
 //! `lockstep new PROTOCOL FILE`: writes a commented, runnable scenario to start from: the
 //! protocol's situation in a few actors, its `[params]` with their defaults, every invariant
 //! to choose from (each with what it means), an exhaustive exploration, and no `[expect]` yet
-//! (`lockstep run FILE` then prints the block to paste).
+//! (`lockstep run FILE` then prints the block to paste). `PROTOCOL` may also be a protocol
+//! file (`*.lstep`): the scenario then names it by a path relative to the scenario, with its
+//! parameters, two actors of each kind and its invariants.
 
 use std::fmt::Write;
 
@@ -11,7 +13,7 @@ use crate::models::{find, protocols};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The protocol (`lockstep list` names them).
+    /// The protocol (`lockstep list` names them), or a protocol file (`*.lstep`).
     pub protocol: String,
     /// The scenario file to write (refused if it exists).
     pub file: String,
@@ -28,6 +30,12 @@ fn body(protocol: &str) -> &'static str {
 }
 
 pub fn run(a: Args) -> u8 {
+    if std::path::Path::new(&a.file).exists() {
+        return usage_error(&format!("`{}` exists: choose another file name", a.file));
+    }
+    if crate::models::names_file(&a.protocol) {
+        return from_protocol_file(&a);
+    }
     let Some(proto) = find(&a.protocol) else {
         let names: Vec<&str> = protocols().iter().map(|p| p.id()).collect();
         return usage_error(&format!(
@@ -36,12 +44,7 @@ pub fn run(a: Args) -> u8 {
             names.join(", ")
         ));
     };
-    if std::path::Path::new(&a.file).exists() {
-        return usage_error(&format!("`{}` exists: choose another file name", a.file));
-    }
-    let name = std::path::Path::new(&a.file)
-        .file_stem()
-        .map_or("my-scenario".into(), |s| s.to_string_lossy().to_string());
+    let name = stem(&a.file);
     let mut out = format!(
         "# A scenario of {} ({}).\n# Variants: {}.\n\
          # `lockstep run {}` explores every variant and prints an [expect] block to paste below.\n\
@@ -84,14 +87,145 @@ pub fn run(a: Args) -> u8 {
         "\n[explore]\nstrategy = \"exhaustive\"   # or random, pct, scripted\n\
          # states_max = 50000000, runs = 1000, seed = 0\n",
     );
-    if let Err(e) = crate::atomic_write::write(&a.file, out) {
-        return usage_error(&format!("cannot write `{}`: {e}", a.file));
+    write(&a.file, out)
+}
+
+/// The scenario's name: its file name without the extension.
+fn stem(file: &str) -> String {
+    std::path::Path::new(file)
+        .file_stem()
+        .map_or("my-scenario".into(), |s| s.to_string_lossy().to_string())
+}
+
+fn write(file: &str, out: String) -> u8 {
+    if let Err(e) = crate::atomic_write::write(file, out) {
+        return usage_error(&format!("cannot write `{file}`: {e}"));
     }
-    eprintln!(
-        "wrote {}: edit its actors, then `lockstep run {}`",
-        a.file, a.file
-    );
+    eprintln!("wrote {file}: edit its actors, then `lockstep run {file}`");
     EXIT_OK
+}
+
+/// A scenario of a protocol file: its parameters with their defaults, two actors of each
+/// kind with the kind's own parameters, every invariant, an exhaustive exploration.
+fn from_protocol_file(a: &Args) -> u8 {
+    let text = match std::fs::read_to_string(&a.protocol) {
+        Ok(t) => t,
+        Err(e) => return usage_error(&format!("cannot read `{}`: {e}", a.protocol)),
+    };
+    let p = match crate::lang::load(&a.protocol, &text) {
+        Ok(p) => p,
+        Err(e) => return crate::cli::common::scenario_error(&e),
+    };
+    let variants: Vec<&str> = p.variants.iter().map(|v| v.name.as_str()).collect();
+    let mut out = format!(
+        "# A scenario of the protocol file {} ({}).\n# Variants: {}.\n\
+         # `lockstep run {}` explores every variant and prints an [expect] block to paste below.\n\
+         name = \"{}\"\ndescription = \"what this scenario is about\"\nprotocol = \"{}\"\n",
+        a.protocol,
+        p.name,
+        variants.join(", "),
+        a.file,
+        stem(&a.file),
+        relative_to(&a.protocol, &a.file),
+    );
+    if !p.params.is_empty() {
+        out.push_str("\n[params]\n");
+        for param in &p.params {
+            out.push_str(&param_line(param));
+        }
+    }
+    for kind in &p.kinds {
+        for (i, arrive) in [0, 10].iter().enumerate() {
+            let _ = write!(out, "\n[[actor]]\nname = \"{}{}\"\n", kind.name, i + 1);
+            if p.kinds.len() > 1 {
+                let _ = writeln!(out, "kind = \"{}\"", kind.name);
+            }
+            let _ = writeln!(out, "arrive_ms = {arrive}");
+            for param in &kind.params {
+                out.push_str(&param_line(param));
+            }
+        }
+        out.push_str("# cancel_at_ms = 5           # cancel it at an instant (no finally runs)\n");
+        out.push_str(
+            "# cancel = \"any\"             # or at any await point, within [faults] cancels_max\n",
+        );
+    }
+    out.push_str("\n[check]\n# The verdict names the first of these that any reachable world violates.\ninvariants = [\n");
+    let explore = "\n[explore]\nstrategy = \"exhaustive\"   # or random, pct, scripted\n";
+    for prop in &p.props {
+        // An invariant the file assumes something of (`assume ... for it`) starts commented
+        // out, with what it needs, when the defaults do not give it.
+        let alone = format!("{out}  \"{}\",\n]\n{explore}", prop.name);
+        let src = crate::scenario::Source {
+            path: a.file.clone(),
+            text: alone,
+        };
+        let _ = match crate::models::load(&src) {
+            Ok(_) => writeln!(out, "  \"{}\",  # {}", prop.name, prop.summary),
+            Err(e) => writeln!(
+                out,
+                "  # \"{}\",  # {} (needs: {})",
+                prop.name, prop.summary, e.message
+            ),
+        };
+    }
+    out.push_str("]\n");
+    out.push_str(explore);
+    write(&a.file, out)
+}
+
+/// One `key = default` line, commented out (the file's default applies) with its doc, or
+/// a placeholder to fill in where the file gives no default.
+fn param_line(param: &crate::lang::ParamInfo) -> String {
+    let doc = if param.doc.is_empty() {
+        param.ty.clone()
+    } else {
+        format!("{}: {}", param.ty, param.doc.replace('\n', " "))
+    };
+    match &param.default {
+        Some(d) => format!("# {} = {}   # {doc} (the file's default)\n", param.key, d),
+        None => format!("{} = 0   # {doc}: no default, set it\n", param.key),
+    }
+}
+
+/// `target` as a path relative to the folder of `from` (how a scenario names its protocol
+/// file).
+fn relative_to(target: &str, from: &str) -> String {
+    let abs = |p: &str| {
+        let path = std::path::Path::new(p);
+        let joined = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().unwrap_or_default().join(path)
+        };
+        joined
+            .components()
+            .fold(std::path::PathBuf::new(), |mut acc, c| {
+                match c {
+                    std::path::Component::ParentDir => {
+                        acc.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => acc.push(other),
+                }
+                acc
+            })
+    };
+    let (t, f) = (abs(target), abs(from));
+    let base = f.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+    let common = t
+        .components()
+        .zip(base.components())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let ups = base.components().count() - common;
+    let mut rel: Vec<String> = vec!["..".to_string(); ups];
+    rel.extend(
+        t.components()
+            .skip(common)
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    rel.join("/")
 }
 
 const INIT_LOCK: &str = r#"[params]
