@@ -314,7 +314,7 @@ fn reduce_for_run(
     )?;
     let dropped = &r.removals[a.without.len()..];
     eprintln!(
-        "  [{variant}] reduced: the violation does not need {} (without it is still {}); the timeline is of the reduced scenario, and --no-reduce shows the file as written",
+        "  [{variant}] reduced: the violation does not need {} (the rest still gives {}); the timeline is of the reduced scenario, and --no-reduce shows the file as written",
         dropped.join(", "),
         r.outcome.verdict
     );
