@@ -96,6 +96,14 @@ pub trait Model: Sync {
     /// The shared state worth showing after each step of a timeline ("owner=320 gen=2").
     fn render_state(&self, s: &Self::State) -> String;
 
+    /// The actors inside the section the lock protects in `s` (running init, restarting,
+    /// prewarming, a protocol file's `work`), a bit per actor, for the bars of a report's
+    /// swimlanes: two owners at once are two overlapping bars. Only replays for a reader call
+    /// it. Default: none.
+    fn in_section(&self, _s: &Self::State) -> u64 {
+        0
+    }
+
     /// A sentence explaining why `s` violates property `p` (for the verdict line).
     fn explain(&self, s: &Self::State, p: PropIdx) -> String;
 

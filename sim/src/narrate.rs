@@ -39,6 +39,8 @@ pub struct Row {
     /// Shared state after the step.
     pub state: String,
     pub routine: bool,
+    /// The actors inside the protected section after the step ([`crate::Model::in_section`]).
+    pub section: Vec<String>,
 }
 
 /// Records every step of a replay as a [`Row`].
@@ -55,7 +57,14 @@ impl Recorder {
         self.routine = false;
     }
 
-    pub(crate) fn finish(&mut self, time: Time, actor: String, label: String, state: String) {
+    pub(crate) fn finish(
+        &mut self,
+        time: Time,
+        actor: String,
+        label: String,
+        state: String,
+        section: Vec<String>,
+    ) {
         self.rows.push(Row {
             time,
             actor,
@@ -63,6 +72,7 @@ impl Recorder {
             text: std::mem::take(&mut self.current),
             state,
             routine: self.routine,
+            section,
         });
     }
 }

@@ -37,6 +37,14 @@ fn fault_names(protocol: &str) -> Vec<&'static str> {
     faults.iter().map(|f| f.name).collect()
 }
 
+/// The steps of an outcome's counterexample, as a reader sees them.
+fn timeline(o: &Outcome) -> Vec<lockstep_sim::Row> {
+    o.counterexample
+        .as_ref()
+        .map(|c| c.rows.clone())
+        .unwrap_or_default()
+}
+
 /// Explores the scenario without each actor and fault key in turn (one greedy pass) and
 /// keeps each removal after which `variant` still gives `outcome`'s verdict. `None` when the
 /// violation needs everything the file has.
@@ -61,9 +69,18 @@ pub fn reduce_scenario(
         let o = loaded.explore_plan(variant, plan).ok()?;
         (o.verdict == outcome.verdict).then_some((src, loaded, o))
     };
+    // The timeline so far: a removal that leaves it as it was (a key set to its default, a
+    // fault that never fired) changes nothing a reader sees, and is not reported.
+    let shown = std::cell::RefCell::new(timeline(outcome));
     let kept = reduce(
         &candidates(&applied.text, &fault_names(protocol)),
-        |removals| explore(removals).is_some(),
+        |removals| match explore(removals) {
+            Some((_, _, o)) if timeline(&o) != *shown.borrow() => {
+                *shown.borrow_mut() = timeline(&o);
+                true
+            }
+            _ => false,
+        },
     );
     if kept.is_empty() {
         return None;

@@ -15,6 +15,10 @@ pub struct Args {
     /// Where to write the reports.
     #[arg(long, default_value = "reports")]
     pub out: String,
+    /// Also write `index.html`: one self-contained page (no script, nothing fetched) with the
+    /// verdict matrix and a swimlane picture of every counterexample.
+    #[arg(long)]
+    pub html: bool,
     #[command(flatten)]
     pub overrides: Overrides,
 }
@@ -41,15 +45,22 @@ pub fn run(a: Args) -> u8 {
         return usage_error(&e);
     }
     let rows = explore_all(&loaded, &a.overrides);
-    match write_reports(&rows, Path::new(&a.out)) {
-        Ok(written) => {
-            println!("wrote {} files under {}", written.len(), a.out);
-        }
+    let mut written = match write_reports(&rows, Path::new(&a.out)) {
+        Ok(w) => w,
         Err(e) => {
             eprintln!("error: cannot write the reports under `{}`: {e}", a.out);
             return EXIT_INTERNAL;
         }
+    };
+    if a.html {
+        let path = Path::new(&a.out).join("index.html");
+        if let Err(e) = crate::atomic_write::write(&path, crate::report::html::page(&rows)) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return EXIT_INTERNAL;
+        }
+        written.push(path.display().to_string());
     }
+    println!("wrote {} files under {}", written.len(), a.out);
     if rows.iter().all(|r| r.ok()) {
         EXIT_OK
     } else {

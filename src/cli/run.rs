@@ -30,6 +30,10 @@ pub struct Args {
     /// Save the counterexample's trace to this file (needs a single variant).
     #[arg(long)]
     pub trace: Option<String>,
+    /// Draw the counterexample's timeline as a standalone SVG swimlane picture, the drawing
+    /// `report --html` shows (needs a single variant).
+    #[arg(long, value_name = "OUT")]
+    pub svg: Option<String>,
     /// Write the (shrunk) counterexample as a regression scenario that replays it, under this
     /// folder (needs a single variant).
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "scenarios/regressions")]
@@ -83,10 +87,11 @@ pub fn run(a: Args) -> u8 {
         None => meta.expect.iter().map(|(v, _)| *v).collect(),
     };
     let mut found: Vec<(&'static str, String)> = Vec::new();
-    if (a.trace.is_some() || a.schedule.is_some() || a.regression.is_some()) && variants.len() != 1
+    if (a.trace.is_some() || a.schedule.is_some() || a.regression.is_some() || a.svg.is_some())
+        && variants.len() != 1
     {
         return usage_error(
-            "--trace, --schedule and --regression need exactly one variant: add --variant",
+            "--trace, --schedule, --regression and --svg need exactly one variant: add --variant",
         );
     }
     let mut plan = a.overrides.apply(&meta.plan);
@@ -263,6 +268,18 @@ pub fn run(a: Args) -> u8 {
                 }
             }
         }
+        if let Some(out) = &a.svg {
+            match &outcome.counterexample {
+                Some(c) => {
+                    if let Err(e) = write_svg(out, meta, variant, c) {
+                        eprintln!("error: cannot write `{out}`: {e}");
+                        return EXIT_INTERNAL;
+                    }
+                    eprintln!("  swimlanes written to {out}");
+                }
+                None => eprintln!("  no counterexample: no picture written"),
+            }
+        }
         if let Some(out) = &a.trace {
             match &outcome.counterexample {
                 Some(c) => {
@@ -319,6 +336,26 @@ fn reduce_for_run(
         r.outcome.verdict
     );
     Some(r)
+}
+
+/// The counterexample as a standalone SVG document (the report's drawing).
+fn write_svg(
+    out: &str,
+    meta: &crate::scenario::Meta,
+    variant: &str,
+    c: &crate::engine::Replayed,
+) -> std::io::Result<()> {
+    let title = format!("{} · {variant}", meta.name);
+    let svg = crate::report::svg::swimlane(&crate::report::svg::Picture {
+        id: "timeline",
+        title: &title,
+        replayed: c,
+        text: &counterexample_block(meta, variant, c),
+    });
+    crate::atomic_write::write(
+        out,
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{svg}"),
+    )
 }
 
 fn with_removals(meta: &crate::scenario::Meta, removals: &[String]) -> crate::scenario::Meta {

@@ -2,7 +2,9 @@
 //! Nothing here reads a clock: elapsed times appear only in `check --json`, never in a
 //! timeline or a report file.
 
+pub mod html;
 mod results;
+pub mod svg;
 mod timeline;
 
 pub use results::{

@@ -328,7 +328,7 @@ pub fn table(rows: &[ResultRow<'_>]) -> String {
     out
 }
 
-fn file_stem(meta: &Meta) -> String {
+pub(super) fn file_stem(meta: &Meta) -> String {
     meta.path
         .trim_start_matches("./")
         .trim_start_matches("scenarios/")

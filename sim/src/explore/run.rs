@@ -172,8 +172,13 @@ impl RunNarrator for Recording {
     fn after<M: Model>(&mut self, model: &M, s: &M::State, m: M::Move) {
         let actor = model.actor_name(model.actor_of(m));
         let label = std::mem::take(&mut self.label);
+        let mask = model.in_section(s);
+        let section = (0..64u8)
+            .filter(|i| mask >> i & 1 == 1)
+            .map(|i| model.actor_name(i))
+            .collect();
         self.rec
-            .finish(self.time, actor, label, model.render_state(s));
+            .finish(self.time, actor, label, model.render_state(s), section);
     }
 }
 

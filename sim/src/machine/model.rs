@@ -653,6 +653,21 @@ impl Model for Machine {
         render::state(self, &s.slots)
     }
 
+    /// The live actors suspended in an `await work(...)`: a protocol file's protected work.
+    fn in_section(&self, s: &World) -> u64 {
+        let w = &s.slots[..];
+        (0..self.bases.len().min(64))
+            .filter(|&a| {
+                let b = self.base(a);
+                let pc = w[b + B_PC] as usize;
+                w[b + B_STATUS] == ST_READY
+                    && self.life(w, a).runs()
+                    && pc > 0
+                    && matches!(self.program.ops.get(pc - 1), Some(Op::Work))
+            })
+            .fold(0, |m, a| m | 1 << a)
+    }
+
     fn explain(&self, s: &World, p: PropIdx) -> String {
         render::explain(self, &s.slots, p)
     }

@@ -1372,6 +1372,20 @@ impl Model for InitLockModel {
         self.name(usize::from(a)).to_string()
     }
 
+    /// The callers running init, at any level, superseded or not: a superseded owner's init
+    /// still runs beside its successor's (the state line's `active` leaves it out, as
+    /// `max-active` does), and a reader sees both bars.
+    fn in_section(&self, s: &World) -> u64 {
+        let mut mask = 0;
+        for (a, c) in s.callers.iter().enumerate() {
+            let running = (0..self.levels).any(|l| c.life.runs() && c.frames[l].in_init);
+            if running && a < 64 {
+                mask |= 1 << a;
+            }
+        }
+        mask
+    }
+
     fn render_state(&self, s: &World) -> String {
         let mut out = String::new();
         for l in 0..self.levels {

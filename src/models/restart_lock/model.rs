@@ -1566,6 +1566,16 @@ impl Model for RestartLockModel {
         }
     }
 
+    /// The live processes inside the protected section (restarting, prewarming), superseded or not:
+    /// two overlapping bars are two owners at once.
+    fn in_section(&self, s: &World) -> u64 {
+        s.actors
+            .iter()
+            .enumerate()
+            .filter(|(a, x)| x.in_cs && *a < 64 && self.alive(s, *a))
+            .fold(0, |m, (a, _)| m | 1 << a)
+    }
+
     fn render_state(&self, s: &World) -> String {
         let mut out = String::new();
         let show = |p: PathId| -> String {
