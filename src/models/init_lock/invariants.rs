@@ -11,6 +11,7 @@ pub enum Inv {
     NoPrematureReclaim,
     AbandonedReclaimed,
     AnchorAttached,
+    TimeoutNotEarly,
 }
 
 pub const ALL: &[(Inv, Property)] = &[
@@ -68,6 +69,14 @@ pub const ALL: &[(Inv, Property)] = &[
             id: "anchor-attached",
             kind: PropertyKind::Safety,
             summary: "every init promise is handed to the anchor, even when init throws synchronously (V2-b)",
+        },
+    ),
+    (
+        Inv::TimeoutNotEarly,
+        Property {
+            id: "timeout-not-early",
+            kind: PropertyKind::Safety,
+            summary: "a caller gives up (`timed out`) only once more than max wait has passed since it started waiting: the check is strict, `now - waitStart > maxWaitMs` (S-timeout)",
         },
     ),
 ];

@@ -163,6 +163,7 @@ pub struct Caller {
 const F_BAD_PUBLISH: u8 = 1;
 const F_PREMATURE: u8 = 2;
 const F_ANCHOR_SKIPPED: u8 = 4;
+const F_EARLY_TIMEOUT: u8 = 8;
 
 /// Not `Copy`: the explorer copies a world into a reused successor per explored move, and
 /// [`World::clone_from`] copies only the callers the scenario has (about half of the world's
@@ -360,6 +361,15 @@ impl InitLockModel {
                 n.say(format_args!(
                     "waited {waited} ms > max wait {mw}: throws `timed out`"
                 ));
+                // The caller's error, judged on its own terms (S-timeout is strict): it
+                // must come after more than max wait, whatever the check above compares.
+                if u64::from(now - s.callers[a].frames[level].wait_start) <= mw
+                    && self.checks.contains(&Inv::TimeoutNotEarly)
+                    && s.flags & F_EARLY_TIMEOUT == 0
+                {
+                    s.flags |= F_EARLY_TIMEOUT;
+                    s.flag_actor = a as u8;
+                }
                 self.finish_call(s, a, level, false, n);
                 return;
             }
@@ -796,6 +806,7 @@ impl InitLockModel {
             Inv::NoPrematureReclaim => s.flags & F_PREMATURE == 0,
             Inv::AbandonedReclaimed => self.abandoned_reclaimed_holds(s),
             Inv::AnchorAttached => s.flags & F_ANCHOR_SKIPPED == 0,
+            Inv::TimeoutNotEarly => s.flags & F_EARLY_TIMEOUT == 0,
         }
     }
 
@@ -1521,6 +1532,9 @@ impl Model for InitLockModel {
             }
             Inv::AnchorAttached => {
                 format!("{flagged}'s init threw before its promise was handed to the anchor")
+            }
+            Inv::TimeoutNotEarly => {
+                format!("{flagged} gave up before more than its max wait had passed")
             }
         }
     }
