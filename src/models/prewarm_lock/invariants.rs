@@ -13,6 +13,7 @@ pub enum Inv {
     LostClaimRetried,
     BoundedWait,
     NoLeftovers,
+    TimeoutNotEarly,
 }
 
 pub const ALL: &[(Inv, Property)] = &[
@@ -78,6 +79,14 @@ pub const ALL: &[(Inv, Property)] = &[
             id: "no-leftovers",
             kind: PropertyKind::AtEnd,
             summary: "when the run ends no lock or intent of a live process and no tombstone or released intent of anyone remains; a lock or intent whose creator was killed may stay, the next waiter reclaims it (S-D5)",
+        },
+    ),
+    (
+        Inv::TimeoutNotEarly,
+        Property {
+            id: "timeout-not-early",
+            kind: PropertyKind::Safety,
+            summary: "a waiter gives up only once more than LOCK_TIMEOUT_MS has passed on its host's clock since it started: the check is strict, `elapsed > 15 min`",
         },
     ),
 ];

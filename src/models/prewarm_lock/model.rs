@@ -58,6 +58,7 @@ const F_FOREIGN_RELEASE: u8 = 1;
 const F_LIVE_RECLAIMED: u8 = 2;
 const F_LOST_CLAIM: u8 = 4;
 const F_ORPHAN_TIMEOUT: u8 = 8;
+const F_EARLY_TIMEOUT: u8 = 16;
 
 /// Reclaim outcomes (`actor.rc`).
 const RC_NONE: u8 = 0;
@@ -546,6 +547,14 @@ impl PrewarmLockModel {
         let elapsed = hnow as i64 - s.actors[a].started as i64;
         if elapsed <= self.spec.timeout as i64 {
             return false;
+        }
+        // The waiter's error judged on its own terms (the seed's check is strict): it must come
+        // after more than the timeout on its host's clock, whatever the check above compares.
+        if hnow as i64 - s.actors[a].started as i64 <= self.spec.timeout as i64
+            && s.flags & F_EARLY_TIMEOUT == 0
+        {
+            s.flags |= F_EARLY_TIMEOUT;
+            s.flag_actor = a as u8;
         }
         // Ghost: is what it gives up on an orphan?
         let orphan_lock = s.fs.exists(&self.paths, self.lock)
@@ -1558,6 +1567,7 @@ impl PrewarmLockModel {
             Inv::LiveOwnerRespected => s.flags & F_LIVE_RECLAIMED == 0,
             Inv::DeadOwnerReclaimed => self.reclaim_due(s).is_none_or(|t| s.now <= t),
             Inv::NoTimeoutOnOrphan => s.flags & F_ORPHAN_TIMEOUT == 0,
+            Inv::TimeoutNotEarly => s.flags & F_EARLY_TIMEOUT == 0,
             Inv::LostClaimRetried => s.flags & F_LOST_CLAIM == 0,
             Inv::BoundedWait => self.wait_over(s).is_none(),
             Inv::NoLeftovers => !at_end || self.leftovers(s).is_empty(),
@@ -1958,6 +1968,9 @@ impl Model for PrewarmLockModel {
             ),
             Inv::LostClaimRetried => {
                 format!("{flagged} threw when its lock directory vanished before its owner.json write")
+            }
+            Inv::TimeoutNotEarly => {
+                format!("{flagged} gave up before more than the timeout had passed on its clock")
             }
             Inv::BoundedWait => match self.wait_over(s) {
                 Some(a) => format!(
