@@ -15,7 +15,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 
 mod support;
-use support::mutate::{apply, mutation};
+use support::mutate::{apply, fuzz_chunks, mutation, panic_message};
 
 use lockstep::lang;
 use lockstep_sim::machine::Machine;
@@ -167,13 +167,7 @@ fn check_input(text: &str) -> Result<(), String> {
     let run = std::panic::catch_unwind(|| examine(text));
     match run {
         Ok(r) => r,
-        Err(p) => Err(format!(
-            "panicked: {}",
-            p.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        )),
+        Err(p) => Err(format!("panicked: {}", panic_message(p.as_ref()))),
     }
 }
 
@@ -283,22 +277,12 @@ fn fuzz_protocol_files() {
 #[test]
 #[ignore]
 fn fuzz_protocol_files_million() {
-    fuzz_chunks(1..=20);
+    fuzz_chunks(1..=20, fuzz);
 }
 
 /// What `.ci/run` runs: 100,000 inputs from seeds the million does not use (about 40 s).
 #[test]
 #[ignore]
 fn fuzz_protocol_files_ci() {
-    fuzz_chunks(21..=22);
-}
-
-const CHUNK: u32 = 50_000;
-
-fn fuzz_chunks(seeds: std::ops::RangeInclusive<u64>) {
-    let total = (seeds.end() - seeds.start() + 1) as u32 * CHUNK;
-    for (i, seed) in seeds.enumerate() {
-        fuzz(CHUNK, seed);
-        eprintln!("{} of {total} inputs", (i as u32 + 1) * CHUNK);
-    }
+    fuzz_chunks(21..=22, fuzz);
 }

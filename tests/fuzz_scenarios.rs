@@ -22,7 +22,7 @@ use lockstep::models;
 use lockstep::scenario::{ScenarioError, Source};
 
 mod support;
-use support::mutate::{apply, mutation, Mutation};
+use support::mutate::{apply, fuzz_chunks, mutation, panic_message, Mutation};
 
 /// Inputs per `cargo test` run.
 const QUICK: u32 = 2_000;
@@ -195,13 +195,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 fn check_input(src: &Source, variants: usize) -> Result<(), String> {
     match std::panic::catch_unwind(|| examine(src, variants)) {
         Ok(r) => r,
-        Err(p) => Err(format!(
-            "panicked: {}",
-            p.downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default()
-        )),
+        Err(p) => Err(format!("panicked: {}", panic_message(p.as_ref()))),
     }
 }
 
@@ -352,27 +346,17 @@ fn shipped_scenarios_pass_the_fuzzers_checks() {
     }
 }
 
-const CHUNK: u32 = 50_000;
-
-fn fuzz_chunks(seeds: std::ops::RangeInclusive<u64>) {
-    let total = (seeds.end() - seeds.start() + 1) as u32 * CHUNK;
-    for (i, seed) in seeds.enumerate() {
-        fuzz(CHUNK, seed);
-        eprintln!("{} of {total} inputs", (i as u32 + 1) * CHUNK);
-    }
-}
-
 /// The stated million, in 20 chunks of 50,000 from seeds 1 to 20 (progress on stderr with
 /// `--nocapture`).
 #[test]
 #[ignore]
 fn fuzz_scenario_files_million() {
-    fuzz_chunks(1..=20);
+    fuzz_chunks(1..=20, fuzz);
 }
 
 /// What `.ci/run` runs: 50,000 inputs from a seed the million does not use.
 #[test]
 #[ignore]
 fn fuzz_scenario_files_ci() {
-    fuzz_chunks(21..=21);
+    fuzz_chunks(21..=21, fuzz);
 }

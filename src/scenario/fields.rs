@@ -37,3 +37,10 @@ pub fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     let _ = T::deserialize(Fields(&mut out));
     out
 }
+
+/// The keys of a protocol's `[params]`, `[[actor]]` and `[faults]` types
+/// (`ProtocolInfo::keys`).
+pub fn sections_of<'de, P: Deserialize<'de>, A: Deserialize<'de>, F: Deserialize<'de>>(
+) -> [&'static [&'static str]; 3] {
+    [fields_of::<P>(), fields_of::<A>(), fields_of::<F>()]
+}

@@ -8,7 +8,7 @@
 mod choice;
 mod error;
 mod fields;
-pub use fields::fields_of;
+pub use fields::{fields_of, sections_of};
 pub mod schema;
 
 use std::collections::BTreeMap;

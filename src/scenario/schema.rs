@@ -247,6 +247,21 @@ pub fn table_schema<T: for<'de> Deserialize<'de>>() -> Value {
     })
 }
 
+/// The schemas of a protocol's `[params]`, `[[actor]]` and `[faults]` types
+/// (`ProtocolInfo::schema`).
+pub fn sections_schema<P, A, F>() -> [Value; 3]
+where
+    P: for<'de> Deserialize<'de>,
+    A: for<'de> Deserialize<'de>,
+    F: for<'de> Deserialize<'de>,
+{
+    [
+        table_schema::<P>(),
+        table_schema::<A>(),
+        table_schema::<F>(),
+    ]
+}
+
 /// The whole schema: the frame every scenario shares, and for each built-in protocol (by its
 /// `protocol` value) its own `[params]`, `[[actor]]` and `[faults]` keys, invariants and
 /// variants. A scenario naming a protocol file gets the frame only (its keys come from the

@@ -1,5 +1,6 @@
 //! Text mutations for the fuzzers: delete, insert a snippet, duplicate, swap lines, or rename
-//! a word to another word of the same file (which keeps many mutants past the parser).
+//! a word to another word of the same file (which keeps many mutants past the parser); and
+//! what the fuzzers share around them.
 
 use proptest::prelude::*;
 
@@ -91,5 +92,25 @@ pub fn apply(text: &str, m: &Mutation, snippets: &[&str]) -> String {
             let (_, r) = words[other % words.len()];
             format!("{}{}{}", &text[..i], r, &text[i + w.len()..])
         }
+    }
+}
+
+/// What a caught panic said, for a failing input's report.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+/// Inputs per chunk of a long fuzzing run (one seed each).
+pub const CHUNK: u32 = 50_000;
+
+/// Runs `fuzz(CHUNK, seed)` for each seed, with progress on stderr.
+pub fn fuzz_chunks(seeds: std::ops::RangeInclusive<u64>, fuzz: impl Fn(u32, u64)) {
+    let total = (seeds.end() - seeds.start() + 1) as u32 * CHUNK;
+    for (i, seed) in seeds.enumerate() {
+        fuzz(CHUNK, seed);
+        eprintln!("{} of {total} inputs", (i as u32 + 1) * CHUNK);
     }
 }

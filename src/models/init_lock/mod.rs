@@ -56,18 +56,10 @@ impl ProtocolInfo for InitLock {
         FAULTS
     }
     fn keys(&self) -> [&'static [&'static str]; 3] {
-        [
-            scenario::fields_of::<spec::Params>(),
-            scenario::fields_of::<spec::ActorFile>(),
-            scenario::fields_of::<spec::Faults>(),
-        ]
+        scenario::sections_of::<spec::Params, spec::ActorFile, spec::Faults>()
     }
     fn schema(&self) -> [serde_json::Value; 3] {
-        [
-            scenario::schema::table_schema::<spec::Params>(),
-            scenario::schema::table_schema::<spec::ActorFile>(),
-            scenario::schema::table_schema::<spec::Faults>(),
-        ]
+        scenario::schema::sections_schema::<spec::Params, spec::ActorFile, spec::Faults>()
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::InitLockFile = scenario::parse(src)?;

@@ -59,18 +59,18 @@ impl ProtocolInfo for PrewarmLock {
         crate::models::restart_lock::env::reach_targets(spec::POINTS)
     }
     fn keys(&self) -> [&'static [&'static str]; 3] {
-        [
-            scenario::fields_of::<spec::Params>(),
-            scenario::fields_of::<spec::ActorFile>(),
-            scenario::fields_of::<crate::models::restart_lock::env::FaultsFile>(),
-        ]
+        scenario::sections_of::<
+            spec::Params,
+            spec::ActorFile,
+            crate::models::restart_lock::env::FaultsFile,
+        >()
     }
     fn schema(&self) -> [serde_json::Value; 3] {
-        [
-            scenario::schema::table_schema::<spec::Params>(),
-            scenario::schema::table_schema::<spec::ActorFile>(),
-            scenario::schema::table_schema::<crate::models::restart_lock::env::FaultsFile>(),
-        ]
+        scenario::schema::sections_schema::<
+            spec::Params,
+            spec::ActorFile,
+            crate::models::restart_lock::env::FaultsFile,
+        >()
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::PrewarmLockFile = scenario::parse(src)?;
