@@ -68,7 +68,7 @@ pub fn check_paths<P: AsRef<str>>(paths: &[P]) -> Checked {
             Err(e) => out.errors.push(e.render()),
         }
     }
-    let rows = explore_all(&loaded, &Overrides::default());
+    let rows = explore_all(&loaded, &Overrides::default(), false);
     out.table = table(&rows);
     out.results = rows.len();
     for r in rows.iter().filter(|r| !r.ok()) {

@@ -50,8 +50,8 @@
 //!   merging lost nothing.
 //!
 //! **Running it.** `lockstep run FILE --strategy shuttle` (or `shuttle-pct`, with `--seed` and
-//! `--runs`); `tests/shuttle_models.rs` under plain `cargo test`; `tests/loom_models.rs` under
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_models -- --test-threads=1`.
+//! `--runs`); `tests/gate/shuttle_models.rs` under plain `cargo test`; `tests/gate/loom_models.rs` under
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --test-threads=1 loom_models::`.
 
 pub mod init_lock;
 mod runtime;

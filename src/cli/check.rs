@@ -18,6 +18,10 @@ pub struct Args {
     /// Also write the results as JUnit XML to this file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<String>,
+    /// Stop at the first result that is not as expected (exit 1), printing the results so far:
+    /// for a quick red/green, and for mutation testing, where most mutants fail early.
+    #[arg(long)]
+    pub fail_fast: bool,
     #[command(flatten)]
     pub overrides: Overrides,
 }
@@ -50,7 +54,8 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = check_bridged(&refs, &a.overrides) {
         return usage_error(&e);
     }
-    let rows = explore_all(&loaded, &a.overrides);
+    let rows = explore_all(&loaded, &a.overrides, a.fail_fast);
+    let planned: usize = loaded.iter().map(|l| l.meta().expect.len()).sum();
     if a.json {
         print!("{}", json_results(&rows));
     } else {
@@ -61,6 +66,12 @@ pub fn run(a: Args) -> u8 {
             eprintln!("error: cannot write `{path}`: {e}");
             return crate::cli::EXIT_INTERNAL;
         }
+    }
+    if rows.len() < planned && !crate::interrupt::raised() {
+        eprintln!(
+            "stopped at the first unexpected result (--fail-fast): {} of {planned} results",
+            rows.len()
+        );
     }
     if protocol_errors > 0 {
         eprintln!("{protocol_errors} protocol file(s) have errors");

@@ -402,12 +402,18 @@ pub fn check_bridged(loaded: &[&dyn LoadedScenario], ov: &Overrides) -> Result<(
 }
 
 /// Explores every expectation of every loaded scenario.
+/// Explores every expectation of every loaded scenario, in order. With `fail_fast`, stops after
+/// the first result that is not as expected (`check --fail-fast`): the rows so far.
 pub fn explore_all<'a>(
     loaded: &'a [Box<dyn LoadedScenario>],
     ov: &Overrides,
+    fail_fast: bool,
 ) -> Vec<ResultRow<'a>> {
-    let mut rows = Vec::new();
+    let mut rows: Vec<ResultRow<'a>> = Vec::new();
     for l in loaded {
+        if fail_fast && rows.last().is_some_and(|r| !r.ok()) {
+            break;
+        }
         let meta = l.meta();
         for (variant, expected) in &meta.expect {
             let mut plan = ov.apply(&meta.plan);
@@ -433,6 +439,9 @@ pub fn explore_all<'a>(
                 elapsed_ms: t.elapsed().as_millis() as u64,
                 invariants,
             });
+            if fail_fast && rows.last().is_some_and(|r| !r.ok()) {
+                break;
+            }
         }
     }
     rows

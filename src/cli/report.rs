@@ -44,7 +44,7 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = check_bridged(&refs, &a.overrides) {
         return usage_error(&e);
     }
-    let rows = explore_all(&loaded, &a.overrides);
+    let rows = explore_all(&loaded, &a.overrides, false);
     let mut written = match write_reports(&rows, Path::new(&a.out)) {
         Ok(w) => w,
         Err(e) => {

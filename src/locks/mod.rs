@@ -104,8 +104,8 @@
 //! sections:
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test --release --test loom_locks
-//! cargo test --test locks_shuttle
+//! RUSTFLAGS="--cfg loom" cargo test --release --test gate -- loom_locks::
+//! cargo test --test gate -- locks_shuttle::
 //! ```
 //!
 //! A violation panics with `invariant violated: <id>: <what happened>` followed by the lock's

@@ -9,10 +9,11 @@
 //! Ghost code (what the invariants read) is not mutated: a planted bug is a bug of the protocol,
 //! not of its judge. The survivors that remain are listed with why no scenario kills them; a
 //! new survivor, or a listed one that is now killed, fails the test, so the list stays true.
-//! Ignored in `cargo test` (about five minutes); `.ci/run` runs it:
-//! `cargo test --release --test mutants -- --ignored`.
+//! Each mutant's check stops at its first unexpected result (`--fail-fast`).
+//! Ignored in `cargo test` (about two minutes); `.ci/run` runs it:
+//! `cargo test --test gate -- --ignored mutants::`.
 
-mod support;
+use crate::support;
 use support::lockstep;
 
 /// Mutants no expectation kills, by the line they change (trimmed) and the mutation, with why.
@@ -108,7 +109,7 @@ fn mutants(lines: &[&str]) -> Vec<(usize, String, String)> {
 }
 
 #[test]
-#[ignore]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn every_mutant_of_the_init_lock_is_killed_or_known() {
     let root = env!("CARGO_MANIFEST_DIR");
     let text = std::fs::read_to_string(format!("{root}/protocols/init-lock.lstep")).unwrap();
@@ -132,7 +133,7 @@ fn every_mutant_of_the_init_lock_is_killed_or_known() {
         let mut m: Vec<&str> = lines.clone();
         m[i] = &new;
         std::fs::write(dir.join("init-lock.lstep"), m.join("\n")).unwrap();
-        let out = lockstep(&["check", &dir_s]);
+        let out = lockstep(&["check", "--fail-fast", &dir_s]);
         match out.code {
             0 => survivors.push((lines[i].trim().to_string(), name)),
             2 => invalid += 1,

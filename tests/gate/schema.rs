@@ -3,7 +3,7 @@
 //! unknown key in any section, a value of the wrong kind, a variant or invariant the protocol
 //! does not have.
 
-mod support;
+use crate::support;
 use support::lockstep;
 
 fn schema() -> jsonschema::Validator {

@@ -1,6 +1,6 @@
 //! Exhaustive (within a preemption bound) checks of the init lock under loom.
 //!
-//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --test loom_locks`
+//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --test gate -- loom_locks::`
 //!
 //! Each test explores every interleaving of one [scenario](lockstep::locks::scenarios) (three
 //! threads on a virtual clock) with a bounded number of preemptions. The bounds are set here, not

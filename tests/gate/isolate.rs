@@ -2,7 +2,7 @@
 //! stories its timelines tell, the init lock running inside it through the kernel's
 //! composition, and bad input.
 
-mod support;
+use crate::support;
 
 use std::fmt;
 

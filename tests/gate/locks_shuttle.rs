@@ -1,7 +1,7 @@
-//! Randomised checks of the init lock under shuttle: the same scenarios as `tests/loom_locks.rs`,
+//! Randomised checks of the init lock under shuttle: the same scenarios as `tests/gate/loom_locks.rs`,
 //! under plain `cargo test`.
 //!
-//! Run: `cargo test --test locks_shuttle`
+//! Run: `cargo test --test gate -- locks_shuttle::`
 //!
 //! - Schedulers: shuttle's random scheduler and PCT, both seeded with the fixed seeds below, so
 //!   every run explores the same schedules. (Shuttle lets `SHUTTLE_RANDOM_SEED` override a
@@ -240,8 +240,11 @@ fn printed_schedule(stderr: &str) -> Option<&str> {
 /// Run one test of this binary in a child process and return its stderr.
 fn run_child(test: &str) -> String {
     let exe = std::env::current_exe().expect("test binary path");
+    // The test's full name inside the gate binary: its module path without the crate.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
+    let test = format!("{module}::{test}");
     let output = Command::new(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
         .env_remove("SHUTTLE_RANDOM_SEED")
         .env("RUST_BACKTRACE", "0")
         .output()

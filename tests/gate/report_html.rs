@@ -3,7 +3,7 @@
 //! and a real browser that renders the page (headless Chromium: `cargo test` skips it, saying
 //! why, where no browser is installed; `.ci/run` installs one and requires it).
 
-mod support;
+use crate::support;
 use support::lockstep;
 
 fn tempdir() -> String {

@@ -7,7 +7,7 @@
 //! run that hangs is never needed.
 //!
 //! `cargo test` runs [`QUICK`] inputs; the ignored `fuzz_scenario_files_million` runs a
-//! million (`cargo test --release --test fuzz_scenarios -- --ignored
+//! million (`cargo test --release --test gate -- --ignored
 //! fuzz_scenario_files_million`); `.ci/run` runs `fuzz_scenario_files_ci`. Inputs that ever
 //! broke these properties are kept under `tests/bad/` (they must fail to load with a located
 //! error) and checked by the gate.
@@ -21,7 +21,7 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use lockstep::models;
 use lockstep::scenario::{ScenarioError, Source};
 
-mod support;
+use crate::support;
 use support::mutate::{apply, fuzz_chunks, mutation, panic_message, Mutation};
 
 /// Inputs per `cargo test` run.
@@ -349,14 +349,14 @@ fn shipped_scenarios_pass_the_fuzzers_checks() {
 /// The stated million, in 20 chunks of 50,000 from seeds 1 to 20 (progress on stderr with
 /// `--nocapture`).
 #[test]
-#[ignore]
+#[ignore = "the stated million: run on purpose, not in CI"]
 fn fuzz_scenario_files_million() {
     fuzz_chunks(1..=20, fuzz);
 }
 
 /// What `.ci/run` runs: 50,000 inputs from a seed the million does not use.
 #[test]
-#[ignore]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn fuzz_scenario_files_ci() {
     fuzz_chunks(21..=21, fuzz);
 }

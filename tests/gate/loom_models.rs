@@ -4,13 +4,13 @@
 //! Run (release, one test at a time; about a minute after the ~4 min first build):
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test --release --test loom_models -- --test-threads=1 --nocapture
+//! RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --test-threads=1 --nocapture loom_models::
 //! ```
 //!
 //! and the side-by-side benchmark alone:
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test --release --test loom_models side_by_side -- --nocapture
+//! RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --ignored --nocapture side_by_side
 //! ```
 //!
 //! # What loom explores, and the preemption bounds
@@ -56,7 +56,7 @@
 
 #![cfg(loom)]
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 
@@ -181,7 +181,7 @@ use support::{bridge_plan as plan, kernel_cfg, load as load_file};
 
 fn load_text(name: &str, text: &str) -> Box<dyn LoadedScenario> {
     let src = Source {
-        path: format!("tests/loom_models.rs#{name}"),
+        path: format!("tests/gate/loom_models.rs#{name}"),
         text: text.to_string(),
     };
     lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
@@ -335,7 +335,7 @@ fn merged_layout_reports_a_conflict() {
 /// model, with states or executions, time and ratios. About 80 s, so not part of the gate:
 ///
 /// ```text
-/// RUSTFLAGS="--cfg loom" cargo test --release --test loom_models side_by_side -- --ignored --nocapture
+/// RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --ignored --nocapture side_by_side
 /// ```
 ///
 /// Columns: the kernel's verdict, distinct states and the number of schedules (its search tree

@@ -1,7 +1,7 @@
 //! Exploration at scale: open scenarios found by every strategy, shrunk counterexamples,
 //! thread- and shard-independence, CI outputs.
 
-mod support;
+use crate::support;
 
 use support::lockstep;
 

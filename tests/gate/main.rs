@@ -1,6 +1,32 @@
-//! The regression gate: every scenario file's expectations, pinned timelines and state
-//! counts, determinism, replay round trips, canaries and bad input.
+//! The regression gate, one test binary: every scenario file's expectations, pinned timelines
+//! and state counts, determinism, replay round trips, canaries and bad input here; the other
+//! suites as modules below. One binary rather than one per file: each integration binary links
+//! the whole crate again, which was most of a fresh clone's `cargo test`.
+//!
+//! `cargo test` runs everything not `#[ignore]`d, in well under a minute. The stated long set,
+//! which `.ci/run` runs on the same build, is `cargo test --test gate -- --ignored --skip
+//! million`: the fuzzers' CI sizes (100,000 protocol files, 50,000 scenario files), the mutation
+//! campaign, the sleep-set sweep over every scenario and the shuttle sweep over every bridgeable
+//! one. The fuzzers' stated millions are run on purpose (`--ignored million`). The loom modules
+//! exist only in a `RUSTFLAGS="--cfg loom"` build.
 
+mod explore;
+mod fs_locks;
+mod fuzz_protocols;
+mod fuzz_scenarios;
+mod isolate;
+mod locks_semantics;
+mod locks_shuttle;
+#[cfg(loom)]
+mod loom_locks;
+#[cfg(loom)]
+mod loom_models;
+mod mutants;
+mod proptest_init_lock;
+mod report_html;
+mod schema;
+mod shuttle_models;
+mod sleep_sets;
 mod support;
 
 use lockstep::engine::Outcome;
@@ -387,6 +413,32 @@ fn a_wrong_expectation_exits_1() {
     let out = lockstep(&["check", &scen]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stdout.contains("FAIL"));
+}
+
+/// `check --fail-fast` stops at the first unexpected result, still exits 1, and says how many
+/// results it gave of how many; without a mismatch it gives them all.
+#[test]
+fn fail_fast_stops_at_the_first_unexpected_result() {
+    let out = lockstep(&[
+        "check",
+        "--fail-fast",
+        "tests/mismatch/wrong-expectation.toml",
+        "scenarios/init-lock/clobber.toml",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("1 results: 0 as expected, 1 not"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("--fail-fast): 1 of 5 results"),
+        "{}",
+        out.stderr
+    );
+    let all = lockstep(&["check", "--fail-fast", "scenarios/init-lock/clobber.toml"]);
+    assert_eq!(all.code, 0, "{}", all.stdout);
+    assert!(!all.stderr.contains("fail-fast"), "{}", all.stderr);
 }
 
 /// A scheduled fault that fires in no explored schedule is reported beside the verdict, and

@@ -3,7 +3,7 @@
 //! panic; every error must point inside the file it names.
 //!
 //! `cargo test` runs [`QUICK`] inputs; the ignored `fuzz_protocol_files_million` runs a
-//! million (`cargo test --release --test fuzz_protocols -- --ignored fuzz_protocol_files_million`,
+//! million (`cargo test --release --test gate -- --ignored fuzz_protocol_files_million`,
 //! about 6.5 minutes on one core of the 2-core machine); `.ci/run` runs 100,000 more
 //! (`fuzz_protocol_files_ci`). Inputs that ever broke these properties
 //! are kept under `tests/fuzz/` and replayed by every run: a step looping without an await (it
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 
-mod support;
+use crate::support;
 use support::mutate::{apply, fuzz_chunks, mutation, panic_message};
 
 use lockstep::lang;
@@ -275,14 +275,14 @@ fn fuzz_protocol_files() {
 /// The stated million, in 20 chunks of 50,000 from seeds 1 to 20 (progress on stderr with
 /// `--nocapture`): about 6.5 minutes in release on one core.
 #[test]
-#[ignore]
+#[ignore = "the stated million: run on purpose, not in CI"]
 fn fuzz_protocol_files_million() {
     fuzz_chunks(1..=20, fuzz);
 }
 
 /// What `.ci/run` runs: 100,000 inputs from seeds the million does not use (about 40 s).
 #[test]
-#[ignore]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn fuzz_protocol_files_ci() {
     fuzz_chunks(21..=22, fuzz);
 }

@@ -1,11 +1,10 @@
-//! The filesystem-and-process protocols (restart lock, prewarm lock): every scenario's
-//! expectations, pinned state counts and counterexample timelines, replay round trips, and bad
-//! input with located errors.
+//! The filesystem-and-process protocols (restart lock, prewarm lock): timelines that fold only
+//! whole rounds, the expectations the issues name, and bad input with located errors. (Their
+//! verdicts, state counts, timelines and replays are pinned with the whole catalogue's in
+//! `main.rs`.)
 
-use lockstep::engine::Outcome;
 use lockstep::protocol::LoadedScenario;
-use lockstep::report::counterexample_block;
-use lockstep::scenario::{Meta, Source};
+use lockstep::scenario::Source;
 
 fn root() {
     std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
@@ -24,30 +23,6 @@ fn load(dirs: &[&str], canaries: &[&str]) -> Vec<Box<dyn LoadedScenario>> {
             lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
         })
         .collect()
-}
-
-struct Run {
-    meta: Meta,
-    variant: &'static str,
-    expected: String,
-    out: Outcome,
-}
-
-fn run(loaded: &[Box<dyn LoadedScenario>]) -> Vec<Run> {
-    let mut rows = Vec::new();
-    for l in loaded {
-        let meta = l.meta().clone();
-        for (variant, expected) in &meta.expect {
-            let out = l.explore(variant, &meta.plan);
-            rows.push(Run {
-                meta: meta.clone(),
-                variant,
-                expected: expected.to_string(),
-                out,
-            });
-        }
-    }
-    rows
 }
 
 /// A timeline folds "routine polls" only over whole rounds of a wait loop: the world after the
@@ -82,84 +57,22 @@ fn folds_change_nothing(path: &str, variant: &str, rows: &[lockstep_sim::Row]) -
     folds.len()
 }
 
-/// Asserts every expectation, pins the state counts and the chosen timelines, and checks that
-/// every counterexample replays to the same bytes.
-fn gate(
-    protocol: &str,
-    loaded: &[Box<dyn LoadedScenario>],
-    timelines: &[(&str, &str)],
-    min_pairs: usize,
-) {
-    let rows = run(loaded);
+/// Every timeline of `protocol`'s counterexamples (the gate's shared run of the catalogue,
+/// whose verdicts, state counts, timelines and replays `main.rs` pins) folds only whole rounds.
+fn folds_of(protocol: &str, min_pairs: usize) {
+    let rows: Vec<_> = crate::support::shared_run()
+        .iter()
+        .filter(|(meta, _, _)| meta.protocol == protocol)
+        .collect();
     assert!(
         rows.len() >= min_pairs,
         "only {} (scenario, variant) pairs for {protocol}",
         rows.len()
     );
-    let mut failures = Vec::new();
-    let mut counts = String::new();
-    for r in &rows {
-        if r.out.verdict != r.expected {
-            failures.push(format!(
-                "{} [{}]: got {}, expected {}",
-                r.meta.path, r.variant, r.out.verdict, r.expected
-            ));
-        }
-        counts.push_str(&format!(
-            "{} [{}]: {} ({}, {} states, {} schedules)\n",
-            r.meta.path,
-            r.variant,
-            r.out.verdict,
-            r.out.report.strategy.name(),
-            r.out.report.states,
-            r.out.report.schedules
-        ));
-    }
-    assert!(
-        failures.is_empty(),
-        "verdicts differ:\n{}",
-        failures.join("\n")
-    );
-    insta::assert_snapshot!(format!("{protocol}__state_counts"), counts);
-
-    // One counterexample timeline per variant that fails somewhere.
-    for (scenario, variant) in timelines {
-        let r = rows
-            .iter()
-            .find(|r| r.meta.path.ends_with(scenario) && r.variant == *variant)
-            .unwrap_or_else(|| panic!("no run of {scenario} [{variant}]"));
-        let c = r
-            .out
-            .counterexample
-            .as_ref()
-            .unwrap_or_else(|| panic!("{scenario} [{variant}] has no counterexample"));
-        let name = format!(
-            "{protocol}__timeline__{}__{variant}",
-            scenario.trim_end_matches(".toml").replace('/', "__")
-        );
-        insta::assert_snapshot!(name, counterexample_block(&r.meta, variant, c));
-    }
-
-    // Every counterexample replays from its schedule to the same timeline.
     let mut folded = 0;
-    for (l, r) in loaded.iter().flat_map(|l| {
-        rows.iter()
-            .filter(move |r| r.meta.path == l.meta().path)
-            .map(move |r| (l, r))
-    }) {
-        if let Some(c) = &r.out.counterexample {
-            folded += folds_change_nothing(&r.meta.path, r.variant, &c.rows);
-            let again = l
-                .replay(r.variant, &c.schedule, &r.meta.plan)
-                .unwrap_or_else(|e| panic!("{} [{}]: {e}", r.meta.path, r.variant));
-            assert_eq!(again.verdict, r.out.verdict);
-            assert_eq!(
-                counterexample_block(&r.meta, r.variant, &again),
-                counterexample_block(&r.meta, r.variant, c),
-                "{} [{}] replays differently",
-                r.meta.path,
-                r.variant
-            );
+    for (meta, variant, out) in rows {
+        if let Some(c) = &out.counterexample {
+            folded += folds_change_nothing(&meta.path, variant, &c.rows);
         }
     }
     assert!(
@@ -169,43 +82,13 @@ fn gate(
 }
 
 #[test]
-fn restart_lock_scenarios_meet_their_expectations() {
-    let loaded = load(
-        &["scenarios/restart-lock"],
-        &["scenarios/canary/restart-no-mutex.toml"],
-    );
-    gate(
-        "restart-lock",
-        &loaded,
-        &[
-            ("restart-lock/multi-breaker-3.toml", "v1-unlink-recreate"),
-            ("restart-lock/multi-breaker-2.toml", "v2-rename-readback"),
-            ("restart-lock/double-crash.toml", "v3-registry-mutex"),
-            ("restart-lock/mutex-designs.toml", "x1-content-stale-mutex"),
-            ("restart-lock/mutex-designs.toml", "x2-rename-restore"),
-            ("canary/restart-no-mutex.toml", "canary-no-mutex"),
-        ],
-        40,
-    );
+fn restart_lock_timelines_fold_only_whole_rounds() {
+    folds_of("restart-lock", 40);
 }
 
 #[test]
-fn prewarm_lock_scenarios_meet_their_expectations() {
-    let loaded = load(
-        &["scenarios/prewarm-lock"],
-        &["scenarios/canary/prewarm-no-recheck.toml"],
-    );
-    gate(
-        "prewarm-lock",
-        &loaded,
-        &[
-            ("prewarm-lock/dead-owner.toml", "v0-mtime-only"),
-            ("prewarm-lock/two-reclaimers.toml", "v1-pid-liveness"),
-            ("prewarm-lock/pid-reuse.toml", "v2-intents"),
-            ("canary/prewarm-no-recheck.toml", "canary-no-recheck"),
-        ],
-        30,
-    );
+fn prewarm_lock_timelines_fold_only_whole_rounds() {
+    folds_of("prewarm-lock", 30);
 }
 
 /// The expectations the issue names, spelled out so a changed file cannot quietly weaken them.
