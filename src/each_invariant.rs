@@ -54,7 +54,7 @@ pub fn statuses(
     let mut out = Vec::new();
     for inv in invariants {
         let restricted;
-        let own = if main.verdict == "holds" || main.verdict == format!("violated:{}", inv.id) {
+        let own = if main.verdict.is_holds() || main.verdict.violated() == Some(inv.id) {
             main
         } else {
             match loaded.restricted(std::slice::from_ref(inv)) {
@@ -65,13 +65,13 @@ pub fn statuses(
                 None => return Vec::new(),
             }
         };
-        let violated = own.verdict.starts_with("violated:");
+        let violated = own.verdict.is_violated();
         out.push(Status {
             invariant: inv.id,
             status: if violated {
                 "violated".to_string()
             } else {
-                own.verdict.clone()
+                own.verdict.to_string()
             },
             moves: own
                 .counterexample

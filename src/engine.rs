@@ -4,16 +4,17 @@
 
 use lockstep_sim::{
     check_exhaustive, check_pct, check_random, check_scripted, replay, shrink, Limit, Model,
-    Report, Row, Schedule, Strategy, Verdict,
+    Report, Row, Schedule, Strategy, Verdict as Found,
 };
 
 use crate::bridge::{BridgeError, Bridged, ShuttleConfig, ShuttleScheduler};
 use crate::scenario::{BridgeStrategy, Plan};
+use crate::verdict::Verdict;
 
 /// A counterexample with everything a reader needs.
 #[derive(Clone, Debug)]
 pub struct Replayed {
-    pub verdict: String,
+    pub verdict: Verdict,
     pub schedule: Schedule,
     pub rows: Vec<Row>,
     pub explanation: Option<String>,
@@ -25,8 +26,7 @@ pub struct Replayed {
 /// What exploring one (scenario, variant) found.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// `holds`, `violated:<id>` or `inconclusive:<reason>`.
-    pub verdict: String,
+    pub verdict: Verdict,
     pub report: Report,
     pub counterexample: Option<Replayed>,
     /// Set when shuttle, not a kernel explorer, backs the verdict (`report.strategy` is then
@@ -69,19 +69,17 @@ impl Outcome {
     }
 }
 
-/// The verdict in the scenario's words.
-pub fn verdict_text<M: Model>(model: &M, v: Verdict) -> String {
+/// The kernel's verdict in the scenario's words.
+pub fn verdict_of<M: Model>(model: &M, v: Found) -> Verdict {
     match v {
-        Verdict::Holds => "holds".to_string(),
-        Verdict::Violated { property } => {
-            format!("violated:{}", model.properties()[property as usize].id)
-        }
-        Verdict::Inconclusive(Limit::Stopped) if crate::interrupt::raised() => {
-            "inconclusive:interrupted".to_string()
+        Found::Holds => Verdict::Holds,
+        Found::Violated { property } => Verdict::Violated(model.properties()[property as usize].id),
+        Found::Inconclusive(Limit::Stopped) if crate::interrupt::raised() => {
+            Verdict::Inconclusive("interrupted".into())
         }
         // The kernel's only other stop is the caller's wall-clock budget.
-        Verdict::Inconclusive(Limit::Stopped) => "inconclusive:wall-time-max".to_string(),
-        Verdict::Inconclusive(l) => format!("inconclusive:{}", l.reason()),
+        Found::Inconclusive(Limit::Stopped) => Verdict::Inconclusive("wall-time-max".into()),
+        Found::Inconclusive(l) => Verdict::Inconclusive(l.reason().into()),
     }
 }
 
@@ -101,17 +99,17 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
     // the space, so that case reports none rather than a set that could change between runs.
     let racy = plan.strategy == Strategy::Exhaustive
         && plan.config.threads > 1
-        && matches!(report.verdict, Verdict::Violated { .. });
+        && matches!(report.verdict, Found::Violated { .. });
     let unfired = if racy {
         Vec::new()
     } else {
         model.unfired_faults()
     };
     let parameters = model.parameters();
-    let verdict = verdict_text(model, report.verdict);
+    let verdict = verdict_of(model, report.verdict);
     let counterexample = report.counterexample.as_ref().map(|found| {
         let (schedule, original) = match report.verdict {
-            Verdict::Violated { property }
+            Found::Violated { property }
                 if plan.strategy != Strategy::Scripted && plan.config.shrink_runs_max > 0 =>
             {
                 let s = shrink(model, found, property, &plan.config);
@@ -121,7 +119,7 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         };
         let mut r = replay_model(model, &schedule, plan)
             .expect("a counterexample must replay on its own model");
-        if matches!(report.verdict, Verdict::Violated { .. }) {
+        if matches!(report.verdict, Found::Violated { .. }) {
             assert_eq!(r.verdict, verdict, "replay disagrees with the explorer");
         }
         r.original_moves = original;
@@ -160,7 +158,7 @@ pub fn explore_bridged(
         count_distinct: false,
         stop: plan.config.stop.clone(),
     })?;
-    let verdict = bridged.verdict_text(found.verdict);
+    let verdict = bridged.verdict_of(found.verdict);
     let counterexample = found.counterexample.as_ref().map(|s| {
         let r = bridged
             .replay(s, plan)
@@ -171,7 +169,7 @@ pub fn explore_bridged(
         );
         // Shrunk like a kernel search's counterexample, then replayed again.
         match found.verdict {
-            Verdict::Violated { property } if plan.config.shrink_runs_max > 0 => {
+            Found::Violated { property } if plan.config.shrink_runs_max > 0 => {
                 let (shrunk, original) = bridged.shrink(s, property, &plan.config);
                 let mut r = bridged
                     .replay(&shrunk, plan)
@@ -210,17 +208,17 @@ fn replay_plan<M: Model>(model: &M, plan: &Plan) -> Outcome {
     let schedule = plan.schedule.clone().unwrap_or_default();
     let replayed = replay_model(model, &schedule, plan);
     let (verdict, counterexample) = match replayed {
-        Ok(r) => (
-            r.verdict.clone(),
-            r.verdict.starts_with("violated:").then_some(r),
+        Ok(r) => (r.verdict.clone(), r.verdict.is_violated().then_some(r)),
+        Err(e) => (
+            Verdict::Inconclusive(format!("replay-mismatch ({e})")),
+            None,
         ),
-        Err(e) => (format!("inconclusive:replay-mismatch ({e})"), None),
     };
     Outcome {
         verdict,
         report: Report {
             strategy: Strategy::Replay,
-            verdict: Verdict::Holds,
+            verdict: Found::Holds,
             states: 0,
             schedules: 1,
             steps: schedule.moves() as u64,
@@ -245,7 +243,7 @@ pub fn replay_model<M: Model>(
 ) -> Result<Replayed, String> {
     let r = replay(model, schedule, &plan.config).map_err(|e| e.to_string())?;
     Ok(Replayed {
-        verdict: verdict_text(model, r.verdict),
+        verdict: verdict_of(model, r.verdict),
         schedule: schedule.clone(),
         rows: r.rows,
         explanation: r.explanation,

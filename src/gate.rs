@@ -72,7 +72,7 @@ pub fn check_paths<P: AsRef<str>>(paths: &[P]) -> Checked {
     out.table = table(&rows);
     out.results = rows.len();
     for r in rows.iter().filter(|r| !r.ok()) {
-        let mut text = if r.outcome.verdict == r.expected.to_string() {
+        let mut text = if r.outcome.verdict == r.expected {
             format!("{}\n", crate::report::unfired_note(r))
         } else {
             format!(

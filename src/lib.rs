@@ -24,5 +24,6 @@ pub mod reach;
 pub mod reduce;
 pub mod report;
 pub mod scenario;
+pub mod verdict;
 
 pub use lockstep_sim as sim;

@@ -7,6 +7,7 @@
 //! result: a `holds` over a scenario that never exercises the path it was written for says
 //! nothing about that path.
 
+use crate::verdict::Verdict;
 use lockstep_sim::{Model, Property, PropertyKind, Strategy};
 
 use crate::engine::{self, Replayed};
@@ -64,16 +65,16 @@ pub fn property(target: &'static str, summary: &'static str) -> Property {
 pub fn search<M: Model>(model: &M, target: &'static str, plan: &Plan) -> Reach {
     let o = engine::explore(model, plan);
     let status = match o.counterexample {
-        Some(mut c) if o.verdict.starts_with("violated:") => {
-            c.verdict = format!("reached:{target}");
+        Some(mut c) if o.verdict.is_violated() => {
+            c.verdict = Verdict::Reached(target);
             c.explanation = None;
             ReachStatus::Reached(Box::new(c))
         }
-        _ if o.verdict == "holds" && o.report.strategy == Strategy::Exhaustive => {
+        _ if o.verdict.is_holds() && o.report.strategy == Strategy::Exhaustive => {
             ReachStatus::Never
         }
-        _ if o.verdict == "holds" => ReachStatus::NotFound(format!("{} runs", o.report.schedules)),
-        _ => ReachStatus::NotFound(o.verdict),
+        _ if o.verdict.is_holds() => ReachStatus::NotFound(format!("{} runs", o.report.schedules)),
+        _ => ReachStatus::NotFound(o.verdict.to_string()),
     };
     Reach { target, status }
 }

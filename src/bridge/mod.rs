@@ -604,7 +604,7 @@ pub trait Bridged: Send + Sync {
         cfg: &Config,
     ) -> (Schedule, usize);
     /// A verdict in the scenario's words.
-    fn verdict_text(&self, v: Verdict) -> String;
+    fn verdict_of(&self, v: Verdict) -> crate::verdict::Verdict;
 }
 
 impl<M, L> Bridged for Bridge<M, L>
@@ -642,8 +642,8 @@ where
         let s = lockstep_sim::shrink(&self.core.model, schedule, property, cfg);
         (s.schedule, s.original_moves)
     }
-    fn verdict_text(&self, v: Verdict) -> String {
-        engine::verdict_text(&self.core.model, v)
+    fn verdict_of(&self, v: Verdict) -> crate::verdict::Verdict {
+        engine::verdict_of(&self.core.model, v)
     }
 }
 

@@ -90,7 +90,7 @@ impl Row {
             workload: workload.to_string(),
             variant: variant.to_string(),
             mode: mode.to_string(),
-            verdict: o.verdict.clone(),
+            verdict: o.verdict.to_string(),
             states: o.report.states,
             transitions: o.report.steps,
             runs: o.report.schedules,
@@ -154,7 +154,7 @@ impl Timing {
 /// What every run of a row must repeat exactly (the explorers are deterministic).
 fn signature(o: &Outcome) -> (String, u64, u64, u64) {
     (
-        o.verdict.clone(),
+        o.verdict.to_string(),
         o.report.states,
         o.report.steps,
         o.report.schedules,
@@ -288,7 +288,7 @@ pub fn run(a: Args) -> u8 {
             Err(e) => return nondeterministic(&path, &e),
         };
         for ((mode, plan), (o, t)) in modes.iter().zip(measured) {
-            ok &= o.verdict == "holds";
+            ok &= o.verdict.is_holds();
             let count = if plan.strategy == Strategy::Exhaustive {
                 o.report.states
             } else {
@@ -329,7 +329,7 @@ pub fn run(a: Args) -> u8 {
                 Ok(m) => m,
                 Err(e) => return nondeterministic(&path, &e),
             };
-            ok &= o.verdict.starts_with("violated:");
+            ok &= o.verdict.is_violated();
             rows.push(Row::of(&path, "v1-reclaim", mode, &o, &t, None));
         }
     }
@@ -367,7 +367,7 @@ pub fn run(a: Args) -> u8 {
             Ok(m) => m,
             Err(e) => return nondeterministic(path, &e),
         };
-        ok &= o.verdict == "holds";
+        ok &= o.verdict.is_holds();
         rows.push(Row::of(
             path,
             "v4-gated-publish",
@@ -393,7 +393,7 @@ pub fn run(a: Args) -> u8 {
                 Ok(m) => m,
                 Err(e) => return nondeterministic(&f, &e),
             };
-            ok &= o.verdict == expected.to_string();
+            ok &= o.verdict == expected;
             rows.push(Row::of(
                 &f,
                 variant,
@@ -480,7 +480,7 @@ fn rust_vs_file(
         .map_err(|e| nondeterministic(path, &e))?;
     let first = rows.len();
     for ((mode, _, _), (o, t)) in modes.iter().zip(measured) {
-        *ok &= o.verdict == "holds";
+        *ok &= o.verdict.is_holds();
         rows.push(Row::of(
             path,
             "v4-gated-publish",

@@ -9,7 +9,7 @@ use crate::models;
 use crate::protocol::LoadedScenario;
 use crate::report::ResultRow;
 use crate::scenario::{
-    parse_bridge_strategy, parse_strategy, Expected, Plan, ScenarioError, Source, STRATEGIES,
+    parse_bridge_strategy, parse_strategy, Plan, ScenarioError, Source, Verdict, STRATEGIES,
 };
 
 /// Exploration overrides accepted by `check`, `run` and `report`.
@@ -447,7 +447,7 @@ pub fn explore_all<'a>(
     rows
 }
 
-pub fn expected_for(l: &dyn LoadedScenario, variant: &str) -> Option<Expected> {
+pub fn expected_for(l: &dyn LoadedScenario, variant: &str) -> Option<Verdict> {
     l.meta()
         .expect
         .iter()

@@ -46,7 +46,7 @@ impl Trace {
             scenario: meta.path.clone(),
             scenario_hash: src.hash(),
             variant: variant.to_string(),
-            verdict: r.verdict.clone(),
+            verdict: r.verdict.to_string(),
             schedule: r.schedule.to_string(),
             interpreted: meta.interpreted,
             protocol_hash: meta.protocol_hash.clone(),
@@ -117,7 +117,8 @@ pub fn run(a: Args) -> u8 {
     match loaded.replay(variant.name, &schedule, &plan) {
         Ok(r) => {
             print!("{}", counterexample_block(loaded.meta(), variant.name, &r));
-            if r.verdict != t.verdict {
+            // The trace file records the verdict as text.
+            if r.verdict.to_string() != t.verdict {
                 eprintln!(
                     "the replay's verdict {} differs from the recorded {}",
                     r.verdict, t.verdict

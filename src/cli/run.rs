@@ -86,7 +86,7 @@ pub fn run(a: Args) -> u8 {
         None if meta.expect.is_empty() => loaded.variants().iter().map(|x| x.name).collect(),
         None => meta.expect.iter().map(|(v, _)| *v).collect(),
     };
-    let mut found: Vec<(&'static str, String)> = Vec::new();
+    let mut found: Vec<(&'static str, crate::verdict::Verdict)> = Vec::new();
     if (a.trace.is_some() || a.schedule.is_some() || a.regression.is_some() || a.svg.is_some())
         && variants.len() != 1
     {
@@ -120,10 +120,7 @@ pub fn run(a: Args) -> u8 {
                 Ok(r) => {
                     let shown = with_removals(meta, &a.without);
                     print!("{}", counterexample_block(&shown, variant, &r));
-                    if expected
-                        .as_ref()
-                        .is_some_and(|e| e.to_string() != r.verdict)
-                    {
+                    if expected.as_ref().is_some_and(|e| *e != r.verdict) {
                         code = EXIT_MISMATCH;
                     }
                 }
@@ -197,7 +194,7 @@ pub fn run(a: Args) -> u8 {
         let judged = match &row {
             Some(r) if r.ok() => format!("as expected ({})", r.expected),
             Some(r)
-                if r.outcome.verdict == r.expected.to_string()
+                if r.outcome.verdict == r.expected
                     && r.outcome.reached.iter().any(|x| !x.reached()) =>
             {
                 code = EXIT_MISMATCH;
@@ -311,7 +308,7 @@ fn reduce_for_run(
     plan: &crate::scenario::Plan,
     outcome: &crate::engine::Outcome,
 ) -> Option<minimal::Reduced> {
-    if !outcome.verdict.starts_with("violated:") {
+    if !outcome.verdict.is_violated() {
         return None;
     }
     if outcome.report.states > minimal::STATES_MAX {
@@ -366,12 +363,12 @@ fn with_removals(meta: &crate::scenario::Meta, removals: &[String]) -> crate::sc
 
 /// The `[expect]` block a file that expects nothing yet can paste: what each variant gave.
 /// An `inconclusive` verdict is written commented out: it needs a bigger budget, not pinning.
-fn expect_block(found: &[(&'static str, String)]) -> String {
+fn expect_block(found: &[(&'static str, crate::verdict::Verdict)]) -> String {
     let mut out = String::from(
         "\n# The scenario expects nothing yet. What each variant gave, to paste into it:\n[expect]\n",
     );
     for (variant, verdict) in found {
-        if verdict.starts_with("inconclusive:") {
+        if verdict.is_inconclusive() {
             out.push_str(&format!(
                 "# {variant} = \"{verdict}\"   (raise the budget before pinning this)\n"
             ));

@@ -670,7 +670,7 @@ impl LoadedScenario for FileScenario {
         let p = &self.proto.protocol;
         // Unreached code is reported for a complete search only (see `lang::unreached`).
         let complete = |o: &Outcome| {
-            o.report.strategy == lockstep_sim::Strategy::Exhaustive && o.verdict == "holds"
+            o.report.strategy == lockstep_sim::Strategy::Exhaustive && o.verdict.is_holds()
         };
         if ms.len() == 1 {
             let (_, m) = ms.pop().expect("one");

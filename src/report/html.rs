@@ -142,10 +142,10 @@ fn cell(out: &mut String, r: &ResultRow<'_>) {
         format!(
             "<a href=\"#{}\">{}</a>",
             anchor(r),
-            escape(&r.outcome.verdict)
+            escape(&r.outcome.verdict.to_string())
         )
     } else {
-        escape(&r.outcome.verdict)
+        escape(&r.outcome.verdict.to_string())
     };
     let expected = if r.ok() {
         String::new()
@@ -222,7 +222,7 @@ fn counterexample(out: &mut String, r: &ResultRow<'_>) {
         out,
         "<section class=\"counterexample\">\n<h3 id=\"{id}\">{} <span class=\"verdict\">{}</span></h3>",
         escape(&title),
-        escape(&c.verdict)
+        escape(&c.verdict.to_string())
     );
     if let Some(why) = &c.explanation {
         let _ = writeln!(out, "<p class=\"why\">{}</p>", escape(why));

@@ -7,13 +7,14 @@ use serde::Serialize;
 
 use crate::engine::Outcome;
 use crate::report::timeline::{counterexample_block, replay_command};
-use crate::scenario::{Expected, Meta};
+use crate::scenario::Meta;
+use crate::verdict::Verdict;
 
 /// One (scenario, variant) result.
 pub struct ResultRow<'a> {
     pub meta: &'a Meta,
     pub variant: &'static str,
-    pub expected: Expected,
+    pub expected: Verdict,
     pub outcome: Outcome,
     pub elapsed_ms: u64,
     /// Each checked invariant's own status (`check --each-invariant`; empty otherwise).
@@ -22,7 +23,7 @@ pub struct ResultRow<'a> {
 
 impl ResultRow<'_> {
     pub fn ok(&self) -> bool {
-        self.outcome.verdict == self.expected.to_string()
+        self.outcome.verdict == self.expected
             && !self.unfired_fails()
             && self.outcome.reached.iter().all(|r| r.reached())
     }
@@ -140,8 +141,8 @@ struct JsonRow<'a> {
     protocol: &'a str,
     variant: &'a str,
     strategy: &'a str,
-    verdict: &'a str,
-    expected: String,
+    verdict: &'a Verdict,
+    expected: &'a Verdict,
     ok: bool,
     states: u64,
     schedules: u64,
@@ -193,7 +194,7 @@ pub fn json_results(rows: &[ResultRow<'_>]) -> String {
             variant: r.variant,
             strategy: r.outcome.strategy_name(),
             verdict: &r.outcome.verdict,
-            expected: r.expected.to_string(),
+            expected: &r.expected,
             ok: r.ok(),
             states: r.outcome.report.states,
             schedules: r.outcome.report.schedules,
@@ -261,7 +262,7 @@ pub fn table(rows: &[ResultRow<'_>]) -> String {
         .max(7);
     let w_r = rows
         .iter()
-        .map(|r| r.outcome.verdict.len())
+        .map(|r| r.outcome.verdict.to_string().len())
         .max()
         .unwrap_or(7)
         .max(7);
@@ -289,7 +290,7 @@ pub fn table(rows: &[ResultRow<'_>]) -> String {
                 .collect();
             let _ = write!(out, "  [{}]", marks.join(" "));
         }
-        if r.outcome.verdict != r.expected.to_string() {
+        if r.outcome.verdict != r.expected {
             let _ = write!(out, "  (expected {})", r.expected);
         } else if r.unfired_fails() {
             let _ = write!(out, "  (a scheduled fault never fired)");
@@ -481,7 +482,7 @@ pub fn junit(rows: &[ResultRow<'_>]) -> String {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
             st.set_message(if r.unfired_fails() {
                 unfired_note(r)
-            } else if r.outcome.verdict == r.expected.to_string() {
+            } else if r.outcome.verdict == r.expected {
                 let missed: Vec<&str> = r
                     .outcome
                     .reached

@@ -10,6 +10,7 @@
 //! function of the timeline (no clock, no path), hatching and shapes carry every distinction
 //! colour does, so it prints in greyscale, and there is no script.
 
+use crate::verdict::Verdict;
 use std::fmt::Write;
 
 use lockstep_sim::Row;
@@ -139,7 +140,7 @@ pub fn swimlane(p: &Picture<'_>) -> String {
         r#"<title id="{}-title">{}: {}</title><desc id="{}-desc">{}</desc>"#,
         p.id,
         escape(p.title),
-        escape(&p.replayed.verdict),
+        escape(&p.replayed.verdict.to_string()),
         p.id,
         escape(p.text)
     );
@@ -256,11 +257,11 @@ fn bars(out: &mut String, cols: &[Column<'_>], names: &[&str], id: &str) {
 
 /// A mark per column on its actor's lane, a diamond on the shared-state lane where the state
 /// changed, and a ring around the violating step.
-fn marks(out: &mut String, cols: &[Column<'_>], names: &[&str], verdict: &str) {
+fn marks(out: &mut String, cols: &[Column<'_>], names: &[&str], verdict: &Verdict) {
     let state_lane = names.len() - 1;
     let lane_of = |a: &str| names.iter().position(|n| *n == a).unwrap_or(state_lane);
     let mut state: Option<&str> = None;
-    let violated = verdict.strip_prefix("violated:");
+    let violated = verdict.violated();
     for (i, c) in cols.iter().enumerate() {
         let (x, y) = (column_x(i), lane_y(lane_of(&c.first.actor)));
         let title = if c.folded > 0 {

@@ -1,6 +1,7 @@
 //! A counterexample as a reader wants it: virtual time, actor, what the step did, and the lock
 //! fields after it, with whole rounds of routine polls folded into one line.
 
+use crate::verdict::Verdict;
 use std::fmt::Write;
 
 use lockstep_sim::Row;
@@ -50,14 +51,14 @@ pub fn counterexample_block(meta: &Meta, variant: &str, r: &Replayed) -> String 
     }
     // How much shrinking removed is reported beside the block (stderr, JSON), not in it: a
     // replay of this schedule must print these bytes again.
-    if r.verdict.starts_with("reached:") {
+    if matches!(r.verdict, Verdict::Reached(_)) {
         let _ = writeln!(
             out,
             "  witness: {} moves ({} choices), the fewest found that reach it",
             r.schedule.moves(),
             r.schedule.len()
         );
-    } else if r.verdict.starts_with("violated:") {
+    } else if r.verdict.is_violated() {
         let _ = writeln!(
             out,
             "  counterexample: {} moves ({} choices)",

@@ -135,23 +135,8 @@ pub struct Explore {
 #[serde(deny_unknown_fields)]
 pub struct NoFaults {}
 
-/// An expectation, in the words verdicts use.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Expected {
-    Holds,
-    Violated(&'static str),
-    Inconclusive(String),
-}
-
-impl std::fmt::Display for Expected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Expected::Holds => f.write_str("holds"),
-            Expected::Violated(p) => write!(f, "violated:{p}"),
-            Expected::Inconclusive(r) => write!(f, "inconclusive:{r}"),
-        }
-    }
-}
+/// What an `[expect]` entry asks for: a [`Verdict`] (never `reached:`).
+pub use crate::verdict::Verdict;
 
 /// How a scenario asks to be explored, before command-line overrides.
 #[derive(Clone, Debug)]
@@ -204,7 +189,7 @@ pub struct Meta {
     pub invariants: Vec<Property>,
     pub plan: Plan,
     /// (variant, expectation), in the protocol's variant order.
-    pub expect: Vec<(&'static str, Expected)>,
+    pub expect: Vec<(&'static str, Verdict)>,
     /// Run against the shipped protocol file of a built-in protocol (`--interpreted`).
     pub interpreted: bool,
     /// A hash of the protocol file the scenario runs, when it runs one (traces record it).
@@ -360,7 +345,7 @@ pub fn validate_meta<P, A, F>(
 
     let plan = plan_of(src, file.explore.as_ref())?;
 
-    let mut expect: Vec<(&'static str, Expected)> = Vec::new();
+    let mut expect: Vec<(&'static str, Verdict)> = Vec::new();
     let empty = BTreeMap::new();
     let expected = file.expect.as_ref().map_or(&empty, |e| e.get_ref());
     let no_expect = expected.is_empty().then(|| {
@@ -428,13 +413,13 @@ fn ids(props: &[Property]) -> String {
     props.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
 }
 
-fn parse_expected(s: &str, checked: &[Property]) -> Result<Expected, String> {
+fn parse_expected(s: &str, checked: &[Property]) -> Result<Verdict, String> {
     if s == "holds" {
-        return Ok(Expected::Holds);
+        return Ok(Verdict::Holds);
     }
     if let Some(p) = s.strip_prefix("violated:") {
         return match checked.iter().find(|q| q.id == p) {
-            Some(q) => Ok(Expected::Violated(q.id)),
+            Some(q) => Ok(Verdict::Violated(q.id)),
             None => Err(format!(
                 "expects a violation of `{p}`, which `[check] invariants` does not list, so it can never be the verdict"
             )),
@@ -443,7 +428,7 @@ fn parse_expected(s: &str, checked: &[Property]) -> Result<Expected, String> {
     if let Some(r) = s.strip_prefix("inconclusive:") {
         return match r {
             "steps-max" | "time-max" | "states-max" | "open-choice" | "memory" => {
-                Ok(Expected::Inconclusive(r.to_string()))
+                Ok(Verdict::Inconclusive(r.to_string()))
             }
             _ => Err(format!(
                 "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice, memory; a wall-clock stop or an interrupt depends on the machine and is never expected)"

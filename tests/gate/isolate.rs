@@ -8,7 +8,7 @@ use std::fmt;
 
 use lockstep::models::isolate::{self, build, build_with_init_lock, parse_scenario, Version};
 use lockstep::protocol::LoadedScenario;
-use lockstep::scenario::{Expected, Source};
+use lockstep::scenario::{Source, Verdict};
 use lockstep_sim::{Model, Narrator};
 
 use support::lockstep;
@@ -50,7 +50,7 @@ fn every_isolate_scenario_meets_its_expectations() {
                 "{f} [{variant}]: {} ({} states)\n",
                 out.verdict, out.report.states
             ));
-            if out.verdict != expected.to_string() {
+            if out.verdict != *expected {
                 failures.push(format!(
                     "{f} [{variant}]: got {}, expected {expected}",
                     out.verdict
@@ -145,7 +145,7 @@ fn the_named_scenarios_expect_what_the_issue_says() {
             "{f}"
         );
         assert_eq!(
-            l.explore(variant, &meta.plan).verdict,
+            l.explore(variant, &meta.plan).verdict.to_string(),
             want,
             "{f} [{variant}]"
         );
@@ -392,10 +392,10 @@ fn canary_variants_fail_their_scenario() {
         .find(|v| v.canary)
         .unwrap();
     let (_, e) = meta.expect.iter().find(|(v, _)| *v == canary.name).unwrap();
-    assert!(matches!(e, Expected::Violated("aborted-fail")));
+    assert!(matches!(e, Verdict::Violated("aborted-fail")));
     assert_eq!(
         l.explore(canary.name, &meta.plan).verdict,
-        "violated:aborted-fail"
+        Verdict::Violated("aborted-fail")
     );
 }
 
@@ -706,10 +706,10 @@ w2-reset-flag-first = "violated:aborted-fail"
     };
     let l = lockstep::models::load(&src).unwrap();
     let out = l.explore("w2-reset-flag-first", &l.meta().plan);
-    assert_eq!(out.verdict, "violated:aborted-fail");
+    assert_eq!(out.verdict, Verdict::Violated("aborted-fail"));
     let c = out.counterexample.expect("a counterexample");
     let again = l
         .replay("w2-reset-flag-first", &c.schedule, &l.meta().plan)
         .expect("the counterexample replays");
-    assert_eq!(again.verdict, "violated:aborted-fail");
+    assert_eq!(again.verdict, Verdict::Violated("aborted-fail"));
 }

@@ -222,9 +222,9 @@ fn agree(l: &dyn LoadedScenario, layout: Layout, bound: Option<usize>) {
             .bridge(variant, layout, &plan())
             .unwrap_or_else(|e| panic!("{} [{variant}]: {e}", meta.name));
         let (k, _) = kernel(b.as_ref());
-        let want = b.verdict_text(k.verdict);
+        let want = b.verdict_of(k.verdict);
         let (r, took) = loom(b.as_ref(), bound, true);
-        let got = b.verdict_text(r.verdict);
+        let got = b.verdict_of(r.verdict);
         println!(
             "{:<28} {:<18} {:<24} {:>7}   {:<24} {:>10} {:>5} {:>7}ms",
             meta.name,
@@ -241,7 +241,7 @@ fn agree(l: &dyn LoadedScenario, layout: Layout, bound: Option<usize>) {
             "{} [{variant}]: loom disagrees with the kernel",
             meta.name
         );
-        assert_eq!(want, expected.to_string(), "{} [{variant}]", meta.name);
+        assert_eq!(want, *expected, "{} [{variant}]", meta.name);
         // Every loom execution ran a different schedule.
         assert_eq!(r.distinct_schedules, Some(r.executions));
         if let Some(cx) = &r.counterexample {
@@ -444,7 +444,7 @@ fn side_by_side() {
                 "{:<22} {:<17} {:<22} | {:>7} {:>9} {:>9} | {:>9} {:>5} {:>10} {:>9} | {:>11} {:>9} {:>9} | {:>9} {:>9}",
                 meta.name,
                 variant,
-                b.verdict_text(k.verdict),
+                b.verdict_of(k.verdict),
                 k.states,
                 scheds.map_or(">1e6".to_string(), |n| n.to_string()),
                 us(ktime),

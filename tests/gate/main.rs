@@ -31,7 +31,7 @@ mod support;
 
 use lockstep::engine::Outcome;
 use lockstep::report::counterexample_block;
-use lockstep::scenario::{Expected, Source};
+use lockstep::scenario::{Source, Verdict};
 
 use support::{all_scenarios, check_catalogue, lockstep, run_all, shared_check_json, shared_run};
 
@@ -41,7 +41,7 @@ fn every_scenario_meets_its_expectations() {
     let rows = shared_run();
     for (meta, variant, out) in rows {
         let expected = &meta.expect.iter().find(|(v, _)| v == variant).unwrap().1;
-        if out.verdict != expected.to_string() {
+        if out.verdict != *expected {
             failures.push(format!(
                 "{} [{}]: got {}, expected {}",
                 meta.path, variant, out.verdict, expected
@@ -143,7 +143,7 @@ fn canaries_exist_and_fail() {
             if info.canary {
                 canaries += 1;
                 assert!(
-                    matches!(expected, Expected::Violated(_)),
+                    matches!(expected, Verdict::Violated(_)),
                     "{}: canary {variant} must be expected to fail",
                     meta.path
                 );
@@ -153,7 +153,7 @@ fn canaries_exist_and_fail() {
                     .expect("the shared run covers every expectation")
                     .2;
                 assert!(
-                    out.verdict.starts_with("violated:"),
+                    out.verdict.is_violated(),
                     "canary {variant} passed in {}",
                     meta.path
                 );
@@ -321,14 +321,14 @@ fn exhaustive_finds_whatever_the_script_finds() {
             let mut scripted = meta.plan.clone();
             scripted.strategy = lockstep_sim::Strategy::Scripted;
             let s = l.explore(variant, &scripted);
-            if !s.verdict.starts_with("violated:") {
+            if !s.verdict.is_violated() {
                 continue;
             }
             let mut ex = meta.plan.clone();
             ex.strategy = lockstep_sim::Strategy::Exhaustive;
             let e = l.explore(variant, &ex);
             assert!(
-                e.verdict.starts_with("violated:"),
+                e.verdict.is_violated(),
                 "{} [{variant}]: scripted finds {}, exhaustive {}",
                 meta.path,
                 s.verdict,
@@ -997,7 +997,7 @@ fn protocol_files_agree_with_the_rust_models() {
                     r.verdict, i.verdict
                 ));
             }
-            if i.verdict != expected.to_string() {
+            if i.verdict != *expected {
                 failures.push(format!(
                     "{f} [{variant}]: protocol file {}, expected {expected}",
                     i.verdict

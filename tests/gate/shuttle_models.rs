@@ -76,7 +76,7 @@ fn agree(path: &str, holds_runs: u64) -> Vec<String> {
             .bridge(variant, Layout::Separate, &plan())
             .unwrap_or_else(|e| panic!("{path} [{variant}]: {e}"));
         let kernel = b.kernel_exhaustive(&kernel_cfg());
-        let want = b.verdict_text(kernel.verdict);
+        let want = b.verdict_of(kernel.verdict);
         let runs = match kernel.verdict {
             Verdict::Holds => holds_runs,
             _ => FIND_RUNS,
@@ -96,7 +96,7 @@ fn agree(path: &str, holds_runs: u64) -> Vec<String> {
             let got = shuttle(b.as_ref(), scheduler, runs);
             let ms = t.elapsed().as_millis();
             assert_eq!(
-                b.verdict_text(got.verdict),
+                b.verdict_of(got.verdict),
                 want,
                 "{path} [{variant}]: {scheduler:?} after {} executions disagrees with the kernel",
                 got.executions
