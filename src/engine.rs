@@ -7,8 +7,7 @@ use lockstep_sim::{
     Report, Row, Schedule, Strategy, Verdict as Found,
 };
 
-use crate::bridge::{BridgeError, Bridged, ShuttleConfig, ShuttleScheduler};
-use crate::scenario::{BridgeStrategy, Plan};
+use crate::scenario::Plan;
 use crate::verdict::Verdict;
 
 /// A counterexample with everything a reader needs.
@@ -31,16 +30,52 @@ pub struct Outcome {
     pub counterexample: Option<Replayed>,
     /// Set when shuttle, not a kernel explorer, backs the verdict (`report.strategy` is then
     /// `Random`, and `report.schedules` counts shuttle's executions).
-    pub bridge: Option<BridgeStrategy>,
+    pub bridge: Option<crate::scenario::BridgeStrategy>,
     /// For a protocol file's exhaustive `holds`: the code no explored schedule executed.
     pub unreached: Option<Unreached>,
     /// The scenario's scheduled faults that took effect in no explored schedule (a `holds`
     /// says nothing about them), as the model names them.
     pub unfired: Vec<String>,
     /// The scenario's `[check] reachable` targets and what their searches found.
-    pub reached: Vec<crate::reach::Reach>,
+    pub reached: Vec<Reach>,
     /// The parameters the variant ran with (see `Model::parameters`).
     pub parameters: Vec<(&'static str, String)>,
+}
+
+/// What the search for one reachability target found (see `crate::reach`, which searches;
+/// the type lives here because an [`Outcome`] carries it).
+#[derive(Clone, Debug)]
+pub enum ReachStatus {
+    /// A witness: the fewest-moves schedule found that reaches the target (verdict
+    /// `reached:<target>`).
+    Reached(Box<Replayed>),
+    /// A complete exhaustive search reached it in no world.
+    Never,
+    /// The search did not find it and did not prove it unreachable: a random or PCT run set,
+    /// or a budget ran out (the kernel verdict, e.g. `inconclusive:states`).
+    NotFound(String),
+}
+
+/// One declared target and what its search found.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    pub target: &'static str,
+    pub status: ReachStatus,
+}
+
+impl Reach {
+    pub fn reached(&self) -> bool {
+        matches!(self.status, ReachStatus::Reached(_))
+    }
+
+    /// `reached`, `never` or the reason it was not found, as results print it.
+    pub fn word(&self) -> String {
+        match &self.status {
+            ReachStatus::Reached(_) => "reached".to_string(),
+            ReachStatus::Never => "never".to_string(),
+            ReachStatus::NotFound(why) => format!("not found ({why})"),
+        }
+    }
 }
 
 /// The parts of a protocol file a complete exhaustive search never executed: a `holds` over
@@ -135,71 +170,6 @@ pub fn explore<M: Model>(model: &M, plan: &Plan) -> Outcome {
         reached: Vec::new(),
         parameters,
     }
-}
-
-/// Explores a [bridged](crate::bridge) scenario variant with shuttle. A violation's schedule
-/// (the moves the bridge applied, `t` for clock jumps) is replayed with the kernel, so it
-/// prints a kernel timeline and replay command like any other counterexample.
-pub fn explore_bridged(
-    bridged: &dyn Bridged,
-    strategy: BridgeStrategy,
-    plan: &Plan,
-) -> Result<Outcome, BridgeError> {
-    let scheduler = match strategy {
-        BridgeStrategy::Shuttle => ShuttleScheduler::Random,
-        BridgeStrategy::ShuttlePct => ShuttleScheduler::Pct {
-            depth: usize::try_from(plan.config.pct_depth).unwrap_or(usize::MAX),
-        },
-    };
-    let found = bridged.shuttle(&ShuttleConfig {
-        scheduler,
-        seed: plan.config.seed,
-        runs: plan.config.runs,
-        count_distinct: false,
-        stop: plan.config.stop.clone(),
-    })?;
-    let verdict = bridged.verdict_of(found.verdict);
-    let counterexample = found.counterexample.as_ref().map(|s| {
-        let r = bridged
-            .replay(s, plan)
-            .expect("a schedule the bridge recorded must replay on the kernel");
-        assert_eq!(
-            r.verdict, verdict,
-            "the kernel's replay of the bridge's schedule {s} disagrees with the bridge"
-        );
-        // Shrunk like a kernel search's counterexample, then replayed again.
-        match found.verdict {
-            Found::Violated { property } if plan.config.shrink_runs_max > 0 => {
-                let (shrunk, original) = bridged.shrink(s, property, &plan.config);
-                let mut r = bridged
-                    .replay(&shrunk, plan)
-                    .expect("a shrunk schedule must replay on the kernel");
-                assert_eq!(r.verdict, verdict, "shrinking changed the verdict");
-                r.original_moves = Some(original);
-                r
-            }
-            _ => r,
-        }
-    });
-    Ok(Outcome {
-        verdict,
-        report: Report {
-            strategy: Strategy::Random,
-            verdict: found.verdict,
-            states: 0,
-            schedules: found.executions,
-            steps: found.steps,
-            counterexample: found.counterexample,
-            failing_run: found.failing_run,
-            found_by_probe: false,
-        },
-        counterexample,
-        bridge: Some(strategy),
-        unreached: None,
-        unfired: Vec::new(),
-        reached: Vec::new(),
-        parameters: Vec::new(),
-    })
 }
 
 /// A scenario whose `[explore]` pins a schedule (a regression written out from a shrunk

@@ -11,6 +11,7 @@
 
 pub mod atomic_write;
 pub mod bridge;
+pub mod catalogue;
 pub mod cli;
 pub mod each_invariant;
 pub mod engine;

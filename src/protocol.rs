@@ -5,25 +5,10 @@
 use lockstep_sim::{Property, Schedule};
 
 use crate::bridge::{BridgeError, Bridged, Layout};
-use crate::engine::{self, Outcome, Replayed};
+use crate::engine::{Outcome, Replayed};
 use crate::scenario::{Meta, Plan, ScenarioError, Source};
 
-/// One historical version (or canary) of a protocol.
-#[derive(Clone, Copy, Debug)]
-pub struct VariantInfo {
-    pub name: &'static str,
-    pub summary: &'static str,
-    /// A deliberately broken variant that must fail: it guards the harness against passing
-    /// silently.
-    pub canary: bool,
-}
-
-/// An environment move a protocol's scenarios may use.
-#[derive(Clone, Copy, Debug)]
-pub struct FaultInfo {
-    pub name: &'static str,
-    pub summary: &'static str,
-}
+pub use crate::catalogue::{Catalogue, FaultInfo, VariantInfo};
 
 pub trait ProtocolInfo: Sync {
     fn id(&self) -> &'static str;
@@ -58,6 +43,16 @@ pub trait ProtocolInfo: Sync {
     }
     /// Parses and validates a scenario file of this protocol.
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError>;
+    /// The catalogue a scenario of this protocol is validated against.
+    fn catalogue(&self) -> Catalogue {
+        Catalogue {
+            id: self.id(),
+            variants: self.variants(),
+            invariants: self.invariants(),
+            always_checked: self.always_checked(),
+            reachable: self.reachable(),
+        }
+    }
 }
 
 /// A validated scenario, ready to run against any of its protocol's variants.
@@ -69,7 +64,7 @@ pub trait LoadedScenario: Send + Sync {
     fn set_protocol_hash(&mut self, _hash: String) {}
     /// The variants of the scenario's protocol.
     fn variants(&self) -> &'static [VariantInfo] {
-        crate::models::find(self.meta().protocol).map_or(&[], |p| p.variants())
+        self.meta().variants
     }
     /// Explores `variant` as `plan` says. `variant` is one of the protocol's variant names.
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome;
@@ -114,7 +109,7 @@ pub trait LoadedScenario: Send + Sync {
             None => Ok(self.explore(variant, plan)),
             Some(strategy) => {
                 let b = self.bridge(variant, Layout::Separate, plan)?;
-                engine::explore_bridged(b.as_ref(), strategy, plan)
+                crate::bridge::explore(b.as_ref(), strategy, plan)
             }
         }
     }

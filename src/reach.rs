@@ -10,47 +10,14 @@
 use crate::verdict::Verdict;
 use lockstep_sim::{Model, Property, PropertyKind, Strategy};
 
-use crate::engine::{self, Replayed};
+use crate::engine;
 use crate::scenario::Plan;
 
 /// The target "some actor throws" (its error reaches the caller: a timeout, an unexpected
 /// errno), beside a protocol's named points.
 pub const THROWS: u8 = u8::MAX;
 
-/// What the search for one target found.
-#[derive(Clone, Debug)]
-pub enum ReachStatus {
-    /// A witness: the fewest-moves schedule found that reaches the target (verdict
-    /// `reached:<target>`).
-    Reached(Box<Replayed>),
-    /// A complete exhaustive search reached it in no world.
-    Never,
-    /// The search did not find it and did not prove it unreachable: a random or PCT run set,
-    /// or a budget ran out (the kernel verdict, e.g. `inconclusive:states`).
-    NotFound(String),
-}
-
-/// One declared target and what its search found.
-#[derive(Clone, Debug)]
-pub struct Reach {
-    pub target: &'static str,
-    pub status: ReachStatus,
-}
-
-impl Reach {
-    pub fn reached(&self) -> bool {
-        matches!(self.status, ReachStatus::Reached(_))
-    }
-
-    /// `reached`, `never` or the reason it was not found, as results print it.
-    pub fn word(&self) -> String {
-        match &self.status {
-            ReachStatus::Reached(_) => "reached".to_string(),
-            ReachStatus::Never => "never".to_string(),
-            ReachStatus::NotFound(why) => format!("not found ({why})"),
-        }
-    }
-}
+pub use crate::engine::{Reach, ReachStatus};
 
 /// The property a reachability search checks: "`target` is never reached".
 pub fn property(target: &'static str, summary: &'static str) -> Property {

@@ -52,8 +52,10 @@
 //! **Running it.** `lockstep run FILE --strategy shuttle` (or `shuttle-pct`, with `--seed` and
 //! `--runs`); `tests/gate/shuttle_models.rs` under plain `cargo test`; `tests/gate/loom_models.rs` under
 //! `RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --test-threads=1 loom_models::`.
+//!
+//! A protocol plugs in by building a [`Bridge`] from its model (the init lock's adapter is
+//! `models/init_lock/bridge.rs`), so this module knows no protocol.
 
-pub mod init_lock;
 mod runtime;
 
 use std::fmt;
@@ -63,8 +65,8 @@ use lockstep_sim::fingerprint::{fingerprint, FingerprintSet};
 use lockstep_sim::schedule::Choice;
 use lockstep_sim::{Config, Limit, Model, PropIdx, Report, Schedule, Silent, Time, Verdict};
 
-use crate::engine::{self, Replayed};
-use crate::scenario::Plan;
+use crate::engine::{self, Outcome, Replayed};
+use crate::scenario::{BridgeStrategy, Plan};
 
 /// Most lanes loom can run: its thread limit (the main thread runs the first lane).
 pub const LOOM_MAX_LANES: usize = 5;
@@ -691,4 +693,69 @@ pub fn count_schedules<M: Model>(model: &M, cfg: &Config, cap: u64) -> Option<u6
     let nprops = model.properties().len() as PropIdx;
     walk(model, model.initial(), cfg, nprops, &mut count, cap)?;
     Some(count)
+}
+
+/// Explores a [bridged](self) scenario variant with shuttle. A violation's schedule
+/// (the moves the bridge applied, `t` for clock jumps) is replayed with the kernel, so it
+/// prints a kernel timeline and replay command like any other counterexample.
+pub fn explore(
+    bridged: &dyn Bridged,
+    strategy: BridgeStrategy,
+    plan: &Plan,
+) -> Result<Outcome, BridgeError> {
+    let scheduler = match strategy {
+        BridgeStrategy::Shuttle => ShuttleScheduler::Random,
+        BridgeStrategy::ShuttlePct => ShuttleScheduler::Pct {
+            depth: usize::try_from(plan.config.pct_depth).unwrap_or(usize::MAX),
+        },
+    };
+    let found = bridged.shuttle(&ShuttleConfig {
+        scheduler,
+        seed: plan.config.seed,
+        runs: plan.config.runs,
+        count_distinct: false,
+        stop: plan.config.stop.clone(),
+    })?;
+    let verdict = bridged.verdict_of(found.verdict);
+    let counterexample = found.counterexample.as_ref().map(|s| {
+        let r = bridged
+            .replay(s, plan)
+            .expect("a schedule the bridge recorded must replay on the kernel");
+        assert_eq!(
+            r.verdict, verdict,
+            "the kernel's replay of the bridge's schedule {s} disagrees with the bridge"
+        );
+        // Shrunk like a kernel search's counterexample, then replayed again.
+        match found.verdict {
+            Verdict::Violated { property } if plan.config.shrink_runs_max > 0 => {
+                let (shrunk, original) = bridged.shrink(s, property, &plan.config);
+                let mut r = bridged
+                    .replay(&shrunk, plan)
+                    .expect("a shrunk schedule must replay on the kernel");
+                assert_eq!(r.verdict, verdict, "shrinking changed the verdict");
+                r.original_moves = Some(original);
+                r
+            }
+            _ => r,
+        }
+    });
+    Ok(Outcome {
+        verdict,
+        report: Report {
+            strategy: lockstep_sim::Strategy::Random,
+            verdict: found.verdict,
+            states: 0,
+            schedules: found.executions,
+            steps: found.steps,
+            counterexample: found.counterexample,
+            failing_run: found.failing_run,
+            found_by_probe: false,
+        },
+        counterexample,
+        bridge: Some(strategy),
+        unreached: None,
+        unfired: Vec::new(),
+        reached: Vec::new(),
+        parameters: Vec::new(),
+    })
 }

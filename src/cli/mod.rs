@@ -103,7 +103,14 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::Man => completions::man(),
         Command::New(a) => new::run(a),
         Command::Schema => {
-            let doc = crate::scenario::schema::document();
+            let protocols = crate::models::protocols()
+                .iter()
+                .map(|p| crate::scenario::schema::ProtocolSchema {
+                    sections: p.schema(),
+                    catalogue: p.catalogue(),
+                })
+                .collect();
+            let doc = crate::scenario::schema::document(protocols);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&doc).expect("a schema serializes")

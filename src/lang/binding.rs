@@ -193,7 +193,7 @@ fn load_scenario(
     src: &Source,
 ) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
     let file: GenericFile = scenario::parse(src)?;
-    let mut meta = scenario::validate_meta(src, &file, proto)?;
+    let mut meta = scenario::validate_meta(src, &file, &proto.catalogue())?;
     meta.protocol = proto.id;
     let structures = params_of(src, &file, proto)?;
     let actors = actors_of(src, &file, proto)?;

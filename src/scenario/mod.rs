@@ -23,7 +23,7 @@ use lockstep_sim::{Config, Property, Strategy, TieBreak};
 pub use choice::{Choice, RangeSpec, MAX_ALTERNATIVES};
 pub use error::{from_toml, line_col, ScenarioError};
 
-use crate::protocol::ProtocolInfo;
+use crate::catalogue::Catalogue;
 
 /// A scenario file's text and the path it was given as.
 #[derive(Clone, Debug)]
@@ -205,24 +205,26 @@ pub struct Meta {
     /// Actors and fault keys removed from the file before it was loaded (`run --without`, see
     /// `crate::reduce`): a replay command repeats them.
     pub without: Vec<String>,
+    /// The variants of the protocol the scenario was validated against.
+    pub variants: &'static [crate::catalogue::VariantInfo],
 }
 
 /// `[check] reachable`, validated against the protocol's targets.
 fn reachable_targets(
     src: &Source,
     names: &[Spanned<String>],
-    proto: &dyn ProtocolInfo,
+    proto: &Catalogue,
 ) -> Result<Vec<Property>, ScenarioError> {
-    let known = proto.reachable();
+    let known = proto.reachable.clone();
     let mut out: Vec<Property> = Vec::new();
     for n in names {
         let Some(p) = known.iter().find(|p| p.id == n.get_ref()) else {
             let help = if known.is_empty() {
-                format!("protocol `{}` has no reachability targets yet", proto.id())
+                format!("protocol `{}` has no reachability targets yet", proto.id)
             } else {
                 format!(
                     "the reachability targets of `{}` are: {}",
-                    proto.id(),
+                    proto.id,
                     known.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
                 )
             };
@@ -275,7 +277,7 @@ where
 pub fn validate_meta<P, A, F>(
     src: &Source,
     file: &File<P, A, F>,
-    proto: &dyn ProtocolInfo,
+    proto: &Catalogue,
 ) -> Result<Meta, ScenarioError> {
     let name = match &file.name {
         Some(n) => n.get_ref().clone(),
@@ -283,7 +285,7 @@ pub fn validate_meta<P, A, F>(
             .file_stem()
             .map_or_else(|| src.path.clone(), |s| s.to_string_lossy().to_string()),
     };
-    let known = proto.invariants();
+    let known = proto.invariants;
     let mut invariants: Vec<Property> = Vec::new();
     if file.check.get_ref().invariants.is_empty() {
         return Err(src
@@ -301,12 +303,12 @@ pub fn validate_meta<P, A, F>(
                     format!(
                         "unknown invariant `{}` for protocol `{}`",
                         inv.get_ref(),
-                        proto.id()
+                        proto.id
                     ),
                 )
                 .help(format!(
                     "the invariants of `{}` are: {}",
-                    proto.id(),
+                    proto.id,
                     ids(known)
                 )));
         };
@@ -359,21 +361,21 @@ pub fn validate_meta<P, A, F>(
         ))
     });
     for (k, v) in expected {
-        let Some(var) = proto.variants().iter().find(|x| x.name == k.get_ref()) else {
+        let Some(var) = proto.variants.iter().find(|x| x.name == k.get_ref()) else {
             return Err(src
                 .error(
                     Some(k.span()),
                     format!(
                         "unknown variant `{}` of protocol `{}`",
                         k.get_ref(),
-                        proto.id()
+                        proto.id
                     ),
                 )
                 .help(format!(
                     "the variants of `{}` are: {}",
-                    proto.id(),
+                    proto.id,
                     proto
-                        .variants()
+                        .variants
                         .iter()
                         .map(|v| v.name)
                         .collect::<Vec<_>>()
@@ -381,21 +383,21 @@ pub fn validate_meta<P, A, F>(
                 )));
         };
         let mut checked = invariants.clone();
-        checked.extend_from_slice(proto.always_checked());
+        checked.extend_from_slice(proto.always_checked);
         let e = parse_expected(v.get_ref(), &checked).map_err(|why| {
             src.error(Some(v.span()), why)
                 .help("write `holds`, `violated:<invariant>` with an invariant from `[check]`, or `inconclusive:<reason>`")
         })?;
         expect.push((var.name, e));
     }
-    let order = |n: &str| proto.variants().iter().position(|v| v.name == n);
+    let order = |n: &str| proto.variants.iter().position(|v| v.name == n);
     expect.sort_by_key(|(n, _)| order(n));
 
     Ok(Meta {
         path: src.path.clone(),
         name,
         description: file.description.clone().unwrap_or_default(),
-        protocol: proto.id(),
+        protocol: proto.id,
         source_hash: src.hash(),
         invariants,
         plan,
@@ -406,6 +408,7 @@ pub fn validate_meta<P, A, F>(
         reachable,
         no_expect,
         without: Vec::new(),
+        variants: proto.variants,
     })
 }
 

@@ -262,18 +262,25 @@ where
     ]
 }
 
+/// What the schema says of one built-in protocol: the JSON Schemas of its `[params]`, one
+/// `[[actor]]` and `[faults]`, and its catalogue.
+pub struct ProtocolSchema {
+    pub sections: [Value; 3],
+    pub catalogue: crate::catalogue::Catalogue,
+}
+
 /// The whole schema: the frame every scenario shares, and for each built-in protocol (by its
 /// `protocol` value) its own `[params]`, `[[actor]]` and `[faults]` keys, invariants and
 /// variants. A scenario naming a protocol file gets the frame only (its keys come from the
 /// file).
-pub fn document() -> Value {
+pub fn document(protocols: Vec<ProtocolSchema>) -> Value {
     let mut by_protocol = Vec::new();
-    for p in crate::models::protocols() {
-        let [params, actor, faults] = p.schema();
-        let invariants: Vec<&str> = p.invariants().iter().map(|i| i.id).collect();
-        let variants: Vec<&str> = p.variants().iter().map(|v| v.name).collect();
+    for p in protocols {
+        let [params, actor, faults] = p.sections;
+        let invariants: Vec<&str> = p.catalogue.invariants.iter().map(|i| i.id).collect();
+        let variants: Vec<&str> = p.catalogue.variants.iter().map(|v| v.name).collect();
         by_protocol.push(json!({
-            "if": {"properties": {"protocol": {"const": p.id()}}, "required": ["protocol"]},
+            "if": {"properties": {"protocol": {"const": p.catalogue.id}}, "required": ["protocol"]},
             "then": {"properties": {
                 "params": params,
                 "actor": {"type": "array", "items": actor},
@@ -315,7 +322,7 @@ mod tests {
 
     #[test]
     fn the_frame_has_every_key_the_loader_takes() {
-        let doc = document();
+        let doc = document(Vec::new());
         let mut keys: Vec<&str> = doc["properties"]
             .as_object()
             .unwrap()

@@ -15,6 +15,7 @@ mod fs_locks;
 mod fuzz_protocols;
 mod fuzz_scenarios;
 mod isolate;
+mod layers;
 mod locks_semantics;
 mod locks_shuttle;
 #[cfg(loom)]

@@ -1,6 +1,7 @@
 //! Protocol `init-lock`: emdash's reclaimable isolate init lock (seed 000, protocols.md §1),
 //! every historical version as a variant of one model.
 
+mod bridge;
 mod invariants;
 mod model;
 mod spec;
@@ -63,7 +64,7 @@ impl ProtocolInfo for InitLock {
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::InitLockFile = scenario::parse(src)?;
-        let meta = scenario::validate_meta(src, &file, self)?;
+        let meta = scenario::validate_meta(src, &file, &self.catalogue())?;
         let checks: Vec<&str> = meta.invariants.iter().map(|p| p.id).collect();
         let spec = spec::validate(src, &file, &checks)?;
         Ok(Box::new(Loaded { meta, spec }))
@@ -272,7 +273,7 @@ impl LoadedScenario for Loaded {
             ));
         }
         let model = self.model(variant, plan);
-        let b = crate::bridge::init_lock::bridge(&self.spec, model, layout, &plan.config)?;
+        let b = bridge::bridge(&self.spec, model, layout, &plan.config)?;
         Ok(Box::new(b))
     }
 }

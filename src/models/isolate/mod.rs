@@ -99,7 +99,7 @@ impl ProtocolInfo for Isolate {
 pub fn parse_scenario(src: &Source) -> Result<(Meta, Spec), ScenarioError> {
     {
         let file: spec::IsolateFile = scenario::parse(src)?;
-        let meta = scenario::validate_meta(src, &file, &PROTOCOL)?;
+        let meta = scenario::validate_meta(src, &file, &PROTOCOL.catalogue())?;
         let guest_checks: Vec<&str> = meta
             .invariants
             .iter()

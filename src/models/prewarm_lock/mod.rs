@@ -74,7 +74,7 @@ impl ProtocolInfo for PrewarmLock {
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::PrewarmLockFile = scenario::parse(src)?;
-        let meta = scenario::validate_meta(src, &file, self)?;
+        let meta = scenario::validate_meta(src, &file, &self.catalogue())?;
         let spec = spec::validate(src, &file)?;
         Ok(Box::new(Loaded { meta, spec }))
     }

@@ -75,7 +75,7 @@ impl ProtocolInfo for RestartLock {
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let file: spec::RestartLockFile = scenario::parse(src)?;
-        let meta = scenario::validate_meta(src, &file, self)?;
+        let meta = scenario::validate_meta(src, &file, &self.catalogue())?;
         let spec = spec::validate(src, &file)?;
         Ok(Box::new(Loaded { meta, spec }))
     }

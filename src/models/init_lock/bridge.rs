@@ -3,8 +3,8 @@
 
 use lockstep_sim::Config;
 
-use super::{Bridge, BridgeError, Lanes, Layout};
-use crate::models::init_lock::{InitLockModel, Mv, Spec};
+use super::{InitLockModel, Mv, Spec};
+use crate::bridge::{Bridge, BridgeError, Lanes, Layout};
 
 /// Which thread each init-lock move runs on.
 pub struct InitLockLanes {
