@@ -25,6 +25,7 @@ pub mod reach;
 pub mod reduce;
 pub mod report;
 pub mod scenario;
+pub mod trace;
 pub mod verdict;
 
 pub use lockstep_sim as sim;

@@ -1,64 +1,18 @@
 //! `lockstep replay TRACE`: a saved counterexample, re-executed.
 
-use serde::{Deserialize, Serialize};
-
 use lockstep_sim::Schedule;
 
 use crate::cli::common::{scenario_error, usage_error};
 use crate::cli::{EXIT_MISMATCH, EXIT_OK};
-use crate::engine::Replayed;
 use crate::models;
 use crate::report::counterexample_block;
-use crate::scenario::{Meta, Source};
-
-pub const TRACE_FORMAT: &str = "lockstep-trace/1";
+use crate::scenario::Source;
+use crate::trace::{Trace, TRACE_FORMAT};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// A trace file written by `lockstep run --trace`.
     pub trace: String,
-}
-
-/// A saved counterexample: the scenario it belongs to (path and a hash of its bytes), the
-/// variant, and the schedule of choices. The verdict is recorded to be checked, not trusted.
-#[derive(Serialize, Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct Trace {
-    pub format: String,
-    pub scenario: String,
-    pub scenario_hash: String,
-    pub variant: String,
-    pub verdict: String,
-    pub schedule: String,
-    /// Run against the built-in protocol's shipped file (`--interpreted`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub interpreted: bool,
-    /// A hash of the protocol file, when the scenario runs one: a replay against an edited
-    /// protocol is refused like one against an edited scenario.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub protocol_hash: Option<String>,
-}
-
-impl Trace {
-    pub fn new(meta: &Meta, variant: &str, r: &Replayed, src: &Source) -> Trace {
-        Trace {
-            format: TRACE_FORMAT.to_string(),
-            scenario: meta.path.clone(),
-            scenario_hash: src.hash(),
-            variant: variant.to_string(),
-            verdict: r.verdict.to_string(),
-            schedule: r.schedule.to_string(),
-            interpreted: meta.interpreted,
-            protocol_hash: meta.protocol_hash.clone(),
-        }
-    }
-}
-
-pub fn write_trace(path: &str, t: &Trace) -> std::io::Result<()> {
-    crate::atomic_write::write(
-        path,
-        serde_json::to_string_pretty(t).expect("trace serializes") + "\n",
-    )
 }
 
 pub fn run(a: Args) -> u8 {

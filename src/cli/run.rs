@@ -7,11 +7,11 @@ use lockstep_sim::{Schedule, Strategy};
 
 use crate::cli::common::{check_bridged, expected_for, scenario_error, usage_error, Overrides};
 use crate::cli::minimal;
-use crate::cli::replay::{write_trace, Trace};
 use crate::cli::{EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK};
 use crate::models;
 use crate::report::{counterexample_block, ResultRow};
 use crate::scenario::Source;
+use crate::trace::{write_trace, Trace};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
