@@ -3,27 +3,7 @@
 //! verdicts, state counts, timelines and replays are pinned with the whole catalogue's in
 //! `main.rs`.)
 
-use lockstep::protocol::LoadedScenario;
 use lockstep::scenario::Source;
-
-fn root() {
-    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
-}
-
-/// Every scenario of `dirs` (plus the given canary files), loaded.
-fn load(dirs: &[&str], canaries: &[&str]) -> Vec<Box<dyn LoadedScenario>> {
-    root();
-    let mut paths: Vec<String> = dirs.iter().map(|d| d.to_string()).collect();
-    paths.extend(canaries.iter().map(|c| c.to_string()));
-    let files = lockstep::cli::collect_files(&paths).unwrap();
-    files
-        .iter()
-        .map(|f| {
-            let src = Source::read(f).unwrap();
-            lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
-        })
-        .collect()
-}
 
 /// A timeline folds "routine polls" only over whole rounds of a wait loop: the world after the
 /// fold reads as it did before it, so a step that takes over, claims or throws in the middle
@@ -94,7 +74,10 @@ fn prewarm_lock_timelines_fold_only_whole_rounds() {
 /// The expectations the issue names, spelled out so a changed file cannot quietly weaken them.
 #[test]
 fn the_issues_named_expectations_are_in_the_files() {
-    let loaded = load(&["scenarios/restart-lock", "scenarios/prewarm-lock"], &[]);
+    let loaded = crate::support::load_paths(&[
+        "scenarios/restart-lock".to_string(),
+        "scenarios/prewarm-lock".to_string(),
+    ]);
     let expect = |file: &str, variant: &str| -> String {
         let l = loaded
             .iter()

@@ -78,7 +78,14 @@ pub fn check_catalogue(extra: &[&str]) -> Output {
 
 /// Every scenario of [`catalogue_dirs`], loaded (paths relative to the repository root).
 pub fn all_scenarios() -> Vec<Box<dyn LoadedScenario>> {
-    let files = lockstep::cli::collect_files(&catalogue_dirs()).unwrap();
+    load_paths(&catalogue_dirs())
+}
+
+/// Every scenario file under `paths` (folders or files, relative to the repository root),
+/// loaded.
+pub fn load_paths(paths: &[String]) -> Vec<Box<dyn LoadedScenario>> {
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let files = lockstep::cli::collect_files(paths).unwrap();
     files
         .iter()
         .map(|f| {
