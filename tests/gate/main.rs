@@ -34,7 +34,9 @@ use lockstep::engine::Outcome;
 use lockstep::report::counterexample_block;
 use lockstep::scenario::{Source, Verdict};
 
-use support::{all_scenarios, check_catalogue, lockstep, run_all, shared_check_json, shared_run};
+use support::{
+    all_scenarios, check_catalogue, lockstep, run_all, shared_check_json, shared_run, tempdir,
+};
 
 #[test]
 fn every_scenario_meets_its_expectations() {
@@ -920,18 +922,6 @@ fn report_writes_a_summary_and_timelines() {
     ))
     .unwrap();
     assert!(cx.contains("replay: lockstep run"));
-}
-
-fn tempdir() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "lockstep-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d.to_string_lossy().to_string()
 }
 
 /// Splits a command line printed by lockstep (words, single-quoted words).

@@ -4,19 +4,7 @@
 //! why, where no browser is installed; `.ci/run` installs one and requires it).
 
 use crate::support;
-use support::lockstep;
-
-fn tempdir() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "lockstep-html-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d.to_string_lossy().to_string()
-}
+use support::{lockstep, tempdir};
 
 /// `run --svg` for one counterexample.
 fn svg(file: &str, variant: &str) -> String {

@@ -122,4 +122,17 @@ pub fn shared_check_json() -> &'static Output {
     static OUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
     OUT.get_or_init(|| check_catalogue(&["--json"]))
 }
+/// A fresh folder under the system's temporary directory, unique in this process.
+pub fn tempdir() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "lockstep-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d.to_string_lossy().to_string()
+}
+
 pub mod mutate;
