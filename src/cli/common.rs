@@ -401,7 +401,6 @@ pub fn check_bridged(loaded: &[&dyn LoadedScenario], ov: &Overrides) -> Result<(
     Ok(())
 }
 
-/// Explores every expectation of every loaded scenario.
 /// Explores every expectation of every loaded scenario, in order. With `fail_fast`, stops after
 /// the first result that is not as expected (`check --fail-fast`): the rows so far.
 pub fn explore_all<'a>(
@@ -410,10 +409,7 @@ pub fn explore_all<'a>(
     fail_fast: bool,
 ) -> Vec<ResultRow<'a>> {
     let mut rows: Vec<ResultRow<'a>> = Vec::new();
-    for l in loaded {
-        if fail_fast && rows.last().is_some_and(|r| !r.ok()) {
-            break;
-        }
+    'scenarios: for l in loaded {
         let meta = l.meta();
         for (variant, expected) in &meta.expect {
             let mut plan = ov.apply(&meta.plan);
@@ -440,7 +436,7 @@ pub fn explore_all<'a>(
                 invariants,
             });
             if fail_fast && rows.last().is_some_and(|r| !r.ok()) {
-                break;
+                break 'scenarios;
             }
         }
     }
