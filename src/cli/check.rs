@@ -2,7 +2,7 @@
 
 use crate::cli::common::{
     check_bridged, check_protocols, collect_files, collect_protocols, explore_all, load_all,
-    usage_error, Overrides,
+    print_lints, usage_error, Overrides,
 };
 use crate::cli::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
 use crate::report::{json_results, junit, table};
@@ -54,6 +54,11 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = check_bridged(&refs, &a.overrides) {
         return usage_error(&e);
     }
+    let sources: Vec<_> = files
+        .iter()
+        .filter_map(|f| crate::scenario::Source::read(f).ok())
+        .collect();
+    print_lints(&sources, a.overrides.interpreted, &[]);
     let rows = explore_all(&loaded, &a.overrides, a.fail_fast);
     let planned: usize = loaded.iter().map(|l| l.meta().expect.len()).sum();
     if a.json {

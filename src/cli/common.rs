@@ -315,7 +315,7 @@ fn collect(paths: &[String], ext: &str) -> Result<Vec<String>, String> {
                 out.push(p.clone());
             }
         } else {
-            return Err(format!("`{p}` is neither a scenario file nor a folder"));
+            return Err(format!("`{p}` is neither a file nor a folder"));
         }
     }
     Ok(out)
@@ -459,4 +459,45 @@ pub fn usage_error(msg: &str) -> u8 {
 pub fn scenario_error(e: &ScenarioError) -> u8 {
     eprint!("{}", e.render());
     super::EXIT_BAD_INPUT
+}
+
+/// The protocol file a scenario runs on, if any: one it names, or under `--interpreted` the
+/// shipped file of its built-in protocol. Errors are left to the loader, which reports them.
+fn protocol_file_of(src: &Source, interpreted: bool) -> Option<&'static crate::lang::Protocol> {
+    let proto = crate::scenario::protocol_of(src).ok()?;
+    let file = if models::names_file(proto.get_ref()) {
+        crate::lang::binding::resolve(src, &proto).ok()?
+    } else if interpreted {
+        crate::lang::binding::embedded(proto.get_ref())?.ok()?
+    } else {
+        return None;
+    };
+    Some(&file.protocol)
+}
+
+/// The lints of the protocol files the scenarios run on, one line each, for the variants in
+/// `only` (all when empty); printed on stderr before exploring. They never change a verdict.
+pub fn print_lints(sources: &[Source], interpreted: bool, only: &[&str]) {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut shown = 0;
+    for src in sources {
+        if !interpreted && !src.text.contains(crate::lang::EXTENSION) {
+            continue;
+        }
+        let Some(p) = protocol_file_of(src, interpreted) else {
+            continue;
+        };
+        if !seen.insert(p.path.clone()) {
+            continue;
+        }
+        for l in crate::lang::lint::lint(p) {
+            if only.is_empty() || l.variants.iter().any(|v| only.contains(&v.as_str())) {
+                eprintln!("{}", l.summary(p));
+                shown += 1;
+            }
+        }
+    }
+    if shown > 0 {
+        eprintln!("({shown} lint(s): hints that change no verdict; `lockstep lint FILE` shows each with its source line, note and help)");
+    }
 }

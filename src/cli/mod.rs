@@ -7,6 +7,7 @@ mod bench;
 mod check;
 pub(crate) mod common;
 mod completions;
+mod lint;
 mod list;
 mod merge;
 mod minimal;
@@ -45,6 +46,9 @@ pub enum Command {
     /// List the protocols, their variants, invariants and fault moves; or those of protocol
     /// files.
     List(list::Args),
+    /// Point out where protocol files have the shape of a known bug of this class (hints that
+    /// never change a verdict).
+    Lint(lint::Args),
     /// Write the reports (summary matrix and counterexample timelines) for the scenarios under the paths.
     Report(report::Args),
     /// Merge the `check --json` outputs of sharded runs into the unsharded verdicts.
@@ -96,6 +100,7 @@ pub fn main_with(args: Vec<String>) -> ExitCode {
         Command::Run(a) => run::run(a),
         Command::Replay(a) => replay::run(a),
         Command::List(a) => list::run(a),
+        Command::Lint(a) => lint::run(a),
         Command::Report(a) => report::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Bench(a) => bench::run(a),

@@ -108,6 +108,11 @@ pub fn run(a: Args) -> u8 {
             return usage_error(&e);
         }
     }
+    crate::cli::common::print_lints(
+        std::slice::from_ref(&src),
+        a.overrides.interpreted,
+        &variants,
+    );
     let mut code = EXIT_OK;
     for variant in variants {
         let expected = expected_for(loaded.as_ref(), variant);

@@ -11,6 +11,7 @@ pub mod binding;
 pub mod compile;
 pub mod diag;
 pub mod lexer;
+pub mod lint;
 pub mod parser;
 pub mod types;
 pub mod unreached;
@@ -213,6 +214,11 @@ impl Protocol {
     pub fn lower(&self, variant: &str, inst: &Instantiation) -> Result<Arc<Program>, Diag> {
         let f = &self.files[variant];
         compile::lower(f, &self.text, &self.path, inst)
+    }
+
+    /// Variant `variant`'s tree, its overrides applied (a variant the file declares).
+    pub fn file_of(&self, variant: &str) -> &File {
+        &self.files[variant]
     }
 
     pub fn variant(&self, name: &str) -> Option<&VariantDecl> {

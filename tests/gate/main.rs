@@ -16,6 +16,7 @@ mod fuzz_protocols;
 mod fuzz_scenarios;
 mod isolate;
 mod layers;
+mod lints;
 mod locks_semantics;
 mod locks_shuttle;
 #[cfg(loom)]

@@ -1,0 +1,212 @@
+//! The bug-class lints (`lockstep lint`): the whole table of lint id × protocol version for
+//! the shipped protocol files and the example, one small file whose variants each show one
+//! lint, and the command line (output, exit codes, bad input).
+
+use std::collections::BTreeSet;
+
+use lockstep::lang::lint::{lint, Rule};
+
+use crate::support::lockstep;
+
+/// (variant, lints that fire on it) for one protocol file.
+type Table = &'static [(&'static str, &'static [&'static str])];
+
+/// init-lock: the clobber (ungated release) from v0 to v2, the late publish (ungated claim
+/// write) from v0 to v3, no anchor in v0 and v1, the canary's split claim; nothing on v4.
+const INIT_LOCK: Table = &[
+    ("v4-gated-publish", &[]),
+    ("v3-gen-release", &["ungated-claim-write"]),
+    ("v2-anchored", &["ungated-claim-write", "ungated-release"]),
+    (
+        "v1-reclaim",
+        &[
+            "ungated-claim-write",
+            "ungated-release",
+            "finally-without-anchor",
+        ],
+    ),
+    (
+        "v0-flag",
+        &[
+            "ungated-claim-write",
+            "ungated-release",
+            "finally-without-anchor",
+        ],
+    ),
+    ("canary-split-claim", &["judge-then-act"]),
+];
+
+/// The migration lease: v1's unfenced version write and unconditional delete; both versions
+/// rely on the lease's expiry, not an anchor, when the request is cancelled.
+const MIGRATION_LEASE: Table = &[
+    ("v2-fenced", &["finally-without-anchor"]),
+    (
+        "v1-single-lease",
+        &[
+            "ungated-claim-write",
+            "ungated-release",
+            "finally-without-anchor",
+        ],
+    ),
+];
+
+/// The lint file: one variant per lint, and a clean one.
+const LINTS: Table = &[
+    ("clean", &[]),
+    ("busy", &["poll-without-sleep"]),
+    ("split", &["judge-then-act"]),
+    ("late", &["ungated-claim-write"]),
+    ("clobber", &["ungated-release"]),
+    ("unanchored", &["finally-without-anchor"]),
+];
+
+fn load(path: &str) -> lockstep::lang::Protocol {
+    let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(full).expect("the file is readable");
+    lockstep::lang::load(path, &text).expect("the file loads")
+}
+
+fn assert_table(path: &str, table: Table) {
+    let p = load(path);
+    let lints = lint(&p);
+    let declared: Vec<&str> = p.variants.iter().map(|v| v.name.as_str()).collect();
+    let tabled: Vec<&str> = table.iter().map(|(v, _)| *v).collect();
+    assert_eq!(declared, tabled, "{path}: the table covers every variant");
+    for (variant, expected) in table {
+        let fired: BTreeSet<&str> = lints
+            .iter()
+            .filter(|l| l.variants.iter().any(|v| v == variant))
+            .map(|l| l.finding.rule.id())
+            .collect();
+        for rule in Rule::ALL {
+            assert_eq!(
+                fired.contains(rule.id()),
+                expected.contains(&rule.id()),
+                "{path} [{variant}]: lint `{}` fires: {}, expected {}",
+                rule.id(),
+                fired.contains(rule.id()),
+                expected.contains(&rule.id()),
+            );
+        }
+    }
+}
+
+#[test]
+fn the_init_lock_table() {
+    assert_table("protocols/init-lock.lstep", INIT_LOCK);
+}
+
+#[test]
+fn the_migration_lease_table() {
+    assert_table(
+        "examples/migration-lease/migration-lease.lstep",
+        MIGRATION_LEASE,
+    );
+}
+
+#[test]
+fn each_lint_fires_on_its_own_variant_only() {
+    assert_table("tests/gate/lints/lints.lstep", LINTS);
+}
+
+#[test]
+fn every_lint_is_shown_by_some_file() {
+    let mut seen = BTreeSet::new();
+    for table in [INIT_LOCK, MIGRATION_LEASE, LINTS] {
+        for (_, ids) in table {
+            seen.extend(ids.iter().copied());
+        }
+    }
+    for rule in Rule::ALL {
+        assert!(seen.contains(rule.id()), "no file shows `{}`", rule.id());
+    }
+}
+
+#[test]
+fn the_command_prints_each_lint_with_its_place_note_and_help() {
+    let out = lockstep(&["lint", "protocols/init-lock.lstep"]);
+    assert_eq!(out.code, 0, "lints are hints: {}", out.stderr);
+    assert!(out.stdout.contains(
+        "warning[ungated-release]: protocols/init-lock.lstep:349:16: a `finally` writes shared `cells`"
+    ));
+    assert!(out.stdout.contains("349 │     release: { release(level) }"));
+    assert!(out.stdout.contains("= note: the clobber"));
+    assert!(out.stdout.contains("= help: keep the claim's token"));
+    assert!(out.stderr.contains("7 lint(s) in 1 protocol file(s)"));
+    insta::assert_snapshot!("lint_init_lock", out.stdout);
+    let again = lockstep(&["lint", "protocols/init-lock.lstep"]);
+    assert_eq!(out.stdout, again.stdout, "the output is deterministic");
+}
+
+#[test]
+fn a_fixed_variant_is_quiet_and_deny_fails_a_buggy_one() {
+    let quiet = lockstep(&[
+        "lint",
+        "--deny",
+        "--variant",
+        "v4-gated-publish",
+        "protocols",
+    ]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert_eq!(quiet.stdout, "");
+    let denied = lockstep(&["lint", "--deny", "--variant", "v3-gen-release", "protocols"]);
+    assert_eq!(denied.code, 1);
+    assert!(denied.stdout.contains("warning[ungated-claim-write]"));
+    let json = lockstep(&["lint", "--json", "--variant", "v3-gen-release", "protocols"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(v[0]["id"], "ungated-claim-write");
+    assert_eq!(v[0]["line"], 333);
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    let unknown = lockstep(&["lint", "--variant", "v9", "protocols/init-lock.lstep"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("no variant `v9`"),
+        "{}",
+        unknown.stderr
+    );
+    let missing = lockstep(&["lint", "no/such.lstep"]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    let bad = format!("{}/bad.lstep", crate::support::tempdir());
+    std::fs::write(
+        &bad,
+        "protocol bad\nplatform workerd\n\nvariant v1 from v0\n",
+    )
+    .expect("write");
+    let out = lockstep(&["lint", &bad]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("bad.lstep:4:17"), "{}", out.stderr);
+}
+
+#[test]
+fn run_and_check_show_the_lints_before_exploring() {
+    let run = lockstep(&[
+        "run",
+        "--variant",
+        "v1-single-lease",
+        "examples/migration-lease/scenarios/slow-migration.toml",
+    ]);
+    assert!(
+        run.stderr.contains(
+            "warning[ungated-release]: examples/migration-lease/migration-lease.lstep:142:16"
+        ),
+        "{}",
+        run.stderr
+    );
+    let fixed = lockstep(&[
+        "run",
+        "--variant",
+        "v2-fenced",
+        "examples/migration-lease/scenarios/slow-migration.toml",
+    ]);
+    assert!(
+        !fixed.stderr.contains("ungated-release"),
+        "{}",
+        fixed.stderr
+    );
+    let check = lockstep(&["check", "examples"]);
+    assert_eq!(check.code, 0, "lints change no verdict: {}", check.stderr);
+    assert!(check.stderr.contains("warning[ungated-claim-write]"));
+}
