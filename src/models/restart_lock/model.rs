@@ -37,6 +37,21 @@ use super::invariants::Inv;
 use super::spec::{self, Spec};
 use super::version::{MutexKind, Version};
 
+mod steps;
+
+/// One step of one actor, as its handler sees it: the acting process, its host's clock and the
+/// filesystem context built from them; what the handler reports back: whether the step did
+/// anything a timeline must show (`notable`: otherwise a waiter's repeated poll folds into a
+/// "routine polls" line), and whether it went straight on into the next step, which did its own
+/// accounting (`continued`).
+struct Turn<'a> {
+    process: ProcId,
+    host_now: Time,
+    context: Ctx<'a>,
+    notable: bool,
+    continued: bool,
+}
+
 const UNRESOLVED: u8 = u8::MAX;
 const S_ARRIVE: usize = 0;
 const S_RESTART: usize = 1;
@@ -574,627 +589,53 @@ impl RestartLockModel {
         let cx = Ctx::new(&self.paths, me, hnow);
         let pc = std::mem::replace(&mut s.actors[a].pc, Pc::Threw);
         let routine = s.actors[a].waited;
-        let mut notable = false;
+        let mut t = Turn {
+            process: me,
+            host_now: hnow,
+            context: cx,
+            notable: false,
+            continued: false,
+        };
         match pc {
-            Pc::NotArrived => {
-                s.actors[a].arrived = s.now;
-                s.actors[a].deadline = hnow + self.spec.max_wait;
-                match s.fs.mkdir_p(cx, self.dir) {
-                    Ok(()) => {
-                        n.say(format_args!(
-                            "pid {}, deadline {}",
-                            s.procs.pid(me).0,
-                            shown(hnow + self.spec.max_wait)
-                        ));
-                        self.loop_top(s, a);
-                    }
-                    Err(e) => self.throw(s, a, e, n),
-                }
-                notable = true;
-            }
-            // ---- V1 / V2 -----------------------------------------------------------------
-            Pc::Open => match s.fs.open(cx, self.l, OpenMode::CreateExcl) {
-                Ok(fd) => {
-                    s.owner_l = a as u8 + 1;
-                    n.say(format_args!("created (empty)"));
-                    s.actors[a].pc = Pc::Write(fd);
-                    notable = true;
-                }
-                Err(Errno::EEXIST) => {
-                    n.say(format_args!("EEXIST"));
-                    s.actors[a].pc = Pc::ReadL;
-                }
-                Err(e) => {
-                    self.throw(s, a, e, n);
-                    notable = true;
-                }
-            },
-            Pc::Write(fd) => {
-                let c = self.content(s, a);
-                match s.fs.write(cx, fd, c.words()) {
-                    Ok(()) => {
-                        n.say(format_args!("writes {}", self.show_content(&c)));
-                        s.actors[a].stamp_at = s.now;
-                        s.actors[a].pc = Pc::Close(fd);
-                    }
-                    Err(e) => self.throw(s, a, e, n),
-                }
-                notable = true;
-            }
-            Pc::Close(fd) => {
-                match s.fs.close(cx, fd) {
-                    Ok(()) => self.enter_cs(s, a, n),
-                    Err(e) => self.throw(s, a, e, n),
-                }
-                notable = true;
-            }
-            Pc::ReadL => {
-                let (stale, why) = match s.fs.read_file(cx, self.l) {
-                    Err(Errno::ENOENT) => (false, "ENOENT: not stale".to_string()),
-                    Err(e) => (true, format!("{e}: unreadable, so stale")),
-                    Ok(c) => {
-                        let st = self.content_stale(&c, hnow);
-                        (
-                            st,
-                            if N::ON {
-                                format!(
-                                    "{} {}",
-                                    self.show_content(&c),
-                                    if c.len() < 2 {
-                                        "has no stamp: corrupt, so stale".to_string()
-                                    } else if st {
-                                        "is stale".to_string()
-                                    } else {
-                                        "is fresh".to_string()
-                                    }
-                                )
-                            } else {
-                                String::new()
-                            },
-                        )
-                    }
-                };
-                let timed_out = hnow >= s.actors[a].deadline;
-                n.say(format_args!("{why}"));
-                if stale || timed_out {
-                    notable = true;
-                    n.say(format_args!(
-                        "{}",
-                        if stale {
-                            "breaking stale fleet restart lock"
-                        } else {
-                            "timed out: breaking the lock"
-                        }
-                    ));
-                    if self.version == Version::V1UnlinkRecreate {
-                        s.actors[a].pc = Pc::BreakUnlink;
-                    } else {
-                        let c = self.content(s, a);
-                        s.actors[a].stamp_at = s.now;
-                        s.actors[a].pc = Pc::Temp(WriteFile::new(self.tmp[a], c));
-                    }
-                } else {
-                    s.actors[a].waited = true;
-                    self.sleep_poll(s, a);
-                    n.say(format_args!("sleeps {}", self.spec.poll));
-                }
-            }
-            Pc::BreakUnlink => {
-                notable = true;
-                match s.fs.unlink(cx, self.l) {
-                    Ok(()) => {
-                        if N::ON {
-                            let who = s.owner_l;
-                            n.say(format_args!(
-                                "unlinked (blind: it was {}'s)",
-                                if who == 0 {
-                                    "nobody".to_string()
-                                } else {
-                                    self.name(usize::from(who) - 1).to_string()
-                                }
-                            ));
-                        }
-                        s.owner_l = 0;
-                    }
-                    Err(e) => n.say(format_args!("{e}")),
-                }
-                n.say(format_args!("re-creates with open('wx')"));
-                s.actors[a].pc = Pc::Open;
-            }
-            Pc::Temp(mut wf) => {
-                notable = true;
-                self.say_write(&wf, n);
-                match wf.step(&mut s.fs, cx) {
-                    Poll::Pending => s.actors[a].pc = Pc::Temp(wf),
-                    Poll::Ready(Ok(())) => {
-                        s.actors[a].pc = Pc::RenameTemp;
-                        self.reach(s, a, spec::P_TEMP_WRITTEN, n);
-                    }
-                    Poll::Ready(Err(e)) => self.throw(s, a, e, n),
-                }
-            }
-            Pc::RenameTemp => {
-                notable = true;
-                match s.fs.rename(cx, self.tmp[a], self.l) {
-                    Ok(()) => {
-                        if N::ON && s.owner_l != 0 && s.owner_l != a as u8 + 1 {
-                            n.say(format_args!(
-                                "replaces {}'s lock",
-                                self.name(usize::from(s.owner_l) - 1)
-                            ));
-                        }
-                        s.owner_l = a as u8 + 1;
-                        s.actors[a].pc = Pc::ReadBack;
-                    }
-                    Err(e) => {
-                        n.say(format_args!("{e}"));
-                        s.actors[a].pc = Pc::UnlinkTemp;
-                    }
-                }
-            }
-            Pc::UnlinkTemp => {
-                notable = true;
-                let _ = s.fs.unlink(cx, self.tmp[a]);
-                self.throw(s, a, Errno::EIO, n);
-            }
-            Pc::ReadBack => {
-                notable = true;
-                let tok = s.fs.read_file(cx, self.l).ok().and_then(|c| c.get(2));
-                if tok == Some(a as u64 + 1) {
-                    n.say(format_args!("reads back its own token: owns the lock"));
-                    self.enter_cs(s, a, n);
-                } else {
-                    n.say(format_args!(
-                        "reads back {}: a concurrent breaker won",
-                        tok.map_or("nothing".to_string(), |t| self.tok_name(t))
-                    ));
-                    s.actors[a].waited = true;
-                    self.sleep_poll(s, a);
-                }
-            }
-            // ---- the registry mutex ------------------------------------------------------
-            Pc::MOpen => match s.fs.open(cx, self.m, OpenMode::CreateExcl) {
-                Ok(fd) => {
-                    s.owner_m = a as u8 + 1;
-                    n.say(format_args!("created (empty)"));
-                    s.actors[a].pc = Pc::MWrite(fd);
-                    self.reach(s, a, spec::P_MUTEX_CREATED, n);
-                }
-                Err(Errno::EEXIST) => {
-                    n.say(format_args!("EEXIST"));
-                    s.actors[a].pc = if self.version.mutex() == MutexKind::Content {
-                        Pc::MRead
-                    } else {
-                        Pc::MStat
-                    };
-                }
-                Err(e) => {
-                    notable = true;
-                    self.throw(s, a, e, n);
-                }
-            },
-            Pc::MWrite(fd) => {
-                let c = self.content(s, a);
-                match s.fs.write(cx, fd, c.words()) {
-                    Ok(()) => {
-                        n.say(format_args!("writes {}", self.show_content(&c)));
-                        if N::ON {
-                            if let Some((_, false)) = s.fs.fd_inode(me, fd) {
-                                n.say(format_args!(
-                                    "writes its token into an inode nobody can see any more"
-                                ));
-                            }
-                        }
-                        s.actors[a].pc = Pc::MClose(fd);
-                    }
-                    Err(e) => {
-                        notable = true;
-                        n.say(format_args!("{e}: closes and unlinks its own mutex"));
-                        s.actors[a].pc = Pc::MCloseFailed(fd);
-                        s.actors[a].failing = true;
-                    }
-                }
-            }
-            Pc::MClose(fd) => match s.fs.close(cx, fd) {
-                Ok(()) => self.mutex_acquired(s, a, n),
-                Err(e) => {
-                    notable = true;
-                    n.say(format_args!("{e}: unlinks its own mutex"));
-                    s.actors[a].failing = true;
-                    s.actors[a].pc = Pc::MUnlinkFailed;
-                }
-            },
-            Pc::MCloseFailed(fd) => {
-                notable = true;
-                let _ = s.fs.close(cx, fd);
-                s.actors[a].pc = Pc::MUnlinkFailed;
-            }
-            Pc::MUnlinkFailed => {
-                notable = true;
-                if s.fs.unlink(cx, self.m).is_ok() {
-                    self.unlinked(s, a, self.m, false, n);
-                }
-                self.throw(s, a, Errno::EIO, n);
-            }
-            Pc::MStat => match s.fs.stat(cx, self.m) {
-                // `isRestartLockPathStale` answers false for ENOENT ("gone, not stale — the
-                // caller will re-contend") and for any other error ("treat as live"); the
-                // caller reads false as a live holder and backs off 20 ms either way.
-                Err(e) => {
-                    n.say(format_args!(
-                        "{e}: not stale; retries in {}",
-                        self.spec.mutex_retry
-                    ));
-                    s.actors[a].spins = 0;
-                    s.actors[a].waited = true;
-                    self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
-                }
-                Ok(st) => {
-                    let age = st.age_at(hnow);
-                    if age >= self.spec.stale as i64 {
-                        notable = true;
-                        n.say(format_args!(
-                            "M is {age} ms old ≥ stale {}: reclaims",
-                            self.spec.stale
-                        ));
-                        s.actors[a].pc = if self.version.mutex() == MutexKind::RenameRestore {
-                            Pc::AsideRename
-                        } else {
-                            Pc::RlOpen
-                        };
-                    } else {
-                        n.say(format_args!(
-                            "M is {age} ms old: live; retries in {}",
-                            self.spec.mutex_retry
-                        ));
-                        s.actors[a].spins = 0;
-                        s.actors[a].waited = true;
-                        self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
-                    }
-                }
-            },
-            Pc::MRead => match s.fs.read_file(cx, self.m) {
-                // As V3's check: an unreadable or vanished mutex is "not stale", back off.
-                Err(e) => {
-                    n.say(format_args!(
-                        "{e}: not stale; retries in {}",
-                        self.spec.mutex_retry
-                    ));
-                    s.actors[a].spins = 0;
-                    s.actors[a].waited = true;
-                    self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
-                }
-                Ok(c) => {
-                    if self.content_stale(&c, hnow) {
-                        notable = true;
-                        n.say(format_args!(
-                            "{} {}: reaps it",
-                            self.show_content(&c),
-                            if c.len() < 2 {
-                                "has no stamp, corrupt"
-                            } else {
-                                "is stale"
-                            }
-                        ));
-                        s.actors[a].pc = Pc::MUnlinkStale;
-                    } else {
-                        n.say(format_args!(
-                            "{} is fresh; retries in {}",
-                            self.show_content(&c),
-                            self.spec.mutex_retry
-                        ));
-                        s.actors[a].spins = 0;
-                        s.actors[a].waited = true;
-                        self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
-                    }
-                }
-            },
-            Pc::MUnlinkStale => {
-                notable = true;
-                if s.fs.unlink(cx, self.m).is_ok() {
-                    self.say_unlinked(s.owner_m, "mutex", n);
-                    self.unlinked(s, a, self.m, false, n);
-                }
-                self.respin(s, a);
-            }
-            Pc::RlOpen => match s.fs.open(cx, self.rl, OpenMode::CreateExcl) {
-                Ok(fd) => {
-                    notable = true;
-                    s.owner_rl = a as u8 + 1;
-                    n.say(format_args!("holds the reclaim lock"));
-                    s.actors[a].pc = Pc::RlStatM(fd);
-                    self.reach(s, a, spec::P_RECLAIM_HELD, n);
-                }
-                Err(Errno::EEXIST) => {
-                    n.say(format_args!("EEXIST: someone is reclaiming"));
-                    s.actors[a].pc = Pc::RlStat;
-                }
-                Err(e) => {
-                    notable = true;
-                    self.throw(s, a, e, n);
-                }
-            },
-            Pc::RlStat => {
-                let stale = match s.fs.stat(cx, self.rl) {
-                    Ok(st) => st.age_at(hnow) >= self.spec.stale as i64,
-                    Err(_) => false,
-                };
-                if stale {
-                    notable = true;
-                    n.say(format_args!(
-                        "RL is stale: its reclaimer died; unlinks it (blind)"
-                    ));
-                    s.actors[a].pc = Pc::RlUnlinkStale;
-                } else {
-                    n.say(format_args!(
-                        "RL is live: retries at once (charged {} ms)",
-                        self.spec.spin
-                    ));
-                    s.actors[a].spins += 1;
-                    self.sleep(s, a, self.spec.spin, Pc::MOpen);
-                }
-            }
-            Pc::RlUnlinkStale => {
-                notable = true;
-                if s.fs.unlink(cx, self.rl).is_ok() {
-                    self.say_unlinked(s.owner_rl, "reclaim lock", n);
-                    self.unlinked(s, a, self.rl, false, n);
-                }
-                self.respin(s, a);
-            }
-            Pc::RlStatM(fd) => {
-                notable = true;
-                let stale = match s.fs.stat(cx, self.m) {
-                    Ok(st) => st.age_at(hnow) >= self.spec.stale as i64,
-                    Err(_) => false,
-                };
-                n.say(format_args!(
-                    "{}",
-                    if stale {
-                        "M is still stale: unlinks it"
-                    } else {
-                        "M is not stale any more: leaves it"
-                    }
-                ));
-                s.actors[a].pc = if stale {
-                    Pc::RlUnlinkM(fd)
-                } else {
-                    Pc::RlClose(fd)
-                };
-            }
-            Pc::RlUnlinkM(fd) => {
-                notable = true;
-                if s.fs.unlink(cx, self.m).is_ok() {
-                    self.say_unlinked(s.owner_m, "mutex", n);
-                    self.unlinked(s, a, self.m, false, n);
-                }
-                s.actors[a].pc = Pc::RlClose(fd);
-            }
-            Pc::RlClose(fd) => {
-                notable = true;
-                n.say(format_args!("closes"));
-                let _ = s.fs.close(cx, fd);
-                s.actors[a].pc = Pc::RlUnlink;
-            }
-            Pc::RlUnlink => {
-                notable = true;
-                if s.fs.unlink(cx, self.rl).is_ok() {
-                    if s.owner_rl == a as u8 + 1 {
-                        n.say(format_args!("removed its own reclaim lock"));
-                    } else {
-                        self.say_unlinked(s.owner_rl, "reclaim lock", n);
-                    }
-                    self.unlinked(s, a, self.rl, false, n);
-                }
-                self.respin(s, a);
-            }
-            Pc::AsideRename => {
-                notable = true;
-                match s.fs.rename(cx, self.m, self.aside[a]) {
-                    Ok(()) => {
-                        let o = s.owner_m;
-                        s.owner_m = 0;
-                        n.say(format_args!("moved M aside to inspect it"));
-                        s.actors[a].pc = Pc::AsideStat(o);
-                    }
-                    Err(Errno::ENOENT) => {
-                        n.say(format_args!("ENOENT: gone, re-contends"));
-                        self.respin(s, a);
-                    }
-                    Err(e) => {
-                        n.say(format_args!("{e}: retries in {}", self.spec.mutex_retry));
-                        s.actors[a].spins = 0;
-                        self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
-                    }
-                }
-            }
-            Pc::AsideStat(o) => {
-                notable = true;
-                let stale = match s.fs.stat(cx, self.aside[a]) {
-                    Ok(st) => st.age_at(hnow) >= self.spec.stale as i64,
-                    Err(_) => false,
-                };
-                if stale {
-                    n.say(format_args!("stale: reaps it"));
-                    s.actors[a].pc = Pc::AsideUnlink;
-                } else {
-                    n.say(format_args!("fresh: puts it back"));
-                    s.actors[a].pc = Pc::AsideRestore(o);
-                }
-            }
-            Pc::AsideUnlink => {
-                notable = true;
-                n.say(format_args!("removed"));
-                let _ = s.fs.unlink(cx, self.aside[a]);
-                self.respin(s, a);
-            }
-            Pc::AsideRestore(o) => {
-                notable = true;
-                match s.fs.rename(cx, self.aside[a], self.m) {
-                    Ok(()) => {
-                        if N::ON && s.owner_m != 0 {
-                            n.say(format_args!(
-                                "overwrites {}'s mutex",
-                                self.name(usize::from(s.owner_m) - 1)
-                            ));
-                        }
-                        s.owner_m = o;
-                    }
-                    Err(e) => n.say(format_args!("{e}")),
-                }
-                self.respin(s, a);
-            }
-            // ---- under the mutex ---------------------------------------------------------
-            Pc::ReadUnder => {
-                let now_h = hnow;
-                let decision = match s.fs.read_file(cx, self.l) {
-                    Err(Errno::ENOENT) => {
-                        n.say(format_args!("ENOENT: the lock is free, takes it"));
-                        true
-                    }
-                    Err(e) => {
-                        n.say(format_args!(
-                            "{e}: unreadable, so stale: breaking stale fleet restart lock"
-                        ));
-                        true
-                    }
-                    Ok(c) => {
-                        let stale = self.content_stale(&c, now_h);
-                        let timed_out = now_h >= s.actors[a].deadline;
-                        if N::ON {
-                            n.say(format_args!(
-                                "{} {}",
-                                self.show_content(&c),
-                                if c.len() < 2 {
-                                    "has no stamp: corrupt, so stale"
-                                } else if stale {
-                                    "is stale"
-                                } else {
-                                    "is fresh"
-                                }
-                            ));
-                            if stale {
-                                n.say(format_args!("breaking stale fleet restart lock"));
-                            } else if timed_out {
-                                n.say(format_args!(
-                                    "timed out after {} ms: breaking the lock",
-                                    self.spec.max_wait
-                                ));
-                            }
-                        }
-                        stale || timed_out
-                    }
-                };
-                if decision {
-                    notable = true;
-                    let c = self.content(s, a);
-                    s.actors[a].stamp_at = s.now;
-                    s.actors[a].pc = Pc::WriteUnder(WriteFile::new(self.l, c));
-                } else {
-                    self.release_mutex(s, a, n);
-                }
-            }
-            Pc::WriteUnder(mut wf) => {
-                notable = true;
-                let opening = wf.next_op() == Some(Op::Open);
-                self.say_write(&wf, n);
-                match wf.step(&mut s.fs, cx) {
-                    Poll::Pending => {
-                        if opening {
-                            if N::ON && s.owner_l != 0 && s.owner_l != a as u8 + 1 {
-                                n.say(format_args!(
-                                    "truncates {}'s lock",
-                                    self.name(usize::from(s.owner_l) - 1)
-                                ));
-                            }
-                            s.owner_l = a as u8 + 1;
-                        }
-                        s.actors[a].pc = Pc::WriteUnder(wf);
-                    }
-                    Poll::Ready(Ok(())) => {
-                        s.actors[a].owned = true;
-                        self.release_mutex(s, a, n);
-                    }
-                    Poll::Ready(Err(e)) => {
-                        n.say(format_args!("{e}"));
-                        s.actors[a].failing = true;
-                        self.release_mutex(s, a, n);
-                    }
-                }
-            }
-            Pc::MRelRead => {
-                s.actors[a].in_mutex = false;
-                let tok = s.fs.read_file(cx, self.m).ok().and_then(|c| c.get(2));
-                if tok == Some(a as u64 + 1) {
-                    n.say(format_args!("own token"));
-                    s.actors[a].pc = Pc::MRelUnlink;
-                    self.reach(s, a, spec::P_MUTEX_TOKEN_READ, n);
-                } else {
-                    notable = true;
-                    n.say(format_args!(
-                        "token {}: not its mutex, leaves it",
-                        tok.map_or("-".to_string(), |t| self.tok_name(t))
-                    ));
-                    self.after_mutex(s, a, n);
-                }
-            }
-            Pc::MRelUnlink => {
-                if s.fs.unlink(cx, self.m).is_ok() {
-                    n.say(format_args!("removed"));
-                    if s.owner_m != a as u8 + 1 {
-                        notable = true;
-                    }
-                    self.unlinked(s, a, self.m, true, n);
-                }
-                self.after_mutex(s, a, n);
-            }
-            // ---- the restart and release() -----------------------------------------------
-            Pc::Restarting => {
-                // The restart's end and the release's first call are one step: nothing that
-                // touches a file happens between them.
-                self.start_release(s, a, n);
-                self.step(s, a, n);
-                return;
-            }
-            Pc::RelRead => {
-                notable = true;
-                let tok = s.fs.read_file(cx, self.l).ok().and_then(|c| c.get(2));
-                if tok == Some(a as u64 + 1) {
-                    n.say(format_args!("own token"));
-                    s.actors[a].pc = Pc::RelUnlink;
-                    self.reach(s, a, spec::P_LOCK_TOKEN_READ, n);
-                } else {
-                    n.say(format_args!(
-                        "token {}: not its lock, leaves it",
-                        tok.map_or("-".to_string(), |t| self.tok_name(t))
-                    ));
-                    if self.version.mutex() == MutexKind::None {
-                        s.actors[a].pc = Pc::Done;
-                        n.say(format_args!("release() returns"));
-                    } else {
-                        self.release_mutex(s, a, n);
-                    }
-                }
-            }
-            Pc::RelUnlink => {
-                notable = true;
-                match s.fs.unlink(cx, self.l) {
-                    Ok(()) => {
-                        n.say(format_args!("removed"));
-                        self.unlinked(s, a, self.l, true, n);
-                    }
-                    Err(e) => n.say(format_args!("{e}")),
-                }
-                if self.version.mutex() == MutexKind::None {
-                    s.actors[a].pc = Pc::Done;
-                    n.say(format_args!("release() returns"));
-                } else {
-                    self.release_mutex(s, a, n);
-                }
-            }
+            Pc::NotArrived => self.on_not_arrived(s, a, &mut t, n),
+            Pc::Open => self.on_open(s, a, &mut t, n),
+            Pc::Write(fd) => self.on_write(s, a, &mut t, n, fd),
+            Pc::Close(fd) => self.on_close(s, a, &mut t, n, fd),
+            Pc::ReadL => self.on_read_l(s, a, &mut t, n),
+            Pc::BreakUnlink => self.on_break_unlink(s, a, &mut t, n),
+            Pc::Temp(wf) => self.on_temp(s, a, &mut t, n, wf),
+            Pc::RenameTemp => self.on_rename_temp(s, a, &mut t, n),
+            Pc::UnlinkTemp => self.on_unlink_temp(s, a, &mut t, n),
+            Pc::ReadBack => self.on_read_back(s, a, &mut t, n),
+            Pc::MOpen => self.on_m_open(s, a, &mut t, n),
+            Pc::MWrite(fd) => self.on_m_write(s, a, &mut t, n, fd),
+            Pc::MClose(fd) => self.on_m_close(s, a, &mut t, n, fd),
+            Pc::MCloseFailed(fd) => self.on_m_close_failed(s, a, &mut t, n, fd),
+            Pc::MUnlinkFailed => self.on_m_unlink_failed(s, a, &mut t, n),
+            Pc::MStat => self.on_m_stat(s, a, &mut t, n),
+            Pc::MRead => self.on_m_read(s, a, &mut t, n),
+            Pc::MUnlinkStale => self.on_m_unlink_stale(s, a, &mut t, n),
+            Pc::RlOpen => self.on_rl_open(s, a, &mut t, n),
+            Pc::RlStat => self.on_rl_stat(s, a, &mut t, n),
+            Pc::RlUnlinkStale => self.on_rl_unlink_stale(s, a, &mut t, n),
+            Pc::RlStatM(fd) => self.on_rl_stat_m(s, a, &mut t, n, fd),
+            Pc::RlUnlinkM(fd) => self.on_rl_unlink_m(s, a, &mut t, n, fd),
+            Pc::RlClose(fd) => self.on_rl_close(s, a, &mut t, n, fd),
+            Pc::RlUnlink => self.on_rl_unlink(s, a, &mut t, n),
+            Pc::AsideRename => self.on_aside_rename(s, a, &mut t, n),
+            Pc::AsideStat(o) => self.on_aside_stat(s, a, &mut t, n, o),
+            Pc::AsideUnlink => self.on_aside_unlink(s, a, &mut t, n),
+            Pc::AsideRestore(o) => self.on_aside_restore(s, a, &mut t, n, o),
+            Pc::ReadUnder => self.on_read_under(s, a, &mut t, n),
+            Pc::WriteUnder(wf) => self.on_write_under(s, a, &mut t, n, wf),
+            Pc::MRelRead => self.on_m_rel_read(s, a, &mut t, n),
+            Pc::MRelUnlink => self.on_m_rel_unlink(s, a, &mut t, n),
+            Pc::Restarting => self.on_restarting(s, a, &mut t, n),
+            Pc::RelRead => self.on_rel_read(s, a, &mut t, n),
+            Pc::RelUnlink => self.on_rel_unlink(s, a, &mut t, n),
             Pc::Done | Pc::Threw => unreachable!("a finished actor takes no step"),
         }
-        if routine && !notable {
+        if routine && !t.notable && !t.continued {
             n.routine();
         }
     }
