@@ -46,6 +46,21 @@ use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 use super::invariants::Inv;
 use super::spec::{self, Role, Spec};
 use super::version::{Version, BUSY_RETRY_MS};
+
+mod steps;
+
+/// One step of one actor, as its handler sees it: the acting process, its host's clock and the
+/// filesystem context built from them; what the handler reports back: whether the step did
+/// anything a timeline must show (`notable`: otherwise a waiter's repeated poll folds into a
+/// "routine polls" line), and whether it went straight on into the next step, which did its own
+/// accounting (`continued`).
+struct Turn<'a> {
+    process: ProcId,
+    host_now: Time,
+    context: Ctx<'a>,
+    notable: bool,
+    continued: bool,
+}
 use crate::models::restart_lock::env::{
     self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS,
 };
@@ -847,570 +862,52 @@ impl PrewarmLockModel {
         let cx = Ctx::new(&self.paths, me, hnow);
         let pc = std::mem::replace(&mut s.actors[a].pc, Pc::Threw);
         let routine = s.actors[a].waited;
-        let mut notable = false;
+        let mut t = Turn {
+            process: me,
+            host_now: hnow,
+            context: cx,
+            notable: false,
+            continued: false,
+        };
         match pc {
-            Pc::NotArrived => {
-                let x = &mut s.actors[a];
-                x.started = hnow;
-                x.arrived = s.now;
-                x.waiting = true;
-                x.pc = match self.spec.actors[a].role {
-                    Role::Prewarm => Pc::MkdirP,
-                    Role::Wait if self.version.intents() => Pc::WiList(Site::WaitTop),
-                    Role::Wait => Pc::WaitStat,
-                };
-                n.say(format_args!("pid {}", s.procs.pid(me).0));
-                self.step(s, a, n);
-                return;
-            }
-            Pc::MkdirP => match s.fs.mkdir_p(cx, self.parent) {
-                Ok(()) => {
-                    n.say(format_args!("ok"));
-                    s.actors[a].pc = if self.version.intents() {
-                        Pc::WiList(Site::AcqTop)
-                    } else {
-                        Pc::Claim
-                    };
-                }
-                Err(e) => {
-                    notable = true;
-                    self.throw(s, a, e.code(), n);
-                }
-            },
-            Pc::Claim => match s.fs.mkdir(cx, self.lock) {
-                Ok(()) => {
-                    notable = true;
-                    n.say(format_args!("claimed"));
-                    s.lock_owner = a as u8 + 1;
-                    s.actors[a].born = s.now;
-                    s.actors[a].holding = true;
-                    s.actors[a].pc = if self.version.intents() {
-                        Pc::PostClaimList
-                    } else {
-                        Pc::OwnerWrite(self.owner_write(s, a))
-                    };
-                    self.reach(s, a, spec::P_CLAIMED, n);
-                }
-                Err(Errno::EEXIST) => {
-                    n.say(format_args!("EEXIST"));
-                    s.actors[a].pc = Pc::WStat;
-                }
-                Err(e) => {
-                    notable = true;
-                    self.throw(s, a, e.code(), n);
-                }
-            },
-            Pc::OwnerWrite(mut wf) => {
-                notable = true;
-                if N::ON {
-                    match wf.next_op() {
-                        Some(Op::Open) if self.version.verified() => {
-                            n.say(format_args!("open 'wx'"))
-                        }
-                        Some(Op::Open) => n.say(format_args!("open 'w'")),
-                        Some(Op::Write) => n.say(format_args!("writes its owner record")),
-                        _ => n.say(format_args!("closes")),
-                    }
-                }
-                match wf.step(&mut s.fs, cx) {
-                    Poll::Pending => s.actors[a].pc = Pc::OwnerWrite(wf),
-                    Poll::Ready(Ok(())) => self.enter_cs(s, a, n),
-                    Poll::Ready(Err(e)) if !self.version.intents() => {
-                        if e == Errno::ENOENT && s.flags & F_LOST_CLAIM == 0 {
-                            s.flags |= F_LOST_CLAIM;
-                            s.flag_actor = a as u8;
-                        }
-                        self.throw(
-                            s,
-                            a,
-                            &format!(
-                                "{e}: its lock directory vanished after its mkdir{}",
-                                if e == Errno::ENOENT {
-                                    " (a lost claim surfaces as an error)"
-                                } else {
-                                    ""
-                                }
-                            ),
-                            n,
-                        );
-                    }
-                    Poll::Ready(Err(e @ (Errno::ENOENT | Errno::EEXIST))) => {
-                        n.say(format_args!(
-                            "{e}: a reclaimer moved its claim away; retries"
-                        ));
-                        if !self.timed_out(s, a, hnow, n) {
-                            s.actors[a].pc = Pc::MkdirP;
-                        }
-                    }
-                    Poll::Ready(Err(e)) => {
-                        n.say(format_args!("{e}: removes its claim, then throws"));
-                        s.actors[a].pc = Pc::RlRename(RlThen::WriteFailed, 0);
-                    }
-                }
-            }
-            Pc::PostClaimList => {
-                let m = match self.list_intents(s, cx) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        self.throw(s, a, e.code(), n);
-                        return;
-                    }
-                };
-                if m != 0 {
-                    notable = true;
-                    n.say(format_args!("a recovery intent appeared: undoes its claim"));
-                    s.actors[a].pc = if self.version.verified() {
-                        Pc::UndoRmdir
-                    } else {
-                        Pc::RlRename(RlThen::Undo, 0)
-                    };
-                } else {
-                    n.say(format_args!("no intent"));
-                    s.actors[a].pc = Pc::OwnerWrite(self.owner_write(s, a));
-                }
-            }
-            Pc::WaitStat => match s.fs.stat(cx, self.lock) {
-                Err(Errno::ENOENT) => {
-                    notable = true;
-                    let x = &mut s.actors[a];
-                    x.pc = Pc::Done;
-                    x.waiting = false;
-                    n.say(format_args!("ENOENT: the prewarm is over, returns"));
-                }
-                Err(e) => {
-                    notable = true;
-                    self.throw(s, a, e.code(), n);
-                }
-                Ok(_) => {
-                    n.say(format_args!("held: waits"));
-                    s.actors[a].pc = Pc::WStat;
-                }
-            },
-            Pc::WStat => match s.fs.stat(cx, self.lock) {
-                Err(Errno::ENOENT) => {
-                    n.say(format_args!("ENOENT: gone"));
-                    s.actors[a].pc = self.cont(a);
-                }
-                Err(e) => {
-                    notable = true;
-                    self.throw(s, a, e.code(), n);
-                }
-                Ok(st) => {
-                    if self.version.probes() {
-                        n.say(format_args!("mtime {}", shown(st.mtime)));
-                        s.actors[a].pc = Pc::WRead(st.mtime);
-                    } else {
-                        let age = st.age_at(hnow);
-                        if age > self.stale as i64 {
-                            notable = true;
-                            n.say(format_args!(
-                                "{age} ms old > {}: removing stale lock",
-                                self.stale
-                            ));
-                            s.actors[a].pc = Pc::RmReclaim(RmRf::new(self.lock));
-                            self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
-                        } else {
-                            n.say(format_args!("{age} ms old"));
-                            self.timeout_or_sleep(s, a, hnow, n);
-                        }
-                    }
-                }
-            },
-            Pc::WRead(mtime) => {
-                let c = s.fs.read_file(cx, self.owner).ok();
-                let l = self.liveness(s, a, c.as_ref());
-                let age = hnow as i64 - mtime as i64;
-                let r = self.reason(l, age);
-                if N::ON {
-                    n.say(format_args!(
-                        "{}: {}, {age} ms old",
-                        c.as_ref()
-                            .map_or("unreadable".to_string(), |c| self.show_owner(c)),
-                        l.name()
-                    ));
-                }
-                if r != RC_NONE {
-                    notable = true;
-                    n.say(format_args!(
-                        "{}",
-                        if r == RC_DEAD {
-                            "held by a dead process: reclaims"
-                        } else {
-                            "stale: reclaims"
-                        }
-                    ));
-                    s.actors[a].judged = r;
-                    s.actors[a].pc = if self.version.intents() {
-                        s.actors[a].rc = RC_NONE;
-                        Pc::CiMkdirP(Purpose::Reclaim)
-                    } else {
-                        Pc::RmReclaim(RmRf::new(self.lock))
-                    };
-                    self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
-                } else {
-                    self.timeout_or_sleep(s, a, hnow, n);
-                }
-            }
-            Pc::RmReclaim(mut rm) => {
-                notable = true;
-                match self.step_rm_lock(s, a, cx, &mut rm, false, n) {
-                    Poll::Pending => s.actors[a].pc = Pc::RmReclaim(rm),
-                    Poll::Ready(_) => s.actors[a].pc = self.cont(a),
-                }
-            }
-            // ---- V2: recovery intents ----------------------------------------------------
-            Pc::WiList(site) => {
-                let m = match self.list_intents(s, cx) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        self.throw(s, a, e.code(), n);
-                        return;
-                    }
-                };
-                if m == 0 {
-                    n.say(format_args!("no recovery intent"));
-                    s.actors[a].pc = Self::site_false(site);
-                } else {
-                    n.say(format_args!("recovery intents present: inspects them"));
-                    s.actors[a].pc = Self::next_intent(site, m);
-                }
-            }
-            Pc::WiStat(site, mask, i) => {
-                let rest = mask & !(1 << i);
-                match s.fs.stat(cx, self.intent[usize::from(i)]) {
-                    Ok(st) => {
-                        n.say(format_args!("mtime {}", shown(st.mtime)));
-                        s.actors[a].pc = Pc::WiRead(site, rest, i, st.mtime);
-                    }
-                    Err(Errno::ENOENT) => {
-                        n.say(format_args!("ENOENT: already gone"));
-                        s.actors[a].pc = Self::next_intent(site, rest);
-                    }
-                    Err(e) => {
-                        notable = true;
-                        self.throw(s, a, e.code(), n);
-                    }
-                }
-            }
+            Pc::NotArrived => self.on_not_arrived(s, a, &mut t, n),
+            Pc::MkdirP => self.on_mkdir_p(s, a, &mut t, n),
+            Pc::Claim => self.on_claim(s, a, &mut t, n),
+            Pc::OwnerWrite(wf) => self.on_owner_write(s, a, &mut t, n, wf),
+            Pc::PostClaimList => self.on_post_claim_list(s, a, &mut t, n),
+            Pc::WaitStat => self.on_wait_stat(s, a, &mut t, n),
+            Pc::WStat => self.on_w_stat(s, a, &mut t, n),
+            Pc::WRead(mtime) => self.on_w_read(s, a, &mut t, n, mtime),
+            Pc::RmReclaim(rm) => self.on_rm_reclaim(s, a, &mut t, n, rm),
+            Pc::WiList(site) => self.on_wi_list(s, a, &mut t, n, site),
+            Pc::WiStat(site, mask, i) => self.on_wi_stat(s, a, &mut t, n, site, mask, i),
             Pc::WiRead(site, rest, i, mtime) => {
-                let c = s.fs.read_file(cx, self.intent_owner[usize::from(i)]).ok();
-                let l = self.liveness(s, a, c.as_ref());
-                let age = hnow as i64 - mtime as i64;
-                let r = self.reason(l, age);
-                n.say(format_args!(
-                    "intent-{}: {}, {age} ms old",
-                    self.name(usize::from(i)),
-                    l.name()
-                ));
-                if r != RC_NONE {
-                    notable = true;
-                    n.say(format_args!("reaps it"));
-                    s.actors[a].pc = Pc::RiRename(i, RiThen::Next(site, rest), 0);
-                } else {
-                    s.actors[a].pc = Self::next_intent(site, rest);
-                }
+                self.on_wi_read(s, a, &mut t, n, site, rest, i, mtime)
             }
-            Pc::WiList2(site) => {
-                let m = match self.list_intents(s, cx) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        self.throw(s, a, e.code(), n);
-                        return;
-                    }
-                };
-                if m == 0 {
-                    n.say(format_args!("no intent left"));
-                    s.actors[a].pc = Self::site_false(site);
-                } else if !self.timed_out(s, a, hnow, n) {
-                    n.say(format_args!(
-                        "a live intent remains: sleeps {}",
-                        self.spec.poll
-                    ));
-                    self.sleep(s, a, self.spec.poll, Self::site_true(site));
-                }
-            }
-            Pc::RiRename(i, then, attempt) => {
-                notable = true;
-                match s
-                    .fs
-                    .rename(cx, self.intent[usize::from(i)], self.released[a])
-                {
-                    Ok(()) => {
-                        n.say(format_args!(
-                            "intent-{} moved out of the recovery root",
-                            self.name(usize::from(i))
-                        ));
-                        s.actors[a].pc = Pc::RiRm(then, RmRf::new(self.released[a]));
-                    }
-                    Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
-                        let d = BUSY_RETRY_MS[usize::from(attempt)];
-                        n.say(format_args!("{e}: retries in {d} ms"));
-                        let now = s.now;
-                        let x = &mut s.actors[a];
-                        x.pc = Pc::RiRename(i, then, attempt + 1);
-                        x.wake = now + d;
-                    }
-                    Err(e) => {
-                        n.say(format_args!("{e}: left in place"));
-                        self.ri_done(s, a, then, hnow, n);
-                    }
-                }
-            }
-            Pc::RiRm(then, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
-                Poll::Pending => s.actors[a].pc = Pc::RiRm(then, rm),
-                Poll::Ready(_) => {
-                    notable = true;
-                    self.ri_done(s, a, then, hnow, n);
-                }
-            },
-            Pc::CiMkdirP(p) => match s.fs.mkdir_p(cx, self.recovery) {
-                Ok(()) => {
-                    n.say(format_args!("ok"));
-                    s.actors[a].pc = Pc::CiMkdir(p);
-                }
-                Err(e) => {
-                    notable = true;
-                    self.ci_failed(s, a, p, e, n);
-                }
-            },
-            Pc::CiMkdir(p) => {
-                notable = true;
-                match s.fs.mkdir(cx, self.intent[a]) {
-                    Ok(()) => {
-                        n.say(format_args!("recovery intent created"));
-                        let c = self.owner_content(s, a, true);
-                        s.actors[a].pc = Pc::CiWrite(p, WriteFile::new(self.intent_owner[a], c));
-                        self.reach(s, a, spec::P_INTENT_CREATED, n);
-                    }
-                    Err(e) => self.ci_failed(s, a, p, e, n),
-                }
-            }
-            Pc::CiWrite(p, mut wf) => match wf.step(&mut s.fs, cx) {
-                Poll::Pending => {
-                    n.say(format_args!("ok"));
-                    s.actors[a].pc = Pc::CiWrite(p, wf);
-                }
-                Poll::Ready(Ok(())) => {
-                    notable = true;
-                    n.say(format_args!("intent recorded"));
-                    s.actors[a].pc = match p {
-                        Purpose::Reclaim if self.version == Version::CanaryNoRecheck => {
-                            n.say(format_args!("acts on its earlier judgment (canary)"));
-                            Pc::RcRename(s.actors[a].judged, 0)
-                        }
-                        Purpose::Reclaim if self.version.verified() => Pc::RcStatFirst,
-                        Purpose::Reclaim => Pc::RcStat,
-                        Purpose::Release => Pc::RoRead,
-                    };
-                }
-                Poll::Ready(Err(e)) => {
-                    notable = true;
-                    n.say(format_args!("{e}: removes its intent"));
-                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::CreateFailed, 0);
-                }
-            },
-            Pc::RcStat => {
-                notable = true;
-                match s.fs.stat(cx, self.lock) {
-                    Ok(st) => {
-                        n.say(format_args!(
-                            "re-check under the intent: mtime {}",
-                            shown(st.mtime)
-                        ));
-                        s.actors[a].pc = Pc::RcRead(st.mtime);
-                    }
-                    Err(e) => self.nothing_to_reclaim(s, a, e, n),
-                }
-            }
-            Pc::RcRead(mtime) => {
-                notable = true;
-                let c = s.fs.read_file(cx, self.owner).ok();
-                let l = self.liveness(s, a, c.as_ref());
-                let age = hnow as i64 - mtime as i64;
-                let r = self.reason(l, age);
-                n.say(format_args!(
-                    "re-check under the intent: {}, {}, {age} ms old",
-                    c.as_ref()
-                        .map_or("unreadable".to_string(), |c| self.show_owner(c)),
-                    l.name()
-                ));
-                self.act_on_recheck(s, a, r, n);
-            }
-            Pc::RcStatFirst => {
-                notable = true;
-                match s.fs.stat(cx, self.lock) {
-                    Ok(st) => {
-                        n.say(format_args!(
-                            "re-check under the intent: mtime {}",
-                            shown(st.mtime)
-                        ));
-                        s.actors[a].judged_ino = st.ino.0;
-                        s.actors[a].judged_mtime = st.mtime;
-                        s.actors[a].pc = Pc::RcReadFirst;
-                    }
-                    Err(e) => self.nothing_to_reclaim(s, a, e, n),
-                }
-            }
-            Pc::RcReadFirst => {
-                notable = true;
-                let c = s.fs.read_file(cx, self.owner).ok();
-                let l = self.liveness(s, a, c.as_ref());
-                n.say(format_args!(
-                    "re-check under the intent: {}, {}",
-                    c.as_ref()
-                        .map_or("unreadable".to_string(), |c| self.show_owner(c)),
-                    l.name()
-                ));
-                s.actors[a].pc = Pc::RcStatAfter(l);
-            }
-            Pc::RcStatAfter(l) => {
-                notable = true;
-                self.recheck_age(s, a, cx, hnow, l, n);
-            }
-            Pc::RcVerify(r, was) => {
-                notable = true;
-                self.verify_tombstone(s, a, cx, r, was, n);
-            }
-            Pc::UndoRmdir => {
-                notable = true;
-                match s.fs.rmdir(cx, self.lock) {
-                    Ok(()) => {
-                        n.say(format_args!("removed the empty claim"));
-                        s.lock_owner = 0;
-                    }
-                    Err(e) => n.say(format_args!("{e}: not an empty claim; leaves it")),
-                }
-                self.rl_done(s, a, RlThen::Undo, n);
-            }
-            Pc::RcRestore(was) => {
-                notable = true;
-                match s.fs.rename(cx, self.tomb[a], self.lock) {
-                    Ok(()) => {
-                        n.say(format_args!("put back: not the generation it judged"));
-                        s.lock_owner = was;
-                        s.actors[a].rc = RC_NONE;
-                    }
-                    Err(e) => {
-                        n.say(format_args!("{e}: cannot put it back"));
-                        self.damaged(s, a, was, false, n);
-                        s.actors[a].rc = RC_ERROR;
-                    }
-                }
-                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-            }
-            Pc::RcRename(r, attempt) => {
-                notable = true;
-                let was = s.lock_owner;
-                match s.fs.rename(cx, self.lock, self.tomb[a]) {
-                    Ok(()) if self.version.verified() => {
-                        n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
-                        s.lock_owner = 0;
-                        s.actors[a].pc = Pc::RcVerify(r, was);
-                    }
-                    Ok(()) => {
-                        n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
-                        s.lock_owner = 0;
-                        self.damaged(s, a, was, false, n);
-                        s.actors[a].pc = Pc::RcRm(r, RmRf::new(self.tomb[a]));
-                        self.reach(s, a, spec::P_TOMBSTONED, n);
-                    }
-                    Err(Errno::ENOENT) => {
-                        n.say(format_args!("ENOENT: someone else reclaimed it"));
-                        s.actors[a].rc = RC_NONE;
-                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                    }
-                    Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
-                        let d = BUSY_RETRY_MS[usize::from(attempt)];
-                        n.say(format_args!("{e}: retries in {d} ms"));
-                        let now = s.now;
-                        let x = &mut s.actors[a];
-                        x.pc = Pc::RcRename(r, attempt + 1);
-                        x.wake = now + d;
-                    }
-                    Err(e) => {
-                        n.say(format_args!("{e}"));
-                        s.actors[a].rc = RC_ERROR;
-                        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                    }
-                }
-            }
-            Pc::RcRm(r, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
-                Poll::Pending => s.actors[a].pc = Pc::RcRm(r, rm),
-                Poll::Ready(_) => {
-                    notable = true;
-                    s.actors[a].rc = r;
-                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
-                }
-            },
-            Pc::RoRead => {
-                notable = true;
-                let tok = s.fs.read_file(cx, self.owner).ok().and_then(|c| c.get(3));
-                if tok == Some(a as u64 + 1) {
-                    n.say(format_args!("own token: removes the lock"));
-                    s.actors[a].pc = Pc::RlRename(RlThen::Release, 0);
-                } else {
-                    n.say(format_args!("not its token: leaves the lock"));
-                    s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterRelease, 0);
-                }
-            }
-            Pc::RlRename(then, attempt) => {
-                notable = true;
-                let was = s.lock_owner;
-                match s.fs.rename(cx, self.lock, self.tomb[a]) {
-                    Ok(()) => {
-                        n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
-                        s.lock_owner = 0;
-                        self.damaged(s, a, was, true, n);
-                        s.actors[a].pc = Pc::RlRm(then, RmRf::new(self.tomb[a]));
-                    }
-                    Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
-                        let d = BUSY_RETRY_MS[usize::from(attempt)];
-                        n.say(format_args!("{e}: retries in {d} ms"));
-                        let now = s.now;
-                        let x = &mut s.actors[a];
-                        x.pc = Pc::RlRename(then, attempt + 1);
-                        x.wake = now + d;
-                    }
-                    Err(e) => {
-                        n.say(format_args!("{e}"));
-                        self.rl_done(s, a, then, n);
-                    }
-                }
-            }
-            Pc::RlRm(then, mut rm) => match self.rm_step(s, cx, &mut rm, n) {
-                Poll::Pending => s.actors[a].pc = Pc::RlRm(then, rm),
-                Poll::Ready(_) => {
-                    notable = true;
-                    self.rl_done(s, a, then, n);
-                }
-            },
-            Pc::RmRelease(mut rm) => {
-                notable = true;
-                match self.step_rm_lock(s, a, cx, &mut rm, true, n) {
-                    Poll::Pending => s.actors[a].pc = Pc::RmRelease(rm),
-                    Poll::Ready(_) => {
-                        s.actors[a].pc = Pc::Done;
-                        n.say(format_args!("released"));
-                    }
-                }
-            }
-            Pc::Prewarming => {
-                // The callback's end and the release's first call are one step.
-                let x = &mut s.actors[a];
-                x.in_cs = false;
-                x.holding = false;
-                x.pc = if self.version.intents() {
-                    Pc::CiMkdirP(Purpose::Release)
-                } else {
-                    Pc::RmRelease(RmRf::new(self.lock))
-                };
-                n.say(format_args!("prewarm done; releases"));
-                self.step(s, a, n);
-                return;
-            }
+            Pc::WiList2(site) => self.on_wi_list2(s, a, &mut t, n, site),
+            Pc::RiRename(i, then, attempt) => self.on_ri_rename(s, a, &mut t, n, i, then, attempt),
+            Pc::RiRm(then, rm) => self.on_ri_rm(s, a, &mut t, n, then, rm),
+            Pc::CiMkdirP(p) => self.on_ci_mkdir_p(s, a, &mut t, n, p),
+            Pc::CiMkdir(p) => self.on_ci_mkdir(s, a, &mut t, n, p),
+            Pc::CiWrite(p, wf) => self.on_ci_write(s, a, &mut t, n, p, wf),
+            Pc::RcStat => self.on_rc_stat(s, a, &mut t, n),
+            Pc::RcRead(mtime) => self.on_rc_read(s, a, &mut t, n, mtime),
+            Pc::RcStatFirst => self.on_rc_stat_first(s, a, &mut t, n),
+            Pc::RcReadFirst => self.on_rc_read_first(s, a, &mut t, n),
+            Pc::RcStatAfter(l) => self.on_rc_stat_after(s, a, &mut t, n, l),
+            Pc::RcVerify(r, was) => self.on_rc_verify(s, a, &mut t, n, r, was),
+            Pc::UndoRmdir => self.on_undo_rmdir(s, a, &mut t, n),
+            Pc::RcRestore(was) => self.on_rc_restore(s, a, &mut t, n, was),
+            Pc::RcRename(r, attempt) => self.on_rc_rename(s, a, &mut t, n, r, attempt),
+            Pc::RcRm(r, rm) => self.on_rc_rm(s, a, &mut t, n, r, rm),
+            Pc::RoRead => self.on_ro_read(s, a, &mut t, n),
+            Pc::RlRename(then, attempt) => self.on_rl_rename(s, a, &mut t, n, then, attempt),
+            Pc::RlRm(then, rm) => self.on_rl_rm(s, a, &mut t, n, then, rm),
+            Pc::RmRelease(rm) => self.on_rm_release(s, a, &mut t, n, rm),
+            Pc::Prewarming => self.on_prewarming(s, a, &mut t, n),
             Pc::Done | Pc::Threw => unreachable!("a finished actor takes no step"),
         }
-        if routine && !notable {
+        if routine && !t.notable && !t.continued {
             n.routine();
         }
     }

@@ -1,0 +1,894 @@
+//! One handler per program point of a prewarm-lock actor (protocols.md §4): each makes the one
+//! filesystem or process call its point makes, narrates it, and sets the next point. The
+//! dispatcher is [`PrewarmLockModel::step`]; the handlers follow the seed's code order: the
+//! claim by `mkdir`, the owner file, the staleness judgement and its reclaim (V1's pid
+//! liveness, V2's recovery intents), the wait loop, and the release.
+
+use super::*;
+
+impl PrewarmLockModel {
+    /// `Pc::NotArrived`.
+    pub(super) fn on_not_arrived<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        let x = &mut s.actors[a];
+        x.started = t.host_now;
+        x.arrived = s.now;
+        x.waiting = true;
+        x.pc = match self.spec.actors[a].role {
+            Role::Prewarm => Pc::MkdirP,
+            Role::Wait if self.version.intents() => Pc::WiList(Site::WaitTop),
+            Role::Wait => Pc::WaitStat,
+        };
+        n.say(format_args!("pid {}", s.procs.pid(t.process).0));
+        self.step(s, a, n);
+        t.continued = true;
+        return;
+    }
+
+    /// `Pc::MkdirP`.
+    pub(super) fn on_mkdir_p<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        match s.fs.mkdir_p(t.context, self.parent) {
+            Ok(()) => {
+                n.say(format_args!("ok"));
+                s.actors[a].pc = if self.version.intents() {
+                    Pc::WiList(Site::AcqTop)
+                } else {
+                    Pc::Claim
+                };
+            }
+            Err(e) => {
+                t.notable = true;
+                self.throw(s, a, e.code(), n);
+            }
+        }
+    }
+
+    /// `Pc::Claim`.
+    pub(super) fn on_claim<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        match s.fs.mkdir(t.context, self.lock) {
+            Ok(()) => {
+                t.notable = true;
+                n.say(format_args!("claimed"));
+                s.lock_owner = a as u8 + 1;
+                s.actors[a].born = s.now;
+                s.actors[a].holding = true;
+                s.actors[a].pc = if self.version.intents() {
+                    Pc::PostClaimList
+                } else {
+                    Pc::OwnerWrite(self.owner_write(s, a))
+                };
+                self.reach(s, a, spec::P_CLAIMED, n);
+            }
+            Err(Errno::EEXIST) => {
+                n.say(format_args!("EEXIST"));
+                s.actors[a].pc = Pc::WStat;
+            }
+            Err(e) => {
+                t.notable = true;
+                self.throw(s, a, e.code(), n);
+            }
+        }
+    }
+
+    /// `Pc::OwnerWrite`.
+    pub(super) fn on_owner_write<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        mut wf: WriteFile,
+    ) {
+        t.notable = true;
+        if N::ON {
+            match wf.next_op() {
+                Some(Op::Open) if self.version.verified() => n.say(format_args!("open 'wx'")),
+                Some(Op::Open) => n.say(format_args!("open 'w'")),
+                Some(Op::Write) => n.say(format_args!("writes its owner record")),
+                _ => n.say(format_args!("closes")),
+            }
+        }
+        match wf.step(&mut s.fs, t.context) {
+            Poll::Pending => s.actors[a].pc = Pc::OwnerWrite(wf),
+            Poll::Ready(Ok(())) => self.enter_cs(s, a, n),
+            Poll::Ready(Err(e)) if !self.version.intents() => {
+                if e == Errno::ENOENT && s.flags & F_LOST_CLAIM == 0 {
+                    s.flags |= F_LOST_CLAIM;
+                    s.flag_actor = a as u8;
+                }
+                self.throw(
+                    s,
+                    a,
+                    &format!(
+                        "{e}: its lock directory vanished after its mkdir{}",
+                        if e == Errno::ENOENT {
+                            " (a lost claim surfaces as an error)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    n,
+                );
+            }
+            Poll::Ready(Err(e @ (Errno::ENOENT | Errno::EEXIST))) => {
+                n.say(format_args!(
+                    "{e}: a reclaimer moved its claim away; retries"
+                ));
+                if !self.timed_out(s, a, t.host_now, n) {
+                    s.actors[a].pc = Pc::MkdirP;
+                }
+            }
+            Poll::Ready(Err(e)) => {
+                n.say(format_args!("{e}: removes its claim, then throws"));
+                s.actors[a].pc = Pc::RlRename(RlThen::WriteFailed, 0);
+            }
+        }
+    }
+
+    /// `Pc::PostClaimList`.
+    pub(super) fn on_post_claim_list<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        let m = match self.list_intents(s, t.context) {
+            Ok(m) => m,
+            Err(e) => {
+                self.throw(s, a, e.code(), n);
+                t.continued = true;
+                return;
+            }
+        };
+        if m != 0 {
+            t.notable = true;
+            n.say(format_args!("a recovery intent appeared: undoes its claim"));
+            s.actors[a].pc = if self.version.verified() {
+                Pc::UndoRmdir
+            } else {
+                Pc::RlRename(RlThen::Undo, 0)
+            };
+        } else {
+            n.say(format_args!("no intent"));
+            s.actors[a].pc = Pc::OwnerWrite(self.owner_write(s, a));
+        }
+    }
+
+    /// `Pc::WaitStat`.
+    pub(super) fn on_wait_stat<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        match s.fs.stat(t.context, self.lock) {
+            Err(Errno::ENOENT) => {
+                t.notable = true;
+                let x = &mut s.actors[a];
+                x.pc = Pc::Done;
+                x.waiting = false;
+                n.say(format_args!("ENOENT: the prewarm is over, returns"));
+            }
+            Err(e) => {
+                t.notable = true;
+                self.throw(s, a, e.code(), n);
+            }
+            Ok(_) => {
+                n.say(format_args!("held: waits"));
+                s.actors[a].pc = Pc::WStat;
+            }
+        }
+    }
+
+    /// `Pc::WStat`.
+    pub(super) fn on_w_stat<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        match s.fs.stat(t.context, self.lock) {
+            Err(Errno::ENOENT) => {
+                n.say(format_args!("ENOENT: gone"));
+                s.actors[a].pc = self.cont(a);
+            }
+            Err(e) => {
+                t.notable = true;
+                self.throw(s, a, e.code(), n);
+            }
+            Ok(st) => {
+                if self.version.probes() {
+                    n.say(format_args!("mtime {}", shown(st.mtime)));
+                    s.actors[a].pc = Pc::WRead(st.mtime);
+                } else {
+                    let age = st.age_at(t.host_now);
+                    if age > self.stale as i64 {
+                        t.notable = true;
+                        n.say(format_args!(
+                            "{age} ms old > {}: removing stale lock",
+                            self.stale
+                        ));
+                        s.actors[a].pc = Pc::RmReclaim(RmRf::new(self.lock));
+                        self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
+                    } else {
+                        n.say(format_args!("{age} ms old"));
+                        self.timeout_or_sleep(s, a, t.host_now, n);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Pc::WRead`.
+    pub(super) fn on_w_read<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        mtime: Time,
+    ) {
+        let c = s.fs.read_file(t.context, self.owner).ok();
+        let l = self.liveness(s, a, c.as_ref());
+        let age = t.host_now as i64 - mtime as i64;
+        let r = self.reason(l, age);
+        if N::ON {
+            n.say(format_args!(
+                "{}: {}, {age} ms old",
+                c.as_ref()
+                    .map_or("unreadable".to_string(), |c| self.show_owner(c)),
+                l.name()
+            ));
+        }
+        if r != RC_NONE {
+            t.notable = true;
+            n.say(format_args!(
+                "{}",
+                if r == RC_DEAD {
+                    "held by a dead process: reclaims"
+                } else {
+                    "stale: reclaims"
+                }
+            ));
+            s.actors[a].judged = r;
+            s.actors[a].pc = if self.version.intents() {
+                s.actors[a].rc = RC_NONE;
+                Pc::CiMkdirP(Purpose::Reclaim)
+            } else {
+                Pc::RmReclaim(RmRf::new(self.lock))
+            };
+            self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
+        } else {
+            self.timeout_or_sleep(s, a, t.host_now, n);
+        }
+    }
+
+    /// `Pc::RmReclaim`.
+    pub(super) fn on_rm_reclaim<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        mut rm: RmRf,
+    ) {
+        t.notable = true;
+        match self.step_rm_lock(s, a, t.context, &mut rm, false, n) {
+            Poll::Pending => s.actors[a].pc = Pc::RmReclaim(rm),
+            Poll::Ready(_) => s.actors[a].pc = self.cont(a),
+        }
+    }
+
+    // ---- V2: recovery intents ----------------------------------------------------
+
+    /// `Pc::WiList`.
+    pub(super) fn on_wi_list<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        site: Site,
+    ) {
+        let m = match self.list_intents(s, t.context) {
+            Ok(m) => m,
+            Err(e) => {
+                self.throw(s, a, e.code(), n);
+                t.continued = true;
+                return;
+            }
+        };
+        if m == 0 {
+            n.say(format_args!("no recovery intent"));
+            s.actors[a].pc = Self::site_false(site);
+        } else {
+            n.say(format_args!("recovery intents present: inspects them"));
+            s.actors[a].pc = Self::next_intent(site, m);
+        }
+    }
+
+    /// `Pc::WiStat`.
+    pub(super) fn on_wi_stat<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        site: Site,
+        mask: u8,
+        i: u8,
+    ) {
+        let rest = mask & !(1 << i);
+        match s.fs.stat(t.context, self.intent[usize::from(i)]) {
+            Ok(st) => {
+                n.say(format_args!("mtime {}", shown(st.mtime)));
+                s.actors[a].pc = Pc::WiRead(site, rest, i, st.mtime);
+            }
+            Err(Errno::ENOENT) => {
+                n.say(format_args!("ENOENT: already gone"));
+                s.actors[a].pc = Self::next_intent(site, rest);
+            }
+            Err(e) => {
+                t.notable = true;
+                self.throw(s, a, e.code(), n);
+            }
+        }
+    }
+
+    /// `Pc::WiRead`.
+    pub(super) fn on_wi_read<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        site: Site,
+        rest: u8,
+        i: u8,
+        mtime: Time,
+    ) {
+        let c =
+            s.fs.read_file(t.context, self.intent_owner[usize::from(i)])
+                .ok();
+        let l = self.liveness(s, a, c.as_ref());
+        let age = t.host_now as i64 - mtime as i64;
+        let r = self.reason(l, age);
+        n.say(format_args!(
+            "intent-{}: {}, {age} ms old",
+            self.name(usize::from(i)),
+            l.name()
+        ));
+        if r != RC_NONE {
+            t.notable = true;
+            n.say(format_args!("reaps it"));
+            s.actors[a].pc = Pc::RiRename(i, RiThen::Next(site, rest), 0);
+        } else {
+            s.actors[a].pc = Self::next_intent(site, rest);
+        }
+    }
+
+    /// `Pc::WiList2`.
+    pub(super) fn on_wi_list2<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        site: Site,
+    ) {
+        let m = match self.list_intents(s, t.context) {
+            Ok(m) => m,
+            Err(e) => {
+                self.throw(s, a, e.code(), n);
+                t.continued = true;
+                return;
+            }
+        };
+        if m == 0 {
+            n.say(format_args!("no intent left"));
+            s.actors[a].pc = Self::site_false(site);
+        } else if !self.timed_out(s, a, t.host_now, n) {
+            n.say(format_args!(
+                "a live intent remains: sleeps {}",
+                self.spec.poll
+            ));
+            self.sleep(s, a, self.spec.poll, Self::site_true(site));
+        }
+    }
+
+    /// `Pc::RiRename`.
+    pub(super) fn on_ri_rename<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        i: u8,
+        then: RiThen,
+        attempt: u8,
+    ) {
+        t.notable = true;
+        match s
+            .fs
+            .rename(t.context, self.intent[usize::from(i)], self.released[a])
+        {
+            Ok(()) => {
+                n.say(format_args!(
+                    "intent-{} moved out of the recovery root",
+                    self.name(usize::from(i))
+                ));
+                s.actors[a].pc = Pc::RiRm(then, RmRf::new(self.released[a]));
+            }
+            Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
+                let d = BUSY_RETRY_MS[usize::from(attempt)];
+                n.say(format_args!("{e}: retries in {d} ms"));
+                let now = s.now;
+                let x = &mut s.actors[a];
+                x.pc = Pc::RiRename(i, then, attempt + 1);
+                x.wake = now + d;
+            }
+            Err(e) => {
+                n.say(format_args!("{e}: left in place"));
+                self.ri_done(s, a, then, t.host_now, n);
+            }
+        }
+    }
+
+    /// `Pc::RiRm`.
+    pub(super) fn on_ri_rm<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        then: RiThen,
+        mut rm: RmRf,
+    ) {
+        match self.rm_step(s, t.context, &mut rm, n) {
+            Poll::Pending => s.actors[a].pc = Pc::RiRm(then, rm),
+            Poll::Ready(_) => {
+                t.notable = true;
+                self.ri_done(s, a, then, t.host_now, n);
+            }
+        }
+    }
+
+    /// `Pc::CiMkdirP`.
+    pub(super) fn on_ci_mkdir_p<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        p: Purpose,
+    ) {
+        match s.fs.mkdir_p(t.context, self.recovery) {
+            Ok(()) => {
+                n.say(format_args!("ok"));
+                s.actors[a].pc = Pc::CiMkdir(p);
+            }
+            Err(e) => {
+                t.notable = true;
+                self.ci_failed(s, a, p, e, n);
+            }
+        }
+    }
+
+    /// `Pc::CiMkdir`.
+    pub(super) fn on_ci_mkdir<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        p: Purpose,
+    ) {
+        t.notable = true;
+        match s.fs.mkdir(t.context, self.intent[a]) {
+            Ok(()) => {
+                n.say(format_args!("recovery intent created"));
+                let c = self.owner_content(s, a, true);
+                s.actors[a].pc = Pc::CiWrite(p, WriteFile::new(self.intent_owner[a], c));
+                self.reach(s, a, spec::P_INTENT_CREATED, n);
+            }
+            Err(e) => self.ci_failed(s, a, p, e, n),
+        }
+    }
+
+    /// `Pc::CiWrite`.
+    pub(super) fn on_ci_write<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        p: Purpose,
+        mut wf: WriteFile,
+    ) {
+        match wf.step(&mut s.fs, t.context) {
+            Poll::Pending => {
+                n.say(format_args!("ok"));
+                s.actors[a].pc = Pc::CiWrite(p, wf);
+            }
+            Poll::Ready(Ok(())) => {
+                t.notable = true;
+                n.say(format_args!("intent recorded"));
+                s.actors[a].pc = match p {
+                    Purpose::Reclaim if self.version == Version::CanaryNoRecheck => {
+                        n.say(format_args!("acts on its earlier judgment (canary)"));
+                        Pc::RcRename(s.actors[a].judged, 0)
+                    }
+                    Purpose::Reclaim if self.version.verified() => Pc::RcStatFirst,
+                    Purpose::Reclaim => Pc::RcStat,
+                    Purpose::Release => Pc::RoRead,
+                };
+            }
+            Poll::Ready(Err(e)) => {
+                t.notable = true;
+                n.say(format_args!("{e}: removes its intent"));
+                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::CreateFailed, 0);
+            }
+        }
+    }
+
+    /// `Pc::RcStat`.
+    pub(super) fn on_rc_stat<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        t.notable = true;
+        match s.fs.stat(t.context, self.lock) {
+            Ok(st) => {
+                n.say(format_args!(
+                    "re-check under the intent: mtime {}",
+                    shown(st.mtime)
+                ));
+                s.actors[a].pc = Pc::RcRead(st.mtime);
+            }
+            Err(e) => self.nothing_to_reclaim(s, a, e, n),
+        }
+    }
+
+    /// `Pc::RcRead`.
+    pub(super) fn on_rc_read<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        mtime: Time,
+    ) {
+        t.notable = true;
+        let c = s.fs.read_file(t.context, self.owner).ok();
+        let l = self.liveness(s, a, c.as_ref());
+        let age = t.host_now as i64 - mtime as i64;
+        let r = self.reason(l, age);
+        n.say(format_args!(
+            "re-check under the intent: {}, {}, {age} ms old",
+            c.as_ref()
+                .map_or("unreadable".to_string(), |c| self.show_owner(c)),
+            l.name()
+        ));
+        self.act_on_recheck(s, a, r, n);
+    }
+
+    /// `Pc::RcStatFirst`.
+    pub(super) fn on_rc_stat_first<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        t.notable = true;
+        match s.fs.stat(t.context, self.lock) {
+            Ok(st) => {
+                n.say(format_args!(
+                    "re-check under the intent: mtime {}",
+                    shown(st.mtime)
+                ));
+                s.actors[a].judged_ino = st.ino.0;
+                s.actors[a].judged_mtime = st.mtime;
+                s.actors[a].pc = Pc::RcReadFirst;
+            }
+            Err(e) => self.nothing_to_reclaim(s, a, e, n),
+        }
+    }
+
+    /// `Pc::RcReadFirst`.
+    pub(super) fn on_rc_read_first<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        t.notable = true;
+        let c = s.fs.read_file(t.context, self.owner).ok();
+        let l = self.liveness(s, a, c.as_ref());
+        n.say(format_args!(
+            "re-check under the intent: {}, {}",
+            c.as_ref()
+                .map_or("unreadable".to_string(), |c| self.show_owner(c)),
+            l.name()
+        ));
+        s.actors[a].pc = Pc::RcStatAfter(l);
+    }
+
+    /// `Pc::RcStatAfter`.
+    pub(super) fn on_rc_stat_after<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        l: Liveness,
+    ) {
+        t.notable = true;
+        self.recheck_age(s, a, t.context, t.host_now, l, n);
+    }
+
+    /// `Pc::RcVerify`.
+    pub(super) fn on_rc_verify<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        r: u8,
+        was: u8,
+    ) {
+        t.notable = true;
+        self.verify_tombstone(s, a, t.context, r, was, n);
+    }
+
+    /// `Pc::UndoRmdir`.
+    pub(super) fn on_undo_rmdir<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        t.notable = true;
+        match s.fs.rmdir(t.context, self.lock) {
+            Ok(()) => {
+                n.say(format_args!("removed the empty claim"));
+                s.lock_owner = 0;
+            }
+            Err(e) => n.say(format_args!("{e}: not an empty claim; leaves it")),
+        }
+        self.rl_done(s, a, RlThen::Undo, n);
+    }
+
+    /// `Pc::RcRestore`.
+    pub(super) fn on_rc_restore<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        was: u8,
+    ) {
+        t.notable = true;
+        match s.fs.rename(t.context, self.tomb[a], self.lock) {
+            Ok(()) => {
+                n.say(format_args!("put back: not the generation it judged"));
+                s.lock_owner = was;
+                s.actors[a].rc = RC_NONE;
+            }
+            Err(e) => {
+                n.say(format_args!("{e}: cannot put it back"));
+                self.damaged(s, a, was, false, n);
+                s.actors[a].rc = RC_ERROR;
+            }
+        }
+        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+    }
+
+    /// `Pc::RcRename`.
+    pub(super) fn on_rc_rename<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        r: u8,
+        attempt: u8,
+    ) {
+        t.notable = true;
+        let was = s.lock_owner;
+        match s.fs.rename(t.context, self.lock, self.tomb[a]) {
+            Ok(()) if self.version.verified() => {
+                n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
+                s.lock_owner = 0;
+                s.actors[a].pc = Pc::RcVerify(r, was);
+            }
+            Ok(()) => {
+                n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
+                s.lock_owner = 0;
+                self.damaged(s, a, was, false, n);
+                s.actors[a].pc = Pc::RcRm(r, RmRf::new(self.tomb[a]));
+                self.reach(s, a, spec::P_TOMBSTONED, n);
+            }
+            Err(Errno::ENOENT) => {
+                n.say(format_args!("ENOENT: someone else reclaimed it"));
+                s.actors[a].rc = RC_NONE;
+                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+            }
+            Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
+                let d = BUSY_RETRY_MS[usize::from(attempt)];
+                n.say(format_args!("{e}: retries in {d} ms"));
+                let now = s.now;
+                let x = &mut s.actors[a];
+                x.pc = Pc::RcRename(r, attempt + 1);
+                x.wake = now + d;
+            }
+            Err(e) => {
+                n.say(format_args!("{e}"));
+                s.actors[a].rc = RC_ERROR;
+                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+            }
+        }
+    }
+
+    /// `Pc::RcRm`.
+    pub(super) fn on_rc_rm<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        r: u8,
+        mut rm: RmRf,
+    ) {
+        match self.rm_step(s, t.context, &mut rm, n) {
+            Poll::Pending => s.actors[a].pc = Pc::RcRm(r, rm),
+            Poll::Ready(_) => {
+                t.notable = true;
+                s.actors[a].rc = r;
+                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+            }
+        }
+    }
+
+    /// `Pc::RoRead`.
+    pub(super) fn on_ro_read<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        t.notable = true;
+        let tok =
+            s.fs.read_file(t.context, self.owner)
+                .ok()
+                .and_then(|c| c.get(3));
+        if tok == Some(a as u64 + 1) {
+            n.say(format_args!("own token: removes the lock"));
+            s.actors[a].pc = Pc::RlRename(RlThen::Release, 0);
+        } else {
+            n.say(format_args!("not its token: leaves the lock"));
+            s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterRelease, 0);
+        }
+    }
+
+    /// `Pc::RlRename`.
+    pub(super) fn on_rl_rename<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        then: RlThen,
+        attempt: u8,
+    ) {
+        t.notable = true;
+        let was = s.lock_owner;
+        match s.fs.rename(t.context, self.lock, self.tomb[a]) {
+            Ok(()) => {
+                n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
+                s.lock_owner = 0;
+                self.damaged(s, a, was, true, n);
+                s.actors[a].pc = Pc::RlRm(then, RmRf::new(self.tomb[a]));
+            }
+            Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
+                let d = BUSY_RETRY_MS[usize::from(attempt)];
+                n.say(format_args!("{e}: retries in {d} ms"));
+                let now = s.now;
+                let x = &mut s.actors[a];
+                x.pc = Pc::RlRename(then, attempt + 1);
+                x.wake = now + d;
+            }
+            Err(e) => {
+                n.say(format_args!("{e}"));
+                self.rl_done(s, a, then, n);
+            }
+        }
+    }
+
+    /// `Pc::RlRm`.
+    pub(super) fn on_rl_rm<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        then: RlThen,
+        mut rm: RmRf,
+    ) {
+        match self.rm_step(s, t.context, &mut rm, n) {
+            Poll::Pending => s.actors[a].pc = Pc::RlRm(then, rm),
+            Poll::Ready(_) => {
+                t.notable = true;
+                self.rl_done(s, a, then, n);
+            }
+        }
+    }
+
+    /// `Pc::RmRelease`.
+    pub(super) fn on_rm_release<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        mut rm: RmRf,
+    ) {
+        t.notable = true;
+        match self.step_rm_lock(s, a, t.context, &mut rm, true, n) {
+            Poll::Pending => s.actors[a].pc = Pc::RmRelease(rm),
+            Poll::Ready(_) => {
+                s.actors[a].pc = Pc::Done;
+                n.say(format_args!("released"));
+            }
+        }
+    }
+
+    /// `Pc::Prewarming`.
+    pub(super) fn on_prewarming<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+    ) {
+        // The callback's end and the release's first call are one step.
+        let x = &mut s.actors[a];
+        x.in_cs = false;
+        x.holding = false;
+        x.pc = if self.version.intents() {
+            Pc::CiMkdirP(Purpose::Release)
+        } else {
+            Pc::RmRelease(RmRf::new(self.lock))
+        };
+        n.say(format_args!("prewarm done; releases"));
+        self.step(s, a, n);
+        t.continued = true;
+        return;
+    }
+}
