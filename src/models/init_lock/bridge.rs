@@ -3,7 +3,7 @@
 
 use lockstep_sim::Config;
 
-use super::{InitLockModel, Mv, Spec};
+use super::{InitLockModel, Move, Spec};
 use crate::bridge::{Bridge, BridgeError, Lanes, Layout};
 
 /// Which thread each init-lock move runs on.
@@ -36,10 +36,10 @@ impl Lanes<InitLockModel> for InitLockLanes {
     fn count(&self) -> usize {
         self.names.len()
     }
-    fn lane_of(&self, m: Mv) -> usize {
+    fn lane_of(&self, m: Move) -> usize {
         match m {
-            Mv::Step(a) | Mv::Choose(a, _, _) => usize::from(a),
-            Mv::Cancel(a) => self.cancel_lane[usize::from(a)],
+            Move::Step(a) | Move::Choose(a, _, _) => usize::from(a),
+            Move::Cancel(a) => self.cancel_lane[usize::from(a)],
         }
     }
     fn name(&self, lane: usize) -> String {

@@ -14,7 +14,7 @@ use crate::engine::{self, Outcome, Replayed};
 use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
-pub use model::{InitLockModel, Mv, World};
+pub use model::{InitLockModel, Move, World};
 pub use spec::{ActorSpec, Outcome as InitOutcome, Overrides, Spec};
 pub use version::{LockKind, Version, PLATFORM_WALL_MS};
 

@@ -113,7 +113,7 @@ pub struct Res {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-enum Pc {
+enum Point {
     #[default]
     NotArrived,
     /// In `await sleep(poll)`; the next pass runs at `wake`.
@@ -149,8 +149,8 @@ struct Frame {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Caller {
-    ch: [u8; SLOTS],
-    pc: Pc,
+    choices: [u8; SLOTS],
+    pc: Point,
     level: u8,
     life: Lifecycle,
     wake: u32,
@@ -218,7 +218,7 @@ impl Clone for World {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mv {
+pub enum Move {
     /// Resolve an open value of an actor: slot, alternative index.
     Choose(u8, u8, u8),
     Step(u8),
@@ -240,16 +240,16 @@ impl InitLockModel {
     }
 
     fn outcome(&self, s: &World, a: usize, level: usize) -> Outcome {
-        self.spec.actors[a].outcome[level][usize::from(s.callers[a].ch[S_OUT + level])]
+        self.spec.actors[a].outcome[level][usize::from(s.callers[a].choices[S_OUT + level])]
     }
 
     fn outcome_opt(&self, s: &World, a: usize, level: usize) -> Option<Outcome> {
-        let i = s.callers[a].ch[S_OUT + level];
+        let i = s.callers[a].choices[S_OUT + level];
         (i != UNRESOLVED).then(|| self.spec.actors[a].outcome[level][usize::from(i)])
     }
 
     fn init_ms(&self, s: &World, a: usize, level: usize) -> u64 {
-        self.spec.actors[a].init_ms[level][usize::from(s.callers[a].ch[S_INIT + level])]
+        self.spec.actors[a].init_ms[level][usize::from(s.callers[a].choices[S_INIT + level])]
     }
 
     fn name(&self, a: usize) -> &str {
@@ -315,7 +315,7 @@ impl InitLockModel {
                     s.res[level].waited = true;
                 }
                 let c = &mut s.callers[a];
-                c.pc = Pc::AwaitShared(owner);
+                c.pc = Point::AwaitShared(owner);
                 c.wake = NONE;
                 return;
             }
@@ -345,7 +345,7 @@ impl InitLockModel {
             if self.version.split_claim() {
                 n.say(format_args!("awaits before claiming (canary)"));
                 let c = &mut s.callers[a];
-                c.pc = Pc::SplitClaim;
+                c.pc = Point::SplitClaim;
                 c.wake = now;
                 return;
             }
@@ -388,7 +388,7 @@ impl InitLockModel {
             }
             n.routine();
         }
-        c.pc = Pc::Sleeping;
+        c.pc = Point::Sleeping;
         c.wake = t32(u64::from(now) + conf.poll);
     }
 
@@ -472,7 +472,7 @@ impl InitLockModel {
         }
         if self.version.deferred_init() && self.splits_microtasks(a) {
             let c = &mut s.callers[a];
-            c.pc = Pc::InitPending;
+            c.pc = Point::InitPending;
             c.wake = now;
             return;
         }
@@ -483,7 +483,7 @@ impl InitLockModel {
     fn start_init<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
         if self.needed_at_start(s, a, level).is_some() {
             let c = &mut s.callers[a];
-            c.pc = Pc::StartPending;
+            c.pc = Point::StartPending;
             c.wake = s.now;
             return;
         }
@@ -524,7 +524,7 @@ impl InitLockModel {
         }
         let now = u64::from(s.now);
         let c = &mut s.callers[a];
-        c.pc = Pc::InInit;
+        c.pc = Point::InInit;
         c.wake = match out {
             Some(Outcome::Hang) => NONE,
             _ => t32(now + ms),
@@ -532,7 +532,7 @@ impl InitLockModel {
         if self.anchor {
             if self.splits_microtasks(a) {
                 // `after()` registers `waitUntil` one microtask from now.
-                c.pc = Pc::AnchorPending;
+                c.pc = Point::AnchorPending;
                 c.wake = s.now;
                 return;
             }
@@ -548,12 +548,12 @@ impl InitLockModel {
     fn needed_at_start(&self, s: &World, a: usize, level: usize) -> Option<usize> {
         let c = &s.callers[a];
         let (out_slot, dur_slot) = (S_OUT + level, S_INIT + level);
-        if c.ch[out_slot] == UNRESOLVED && self.early_outcome[a][level] {
+        if c.choices[out_slot] == UNRESOLVED && self.early_outcome[a][level] {
             return Some(out_slot);
         }
         let out = self.outcome_opt(s, a, level);
         let timed = !matches!(out, Some(Outcome::Hang) | Some(Outcome::ThrowSync));
-        (timed && c.ch[dur_slot] == UNRESOLVED).then_some(dur_slot)
+        (timed && c.choices[dur_slot] == UNRESOLVED).then_some(dur_slot)
     }
 
     /// The init's I/O is over (or its nested call returned): publish, `finally`, return.
@@ -638,7 +638,7 @@ impl InitLockModel {
             s.cells[ci].shared = 0;
             // Everyone awaiting this request's promise gets its result.
             for b in 0..s.callers.len() {
-                if s.callers[b].pc == Pc::AwaitShared(a as u8) && s.callers[b].life.runs() {
+                if s.callers[b].pc == Point::AwaitShared(a as u8) && s.callers[b].life.runs() {
                     let lb = usize::from(s.callers[b].level);
                     n.say(format_args!(
                         "{} {}",
@@ -672,7 +672,7 @@ impl InitLockModel {
             self.settle(s, a, 0, ok0, n);
             return;
         }
-        c.pc = Pc::Done;
+        c.pc = Point::Done;
         c.wake = NONE;
         n.say(format_args!(
             "{}",
@@ -713,7 +713,7 @@ impl InitLockModel {
         !c.cancelled
             && c.life == Lifecycle::Live
             && (from..=to).contains(&now)
-            && !matches!(c.pc, Pc::NotArrived | Pc::Done | Pc::StartPending)
+            && !matches!(c.pc, Point::NotArrived | Point::Done | Point::StartPending)
     }
 
     #[inline]
@@ -722,7 +722,7 @@ impl InitLockModel {
             return false;
         }
         let c = &s.callers[a];
-        if c.cancelled || matches!(c.pc, Pc::NotArrived | Pc::Done) {
+        if c.cancelled || matches!(c.pc, Point::NotArrived | Point::Done) {
             return false;
         }
         let sp = &self.spec.actors[a];
@@ -731,9 +731,9 @@ impl InitLockModel {
         }
         sp.cancel_before_anchor
             && match c.pc {
-                Pc::AnchorPending => true,
+                Point::AnchorPending => true,
                 // Without an anchor, "before the anchor lands" is simply: once init started.
-                Pc::InInit => !self.anchor && c.frames[usize::from(c.level)].in_init,
+                Point::InInit => !self.anchor && c.frames[usize::from(c.level)].in_init,
                 _ => false,
             }
     }
@@ -875,7 +875,9 @@ impl InitLockModel {
         let reposition = self.symmetric
             && self.version == Version::V0Flag
             && (s.cells.iter().any(|c| c.shared != 0)
-                || s.callers.iter().any(|c| matches!(c.pc, Pc::AwaitShared(_))));
+                || s.callers
+                    .iter()
+                    .any(|c| matches!(c.pc, Point::AwaitShared(_))));
         let mut block = [0u64; MAX_ACTORS];
         let mut sum = 0u64;
         for (a, c) in s.callers.iter().enumerate() {
@@ -975,7 +977,7 @@ impl InitLockModel {
     fn pack_caller<const K: usize>(&self, c: &Caller) -> [u64; K] {
         let (pc, arg) = Self::pc_code(c.pc);
         let mut w0 = 0u64;
-        for (i, &x) in c.ch.iter().enumerate() {
+        for (i, &x) in c.choices.iter().enumerate() {
             w0 |= u64::from(x) << (8 * i);
         }
         w0 |= pc << 40
@@ -1012,17 +1014,17 @@ pub(super) const SALTS: [u64; MAX_ACTORS] = [
 ];
 
 impl InitLockModel {
-    fn pc_code(pc: Pc) -> (u64, u64) {
+    fn pc_code(pc: Point) -> (u64, u64) {
         match pc {
-            Pc::NotArrived => (0, 0),
-            Pc::Sleeping => (1, 0),
-            Pc::SplitClaim => (2, 0),
-            Pc::InitPending => (3, 0),
-            Pc::StartPending => (4, 0),
-            Pc::AnchorPending => (5, 0),
-            Pc::InInit => (6, 0),
-            Pc::AwaitShared(x) => (7, u64::from(x)),
-            Pc::Done => (8, 0),
+            Point::NotArrived => (0, 0),
+            Point::Sleeping => (1, 0),
+            Point::SplitClaim => (2, 0),
+            Point::InitPending => (3, 0),
+            Point::StartPending => (4, 0),
+            Point::AnchorPending => (5, 0),
+            Point::InInit => (6, 0),
+            Point::AwaitShared(x) => (7, u64::from(x)),
+            Point::Done => (8, 0),
         }
     }
 
@@ -1037,21 +1039,21 @@ impl InitLockModel {
 
 impl Model for InitLockModel {
     type State = World;
-    type Move = Mv;
+    type Move = Move;
 
     fn initial(&self) -> World {
         let mut callers = Callers::default();
         for (a, sp) in self.spec.actors.iter().enumerate() {
-            let mut ch = [0u8; SLOTS];
-            for (slot, c) in ch.iter_mut().enumerate().skip(1) {
+            let mut choices = [0u8; SLOTS];
+            for (slot, c) in choices.iter_mut().enumerate().skip(1) {
                 if self.alternatives(a, slot) > 1 {
                     *c = UNRESOLVED;
                 }
             }
-            // Arrival: `ch[S_ARRIVE]` is the next candidate instant (sorted ascending).
+            // Arrival: `choices[S_ARRIVE]` is the next candidate instant (sorted ascending).
             callers.push(Caller {
-                ch,
-                pc: Pc::NotArrived,
+                choices,
+                pc: Point::NotArrived,
                 level: 0,
                 life: Lifecycle::Live,
                 wake: t32(sp.arrive[0]),
@@ -1080,13 +1082,13 @@ impl Model for InitLockModel {
         u64::from(s.now)
     }
 
-    fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
+    fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
         // A choice inside a step (an init's open duration) is made before anything else.
-        if let Some(a) = s.callers.iter().position(|c| c.pc == Pc::StartPending) {
+        if let Some(a) = s.callers.iter().position(|c| c.pc == Point::StartPending) {
             let level = usize::from(s.callers[a].level);
             let slot = self.needed_at_start(s, a, level).expect("pending choice");
             for i in 0..self.alternatives(a, slot) {
-                out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                out.push(Move::Choose(a as u8, slot as u8, i as u8));
             }
             return out.len();
         }
@@ -1094,34 +1096,34 @@ impl Model for InitLockModel {
         for (a, c) in s.callers.iter().enumerate() {
             let cancel = self.scripted_cancels && self.cancel_due(s, a);
             if cancel {
-                out.push(Mv::Cancel(a as u8));
+                out.push(Move::Cancel(a as u8));
             }
             // A cancellation in the after() window lands before the registration microtask.
-            let held = cancel && c.pc == Pc::AnchorPending;
+            let held = cancel && c.pc == Point::AnchorPending;
             if held || !c.life.runs() || c.wake > s.now {
                 continue;
             }
             match c.pc {
-                Pc::Done | Pc::AwaitShared(_) | Pc::StartPending => {}
-                Pc::NotArrived => {
+                Point::Done | Point::AwaitShared(_) | Point::StartPending => {}
+                Point::NotArrived => {
                     // Not the last candidate instant: arriving now is optional.
-                    if usize::from(c.ch[S_ARRIVE]) + 1 == self.spec.actors[a].arrive.len() {
-                        out.push(Mv::Step(a as u8));
+                    if usize::from(c.choices[S_ARRIVE]) + 1 == self.spec.actors[a].arrive.len() {
+                        out.push(Move::Step(a as u8));
                     } else {
                         optional = true;
                     }
                 }
-                Pc::InInit
-                    if c.ch[S_OUT + usize::from(c.level)] == UNRESOLVED
+                Point::InInit
+                    if c.choices[S_OUT + usize::from(c.level)] == UNRESOLVED
                         && !(self.levels == 2 && c.level == 0) =>
                 {
                     // The settle step, with its outcome chosen now.
                     let slot = S_OUT + usize::from(c.level);
                     for i in 0..self.alternatives(a, slot) {
-                        out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                        out.push(Move::Choose(a as u8, slot as u8, i as u8));
                     }
                 }
-                _ => out.push(Mv::Step(a as u8)),
+                _ => out.push(Move::Step(a as u8)),
             }
         }
         let urgent = out.len();
@@ -1131,18 +1133,18 @@ impl Model for InitLockModel {
             while windowed != 0 {
                 let a = windowed.trailing_zeros() as usize;
                 windowed &= windowed - 1;
-                if self.may_cancel(s, a, &s.callers[a]) && !out.contains(&Mv::Cancel(a as u8)) {
-                    out.push(Mv::Cancel(a as u8));
+                if self.may_cancel(s, a, &s.callers[a]) && !out.contains(&Move::Cancel(a as u8)) {
+                    out.push(Move::Cancel(a as u8));
                 }
             }
         }
         if optional {
             for (a, c) in s.callers.iter().enumerate() {
-                if c.pc == Pc::NotArrived
+                if c.pc == Point::NotArrived
                     && c.wake <= s.now
-                    && usize::from(c.ch[S_ARRIVE]) + 1 < self.spec.actors[a].arrive.len()
+                    && usize::from(c.choices[S_ARRIVE]) + 1 < self.spec.actors[a].arrive.len()
                 {
-                    out.push(Mv::Step(a as u8));
+                    out.push(Move::Step(a as u8));
                 }
             }
         }
@@ -1154,11 +1156,11 @@ impl Model for InitLockModel {
         for (a, c) in s.callers.iter().enumerate() {
             if c.life.runs() && c.wake > s.now {
                 t = t.min(c.wake);
-            } else if c.pc == Pc::NotArrived {
+            } else if c.pc == Point::NotArrived {
                 // Declining to arrive now: the next candidate instant is the next event.
                 if let Some(&next) = self.spec.actors[a]
                     .arrive
-                    .get(usize::from(c.ch[S_ARRIVE]) + 1)
+                    .get(usize::from(c.choices[S_ARRIVE]) + 1)
                 {
                     t = t.min(t32(next));
                 }
@@ -1211,24 +1213,24 @@ impl Model for InitLockModel {
         // Indexed, not `iter_mut`: only the callers changed here lose their cached block hash.
         for a in 0..s.callers.len() {
             let c = &s.callers[a];
-            if c.pc == Pc::NotArrived && c.wake < s.now {
+            if c.pc == Point::NotArrived && c.wake < s.now {
                 let arrive = &self.spec.actors[a].arrive;
-                let mut i = usize::from(c.ch[S_ARRIVE]);
+                let mut i = usize::from(c.choices[S_ARRIVE]);
                 while arrive[i] < to {
                     i += 1;
                 }
                 let c = &mut s.callers[a];
-                c.ch[S_ARRIVE] = i as u8;
+                c.choices[S_ARRIVE] = i as u8;
                 c.wake = t32(arrive[i]);
             }
         }
     }
 
-    fn apply<N: Narrator>(&self, s: &mut World, m: Mv, n: &mut N) {
+    fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
         match m {
-            Mv::Choose(a, slot, i) => {
+            Move::Choose(a, slot, i) => {
                 let (a, slot) = (usize::from(a), usize::from(slot));
-                s.callers[a].ch[slot] = i;
+                s.callers[a].choices[slot] = i;
                 let level = usize::from(s.callers[a].level);
                 if N::ON {
                     let sp = &self.spec.actors[a];
@@ -1245,12 +1247,12 @@ impl Model for InitLockModel {
                     }
                 }
                 match s.callers[a].pc {
-                    Pc::StartPending => self.start_init(s, a, level, n),
-                    Pc::InInit => self.init_done(s, a, level, n),
+                    Point::StartPending => self.start_init(s, a, level, n),
+                    Point::InInit => self.init_done(s, a, level, n),
                     pc => unreachable!("choice in {pc:?}"),
                 }
             }
-            Mv::Cancel(a) => {
+            Move::Cancel(a) => {
                 if self.cancel_due(s, usize::from(a)) {
                     self.faults.fire(usize::from(a));
                 } else {
@@ -1258,18 +1260,18 @@ impl Model for InitLockModel {
                 }
                 self.cancel(s, usize::from(a), n)
             }
-            Mv::Step(a) => {
+            Move::Step(a) => {
                 let a = usize::from(a);
                 let c = s.callers[a];
                 let level = usize::from(c.level);
                 match c.pc {
-                    Pc::NotArrived => self.enter(s, a, 0, n),
-                    Pc::Sleeping => self.pass(s, a, level, n),
-                    Pc::SplitClaim => self.claim(s, a, level, n),
-                    Pc::InitPending => self.start_init(s, a, level, n),
-                    Pc::AnchorPending => {
+                    Point::NotArrived => self.enter(s, a, 0, n),
+                    Point::Sleeping => self.pass(s, a, level, n),
+                    Point::SplitClaim => self.claim(s, a, level, n),
+                    Point::InitPending => self.start_init(s, a, level, n),
+                    Point::AnchorPending => {
                         s.callers[a].anchored = true;
-                        s.callers[a].pc = Pc::InInit;
+                        s.callers[a].pc = Point::InInit;
                         let out = self.outcome_opt(s, a, level);
                         s.callers[a].wake = match out {
                             Some(Outcome::Hang) => NONE,
@@ -1278,8 +1280,8 @@ impl Model for InitLockModel {
                         };
                         n.say(format_args!("waitUntil registered: anchored"));
                     }
-                    Pc::InInit => self.init_done(s, a, level, n),
-                    Pc::AwaitShared(_) | Pc::Done | Pc::StartPending => {
+                    Point::InInit => self.init_done(s, a, level, n),
+                    Point::AwaitShared(_) | Point::Done | Point::StartPending => {
                         unreachable!("not runnable")
                     }
                 }
@@ -1288,17 +1290,17 @@ impl Model for InitLockModel {
     }
 
     /// From each move's footprint: see `model/independence.rs`.
-    fn independent(&self, s: &World, a: Mv, b: Mv) -> bool {
+    fn independent(&self, s: &World, a: Move, b: Move) -> bool {
         self.commute(s, a, b)
     }
 
-    fn is_fault(&self, m: Mv) -> bool {
-        matches!(m, Mv::Cancel(_))
+    fn is_fault(&self, m: Move) -> bool {
+        matches!(m, Move::Cancel(_))
     }
 
-    fn actor_of(&self, m: Mv) -> u8 {
+    fn actor_of(&self, m: Move) -> u8 {
         match m {
-            Mv::Choose(a, _, _) | Mv::Step(a) | Mv::Cancel(a) => a,
+            Move::Choose(a, _, _) | Move::Step(a) | Move::Cancel(a) => a,
         }
     }
 
@@ -1350,12 +1352,12 @@ impl Model for InitLockModel {
             .map(|i| i as PropIdx)
     }
 
-    fn move_label(&self, s: &World, m: Mv) -> String {
+    fn move_label(&self, s: &World, m: Move) -> String {
         match m {
-            Mv::Choose(a, _, _) if s.callers[usize::from(a)].pc == Pc::InInit => {
+            Move::Choose(a, _, _) if s.callers[usize::from(a)].pc == Point::InInit => {
                 "init settles".to_string()
             }
-            Mv::Choose(a, slot, i) => {
+            Move::Choose(a, slot, i) => {
                 let (a, slot, i) = (usize::from(a), usize::from(slot), usize::from(i));
                 let sp = &self.spec.actors[a];
                 match slot {
@@ -1365,15 +1367,15 @@ impl Model for InitLockModel {
                     _ => format!("choose inner_outcome = {}", sp.outcome[1][i].name()),
                 }
             }
-            Mv::Cancel(_) => "cancel".to_string(),
-            Mv::Step(a) => match s.callers[usize::from(a)].pc {
-                Pc::NotArrived => "arrive",
-                Pc::Sleeping => "poll",
-                Pc::SplitClaim => "claim",
-                Pc::InitPending => "µtask: init",
-                Pc::AnchorPending => "µtask: waitUntil",
-                Pc::InInit => "init settles",
-                Pc::AwaitShared(_) | Pc::Done | Pc::StartPending => "?",
+            Move::Cancel(_) => "cancel".to_string(),
+            Move::Step(a) => match s.callers[usize::from(a)].pc {
+                Point::NotArrived => "arrive",
+                Point::Sleeping => "poll",
+                Point::SplitClaim => "claim",
+                Point::InitPending => "µtask: init",
+                Point::AnchorPending => "µtask: waitUntil",
+                Point::InInit => "init settles",
+                Point::AwaitShared(_) | Point::Done | Point::StartPending => "?",
             }
             .to_string(),
         }
@@ -1558,22 +1560,22 @@ impl lockstep_sim::compose::Guest for InitLockModel {
     /// The caller enters `initWithLock` now: its arrival step runs at once.
     fn admit<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
         let c = &mut s.callers[usize::from(a)];
-        debug_assert!(c.pc == Pc::NotArrived && c.life == Lifecycle::Paused);
+        debug_assert!(c.pc == Point::NotArrived && c.life == Lifecycle::Paused);
         c.life = Lifecycle::Live;
         c.wake = s.now;
-        self.apply(s, Mv::Step(a), n);
+        self.apply(s, Move::Step(a), n);
     }
 
     fn cancel<N: Narrator>(&self, s: &mut World, a: u8, n: &mut N) {
         let a = usize::from(a);
-        if !s.callers[a].cancelled && s.callers[a].pc != Pc::Done {
+        if !s.callers[a].cancelled && s.callers[a].pc != Point::Done {
             self.cancel(s, a, n);
         }
     }
 
     fn kill(&self, s: &mut World, a: u8) {
         let c = &mut s.callers[usize::from(a)];
-        if c.pc == Pc::Done {
+        if c.pc == Point::Done {
             return;
         }
         c.life = Lifecycle::Killed;
@@ -1587,7 +1589,7 @@ impl lockstep_sim::compose::Guest for InitLockModel {
     fn progress(&self, s: &World, a: u8) -> lockstep_sim::compose::Progress {
         use lockstep_sim::compose::Progress;
         let c = &s.callers[usize::from(a)];
-        if c.pc == Pc::Done {
+        if c.pc == Point::Done {
             Progress::Returned
         } else if matches!(c.life, Lifecycle::Dropped | Lifecycle::Killed) {
             Progress::Gone

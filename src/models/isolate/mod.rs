@@ -20,7 +20,7 @@ use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
 pub use invariants::Inv;
-pub use model::{IsolateModel, Mv, World};
+pub use model::{IsolateModel, Move, World};
 pub use spec::{Factory, Kind, Spec};
 pub use version::{Reset, Version};
 

@@ -138,7 +138,7 @@ enum End {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Pc {
+enum Point {
     NotArrived,
     /// `startRequest` ran; the handler runs on a later turn of this instant.
     Started,
@@ -154,25 +154,25 @@ enum Pc {
     Done(End),
 }
 
-impl Pc {
+impl Point {
     /// The request's IoContext exists: it references its generation and can be aborted.
     fn holds_context(self) -> bool {
         matches!(
             self,
-            Pc::Started | Pc::Running(_) | Pc::Aborting | Pc::InInit | Pc::Detached
+            Point::Started | Point::Running(_) | Point::Aborting | Point::InInit | Point::Detached
         )
     }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Req {
-    pc: Pc,
+    pc: Point,
     /// Bound generation (0: none).
     gen: u8,
     /// Subscribed abort epoch.
     epoch: u8,
     wake: u32,
-    ch: [u8; 3],
+    choices: [u8; 3],
     /// Ghost: aborts (or condemns) that happened before its start.
     abort_seq: u8,
     cancelled: bool,
@@ -211,7 +211,7 @@ pub struct World<GS> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mv<GM> {
+pub enum Move<GM> {
     /// B-start of a request; the factory alternative if this start makes its first call.
     Start(u8, u8),
     /// The handler's first segment, with its `work_ms` and `abort_after_ms` alternatives.
@@ -276,7 +276,7 @@ impl<G: Guest> IsolateModel<G> {
     fn cancel_due<GS>(&self, s: &World<GS>, a: usize) -> bool {
         let r = &s.reqs[a];
         !r.cancelled
-            && matches!(r.pc, Pc::Started | Pc::Running(_) | Pc::InInit)
+            && matches!(r.pc, Point::Started | Point::Running(_) | Point::InInit)
             && self.spec.actors[a]
                 .cancel_at
                 .is_some_and(|t| u64::from(s.now) >= t)
@@ -284,7 +284,7 @@ impl<G: Guest> IsolateModel<G> {
 
     fn deliverable<GS>(&self, s: &World<GS>, a: usize) -> bool {
         let r = &s.reqs[a];
-        r.pc.holds_context() && r.pc != Pc::Aborting && s.rejected & bit(r.epoch) != 0
+        r.pc.holds_context() && r.pc != Point::Aborting && s.rejected & bit(r.epoch) != 0
     }
 
     /// B-start.
@@ -296,7 +296,7 @@ impl<G: Guest> IsolateModel<G> {
             n.say(format_args!(
                 "the workerd process is gone: the request is refused"
             ));
-            s.reqs[a].pc = Pc::Done(End::Failed);
+            s.reqs[a].pc = Point::Done(End::Failed);
             return;
         }
         if s.flag {
@@ -330,7 +330,7 @@ impl<G: Guest> IsolateModel<G> {
                         f.name()
                     ));
                 }
-                s.reqs[a].pc = Pc::Done(End::Failed);
+                s.reqs[a].pc = Point::Done(End::Failed);
                 return;
             }
             let g = s.gens.len() as u8 + 1;
@@ -370,7 +370,7 @@ impl<G: Guest> IsolateModel<G> {
         r.gen = g;
         r.epoch = e;
         r.abort_seq = s.aborts;
-        r.pc = Pc::Started;
+        r.pc = Point::Started;
         r.wake = s.now;
         n.say(format_args!(
             "bound to generation {g}, IoContext subscribed to epoch {e}"
@@ -400,31 +400,31 @@ impl<G: Guest> IsolateModel<G> {
         let sp = &self.spec.actors[a];
         if sp.init {
             n.say(format_args!("calls getRuntime() (the module's init lock)"));
-            s.reqs[a].pc = Pc::InInit;
+            s.reqs[a].pc = Point::InInit;
             s.reqs[a].wake = NONE;
             self.nest.admit(&mut s.nest, g, a as u8, n);
             self.settle_inits(s, g, n);
             return;
         }
         let r = &mut s.reqs[a];
-        r.ch[S_WORK] = w;
-        r.ch[S_ABORT] = ab;
+        r.choices[S_WORK] = w;
+        r.choices[S_ABORT] = ab;
         let now = u64::from(s.now);
         match (&sp.abort_after, &sp.work) {
             (Some(abs), _) => {
                 let t = abs[usize::from(ab)];
-                r.pc = Pc::Running(true);
+                r.pc = Point::Running(true);
                 r.wake = t32(now + t);
                 if N::ON && t > 0 {
                     n.say(format_args!("will call abortIsolate() at {}", now + t));
                 }
             }
             (None, Some(works)) => {
-                r.pc = Pc::Running(false);
+                r.pc = Point::Running(false);
                 r.wake = t32(now + works[usize::from(w)]);
             }
             (None, None) => {
-                r.pc = Pc::Running(false);
+                r.pc = Point::Running(false);
                 r.wake = NONE;
                 n.say(format_args!("stays open"));
             }
@@ -455,11 +455,11 @@ impl<G: Guest> IsolateModel<G> {
                 ));
                 let sp = &self.spec.actors[a];
                 let r = &mut s.reqs[a];
-                let ab =
-                    sp.abort_after.as_ref().expect("an abort call")[usize::from(r.ch[S_ABORT])];
-                r.pc = Pc::Running(false);
+                let ab = sp.abort_after.as_ref().expect("an abort call")
+                    [usize::from(r.choices[S_ABORT])];
+                r.pc = Point::Running(false);
                 r.wake = match &sp.work {
-                    Some(w) => t32(u64::from(s.now) - ab + w[usize::from(r.ch[S_WORK])]),
+                    Some(w) => t32(u64::from(s.now) - ab + w[usize::from(r.choices[S_WORK])]),
                     None => NONE,
                 };
             }
@@ -471,7 +471,7 @@ impl<G: Guest> IsolateModel<G> {
                 n.say(format_args!("flag = true"));
                 self.abort_half(s, true, n);
                 if self.spec.split_abort {
-                    s.reqs[a].pc = Pc::Aborting;
+                    s.reqs[a].pc = Point::Aborting;
                     s.reqs[a].wake = s.now;
                     return;
                 }
@@ -492,7 +492,7 @@ impl<G: Guest> IsolateModel<G> {
                         if N::ON && b != a {
                             n.say(format_args!("{} dies with it", self.name(b)));
                         }
-                        s.reqs[b].pc = Pc::Done(End::Failed);
+                        s.reqs[b].pc = Point::Done(End::Failed);
                     }
                 }
                 for i in 0..s.gens.len() {
@@ -566,7 +566,7 @@ impl<G: Guest> IsolateModel<G> {
     /// The request's IoContext is gone (or it responded); its generation may be freed.
     fn end<N: Narrator>(&self, s: &mut World<G::State>, a: usize, how: End, n: &mut N) {
         let r = s.reqs[a];
-        if matches!(r.pc, Pc::InInit | Pc::Detached)
+        if matches!(r.pc, Point::InInit | Point::Detached)
             && self.nest.progress(&s.nest, r.gen, a as u8) == Progress::Running
         {
             self.nest.kill(&mut s.nest, r.gen, a as u8);
@@ -586,7 +586,7 @@ impl<G: Guest> IsolateModel<G> {
             }
         }
         let req = &mut s.reqs[a];
-        req.pc = Pc::Done(how);
+        req.pc = Point::Done(how);
         req.wake = NONE;
         self.collect(s, n);
     }
@@ -618,12 +618,12 @@ impl<G: Guest> IsolateModel<G> {
     fn settle_inits<N: Narrator>(&self, s: &mut World<G::State>, g: u8, n: &mut N) {
         for b in 0..s.reqs.len() {
             let r = s.reqs[b];
-            if r.gen != g || !matches!(r.pc, Pc::InInit | Pc::Detached) {
+            if r.gen != g || !matches!(r.pc, Point::InInit | Point::Detached) {
                 continue;
             }
             match self.nest.progress(&s.nest, g, b as u8) {
                 Progress::Running => {}
-                Progress::Returned if r.pc == Pc::InInit => {
+                Progress::Returned if r.pc == Point::InInit => {
                     n.say(format_args!("{}: getRuntime() returned", self.name(b)));
                     self.respond(s, b, n);
                 }
@@ -767,24 +767,24 @@ impl<G: Guest> IsolateModel<G> {
 
 impl<G: Guest> Model for IsolateModel<G> {
     type State = World<G::State>;
-    type Move = Mv<G::Move>;
+    type Move = Move<G::Move>;
 
     fn initial(&self) -> Self::State {
         let mut reqs = ArrayVec::new();
         for (a, sp) in self.spec.actors.iter().enumerate() {
-            let mut ch = [0u8; 3];
+            let mut choices = [0u8; 3];
             if self.work_alts(a) > 1 {
-                ch[S_WORK] = UNRESOLVED;
+                choices[S_WORK] = UNRESOLVED;
             }
             if self.abort_alts(a) > 1 {
-                ch[S_ABORT] = UNRESOLVED;
+                choices[S_ABORT] = UNRESOLVED;
             }
             reqs.push(Req {
-                pc: Pc::NotArrived,
+                pc: Point::NotArrived,
                 gen: 0,
                 epoch: 0,
                 wake: t32(sp.arrive[0]),
-                ch,
+                choices,
                 abort_seq: 0,
                 cancelled: false,
             });
@@ -833,77 +833,78 @@ impl<G: Guest> Model for IsolateModel<G> {
         for (a, r) in s.reqs.iter().enumerate() {
             let a8 = a as u8;
             if self.cancel_due(s, a) {
-                out.push(Mv::Cancel(a8));
+                out.push(Move::Cancel(a8));
             }
             if self.deliverable(s, a) {
-                out.push(Mv::Deliver(a8));
+                out.push(Move::Deliver(a8));
             }
             match r.pc {
-                Pc::NotArrived if r.wake <= s.now => {
-                    let last = usize::from(r.ch[S_ARRIVE]) + 1 == self.spec.actors[a].arrive.len();
+                Point::NotArrived if r.wake <= s.now => {
+                    let last =
+                        usize::from(r.choices[S_ARRIVE]) + 1 == self.spec.actors[a].arrive.len();
                     if !last {
                         optional = true;
                     } else if self.start_needs_pick(s) {
                         for i in 0..self.spec.factory.len() {
-                            out.push(Mv::Start(a8, i as u8));
+                            out.push(Move::Start(a8, i as u8));
                         }
                     } else {
-                        out.push(Mv::Start(a8, 0));
+                        out.push(Move::Start(a8, 0));
                     }
                 }
-                Pc::Started => {
+                Point::Started => {
                     for w in 0..self.work_alts(a) {
                         for ab in 0..self.abort_alts(a) {
-                            out.push(Mv::Js(a8, w as u8, ab as u8));
+                            out.push(Move::Js(a8, w as u8, ab as u8));
                         }
                     }
                 }
-                Pc::Running(_) | Pc::Aborting if r.wake <= s.now => out.push(Mv::Step(a8)),
+                Point::Running(_) | Point::Aborting if r.wake <= s.now => out.push(Move::Step(a8)),
                 _ => {}
             }
         }
         let mut urgent_in = Vec::new();
         let mut optional_in = Vec::new();
         self.nest.moves(&s.nest, &mut urgent_in, &mut optional_in);
-        out.extend(urgent_in.into_iter().map(Mv::Lock));
+        out.extend(urgent_in.into_iter().map(Move::Lock));
         let urgent = out.len();
         if optional {
             for (a, r) in s.reqs.iter().enumerate() {
-                if r.pc == Pc::NotArrived
+                if r.pc == Point::NotArrived
                     && r.wake <= s.now
-                    && usize::from(r.ch[S_ARRIVE]) + 1 < self.spec.actors[a].arrive.len()
+                    && usize::from(r.choices[S_ARRIVE]) + 1 < self.spec.actors[a].arrive.len()
                 {
                     if self.start_needs_pick(s) {
                         for i in 0..self.spec.factory.len() {
-                            out.push(Mv::Start(a as u8, i as u8));
+                            out.push(Move::Start(a as u8, i as u8));
                         }
                     } else {
-                        out.push(Mv::Start(a as u8, 0));
+                        out.push(Move::Start(a as u8, 0));
                     }
                 }
             }
         }
-        out.extend(optional_in.into_iter().map(Mv::Lock));
+        out.extend(optional_in.into_iter().map(Move::Lock));
         urgent
     }
 
     fn next_wake(&self, s: &Self::State) -> Option<Time> {
         let mut t = NONE;
         for (a, r) in s.reqs.iter().enumerate() {
-            if matches!(r.pc, Pc::NotArrived | Pc::Running(_)) && r.wake > s.now {
+            if matches!(r.pc, Point::NotArrived | Point::Running(_)) && r.wake > s.now {
                 t = t.min(r.wake);
             }
-            if r.pc == Pc::NotArrived && r.wake <= s.now {
+            if r.pc == Point::NotArrived && r.wake <= s.now {
                 // Arriving now is optional: the next candidate instant is a timer, so the
                 // clock cannot jump past it.
                 if let Some(&next) = self.spec.actors[a]
                     .arrive
-                    .get(usize::from(r.ch[S_ARRIVE]) + 1)
+                    .get(usize::from(r.choices[S_ARRIVE]) + 1)
                 {
                     t = t.min(t32(next));
                 }
             }
-            if !r.cancelled && !matches!(r.pc, Pc::Done(_)) {
+            if !r.cancelled && !matches!(r.pc, Point::Done(_)) {
                 if let Some(at) = self.spec.actors[a].cancel_at {
                     let at = t32(at);
                     if at > s.now {
@@ -920,13 +921,13 @@ impl<G: Guest> Model for IsolateModel<G> {
     fn advance(&self, s: &mut Self::State, to: Time) {
         s.now = t32(to);
         for (a, r) in s.reqs.iter_mut().enumerate() {
-            if r.pc == Pc::NotArrived && r.wake < s.now {
+            if r.pc == Point::NotArrived && r.wake < s.now {
                 let arrive = &self.spec.actors[a].arrive;
-                let mut i = usize::from(r.ch[S_ARRIVE]);
+                let mut i = usize::from(r.choices[S_ARRIVE]);
                 while arrive[i] < to {
                     i += 1;
                 }
-                r.ch[S_ARRIVE] = i as u8;
+                r.choices[S_ARRIVE] = i as u8;
                 r.wake = t32(arrive[i]);
             }
         }
@@ -935,21 +936,21 @@ impl<G: Guest> Model for IsolateModel<G> {
 
     fn apply<N: Narrator>(&self, s: &mut Self::State, m: Self::Move, n: &mut N) {
         match m {
-            Mv::Start(a, pick) => self.start(s, usize::from(a), pick, n),
-            Mv::Js(a, w, ab) => self.js(s, usize::from(a), w, ab, n),
-            Mv::Step(a) => {
+            Move::Start(a, pick) => self.start(s, usize::from(a), pick, n),
+            Move::Js(a, w, ab) => self.js(s, usize::from(a), w, ab, n),
+            Move::Step(a) => {
                 let a = usize::from(a);
                 match s.reqs[a].pc {
-                    Pc::Running(true) => self.abort_call(s, a, n),
-                    Pc::Aborting => {
+                    Point::Running(true) => self.abort_call(s, a, n),
+                    Point::Aborting => {
                         self.abort_half(s, false, n);
                         self.abort_own(s, a, n);
                     }
-                    Pc::Running(false) => self.respond(s, a, n),
+                    Point::Running(false) => self.respond(s, a, n),
                     pc => unreachable!("step in {pc:?}"),
                 }
             }
-            Mv::Deliver(a) => {
+            Move::Deliver(a) => {
                 let a = usize::from(a);
                 if N::ON {
                     let r = s.reqs[a];
@@ -967,16 +968,16 @@ impl<G: Guest> Model for IsolateModel<G> {
                 }
                 self.end(s, a, End::Failed, n);
             }
-            Mv::Cancel(a) => {
+            Move::Cancel(a) => {
                 let a = usize::from(a);
                 self.faults.fire(a);
                 s.reqs[a].cancelled = true;
                 let r = s.reqs[a];
-                if r.pc == Pc::InInit {
+                if r.pc == Point::InInit {
                     n.say(format_args!("client went away"));
                     self.nest.cancel(&mut s.nest, r.gen, a as u8, n);
                     if self.nest.progress(&s.nest, r.gen, a as u8) == Progress::Running {
-                        s.reqs[a].pc = Pc::Detached;
+                        s.reqs[a].pc = Point::Detached;
                         n.say(format_args!(
                             "the IoContext stays alive for the anchored init"
                         ));
@@ -990,7 +991,7 @@ impl<G: Guest> Model for IsolateModel<G> {
                     self.end(s, a, End::Cancelled, n);
                 }
             }
-            Mv::Lock(m) => {
+            Move::Lock(m) => {
                 self.nest.apply(&mut s.nest, m, n);
                 self.settle_inits(s, m.slot, n);
             }
@@ -999,8 +1000,12 @@ impl<G: Guest> Model for IsolateModel<G> {
 
     fn actor_of(&self, m: Self::Move) -> u8 {
         match m {
-            Mv::Start(a, _) | Mv::Js(a, _, _) | Mv::Step(a) | Mv::Deliver(a) | Mv::Cancel(a) => a,
-            Mv::Lock(m) => self.nest.actor_of(m),
+            Move::Start(a, _)
+            | Move::Js(a, _, _)
+            | Move::Step(a)
+            | Move::Deliver(a)
+            | Move::Cancel(a) => a,
+            Move::Lock(m) => self.nest.actor_of(m),
         }
     }
 
@@ -1026,7 +1031,7 @@ impl<G: Guest> Model for IsolateModel<G> {
         if let Some(t) = self.reach_target {
             let hit = match t {
                 0 => s.gens.len() > 1,
-                _ => s.reqs.iter().any(|r| r.pc == Pc::Done(End::Failed)),
+                _ => s.reqs.iter().any(|r| r.pc == Point::Done(End::Failed)),
             };
             return (limit > 0 && hit).then_some(0);
         }
@@ -1039,7 +1044,7 @@ impl<G: Guest> Model for IsolateModel<G> {
 
     fn move_label(&self, s: &Self::State, m: Self::Move) -> String {
         match m {
-            Mv::Start(_, pick) => {
+            Move::Start(_, pick) => {
                 if self.start_needs_pick(s) {
                     format!(
                         "arrive, factory {}",
@@ -1049,7 +1054,7 @@ impl<G: Guest> Model for IsolateModel<G> {
                     "arrive".to_string()
                 }
             }
-            Mv::Js(a, w, ab) => {
+            Move::Js(a, w, ab) => {
                 let sp = &self.spec.actors[usize::from(a)];
                 let mut l = "handler".to_string();
                 if let Some(ws) = sp.work.as_ref().filter(|v| v.len() > 1) {
@@ -1060,16 +1065,16 @@ impl<G: Guest> Model for IsolateModel<G> {
                 }
                 l
             }
-            Mv::Step(a) => match s.reqs[usize::from(a)].pc {
-                Pc::Running(true) if self.reset == Reset::Condemn => "calls resetWorker()",
-                Pc::Running(true) => "calls abortIsolate()",
-                Pc::Aborting => "abortIsolate(), second half",
+            Move::Step(a) => match s.reqs[usize::from(a)].pc {
+                Point::Running(true) if self.reset == Reset::Condemn => "calls resetWorker()",
+                Point::Running(true) => "calls abortIsolate()",
+                Point::Aborting => "abortIsolate(), second half",
                 _ => "responds",
             }
             .to_string(),
-            Mv::Deliver(_) => "abort delivered".to_string(),
-            Mv::Cancel(_) => "cancel".to_string(),
-            Mv::Lock(m) => format!("{} [gen {}]", self.nest.move_label(&s.nest, m), m.slot),
+            Move::Deliver(_) => "abort delivered".to_string(),
+            Move::Cancel(_) => "cancel".to_string(),
+            Move::Lock(m) => format!("{} [gen {}]", self.nest.move_label(&s.nest, m), m.slot),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::engine::{self, Outcome, Replayed};
 use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
-pub use model::{Mv, PrewarmLockModel, World};
+pub use model::{Move, PrewarmLockModel, World};
 pub use spec::{Spec, POINTS};
 pub use version::Version;
 

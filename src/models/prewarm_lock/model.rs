@@ -124,7 +124,7 @@ enum Purpose {
 
 /// What follows a `removeRecoveryIntent`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum RiThen {
+enum AfterIntent {
     /// Reaping another's intent inside `waitForRecoveryIntents`: inspect the rest.
     Next(Site, u8),
     /// Releasing its own intent after a reclaim (the result is in `actor.rc`).
@@ -143,7 +143,7 @@ enum RlThen {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Pc {
+enum Point {
     NotArrived,
     MkdirP,
     Claim,
@@ -157,8 +157,8 @@ enum Pc {
     WiStat(Site, u8, u8),
     WiRead(Site, u8, u8, Time),
     WiList2(Site),
-    RiRename(u8, RiThen, u8),
-    RiRm(RiThen, RmRf),
+    RiRename(u8, AfterIntent, u8),
+    RiRm(AfterIntent, RmRf),
     CiMkdirP(Purpose),
     CiMkdir(Purpose),
     CiWrite(Purpose, WriteFile),
@@ -209,8 +209,8 @@ impl Liveness {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Actor {
-    ch: [u8; 2],
-    pc: Pc,
+    choices: [u8; 2],
+    pc: Point,
     wake: Time,
     env: ActorEnvState,
     /// `startedAt`: `Date.now()` at arrival, on its own host clock.
@@ -261,7 +261,7 @@ pub struct World {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mv {
+pub enum Move {
     Choose(u8, u8, u8),
     Step(u8),
     Env(EnvMove),
@@ -383,7 +383,7 @@ impl PrewarmLockModel {
     }
 
     fn prewarm_ms(&self, s: &World, a: usize) -> u64 {
-        self.spec.actors[a].prewarm[usize::from(s.actors[a].ch[S_PREWARM])]
+        self.spec.actors[a].prewarm[usize::from(s.actors[a].choices[S_PREWARM])]
     }
 
     fn proc(a: usize) -> ProcId {
@@ -502,7 +502,7 @@ impl PrewarmLockModel {
 
     // ---- protocol helpers ---------------------------------------------------------------------
 
-    fn sleep(&self, s: &mut World, a: usize, ms: u64, pc: Pc) {
+    fn sleep(&self, s: &mut World, a: usize, ms: u64, pc: Point) {
         let now = s.now;
         s.actors[a].pc = pc;
         s.actors[a].wake = now + ms;
@@ -540,17 +540,17 @@ impl PrewarmLockModel {
     }
 
     /// Where `waitForExistingLock` returns to.
-    fn cont(&self, a: usize) -> Pc {
+    fn cont(&self, a: usize) -> Point {
         match self.spec.actors[a].role {
-            Role::Prewarm => Pc::MkdirP,
-            Role::Wait if self.version.intents() => Pc::WiList(Site::WaitTop),
-            Role::Wait => Pc::WaitStat,
+            Role::Prewarm => Point::MkdirP,
+            Role::Wait if self.version.intents() => Point::WiList(Site::WaitTop),
+            Role::Wait => Point::WaitStat,
         }
     }
 
     fn throw<N: Narrator>(&self, s: &mut World, a: usize, why: &str, n: &mut N) {
         let x = &mut s.actors[a];
-        x.pc = Pc::Threw;
+        x.pc = Point::Threw;
         x.waiting = false;
         x.in_cs = false;
         x.holding = false;
@@ -558,14 +558,14 @@ impl PrewarmLockModel {
     }
 
     /// `throwIfLockWaitTimedOut` / V0-V1's timeout check, then sleep: true if it threw.
-    fn timed_out<N: Narrator>(&self, s: &mut World, a: usize, hnow: Time, n: &mut N) -> bool {
-        let elapsed = hnow as i64 - s.actors[a].started as i64;
+    fn timed_out<N: Narrator>(&self, s: &mut World, a: usize, host_now: Time, n: &mut N) -> bool {
+        let elapsed = host_now as i64 - s.actors[a].started as i64;
         if elapsed <= self.spec.timeout as i64 {
             return false;
         }
         // The waiter's error judged on its own terms (the seed's check is strict): it must come
         // after more than the timeout on its host's clock, whatever the check above compares.
-        if hnow as i64 - s.actors[a].started as i64 <= self.spec.timeout as i64
+        if host_now as i64 - s.actors[a].started as i64 <= self.spec.timeout as i64
             && s.flags & F_EARLY_TIMEOUT == 0
         {
             s.flags |= F_EARLY_TIMEOUT;
@@ -600,8 +600,8 @@ impl PrewarmLockModel {
         true
     }
 
-    fn timeout_or_sleep<N: Narrator>(&self, s: &mut World, a: usize, hnow: Time, n: &mut N) {
-        if !self.timed_out(s, a, hnow, n) {
+    fn timeout_or_sleep<N: Narrator>(&self, s: &mut World, a: usize, host_now: Time, n: &mut N) {
+        if !self.timed_out(s, a, host_now, n) {
             n.say(format_args!("sleeps {}", self.spec.poll));
             let next = self.cont(a);
             self.sleep(s, a, self.spec.poll, next);
@@ -635,7 +635,7 @@ impl PrewarmLockModel {
         x.in_cs = true;
         x.superseded = false;
         x.waiting = false;
-        x.pc = Pc::Prewarming;
+        x.pc = Point::Prewarming;
         x.wake = now + ms;
         n.say(format_args!("acquired: prewarms for {ms} ms"));
         self.reach(s, a, spec::P_PREWARMING, n);
@@ -782,34 +782,41 @@ impl PrewarmLockModel {
         m
     }
 
-    fn site_false(site: Site) -> Pc {
+    fn site_false(site: Site) -> Point {
         match site {
-            Site::AcqTop => Pc::Claim,
-            Site::PostClaim => Pc::MkdirP,
-            Site::WaitTop => Pc::WaitStat,
+            Site::AcqTop => Point::Claim,
+            Site::PostClaim => Point::MkdirP,
+            Site::WaitTop => Point::WaitStat,
         }
     }
 
-    fn site_true(site: Site) -> Pc {
+    fn site_true(site: Site) -> Point {
         match site {
-            Site::AcqTop | Site::PostClaim => Pc::MkdirP,
-            Site::WaitTop => Pc::WiList(Site::WaitTop),
+            Site::AcqTop | Site::PostClaim => Point::MkdirP,
+            Site::WaitTop => Point::WiList(Site::WaitTop),
         }
     }
 
-    fn next_intent(site: Site, mask: u8) -> Pc {
+    fn next_intent(site: Site, mask: u8) -> Point {
         if mask == 0 {
-            Pc::WiList2(site)
+            Point::WiList2(site)
         } else {
-            Pc::WiStat(site, mask, mask.trailing_zeros() as u8)
+            Point::WiStat(site, mask, mask.trailing_zeros() as u8)
         }
     }
 
     /// After its own intent (or another's, when reaping) is gone.
-    fn ri_done<N: Narrator>(&self, s: &mut World, a: usize, then: RiThen, hnow: Time, n: &mut N) {
+    fn ri_done<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        then: AfterIntent,
+        host_now: Time,
+        n: &mut N,
+    ) {
         match then {
-            RiThen::Next(site, mask) => s.actors[a].pc = Self::next_intent(site, mask),
-            RiThen::AfterReclaim => match s.actors[a].rc {
+            AfterIntent::Next(site, mask) => s.actors[a].pc = Self::next_intent(site, mask),
+            AfterIntent::AfterReclaim => match s.actors[a].rc {
                 RC_DEAD | RC_STALE => {
                     n.say(format_args!(
                         "{}",
@@ -822,20 +829,24 @@ impl PrewarmLockModel {
                     s.actors[a].pc = self.cont(a);
                 }
                 RC_ERROR => self.throw(s, a, "the reclaim failed", n),
-                _ => self.timeout_or_sleep(s, a, hnow, n),
+                _ => self.timeout_or_sleep(s, a, host_now, n),
             },
-            RiThen::AfterRelease => {
-                s.actors[a].pc = Pc::Done;
+            AfterIntent::AfterRelease => {
+                s.actors[a].pc = Point::Done;
                 n.say(format_args!("released"));
             }
-            RiThen::CreateFailed => self.throw(s, a, "could not record its recovery intent", n),
+            AfterIntent::CreateFailed => {
+                self.throw(s, a, "could not record its recovery intent", n)
+            }
         }
     }
 
     fn rl_done<N: Narrator>(&self, s: &mut World, a: usize, then: RlThen, n: &mut N) {
         match then {
-            RlThen::Release => s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterRelease, 0),
-            RlThen::Undo => s.actors[a].pc = Pc::WiList(Site::PostClaim),
+            RlThen::Release => {
+                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterRelease, 0)
+            }
+            RlThen::Undo => s.actors[a].pc = Point::WiList(Site::PostClaim),
             RlThen::WriteFailed => self.throw(s, a, "could not write owner.json", n),
         }
     }
@@ -858,54 +869,56 @@ impl PrewarmLockModel {
     /// One step of actor `a`: exactly one filesystem call (or a timer firing into one).
     fn step<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
         let me = Self::proc(a);
-        let hnow = self.host_now(s, a);
-        let cx = Ctx::new(&self.paths, me, hnow);
-        let pc = std::mem::replace(&mut s.actors[a].pc, Pc::Threw);
+        let host_now = self.host_now(s, a);
+        let cx = Ctx::new(&self.paths, me, host_now);
+        let pc = std::mem::replace(&mut s.actors[a].pc, Point::Threw);
         let routine = s.actors[a].waited;
         let mut t = Turn {
             process: me,
-            host_now: hnow,
+            host_now,
             context: cx,
             notable: false,
             continued: false,
         };
         match pc {
-            Pc::NotArrived => self.on_not_arrived(s, a, &mut t, n),
-            Pc::MkdirP => self.on_mkdir_p(s, a, &mut t, n),
-            Pc::Claim => self.on_claim(s, a, &mut t, n),
-            Pc::OwnerWrite(wf) => self.on_owner_write(s, a, &mut t, n, wf),
-            Pc::PostClaimList => self.on_post_claim_list(s, a, &mut t, n),
-            Pc::WaitStat => self.on_wait_stat(s, a, &mut t, n),
-            Pc::WStat => self.on_w_stat(s, a, &mut t, n),
-            Pc::WRead(mtime) => self.on_w_read(s, a, &mut t, n, mtime),
-            Pc::RmReclaim(rm) => self.on_rm_reclaim(s, a, &mut t, n, rm),
-            Pc::WiList(site) => self.on_wi_list(s, a, &mut t, n, site),
-            Pc::WiStat(site, mask, i) => self.on_wi_stat(s, a, &mut t, n, site, mask, i),
-            Pc::WiRead(site, rest, i, mtime) => {
+            Point::NotArrived => self.on_not_arrived(s, a, &mut t, n),
+            Point::MkdirP => self.on_mkdir_p(s, a, &mut t, n),
+            Point::Claim => self.on_claim(s, a, &mut t, n),
+            Point::OwnerWrite(wf) => self.on_owner_write(s, a, &mut t, n, wf),
+            Point::PostClaimList => self.on_post_claim_list(s, a, &mut t, n),
+            Point::WaitStat => self.on_wait_stat(s, a, &mut t, n),
+            Point::WStat => self.on_w_stat(s, a, &mut t, n),
+            Point::WRead(mtime) => self.on_w_read(s, a, &mut t, n, mtime),
+            Point::RmReclaim(rm) => self.on_rm_reclaim(s, a, &mut t, n, rm),
+            Point::WiList(site) => self.on_wi_list(s, a, &mut t, n, site),
+            Point::WiStat(site, mask, i) => self.on_wi_stat(s, a, &mut t, n, site, mask, i),
+            Point::WiRead(site, rest, i, mtime) => {
                 self.on_wi_read(s, a, &mut t, n, site, rest, i, mtime)
             }
-            Pc::WiList2(site) => self.on_wi_list2(s, a, &mut t, n, site),
-            Pc::RiRename(i, then, attempt) => self.on_ri_rename(s, a, &mut t, n, i, then, attempt),
-            Pc::RiRm(then, rm) => self.on_ri_rm(s, a, &mut t, n, then, rm),
-            Pc::CiMkdirP(p) => self.on_ci_mkdir_p(s, a, &mut t, n, p),
-            Pc::CiMkdir(p) => self.on_ci_mkdir(s, a, &mut t, n, p),
-            Pc::CiWrite(p, wf) => self.on_ci_write(s, a, &mut t, n, p, wf),
-            Pc::RcStat => self.on_rc_stat(s, a, &mut t, n),
-            Pc::RcRead(mtime) => self.on_rc_read(s, a, &mut t, n, mtime),
-            Pc::RcStatFirst => self.on_rc_stat_first(s, a, &mut t, n),
-            Pc::RcReadFirst => self.on_rc_read_first(s, a, &mut t, n),
-            Pc::RcStatAfter(l) => self.on_rc_stat_after(s, a, &mut t, n, l),
-            Pc::RcVerify(r, was) => self.on_rc_verify(s, a, &mut t, n, r, was),
-            Pc::UndoRmdir => self.on_undo_rmdir(s, a, &mut t, n),
-            Pc::RcRestore(was) => self.on_rc_restore(s, a, &mut t, n, was),
-            Pc::RcRename(r, attempt) => self.on_rc_rename(s, a, &mut t, n, r, attempt),
-            Pc::RcRm(r, rm) => self.on_rc_rm(s, a, &mut t, n, r, rm),
-            Pc::RoRead => self.on_ro_read(s, a, &mut t, n),
-            Pc::RlRename(then, attempt) => self.on_rl_rename(s, a, &mut t, n, then, attempt),
-            Pc::RlRm(then, rm) => self.on_rl_rm(s, a, &mut t, n, then, rm),
-            Pc::RmRelease(rm) => self.on_rm_release(s, a, &mut t, n, rm),
-            Pc::Prewarming => self.on_prewarming(s, a, &mut t, n),
-            Pc::Done | Pc::Threw => unreachable!("a finished actor takes no step"),
+            Point::WiList2(site) => self.on_wi_list2(s, a, &mut t, n, site),
+            Point::RiRename(i, then, attempt) => {
+                self.on_ri_rename(s, a, &mut t, n, i, then, attempt)
+            }
+            Point::RiRm(then, rm) => self.on_ri_rm(s, a, &mut t, n, then, rm),
+            Point::CiMkdirP(p) => self.on_ci_mkdir_p(s, a, &mut t, n, p),
+            Point::CiMkdir(p) => self.on_ci_mkdir(s, a, &mut t, n, p),
+            Point::CiWrite(p, wf) => self.on_ci_write(s, a, &mut t, n, p, wf),
+            Point::RcStat => self.on_rc_stat(s, a, &mut t, n),
+            Point::RcRead(mtime) => self.on_rc_read(s, a, &mut t, n, mtime),
+            Point::RcStatFirst => self.on_rc_stat_first(s, a, &mut t, n),
+            Point::RcReadFirst => self.on_rc_read_first(s, a, &mut t, n),
+            Point::RcStatAfter(l) => self.on_rc_stat_after(s, a, &mut t, n, l),
+            Point::RcVerify(r, was) => self.on_rc_verify(s, a, &mut t, n, r, was),
+            Point::UndoRmdir => self.on_undo_rmdir(s, a, &mut t, n),
+            Point::RcRestore(was) => self.on_rc_restore(s, a, &mut t, n, was),
+            Point::RcRename(r, attempt) => self.on_rc_rename(s, a, &mut t, n, r, attempt),
+            Point::RcRm(r, rm) => self.on_rc_rm(s, a, &mut t, n, r, rm),
+            Point::RoRead => self.on_ro_read(s, a, &mut t, n),
+            Point::RlRename(then, attempt) => self.on_rl_rename(s, a, &mut t, n, then, attempt),
+            Point::RlRm(then, rm) => self.on_rl_rm(s, a, &mut t, n, then, rm),
+            Point::RmRelease(rm) => self.on_rm_release(s, a, &mut t, n, rm),
+            Point::Prewarming => self.on_prewarming(s, a, &mut t, n),
+            Point::Done | Point::Threw => unreachable!("a finished actor takes no step"),
         }
         if routine && !t.notable && !t.continued {
             n.routine();
@@ -920,13 +933,13 @@ impl PrewarmLockModel {
         s: &mut World,
         a: usize,
         cx: Ctx<'_>,
-        hnow: Time,
+        host_now: Time,
         l: Liveness,
         n: &mut N,
     ) {
         match s.fs.stat(cx, self.lock) {
             Ok(st) => {
-                let age = st.age_at(hnow);
+                let age = st.age_at(host_now);
                 let same =
                     st.ino.0 == s.actors[a].judged_ino && st.mtime == s.actors[a].judged_mtime;
                 let r = if same { self.reason(l, age) } else { RC_NONE };
@@ -950,7 +963,7 @@ impl PrewarmLockModel {
         } else {
             RC_ERROR
         };
-        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+        s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
     }
 
     /// The re-check's verdict `r`: move the lock to the tombstone, or end the reclaim.
@@ -958,9 +971,9 @@ impl PrewarmLockModel {
         if r == RC_NONE {
             n.say(format_args!("not reclaimable any more"));
             s.actors[a].rc = RC_NONE;
-            s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+            s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
         } else {
-            s.actors[a].pc = Pc::RcRename(r, 0);
+            s.actors[a].pc = Point::RcRename(r, 0);
         }
     }
 
@@ -982,11 +995,11 @@ impl PrewarmLockModel {
         if same {
             n.say(format_args!("the tombstone is the directory it judged"));
             self.damaged(s, a, was, false, n);
-            s.actors[a].pc = Pc::RcRm(r, RmRf::new(self.tomb[a]));
+            s.actors[a].pc = Point::RcRm(r, RmRf::new(self.tomb[a]));
             self.reach(s, a, spec::P_TOMBSTONED, n);
         } else {
             n.say(format_args!("the tombstone is another generation"));
-            s.actors[a].pc = Pc::RcRestore(was);
+            s.actors[a].pc = Point::RcRestore(was);
         }
     }
 
@@ -995,7 +1008,7 @@ impl PrewarmLockModel {
         match p {
             Purpose::Reclaim => self.throw(s, a, e.code(), n),
             Purpose::Release => {
-                s.actors[a].pc = Pc::Done;
+                s.actors[a].pc = Point::Done;
                 n.say(format_args!("{e}: the release fails silently"));
             }
         }
@@ -1071,30 +1084,30 @@ impl PrewarmLockModel {
         }
     }
 
-    fn finished(pc: &Pc) -> bool {
-        matches!(pc, Pc::Done | Pc::Threw)
+    fn finished(pc: &Point) -> bool {
+        matches!(pc, Point::Done | Point::Threw)
     }
 }
 
 impl Model for PrewarmLockModel {
     type State = World;
-    type Move = Mv;
+    type Move = Move;
 
     fn initial(&self) -> World {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
         let procs = env::procs(&self.spec.env, &envs);
         let mut actors = ArrayVec::new();
         for (a, sp) in self.spec.actors.iter().enumerate() {
-            let mut ch = [0u8; 2];
-            for (slot, c) in ch.iter_mut().enumerate() {
+            let mut choices = [0u8; 2];
+            for (slot, c) in choices.iter_mut().enumerate() {
                 if self.alternatives(a, slot) > 1 {
                     *c = UNRESOLVED;
                 }
             }
             actors.push(Actor {
-                ch,
-                pc: Pc::NotArrived,
-                wake: if ch[S_ARRIVE] == UNRESOLVED {
+                choices,
+                pc: Point::NotArrived,
+                wake: if choices[S_ARRIVE] == UNRESOLVED {
                     NEVER
                 } else {
                     sp.arrive[0]
@@ -1131,44 +1144,44 @@ impl Model for PrewarmLockModel {
         s.now
     }
 
-    fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
+    fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
         for (a, x) in s.actors.iter().enumerate() {
-            if let Some(slot) = x.ch.iter().position(|&c| c == UNRESOLVED) {
+            if let Some(slot) = x.choices.iter().position(|&c| c == UNRESOLVED) {
                 for i in 0..self.alternatives(a, slot) {
-                    out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                    out.push(Move::Choose(a as u8, slot as u8, i as u8));
                 }
                 return out.len();
             }
         }
         for (i, (t, _)) in self.env.events.iter().enumerate() {
             if s.env.fired & (1 << i) == 0 && *t <= s.now {
-                out.push(Mv::Env(EnvMove::Event(i as u8)));
+                out.push(Move::Env(EnvMove::Event(i as u8)));
             }
         }
         for (a, x) in s.actors.iter().enumerate() {
             if x.env.resume_at <= s.now {
-                out.push(Mv::Env(EnvMove::Resume(a as u8)));
+                out.push(Move::Env(EnvMove::Resume(a as u8)));
             }
         }
         for (a, x) in s.actors.iter().enumerate() {
             if x.wake <= s.now && !Self::finished(&x.pc) && s.procs.runs(Self::proc(a)) {
-                out.push(Mv::Step(a as u8));
+                out.push(Move::Step(a as u8));
             }
         }
         let urgent = out.len();
         let e = &self.spec.env;
-        let started = |x: &Actor| !matches!(x.pc, Pc::NotArrived) && !Self::finished(&x.pc);
+        let started = |x: &Actor| !matches!(x.pc, Point::NotArrived) && !Self::finished(&x.pc);
         if s.env.kills < e.kills_max {
             for (a, x) in s.actors.iter().enumerate() {
                 if e.kill_mask & (1 << a) != 0 && started(x) && self.alive(s, a) {
-                    out.push(Mv::Env(EnvMove::Kill(a as u8)));
+                    out.push(Move::Env(EnvMove::Kill(a as u8)));
                 }
             }
         }
         if s.env.pauses < e.pauses_max {
             for (a, x) in s.actors.iter().enumerate() {
                 if e.pause_mask & (1 << a) != 0 && started(x) && s.procs.runs(Self::proc(a)) {
-                    out.push(Mv::Env(EnvMove::Pause(a as u8)));
+                    out.push(Move::Env(EnvMove::Pause(a as u8)));
                 }
             }
         }
@@ -1214,21 +1227,21 @@ impl Model for PrewarmLockModel {
         s.now = to;
     }
 
-    fn apply<N: Narrator>(&self, s: &mut World, m: Mv, n: &mut N) {
+    fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
         match m {
-            Mv::Choose(a, slot, i) => {
+            Move::Choose(a, slot, i) => {
                 let (a, slot) = (usize::from(a), usize::from(slot));
-                s.actors[a].ch[slot] = i;
+                s.actors[a].choices[slot] = i;
                 if slot == S_ARRIVE {
                     s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
                 }
             }
-            Mv::Step(a) => {
+            Move::Step(a) => {
                 let before = EnvPlan::pending(&s.fs);
                 self.step(s, usize::from(a), n);
                 self.env.note_consumed(&before, s.fs.pending_faults());
             }
-            Mv::Env(e) => {
+            Move::Env(e) => {
                 let mut cx = EnvCtx {
                     now: s.now,
                     procs: &mut s.procs,
@@ -1240,10 +1253,10 @@ impl Model for PrewarmLockModel {
         }
     }
 
-    fn actor_of(&self, m: Mv) -> u8 {
+    fn actor_of(&self, m: Move) -> u8 {
         match m {
-            Mv::Choose(a, _, _) | Mv::Step(a) => a,
-            Mv::Env(e) => self.env.actor_of(e),
+            Move::Choose(a, _, _) | Move::Step(a) => a,
+            Move::Env(e) => self.env.actor_of(e),
         }
     }
 
@@ -1267,7 +1280,7 @@ impl Model for PrewarmLockModel {
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
         if let Some(t) = self.reach_target {
             let hit = if t == crate::reach::THROWS {
-                s.actors.iter().any(|x| matches!(x.pc, Pc::Threw))
+                s.actors.iter().any(|x| matches!(x.pc, Point::Threw))
             } else {
                 s.reached
             };
@@ -1280,9 +1293,9 @@ impl Model for PrewarmLockModel {
             .map(|i| i as PropIdx)
     }
 
-    fn move_label(&self, s: &World, m: Mv) -> String {
+    fn move_label(&self, s: &World, m: Move) -> String {
         match m {
-            Mv::Choose(a, slot, i) => {
+            Move::Choose(a, slot, i) => {
                 let sp = &self.spec.actors[usize::from(a)];
                 if usize::from(slot) == S_ARRIVE {
                     format!("choose arrive_ms = {}", sp.arrive[usize::from(i)])
@@ -1290,8 +1303,8 @@ impl Model for PrewarmLockModel {
                     format!("choose prewarm_ms = {}", sp.prewarm[usize::from(i)])
                 }
             }
-            Mv::Env(e) => self.env.label(e).into(),
-            Mv::Step(a) => {
+            Move::Env(e) => self.env.label(e).into(),
+            Move::Step(a) => {
                 let a = usize::from(a);
                 let me = self.name(a);
                 let rm = |rm: &RmRf| {
@@ -1300,54 +1313,58 @@ impl Model for PrewarmLockModel {
                     })
                 };
                 match &s.actors[a].pc {
-                    Pc::NotArrived => match self.spec.actors[a].role {
+                    Point::NotArrived => match self.spec.actors[a].role {
                         Role::Prewarm => "arrive (prewarm): mkdir -p parent".into(),
                         Role::Wait if self.version.intents() => {
                             "arrive (wait): readdir(lock.recovery)".into()
                         }
                         Role::Wait => "arrive (wait): stat(lock)".into(),
                     },
-                    Pc::MkdirP => "mkdir -p parent".into(),
-                    Pc::Claim => "mkdir(lock)".into(),
-                    Pc::OwnerWrite(wf) => format!(
+                    Point::MkdirP => "mkdir -p parent".into(),
+                    Point::Claim => "mkdir(lock)".into(),
+                    Point::OwnerWrite(wf) => format!(
                         "writeFile(owner.json): {}",
                         wf.next_op().map_or("?", |o| o.name())
                     ),
-                    Pc::PostClaimList => "readdir(lock.recovery)".into(),
-                    Pc::WaitStat | Pc::WStat | Pc::RcStat | Pc::RcStatAfter(_) => {
+                    Point::PostClaimList => "readdir(lock.recovery)".into(),
+                    Point::WaitStat | Point::WStat | Point::RcStat | Point::RcStatAfter(_) => {
                         "stat(lock)".into()
                     }
-                    Pc::RcReadFirst => "readFile(owner.json)".into(),
-                    Pc::RcStatFirst => "stat(lock)".into(),
-                    Pc::RcVerify(_, _) => format!("stat(tombstone-{me})"),
-                    Pc::UndoRmdir => "rmdir(lock)".into(),
-                    Pc::RcRestore(_) => format!("rename(tombstone-{me}, lock)"),
-                    Pc::WRead(_) | Pc::RcRead(_) | Pc::RoRead => "readFile(owner.json)".into(),
-                    Pc::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
-                    Pc::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
-                    Pc::WiList(_) | Pc::WiList2(_) => "readdir(lock.recovery)".into(),
-                    Pc::WiStat(_, _, i) => format!("stat(intent-{})", self.name(usize::from(*i))),
-                    Pc::WiRead(_, _, i, _) => {
+                    Point::RcReadFirst => "readFile(owner.json)".into(),
+                    Point::RcStatFirst => "stat(lock)".into(),
+                    Point::RcVerify(_, _) => format!("stat(tombstone-{me})"),
+                    Point::UndoRmdir => "rmdir(lock)".into(),
+                    Point::RcRestore(_) => format!("rename(tombstone-{me}, lock)"),
+                    Point::WRead(_) | Point::RcRead(_) | Point::RoRead => {
+                        "readFile(owner.json)".into()
+                    }
+                    Point::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
+                    Point::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
+                    Point::WiList(_) | Point::WiList2(_) => "readdir(lock.recovery)".into(),
+                    Point::WiStat(_, _, i) => {
+                        format!("stat(intent-{})", self.name(usize::from(*i)))
+                    }
+                    Point::WiRead(_, _, i, _) => {
                         format!("readFile(intent-{}/owner.json)", self.name(usize::from(*i)))
                     }
-                    Pc::RiRename(i, _, _) => format!(
+                    Point::RiRename(i, _, _) => format!(
                         "rename(intent-{}, released-{me})",
                         self.name(usize::from(*i))
                     ),
-                    Pc::RiRm(_, r) | Pc::RcRm(_, r) | Pc::RlRm(_, r) => {
+                    Point::RiRm(_, r) | Point::RcRm(_, r) | Point::RlRm(_, r) => {
                         format!("rm -rf: {}", rm(r))
                     }
-                    Pc::CiMkdirP(_) => "mkdir -p lock.recovery".into(),
-                    Pc::CiMkdir(_) => format!("mkdir(intent-{me})"),
-                    Pc::CiWrite(_, wf) => format!(
+                    Point::CiMkdirP(_) => "mkdir -p lock.recovery".into(),
+                    Point::CiMkdir(_) => format!("mkdir(intent-{me})"),
+                    Point::CiWrite(_, wf) => format!(
                         "writeFile(intent-{me}/owner.json): {}",
                         wf.next_op().map_or("?", |o| o.name())
                     ),
-                    Pc::RcRename(_, _) | Pc::RlRename(_, _) => {
+                    Point::RcRename(_, _) | Point::RlRename(_, _) => {
                         format!("rename(lock, tombstone-{me})")
                     }
-                    Pc::Prewarming => "prewarm ends; release".into(),
-                    Pc::Done | Pc::Threw => "?".into(),
+                    Point::Prewarming => "prewarm ends; release".into(),
+                    Point::Done | Point::Threw => "?".into(),
                 }
             }
         }
@@ -1397,7 +1414,7 @@ impl Model for PrewarmLockModel {
         }
         out.push_str(" |");
         for (a, x) in s.actors.iter().enumerate() {
-            if matches!(x.pc, Pc::NotArrived) && self.alive(s, a) {
+            if matches!(x.pc, Point::NotArrived) && self.alive(s, a) {
                 continue;
             }
             let pid = s.procs.pid(Self::proc(a)).0;
@@ -1415,8 +1432,8 @@ impl Model for PrewarmLockModel {
                 }
                 ProcState::Paused => "paused".to_string(),
                 ProcState::Running => match &x.pc {
-                    Pc::Done => "done".into(),
-                    Pc::Threw => "threw".into(),
+                    Point::Done => "done".into(),
+                    Point::Threw => "threw".into(),
                     _ if x.in_cs && x.superseded => "prewarming (superseded)".into(),
                     _ if x.in_cs => "prewarming".into(),
                     _ if x.waiting => "waiting".into(),

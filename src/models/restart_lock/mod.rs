@@ -14,7 +14,7 @@ use crate::engine::{self, Outcome, Replayed};
 use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
 
-pub use model::{Mv, RestartLockModel, World};
+pub use model::{Move, RestartLockModel, World};
 pub use spec::{Spec, POINTS};
 pub use version::Version;
 

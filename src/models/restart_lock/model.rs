@@ -82,7 +82,7 @@ pub struct RestartLockModel {
 
 /// Where an actor's continuation is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum Pc {
+enum Point {
     NotArrived,
     // V1, V2: claim L directly.
     Open,
@@ -129,8 +129,8 @@ enum Pc {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Actor {
-    ch: [u8; 2],
-    pc: Pc,
+    choices: [u8; 2],
+    pc: Point,
     /// The next step is enabled from this instant (timers).
     wake: Time,
     env: ActorEnvState,
@@ -179,7 +179,7 @@ pub struct World {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mv {
+pub enum Move {
     Choose(u8, u8, u8),
     Step(u8),
     Env(EnvMove),
@@ -313,7 +313,7 @@ impl RestartLockModel {
     }
 
     fn restart_ms(&self, s: &World, a: usize) -> u64 {
-        self.spec.actors[a].restart[usize::from(s.actors[a].ch[S_RESTART])]
+        self.spec.actors[a].restart[usize::from(s.actors[a].choices[S_RESTART])]
     }
 
     fn host_now(&self, s: &World, a: usize) -> Time {
@@ -380,13 +380,13 @@ impl RestartLockModel {
         s.procs.is_alive(ProcId(a as u8))
     }
 
-    fn finished(pc: &Pc) -> bool {
-        matches!(pc, Pc::Done | Pc::Threw)
+    fn finished(pc: &Point) -> bool {
+        matches!(pc, Point::Done | Point::Threw)
     }
 
     // ---- the protocol ------------------------------------------------------------------------
 
-    fn sleep(&self, s: &mut World, a: usize, ms: u64, pc: Pc) {
+    fn sleep(&self, s: &mut World, a: usize, ms: u64, pc: Point) {
         let now = s.now;
         let act = &mut s.actors[a];
         act.pc = pc;
@@ -408,9 +408,9 @@ impl RestartLockModel {
         act.owned = false;
         act.failing = false;
         act.pc = match self.version.mutex() {
-            MutexKind::None if self.version.serialized() => Pc::ReadUnder,
-            MutexKind::None => Pc::Open,
-            _ => Pc::MOpen,
+            MutexKind::None if self.version.serialized() => Point::ReadUnder,
+            MutexKind::None => Point::Open,
+            _ => Point::MOpen,
         };
     }
 
@@ -418,7 +418,7 @@ impl RestartLockModel {
     fn respin(&self, s: &mut World, a: usize) {
         let act = &mut s.actors[a];
         act.spins += 1;
-        act.pc = Pc::MOpen;
+        act.pc = Point::MOpen;
     }
 
     /// Crash or pause the actor if the scenario says so at this point.
@@ -456,7 +456,11 @@ impl RestartLockModel {
         let act = &mut s.actors[a];
         act.in_mutex = true;
         act.spins = 0;
-        act.pc = if act.rel { Pc::RelRead } else { Pc::ReadUnder };
+        act.pc = if act.rel {
+            Point::RelRead
+        } else {
+            Point::ReadUnder
+        };
         n.say(format_args!("holds the registry mutex"));
         self.reach(s, a, spec::P_MUTEX_HELD, n);
     }
@@ -466,7 +470,7 @@ impl RestartLockModel {
         if self.version.mutex() == MutexKind::None {
             self.after_mutex(s, a, n);
         } else {
-            s.actors[a].pc = Pc::MRelRead;
+            s.actors[a].pc = Point::MRelRead;
         }
     }
 
@@ -474,10 +478,10 @@ impl RestartLockModel {
     fn after_mutex<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
         let act = &s.actors[a];
         if act.rel {
-            s.actors[a].pc = Pc::Done;
+            s.actors[a].pc = Point::Done;
             n.say(format_args!("release() returns"));
         } else if act.failing {
-            s.actors[a].pc = Pc::Threw;
+            s.actors[a].pc = Point::Threw;
             n.say(format_args!("acquireRestartLock throws"));
         } else if act.owned {
             self.enter_cs(s, a, n);
@@ -522,7 +526,7 @@ impl RestartLockModel {
         act.in_cs = true;
         act.superseded = false;
         act.spins = 0;
-        act.pc = Pc::Restarting;
+        act.pc = Point::Restarting;
         act.wake = now + ms;
         n.say(format_args!("acquired: restarts for {ms} ms"));
         self.reach(s, a, spec::P_RESTARTING, n);
@@ -534,16 +538,16 @@ impl RestartLockModel {
         act.rel = true;
         n.say(format_args!("restart done; release()"));
         act.pc = if !self.version.tokened_release() {
-            Pc::RelUnlink
+            Point::RelUnlink
         } else if self.version.mutex() == MutexKind::None {
-            Pc::RelRead
+            Point::RelRead
         } else {
-            Pc::MOpen
+            Point::MOpen
         };
     }
 
     fn throw<N: Narrator>(&self, s: &mut World, a: usize, e: Errno, n: &mut N) {
-        s.actors[a].pc = Pc::Threw;
+        s.actors[a].pc = Point::Threw;
         n.say(format_args!(
             "{e}: {} throws",
             if s.actors[a].rel {
@@ -585,55 +589,55 @@ impl RestartLockModel {
     /// One step of actor `a`: exactly one filesystem call (or a timer firing).
     fn step<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
         let me = ProcId(a as u8);
-        let hnow = self.host_now(s, a);
-        let cx = Ctx::new(&self.paths, me, hnow);
-        let pc = std::mem::replace(&mut s.actors[a].pc, Pc::Threw);
+        let host_now = self.host_now(s, a);
+        let cx = Ctx::new(&self.paths, me, host_now);
+        let pc = std::mem::replace(&mut s.actors[a].pc, Point::Threw);
         let routine = s.actors[a].waited;
         let mut t = Turn {
             process: me,
-            host_now: hnow,
+            host_now,
             context: cx,
             notable: false,
             continued: false,
         };
         match pc {
-            Pc::NotArrived => self.on_not_arrived(s, a, &mut t, n),
-            Pc::Open => self.on_open(s, a, &mut t, n),
-            Pc::Write(fd) => self.on_write(s, a, &mut t, n, fd),
-            Pc::Close(fd) => self.on_close(s, a, &mut t, n, fd),
-            Pc::ReadL => self.on_read_l(s, a, &mut t, n),
-            Pc::BreakUnlink => self.on_break_unlink(s, a, &mut t, n),
-            Pc::Temp(wf) => self.on_temp(s, a, &mut t, n, wf),
-            Pc::RenameTemp => self.on_rename_temp(s, a, &mut t, n),
-            Pc::UnlinkTemp => self.on_unlink_temp(s, a, &mut t, n),
-            Pc::ReadBack => self.on_read_back(s, a, &mut t, n),
-            Pc::MOpen => self.on_m_open(s, a, &mut t, n),
-            Pc::MWrite(fd) => self.on_m_write(s, a, &mut t, n, fd),
-            Pc::MClose(fd) => self.on_m_close(s, a, &mut t, n, fd),
-            Pc::MCloseFailed(fd) => self.on_m_close_failed(s, a, &mut t, n, fd),
-            Pc::MUnlinkFailed => self.on_m_unlink_failed(s, a, &mut t, n),
-            Pc::MStat => self.on_m_stat(s, a, &mut t, n),
-            Pc::MRead => self.on_m_read(s, a, &mut t, n),
-            Pc::MUnlinkStale => self.on_m_unlink_stale(s, a, &mut t, n),
-            Pc::RlOpen => self.on_rl_open(s, a, &mut t, n),
-            Pc::RlStat => self.on_rl_stat(s, a, &mut t, n),
-            Pc::RlUnlinkStale => self.on_rl_unlink_stale(s, a, &mut t, n),
-            Pc::RlStatM(fd) => self.on_rl_stat_m(s, a, &mut t, n, fd),
-            Pc::RlUnlinkM(fd) => self.on_rl_unlink_m(s, a, &mut t, n, fd),
-            Pc::RlClose(fd) => self.on_rl_close(s, a, &mut t, n, fd),
-            Pc::RlUnlink => self.on_rl_unlink(s, a, &mut t, n),
-            Pc::AsideRename => self.on_aside_rename(s, a, &mut t, n),
-            Pc::AsideStat(o) => self.on_aside_stat(s, a, &mut t, n, o),
-            Pc::AsideUnlink => self.on_aside_unlink(s, a, &mut t, n),
-            Pc::AsideRestore(o) => self.on_aside_restore(s, a, &mut t, n, o),
-            Pc::ReadUnder => self.on_read_under(s, a, &mut t, n),
-            Pc::WriteUnder(wf) => self.on_write_under(s, a, &mut t, n, wf),
-            Pc::MRelRead => self.on_m_rel_read(s, a, &mut t, n),
-            Pc::MRelUnlink => self.on_m_rel_unlink(s, a, &mut t, n),
-            Pc::Restarting => self.on_restarting(s, a, &mut t, n),
-            Pc::RelRead => self.on_rel_read(s, a, &mut t, n),
-            Pc::RelUnlink => self.on_rel_unlink(s, a, &mut t, n),
-            Pc::Done | Pc::Threw => unreachable!("a finished actor takes no step"),
+            Point::NotArrived => self.on_not_arrived(s, a, &mut t, n),
+            Point::Open => self.on_open(s, a, &mut t, n),
+            Point::Write(fd) => self.on_write(s, a, &mut t, n, fd),
+            Point::Close(fd) => self.on_close(s, a, &mut t, n, fd),
+            Point::ReadL => self.on_read_l(s, a, &mut t, n),
+            Point::BreakUnlink => self.on_break_unlink(s, a, &mut t, n),
+            Point::Temp(wf) => self.on_temp(s, a, &mut t, n, wf),
+            Point::RenameTemp => self.on_rename_temp(s, a, &mut t, n),
+            Point::UnlinkTemp => self.on_unlink_temp(s, a, &mut t, n),
+            Point::ReadBack => self.on_read_back(s, a, &mut t, n),
+            Point::MOpen => self.on_m_open(s, a, &mut t, n),
+            Point::MWrite(fd) => self.on_m_write(s, a, &mut t, n, fd),
+            Point::MClose(fd) => self.on_m_close(s, a, &mut t, n, fd),
+            Point::MCloseFailed(fd) => self.on_m_close_failed(s, a, &mut t, n, fd),
+            Point::MUnlinkFailed => self.on_m_unlink_failed(s, a, &mut t, n),
+            Point::MStat => self.on_m_stat(s, a, &mut t, n),
+            Point::MRead => self.on_m_read(s, a, &mut t, n),
+            Point::MUnlinkStale => self.on_m_unlink_stale(s, a, &mut t, n),
+            Point::RlOpen => self.on_rl_open(s, a, &mut t, n),
+            Point::RlStat => self.on_rl_stat(s, a, &mut t, n),
+            Point::RlUnlinkStale => self.on_rl_unlink_stale(s, a, &mut t, n),
+            Point::RlStatM(fd) => self.on_rl_stat_m(s, a, &mut t, n, fd),
+            Point::RlUnlinkM(fd) => self.on_rl_unlink_m(s, a, &mut t, n, fd),
+            Point::RlClose(fd) => self.on_rl_close(s, a, &mut t, n, fd),
+            Point::RlUnlink => self.on_rl_unlink(s, a, &mut t, n),
+            Point::AsideRename => self.on_aside_rename(s, a, &mut t, n),
+            Point::AsideStat(o) => self.on_aside_stat(s, a, &mut t, n, o),
+            Point::AsideUnlink => self.on_aside_unlink(s, a, &mut t, n),
+            Point::AsideRestore(o) => self.on_aside_restore(s, a, &mut t, n, o),
+            Point::ReadUnder => self.on_read_under(s, a, &mut t, n),
+            Point::WriteUnder(wf) => self.on_write_under(s, a, &mut t, n, wf),
+            Point::MRelRead => self.on_m_rel_read(s, a, &mut t, n),
+            Point::MRelUnlink => self.on_m_rel_unlink(s, a, &mut t, n),
+            Point::Restarting => self.on_restarting(s, a, &mut t, n),
+            Point::RelRead => self.on_rel_read(s, a, &mut t, n),
+            Point::RelUnlink => self.on_rel_unlink(s, a, &mut t, n),
+            Point::Done | Point::Threw => unreachable!("a finished actor takes no step"),
         }
         if routine && !t.notable && !t.continued {
             n.routine();
@@ -666,7 +670,7 @@ impl RestartLockModel {
     /// An acquire still in progress that `bounded-wait` judges.
     fn waiting(&self, s: &World, a: usize) -> bool {
         let x = &s.actors[a];
-        !matches!(x.pc, Pc::NotArrived | Pc::Done | Pc::Threw)
+        !matches!(x.pc, Point::NotArrived | Point::Done | Point::Threw)
             && !x.rel
             && !x.in_cs
             && self.alive(s, a)
@@ -736,23 +740,23 @@ impl RestartLockModel {
 
 impl Model for RestartLockModel {
     type State = World;
-    type Move = Mv;
+    type Move = Move;
 
     fn initial(&self) -> World {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
         let procs = env::procs(&self.spec.env, &envs);
         let mut actors = ArrayVec::new();
         for (a, sp) in self.spec.actors.iter().enumerate() {
-            let mut ch = [0u8; 2];
-            for (slot, c) in ch.iter_mut().enumerate() {
+            let mut choices = [0u8; 2];
+            for (slot, c) in choices.iter_mut().enumerate() {
                 if self.alternatives(a, slot) > 1 {
                     *c = UNRESOLVED;
                 }
             }
             actors.push(Actor {
-                ch,
-                pc: Pc::NotArrived,
-                wake: if ch[S_ARRIVE] == UNRESOLVED {
+                choices,
+                pc: Point::NotArrived,
+                wake: if choices[S_ARRIVE] == UNRESOLVED {
                     NEVER
                 } else {
                     sp.arrive[0]
@@ -790,34 +794,34 @@ impl Model for RestartLockModel {
         s.now
     }
 
-    fn moves(&self, s: &World, out: &mut Vec<Mv>) -> usize {
+    fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
         for (a, x) in s.actors.iter().enumerate() {
-            if let Some(slot) = x.ch.iter().position(|&c| c == UNRESOLVED) {
+            if let Some(slot) = x.choices.iter().position(|&c| c == UNRESOLVED) {
                 for i in 0..self.alternatives(a, slot) {
-                    out.push(Mv::Choose(a as u8, slot as u8, i as u8));
+                    out.push(Move::Choose(a as u8, slot as u8, i as u8));
                 }
                 return out.len();
             }
         }
         for (i, (t, _)) in self.env.events.iter().enumerate() {
             if s.env.fired & (1 << i) == 0 && *t <= s.now {
-                out.push(Mv::Env(EnvMove::Event(i as u8)));
+                out.push(Move::Env(EnvMove::Event(i as u8)));
             }
         }
         for (a, x) in s.actors.iter().enumerate() {
             if x.env.resume_at <= s.now {
-                out.push(Mv::Env(EnvMove::Resume(a as u8)));
+                out.push(Move::Env(EnvMove::Resume(a as u8)));
             }
         }
         for (a, x) in s.actors.iter().enumerate() {
             if x.wake <= s.now && !Self::finished(&x.pc) && s.procs.runs(ProcId(a as u8)) {
-                out.push(Mv::Step(a as u8));
+                out.push(Move::Step(a as u8));
             }
         }
         let urgent = out.len();
         let e = &self.spec.env;
         let optional = |x: &Actor, a: usize| {
-            !matches!(x.pc, Pc::NotArrived) && !Self::finished(&x.pc) && {
+            !matches!(x.pc, Point::NotArrived) && !Self::finished(&x.pc) && {
                 let _ = a;
                 true
             }
@@ -825,14 +829,14 @@ impl Model for RestartLockModel {
         if s.env.kills < e.kills_max {
             for (a, x) in s.actors.iter().enumerate() {
                 if e.kill_mask & (1 << a) != 0 && optional(x, a) && self.alive(s, a) {
-                    out.push(Mv::Env(EnvMove::Kill(a as u8)));
+                    out.push(Move::Env(EnvMove::Kill(a as u8)));
                 }
             }
         }
         if s.env.pauses < e.pauses_max {
             for (a, x) in s.actors.iter().enumerate() {
                 if e.pause_mask & (1 << a) != 0 && optional(x, a) && s.procs.runs(ProcId(a as u8)) {
-                    out.push(Mv::Env(EnvMove::Pause(a as u8)));
+                    out.push(Move::Env(EnvMove::Pause(a as u8)));
                 }
             }
         }
@@ -871,21 +875,21 @@ impl Model for RestartLockModel {
         s.now = to;
     }
 
-    fn apply<N: Narrator>(&self, s: &mut World, m: Mv, n: &mut N) {
+    fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
         match m {
-            Mv::Choose(a, slot, i) => {
+            Move::Choose(a, slot, i) => {
                 let (a, slot) = (usize::from(a), usize::from(slot));
-                s.actors[a].ch[slot] = i;
+                s.actors[a].choices[slot] = i;
                 if slot == S_ARRIVE {
                     s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
                 }
             }
-            Mv::Step(a) => {
+            Move::Step(a) => {
                 let before = EnvPlan::pending(&s.fs);
                 self.step(s, usize::from(a), n);
                 self.env.note_consumed(&before, s.fs.pending_faults());
             }
-            Mv::Env(e) => {
+            Move::Env(e) => {
                 let mut cx = EnvCtx {
                     now: s.now,
                     procs: &mut s.procs,
@@ -897,10 +901,10 @@ impl Model for RestartLockModel {
         }
     }
 
-    fn actor_of(&self, m: Mv) -> u8 {
+    fn actor_of(&self, m: Move) -> u8 {
         match m {
-            Mv::Choose(a, _, _) | Mv::Step(a) => a,
-            Mv::Env(e) => self.env.actor_of(e),
+            Move::Choose(a, _, _) | Move::Step(a) => a,
+            Move::Env(e) => self.env.actor_of(e),
         }
     }
 
@@ -929,7 +933,7 @@ impl Model for RestartLockModel {
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
         if let Some(t) = self.reach_target {
             let hit = if t == crate::reach::THROWS {
-                s.actors.iter().any(|x| matches!(x.pc, Pc::Threw))
+                s.actors.iter().any(|x| matches!(x.pc, Point::Threw))
             } else {
                 s.reached
             };
@@ -942,9 +946,9 @@ impl Model for RestartLockModel {
             .map(|i| i as PropIdx)
     }
 
-    fn move_label(&self, s: &World, m: Mv) -> String {
+    fn move_label(&self, s: &World, m: Move) -> String {
         match m {
-            Mv::Choose(a, slot, i) => {
+            Move::Choose(a, slot, i) => {
                 let sp = &self.spec.actors[usize::from(a)];
                 if usize::from(slot) == S_ARRIVE {
                     format!("choose arrive_ms = {}", sp.arrive[usize::from(i)])
@@ -952,48 +956,50 @@ impl Model for RestartLockModel {
                     format!("choose restart_ms = {}", sp.restart[usize::from(i)])
                 }
             }
-            Mv::Env(e) => self.env.label(e).into(),
-            Mv::Step(a) => {
+            Move::Env(e) => self.env.label(e).into(),
+            Move::Step(a) => {
                 let a = usize::from(a);
                 let x = &s.actors[a];
                 match &x.pc {
-                    Pc::NotArrived => "arrive: mkdir -p dirname(L)".into(),
-                    Pc::Open => "open(L,'wx')".into(),
-                    Pc::Write(_) => "handle.writeFile(L)".into(),
-                    Pc::Close(_) => "handle.close(L)".into(),
-                    Pc::ReadL => "readFile(L)".into(),
-                    Pc::BreakUnlink => "unlink(L)".into(),
-                    Pc::Temp(wf) => format!(
+                    Point::NotArrived => "arrive: mkdir -p dirname(L)".into(),
+                    Point::Open => "open(L,'wx')".into(),
+                    Point::Write(_) => "handle.writeFile(L)".into(),
+                    Point::Close(_) => "handle.close(L)".into(),
+                    Point::ReadL => "readFile(L)".into(),
+                    Point::BreakUnlink => "unlink(L)".into(),
+                    Point::Temp(wf) => format!(
                         "writeFile(L.{}): {}",
                         self.name(a),
                         wf.next_op().map_or("?", |o| o.name())
                     ),
-                    Pc::RenameTemp => format!("rename(L.{}, L)", self.name(a)),
-                    Pc::UnlinkTemp => format!("unlink(L.{})", self.name(a)),
-                    Pc::ReadBack => "readFile(L): read back".into(),
-                    Pc::MOpen => "open(M,'wx')".into(),
-                    Pc::MWrite(_) => "handle.writeFile(M)".into(),
-                    Pc::MClose(_) | Pc::MCloseFailed(_) => "handle.close(M)".into(),
-                    Pc::MUnlinkFailed | Pc::MUnlinkStale | Pc::MRelUnlink => "unlink(M)".into(),
-                    Pc::RlUnlinkM(_) => "unlink(M)".into(),
-                    Pc::MStat | Pc::RlStatM(_) => "stat(M)".into(),
-                    Pc::MRead | Pc::MRelRead => "readFile(M)".into(),
-                    Pc::RlOpen => "open(RL,'wx')".into(),
-                    Pc::RlStat => "stat(RL)".into(),
-                    Pc::RlUnlinkStale | Pc::RlUnlink => "unlink(RL)".into(),
-                    Pc::RlClose(_) => "handle.close(RL)".into(),
-                    Pc::AsideRename => format!("rename(M, M.aside-{})", self.name(a)),
-                    Pc::AsideStat(_) => format!("stat(M.aside-{})", self.name(a)),
-                    Pc::AsideUnlink => format!("unlink(M.aside-{})", self.name(a)),
-                    Pc::AsideRestore(_) => format!("rename(M.aside-{}, M)", self.name(a)),
-                    Pc::ReadUnder => "readFile(L)".into(),
-                    Pc::WriteUnder(wf) => {
+                    Point::RenameTemp => format!("rename(L.{}, L)", self.name(a)),
+                    Point::UnlinkTemp => format!("unlink(L.{})", self.name(a)),
+                    Point::ReadBack => "readFile(L): read back".into(),
+                    Point::MOpen => "open(M,'wx')".into(),
+                    Point::MWrite(_) => "handle.writeFile(M)".into(),
+                    Point::MClose(_) | Point::MCloseFailed(_) => "handle.close(M)".into(),
+                    Point::MUnlinkFailed | Point::MUnlinkStale | Point::MRelUnlink => {
+                        "unlink(M)".into()
+                    }
+                    Point::RlUnlinkM(_) => "unlink(M)".into(),
+                    Point::MStat | Point::RlStatM(_) => "stat(M)".into(),
+                    Point::MRead | Point::MRelRead => "readFile(M)".into(),
+                    Point::RlOpen => "open(RL,'wx')".into(),
+                    Point::RlStat => "stat(RL)".into(),
+                    Point::RlUnlinkStale | Point::RlUnlink => "unlink(RL)".into(),
+                    Point::RlClose(_) => "handle.close(RL)".into(),
+                    Point::AsideRename => format!("rename(M, M.aside-{})", self.name(a)),
+                    Point::AsideStat(_) => format!("stat(M.aside-{})", self.name(a)),
+                    Point::AsideUnlink => format!("unlink(M.aside-{})", self.name(a)),
+                    Point::AsideRestore(_) => format!("rename(M.aside-{}, M)", self.name(a)),
+                    Point::ReadUnder => "readFile(L)".into(),
+                    Point::WriteUnder(wf) => {
                         format!("writeFile(L): {}", wf.next_op().map_or("?", |o| o.name()))
                     }
-                    Pc::Restarting => "restart ends; release".into(),
-                    Pc::RelRead => "release: readFile(L)".into(),
-                    Pc::RelUnlink => "release: unlink(L)".into(),
-                    Pc::Done | Pc::Threw => "?".into(),
+                    Point::Restarting => "restart ends; release".into(),
+                    Point::RelRead => "release: readFile(L)".into(),
+                    Point::RelUnlink => "release: unlink(L)".into(),
+                    Point::Done | Point::Threw => "?".into(),
                 }
             }
         }
@@ -1039,14 +1045,14 @@ impl Model for RestartLockModel {
         }
         out.push_str(" |");
         for (a, x) in s.actors.iter().enumerate() {
-            if matches!(x.pc, Pc::NotArrived) && self.alive(s, a) {
+            if matches!(x.pc, Point::NotArrived) && self.alive(s, a) {
                 continue;
             }
             let mut st = self.env_actor_state(s, a).to_string();
             if st.is_empty() {
                 st = match &x.pc {
-                    Pc::Done => "done".into(),
-                    Pc::Threw => "threw".into(),
+                    Point::Done => "done".into(),
+                    Point::Threw => "threw".into(),
                     _ if x.in_cs && x.superseded => "restarting (superseded)".into(),
                     _ if x.in_cs => "restarting".into(),
                     _ if x.in_mutex => "holds M".into(),

@@ -41,7 +41,7 @@
 
 use lockstep_sim::Model;
 
-use super::{InitLockModel, LockKind, Mv, Outcome, Pc, Version, World, S_OUT};
+use super::{InitLockModel, LockKind, Move, Outcome, Point, Version, World, S_OUT};
 
 /// What a move touches besides its own caller's record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,7 +79,7 @@ const BUDGET: Foot = Foot {
 
 impl InitLockModel {
     /// Whether `a` and `b` (both enabled in `s`) commute; see the module docs.
-    pub(super) fn commute(&self, s: &World, a: Mv, b: Mv) -> bool {
+    pub(super) fn commute(&self, s: &World, a: Move, b: Move) -> bool {
         if self.actor_of(a) == self.actor_of(b) {
             return false;
         }
@@ -92,17 +92,17 @@ impl InitLockModel {
         !clash
     }
 
-    fn foot(&self, s: &World, m: Mv) -> Foot {
+    fn foot(&self, s: &World, m: Move) -> Foot {
         match m {
-            Mv::Cancel(a) if self.cancel_due(s, usize::from(a)) => OWN,
-            Mv::Cancel(_) => BUDGET,
-            Mv::Choose(a, slot, i) => {
+            Move::Cancel(a) if self.cancel_due(s, usize::from(a)) => OWN,
+            Move::Cancel(_) => BUDGET,
+            Move::Choose(a, slot, i) => {
                 let a = usize::from(a);
                 let c = &s.callers[a];
                 let level = usize::from(c.level);
                 match c.pc {
                     // The outcome chosen as the init settles.
-                    Pc::InInit if usize::from(slot) == S_OUT + level => {
+                    Point::InInit if usize::from(slot) == S_OUT + level => {
                         let out = self.spec.actors[a].outcome[level][usize::from(i)];
                         self.settle_foot(s, a, level, out)
                     }
@@ -110,18 +110,18 @@ impl InitLockModel {
                     _ => ALL,
                 }
             }
-            Mv::Step(a) => {
+            Move::Step(a) => {
                 let a = usize::from(a);
                 let c = &s.callers[a];
                 let level = usize::from(c.level);
                 match c.pc {
-                    Pc::AnchorPending => OWN,
+                    Point::AnchorPending => OWN,
                     // Arrival: `enter` writes the own frame (waiting since now), then a pass.
-                    Pc::NotArrived => self.pass_foot(s, a, 0),
-                    Pc::Sleeping => self.pass_foot(s, a, level),
+                    Point::NotArrived => self.pass_foot(s, a, 0),
+                    Point::Sleeping => self.pass_foot(s, a, level),
                     // The runtime init's own work is done: it calls the db lock.
-                    Pc::InInit if self.levels == 2 && level == 0 => ALL,
-                    Pc::InInit => self.settle_foot(s, a, level, self.outcome(s, a, level)),
+                    Point::InInit if self.levels == 2 && level == 0 => ALL,
+                    Point::InInit => self.settle_foot(s, a, level, self.outcome(s, a, level)),
                     _ => ALL,
                 }
             }

@@ -7,7 +7,7 @@
 use super::*;
 
 impl PrewarmLockModel {
-    /// `Pc::NotArrived`.
+    /// `Point::NotArrived`.
     pub(super) fn on_not_arrived<N: Narrator>(
         &self,
         s: &mut World,
@@ -20,9 +20,9 @@ impl PrewarmLockModel {
         x.arrived = s.now;
         x.waiting = true;
         x.pc = match self.spec.actors[a].role {
-            Role::Prewarm => Pc::MkdirP,
-            Role::Wait if self.version.intents() => Pc::WiList(Site::WaitTop),
-            Role::Wait => Pc::WaitStat,
+            Role::Prewarm => Point::MkdirP,
+            Role::Wait if self.version.intents() => Point::WiList(Site::WaitTop),
+            Role::Wait => Point::WaitStat,
         };
         n.say(format_args!("pid {}", s.procs.pid(t.process).0));
         self.step(s, a, n);
@@ -30,7 +30,7 @@ impl PrewarmLockModel {
         return;
     }
 
-    /// `Pc::MkdirP`.
+    /// `Point::MkdirP`.
     pub(super) fn on_mkdir_p<N: Narrator>(
         &self,
         s: &mut World,
@@ -42,9 +42,9 @@ impl PrewarmLockModel {
             Ok(()) => {
                 n.say(format_args!("ok"));
                 s.actors[a].pc = if self.version.intents() {
-                    Pc::WiList(Site::AcqTop)
+                    Point::WiList(Site::AcqTop)
                 } else {
-                    Pc::Claim
+                    Point::Claim
                 };
             }
             Err(e) => {
@@ -54,7 +54,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::Claim`.
+    /// `Point::Claim`.
     pub(super) fn on_claim<N: Narrator>(
         &self,
         s: &mut World,
@@ -70,15 +70,15 @@ impl PrewarmLockModel {
                 s.actors[a].born = s.now;
                 s.actors[a].holding = true;
                 s.actors[a].pc = if self.version.intents() {
-                    Pc::PostClaimList
+                    Point::PostClaimList
                 } else {
-                    Pc::OwnerWrite(self.owner_write(s, a))
+                    Point::OwnerWrite(self.owner_write(s, a))
                 };
                 self.reach(s, a, spec::P_CLAIMED, n);
             }
             Err(Errno::EEXIST) => {
                 n.say(format_args!("EEXIST"));
-                s.actors[a].pc = Pc::WStat;
+                s.actors[a].pc = Point::WStat;
             }
             Err(e) => {
                 t.notable = true;
@@ -87,7 +87,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::OwnerWrite`.
+    /// `Point::OwnerWrite`.
     pub(super) fn on_owner_write<N: Narrator>(
         &self,
         s: &mut World,
@@ -106,7 +106,7 @@ impl PrewarmLockModel {
             }
         }
         match wf.step(&mut s.fs, t.context) {
-            Poll::Pending => s.actors[a].pc = Pc::OwnerWrite(wf),
+            Poll::Pending => s.actors[a].pc = Point::OwnerWrite(wf),
             Poll::Ready(Ok(())) => self.enter_cs(s, a, n),
             Poll::Ready(Err(e)) if !self.version.intents() => {
                 if e == Errno::ENOENT && s.flags & F_LOST_CLAIM == 0 {
@@ -132,17 +132,17 @@ impl PrewarmLockModel {
                     "{e}: a reclaimer moved its claim away; retries"
                 ));
                 if !self.timed_out(s, a, t.host_now, n) {
-                    s.actors[a].pc = Pc::MkdirP;
+                    s.actors[a].pc = Point::MkdirP;
                 }
             }
             Poll::Ready(Err(e)) => {
                 n.say(format_args!("{e}: removes its claim, then throws"));
-                s.actors[a].pc = Pc::RlRename(RlThen::WriteFailed, 0);
+                s.actors[a].pc = Point::RlRename(RlThen::WriteFailed, 0);
             }
         }
     }
 
-    /// `Pc::PostClaimList`.
+    /// `Point::PostClaimList`.
     pub(super) fn on_post_claim_list<N: Narrator>(
         &self,
         s: &mut World,
@@ -162,17 +162,17 @@ impl PrewarmLockModel {
             t.notable = true;
             n.say(format_args!("a recovery intent appeared: undoes its claim"));
             s.actors[a].pc = if self.version.verified() {
-                Pc::UndoRmdir
+                Point::UndoRmdir
             } else {
-                Pc::RlRename(RlThen::Undo, 0)
+                Point::RlRename(RlThen::Undo, 0)
             };
         } else {
             n.say(format_args!("no intent"));
-            s.actors[a].pc = Pc::OwnerWrite(self.owner_write(s, a));
+            s.actors[a].pc = Point::OwnerWrite(self.owner_write(s, a));
         }
     }
 
-    /// `Pc::WaitStat`.
+    /// `Point::WaitStat`.
     pub(super) fn on_wait_stat<N: Narrator>(
         &self,
         s: &mut World,
@@ -184,7 +184,7 @@ impl PrewarmLockModel {
             Err(Errno::ENOENT) => {
                 t.notable = true;
                 let x = &mut s.actors[a];
-                x.pc = Pc::Done;
+                x.pc = Point::Done;
                 x.waiting = false;
                 n.say(format_args!("ENOENT: the prewarm is over, returns"));
             }
@@ -194,12 +194,12 @@ impl PrewarmLockModel {
             }
             Ok(_) => {
                 n.say(format_args!("held: waits"));
-                s.actors[a].pc = Pc::WStat;
+                s.actors[a].pc = Point::WStat;
             }
         }
     }
 
-    /// `Pc::WStat`.
+    /// `Point::WStat`.
     pub(super) fn on_w_stat<N: Narrator>(
         &self,
         s: &mut World,
@@ -219,7 +219,7 @@ impl PrewarmLockModel {
             Ok(st) => {
                 if self.version.probes() {
                     n.say(format_args!("mtime {}", shown(st.mtime)));
-                    s.actors[a].pc = Pc::WRead(st.mtime);
+                    s.actors[a].pc = Point::WRead(st.mtime);
                 } else {
                     let age = st.age_at(t.host_now);
                     if age > self.stale as i64 {
@@ -228,7 +228,7 @@ impl PrewarmLockModel {
                             "{age} ms old > {}: removing stale lock",
                             self.stale
                         ));
-                        s.actors[a].pc = Pc::RmReclaim(RmRf::new(self.lock));
+                        s.actors[a].pc = Point::RmReclaim(RmRf::new(self.lock));
                         self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
                     } else {
                         n.say(format_args!("{age} ms old"));
@@ -239,7 +239,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::WRead`.
+    /// `Point::WRead`.
     pub(super) fn on_w_read<N: Narrator>(
         &self,
         s: &mut World,
@@ -273,9 +273,9 @@ impl PrewarmLockModel {
             s.actors[a].judged = r;
             s.actors[a].pc = if self.version.intents() {
                 s.actors[a].rc = RC_NONE;
-                Pc::CiMkdirP(Purpose::Reclaim)
+                Point::CiMkdirP(Purpose::Reclaim)
             } else {
-                Pc::RmReclaim(RmRf::new(self.lock))
+                Point::RmReclaim(RmRf::new(self.lock))
             };
             self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
         } else {
@@ -283,7 +283,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::RmReclaim`.
+    /// `Point::RmReclaim`.
     pub(super) fn on_rm_reclaim<N: Narrator>(
         &self,
         s: &mut World,
@@ -294,14 +294,14 @@ impl PrewarmLockModel {
     ) {
         t.notable = true;
         match self.step_rm_lock(s, a, t.context, &mut rm, false, n) {
-            Poll::Pending => s.actors[a].pc = Pc::RmReclaim(rm),
+            Poll::Pending => s.actors[a].pc = Point::RmReclaim(rm),
             Poll::Ready(_) => s.actors[a].pc = self.cont(a),
         }
     }
 
     // ---- V2: recovery intents ----------------------------------------------------
 
-    /// `Pc::WiList`.
+    /// `Point::WiList`.
     pub(super) fn on_wi_list<N: Narrator>(
         &self,
         s: &mut World,
@@ -327,7 +327,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::WiStat`.
+    /// `Point::WiStat`.
     pub(super) fn on_wi_stat<N: Narrator>(
         &self,
         s: &mut World,
@@ -342,7 +342,7 @@ impl PrewarmLockModel {
         match s.fs.stat(t.context, self.intent[usize::from(i)]) {
             Ok(st) => {
                 n.say(format_args!("mtime {}", shown(st.mtime)));
-                s.actors[a].pc = Pc::WiRead(site, rest, i, st.mtime);
+                s.actors[a].pc = Point::WiRead(site, rest, i, st.mtime);
             }
             Err(Errno::ENOENT) => {
                 n.say(format_args!("ENOENT: already gone"));
@@ -355,7 +355,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::WiRead`.
+    /// `Point::WiRead`.
     pub(super) fn on_wi_read<N: Narrator>(
         &self,
         s: &mut World,
@@ -381,13 +381,13 @@ impl PrewarmLockModel {
         if r != RC_NONE {
             t.notable = true;
             n.say(format_args!("reaps it"));
-            s.actors[a].pc = Pc::RiRename(i, RiThen::Next(site, rest), 0);
+            s.actors[a].pc = Point::RiRename(i, AfterIntent::Next(site, rest), 0);
         } else {
             s.actors[a].pc = Self::next_intent(site, rest);
         }
     }
 
-    /// `Pc::WiList2`.
+    /// `Point::WiList2`.
     pub(super) fn on_wi_list2<N: Narrator>(
         &self,
         s: &mut World,
@@ -416,7 +416,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::RiRename`.
+    /// `Point::RiRename`.
     pub(super) fn on_ri_rename<N: Narrator>(
         &self,
         s: &mut World,
@@ -424,7 +424,7 @@ impl PrewarmLockModel {
         t: &mut Turn<'_>,
         n: &mut N,
         i: u8,
-        then: RiThen,
+        then: AfterIntent,
         attempt: u8,
     ) {
         t.notable = true;
@@ -437,14 +437,14 @@ impl PrewarmLockModel {
                     "intent-{} moved out of the recovery root",
                     self.name(usize::from(i))
                 ));
-                s.actors[a].pc = Pc::RiRm(then, RmRf::new(self.released[a]));
+                s.actors[a].pc = Point::RiRm(then, RmRf::new(self.released[a]));
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
                 n.say(format_args!("{e}: retries in {d} ms"));
                 let now = s.now;
                 let x = &mut s.actors[a];
-                x.pc = Pc::RiRename(i, then, attempt + 1);
+                x.pc = Point::RiRename(i, then, attempt + 1);
                 x.wake = now + d;
             }
             Err(e) => {
@@ -454,18 +454,18 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::RiRm`.
+    /// `Point::RiRm`.
     pub(super) fn on_ri_rm<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
         t: &mut Turn<'_>,
         n: &mut N,
-        then: RiThen,
+        then: AfterIntent,
         mut rm: RmRf,
     ) {
         match self.rm_step(s, t.context, &mut rm, n) {
-            Poll::Pending => s.actors[a].pc = Pc::RiRm(then, rm),
+            Poll::Pending => s.actors[a].pc = Point::RiRm(then, rm),
             Poll::Ready(_) => {
                 t.notable = true;
                 self.ri_done(s, a, then, t.host_now, n);
@@ -473,7 +473,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::CiMkdirP`.
+    /// `Point::CiMkdirP`.
     pub(super) fn on_ci_mkdir_p<N: Narrator>(
         &self,
         s: &mut World,
@@ -485,7 +485,7 @@ impl PrewarmLockModel {
         match s.fs.mkdir_p(t.context, self.recovery) {
             Ok(()) => {
                 n.say(format_args!("ok"));
-                s.actors[a].pc = Pc::CiMkdir(p);
+                s.actors[a].pc = Point::CiMkdir(p);
             }
             Err(e) => {
                 t.notable = true;
@@ -494,7 +494,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::CiMkdir`.
+    /// `Point::CiMkdir`.
     pub(super) fn on_ci_mkdir<N: Narrator>(
         &self,
         s: &mut World,
@@ -508,14 +508,14 @@ impl PrewarmLockModel {
             Ok(()) => {
                 n.say(format_args!("recovery intent created"));
                 let c = self.owner_content(s, a, true);
-                s.actors[a].pc = Pc::CiWrite(p, WriteFile::new(self.intent_owner[a], c));
+                s.actors[a].pc = Point::CiWrite(p, WriteFile::new(self.intent_owner[a], c));
                 self.reach(s, a, spec::P_INTENT_CREATED, n);
             }
             Err(e) => self.ci_failed(s, a, p, e, n),
         }
     }
 
-    /// `Pc::CiWrite`.
+    /// `Point::CiWrite`.
     pub(super) fn on_ci_write<N: Narrator>(
         &self,
         s: &mut World,
@@ -528,7 +528,7 @@ impl PrewarmLockModel {
         match wf.step(&mut s.fs, t.context) {
             Poll::Pending => {
                 n.say(format_args!("ok"));
-                s.actors[a].pc = Pc::CiWrite(p, wf);
+                s.actors[a].pc = Point::CiWrite(p, wf);
             }
             Poll::Ready(Ok(())) => {
                 t.notable = true;
@@ -536,22 +536,22 @@ impl PrewarmLockModel {
                 s.actors[a].pc = match p {
                     Purpose::Reclaim if self.version == Version::CanaryNoRecheck => {
                         n.say(format_args!("acts on its earlier judgment (canary)"));
-                        Pc::RcRename(s.actors[a].judged, 0)
+                        Point::RcRename(s.actors[a].judged, 0)
                     }
-                    Purpose::Reclaim if self.version.verified() => Pc::RcStatFirst,
-                    Purpose::Reclaim => Pc::RcStat,
-                    Purpose::Release => Pc::RoRead,
+                    Purpose::Reclaim if self.version.verified() => Point::RcStatFirst,
+                    Purpose::Reclaim => Point::RcStat,
+                    Purpose::Release => Point::RoRead,
                 };
             }
             Poll::Ready(Err(e)) => {
                 t.notable = true;
                 n.say(format_args!("{e}: removes its intent"));
-                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::CreateFailed, 0);
+                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::CreateFailed, 0);
             }
         }
     }
 
-    /// `Pc::RcStat`.
+    /// `Point::RcStat`.
     pub(super) fn on_rc_stat<N: Narrator>(
         &self,
         s: &mut World,
@@ -566,13 +566,13 @@ impl PrewarmLockModel {
                     "re-check under the intent: mtime {}",
                     shown(st.mtime)
                 ));
-                s.actors[a].pc = Pc::RcRead(st.mtime);
+                s.actors[a].pc = Point::RcRead(st.mtime);
             }
             Err(e) => self.nothing_to_reclaim(s, a, e, n),
         }
     }
 
-    /// `Pc::RcRead`.
+    /// `Point::RcRead`.
     pub(super) fn on_rc_read<N: Narrator>(
         &self,
         s: &mut World,
@@ -595,7 +595,7 @@ impl PrewarmLockModel {
         self.act_on_recheck(s, a, r, n);
     }
 
-    /// `Pc::RcStatFirst`.
+    /// `Point::RcStatFirst`.
     pub(super) fn on_rc_stat_first<N: Narrator>(
         &self,
         s: &mut World,
@@ -612,13 +612,13 @@ impl PrewarmLockModel {
                 ));
                 s.actors[a].judged_ino = st.ino.0;
                 s.actors[a].judged_mtime = st.mtime;
-                s.actors[a].pc = Pc::RcReadFirst;
+                s.actors[a].pc = Point::RcReadFirst;
             }
             Err(e) => self.nothing_to_reclaim(s, a, e, n),
         }
     }
 
-    /// `Pc::RcReadFirst`.
+    /// `Point::RcReadFirst`.
     pub(super) fn on_rc_read_first<N: Narrator>(
         &self,
         s: &mut World,
@@ -635,10 +635,10 @@ impl PrewarmLockModel {
                 .map_or("unreadable".to_string(), |c| self.show_owner(c)),
             l.name()
         ));
-        s.actors[a].pc = Pc::RcStatAfter(l);
+        s.actors[a].pc = Point::RcStatAfter(l);
     }
 
-    /// `Pc::RcStatAfter`.
+    /// `Point::RcStatAfter`.
     pub(super) fn on_rc_stat_after<N: Narrator>(
         &self,
         s: &mut World,
@@ -651,7 +651,7 @@ impl PrewarmLockModel {
         self.recheck_age(s, a, t.context, t.host_now, l, n);
     }
 
-    /// `Pc::RcVerify`.
+    /// `Point::RcVerify`.
     pub(super) fn on_rc_verify<N: Narrator>(
         &self,
         s: &mut World,
@@ -665,7 +665,7 @@ impl PrewarmLockModel {
         self.verify_tombstone(s, a, t.context, r, was, n);
     }
 
-    /// `Pc::UndoRmdir`.
+    /// `Point::UndoRmdir`.
     pub(super) fn on_undo_rmdir<N: Narrator>(
         &self,
         s: &mut World,
@@ -684,7 +684,7 @@ impl PrewarmLockModel {
         self.rl_done(s, a, RlThen::Undo, n);
     }
 
-    /// `Pc::RcRestore`.
+    /// `Point::RcRestore`.
     pub(super) fn on_rc_restore<N: Narrator>(
         &self,
         s: &mut World,
@@ -706,10 +706,10 @@ impl PrewarmLockModel {
                 s.actors[a].rc = RC_ERROR;
             }
         }
-        s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+        s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
     }
 
-    /// `Pc::RcRename`.
+    /// `Point::RcRename`.
     pub(super) fn on_rc_rename<N: Narrator>(
         &self,
         s: &mut World,
@@ -725,37 +725,37 @@ impl PrewarmLockModel {
             Ok(()) if self.version.verified() => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
-                s.actors[a].pc = Pc::RcVerify(r, was);
+                s.actors[a].pc = Point::RcVerify(r, was);
             }
             Ok(()) => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
                 self.damaged(s, a, was, false, n);
-                s.actors[a].pc = Pc::RcRm(r, RmRf::new(self.tomb[a]));
+                s.actors[a].pc = Point::RcRm(r, RmRf::new(self.tomb[a]));
                 self.reach(s, a, spec::P_TOMBSTONED, n);
             }
             Err(Errno::ENOENT) => {
                 n.say(format_args!("ENOENT: someone else reclaimed it"));
                 s.actors[a].rc = RC_NONE;
-                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
                 n.say(format_args!("{e}: retries in {d} ms"));
                 let now = s.now;
                 let x = &mut s.actors[a];
-                x.pc = Pc::RcRename(r, attempt + 1);
+                x.pc = Point::RcRename(r, attempt + 1);
                 x.wake = now + d;
             }
             Err(e) => {
                 n.say(format_args!("{e}"));
                 s.actors[a].rc = RC_ERROR;
-                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
             }
         }
     }
 
-    /// `Pc::RcRm`.
+    /// `Point::RcRm`.
     pub(super) fn on_rc_rm<N: Narrator>(
         &self,
         s: &mut World,
@@ -766,16 +766,16 @@ impl PrewarmLockModel {
         mut rm: RmRf,
     ) {
         match self.rm_step(s, t.context, &mut rm, n) {
-            Poll::Pending => s.actors[a].pc = Pc::RcRm(r, rm),
+            Poll::Pending => s.actors[a].pc = Point::RcRm(r, rm),
             Poll::Ready(_) => {
                 t.notable = true;
                 s.actors[a].rc = r;
-                s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterReclaim, 0);
+                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
             }
         }
     }
 
-    /// `Pc::RoRead`.
+    /// `Point::RoRead`.
     pub(super) fn on_ro_read<N: Narrator>(
         &self,
         s: &mut World,
@@ -790,14 +790,14 @@ impl PrewarmLockModel {
                 .and_then(|c| c.get(3));
         if tok == Some(a as u64 + 1) {
             n.say(format_args!("own token: removes the lock"));
-            s.actors[a].pc = Pc::RlRename(RlThen::Release, 0);
+            s.actors[a].pc = Point::RlRename(RlThen::Release, 0);
         } else {
             n.say(format_args!("not its token: leaves the lock"));
-            s.actors[a].pc = Pc::RiRename(a as u8, RiThen::AfterRelease, 0);
+            s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterRelease, 0);
         }
     }
 
-    /// `Pc::RlRename`.
+    /// `Point::RlRename`.
     pub(super) fn on_rl_rename<N: Narrator>(
         &self,
         s: &mut World,
@@ -814,14 +814,14 @@ impl PrewarmLockModel {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
                 self.damaged(s, a, was, true, n);
-                s.actors[a].pc = Pc::RlRm(then, RmRf::new(self.tomb[a]));
+                s.actors[a].pc = Point::RlRm(then, RmRf::new(self.tomb[a]));
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
                 n.say(format_args!("{e}: retries in {d} ms"));
                 let now = s.now;
                 let x = &mut s.actors[a];
-                x.pc = Pc::RlRename(then, attempt + 1);
+                x.pc = Point::RlRename(then, attempt + 1);
                 x.wake = now + d;
             }
             Err(e) => {
@@ -831,7 +831,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::RlRm`.
+    /// `Point::RlRm`.
     pub(super) fn on_rl_rm<N: Narrator>(
         &self,
         s: &mut World,
@@ -842,7 +842,7 @@ impl PrewarmLockModel {
         mut rm: RmRf,
     ) {
         match self.rm_step(s, t.context, &mut rm, n) {
-            Poll::Pending => s.actors[a].pc = Pc::RlRm(then, rm),
+            Poll::Pending => s.actors[a].pc = Point::RlRm(then, rm),
             Poll::Ready(_) => {
                 t.notable = true;
                 self.rl_done(s, a, then, n);
@@ -850,7 +850,7 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Pc::RmRelease`.
+    /// `Point::RmRelease`.
     pub(super) fn on_rm_release<N: Narrator>(
         &self,
         s: &mut World,
@@ -861,15 +861,15 @@ impl PrewarmLockModel {
     ) {
         t.notable = true;
         match self.step_rm_lock(s, a, t.context, &mut rm, true, n) {
-            Poll::Pending => s.actors[a].pc = Pc::RmRelease(rm),
+            Poll::Pending => s.actors[a].pc = Point::RmRelease(rm),
             Poll::Ready(_) => {
-                s.actors[a].pc = Pc::Done;
+                s.actors[a].pc = Point::Done;
                 n.say(format_args!("released"));
             }
         }
     }
 
-    /// `Pc::Prewarming`.
+    /// `Point::Prewarming`.
     pub(super) fn on_prewarming<N: Narrator>(
         &self,
         s: &mut World,
@@ -882,9 +882,9 @@ impl PrewarmLockModel {
         x.in_cs = false;
         x.holding = false;
         x.pc = if self.version.intents() {
-            Pc::CiMkdirP(Purpose::Release)
+            Point::CiMkdirP(Purpose::Release)
         } else {
-            Pc::RmRelease(RmRf::new(self.lock))
+            Point::RmRelease(RmRf::new(self.lock))
         };
         n.say(format_args!("prewarm done; releases"));
         self.step(s, a, n);

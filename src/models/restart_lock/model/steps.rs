@@ -7,7 +7,7 @@
 use super::*;
 
 impl RestartLockModel {
-    /// `Pc::NotArrived`.
+    /// `Point::NotArrived`.
     pub(super) fn on_not_arrived<N: Narrator>(
         &self,
         s: &mut World,
@@ -33,7 +33,7 @@ impl RestartLockModel {
 
     // ---- V1 / V2 -----------------------------------------------------------------
 
-    /// `Pc::Open`.
+    /// `Point::Open`.
     pub(super) fn on_open<N: Narrator>(
         &self,
         s: &mut World,
@@ -45,12 +45,12 @@ impl RestartLockModel {
             Ok(fd) => {
                 s.owner_l = a as u8 + 1;
                 n.say(format_args!("created (empty)"));
-                s.actors[a].pc = Pc::Write(fd);
+                s.actors[a].pc = Point::Write(fd);
                 t.notable = true;
             }
             Err(Errno::EEXIST) => {
                 n.say(format_args!("EEXIST"));
-                s.actors[a].pc = Pc::ReadL;
+                s.actors[a].pc = Point::ReadL;
             }
             Err(e) => {
                 self.throw(s, a, e, n);
@@ -59,7 +59,7 @@ impl RestartLockModel {
         }
     }
 
-    /// `Pc::Write`.
+    /// `Point::Write`.
     pub(super) fn on_write<N: Narrator>(
         &self,
         s: &mut World,
@@ -73,14 +73,14 @@ impl RestartLockModel {
             Ok(()) => {
                 n.say(format_args!("writes {}", self.show_content(&c)));
                 s.actors[a].stamp_at = s.now;
-                s.actors[a].pc = Pc::Close(fd);
+                s.actors[a].pc = Point::Close(fd);
             }
             Err(e) => self.throw(s, a, e, n),
         }
         t.notable = true;
     }
 
-    /// `Pc::Close`.
+    /// `Point::Close`.
     pub(super) fn on_close<N: Narrator>(
         &self,
         s: &mut World,
@@ -96,7 +96,7 @@ impl RestartLockModel {
         t.notable = true;
     }
 
-    /// `Pc::ReadL`.
+    /// `Point::ReadL`.
     pub(super) fn on_read_l<N: Narrator>(
         &self,
         s: &mut World,
@@ -142,11 +142,11 @@ impl RestartLockModel {
                 }
             ));
             if self.version == Version::V1UnlinkRecreate {
-                s.actors[a].pc = Pc::BreakUnlink;
+                s.actors[a].pc = Point::BreakUnlink;
             } else {
                 let c = self.content(s, a);
                 s.actors[a].stamp_at = s.now;
-                s.actors[a].pc = Pc::Temp(WriteFile::new(self.tmp[a], c));
+                s.actors[a].pc = Point::Temp(WriteFile::new(self.tmp[a], c));
             }
         } else {
             s.actors[a].waited = true;
@@ -155,7 +155,7 @@ impl RestartLockModel {
         }
     }
 
-    /// `Pc::BreakUnlink`.
+    /// `Point::BreakUnlink`.
     pub(super) fn on_break_unlink<N: Narrator>(
         &self,
         s: &mut World,
@@ -182,10 +182,10 @@ impl RestartLockModel {
             Err(e) => n.say(format_args!("{e}")),
         }
         n.say(format_args!("re-creates with open('wx')"));
-        s.actors[a].pc = Pc::Open;
+        s.actors[a].pc = Point::Open;
     }
 
-    /// `Pc::Temp`.
+    /// `Point::Temp`.
     pub(super) fn on_temp<N: Narrator>(
         &self,
         s: &mut World,
@@ -197,16 +197,16 @@ impl RestartLockModel {
         t.notable = true;
         self.say_write(&wf, n);
         match wf.step(&mut s.fs, t.context) {
-            Poll::Pending => s.actors[a].pc = Pc::Temp(wf),
+            Poll::Pending => s.actors[a].pc = Point::Temp(wf),
             Poll::Ready(Ok(())) => {
-                s.actors[a].pc = Pc::RenameTemp;
+                s.actors[a].pc = Point::RenameTemp;
                 self.reach(s, a, spec::P_TEMP_WRITTEN, n);
             }
             Poll::Ready(Err(e)) => self.throw(s, a, e, n),
         }
     }
 
-    /// `Pc::RenameTemp`.
+    /// `Point::RenameTemp`.
     pub(super) fn on_rename_temp<N: Narrator>(
         &self,
         s: &mut World,
@@ -224,16 +224,16 @@ impl RestartLockModel {
                     ));
                 }
                 s.owner_l = a as u8 + 1;
-                s.actors[a].pc = Pc::ReadBack;
+                s.actors[a].pc = Point::ReadBack;
             }
             Err(e) => {
                 n.say(format_args!("{e}"));
-                s.actors[a].pc = Pc::UnlinkTemp;
+                s.actors[a].pc = Point::UnlinkTemp;
             }
         }
     }
 
-    /// `Pc::UnlinkTemp`.
+    /// `Point::UnlinkTemp`.
     pub(super) fn on_unlink_temp<N: Narrator>(
         &self,
         s: &mut World,
@@ -246,7 +246,7 @@ impl RestartLockModel {
         self.throw(s, a, Errno::EIO, n);
     }
 
-    /// `Pc::ReadBack`.
+    /// `Point::ReadBack`.
     pub(super) fn on_read_back<N: Narrator>(
         &self,
         s: &mut World,
@@ -274,7 +274,7 @@ impl RestartLockModel {
 
     // ---- the registry mutex ------------------------------------------------------
 
-    /// `Pc::MOpen`.
+    /// `Point::MOpen`.
     pub(super) fn on_m_open<N: Narrator>(
         &self,
         s: &mut World,
@@ -286,15 +286,15 @@ impl RestartLockModel {
             Ok(fd) => {
                 s.owner_m = a as u8 + 1;
                 n.say(format_args!("created (empty)"));
-                s.actors[a].pc = Pc::MWrite(fd);
+                s.actors[a].pc = Point::MWrite(fd);
                 self.reach(s, a, spec::P_MUTEX_CREATED, n);
             }
             Err(Errno::EEXIST) => {
                 n.say(format_args!("EEXIST"));
                 s.actors[a].pc = if self.version.mutex() == MutexKind::Content {
-                    Pc::MRead
+                    Point::MRead
                 } else {
-                    Pc::MStat
+                    Point::MStat
                 };
             }
             Err(e) => {
@@ -304,7 +304,7 @@ impl RestartLockModel {
         }
     }
 
-    /// `Pc::MWrite`.
+    /// `Point::MWrite`.
     pub(super) fn on_m_write<N: Narrator>(
         &self,
         s: &mut World,
@@ -324,18 +324,18 @@ impl RestartLockModel {
                         ));
                     }
                 }
-                s.actors[a].pc = Pc::MClose(fd);
+                s.actors[a].pc = Point::MClose(fd);
             }
             Err(e) => {
                 t.notable = true;
                 n.say(format_args!("{e}: closes and unlinks its own mutex"));
-                s.actors[a].pc = Pc::MCloseFailed(fd);
+                s.actors[a].pc = Point::MCloseFailed(fd);
                 s.actors[a].failing = true;
             }
         }
     }
 
-    /// `Pc::MClose`.
+    /// `Point::MClose`.
     pub(super) fn on_m_close<N: Narrator>(
         &self,
         s: &mut World,
@@ -350,12 +350,12 @@ impl RestartLockModel {
                 t.notable = true;
                 n.say(format_args!("{e}: unlinks its own mutex"));
                 s.actors[a].failing = true;
-                s.actors[a].pc = Pc::MUnlinkFailed;
+                s.actors[a].pc = Point::MUnlinkFailed;
             }
         }
     }
 
-    /// `Pc::MCloseFailed`.
+    /// `Point::MCloseFailed`.
     pub(super) fn on_m_close_failed<N: Narrator>(
         &self,
         s: &mut World,
@@ -366,10 +366,10 @@ impl RestartLockModel {
     ) {
         t.notable = true;
         let _ = s.fs.close(t.context, fd);
-        s.actors[a].pc = Pc::MUnlinkFailed;
+        s.actors[a].pc = Point::MUnlinkFailed;
     }
 
-    /// `Pc::MUnlinkFailed`.
+    /// `Point::MUnlinkFailed`.
     pub(super) fn on_m_unlink_failed<N: Narrator>(
         &self,
         s: &mut World,
@@ -384,7 +384,7 @@ impl RestartLockModel {
         self.throw(s, a, Errno::EIO, n);
     }
 
-    /// `Pc::MStat`.
+    /// `Point::MStat`.
     pub(super) fn on_m_stat<N: Narrator>(
         &self,
         s: &mut World,
@@ -403,7 +403,7 @@ impl RestartLockModel {
                 ));
                 s.actors[a].spins = 0;
                 s.actors[a].waited = true;
-                self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                self.sleep(s, a, self.spec.mutex_retry, Point::MOpen);
             }
             Ok(st) => {
                 let age = st.age_at(t.host_now);
@@ -414,9 +414,9 @@ impl RestartLockModel {
                         self.spec.stale
                     ));
                     s.actors[a].pc = if self.version.mutex() == MutexKind::RenameRestore {
-                        Pc::AsideRename
+                        Point::AsideRename
                     } else {
-                        Pc::RlOpen
+                        Point::RlOpen
                     };
                 } else {
                     n.say(format_args!(
@@ -425,13 +425,13 @@ impl RestartLockModel {
                     ));
                     s.actors[a].spins = 0;
                     s.actors[a].waited = true;
-                    self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                    self.sleep(s, a, self.spec.mutex_retry, Point::MOpen);
                 }
             }
         }
     }
 
-    /// `Pc::MRead`.
+    /// `Point::MRead`.
     pub(super) fn on_m_read<N: Narrator>(
         &self,
         s: &mut World,
@@ -448,7 +448,7 @@ impl RestartLockModel {
                 ));
                 s.actors[a].spins = 0;
                 s.actors[a].waited = true;
-                self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                self.sleep(s, a, self.spec.mutex_retry, Point::MOpen);
             }
             Ok(c) => {
                 if self.content_stale(&c, t.host_now) {
@@ -462,7 +462,7 @@ impl RestartLockModel {
                             "is stale"
                         }
                     ));
-                    s.actors[a].pc = Pc::MUnlinkStale;
+                    s.actors[a].pc = Point::MUnlinkStale;
                 } else {
                     n.say(format_args!(
                         "{} is fresh; retries in {}",
@@ -471,13 +471,13 @@ impl RestartLockModel {
                     ));
                     s.actors[a].spins = 0;
                     s.actors[a].waited = true;
-                    self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                    self.sleep(s, a, self.spec.mutex_retry, Point::MOpen);
                 }
             }
         }
     }
 
-    /// `Pc::MUnlinkStale`.
+    /// `Point::MUnlinkStale`.
     pub(super) fn on_m_unlink_stale<N: Narrator>(
         &self,
         s: &mut World,
@@ -493,7 +493,7 @@ impl RestartLockModel {
         self.respin(s, a);
     }
 
-    /// `Pc::RlOpen`.
+    /// `Point::RlOpen`.
     pub(super) fn on_rl_open<N: Narrator>(
         &self,
         s: &mut World,
@@ -506,12 +506,12 @@ impl RestartLockModel {
                 t.notable = true;
                 s.owner_rl = a as u8 + 1;
                 n.say(format_args!("holds the reclaim lock"));
-                s.actors[a].pc = Pc::RlStatM(fd);
+                s.actors[a].pc = Point::RlStatM(fd);
                 self.reach(s, a, spec::P_RECLAIM_HELD, n);
             }
             Err(Errno::EEXIST) => {
                 n.say(format_args!("EEXIST: someone is reclaiming"));
-                s.actors[a].pc = Pc::RlStat;
+                s.actors[a].pc = Point::RlStat;
             }
             Err(e) => {
                 t.notable = true;
@@ -520,7 +520,7 @@ impl RestartLockModel {
         }
     }
 
-    /// `Pc::RlStat`.
+    /// `Point::RlStat`.
     pub(super) fn on_rl_stat<N: Narrator>(
         &self,
         s: &mut World,
@@ -537,18 +537,18 @@ impl RestartLockModel {
             n.say(format_args!(
                 "RL is stale: its reclaimer died; unlinks it (blind)"
             ));
-            s.actors[a].pc = Pc::RlUnlinkStale;
+            s.actors[a].pc = Point::RlUnlinkStale;
         } else {
             n.say(format_args!(
                 "RL is live: retries at once (charged {} ms)",
                 self.spec.spin
             ));
             s.actors[a].spins += 1;
-            self.sleep(s, a, self.spec.spin, Pc::MOpen);
+            self.sleep(s, a, self.spec.spin, Point::MOpen);
         }
     }
 
-    /// `Pc::RlUnlinkStale`.
+    /// `Point::RlUnlinkStale`.
     pub(super) fn on_rl_unlink_stale<N: Narrator>(
         &self,
         s: &mut World,
@@ -564,7 +564,7 @@ impl RestartLockModel {
         self.respin(s, a);
     }
 
-    /// `Pc::RlStatM`.
+    /// `Point::RlStatM`.
     pub(super) fn on_rl_stat_m<N: Narrator>(
         &self,
         s: &mut World,
@@ -587,13 +587,13 @@ impl RestartLockModel {
             }
         ));
         s.actors[a].pc = if stale {
-            Pc::RlUnlinkM(fd)
+            Point::RlUnlinkM(fd)
         } else {
-            Pc::RlClose(fd)
+            Point::RlClose(fd)
         };
     }
 
-    /// `Pc::RlUnlinkM`.
+    /// `Point::RlUnlinkM`.
     pub(super) fn on_rl_unlink_m<N: Narrator>(
         &self,
         s: &mut World,
@@ -607,10 +607,10 @@ impl RestartLockModel {
             self.say_unlinked(s.owner_m, "mutex", n);
             self.unlinked(s, a, self.m, false, n);
         }
-        s.actors[a].pc = Pc::RlClose(fd);
+        s.actors[a].pc = Point::RlClose(fd);
     }
 
-    /// `Pc::RlClose`.
+    /// `Point::RlClose`.
     pub(super) fn on_rl_close<N: Narrator>(
         &self,
         s: &mut World,
@@ -622,10 +622,10 @@ impl RestartLockModel {
         t.notable = true;
         n.say(format_args!("closes"));
         let _ = s.fs.close(t.context, fd);
-        s.actors[a].pc = Pc::RlUnlink;
+        s.actors[a].pc = Point::RlUnlink;
     }
 
-    /// `Pc::RlUnlink`.
+    /// `Point::RlUnlink`.
     pub(super) fn on_rl_unlink<N: Narrator>(
         &self,
         s: &mut World,
@@ -645,7 +645,7 @@ impl RestartLockModel {
         self.respin(s, a);
     }
 
-    /// `Pc::AsideRename`.
+    /// `Point::AsideRename`.
     pub(super) fn on_aside_rename<N: Narrator>(
         &self,
         s: &mut World,
@@ -659,7 +659,7 @@ impl RestartLockModel {
                 let o = s.owner_m;
                 s.owner_m = 0;
                 n.say(format_args!("moved M aside to inspect it"));
-                s.actors[a].pc = Pc::AsideStat(o);
+                s.actors[a].pc = Point::AsideStat(o);
             }
             Err(Errno::ENOENT) => {
                 n.say(format_args!("ENOENT: gone, re-contends"));
@@ -668,12 +668,12 @@ impl RestartLockModel {
             Err(e) => {
                 n.say(format_args!("{e}: retries in {}", self.spec.mutex_retry));
                 s.actors[a].spins = 0;
-                self.sleep(s, a, self.spec.mutex_retry, Pc::MOpen);
+                self.sleep(s, a, self.spec.mutex_retry, Point::MOpen);
             }
         }
     }
 
-    /// `Pc::AsideStat`.
+    /// `Point::AsideStat`.
     pub(super) fn on_aside_stat<N: Narrator>(
         &self,
         s: &mut World,
@@ -689,14 +689,14 @@ impl RestartLockModel {
         };
         if stale {
             n.say(format_args!("stale: reaps it"));
-            s.actors[a].pc = Pc::AsideUnlink;
+            s.actors[a].pc = Point::AsideUnlink;
         } else {
             n.say(format_args!("fresh: puts it back"));
-            s.actors[a].pc = Pc::AsideRestore(o);
+            s.actors[a].pc = Point::AsideRestore(o);
         }
     }
 
-    /// `Pc::AsideUnlink`.
+    /// `Point::AsideUnlink`.
     pub(super) fn on_aside_unlink<N: Narrator>(
         &self,
         s: &mut World,
@@ -710,7 +710,7 @@ impl RestartLockModel {
         self.respin(s, a);
     }
 
-    /// `Pc::AsideRestore`.
+    /// `Point::AsideRestore`.
     pub(super) fn on_aside_restore<N: Narrator>(
         &self,
         s: &mut World,
@@ -737,7 +737,7 @@ impl RestartLockModel {
 
     // ---- under the mutex ---------------------------------------------------------
 
-    /// `Pc::ReadUnder`.
+    /// `Point::ReadUnder`.
     pub(super) fn on_read_under<N: Narrator>(
         &self,
         s: &mut World,
@@ -788,13 +788,13 @@ impl RestartLockModel {
             t.notable = true;
             let c = self.content(s, a);
             s.actors[a].stamp_at = s.now;
-            s.actors[a].pc = Pc::WriteUnder(WriteFile::new(self.l, c));
+            s.actors[a].pc = Point::WriteUnder(WriteFile::new(self.l, c));
         } else {
             self.release_mutex(s, a, n);
         }
     }
 
-    /// `Pc::WriteUnder`.
+    /// `Point::WriteUnder`.
     pub(super) fn on_write_under<N: Narrator>(
         &self,
         s: &mut World,
@@ -817,7 +817,7 @@ impl RestartLockModel {
                     }
                     s.owner_l = a as u8 + 1;
                 }
-                s.actors[a].pc = Pc::WriteUnder(wf);
+                s.actors[a].pc = Point::WriteUnder(wf);
             }
             Poll::Ready(Ok(())) => {
                 s.actors[a].owned = true;
@@ -831,7 +831,7 @@ impl RestartLockModel {
         }
     }
 
-    /// `Pc::MRelRead`.
+    /// `Point::MRelRead`.
     pub(super) fn on_m_rel_read<N: Narrator>(
         &self,
         s: &mut World,
@@ -846,7 +846,7 @@ impl RestartLockModel {
                 .and_then(|c| c.get(2));
         if tok == Some(a as u64 + 1) {
             n.say(format_args!("own token"));
-            s.actors[a].pc = Pc::MRelUnlink;
+            s.actors[a].pc = Point::MRelUnlink;
             self.reach(s, a, spec::P_MUTEX_TOKEN_READ, n);
         } else {
             t.notable = true;
@@ -858,7 +858,7 @@ impl RestartLockModel {
         }
     }
 
-    /// `Pc::MRelUnlink`.
+    /// `Point::MRelUnlink`.
     pub(super) fn on_m_rel_unlink<N: Narrator>(
         &self,
         s: &mut World,
@@ -878,7 +878,7 @@ impl RestartLockModel {
 
     // ---- the restart and release() -----------------------------------------------
 
-    /// `Pc::Restarting`.
+    /// `Point::Restarting`.
     pub(super) fn on_restarting<N: Narrator>(
         &self,
         s: &mut World,
@@ -894,7 +894,7 @@ impl RestartLockModel {
         return;
     }
 
-    /// `Pc::RelRead`.
+    /// `Point::RelRead`.
     pub(super) fn on_rel_read<N: Narrator>(
         &self,
         s: &mut World,
@@ -909,7 +909,7 @@ impl RestartLockModel {
                 .and_then(|c| c.get(2));
         if tok == Some(a as u64 + 1) {
             n.say(format_args!("own token"));
-            s.actors[a].pc = Pc::RelUnlink;
+            s.actors[a].pc = Point::RelUnlink;
             self.reach(s, a, spec::P_LOCK_TOKEN_READ, n);
         } else {
             n.say(format_args!(
@@ -917,7 +917,7 @@ impl RestartLockModel {
                 tok.map_or("-".to_string(), |t| self.tok_name(t))
             ));
             if self.version.mutex() == MutexKind::None {
-                s.actors[a].pc = Pc::Done;
+                s.actors[a].pc = Point::Done;
                 n.say(format_args!("release() returns"));
             } else {
                 self.release_mutex(s, a, n);
@@ -925,7 +925,7 @@ impl RestartLockModel {
         }
     }
 
-    /// `Pc::RelUnlink`.
+    /// `Point::RelUnlink`.
     pub(super) fn on_rel_unlink<N: Narrator>(
         &self,
         s: &mut World,
@@ -942,7 +942,7 @@ impl RestartLockModel {
             Err(e) => n.say(format_args!("{e}")),
         }
         if self.version.mutex() == MutexKind::None {
-            s.actors[a].pc = Pc::Done;
+            s.actors[a].pc = Point::Done;
             n.say(format_args!("release() returns"));
         } else {
             self.release_mutex(s, a, n);
