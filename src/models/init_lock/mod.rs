@@ -115,13 +115,60 @@ impl Loaded {
 
 /// Builds the model of `spec` for one version, checking `checked` (in order).
 pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockModel {
-    let levels = if spec.nested { 2 } else { 1 };
+    let checks: Vec<invariants::Inv> = checked
+        .iter()
+        .map(|p| invariants::by_id(p.id).expect("validated invariant"))
+        .collect();
+    let mut spec = spec.clone();
+    for a in &mut spec.actors {
+        a.arrive.sort_unstable();
+        a.arrive.dedup();
+    }
+    let (class_salts, symmetric) = symmetry_classes(&spec);
+    let has = |i: invariants::Inv| checks.contains(&i);
+    use invariants::Inv;
+    let scripted_cancels = spec
+        .actors
+        .iter()
+        .any(|a| a.cancel_at.is_some() || a.cancel_before_anchor);
+    let windowed = spec
+        .actors
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.cancel_window.is_some())
+        .fold(0u8, |m, (i, _)| m | 1 << i);
+    InitLockModel {
+        faults: fault_log(&spec),
+        anchor: spec.anchor.unwrap_or(version.anchors()) && version.anchors(),
+        ghost_legit: has(Inv::MaxActive) || has(Inv::NoPrematureReclaim),
+        ghost_waited: has(Inv::AbandonedReclaimed),
+        ghost_published: has(Inv::GatedPublish),
+        ghost_init_start: has(Inv::NoPrematureReclaim),
+        levels: if spec.nested { 2 } else { 1 },
+        conf: lock_confs(&spec, version),
+        early_outcome: early_outcomes(&spec),
+        watch_bounded_wait: has(Inv::BoundedWait),
+        watch_abandoned: has(Inv::AbandonedReclaimed),
+        spec,
+        version,
+        checks,
+        props: checked.to_vec(),
+        class_salts,
+        symmetric,
+        scripted_cancels,
+        windowed,
+    }
+}
+
+/// Each lock level's constants: the scenario's values, or the version's defaults (derived
+/// deadlines and max wait from V2 on; no deadline and no max wait before V1).
+fn lock_confs(spec: &Spec, version: Version) -> [LockConf; 2] {
     let kinds = if spec.nested {
         [LockKind::Runtime, LockKind::Db]
     } else {
         [spec.kind, spec.kind]
     };
-    let conf = [0, 1].map(|l| {
+    [0, 1].map(|l| {
         let o = spec.levels[l];
         let kind = kinds[l];
         if !version.reclaims() {
@@ -147,18 +194,14 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
             wait_bound: spec.wait_bound.unwrap_or(max_wait + poll),
             legit_init: o.legit_init,
         }
-    });
-    let checks: Vec<invariants::Inv> = checked
-        .iter()
-        .map(|p| invariants::by_id(p.id).expect("validated invariant"))
-        .collect();
-    let mut spec = spec.clone();
-    for a in &mut spec.actors {
-        a.arrive.sort_unstable();
-        a.arrive.dedup();
-    }
-    let early_outcome = spec
-        .actors
+    })
+}
+
+/// Per actor and level: whether its outcome is chosen when its init starts (a hang or a
+/// synchronous throw decides what happens next at once; a nested runtime init always) rather
+/// than when it settles.
+fn early_outcomes(spec: &Spec) -> Vec<[bool; 2]> {
+    spec.actors
         .iter()
         .map(|a| {
             [0, 1].map(|l| {
@@ -168,7 +211,12 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
                         .any(|o| matches!(o, InitOutcome::Hang | InitOutcome::ThrowSync))
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Each actor's symmetry class (the first actor that behaves like it) as the salt of its
+/// block hash, and whether any two actors share a class.
+fn symmetry_classes(spec: &Spec) -> ([u64; spec::MAX_ACTORS], bool) {
     let class: Vec<u8> = spec
         .actors
         .iter()
@@ -184,21 +232,12 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
     for (salt, &c) in class_salts.iter_mut().zip(&class) {
         *salt = model::SALTS[usize::from(c)];
     }
-    let has = |i: invariants::Inv| checks.contains(&i);
-    use invariants::Inv;
-    let scripted_cancels = spec
-        .actors
-        .iter()
-        .any(|a| a.cancel_at.is_some() || a.cancel_before_anchor);
-    let windowed = spec
-        .actors
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.cancel_window.is_some())
-        .fold(0u8, |m, (i, _)| m | 1 << i);
-    let (watch_bounded_wait, watch_abandoned) =
-        (has(Inv::BoundedWait), has(Inv::AbandonedReclaimed));
-    let faults = lockstep_sim::faults::FaultLog::new(
+    (class_salts, symmetric)
+}
+
+/// The scheduled faults, for the report of those that never fired.
+fn fault_log(spec: &Spec) -> lockstep_sim::faults::FaultLog {
+    lockstep_sim::faults::FaultLog::new(
         spec.actors
             .iter()
             .map(|a| match (a.cancel_at, a.cancel_before_anchor) {
@@ -207,28 +246,7 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
                 (None, false) => None,
             })
             .collect(),
-    );
-    InitLockModel {
-        faults,
-        anchor: spec.anchor.unwrap_or(version.anchors()) && version.anchors(),
-        ghost_legit: has(Inv::MaxActive) || has(Inv::NoPrematureReclaim),
-        ghost_waited: has(Inv::AbandonedReclaimed),
-        ghost_published: has(Inv::GatedPublish),
-        ghost_init_start: has(Inv::NoPrematureReclaim),
-        spec,
-        version,
-        levels,
-        conf,
-        checks,
-        props: checked.to_vec(),
-        early_outcome,
-        class_salts,
-        symmetric,
-        scripted_cancels,
-        windowed,
-        watch_bounded_wait,
-        watch_abandoned,
-    }
+    )
 }
 
 impl LoadedScenario for Loaded {

@@ -305,23 +305,7 @@ impl InitLockModel {
             return;
         }
         if self.version == Version::V0Flag && conf.kind == LockKind::Db {
-            if cell.shared != 0 {
-                let owner = cell.shared - 1;
-                n.say(format_args!(
-                    "dbInitPromise set by {}: awaits it (another request's promise)",
-                    self.name(owner as usize)
-                ));
-                if self.ghost_waited {
-                    s.res[level].waited = true;
-                }
-                let c = &mut s.callers[a];
-                c.pc = Point::AwaitShared(owner);
-                c.wake = NONE;
-                return;
-            }
-            s.cells[ci].shared = a as u8 + 1;
-            n.say(format_args!("dbInitPromise unset: sets it"));
-            self.claim(s, a, level, n);
+            self.pass_v0_db(s, a, level, n);
             return;
         }
         let free = cell.owner == NONE;
@@ -330,49 +314,14 @@ impl InitLockModel {
             _ => false,
         };
         if free || stale {
-            if N::ON {
-                if free {
-                    n.say(format_args!("cache empty; lock free"));
-                } else {
-                    n.say(format_args!(
-                        "cache empty; claim from {} is {} ms old > deadline {}",
-                        cell.owner,
-                        now - cell.owner,
-                        conf.deadline.unwrap_or(0)
-                    ));
-                }
-            }
-            if self.version.split_claim() {
-                n.say(format_args!("awaits before claiming (canary)"));
-                let c = &mut s.callers[a];
-                c.pc = Point::SplitClaim;
-                c.wake = now;
-                return;
-            }
-            self.claim(s, a, level, n);
+            self.take_lock(s, a, level, free, n);
             return;
         }
         if self.ghost_waited && s.res[level].claims > 0 && !s.res[level].cur_released {
             s.res[level].waited = true;
         }
-        let waited = now - s.callers[a].frames[level].wait_start;
-        if let Some(mw) = conf.max_wait {
-            if u64::from(waited) > mw {
-                n.say(format_args!(
-                    "waited {waited} ms > max wait {mw}: throws `timed out`"
-                ));
-                // The caller's error, judged on its own terms (S-timeout is strict): it
-                // must come after more than max wait, whatever the check above compares.
-                if u64::from(now - s.callers[a].frames[level].wait_start) <= mw
-                    && self.checks.contains(&Inv::TimeoutNotEarly)
-                    && s.flags & F_EARLY_TIMEOUT == 0
-                {
-                    s.flags |= F_EARLY_TIMEOUT;
-                    s.flag_actor = a as u8;
-                }
-                self.finish_call(s, a, level, false, n);
-                return;
-            }
+        if self.times_out(s, a, level, n) {
+            return;
         }
         let c = &mut s.callers[a];
         if N::ON {
@@ -392,44 +341,94 @@ impl InitLockModel {
         c.wake = t32(u64::from(now) + conf.poll);
     }
 
+    /// V0's db lock: `return dbInitPromise` when another request set it, else set it and own
+    /// the init.
+    fn pass_v0_db<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let ci = self.cell_of(a, level);
+        let shared = s.cells[ci].shared;
+        if shared != 0 {
+            let owner = shared - 1;
+            n.say(format_args!(
+                "dbInitPromise set by {}: awaits it (another request's promise)",
+                self.name(owner as usize)
+            ));
+            if self.ghost_waited {
+                s.res[level].waited = true;
+            }
+            let c = &mut s.callers[a];
+            c.pc = Point::AwaitShared(owner);
+            c.wake = NONE;
+            return;
+        }
+        s.cells[ci].shared = a as u8 + 1;
+        n.say(format_args!("dbInitPromise unset: sets it"));
+        self.claim(s, a, level, n);
+    }
+
+    /// The lock is free or stale: claim it (the canary first awaits, splitting the check
+    /// from the claim).
+    fn take_lock<N: Narrator>(&self, s: &mut World, a: usize, level: usize, free: bool, n: &mut N) {
+        let now = s.now;
+        if N::ON {
+            let owner = s.cells[self.cell_of(a, level)].owner;
+            if free {
+                n.say(format_args!("cache empty; lock free"));
+            } else {
+                n.say(format_args!(
+                    "cache empty; claim from {} is {} ms old > deadline {}",
+                    owner,
+                    now - owner,
+                    self.conf[level].deadline.unwrap_or(0)
+                ));
+            }
+        }
+        if self.version.split_claim() {
+            n.say(format_args!("awaits before claiming (canary)"));
+            let c = &mut s.callers[a];
+            c.pc = Point::SplitClaim;
+            c.wake = now;
+            return;
+        }
+        self.claim(s, a, level, n);
+    }
+
+    /// The wait loop's timeout check (V1+): true when the caller throws `timed out`.
+    fn times_out<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) -> bool {
+        let now = s.now;
+        let waited = now - s.callers[a].frames[level].wait_start;
+        let Some(mw) = self.conf[level].max_wait else {
+            return false;
+        };
+        if u64::from(waited) <= mw {
+            return false;
+        }
+        n.say(format_args!(
+            "waited {waited} ms > max wait {mw}: throws `timed out`"
+        ));
+        // The caller's error, judged on its own terms (S-timeout is strict): it must come
+        // after more than max wait, whatever the check above compares.
+        if u64::from(now - s.callers[a].frames[level].wait_start) <= mw
+            && self.checks.contains(&Inv::TimeoutNotEarly)
+            && s.flags & F_EARLY_TIMEOUT == 0
+        {
+            s.flags |= F_EARLY_TIMEOUT;
+            s.flag_actor = a as u8;
+        }
+        self.finish_call(s, a, level, false, n);
+        true
+    }
+
     /// Claims the lock: `generation += 1; myClaim = generation; ownerStartedAt = now`.
     fn claim<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
         let ci = self.cell_of(a, level);
         let now = s.now;
-        let conf = self.conf[level];
         let cell = &mut s.cells[ci];
         cell.gen = cell.gen.wrapping_add(1);
         cell.owner = now;
         let my_gen = cell.gen;
         // Ghost: is this claim legitimate (the previous one released by its owner or older
         // than the deadline)? Only a legitimate claim supersedes the running owners.
-        let r = s.res[level];
-        let legit = !self.ghost_legit
-            || r.claims == 0
-            || r.cur_released
-            || conf.deadline.is_some_and(|d| u64::from(now - r.cur_at) > d);
-        if legit && self.ghost_legit {
-            for b in 0..s.callers.len() {
-                if b == a {
-                    continue;
-                }
-                let f = s.callers[b].frames[level];
-                if f.in_init && !f.superseded {
-                    let live = s.callers[b].life.runs();
-                    if live
-                        && conf
-                            .legit_init
-                            .is_some_and(|l| u64::from(now - f.init_start) <= l)
-                        && self.checks.contains(&Inv::NoPrematureReclaim)
-                        && s.flags & F_PREMATURE == 0
-                    {
-                        s.flags |= F_PREMATURE;
-                        s.flag_actor = b as u8;
-                    }
-                    s.callers[b].frames[level].superseded = true;
-                }
-            }
-        }
+        let legit = self.supersede(s, a, level);
         let r = &mut s.res[level];
         r.claims = r.claims.saturating_add(1);
         if self.ghost_legit || self.ghost_waited {
@@ -449,26 +448,7 @@ impl InitLockModel {
             f.init_start = now;
         }
         if N::ON {
-            // In each version's own terms: V0 sets its flag (or db promise), V1/V2 record
-            // `ownerStartedAt`, V3+ also take a claim generation.
-            let young = if legit {
-                ""
-            } else {
-                " (while the previous claim is live and young)"
-            };
-            if !self.version.reclaims() {
-                if conf.kind == LockKind::Runtime {
-                    n.say(format_args!("claims: sets the runtime flag{young}"));
-                } else {
-                    n.say(format_args!("claims{young}"));
-                }
-            } else if self.version.gated_release() {
-                n.say(format_args!(
-                    "claims: generation {my_gen}, ownerStartedAt = {now}{young}"
-                ));
-            } else {
-                n.say(format_args!("claims: ownerStartedAt = {now}{young}"));
-            }
+            self.say_claim(level, my_gen, now, legit, n);
         }
         if self.version.deferred_init() && self.splits_microtasks(a) {
             let c = &mut s.callers[a];
@@ -477,6 +457,63 @@ impl InitLockModel {
             return;
         }
         self.start_init(s, a, level, n);
+    }
+
+    /// Ghost: whether a claim by `a` now is legitimate (the previous one was released by its
+    /// owner or is older than the deadline); only a legitimate claim supersedes the running
+    /// owners, and superseding a live owner younger than `legit_init_ms` is premature.
+    fn supersede(&self, s: &mut World, a: usize, level: usize) -> bool {
+        let now = s.now;
+        let conf = self.conf[level];
+        let r = s.res[level];
+        let legit = !self.ghost_legit
+            || r.claims == 0
+            || r.cur_released
+            || conf.deadline.is_some_and(|d| u64::from(now - r.cur_at) > d);
+        if !(legit && self.ghost_legit) {
+            return legit;
+        }
+        for b in 0..s.callers.len() {
+            let f = s.callers[b].frames[level];
+            if b == a || !f.in_init || f.superseded {
+                continue;
+            }
+            if s.callers[b].life.runs()
+                && conf
+                    .legit_init
+                    .is_some_and(|l| u64::from(now - f.init_start) <= l)
+                && self.checks.contains(&Inv::NoPrematureReclaim)
+                && s.flags & F_PREMATURE == 0
+            {
+                s.flags |= F_PREMATURE;
+                s.flag_actor = b as u8;
+            }
+            s.callers[b].frames[level].superseded = true;
+        }
+        legit
+    }
+
+    /// The claim in each version's own terms: V0 sets its flag (or db promise), V1/V2 record
+    /// `ownerStartedAt`, V3+ also take a claim generation.
+    fn say_claim<N: Narrator>(&self, level: usize, my_gen: u16, now: u32, legit: bool, n: &mut N) {
+        let young = if legit {
+            ""
+        } else {
+            " (while the previous claim is live and young)"
+        };
+        if !self.version.reclaims() {
+            if self.conf[level].kind == LockKind::Runtime {
+                n.say(format_args!("claims: sets the runtime flag{young}"));
+            } else {
+                n.say(format_args!("claims{young}"));
+            }
+        } else if self.version.gated_release() {
+            n.say(format_args!(
+                "claims: generation {my_gen}, ownerStartedAt = {now}{young}"
+            ));
+        } else {
+            n.say(format_args!("claims: ownerStartedAt = {now}{young}"));
+        }
     }
 
     /// Init starts (V0-V2: called synchronously in the claim step; V3+: one microtask later).
@@ -584,8 +621,24 @@ impl InitLockModel {
     /// to the caller.
     fn settle<N: Narrator>(&self, s: &mut World, a: usize, level: usize, ok: bool, n: &mut N) {
         let ci = self.cell_of(a, level);
-        let f = s.callers[a].frames[level];
         if ok {
+            self.publish(s, a, level, n);
+        } else {
+            n.say(format_args!("init fails"));
+        }
+        self.release(s, a, level, n);
+        if self.version == Version::V0Flag && self.conf[level].kind == LockKind::Db {
+            self.settle_shared(s, a, ci, ok, n);
+        }
+        s.callers[a].frames[level].in_init = false;
+        self.finish_call(s, a, level, ok, n);
+    }
+
+    /// Inside init, on success: publish (V4: only while isCurrentClaim()).
+    fn publish<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let ci = self.cell_of(a, level);
+        let f = s.callers[a].frames[level];
+        {
             if self.version.gated_publish() && s.cells[ci].gen != f.my_gen {
                 n.say(format_args!(
                     "init ok but isCurrentClaim() is false (generation {} ≠ {}): does not publish, stops its cron",
@@ -609,10 +662,13 @@ impl InitLockModel {
                     f.ghost
                 ));
             }
-        } else {
-            n.say(format_args!("init fails"));
         }
-        // finally
+    }
+
+    /// The owner's `finally`: `ownerStartedAt = null` (V3+: only if generation === myClaim).
+    fn release<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let ci = self.cell_of(a, level);
+        let f = s.callers[a].frames[level];
         let cell = &mut s.cells[ci];
         if self.version.gated_release() && cell.gen != f.my_gen {
             n.say(format_args!(
@@ -634,7 +690,11 @@ impl InitLockModel {
                 s.res[level].cur_released = true;
             }
         }
-        if self.version == Version::V0Flag && self.conf[level].kind == LockKind::Db {
+    }
+
+    /// V0's db promise settles: everyone awaiting this request's promise gets its result.
+    fn settle_shared<N: Narrator>(&self, s: &mut World, a: usize, ci: usize, ok: bool, n: &mut N) {
+        {
             s.cells[ci].shared = 0;
             // Everyone awaiting this request's promise gets its result.
             for b in 0..s.callers.len() {
@@ -653,8 +713,6 @@ impl InitLockModel {
                 }
             }
         }
-        s.callers[a].frames[level].in_init = false;
-        self.finish_call(s, a, level, ok, n);
     }
 
     /// `initWithLock` on `level` returns (a value) or throws.
@@ -1472,48 +1530,11 @@ impl Model for InitLockModel {
                     self.spec.max_inits
                 )
             }
-            Inv::MaxActive => {
-                let l = (0..self.levels)
-                    .find(|&l| self.active(s, l) > 1)
-                    .unwrap_or(0);
-                let who: Vec<&str> = s
-                    .callers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| {
-                        c.life.runs() && c.frames[l].in_init && !c.frames[l].superseded
-                    })
-                    .map(|(a, _)| self.name(a))
-                    .collect();
-                format!(
-                    "{} run init at once on {} lock under claims no legitimate reclaim superseded",
-                    who.join(" and "),
-                    self.lvl_name(l)
-                )
-            }
+            Inv::MaxActive => self.explain_max_active(s),
             Inv::GatedPublish => {
                 format!("{flagged} published from a claim that is no longer the current one")
             }
-            Inv::BoundedWait => {
-                let mut who = String::new();
-                for (a, c) in s.callers.iter().enumerate() {
-                    for (l, f) in c.frames.iter().enumerate().take(self.levels) {
-                        if c.life.runs()
-                            && f.waiting
-                            && u64::from(s.now) > u64::from(f.wait_start) + self.conf[l].wait_bound
-                        {
-                            who = format!(
-                                "{} has waited {} ms (since {}), beyond its bound of {} ms",
-                                self.name(a),
-                                s.now - f.wait_start,
-                                f.wait_start,
-                                self.conf[l].wait_bound
-                            );
-                        }
-                    }
-                }
-                who
-            }
+            Inv::BoundedWait => self.explain_bounded_wait(s),
             Inv::NoPrematureReclaim => {
                 format!("{flagged}'s live init was reclaimed within its legitimate duration")
             }
@@ -1539,6 +1560,49 @@ impl Model for InitLockModel {
                 format!("{flagged} gave up before more than its max wait had passed")
             }
         }
+    }
+}
+
+impl InitLockModel {
+    /// `max-active`: who runs init at once, on which lock.
+    fn explain_max_active(&self, s: &World) -> String {
+        let l = (0..self.levels)
+            .find(|&l| self.active(s, l) > 1)
+            .unwrap_or(0);
+        let who: Vec<&str> = s
+            .callers
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.life.runs() && c.frames[l].in_init && !c.frames[l].superseded)
+            .map(|(a, _)| self.name(a))
+            .collect();
+        format!(
+            "{} run init at once on {} lock under claims no legitimate reclaim superseded",
+            who.join(" and "),
+            self.lvl_name(l)
+        )
+    }
+
+    /// `bounded-wait`: the last caller (in actor order) waiting beyond its bound.
+    fn explain_bounded_wait(&self, s: &World) -> String {
+        let mut who = String::new();
+        for (a, c) in s.callers.iter().enumerate() {
+            for (l, f) in c.frames.iter().enumerate().take(self.levels) {
+                if c.life.runs()
+                    && f.waiting
+                    && u64::from(s.now) > u64::from(f.wait_start) + self.conf[l].wait_bound
+                {
+                    who = format!(
+                        "{} has waited {} ms (since {}), beyond its bound of {} ms",
+                        self.name(a),
+                        s.now - f.wait_start,
+                        f.wait_start,
+                        self.conf[l].wait_bound
+                    );
+                }
+            }
+        }
+        who
     }
 }
 

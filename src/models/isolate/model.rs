@@ -299,70 +299,8 @@ impl<G: Guest> IsolateModel<G> {
             s.reqs[a].pc = Point::Done(End::Failed);
             return;
         }
-        if s.flag {
-            if s.factory == UNRESOLVED {
-                s.factory = pick;
-            }
-            let f = self.spec.factory[usize::from(s.factory)];
-            // Calls past the last one that can throw all behave alike: count no further.
-            s.factory_calls = (s.factory_calls + 1).min(f.calls_that_matter());
-            let cleared = self.version.flag_cleared_first();
-            if cleared {
-                s.flag = false;
-            }
-            if f.throws(s.factory_calls) {
-                if N::ON {
-                    let what = if self.spec.dynamic {
-                        "the loader's build"
-                    } else {
-                        "factory()"
-                    };
-                    let after = if cleared {
-                        match s.worker {
-                            0 => "flag already cleared".to_string(),
-                            g => format!("flag already cleared: worker is still generation {g}"),
-                        }
-                    } else {
-                        "flag stays set".to_string()
-                    };
-                    n.say(format_args!(
-                        "startRequest: {what} throws ({}): the request fails; {after}",
-                        f.name()
-                    ));
-                }
-                s.reqs[a].pc = Point::Done(End::Failed);
-                return;
-            }
-            let g = s.gens.len() as u8 + 1;
-            let lossy = self.version.lossy_factory();
-            s.gens.push(Gen {
-                live: true,
-                counter: 0,
-                aborted_at: NONE,
-                features: if lossy {
-                    self.spec.features & !LOST_BY_FACTORY
-                } else {
-                    self.spec.features
-                },
-            });
-            let old = s.worker;
-            s.worker = g;
-            s.flag = false;
-            self.nest.open(&mut s.nest, g, u64::from(s.now));
-            if N::ON {
-                if self.spec.dynamic {
-                    n.say(format_args!(
-                        "the loader has no isolate under this name: it builds generation {g}, fresh module state"
-                    ));
-                } else {
-                    n.say(format_args!(
-                        "startRequest: flag set: factory() builds generation {g}, fresh module state; flag = false"
-                    ));
-                }
-                if old != 0 && s.gens[usize::from(old) - 1].live {
-                    n.say(format_args!("the service lets go of generation {old}"));
-                }
-            }
+        if s.flag && !self.recreate(s, a, pick, n) {
+            return;
         }
         let g = s.worker;
         let e = s.epoch;
@@ -382,6 +320,93 @@ impl<G: Guest> IsolateModel<G> {
             self.raise(s, F_STALE, a);
         }
         self.collect(s, n);
+    }
+
+    /// `startRequest` with the recreate flag set: the factory (or the loader) builds the next
+    /// generation and the flag clears, or the factory throws and the request fails (false).
+    fn recreate<N: Narrator>(
+        &self,
+        s: &mut World<G::State>,
+        a: usize,
+        pick: u8,
+        n: &mut N,
+    ) -> bool {
+        if s.factory == UNRESOLVED {
+            s.factory = pick;
+        }
+        let f = self.spec.factory[usize::from(s.factory)];
+        // Calls past the last one that can throw all behave alike: count no further.
+        s.factory_calls = (s.factory_calls + 1).min(f.calls_that_matter());
+        let cleared = self.version.flag_cleared_first();
+        if cleared {
+            s.flag = false;
+        }
+        if f.throws(s.factory_calls) {
+            if N::ON {
+                self.say_factory_throws(s, f, cleared, n);
+            }
+            s.reqs[a].pc = Point::Done(End::Failed);
+            return false;
+        }
+        let g = s.gens.len() as u8 + 1;
+        let lossy = self.version.lossy_factory();
+        s.gens.push(Gen {
+            live: true,
+            counter: 0,
+            aborted_at: NONE,
+            features: if lossy {
+                self.spec.features & !LOST_BY_FACTORY
+            } else {
+                self.spec.features
+            },
+        });
+        let old = s.worker;
+        s.worker = g;
+        s.flag = false;
+        self.nest.open(&mut s.nest, g, u64::from(s.now));
+        if N::ON {
+            if self.spec.dynamic {
+                n.say(format_args!(
+                    "the loader has no isolate under this name: it builds generation {g}, fresh module state"
+                ));
+            } else {
+                n.say(format_args!(
+                    "startRequest: flag set: factory() builds generation {g}, fresh module state; flag = false"
+                ));
+            }
+            if old != 0 && s.gens[usize::from(old) - 1].live {
+                n.say(format_args!("the service lets go of generation {old}"));
+            }
+        }
+        true
+    }
+
+    /// The factory (or the loader's build) throws: the request fails; the flag is cleared
+    /// already (W3-a's order) or stays set.
+    fn say_factory_throws<N: Narrator>(
+        &self,
+        s: &World<G::State>,
+        f: Factory,
+        cleared: bool,
+        n: &mut N,
+    ) {
+        let what = if self.spec.dynamic {
+            "the loader's build"
+        } else {
+            "factory()"
+        };
+        let after = if cleared {
+            match s.worker {
+                0 => "flag already cleared".to_string(),
+                g => format!("flag already cleared: worker is still generation {g}"),
+            }
+        } else {
+            "flag stays set".to_string()
+        };
+        n.say(format_args!(
+            "startRequest: {what} throws ({}): the request fails; {after}",
+            f.name()
+        ));
     }
 
     /// B-js: the handler's first segment.
@@ -478,51 +503,59 @@ impl<G: Guest> IsolateModel<G> {
                 self.abort_half(s, false, n);
                 self.abort_own(s, a, n);
             }
-            Reset::AbortProcess => {
-                let g = s.worker;
-                self.note_abort(s, g);
-                n.say(format_args!(
-                    "static worker: KJ_FAIL_REQUIRE in a noexcept function, std::terminate: the workerd process dies"
-                ));
-                s.process_dead = true;
-                s.worker = 0;
-                s.flag = false;
-                for b in 0..s.reqs.len() {
-                    if s.reqs[b].pc.holds_context() {
-                        if N::ON && b != a {
-                            n.say(format_args!("{} dies with it", self.name(b)));
-                        }
-                        s.reqs[b].pc = Point::Done(End::Failed);
-                    }
+            Reset::AbortProcess => self.abort_process(s, a, n),
+            Reset::DropFromLoader => self.drop_from_loader(s, a, n),
+        }
+    }
+
+    /// A static worker's abort (no factory): the whole workerd process dies with every request
+    /// and generation in it.
+    fn abort_process<N: Narrator>(&self, s: &mut World<G::State>, a: usize, n: &mut N) {
+        let g = s.worker;
+        self.note_abort(s, g);
+        n.say(format_args!(
+            "static worker: KJ_FAIL_REQUIRE in a noexcept function, std::terminate: the workerd process dies"
+        ));
+        s.process_dead = true;
+        s.worker = 0;
+        s.flag = false;
+        for b in 0..s.reqs.len() {
+            if s.reqs[b].pc.holds_context() {
+                if N::ON && b != a {
+                    n.say(format_args!("{} dies with it", self.name(b)));
                 }
-                for i in 0..s.gens.len() {
-                    if s.gens[i].live {
-                        self.mark_aborted(s, i as u8 + 1);
-                    }
-                }
-                self.collect(s, n);
-            }
-            Reset::DropFromLoader => {
-                // The one-shot callback forgets the caller's own isolate, if the loader's map
-                // still names it.
-                let g = s.reqs[a].gen;
-                self.note_abort(s, g);
-                self.mark_aborted(s, g);
-                if s.worker == g {
-                    s.flag = true;
-                    s.worker = 0;
-                    n.say(format_args!(
-                        "dynamic worker: the loader drops generation {g} from its map (outstanding calls are not aborted)"
-                    ));
-                } else {
-                    n.say(format_args!(
-                        "dynamic worker: the loader's map no longer names generation {g}"
-                    ));
-                }
-                n.say(format_args!("terminateExecutionNow: the request fails"));
-                self.end(s, a, End::Failed, n);
+                s.reqs[b].pc = Point::Done(End::Failed);
             }
         }
+        for i in 0..s.gens.len() {
+            if s.gens[i].live {
+                self.mark_aborted(s, i as u8 + 1);
+            }
+        }
+        self.collect(s, n);
+    }
+
+    /// A dynamic worker's abort: the loader forgets the caller's own isolate, if its map still
+    /// names it; outstanding calls are not aborted.
+    fn drop_from_loader<N: Narrator>(&self, s: &mut World<G::State>, a: usize, n: &mut N) {
+        // The one-shot callback forgets the caller's own isolate, if the loader's map
+        // still names it.
+        let g = s.reqs[a].gen;
+        self.note_abort(s, g);
+        self.mark_aborted(s, g);
+        if s.worker == g {
+            s.flag = true;
+            s.worker = 0;
+            n.say(format_args!(
+                "dynamic worker: the loader drops generation {g} from its map (outstanding calls are not aborted)"
+            ));
+        } else {
+            n.say(format_args!(
+                "dynamic worker: the loader's map no longer names generation {g}"
+            ));
+        }
+        n.say(format_args!("terminateExecutionNow: the request fails"));
+        self.end(s, a, End::Failed, n);
     }
 
     /// One half of `WorkerService::abortIsolate`: `true` the rejection of the current epoch,
@@ -745,23 +778,28 @@ impl<G: Guest> IsolateModel<G> {
                 "generation {} was recreated after the abort of generation {}, but isolateAbortRequested is still set: the next request recreates the worker again",
                 s.worker, s.abort_gen
             ),
-            Inv::SameConfig => {
-                let a = usize::from(s.who[2]);
-                let g = s.gens[usize::from(s.reqs[a].gen) - 1];
-                let lost: Vec<&str> = FEATURES
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| self.spec.features & !g.features & (1 << i) != 0)
-                    .map(|(_, (_, what))| *what)
-                    .collect();
-                format!(
-                    "{} ran on generation {}, recreated without: {}",
-                    who(F_CONFIG),
-                    s.reqs[a].gen,
-                    lost.join(", ")
-                )
-            }
+            Inv::SameConfig => self.explain_same_config(s),
         }
+    }
+}
+
+impl<G: Guest> IsolateModel<G> {
+    /// `same-config`: which features the recreated generation lost.
+    fn explain_same_config(&self, s: &World<G::State>) -> String {
+        let a = usize::from(s.who[2]);
+        let g = s.gens[usize::from(s.reqs[a].gen) - 1];
+        let lost: Vec<&str> = FEATURES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.spec.features & !g.features & (1 << i) != 0)
+            .map(|(_, (_, what))| *what)
+            .collect();
+        format!(
+            "{} ran on generation {}, recreated without: {}",
+            self.name(usize::from(s.who[F_CONFIG.trailing_zeros() as usize])),
+            s.reqs[a].gen,
+            lost.join(", ")
+        )
     }
 }
 

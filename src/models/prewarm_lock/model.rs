@@ -1304,69 +1304,7 @@ impl Model for PrewarmLockModel {
                 }
             }
             Move::Env(e) => self.env.label(e).into(),
-            Move::Step(a) => {
-                let a = usize::from(a);
-                let me = self.name(a);
-                let rm = |rm: &RmRf| {
-                    rm.next_op().map_or("?".to_string(), |(op, p)| {
-                        format!("{} {}", op.name(), self.short(p))
-                    })
-                };
-                match &s.actors[a].pc {
-                    Point::NotArrived => match self.spec.actors[a].role {
-                        Role::Prewarm => "arrive (prewarm): mkdir -p parent".into(),
-                        Role::Wait if self.version.intents() => {
-                            "arrive (wait): readdir(lock.recovery)".into()
-                        }
-                        Role::Wait => "arrive (wait): stat(lock)".into(),
-                    },
-                    Point::MkdirP => "mkdir -p parent".into(),
-                    Point::Claim => "mkdir(lock)".into(),
-                    Point::OwnerWrite(wf) => format!(
-                        "writeFile(owner.json): {}",
-                        wf.next_op().map_or("?", |o| o.name())
-                    ),
-                    Point::PostClaimList => "readdir(lock.recovery)".into(),
-                    Point::WaitStat | Point::WStat | Point::RcStat | Point::RcStatAfter(_) => {
-                        "stat(lock)".into()
-                    }
-                    Point::RcReadFirst => "readFile(owner.json)".into(),
-                    Point::RcStatFirst => "stat(lock)".into(),
-                    Point::RcVerify(_, _) => format!("stat(tombstone-{me})"),
-                    Point::UndoRmdir => "rmdir(lock)".into(),
-                    Point::RcRestore(_) => format!("rename(tombstone-{me}, lock)"),
-                    Point::WRead(_) | Point::RcRead(_) | Point::RoRead => {
-                        "readFile(owner.json)".into()
-                    }
-                    Point::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
-                    Point::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
-                    Point::WiList(_) | Point::WiList2(_) => "readdir(lock.recovery)".into(),
-                    Point::WiStat(_, _, i) => {
-                        format!("stat(intent-{})", self.name(usize::from(*i)))
-                    }
-                    Point::WiRead(_, _, i, _) => {
-                        format!("readFile(intent-{}/owner.json)", self.name(usize::from(*i)))
-                    }
-                    Point::RiRename(i, _, _) => format!(
-                        "rename(intent-{}, released-{me})",
-                        self.name(usize::from(*i))
-                    ),
-                    Point::RiRm(_, r) | Point::RcRm(_, r) | Point::RlRm(_, r) => {
-                        format!("rm -rf: {}", rm(r))
-                    }
-                    Point::CiMkdirP(_) => "mkdir -p lock.recovery".into(),
-                    Point::CiMkdir(_) => format!("mkdir(intent-{me})"),
-                    Point::CiWrite(_, wf) => format!(
-                        "writeFile(intent-{me}/owner.json): {}",
-                        wf.next_op().map_or("?", |o| o.name())
-                    ),
-                    Point::RcRename(_, _) | Point::RlRename(_, _) => {
-                        format!("rename(lock, tombstone-{me})")
-                    }
-                    Point::Prewarming => "prewarm ends; release".into(),
-                    Point::Done | Point::Threw => "?".into(),
-                }
-            }
+            Move::Step(a) => self.step_label(s, usize::from(a)),
         }
     }
 
@@ -1500,6 +1438,70 @@ impl Model for PrewarmLockModel {
                 "the run ended with {} left behind",
                 self.leftovers(s).join(", ")
             ),
+        }
+    }
+}
+
+impl PrewarmLockModel {
+    /// The label of actor `a`'s next step: the call its program point makes.
+    fn step_label(&self, s: &World, a: usize) -> String {
+        let me = self.name(a);
+        let rm = |rm: &RmRf| {
+            rm.next_op().map_or("?".to_string(), |(op, p)| {
+                format!("{} {}", op.name(), self.short(p))
+            })
+        };
+        match &s.actors[a].pc {
+            Point::NotArrived => match self.spec.actors[a].role {
+                Role::Prewarm => "arrive (prewarm): mkdir -p parent".into(),
+                Role::Wait if self.version.intents() => {
+                    "arrive (wait): readdir(lock.recovery)".into()
+                }
+                Role::Wait => "arrive (wait): stat(lock)".into(),
+            },
+            Point::MkdirP => "mkdir -p parent".into(),
+            Point::Claim => "mkdir(lock)".into(),
+            Point::OwnerWrite(wf) => format!(
+                "writeFile(owner.json): {}",
+                wf.next_op().map_or("?", |o| o.name())
+            ),
+            Point::PostClaimList => "readdir(lock.recovery)".into(),
+            Point::WaitStat | Point::WStat | Point::RcStat | Point::RcStatAfter(_) => {
+                "stat(lock)".into()
+            }
+            Point::RcReadFirst => "readFile(owner.json)".into(),
+            Point::RcStatFirst => "stat(lock)".into(),
+            Point::RcVerify(_, _) => format!("stat(tombstone-{me})"),
+            Point::UndoRmdir => "rmdir(lock)".into(),
+            Point::RcRestore(_) => format!("rename(tombstone-{me}, lock)"),
+            Point::WRead(_) | Point::RcRead(_) | Point::RoRead => "readFile(owner.json)".into(),
+            Point::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
+            Point::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
+            Point::WiList(_) | Point::WiList2(_) => "readdir(lock.recovery)".into(),
+            Point::WiStat(_, _, i) => {
+                format!("stat(intent-{})", self.name(usize::from(*i)))
+            }
+            Point::WiRead(_, _, i, _) => {
+                format!("readFile(intent-{}/owner.json)", self.name(usize::from(*i)))
+            }
+            Point::RiRename(i, _, _) => format!(
+                "rename(intent-{}, released-{me})",
+                self.name(usize::from(*i))
+            ),
+            Point::RiRm(_, r) | Point::RcRm(_, r) | Point::RlRm(_, r) => {
+                format!("rm -rf: {}", rm(r))
+            }
+            Point::CiMkdirP(_) => "mkdir -p lock.recovery".into(),
+            Point::CiMkdir(_) => format!("mkdir(intent-{me})"),
+            Point::CiWrite(_, wf) => format!(
+                "writeFile(intent-{me}/owner.json): {}",
+                wf.next_op().map_or("?", |o| o.name())
+            ),
+            Point::RcRename(_, _) | Point::RlRename(_, _) => {
+                format!("rename(lock, tombstone-{me})")
+            }
+            Point::Prewarming => "prewarm ends; release".into(),
+            Point::Done | Point::Threw => "?".into(),
         }
     }
 }
