@@ -173,6 +173,7 @@ fn assemble<G: Guest>(
         props,
         nest: Nest::new(guest),
         reach_target: None,
+        classes: None,
         faults: lockstep_sim::faults::FaultLog::new(
             spec.actors
                 .iter()
@@ -192,7 +193,36 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> IsolateMode
         spec.init_lock.is_none(),
         "the module state holds an init lock"
     );
-    assemble(spec, version, checked, Idle, &[])
+    let mut m = assemble(spec, version, checked, Idle, &[]);
+    m.classes = request_classes(spec);
+    m
+}
+
+/// The salt of each request's class of interchangeable requests (the first request like
+/// it), or `None` when every request is alone in its class. Interchangeable: the same kind,
+/// arrival, work and abort alternatives, and whether it calls the init lock; a request with a
+/// scripted cancellation is never merged (its fault is reported per request).
+fn request_classes(spec: &Spec) -> Option<[u64; spec::MAX_ACTORS]> {
+    let alike = |a: &spec::ActorSpec, b: &spec::ActorSpec| {
+        a.cancel_at.is_none()
+            && b.cancel_at.is_none()
+            && a.kind == b.kind
+            && a.arrive == b.arrive
+            && a.work == b.work
+            && a.abort_after == b.abort_after
+            && a.init == b.init
+    };
+    let mut salts = [0u64; spec::MAX_ACTORS];
+    let mut merged = false;
+    for (i, a) in spec.actors.iter().enumerate() {
+        let class = spec.actors[..i]
+            .iter()
+            .position(|b| alike(a, b))
+            .unwrap_or(i);
+        merged |= class != i;
+        salts[i] = lockstep_sim::fingerprint::mix(0x5851_f42d_4c95_7f2d ^ class as u64);
+    }
+    merged.then_some(salts)
 }
 
 /// The isolate model whose module state holds `spec`'s init lock, run as a guest in every
@@ -215,6 +245,15 @@ impl Loaded {
     fn version(variant: &str) -> Version {
         Version::from_name(variant).expect("variant validated at load")
     }
+
+    /// The plain isolate's model, with symmetry reduction unless the plan turns it off.
+    fn plain(&self, v: Version, checked: &[Property], plan: &Plan) -> IsolateModel<Idle> {
+        let mut m = build(&self.spec, v, checked);
+        if !plan.config.symmetry {
+            m.classes = None;
+        }
+        m
+    }
 }
 
 impl Loaded {
@@ -236,7 +275,7 @@ impl Loaded {
                     m.props = vec![*t];
                     crate::reach::search(&m, t.id, plan)
                 } else {
-                    let mut m = build(&self.spec, v, &[]);
+                    let mut m = self.plain(v, &[], plan);
                     m.reach_target = Some(index(t));
                     m.props = vec![*t];
                     crate::reach::search(&m, t.id, plan)
@@ -264,7 +303,7 @@ impl LoadedScenario for Loaded {
                 plan,
             )
         } else {
-            engine::explore(&build(&self.spec, v, &self.meta.invariants), plan)
+            engine::explore(&self.plain(v, &self.meta.invariants, plan), plan)
         };
         o.reached = self.reach(v, plan);
         o

@@ -104,6 +104,11 @@ pub struct IsolateModel<G: Guest> {
     /// Set for a reachability search (see `crate::reach`): an index into [`REACHABLE`]; the
     /// model then checks only "never reached".
     pub(super) reach_target: Option<u8>,
+    /// Symmetry reduction between interchangeable requests (see [`IsolateModel::symmetric`]):
+    /// each request's salt is its class's, so the fingerprint hashes the multiset of each
+    /// class's requests. `None`: every request is its own class (positional), as when the
+    /// module state holds an init lock, whose per-request state would need permuting too.
+    pub(super) classes: Option<[u64; MAX_ACTORS]>,
 }
 
 /// The isolate's reachability targets, judged on the world as it stands.
@@ -803,6 +808,35 @@ impl<G: Guest> IsolateModel<G> {
     }
 }
 
+impl<G: Guest> IsolateModel<G> {
+    /// The fingerprint under symmetry: the shared state (everything but the requests and
+    /// `who`, which only names the flag raisers for explanations) and a wrapping sum of each
+    /// request's hash salted with its class. The sum is the same for every order of a class's
+    /// members, so worlds that differ by permuting interchangeable requests (same kind, same
+    /// timing alternatives, no scripted cancellation) get one fingerprint; nothing else in the
+    /// world names a request by position. Requests with a scripted cancellation are their own
+    /// class, so the report of faults that never fired stays per request.
+    fn symmetric(&self, s: &World<G::State>, salts: &[u64; MAX_ACTORS]) -> u64 {
+        use lockstep_sim::fingerprint::{fingerprint, mix};
+        let shared = fingerprint(&(
+            (s.now, s.worker, s.flag, s.epoch, s.rejected, s.process_dead),
+            (s.factory, s.factory_calls, &s.gens, &s.nest),
+            (
+                s.aborts,
+                s.abort_gen,
+                s.abort_at,
+                s.recovered,
+                s.arrived_after,
+                s.flags,
+            ),
+        ));
+        let requests = s.reqs.iter().zip(salts).fold(0u64, |sum, (r, salt)| {
+            sum.wrapping_add(mix(salt ^ fingerprint(r)))
+        });
+        mix(shared ^ requests.rotate_left(23)).max(1)
+    }
+}
+
 impl<G: Guest> Model for IsolateModel<G> {
     type State = World<G::State>;
     type Move = Move<G::Move>;
@@ -1049,6 +1083,13 @@ impl<G: Guest> Model for IsolateModel<G> {
 
     fn properties(&self) -> &[Property] {
         &self.props
+    }
+
+    fn fingerprint(&self, s: &Self::State) -> u64 {
+        match &self.classes {
+            Some(salts) => self.symmetric(s, salts),
+            None => lockstep_sim::fingerprint::fingerprint(s),
+        }
     }
 
     fn unfired_faults(&self) -> Vec<String> {
