@@ -24,14 +24,7 @@ pub struct InitLock;
 
 pub static PROTOCOL: InitLock = InitLock;
 
-const VARIANTS: &[VariantInfo] = &[
-    VariantInfo { name: "v0-flag", summary: "pre-fix: runtime flag / shared db promise, no reclaim, no bound", canary: false },
-    VariantInfo { name: "v1-reclaim", summary: "188c2f310: reclaim after 15 s, fixed 30 s max wait, ungated release, no anchor, module-scoped", canary: false },
-    VariantInfo { name: "v2-anchored", summary: "85bc8b4ca: derived deadlines, max wait = deadline + 15 s, after() anchor, globalThis singletons", canary: false },
-    VariantInfo { name: "v3-gen-release", summary: "90711fddf: claim generation, generation-gated release, Promise.resolve().then(init)", canary: false },
-    VariantInfo { name: "v4-gated-publish", summary: "6f8ab6d89 (merged): publish only while isCurrentClaim()", canary: false },
-    VariantInfo { name: "canary-split-claim", summary: "canary: v4 with an await between the staleness check and the claim; must violate max-active", canary: true },
-];
+const VARIANTS: &[VariantInfo] = &version::VARIANTS;
 
 const FAULTS: &[FaultInfo] = &[
     FaultInfo { name: "cancel_at_ms", summary: "cancel the request at an instant: its continuation is dropped and its finally never runs, unless its init is anchored" },

@@ -1,6 +1,8 @@
 //! The historical versions of emdash's init lock (protocols.md §1.5) and what differs between
 //! them. A version is a handful of switches over one model, never a copy of it.
 
+use crate::catalogue::VariantInfo;
+
 /// Which lock a scenario's outer level models: the two call sites differ in their constants
 /// (V2+) and, before the fix, in their whole mechanism (V0: a boolean flag for the runtime, a
 /// shared promise for the database).
@@ -58,28 +60,25 @@ pub const DB_INIT_DEADLINE_MS: u64 = MIGRATION_RACE_WAIT_MS + 20_000;
 pub const RUNTIME_INIT_DEADLINE_MS: u64 = DB_INIT_DEADLINE_MS + 15_000;
 
 impl Version {
-    pub fn name(self) -> &'static str {
+    /// The version's entry in the protocol's catalogue (`lockstep list`, `[expect]` keys): its
+    /// name, what it is, and whether it is a canary. The one place a version is described.
+    pub const fn info(self) -> VariantInfo {
         match self {
-            Version::V0Flag => "v0-flag",
-            Version::V1Reclaim => "v1-reclaim",
-            Version::V2Anchored => "v2-anchored",
-            Version::V3GenRelease => "v3-gen-release",
-            Version::V4GatedPublish => "v4-gated-publish",
-            Version::CanarySplitClaim => "canary-split-claim",
+            Version::V0Flag => VariantInfo { name: "v0-flag", summary: "pre-fix: runtime flag / shared db promise, no reclaim, no bound", canary: false },
+            Version::V1Reclaim => VariantInfo { name: "v1-reclaim", summary: "188c2f310: reclaim after 15 s, fixed 30 s max wait, ungated release, no anchor, module-scoped", canary: false },
+            Version::V2Anchored => VariantInfo { name: "v2-anchored", summary: "85bc8b4ca: derived deadlines, max wait = deadline + 15 s, after() anchor, globalThis singletons", canary: false },
+            Version::V3GenRelease => VariantInfo { name: "v3-gen-release", summary: "90711fddf: claim generation, generation-gated release, Promise.resolve().then(init)", canary: false },
+            Version::V4GatedPublish => VariantInfo { name: "v4-gated-publish", summary: "6f8ab6d89 (merged): publish only while isCurrentClaim()", canary: false },
+            Version::CanarySplitClaim => VariantInfo { name: "canary-split-claim", summary: "canary: v4 with an await between the staleness check and the claim; must violate max-active", canary: true },
         }
     }
 
+    pub const fn name(self) -> &'static str {
+        self.info().name
+    }
+
     pub fn from_name(n: &str) -> Option<Version> {
-        [
-            Version::V0Flag,
-            Version::V1Reclaim,
-            Version::V2Anchored,
-            Version::V3GenRelease,
-            Version::V4GatedPublish,
-            Version::CanarySplitClaim,
-        ]
-        .into_iter()
-        .find(|v| v.name() == n)
+        ALL.into_iter().find(|v| v.name() == n)
     }
 
     /// V0 has no deadline, no max wait: a stuck flag is never reclaimed.
@@ -133,3 +132,25 @@ impl Version {
         }
     }
 }
+
+/// Every version, oldest first (the catalogue's order).
+pub const ALL: [Version; 6] = [
+    Version::V0Flag,
+    Version::V1Reclaim,
+    Version::V2Anchored,
+    Version::V3GenRelease,
+    Version::V4GatedPublish,
+    Version::CanarySplitClaim,
+];
+
+/// The catalogue's variants, one per version in `ALL`'s order, each described once in
+/// [`Version::info`].
+pub const VARIANTS: [VariantInfo; 6] = {
+    let mut out = [ALL[0].info(); 6];
+    let mut i = 1;
+    while i < 6 {
+        out[i] = ALL[i].info();
+        i += 1;
+    }
+    out
+};

@@ -28,14 +28,7 @@ pub struct Isolate;
 
 pub static PROTOCOL: Isolate = Isolate;
 
-const VARIANTS: &[VariantInfo] = &[
-    VariantInfo { name: "w0-none", summary: "before the PR: no abortIsolate() (a TypeError); poisoned module state lasts as long as the process", canary: false },
-    VariantInfo { name: "w1-condemn", summary: "the PR's first design, resetWorker(): condemn; the caller and all in-flight requests keep running, later requests get a fresh isolate", canary: false },
-    VariantInfo { name: "w2-abort-all", summary: "3f64ddb4d: abortIsolate() rejects the abort epoch so every in-flight request aborts; lazy recreation, flag cleared after the factory returns", canary: false },
-    VariantInfo { name: "w2-reset-flag-first", summary: "w2 with the reviewer's suggestion: clear the flag even when the factory throws", canary: false },
-    VariantInfo { name: "w3-shipped", summary: "f75a8ae1c (merged): a static worker aborts the process; a dynamic worker is dropped from the loader's map, its outstanding calls keep running", canary: false },
-    VariantInfo { name: "canary-reset-before-reject", summary: "canary: w2 with the epoch reset before the rejection, so in-flight requests are never aborted; must violate aborted-fail", canary: true },
-];
+const VARIANTS: &[VariantInfo] = &version::VARIANTS;
 
 const FAULTS: &[FaultInfo] = &[
     FaultInfo { name: "factory", summary: "how the worker factory behaves when startRequest calls it: ok, throws-once, throws-twice, throws-N (the first N calls throw), throws-always" },

@@ -1,6 +1,8 @@
 //! The versions of workerd's isolate reset (protocols.md §2.5) and what differs between them.
 //! A version is a handful of switches over one model, never a copy of it.
 
+use crate::catalogue::VariantInfo;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
     /// W-V0, before the PR: `cloudflare:workers` has no such function, so a handler that calls
@@ -59,15 +61,21 @@ pub enum Reset {
 }
 
 impl Version {
-    pub fn name(self) -> &'static str {
+    /// The version's entry in the protocol's catalogue (`lockstep list`, `[expect]` keys): its
+    /// name, what it is, and whether it is a canary. The one place a version is described.
+    pub const fn info(self) -> VariantInfo {
         match self {
-            Version::W0None => "w0-none",
-            Version::W1Condemn => "w1-condemn",
-            Version::W2AbortAll => "w2-abort-all",
-            Version::W2ResetFlagFirst => "w2-reset-flag-first",
-            Version::W3Shipped => "w3-shipped",
-            Version::CanaryResetBeforeReject => "canary-reset-before-reject",
+            Version::W0None => VariantInfo { name: "w0-none", summary: "before the PR: no abortIsolate() (a TypeError); poisoned module state lasts as long as the process", canary: false },
+            Version::W1Condemn => VariantInfo { name: "w1-condemn", summary: "the PR's first design, resetWorker(): condemn; the caller and all in-flight requests keep running, later requests get a fresh isolate", canary: false },
+            Version::W2AbortAll => VariantInfo { name: "w2-abort-all", summary: "3f64ddb4d: abortIsolate() rejects the abort epoch so every in-flight request aborts; lazy recreation, flag cleared after the factory returns", canary: false },
+            Version::W2ResetFlagFirst => VariantInfo { name: "w2-reset-flag-first", summary: "w2 with the reviewer's suggestion: clear the flag even when the factory throws", canary: false },
+            Version::W3Shipped => VariantInfo { name: "w3-shipped", summary: "f75a8ae1c (merged): a static worker aborts the process; a dynamic worker is dropped from the loader's map, its outstanding calls keep running", canary: false },
+            Version::CanaryResetBeforeReject => VariantInfo { name: "canary-reset-before-reject", summary: "canary: w2 with the epoch reset before the rejection, so in-flight requests are never aborted; must violate aborted-fail", canary: true },
         }
+    }
+
+    pub const fn name(self) -> &'static str {
+        self.info().name
     }
 
     pub fn from_name(n: &str) -> Option<Version> {
@@ -119,3 +127,15 @@ impl Version {
         )
     }
 }
+
+/// The catalogue's variants, one per version in `ALL`'s order, each described once in
+/// [`Version::info`].
+pub const VARIANTS: [VariantInfo; 6] = {
+    let mut out = [ALL[0].info(); 6];
+    let mut i = 1;
+    while i < 6 {
+        out[i] = ALL[i].info();
+        i += 1;
+    }
+    out
+};

@@ -1,6 +1,8 @@
 //! The versions of eve's sandbox template prewarm lock (protocols.md §4.4) as switches over one
 //! model, with each version's constants (§4.3).
 
+use crate::catalogue::VariantInfo;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
     /// D-V0, `f44e16a3`: `mkdir` claim, `owner.json {createdAt, pid}`, a waiter `rm -rf`s a lock
@@ -45,14 +47,20 @@ pub const V1_STALE_MS: u64 = 10 * 60 * 1000;
 pub const BUSY_RETRY_MS: [u64; 7] = [10, 20, 40, 80, 160, 320, 640];
 
 impl Version {
-    pub fn name(self) -> &'static str {
+    /// The version's entry in the protocol's catalogue (`lockstep list`, `[expect]` keys): its
+    /// name, what it is, and whether it is a canary. The one place a version is described.
+    pub const fn info(self) -> VariantInfo {
         match self {
-            Version::V0MtimeOnly => "v0-mtime-only",
-            Version::V1PidLiveness => "v1-pid-liveness",
-            Version::V2Intents => "v2-intents",
-            Version::V3VerifiedReclaim => "v3-verified-reclaim",
-            Version::CanaryNoRecheck => "canary-no-recheck",
+            Version::V0MtimeOnly => VariantInfo { name: "v0-mtime-only", summary: "f44e16a3: mkdir claim, owner.json {createdAt, pid}; a lock older than 30 min is rm -rf'd; unconditional rm -rf release", canary: false },
+            Version::V1PidLiveness => VariantInfo { name: "v1-pid-liveness", summary: "PR #441: + hostname; a same-host owner is probed with kill(pid, 0): dead is reclaimed at once, alive never, unknown after 10 min; blind rm -rf", canary: false },
+            Version::V2Intents => VariantInfo { name: "v2-intents", summary: "maintainer rewrite: four-valued liveness, reclaim under a unique recovery intent with a re-check, tombstone renames, token-gated release, lost claims retried", canary: false },
+            Version::V3VerifiedReclaim => VariantInfo { name: "v3-verified-reclaim", summary: "lockstep's proposed fix of v2's three-reclaimer bug: owner.json written 'wx' (EEXIST is a lost claim), the re-check reads the owner before it stats the lock, and a reclaimer puts back a tombstone that is not the generation it judged", canary: false },
+            Version::CanaryNoRecheck => VariantInfo { name: "canary-no-recheck", summary: "canary: v2 acting on the judgment made before its intent existed; must violate max-active when two waiters reclaim", canary: true },
         }
+    }
+
+    pub const fn name(self) -> &'static str {
+        self.info().name
     }
 
     pub fn from_name(n: &str) -> Option<Version> {
@@ -91,3 +99,15 @@ impl Version {
         }
     }
 }
+
+/// The catalogue's variants, one per version in `ALL`'s order, each described once in
+/// [`Version::info`].
+pub const VARIANTS: [VariantInfo; 5] = {
+    let mut out = [ALL[0].info(); 5];
+    let mut i = 1;
+    while i < 5 {
+        out[i] = ALL[i].info();
+        i += 1;
+    }
+    out
+};

@@ -22,14 +22,7 @@ pub struct RestartLock;
 
 pub static PROTOCOL: RestartLock = RestartLock;
 
-const VARIANTS: &[VariantInfo] = &[
-    VariantInfo { name: "v1-unlink-recreate", summary: "V1 (reconstructed): open('wx') claim; a stale or timed-out lock is unlinked blind and re-created; untokened release", canary: false },
-    VariantInfo { name: "v2-rename-readback", summary: "V2: break by writing L.<token> and renaming it over L, then reading the token back; release reads the token, then unlinks", canary: false },
-    VariantInfo { name: "v3-registry-mutex", summary: "786762587d: every transition under the registry mutex M (mtime-stale), a stale M reaped under the reclaim lock RL", canary: false },
-    VariantInfo { name: "x1-content-stale-mutex", summary: "rejected F3-x1: V3 with the mutex judged stale by its content, so an empty just-created mutex is reaped", canary: false },
-    VariantInfo { name: "x2-rename-restore", summary: "rejected F3-x2: V3 with a rename-aside-and-restore reclaim of a stale mutex instead of RL", canary: false },
-    VariantInfo { name: "canary-no-mutex", summary: "canary: V3 without the registry mutex; must violate max-active when breakers race", canary: true },
-];
+const VARIANTS: &[VariantInfo] = &version::VARIANTS;
 
 const FAULTS: &[FaultInfo] = &[
     FaultInfo { name: "crash_at_ms / crash_at", summary: "[[actor]]: kill -9 at an instant, or right after the step that reaches a named point (mutex-created, mutex-held, reclaim-lock-held, restarting, temp-written, mutex-token-read, lock-token-read)" },

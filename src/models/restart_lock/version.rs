@@ -1,6 +1,8 @@
 //! The versions of the fleet restart lock (protocols.md §3.4) and the two designs the seed's
 //! commit message rejects, as switches over one model.
 
+use crate::catalogue::VariantInfo;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
     /// V1, reconstructed from the seed's comments: claim with `open(L,'wx')`; a stale or
@@ -51,15 +53,21 @@ pub enum MutexKind {
 }
 
 impl Version {
-    pub fn name(self) -> &'static str {
+    /// The version's entry in the protocol's catalogue (`lockstep list`, `[expect]` keys): its
+    /// name, what it is, and whether it is a canary. The one place a version is described.
+    pub const fn info(self) -> VariantInfo {
         match self {
-            Version::V1UnlinkRecreate => "v1-unlink-recreate",
-            Version::V2RenameReadback => "v2-rename-readback",
-            Version::V3RegistryMutex => "v3-registry-mutex",
-            Version::X1ContentStaleMutex => "x1-content-stale-mutex",
-            Version::X2RenameRestore => "x2-rename-restore",
-            Version::CanaryNoMutex => "canary-no-mutex",
+            Version::V1UnlinkRecreate => VariantInfo { name: "v1-unlink-recreate", summary: "V1 (reconstructed): open('wx') claim; a stale or timed-out lock is unlinked blind and re-created; untokened release", canary: false },
+            Version::V2RenameReadback => VariantInfo { name: "v2-rename-readback", summary: "V2: break by writing L.<token> and renaming it over L, then reading the token back; release reads the token, then unlinks", canary: false },
+            Version::V3RegistryMutex => VariantInfo { name: "v3-registry-mutex", summary: "786762587d: every transition under the registry mutex M (mtime-stale), a stale M reaped under the reclaim lock RL", canary: false },
+            Version::X1ContentStaleMutex => VariantInfo { name: "x1-content-stale-mutex", summary: "rejected F3-x1: V3 with the mutex judged stale by its content, so an empty just-created mutex is reaped", canary: false },
+            Version::X2RenameRestore => VariantInfo { name: "x2-rename-restore", summary: "rejected F3-x2: V3 with a rename-aside-and-restore reclaim of a stale mutex instead of RL", canary: false },
+            Version::CanaryNoMutex => VariantInfo { name: "canary-no-mutex", summary: "canary: V3 without the registry mutex; must violate max-active when breakers race", canary: true },
         }
+    }
+
+    pub const fn name(self) -> &'static str {
+        self.info().name
     }
 
     pub fn from_name(n: &str) -> Option<Version> {
@@ -88,3 +96,15 @@ impl Version {
         self >= Version::V2RenameReadback
     }
 }
+
+/// The catalogue's variants, one per version in `ALL`'s order, each described once in
+/// [`Version::info`].
+pub const VARIANTS: [VariantInfo; 6] = {
+    let mut out = [ALL[0].info(); 6];
+    let mut i = 1;
+    while i < 6 {
+        out[i] = ALL[i].info();
+        i += 1;
+    }
+    out
+};
