@@ -247,21 +247,11 @@ pub const MAX_ACTORS: usize = 8;
 /// Times are stored in 32 bits: about 49 days of virtual time.
 const TIME_MAX: u64 = u32::MAX as u64 / 2;
 
+/// Validates an init-lock scenario section by section, in the order its errors are reported.
 pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
     let p = f.params.as_ref().unwrap_or(&default_params);
-    let kind = match &p.lock {
-        None => LockKind::Runtime,
-        Some(s) => match s.get_ref().as_str() {
-            "runtime" => LockKind::Runtime,
-            "db" => LockKind::Db,
-            other => {
-                return Err(
-                    at(src, s, format!("unknown lock `{other}`")).help("use \"runtime\" or \"db\"")
-                )
-            }
-        },
-    };
+    let kind = lock_kind(src, p)?;
     let nested_options = flag_options(src, &p.nested, "nested")?;
     let duplicated_options = flag_options(src, &p.duplicated_module, "duplicated_module")?;
     // Keys that need a structure are accepted when some alternative has it.
@@ -275,217 +265,19 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
             )
             .help("remove `lock = \"db\"` or `nested = true`"));
     }
-    let time =
-        |v: &Option<Spanned<u64>>, what: &str, min: u64| -> Result<Option<u64>, ScenarioError> {
-            match v {
-                None => Ok(None),
-                Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(at(
-                    src,
-                    s,
-                    format!(
-                        "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
-                        s.get_ref()
-                    ),
-                )),
-                Some(s) => Ok(Some(*s.get_ref())),
-            }
-        };
-    let inner_only = [
-        (&p.inner_deadline_ms, "inner_deadline_ms"),
-        (&p.inner_poll_ms, "inner_poll_ms"),
-        (&p.inner_max_wait_ms, "inner_max_wait_ms"),
-        (&p.inner_legit_init_ms, "inner_legit_init_ms"),
-    ];
-    if !may_nest {
-        if let Some((Some(s), k)) = inner_only.iter().find(|(v, _)| v.is_some()) {
-            return Err(
-                at(src, s, format!("`{k}` only applies to a nested scenario"))
-                    .help("add `nested = true` or remove the key"),
-            );
-        }
-    }
-    let levels = [
-        Overrides {
-            deadline: time(&p.deadline_ms, "deadline_ms", 1)?,
-            poll: time(&p.poll_ms, "poll_ms", 1)?,
-            max_wait: time(&p.max_wait_ms, "max_wait_ms", 0)?,
-            legit_init: time(&p.legit_init_ms, "legit_init_ms", 0)?,
-        },
-        Overrides {
-            deadline: time(&p.inner_deadline_ms, "inner_deadline_ms", 1)?,
-            poll: time(&p.inner_poll_ms, "inner_poll_ms", 1)?,
-            max_wait: time(&p.inner_max_wait_ms, "inner_max_wait_ms", 0)?,
-            legit_init: time(&p.inner_legit_init_ms, "inner_legit_init_ms", 0)?,
-        },
-    ];
-    if checks.contains(&"no-premature-reclaim") && levels[0].legit_init.is_none() {
-        let span = src.section_span("params").or(Some(f.check.span()));
-        return Err(src
-            .error(
-                span,
-                "`no-premature-reclaim` needs to know how long a legitimate init may run",
-            )
-            .help("set `legit_init_ms` (and `inner_legit_init_ms` when nested) in [params]"));
-    }
-    let max_inits = match &p.max_inits {
-        Some(s) if *s.get_ref() == 0 => {
-            return Err(at(
-                src,
-                s,
-                "`max_inits` = 0 forbids every init; use at least 1",
-            ))
-        }
-        Some(s) if *s.get_ref() > 200 => {
-            return Err(at(src, s, "`max_inits` above 200 is not supported"))
-        }
-        Some(s) => *s.get_ref(),
-        None => 2,
-    };
-    let wait_bound = time(&p.wait_bound_ms, "wait_bound_ms", 0)?;
-    let wall = time(&p.platform_wall_ms, "platform_wall_ms", 1)?.unwrap_or(PLATFORM_WALL_MS);
+    let levels = levels(src, p, may_nest)?;
+    legit_init_known(src, f, checks, &levels)?;
+    let max_inits = max_inits(src, p)?;
+    let wait_bound = time(src, &p.wait_bound_ms, "wait_bound_ms", 0)?;
+    let wall = time(src, &p.platform_wall_ms, "platform_wall_ms", 1)?.unwrap_or(PLATFORM_WALL_MS);
 
-    if f.actor.is_empty() {
-        return Err(src
-            .error(Some(0..0), "the scenario has no `[[actor]]`")
-            .help("add at least one `[[actor]]` with a `name` and an `arrive_ms`"));
-    }
-    if f.actor.len() > MAX_ACTORS {
-        return Err(at(
-            src,
-            &f.actor[MAX_ACTORS],
-            format!("at most {MAX_ACTORS} actors are supported"),
-        ));
-    }
+    actor_count(src, f)?;
     let mut actors: Vec<ActorSpec> = Vec::new();
     for a in &f.actor {
-        let a = a.get_ref();
-        let name = a.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            return Err(at(src, &a.name, "an actor needs a non-empty name"));
-        }
-        if actors.iter().any(|x| x.name == name) {
-            return Err(at(src, &a.name, format!("two actors are named `{name}`"))
-                .help("give every actor its own name"));
-        }
-        let nums = |c: &Option<Spanned<Choice<u64>>>,
-                    what: &str,
-                    default: u64|
-         -> Result<Vec<u64>, ScenarioError> {
-            match c {
-                None => Ok(vec![default]),
-                Some(c) => {
-                    let v = c
-                        .get_ref()
-                        .values()
-                        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
-                    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
-                        return Err(at(
-                            src,
-                            c,
-                            format!(
-                                "`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"
-                            ),
-                        ));
-                    }
-                    Ok(v)
-                }
-            }
-        };
-        let outs = |c: &Option<Spanned<Choice<String>>>,
-                    what: &str|
-         -> Result<Vec<Outcome>, ScenarioError> {
-            match c {
-                None => Ok(vec![Outcome::Ok]),
-                Some(c) => c
-                    .get_ref()
-                    .items()
-                    .map_err(|why| at(src, c, format!("`{what}`: {why}")))?
-                    .iter()
-                    .map(|s| {
-                        Outcome::parse(s).ok_or_else(|| {
-                            at(src, c, format!("unknown outcome `{s}`")).help(
-                                "use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"",
-                            )
-                        })
-                    })
-                    .collect(),
-            }
-        };
-        let arrive = nums(&Some(a.arrive_ms.clone()), "arrive_ms", 0)?;
-        if !may_nest {
-            if let Some(s) = &a.inner_init_ms {
-                return Err(
-                    at(src, s, "`inner_init_ms` only applies to a nested scenario")
-                        .help("add `nested = true` to [params] or remove the key"),
-                );
-            }
-            if let Some(s) = &a.inner_outcome {
-                return Err(
-                    at(src, s, "`inner_outcome` only applies to a nested scenario")
-                        .help("add `nested = true` to [params] or remove the key"),
-                );
-            }
-        }
-        let cancel_at = match &a.cancel_at_ms {
-            None => None,
-            Some(c) => {
-                if *c.get_ref() < arrive[0] || *c.get_ref() > TIME_MAX {
-                    return Err(at(
-                        src,
-                        c,
-                        format!(
-                            "`cancel_at_ms` = {} comes before the actor can arrive ({} ms)",
-                            c.get_ref(),
-                            arrive[0]
-                        ),
-                    )
-                    .help("a request can only be cancelled once it has arrived"));
-                }
-                Some(*c.get_ref())
-            }
-        };
-        let copy = match &a.module_copy {
-            None => 0,
-            Some(c) if !may_duplicate => {
-                return Err(at(
-                    src,
-                    c,
-                    "`module_copy` needs `duplicated_module = true` in [params]",
-                ))
-            }
-            Some(c) if *c.get_ref() == 1 || *c.get_ref() == 2 => *c.get_ref() - 1,
-            Some(c) => return Err(at(src, c, "`module_copy` is 1 or 2")),
-        };
-        actors.push(ActorSpec {
-            name,
-            arrive,
-            init_ms: [
-                nums(&a.init_ms, "init_ms", 0)?,
-                nums(&a.inner_init_ms, "inner_init_ms", 0)?,
-            ],
-            outcome: [
-                outs(&a.outcome, "outcome")?,
-                outs(&a.inner_outcome, "inner_outcome")?,
-            ],
-            cancel_at,
-            cancel_before_anchor: a.cancel_before_anchor,
-            cancel_window: match &a.cancel {
-                None => None,
-                Some(w) => match w.get_ref() {
-                    CancelWindow::Any(s) if s == "any" => Some((0, TIME_MAX)),
-                    CancelWindow::Any(s) => {
-                        return Err(at(src, w, format!("unknown cancel mode `{s}`"))
-                            .help("write `cancel = \"any\"` or `cancel = { from_ms = 0, to_ms = 500 }`"))
-                    }
-                    CancelWindow::Window { from_ms, to_ms } if from_ms > to_ms || *to_ms > TIME_MAX => {
-                        return Err(at(src, w, format!("the cancel window {from_ms}..{to_ms} is empty or beyond the horizon")))
-                    }
-                    CancelWindow::Window { from_ms, to_ms } => Some((*from_ms, *to_ms)),
-                },
-            },
-            copy,
-        });
+        let caller = actor(src, a.get_ref(), &actors, may_nest, may_duplicate)?;
+        actors.push(caller);
     }
+    let cancels_max = cancels_max(src, f.faults.as_ref())?;
     Ok(Spec {
         kind,
         nested: nested_options[0],
@@ -500,14 +292,300 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
         wall,
         anchor: p.anchor,
         actors,
-        cancels_max: match f.faults.as_ref().and_then(|x| x.cancels_max.as_ref()) {
-            Some(c) if *c.get_ref() > 8 => {
-                return Err(at(src, c, "`cancels_max` above 8 is not supported"))
-            }
-            Some(c) => *c.get_ref(),
-            None => 1,
-        },
+        cancels_max,
     })
+}
+
+/// `lock`: which singleton the (outer) lock guards (the runtime unless the file says "db").
+fn lock_kind(src: &Source, p: &Params) -> Result<LockKind, ScenarioError> {
+    match &p.lock {
+        None => Ok(LockKind::Runtime),
+        Some(s) => match s.get_ref().as_str() {
+            "runtime" => Ok(LockKind::Runtime),
+            "db" => Ok(LockKind::Db),
+            other => {
+                Err(at(src, s, format!("unknown lock `{other}`")).help("use \"runtime\" or \"db\""))
+            }
+        },
+    }
+}
+
+/// An optional time of [params], at least `min` and within the horizon the model stores.
+fn time(
+    src: &Source,
+    v: &Option<Spanned<u64>>,
+    what: &str,
+    min: u64,
+) -> Result<Option<u64>, ScenarioError> {
+    match v {
+        None => Ok(None),
+        Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(at(
+            src,
+            s,
+            format!(
+                "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
+                s.get_ref()
+            ),
+        )),
+        Some(s) => Ok(Some(*s.get_ref())),
+    }
+}
+
+/// The lock constants per level (outer, inner); the inner level's keys need a nested scenario.
+fn levels(src: &Source, p: &Params, may_nest: bool) -> Result<[Overrides; 2], ScenarioError> {
+    let inner_only = [
+        (&p.inner_deadline_ms, "inner_deadline_ms"),
+        (&p.inner_poll_ms, "inner_poll_ms"),
+        (&p.inner_max_wait_ms, "inner_max_wait_ms"),
+        (&p.inner_legit_init_ms, "inner_legit_init_ms"),
+    ];
+    if !may_nest {
+        if let Some((Some(s), k)) = inner_only.iter().find(|(v, _)| v.is_some()) {
+            return Err(
+                at(src, s, format!("`{k}` only applies to a nested scenario"))
+                    .help("add `nested = true` or remove the key"),
+            );
+        }
+    }
+    Ok([
+        Overrides {
+            deadline: time(src, &p.deadline_ms, "deadline_ms", 1)?,
+            poll: time(src, &p.poll_ms, "poll_ms", 1)?,
+            max_wait: time(src, &p.max_wait_ms, "max_wait_ms", 0)?,
+            legit_init: time(src, &p.legit_init_ms, "legit_init_ms", 0)?,
+        },
+        Overrides {
+            deadline: time(src, &p.inner_deadline_ms, "inner_deadline_ms", 1)?,
+            poll: time(src, &p.inner_poll_ms, "inner_poll_ms", 1)?,
+            max_wait: time(src, &p.inner_max_wait_ms, "inner_max_wait_ms", 0)?,
+            legit_init: time(src, &p.inner_legit_init_ms, "inner_legit_init_ms", 0)?,
+        },
+    ])
+}
+
+/// `no-premature-reclaim` judges reclaims against the slowest legitimate init, so it needs one.
+fn legit_init_known(
+    src: &Source,
+    f: &InitLockFile,
+    checks: &[&str],
+    levels: &[Overrides; 2],
+) -> Result<(), ScenarioError> {
+    if checks.contains(&"no-premature-reclaim") && levels[0].legit_init.is_none() {
+        let span = src.section_span("params").or(Some(f.check.span()));
+        return Err(src
+            .error(
+                span,
+                "`no-premature-reclaim` needs to know how long a legitimate init may run",
+            )
+            .help("set `legit_init_ms` (and `inner_legit_init_ms` when nested) in [params]"));
+    }
+    Ok(())
+}
+
+/// `max_inits`: the `max-inits` limit per singleton (default 2), at least 1 and at most 200.
+fn max_inits(src: &Source, p: &Params) -> Result<u64, ScenarioError> {
+    match &p.max_inits {
+        Some(s) if *s.get_ref() == 0 => Err(at(
+            src,
+            s,
+            "`max_inits` = 0 forbids every init; use at least 1",
+        )),
+        Some(s) if *s.get_ref() > 200 => Err(at(src, s, "`max_inits` above 200 is not supported")),
+        Some(s) => Ok(*s.get_ref()),
+        None => Ok(2),
+    }
+}
+
+/// The `[[actor]]` list: at least one caller, and no more than the world keeps inline.
+fn actor_count(src: &Source, f: &InitLockFile) -> Result<(), ScenarioError> {
+    if f.actor.is_empty() {
+        return Err(src
+            .error(Some(0..0), "the scenario has no `[[actor]]`")
+            .help("add at least one `[[actor]]` with a `name` and an `arrive_ms`"));
+    }
+    if f.actor.len() > MAX_ACTORS {
+        return Err(at(
+            src,
+            &f.actor[MAX_ACTORS],
+            format!("at most {MAX_ACTORS} actors are supported"),
+        ));
+    }
+    Ok(())
+}
+
+/// One `[[actor]]` (`earlier`: for unique names), with the keys the structures allow.
+fn actor(
+    src: &Source,
+    a: &ActorFile,
+    earlier: &[ActorSpec],
+    may_nest: bool,
+    may_duplicate: bool,
+) -> Result<ActorSpec, ScenarioError> {
+    let name = actor_name(src, a, earlier)?;
+    let arrive = times(src, &Some(a.arrive_ms.clone()), "arrive_ms", 0)?;
+    if !may_nest {
+        no_inner_keys(src, a)?;
+    }
+    let cancel_at = cancel_at(src, a, arrive[0])?;
+    let copy = module_copy(src, a, may_duplicate)?;
+    Ok(ActorSpec {
+        name,
+        arrive,
+        init_ms: [
+            times(src, &a.init_ms, "init_ms", 0)?,
+            times(src, &a.inner_init_ms, "inner_init_ms", 0)?,
+        ],
+        outcome: [
+            outcomes(src, &a.outcome, "outcome")?,
+            outcomes(src, &a.inner_outcome, "inner_outcome")?,
+        ],
+        cancel_at,
+        cancel_before_anchor: a.cancel_before_anchor,
+        cancel_window: cancel_window(src, a)?,
+        copy,
+    })
+}
+
+/// `name`: non-empty and unlike every earlier caller's, so timelines can tell them apart.
+fn actor_name(src: &Source, a: &ActorFile, earlier: &[ActorSpec]) -> Result<String, ScenarioError> {
+    let name = a.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(at(src, &a.name, "an actor needs a non-empty name"));
+    }
+    if earlier.iter().any(|x| x.name == name) {
+        return Err(at(src, &a.name, format!("two actors are named `{name}`"))
+            .help("give every actor its own name"));
+    }
+    Ok(name)
+}
+
+/// A list of instants or durations (absent: `default`), each within the horizon.
+fn times(
+    src: &Source,
+    c: &Option<Spanned<Choice<u64>>>,
+    what: &str,
+    default: u64,
+) -> Result<Vec<u64>, ScenarioError> {
+    match c {
+        None => Ok(vec![default]),
+        Some(c) => {
+            let v = c
+                .get_ref()
+                .values()
+                .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
+            if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
+                return Err(at(
+                    src,
+                    c,
+                    format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
+                ));
+            }
+            Ok(v)
+        }
+    }
+}
+
+/// A list of init outcomes by name (absent: "ok").
+fn outcomes(
+    src: &Source,
+    c: &Option<Spanned<Choice<String>>>,
+    what: &str,
+) -> Result<Vec<Outcome>, ScenarioError> {
+    match c {
+        None => Ok(vec![Outcome::Ok]),
+        Some(c) => c
+            .get_ref()
+            .items()
+            .map_err(|why| at(src, c, format!("`{what}`: {why}")))?
+            .iter()
+            .map(|s| {
+                Outcome::parse(s).ok_or_else(|| {
+                    at(src, c, format!("unknown outcome `{s}`"))
+                        .help("use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"")
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Without a nested structure there is no db init, so its duration and outcome mean nothing.
+fn no_inner_keys(src: &Source, a: &ActorFile) -> Result<(), ScenarioError> {
+    if let Some(s) = &a.inner_init_ms {
+        return Err(
+            at(src, s, "`inner_init_ms` only applies to a nested scenario")
+                .help("add `nested = true` to [params] or remove the key"),
+        );
+    }
+    if let Some(s) = &a.inner_outcome {
+        return Err(
+            at(src, s, "`inner_outcome` only applies to a nested scenario")
+                .help("add `nested = true` to [params] or remove the key"),
+        );
+    }
+    Ok(())
+}
+
+/// `cancel_at_ms`: a request can only be cancelled once it has arrived.
+fn cancel_at(src: &Source, a: &ActorFile, arrive: u64) -> Result<Option<u64>, ScenarioError> {
+    let Some(c) = &a.cancel_at_ms else {
+        return Ok(None);
+    };
+    if *c.get_ref() < arrive || *c.get_ref() > TIME_MAX {
+        return Err(at(
+            src,
+            c,
+            format!(
+                "`cancel_at_ms` = {} comes before the actor can arrive ({} ms)",
+                c.get_ref(),
+                arrive
+            ),
+        )
+        .help("a request can only be cancelled once it has arrived"));
+    }
+    Ok(Some(*c.get_ref()))
+}
+
+/// `module_copy`: which copy of a duplicated module the caller runs (stored 0-based).
+fn module_copy(src: &Source, a: &ActorFile, may_duplicate: bool) -> Result<u8, ScenarioError> {
+    match &a.module_copy {
+        None => Ok(0),
+        Some(c) if !may_duplicate => Err(at(
+            src,
+            c,
+            "`module_copy` needs `duplicated_module = true` in [params]",
+        )),
+        Some(c) if *c.get_ref() == 1 || *c.get_ref() == 2 => Ok(*c.get_ref() - 1),
+        Some(c) => Err(at(src, c, "`module_copy` is 1 or 2")),
+    }
+}
+
+/// `cancel`: the window in which the explorers may cancel the caller at any await point.
+fn cancel_window(src: &Source, a: &ActorFile) -> Result<Option<(u64, u64)>, ScenarioError> {
+    match &a.cancel {
+        None => Ok(None),
+        Some(w) => match w.get_ref() {
+            CancelWindow::Any(s) if s == "any" => Ok(Some((0, TIME_MAX))),
+            CancelWindow::Any(s) => Err(at(src, w, format!("unknown cancel mode `{s}`"))
+                .help("write `cancel = \"any\"` or `cancel = { from_ms = 0, to_ms = 500 }`")),
+            CancelWindow::Window { from_ms, to_ms } if from_ms > to_ms || *to_ms > TIME_MAX => {
+                Err(at(
+                    src,
+                    w,
+                    format!("the cancel window {from_ms}..{to_ms} is empty or beyond the horizon"),
+                ))
+            }
+            CancelWindow::Window { from_ms, to_ms } => Ok(Some((*from_ms, *to_ms))),
+        },
+    }
+}
+
+/// `[faults] cancels_max`: the budget of optional cancellations per run (default 1, at most 8).
+fn cancels_max(src: &Source, faults: Option<&Faults>) -> Result<u64, ScenarioError> {
+    match faults.and_then(|x| x.cancels_max.as_ref()) {
+        Some(c) if *c.get_ref() > 8 => Err(at(src, c, "`cancels_max` above 8 is not supported")),
+        Some(c) => Ok(*c.get_ref()),
+        None => Ok(1),
+    }
 }
 
 impl ActorSpec {
