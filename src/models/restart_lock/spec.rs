@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::env::{
-    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, MAX_ACTORS, TIME_MAX,
+    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS, TIME_MAX,
 };
 use super::version::MUTEX_RETRY_MS;
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
@@ -139,18 +139,61 @@ pub fn path_names(actors: &[String]) -> Vec<String> {
     v
 }
 
+/// Validates a restart-lock scenario section by section, in the order its errors are reported.
 pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
     let p = f.params.as_ref().unwrap_or(&default_params);
-    let num = |v: &Option<Spanned<i64>>, what: &str, min: u64, default: u64| {
-        env::opt_ms(src, v, what, min).map(|x| x.unwrap_or(default))
-    };
-    let stale = num(&p.stale_ms, "stale_ms", 1, 30_000)?;
-    let max_wait = num(&p.max_wait_ms, "max_wait_ms", 0, 60_000)?;
-    let poll = num(&p.poll_ms, "poll_ms", 1, 100)?;
-    let mutex_retry = num(&p.mutex_retry_ms, "mutex_retry_ms", 1, MUTEX_RETRY_MS)?;
-    let spin = num(&p.spin_ms, "spin_ms", 1, 1)?;
-    let spin_max = num(&p.spin_max, "spin_max", 1, 10)?;
+    let stale = number(src, &p.stale_ms, "stale_ms", 1, 30_000)?;
+    let max_wait = number(src, &p.max_wait_ms, "max_wait_ms", 0, 60_000)?;
+    let poll = number(src, &p.poll_ms, "poll_ms", 1, 100)?;
+    let mutex_retry = number(src, &p.mutex_retry_ms, "mutex_retry_ms", 1, MUTEX_RETRY_MS)?;
+    let spin = number(src, &p.spin_ms, "spin_ms", 1, 1)?;
+    let spin_max = spin_max(src, p)?;
+    let running_max = running_max(src, p)?;
+    let hosts = env::hosts(src, &p.host)?;
+
+    actor_count(src, f)?;
+    let mut actors: Vec<ActorSpec> = Vec::new();
+    for (i, a) in f.actor.iter().enumerate() {
+        let process = actor(src, i, a.get_ref(), &hosts, &actors)?;
+        actors.push(process);
+    }
+    let env = environment(src, f.faults.as_ref(), hosts, &actors)?;
+    let wait_bound = number(
+        src,
+        &p.wait_bound_ms,
+        "wait_bound_ms",
+        0,
+        max_wait + poll + mutex_retry * actors.len() as u64,
+    )?;
+    Ok(Spec {
+        stale,
+        max_wait,
+        poll,
+        mutex_retry,
+        spin,
+        spin_max,
+        wait_bound,
+        running_max,
+        env,
+        actors,
+    })
+}
+
+/// An optional number of [params], checked as a time (`min` to the horizon), else `default`.
+fn number(
+    src: &Source,
+    v: &Option<Spanned<i64>>,
+    what: &str,
+    min: u64,
+    default: u64,
+) -> Result<u64, ScenarioError> {
+    env::opt_ms(src, v, what, min).map(|x| x.unwrap_or(default))
+}
+
+/// `spin_max`: the `bounded-spin` tolerance (default 10), capped so a run stays finite.
+fn spin_max(src: &Source, p: &Params) -> Result<u32, ScenarioError> {
+    let spin_max = number(src, &p.spin_max, "spin_max", 1, 10)?;
     if spin_max > 10_000 {
         return Err(at(
             src,
@@ -158,7 +201,12 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
             "`spin_max` above 10000 is not supported",
         ));
     }
-    let running_max = num(&p.running_max, "running_max", 1, 1)?;
+    Ok(spin_max as u32)
+}
+
+/// `running_max`: the `max-running` limit (default 1), which more actors than it must exceed.
+fn running_max(src: &Source, p: &Params) -> Result<u8, ScenarioError> {
+    let running_max = number(src, &p.running_max, "running_max", 1, 1)?;
     if running_max > MAX_ACTORS as u64 {
         return Err(at(
             src,
@@ -166,8 +214,11 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
             format!("`running_max` above {MAX_ACTORS} can never be exceeded"),
         ));
     }
-    let hosts = env::hosts(src, &p.host)?;
+    Ok(running_max as u8)
+}
 
+/// The `[[actor]]` list: at least one process, and no more than the world keeps inline.
+fn actor_count(src: &Source, f: &RestartLockFile) -> Result<(), ScenarioError> {
     if f.actor.is_empty() {
         return Err(src
             .error(Some(0..0), "the scenario has no `[[actor]]`")
@@ -180,66 +231,100 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
             format!("at most {MAX_ACTORS} actors are supported"),
         ));
     }
-    let mut actors: Vec<ActorSpec> = Vec::new();
-    for (i, a) in f.actor.iter().enumerate() {
-        let a = a.get_ref();
-        let name = a.name.get_ref().trim().to_string();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(at(
-                src,
-                &a.name,
-                "an actor's name is a non-empty word of letters, digits and `_`",
-            ));
-        }
-        if actors.iter().any(|x| x.name == name) {
-            return Err(at(src, &a.name, format!("two actors are named `{name}`"))
-                .help("give every actor its own name"));
-        }
-        let arrive = choice(src, &a.arrive_ms, "arrive_ms")?;
-        let restart = match &a.restart_ms {
-            None => vec![0],
-            Some(c) => choice(src, c, "restart_ms")?,
-        };
-        let min_arrive = *arrive.iter().min().unwrap_or(&0);
-        let env = env::actor_env(
+    Ok(())
+}
+
+/// One `[[actor]]`, the `index`th (its default pid); `earlier`: for unique names and pids.
+fn actor(
+    src: &Source,
+    index: usize,
+    a: &ActorFile,
+    hosts: &[HostSpec],
+    earlier: &[ActorSpec],
+) -> Result<ActorSpec, ScenarioError> {
+    let name = actor_name(src, a, earlier)?;
+    let arrive = choice(src, &a.arrive_ms, "arrive_ms")?;
+    let restart = match &a.restart_ms {
+        None => vec![0],
+        Some(c) => choice(src, c, "restart_ms")?,
+    };
+    let min_arrive = *arrive.iter().min().unwrap_or(&0);
+    let env = env::actor_env(
+        src,
+        ActorEnvFile {
+            host: &a.host,
+            pid: &a.pid,
+            uid: &a.uid,
+            crash_at_ms: &a.crash_at_ms,
+            crash_at: &a.crash_at,
+            pause_at_ms: &a.pause_at_ms,
+            pause_at: &a.pause_at,
+            pause_ms: &a.pause_ms,
+            pid_reused_at_ms: &a.pid_reused_at_ms,
+            pid_reused_uid: &a.pid_reused_uid,
+        },
+        hosts,
+        POINTS,
+        min_arrive,
+        101 + index as u32,
+    )?;
+    distinct_process(src, a, &name, &env, earlier)?;
+    Ok(ActorSpec {
+        name,
+        arrive,
+        restart,
+        env,
+    })
+}
+
+/// `name`: a word unlike every earlier actor's, since it also names the actor's paths.
+fn actor_name(src: &Source, a: &ActorFile, earlier: &[ActorSpec]) -> Result<String, ScenarioError> {
+    let name = a.name.get_ref().trim().to_string();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(at(
             src,
-            ActorEnvFile {
-                host: &a.host,
-                pid: &a.pid,
-                uid: &a.uid,
-                crash_at_ms: &a.crash_at_ms,
-                crash_at: &a.crash_at,
-                pause_at_ms: &a.pause_at_ms,
-                pause_at: &a.pause_at,
-                pause_ms: &a.pause_ms,
-                pid_reused_at_ms: &a.pid_reused_at_ms,
-                pid_reused_uid: &a.pid_reused_uid,
-            },
-            &hosts,
-            POINTS,
-            min_arrive,
-            101 + i as u32,
-        )?;
-        if let Some(other) = actors
-            .iter()
-            .find(|x| x.env.host == env.host && x.env.pid == env.pid)
-        {
-            let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
-            return Err(src.error(
-                Some(span),
-                format!(
-                    "`{name}` and `{}` have the same pid on the same host",
-                    other.name
-                ),
-            ));
-        }
-        actors.push(ActorSpec {
-            name,
-            arrive,
-            restart,
-            env,
-        });
+            &a.name,
+            "an actor's name is a non-empty word of letters, digits and `_`",
+        ));
     }
+    if earlier.iter().any(|x| x.name == name) {
+        return Err(at(src, &a.name, format!("two actors are named `{name}`"))
+            .help("give every actor its own name"));
+    }
+    Ok(name)
+}
+
+/// Two actors cannot be one process: no earlier actor may share this one's host and pid.
+fn distinct_process(
+    src: &Source,
+    a: &ActorFile,
+    name: &str,
+    env: &ActorEnv,
+    earlier: &[ActorSpec],
+) -> Result<(), ScenarioError> {
+    if let Some(other) = earlier
+        .iter()
+        .find(|x| x.env.host == env.host && x.env.pid == env.pid)
+    {
+        let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
+        return Err(src.error(
+            Some(span),
+            format!(
+                "`{name}` and `{}` have the same pid on the same host",
+                other.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `[faults]`, whose syscall faults may only name the paths this protocol and its actors use.
+fn environment(
+    src: &Source,
+    faults: Option<&FaultsFile>,
+    hosts: Vec<HostSpec>,
+    actors: &[ActorSpec],
+) -> Result<EnvSpec, ScenarioError> {
     let names: Vec<String> = actors.iter().map(|a| a.name.clone()).collect();
     let known = path_names(&names);
     let path_ok = |p: &str| -> Result<(), String> {
@@ -249,25 +334,7 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
             Err(known.join(", "))
         }
     };
-    let env = env::faults(src, f.faults.as_ref(), hosts, &names, &path_ok)?;
-    let wait_bound = num(
-        &p.wait_bound_ms,
-        "wait_bound_ms",
-        0,
-        max_wait + poll + mutex_retry * actors.len() as u64,
-    )?;
-    Ok(Spec {
-        stale,
-        max_wait,
-        poll,
-        mutex_retry,
-        spin,
-        spin_max: spin_max as u32,
-        wait_bound,
-        running_max: running_max as u8,
-        env,
-        actors,
-    })
+    env::faults(src, faults, hosts, &names, &path_ok)
 }
 
 fn choice(src: &Source, c: &Spanned<Choice<u64>>, what: &str) -> Result<Vec<u64>, ScenarioError> {
