@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use super::version::{POLL_MS, TIMEOUT_MS};
 use crate::models::restart_lock::env::{
-    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, MAX_ACTORS, TIME_MAX,
+    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS, TIME_MAX,
 };
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
 
@@ -127,6 +127,7 @@ pub fn path_names(actors: &[String]) -> Vec<String> {
     v
 }
 
+/// Validates a prewarm-lock scenario section by section, in the order its errors are reported.
 pub fn validate(src: &Source, f: &PrewarmLockFile) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
     let p = f.params.as_ref().unwrap_or(&default_params);
@@ -137,6 +138,25 @@ pub fn validate(src: &Source, f: &PrewarmLockFile) -> Result<Spec, ScenarioError
         env::opt_ms(src, &p.wait_bound_ms, "wait_bound_ms", 0)?.unwrap_or(timeout + poll);
     let hosts = env::hosts(src, &p.host)?;
 
+    actor_count(src, f)?;
+    let mut actors: Vec<ActorSpec> = Vec::new();
+    for (i, a) in f.actor.iter().enumerate() {
+        let process = actor(src, i, a.get_ref(), &hosts, &actors)?;
+        actors.push(process);
+    }
+    let env = environment(src, f.faults.as_ref(), hosts, &actors)?;
+    Ok(Spec {
+        poll,
+        timeout,
+        stale,
+        wait_bound,
+        env,
+        actors,
+    })
+}
+
+/// The `[[actor]]` list: at least one process, and no more than the world keeps inline.
+fn actor_count(src: &Source, f: &PrewarmLockFile) -> Result<(), ScenarioError> {
     if f.actor.is_empty() {
         return Err(src
             .error(Some(0..0), "the scenario has no `[[actor]]`")
@@ -149,84 +169,121 @@ pub fn validate(src: &Source, f: &PrewarmLockFile) -> Result<Spec, ScenarioError
             format!("at most {MAX_ACTORS} actors are supported"),
         ));
     }
-    let mut actors: Vec<ActorSpec> = Vec::new();
-    for (i, a) in f.actor.iter().enumerate() {
-        let a = a.get_ref();
-        let name = a.name.get_ref().trim().to_string();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(at(
-                src,
-                &a.name,
-                "an actor's name is a non-empty word of letters, digits and `_`",
-            ));
+    Ok(())
+}
+
+/// One `[[actor]]`, the `index`th (its default pid); `earlier`: for unique names and pids.
+fn actor(
+    src: &Source,
+    index: usize,
+    a: &ActorFile,
+    hosts: &[HostSpec],
+    earlier: &[ActorSpec],
+) -> Result<ActorSpec, ScenarioError> {
+    let name = actor_name(src, a, earlier)?;
+    let role = role(src, a)?;
+    let arrive = choice(src, &a.arrive_ms, "arrive_ms")?;
+    let prewarm = match &a.prewarm_ms {
+        None => vec![500],
+        Some(c) if role == Role::Wait => {
+            return Err(at(src, c, "a waiter does not prewarm")
+                .help("remove `prewarm_ms`, or make the actor `role = \"prewarm\"`"))
         }
-        if actors.iter().any(|x| x.name == name) {
-            return Err(at(src, &a.name, format!("two actors are named `{name}`"))
-                .help("give every actor its own name"));
-        }
-        let role = match &a.role {
-            None => Role::Prewarm,
-            Some(r) => match r.get_ref().as_str() {
-                "prewarm" => Role::Prewarm,
-                "wait" => Role::Wait,
-                other => {
-                    return Err(at(src, r, format!("unknown role `{other}`")).help(
-                        "use \"prewarm\" (withSandboxTemplatePrewarmLock) or \"wait\" (waitForSandboxTemplatePrewarmLock)",
-                    ))
-                }
-            },
-        };
-        let arrive = choice(src, &a.arrive_ms, "arrive_ms")?;
-        let prewarm = match &a.prewarm_ms {
-            None => vec![500],
-            Some(c) if role == Role::Wait => {
-                return Err(at(src, c, "a waiter does not prewarm")
-                    .help("remove `prewarm_ms`, or make the actor `role = \"prewarm\"`"))
-            }
-            Some(c) => choice(src, c, "prewarm_ms")?,
-        };
-        let min_arrive = *arrive.iter().min().unwrap_or(&0);
-        let env = env::actor_env(
+        Some(c) => choice(src, c, "prewarm_ms")?,
+    };
+    let min_arrive = *arrive.iter().min().unwrap_or(&0);
+    let env = env::actor_env(
+        src,
+        ActorEnvFile {
+            host: &a.host,
+            pid: &a.pid,
+            uid: &a.uid,
+            crash_at_ms: &a.crash_at_ms,
+            crash_at: &a.crash_at,
+            pause_at_ms: &a.pause_at_ms,
+            pause_at: &a.pause_at,
+            pause_ms: &a.pause_ms,
+            pid_reused_at_ms: &a.pid_reused_at_ms,
+            pid_reused_uid: &a.pid_reused_uid,
+        },
+        hosts,
+        POINTS,
+        min_arrive,
+        101 + index as u32,
+    )?;
+    distinct_process(src, a, &name, &env, earlier)?;
+    Ok(ActorSpec {
+        name,
+        role,
+        arrive,
+        prewarm,
+        records_hostname: a.records_hostname.unwrap_or(true),
+        env,
+    })
+}
+
+/// `name`: a word unlike every earlier actor's, since it also names the actor's paths.
+fn actor_name(src: &Source, a: &ActorFile, earlier: &[ActorSpec]) -> Result<String, ScenarioError> {
+    let name = a.name.get_ref().trim().to_string();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(at(
             src,
-            ActorEnvFile {
-                host: &a.host,
-                pid: &a.pid,
-                uid: &a.uid,
-                crash_at_ms: &a.crash_at_ms,
-                crash_at: &a.crash_at,
-                pause_at_ms: &a.pause_at_ms,
-                pause_at: &a.pause_at,
-                pause_ms: &a.pause_ms,
-                pid_reused_at_ms: &a.pid_reused_at_ms,
-                pid_reused_uid: &a.pid_reused_uid,
-            },
-            &hosts,
-            POINTS,
-            min_arrive,
-            101 + i as u32,
-        )?;
-        if let Some(other) = actors
-            .iter()
-            .find(|x| x.env.host == env.host && x.env.pid == env.pid)
-        {
-            let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
-            return Err(src.error(
-                Some(span),
-                format!(
-                    "`{name}` and `{}` have the same pid on the same host",
-                    other.name
-                ),
-            ));
-        }
-        actors.push(ActorSpec {
-            name,
-            role,
-            arrive,
-            prewarm,
-            records_hostname: a.records_hostname.unwrap_or(true),
-            env,
-        });
+            &a.name,
+            "an actor's name is a non-empty word of letters, digits and `_`",
+        ));
     }
+    if earlier.iter().any(|x| x.name == name) {
+        return Err(at(src, &a.name, format!("two actors are named `{name}`"))
+            .help("give every actor its own name"));
+    }
+    Ok(name)
+}
+
+/// `role`: whether the actor prewarms under the lock (the default) or only waits for it.
+fn role(src: &Source, a: &ActorFile) -> Result<Role, ScenarioError> {
+    match &a.role {
+        None => Ok(Role::Prewarm),
+        Some(r) => match r.get_ref().as_str() {
+            "prewarm" => Ok(Role::Prewarm),
+            "wait" => Ok(Role::Wait),
+            other => Err(at(src, r, format!("unknown role `{other}`")).help(
+                "use \"prewarm\" (withSandboxTemplatePrewarmLock) or \"wait\" (waitForSandboxTemplatePrewarmLock)",
+            )),
+        },
+    }
+}
+
+/// Two actors cannot be one process: no earlier actor may share this one's host and pid.
+fn distinct_process(
+    src: &Source,
+    a: &ActorFile,
+    name: &str,
+    env: &ActorEnv,
+    earlier: &[ActorSpec],
+) -> Result<(), ScenarioError> {
+    if let Some(other) = earlier
+        .iter()
+        .find(|x| x.env.host == env.host && x.env.pid == env.pid)
+    {
+        let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
+        return Err(src.error(
+            Some(span),
+            format!(
+                "`{name}` and `{}` have the same pid on the same host",
+                other.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `[faults]`, whose syscall faults may only name the paths this protocol and its actors use.
+fn environment(
+    src: &Source,
+    faults: Option<&FaultsFile>,
+    hosts: Vec<HostSpec>,
+    actors: &[ActorSpec],
+) -> Result<EnvSpec, ScenarioError> {
     let names: Vec<String> = actors.iter().map(|a| a.name.clone()).collect();
     let known = path_names(&names);
     let path_ok = |p: &str| -> Result<(), String> {
@@ -236,15 +293,7 @@ pub fn validate(src: &Source, f: &PrewarmLockFile) -> Result<Spec, ScenarioError
             Err(known.join(", "))
         }
     };
-    let env = env::faults(src, f.faults.as_ref(), hosts, &names, &path_ok)?;
-    Ok(Spec {
-        poll,
-        timeout,
-        stale,
-        wait_bound,
-        env,
-        actors,
-    })
+    env::faults(src, faults, hosts, &names, &path_ok)
 }
 
 fn choice(src: &Source, c: &Spanned<Choice<u64>>, what: &str) -> Result<Vec<u64>, ScenarioError> {
