@@ -224,80 +224,11 @@ pub fn actor_env(
     arrive_min: u64,
     pid_default: u32,
 ) -> Result<ActorEnv, ScenarioError> {
-    let host = match f.host {
-        None => 0,
-        Some(h) => match hosts.iter().position(|x| x.name == *h.get_ref()) {
-            Some(i) => i as u8,
-            None => {
-                let known: Vec<&str> = hosts.iter().map(|x| x.name.as_str()).collect();
-                return Err(
-                    at(src, h, format!("unknown host `{}`", h.get_ref())).help(format!(
-                        "declare it as a `[[params.host]]`; the hosts are: {}",
-                        known.join(", ")
-                    )),
-                );
-            }
-        },
-    };
-    let pid = match f.pid {
-        None => pid_default,
-        Some(p) if *p.get_ref() <= 0 || *p.get_ref() > 4_194_304 => {
-            return Err(at(
-                src,
-                p,
-                format!("`pid` = {} is not a pid (1 to 4194304)", p.get_ref()),
-            ))
-        }
-        Some(p) => *p.get_ref() as u32,
-    };
-    let uid = |v: &Option<Spanned<i64>>, what: &str| -> Result<u16, ScenarioError> {
-        match v {
-            None => Ok(Uid::USER.0),
-            Some(u) if *u.get_ref() < 0 || *u.get_ref() > 65_535 => Err(at(
-                src,
-                u,
-                format!("`{what}` = {} is not a user id (0 to 65535)", u.get_ref()),
-            )),
-            Some(u) => Ok(*u.get_ref() as u16),
-        }
-    };
-    let point = |v: &Option<Spanned<String>>, what: &str| -> Result<Option<u8>, ScenarioError> {
-        match v {
-            None => Ok(None),
-            Some(p) => match points.iter().position(|(n, _)| *n == p.get_ref()) {
-                Some(i) => Ok(Some(i as u8)),
-                None => Err(
-                    at(src, p, format!("`{what}`: unknown point `{}`", p.get_ref())).help(format!(
-                        "the points of this protocol are: {}",
-                        points
-                            .iter()
-                            .map(|(n, _)| *n)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                ),
-            },
-        }
-    };
-    let after_arrival = |v: &Option<Spanned<i64>>,
-                         what: &str|
-     -> Result<Option<u64>, ScenarioError> {
-        let t = opt_ms(src, v, what, 0)?;
-        if let (Some(t), Some(s)) = (t, v) {
-            if t < arrive_min {
-                return Err(at(
-                    src,
-                    s,
-                    format!("`{what}` = {t} comes before the actor can arrive ({arrive_min} ms)"),
-                )
-                .help("a process can only be acted on once it has started"));
-            }
-        }
-        Ok(t)
-    };
-    let crash_at_ms = after_arrival(f.crash_at_ms, "crash_at_ms")?;
-    let pause_at_ms = after_arrival(f.pause_at_ms, "pause_at_ms")?;
-    let pause_at = point(f.pause_at, "pause_at")?;
+    let host = host_index(src, f.host, hosts)?;
+    let pid = process_id(src, f.pid, pid_default)?;
+    let crash_at_ms = after_arrival(src, f.crash_at_ms, "crash_at_ms", arrive_min)?;
+    let pause_at_ms = after_arrival(src, f.pause_at_ms, "pause_at_ms", arrive_min)?;
+    let pause_at = point(src, f.pause_at, "pause_at", points)?;
     let pause_ms = opt_ms(src, f.pause_ms, "pause_ms", 1)?;
     if (pause_at_ms.is_some() || pause_at.is_some()) && pause_ms.is_none() {
         let span = f.pause_at_ms.as_ref().map(|s| s.span());
@@ -306,6 +237,127 @@ pub fn actor_env(
             .error(span, "a pause needs a duration")
             .help("add `pause_ms` to the actor"));
     }
+    let reuse_at_ms = pid_reuse(src, &f, crash_at_ms, arrive_min)?;
+    Ok(ActorEnv {
+        host,
+        pid,
+        uid: user_id(src, f.uid, "uid")?,
+        crash_at_ms,
+        crash_at: point(src, f.crash_at, "crash_at", points)?,
+        pause_at_ms,
+        pause_at,
+        pause_ms: pause_ms.unwrap_or(0),
+        reuse_at_ms,
+        reuse_uid: user_id(src, f.pid_reused_uid, "pid_reused_uid")?,
+    })
+}
+
+/// `host`: the actor's host as an index into `hosts` (default: the first), listing them if unknown.
+fn host_index(
+    src: &Source,
+    host: &Option<Spanned<String>>,
+    hosts: &[HostSpec],
+) -> Result<u8, ScenarioError> {
+    match host {
+        None => Ok(0),
+        Some(h) => match hosts.iter().position(|x| x.name == *h.get_ref()) {
+            Some(i) => Ok(i as u8),
+            None => {
+                let known: Vec<&str> = hosts.iter().map(|x| x.name.as_str()).collect();
+                Err(
+                    at(src, h, format!("unknown host `{}`", h.get_ref())).help(format!(
+                        "declare it as a `[[params.host]]`; the hosts are: {}",
+                        known.join(", ")
+                    )),
+                )
+            }
+        },
+    }
+}
+
+/// `pid`: the actor's process id (absent: `pid_default`), within the range Linux allows.
+fn process_id(
+    src: &Source,
+    pid: &Option<Spanned<i64>>,
+    pid_default: u32,
+) -> Result<u32, ScenarioError> {
+    match pid {
+        None => Ok(pid_default),
+        Some(p) if *p.get_ref() <= 0 || *p.get_ref() > 4_194_304 => Err(at(
+            src,
+            p,
+            format!("`pid` = {} is not a pid (1 to 4194304)", p.get_ref()),
+        )),
+        Some(p) => Ok(*p.get_ref() as u32),
+    }
+}
+
+/// `uid` and `pid_reused_uid`: a user id (absent: the ordinary user), which owns the process.
+fn user_id(src: &Source, v: &Option<Spanned<i64>>, what: &str) -> Result<u16, ScenarioError> {
+    match v {
+        None => Ok(Uid::USER.0),
+        Some(u) if *u.get_ref() < 0 || *u.get_ref() > 65_535 => Err(at(
+            src,
+            u,
+            format!("`{what}` = {} is not a user id (0 to 65535)", u.get_ref()),
+        )),
+        Some(u) => Ok(*u.get_ref() as u16),
+    }
+}
+
+/// `crash_at` and `pause_at`: one of the protocol's named points, as an index into `points`.
+fn point(
+    src: &Source,
+    v: &Option<Spanned<String>>,
+    what: &str,
+    points: &[(&str, &str)],
+) -> Result<Option<u8>, ScenarioError> {
+    match v {
+        None => Ok(None),
+        Some(p) => match points.iter().position(|(n, _)| *n == p.get_ref()) {
+            Some(i) => Ok(Some(i as u8)),
+            None => Err(
+                at(src, p, format!("`{what}`: unknown point `{}`", p.get_ref())).help(format!(
+                    "the points of this protocol are: {}",
+                    points
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ),
+        },
+    }
+}
+
+/// An instant the environment acts on the process, which it can only do once it has started.
+fn after_arrival(
+    src: &Source,
+    v: &Option<Spanned<i64>>,
+    what: &str,
+    arrive_min: u64,
+) -> Result<Option<u64>, ScenarioError> {
+    let t = opt_ms(src, v, what, 0)?;
+    if let (Some(t), Some(s)) = (t, v) {
+        if t < arrive_min {
+            return Err(at(
+                src,
+                s,
+                format!("`{what}` = {t} comes before the actor can arrive ({arrive_min} ms)"),
+            )
+            .help("a process can only be acted on once it has started"));
+        }
+    }
+    Ok(t)
+}
+
+/// `pid_reused_at_ms`: the kernel can only hand the pid on once the actor has died.
+fn pid_reuse(
+    src: &Source,
+    f: &ActorEnvFile<'_>,
+    crash_at_ms: Option<u64>,
+    arrive_min: u64,
+) -> Result<Option<u64>, ScenarioError> {
     let reuse_at_ms = opt_ms(src, f.pid_reused_at_ms, "pid_reused_at_ms", 0)?;
     if let (Some(t), Some(s)) = (reuse_at_ms, f.pid_reused_at_ms) {
         let dies = crash_at_ms.or(if f.crash_at.is_some() {
@@ -328,18 +380,7 @@ pub fn actor_env(
             _ => {}
         }
     }
-    Ok(ActorEnv {
-        host,
-        pid,
-        uid: uid(f.uid, "uid")?,
-        crash_at_ms,
-        crash_at: point(f.crash_at, "crash_at")?,
-        pause_at_ms,
-        pause_at,
-        pause_ms: pause_ms.unwrap_or(0),
-        reuse_at_ms,
-        reuse_uid: uid(f.pid_reused_uid, "pid_reused_uid")?,
-    })
+    Ok(reuse_at_ms)
 }
 
 /// Validates `[faults]` into the environment of a scenario run on `hosts`. `actors` are the
@@ -358,45 +399,10 @@ pub fn faults(
             ..EnvSpec::default()
         });
     };
-    let all = ((1u16 << actors.len()) - 1) as u8;
-    let budget = |v: &Option<Spanned<i64>>, what: &str| -> Result<u8, ScenarioError> {
-        match v {
-            None => Ok(0),
-            Some(k) if *k.get_ref() < 0 || *k.get_ref() > 3 => Err(at(
-                src,
-                k,
-                format!("`{what}` = {} is outside 0 to 3", k.get_ref()),
-            )
-            .help("each extra fault multiplies the explored space; 1 or 2 is usually enough")),
-            Some(k) => Ok(*k.get_ref() as u8),
-        }
-    };
-    let mask = |v: &Option<Vec<Spanned<String>>>, what: &str| -> Result<u8, ScenarioError> {
-        match v {
-            None => Ok(all),
-            Some(names) => {
-                let mut m = 0u8;
-                for n in names {
-                    match actors.iter().position(|a| a == n.get_ref()) {
-                        Some(i) => m |= 1 << i,
-                        None => {
-                            return Err(at(
-                                src,
-                                n,
-                                format!("`{what}` names `{}`, which is not an actor", n.get_ref()),
-                            )
-                            .help(format!("the actors are: {}", actors.join(", "))))
-                        }
-                    }
-                }
-                Ok(m)
-            }
-        }
-    };
-    let kills_max = budget(&f.kills_max, "kills_max")?;
-    let kill_mask = mask(&f.kill, "kill")?;
-    let pauses_max = budget(&f.pauses_max, "pauses_max")?;
-    let pause_mask = mask(&f.pause, "pause")?;
+    let kills_max = budget(src, &f.kills_max, "kills_max")?;
+    let kill_mask = actor_mask(src, &f.kill, "kill", actors)?;
+    let pauses_max = budget(src, &f.pauses_max, "pauses_max")?;
+    let pause_mask = actor_mask(src, &f.pause, "pause", actors)?;
     let pause_ms = opt_ms(src, &f.pause_ms, "pause_ms", 1)?;
     if pauses_max > 0 && pause_ms.is_none() {
         return Err(src
@@ -415,44 +421,7 @@ pub fn faults(
     }
     let mut sys = Vec::new();
     for s in &f.syscall {
-        let s = s.get_ref();
-        let op = match s.op.get_ref().as_str() {
-            "open" => Op::Open,
-            "write" => Op::Write,
-            "close" => Op::Close,
-            "mkdir" => Op::Mkdir,
-            "rename" => Op::Rename,
-            "unlink" => Op::Unlink,
-            "rmdir" => Op::Rmdir,
-            "stat" => Op::Stat,
-            "readFile" => Op::ReadFile,
-            "readdir" => Op::Readdir,
-            other => return Err(at(src, &s.op, format!("unknown syscall `{other}`")).help(
-                "use open, write, close, mkdir, rename, unlink, rmdir, stat, readFile or readdir",
-            )),
-        };
-        let errno = match s.errno.get_ref().as_str() {
-            "ENOENT" => Errno::ENOENT,
-            "EBUSY" => Errno::EBUSY,
-            "ENOSPC" => Errno::ENOSPC,
-            "EIO" => Errno::EIO,
-            "EACCES" => Errno::EACCES,
-            "EPERM" => Errno::EPERM,
-            other => {
-                return Err(at(src, &s.errno, format!("unsupported errno `{other}`"))
-                    .help("use ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM"))
-            }
-        };
-        path_ok(s.path.get_ref()).map_err(|known| {
-            at(src, &s.path, format!("unknown path `{}`", s.path.get_ref()))
-                .help(format!("the paths of this protocol are: {known}"))
-        })?;
-        sys.push(SyscallSpec {
-            at_ms: opt_ms(src, &s.at_ms, "at_ms", 0)?.unwrap_or(0),
-            op,
-            path: s.path.get_ref().clone(),
-            errno,
-        });
+        sys.push(syscall(src, s.get_ref(), path_ok)?);
     }
     Ok(EnvSpec {
         hosts,
@@ -463,6 +432,100 @@ pub fn faults(
         pause_mask,
         syscalls: sys,
     })
+}
+
+/// `kills_max` and `pauses_max`: a small budget per run, as each fault multiplies the space.
+fn budget(src: &Source, v: &Option<Spanned<i64>>, what: &str) -> Result<u8, ScenarioError> {
+    match v {
+        None => Ok(0),
+        Some(k) if *k.get_ref() < 0 || *k.get_ref() > 3 => Err(at(
+            src,
+            k,
+            format!("`{what}` = {} is outside 0 to 3", k.get_ref()),
+        )
+        .help("each extra fault multiplies the explored space; 1 or 2 is usually enough")),
+        Some(k) => Ok(*k.get_ref() as u8),
+    }
+}
+
+/// `kill` and `pause`: the actors a fault at any step may hit, as a bit mask (absent: all).
+fn actor_mask(
+    src: &Source,
+    v: &Option<Vec<Spanned<String>>>,
+    what: &str,
+    actors: &[String],
+) -> Result<u8, ScenarioError> {
+    let Some(names) = v else {
+        return Ok(((1u16 << actors.len()) - 1) as u8);
+    };
+    let mut m = 0u8;
+    for n in names {
+        match actors.iter().position(|a| a == n.get_ref()) {
+            Some(i) => m |= 1 << i,
+            None => {
+                return Err(at(
+                    src,
+                    n,
+                    format!("`{what}` names `{}`, which is not an actor", n.get_ref()),
+                )
+                .help(format!("the actors are: {}", actors.join(", "))))
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// One `[[faults.syscall]]`: which call on which of the protocol's paths fails, how and when.
+fn syscall(
+    src: &Source,
+    s: &SyscallFile,
+    path_ok: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<SyscallSpec, ScenarioError> {
+    let op = syscall_op(src, &s.op)?;
+    let errno = syscall_errno(src, &s.errno)?;
+    path_ok(s.path.get_ref()).map_err(|known| {
+        at(src, &s.path, format!("unknown path `{}`", s.path.get_ref()))
+            .help(format!("the paths of this protocol are: {known}"))
+    })?;
+    Ok(SyscallSpec {
+        at_ms: opt_ms(src, &s.at_ms, "at_ms", 0)?.unwrap_or(0),
+        op,
+        path: s.path.get_ref().clone(),
+        errno,
+    })
+}
+
+/// `op`: the system call that fails, by its Node.js name.
+fn syscall_op(src: &Source, op: &Spanned<String>) -> Result<Op, ScenarioError> {
+    match op.get_ref().as_str() {
+        "open" => Ok(Op::Open),
+        "write" => Ok(Op::Write),
+        "close" => Ok(Op::Close),
+        "mkdir" => Ok(Op::Mkdir),
+        "rename" => Ok(Op::Rename),
+        "unlink" => Ok(Op::Unlink),
+        "rmdir" => Ok(Op::Rmdir),
+        "stat" => Ok(Op::Stat),
+        "readFile" => Ok(Op::ReadFile),
+        "readdir" => Ok(Op::Readdir),
+        other => Err(at(src, op, format!("unknown syscall `{other}`")).help(
+            "use open, write, close, mkdir, rename, unlink, rmdir, stat, readFile or readdir",
+        )),
+    }
+}
+
+/// `errno`: how the call fails, among the errors the model knows.
+fn syscall_errno(src: &Source, errno: &Spanned<String>) -> Result<Errno, ScenarioError> {
+    match errno.get_ref().as_str() {
+        "ENOENT" => Ok(Errno::ENOENT),
+        "EBUSY" => Ok(Errno::EBUSY),
+        "ENOSPC" => Ok(Errno::ENOSPC),
+        "EIO" => Ok(Errno::EIO),
+        "EACCES" => Ok(Errno::EACCES),
+        "EPERM" => Ok(Errno::EPERM),
+        other => Err(at(src, errno, format!("unsupported errno `{other}`"))
+            .help("use ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM")),
+    }
 }
 
 // ---- run side -------------------------------------------------------------------------------
