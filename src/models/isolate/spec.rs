@@ -205,6 +205,7 @@ pub const MAX_GENERATIONS: usize = MAX_ACTORS + 1;
 /// Times are stored in 32 bits.
 const TIME_MAX: u64 = u32::MAX as u64 / 2;
 
+/// Validates an isolate scenario section by section, in the order its errors are reported.
 pub fn validate(
     src: &Source,
     f: &IsolateFile,
@@ -213,38 +214,74 @@ pub fn validate(
 ) -> Result<Spec, ScenarioError> {
     let default_params = Params::default();
     let p = f.params.as_ref().unwrap_or(&default_params);
-    let dynamic = match &p.worker {
-        None => false,
+    let dynamic = worker_kind(src, p)?;
+    let max_generations = max_generations(src, p)?;
+    let features = features(src, p)?;
+    let factory = factory(src, f.faults.as_ref())?;
+    actor_count(src, f)?;
+    if p.init_lock.is_none() {
+        no_init_lock_keys(src, p)?;
+        no_guest_checks(src, guest_checks, guest_check_span)?;
+    }
+
+    let mut actors: Vec<ActorSpec> = Vec::new();
+    let mut guest_actors: Vec<init_lock::ActorSpec> = Vec::new();
+    for a in &f.actor {
+        let (request, guest) = actor(src, a.get_ref(), p, &actors)?;
+        guest_actors.push(guest);
+        actors.push(request);
+    }
+
+    let init_lock = match &p.init_lock {
+        None => None,
+        Some(v) => Some(init_lock_conf(src, v, p, guest_checks, guest_actors)?),
+    };
+    Ok(Spec {
+        dynamic,
+        max_generations,
+        features,
+        split_abort: p.split_abort,
+        factory,
+        init_lock,
+        actors,
+    })
+}
+
+/// `worker`: whether the worker is a dynamic (Worker Loader) isolate rather than a static one.
+fn worker_kind(src: &Source, p: &Params) -> Result<bool, ScenarioError> {
+    match &p.worker {
+        None => Ok(false),
         Some(s) => match s.get_ref().as_str() {
-            "static" => false,
-            "dynamic" => true,
-            other => {
-                return Err(at(src, s, format!("unknown worker kind `{other}`")).help(
-                    "use \"static\" (from the config) or \"dynamic\" (a Worker Loader isolate)",
-                ))
-            }
+            "static" => Ok(false),
+            "dynamic" => Ok(true),
+            other => Err(at(src, s, format!("unknown worker kind `{other}`"))
+                .help("use \"static\" (from the config) or \"dynamic\" (a Worker Loader isolate)")),
         },
-    };
-    let max_generations = match &p.max_generations {
-        None => 2,
-        Some(s) if *s.get_ref() == 0 => {
-            return Err(at(
-                src,
-                s,
-                "`max_generations` = 0 forbids the worker itself; use at least 1",
-            ))
-        }
-        Some(s) if *s.get_ref() > MAX_GENERATIONS as u64 => {
-            return Err(at(
-                src,
-                s,
-                format!(
-                    "`max_generations` above {MAX_GENERATIONS} can never be reached (one generation per request plus the first)"
-                ),
-            ))
-        }
-        Some(s) => *s.get_ref() as u8,
-    };
+    }
+}
+
+/// `max_generations`: the `bounded-generations` limit, which must be reachable and allow one.
+fn max_generations(src: &Source, p: &Params) -> Result<u8, ScenarioError> {
+    match &p.max_generations {
+        None => Ok(2),
+        Some(s) if *s.get_ref() == 0 => Err(at(
+            src,
+            s,
+            "`max_generations` = 0 forbids the worker itself; use at least 1",
+        )),
+        Some(s) if *s.get_ref() > MAX_GENERATIONS as u64 => Err(at(
+            src,
+            s,
+            format!(
+                "`max_generations` above {MAX_GENERATIONS} can never be reached (one generation per request plus the first)"
+            ),
+        )),
+        Some(s) => Ok(*s.get_ref() as u8),
+    }
+}
+
+/// `features`: the configuration's features as bits of [`FEATURES`], each name checked.
+fn features(src: &Source, p: &Params) -> Result<u8, ScenarioError> {
     let mut features = 0u8;
     if let Some(fs) = &p.features {
         for x in fs.get_ref() {
@@ -263,9 +300,13 @@ pub fn validate(
             features |= 1 << i;
         }
     }
+    Ok(features)
+}
 
-    let factory = match f.faults.as_ref().and_then(|x| x.factory.as_ref()) {
-        None => vec![Factory::Ok],
+/// `[faults] factory`: the worker factory's outcomes the explorer may choose from.
+fn factory(src: &Source, faults: Option<&Faults>) -> Result<Vec<Factory>, ScenarioError> {
+    match faults.and_then(|x| x.factory.as_ref()) {
+        None => Ok(vec![Factory::Ok]),
         Some(c) => c
             .get_ref()
             .items()
@@ -277,9 +318,12 @@ pub fn validate(
                         .help("use \"ok\", \"throws-once\", \"throws-twice\", \"throws-N\" (the first N calls throw, N from 1 to 100) or \"throws-always\"")
                 })
             })
-            .collect::<Result<_, _>>()?,
-    };
+            .collect(),
+    }
+}
 
+/// The `[[actor]]` list: at least one request, and no more than the world keeps inline.
+fn actor_count(src: &Source, f: &IsolateFile) -> Result<(), ScenarioError> {
     if f.actor.is_empty() {
         return Err(src
             .error(Some(0..0), "the scenario has no `[[actor]]`")
@@ -292,224 +336,289 @@ pub fn validate(
             format!("at most {MAX_ACTORS} actors are supported"),
         ));
     }
-    if p.init_lock.is_none() {
-        let stray = [
-            (
-                "init_deadline_ms",
-                p.init_deadline_ms.as_ref().map(|s| s.span()),
-            ),
-            ("init_poll_ms", p.init_poll_ms.as_ref().map(|s| s.span())),
-            (
-                "init_max_wait_ms",
-                p.init_max_wait_ms.as_ref().map(|s| s.span()),
-            ),
-            (
-                "init_max_inits",
-                p.init_max_inits.as_ref().map(|s| s.span()),
-            ),
-            (
-                "init_wait_bound_ms",
-                p.init_wait_bound_ms.as_ref().map(|s| s.span()),
-            ),
-            (
-                "init_platform_wall_ms",
-                p.init_platform_wall_ms.as_ref().map(|s| s.span()),
-            ),
-            (
-                "init_legit_init_ms",
-                p.init_legit_init_ms.as_ref().map(|s| s.span()),
-            ),
-            ("init_anchor", p.init_anchor.as_ref().map(|s| s.span())),
-        ];
-        if let Some((k, span)) = stray.into_iter().find(|(_, s)| s.is_some()) {
-            return Err(src
-                .error(
-                    span,
-                    format!("`{k}` configures the init lock in module state, and there is none"),
-                )
-                .help("add `init_lock = \"<init-lock variant>\"` to [params], or remove the key"));
-        }
-        if let Some(id) = guest_checks.first() {
-            return Err(src
-                .error(
-                    guest_check_span,
-                    format!("`{id}` is an invariant of the init lock, and this scenario's module state holds none"),
-                )
-                .help("add `init_lock = \"<init-lock variant>\"` to [params], or check an isolate invariant"));
-        }
-    }
-
-    let nums = |c: &Spanned<Choice<u64>>, what: &str| -> Result<Vec<u64>, ScenarioError> {
-        let v = c
-            .get_ref()
-            .values()
-            .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
-        if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
-            return Err(at(
-                src,
-                c,
-                format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
-            ));
-        }
-        Ok(v)
-    };
-
-    let mut actors: Vec<ActorSpec> = Vec::new();
-    let mut guest_actors: Vec<init_lock::ActorSpec> = Vec::new();
-    for a in &f.actor {
-        let a = a.get_ref();
-        let name = a.name.get_ref().trim().to_string();
-        if name.is_empty() {
-            return Err(at(src, &a.name, "an actor needs a non-empty name"));
-        }
-        if actors.iter().any(|x| x.name == name) {
-            return Err(at(src, &a.name, format!("two actors are named `{name}`"))
-                .help("give every actor its own name"));
-        }
-        let kind = match &a.kind {
-            None => Kind::Http,
-            Some(k) => match k.get_ref().as_str() {
-                "http" => Kind::Http,
-                "websocket" => Kind::WebSocket,
-                "durable-object" => Kind::DurableObject,
-                other => {
-                    return Err(at(src, k, format!("unknown request kind `{other}`"))
-                        .help("use \"http\", \"websocket\" or \"durable-object\""))
-                }
-            },
-        };
-        let arrive = nums(&a.arrive_ms, "arrive_ms")?;
-        let work = match &a.work_ms {
-            Some(w) => Some(nums(w, "work_ms")?),
-            None if kind == Kind::Http => Some(vec![0]),
-            None => None,
-        };
-        let abort_after = match &a.abort_after_ms {
-            Some(w) => Some(nums(w, "abort_after_ms")?),
-            None => None,
-        };
-        if let (Some(ab), Some(w), Some(span)) = (&abort_after, &work, &a.abort_after_ms) {
-            let (late, early) = (ab.iter().max().unwrap(), w.iter().min().unwrap());
-            if late > early {
-                return Err(at(
-                    src,
-                    span,
-                    format!(
-                        "`abort_after_ms` = {late} comes after the handler has responded (`work_ms` = {early})"
-                    ),
-                )
-                .help("the handler can only call abortIsolate() while it runs: make `work_ms` longer, or leave it out for a WebSocket"));
-            }
-            if ab.len() * w.len() > crate::scenario::MAX_ALTERNATIVES {
-                return Err(at(
-                    src,
-                    span,
-                    "too many combinations of `work_ms` and `abort_after_ms` (at most 250)",
-                ));
-            }
-        }
-        let cancel_at = match &a.cancel_at_ms {
-            None => None,
-            Some(c) => {
-                if *c.get_ref() < arrive[0] || *c.get_ref() > TIME_MAX {
-                    return Err(at(
-                        src,
-                        c,
-                        format!(
-                            "`cancel_at_ms` = {} comes before the actor can arrive ({} ms)",
-                            c.get_ref(),
-                            arrive[0]
-                        ),
-                    )
-                    .help("a request can only be cancelled once it has arrived"));
-                }
-                Some(*c.get_ref())
-            }
-        };
-        let mut init_ms = vec![0];
-        let mut outcome = vec![init_lock::InitOutcome::Ok];
-        if a.init {
-            let Some(_) = &p.init_lock else {
-                return Err(src
-                    .error(Some(a.name.span()), format!("`{name}` calls the init lock (`init = true`), and the module state holds none"))
-                    .help("add `init_lock = \"<init-lock variant>\"` to [params]"));
-            };
-            if let Some(w) = &a.work_ms {
-                return Err(at(src, w, "a request with `init = true` responds when the init lock returns: it has no `work_ms`")
-                    .help("use `init_ms` for how long its init runs"));
-            }
-            if let Some(w) = &a.abort_after_ms {
-                return Err(at(
-                    src,
-                    w,
-                    "a request with `init = true` does not also call abortIsolate()",
-                )
-                .help("give the abort to a request of its own"));
-            }
-            if let Some(c) = &a.init_ms {
-                init_ms = nums(c, "init_ms")?;
-            }
-            if let Some(c) = &a.init_outcome {
-                outcome = c
-                    .get_ref()
-                    .items()
-                    .map_err(|why| at(src, c, format!("`init_outcome`: {why}")))?
-                    .iter()
-                    .map(|s| {
-                        init_lock::InitOutcome::ALL
-                            .iter()
-                            .copied()
-                            .find(|o| o.name() == s)
-                            .ok_or_else(|| {
-                                at(src, c, format!("unknown init outcome `{s}`")).help(
-                                "use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"",
-                            )
-                            })
-                    })
-                    .collect::<Result<_, _>>()?;
-            }
-        } else {
-            for (k, v) in [
-                ("init_ms", a.init_ms.as_ref().map(|s| s.span())),
-                ("init_outcome", a.init_outcome.as_ref().map(|s| s.span())),
-            ] {
-                if let Some(span) = v {
-                    return Err(src
-                        .error(
-                            Some(span),
-                            format!("`{k}` only applies to a request that calls the init lock"),
-                        )
-                        .help("add `init = true`"));
-                }
-            }
-        }
-        guest_actors.push(init_lock::ActorSpec::hosted(name.clone(), init_ms, outcome));
-        actors.push(ActorSpec {
-            name,
-            kind,
-            arrive,
-            work,
-            abort_after,
-            cancel_at,
-            init: a.init,
-        });
-    }
-
-    let init_lock = match &p.init_lock {
-        None => None,
-        Some(v) => Some(init_lock_conf(src, v, p, guest_checks, guest_actors)?),
-    };
-    Ok(Spec {
-        dynamic,
-        max_generations,
-        features,
-        split_abort: p.split_abort,
-        factory,
-        init_lock,
-        actors,
-    })
+    Ok(())
 }
 
+/// Without an init lock in module state, its `init_*` keys in [params] configure nothing.
+fn no_init_lock_keys(src: &Source, p: &Params) -> Result<(), ScenarioError> {
+    let stray = [
+        (
+            "init_deadline_ms",
+            p.init_deadline_ms.as_ref().map(|s| s.span()),
+        ),
+        ("init_poll_ms", p.init_poll_ms.as_ref().map(|s| s.span())),
+        (
+            "init_max_wait_ms",
+            p.init_max_wait_ms.as_ref().map(|s| s.span()),
+        ),
+        (
+            "init_max_inits",
+            p.init_max_inits.as_ref().map(|s| s.span()),
+        ),
+        (
+            "init_wait_bound_ms",
+            p.init_wait_bound_ms.as_ref().map(|s| s.span()),
+        ),
+        (
+            "init_platform_wall_ms",
+            p.init_platform_wall_ms.as_ref().map(|s| s.span()),
+        ),
+        (
+            "init_legit_init_ms",
+            p.init_legit_init_ms.as_ref().map(|s| s.span()),
+        ),
+        ("init_anchor", p.init_anchor.as_ref().map(|s| s.span())),
+    ];
+    if let Some((k, span)) = stray.into_iter().find(|(_, s)| s.is_some()) {
+        return Err(src
+            .error(
+                span,
+                format!("`{k}` configures the init lock in module state, and there is none"),
+            )
+            .help("add `init_lock = \"<init-lock variant>\"` to [params], or remove the key"));
+    }
+    Ok(())
+}
+
+/// Without an init lock in module state, the init lock's invariants have nothing to check.
+fn no_guest_checks(
+    src: &Source,
+    guest_checks: &[&str],
+    guest_check_span: Option<std::ops::Range<usize>>,
+) -> Result<(), ScenarioError> {
+    if let Some(id) = guest_checks.first() {
+        return Err(src
+            .error(
+                guest_check_span,
+                format!("`{id}` is an invariant of the init lock, and this scenario's module state holds none"),
+            )
+            .help("add `init_lock = \"<init-lock variant>\"` to [params], or check an isolate invariant"));
+    }
+    Ok(())
+}
+
+/// A list of instants or durations, each within the horizon the model stores.
+fn times(src: &Source, c: &Spanned<Choice<u64>>, what: &str) -> Result<Vec<u64>, ScenarioError> {
+    let v = c
+        .get_ref()
+        .values()
+        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
+    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
+        return Err(at(
+            src,
+            c,
+            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
+        ));
+    }
+    Ok(v)
+}
+
+/// One `[[actor]]`: the request and its guest in the init lock (`earlier`: for unique names).
+fn actor(
+    src: &Source,
+    a: &ActorFile,
+    p: &Params,
+    earlier: &[ActorSpec],
+) -> Result<(ActorSpec, init_lock::ActorSpec), ScenarioError> {
+    let name = actor_name(src, a, earlier)?;
+    let kind = request_kind(src, a)?;
+    let arrive = times(src, &a.arrive_ms, "arrive_ms")?;
+    let work = work(src, a, kind)?;
+    let abort_after = abort_after(src, a, &work)?;
+    let cancel_at = cancel_at(src, a, arrive[0])?;
+    let (init_ms, outcome) = if a.init {
+        init_call(src, a, p, &name)?
+    } else {
+        no_init_keys(src, a)?;
+        (vec![0], vec![init_lock::InitOutcome::Ok])
+    };
+    let guest = init_lock::ActorSpec::hosted(name.clone(), init_ms, outcome);
+    let request = ActorSpec {
+        name,
+        kind,
+        arrive,
+        work,
+        abort_after,
+        cancel_at,
+        init: a.init,
+    };
+    Ok((request, guest))
+}
+
+/// `name`: non-empty and unlike every earlier request's, so timelines can tell them apart.
+fn actor_name(src: &Source, a: &ActorFile, earlier: &[ActorSpec]) -> Result<String, ScenarioError> {
+    let name = a.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(at(src, &a.name, "an actor needs a non-empty name"));
+    }
+    if earlier.iter().any(|x| x.name == name) {
+        return Err(at(src, &a.name, format!("two actors are named `{name}`"))
+            .help("give every actor its own name"));
+    }
+    Ok(name)
+}
+
+/// `kind`: what sort of request this is (an HTTP request unless the file says otherwise).
+fn request_kind(src: &Source, a: &ActorFile) -> Result<Kind, ScenarioError> {
+    match &a.kind {
+        None => Ok(Kind::Http),
+        Some(k) => match k.get_ref().as_str() {
+            "http" => Ok(Kind::Http),
+            "websocket" => Ok(Kind::WebSocket),
+            "durable-object" => Ok(Kind::DurableObject),
+            other => Err(at(src, k, format!("unknown request kind `{other}`"))
+                .help("use \"http\", \"websocket\" or \"durable-object\"")),
+        },
+    }
+}
+
+/// `work_ms`: how long the handler runs (`None`: it stays open to the end of the run).
+fn work(src: &Source, a: &ActorFile, kind: Kind) -> Result<Option<Vec<u64>>, ScenarioError> {
+    match &a.work_ms {
+        Some(w) => Ok(Some(times(src, w, "work_ms")?)),
+        None if kind == Kind::Http => Ok(Some(vec![0])),
+        None => Ok(None),
+    }
+}
+
+/// `abort_after_ms`: when the handler calls abortIsolate(), which it can only do while it runs.
+fn abort_after(
+    src: &Source,
+    a: &ActorFile,
+    work: &Option<Vec<u64>>,
+) -> Result<Option<Vec<u64>>, ScenarioError> {
+    let abort_after = match &a.abort_after_ms {
+        Some(w) => Some(times(src, w, "abort_after_ms")?),
+        None => None,
+    };
+    if let (Some(ab), Some(w), Some(span)) = (&abort_after, work, &a.abort_after_ms) {
+        let (late, early) = (ab.iter().max().unwrap(), w.iter().min().unwrap());
+        if late > early {
+            return Err(at(
+                src,
+                span,
+                format!(
+                    "`abort_after_ms` = {late} comes after the handler has responded (`work_ms` = {early})"
+                ),
+            )
+            .help("the handler can only call abortIsolate() while it runs: make `work_ms` longer, or leave it out for a WebSocket"));
+        }
+        if ab.len() * w.len() > crate::scenario::MAX_ALTERNATIVES {
+            return Err(at(
+                src,
+                span,
+                "too many combinations of `work_ms` and `abort_after_ms` (at most 250)",
+            ));
+        }
+    }
+    Ok(abort_after)
+}
+
+/// `cancel_at_ms`: a client can only go away once its request has arrived.
+fn cancel_at(src: &Source, a: &ActorFile, arrive: u64) -> Result<Option<u64>, ScenarioError> {
+    let Some(c) = &a.cancel_at_ms else {
+        return Ok(None);
+    };
+    if *c.get_ref() < arrive || *c.get_ref() > TIME_MAX {
+        return Err(at(
+            src,
+            c,
+            format!(
+                "`cancel_at_ms` = {} comes before the actor can arrive ({} ms)",
+                c.get_ref(),
+                arrive
+            ),
+        )
+        .help("a request can only be cancelled once it has arrived"));
+    }
+    Ok(Some(*c.get_ref()))
+}
+
+/// `init = true`: a request that calls the module's init lock, responding when the call returns.
+fn init_call(
+    src: &Source,
+    a: &ActorFile,
+    p: &Params,
+    name: &str,
+) -> Result<(Vec<u64>, Vec<init_lock::InitOutcome>), ScenarioError> {
+    let Some(_) = &p.init_lock else {
+        return Err(src
+            .error(
+                Some(a.name.span()),
+                format!(
+                    "`{name}` calls the init lock (`init = true`), and the module state holds none"
+                ),
+            )
+            .help("add `init_lock = \"<init-lock variant>\"` to [params]"));
+    };
+    if let Some(w) = &a.work_ms {
+        return Err(at(
+            src,
+            w,
+            "a request with `init = true` responds when the init lock returns: it has no `work_ms`",
+        )
+        .help("use `init_ms` for how long its init runs"));
+    }
+    if let Some(w) = &a.abort_after_ms {
+        return Err(at(
+            src,
+            w,
+            "a request with `init = true` does not also call abortIsolate()",
+        )
+        .help("give the abort to a request of its own"));
+    }
+    let mut init_ms = vec![0];
+    if let Some(c) = &a.init_ms {
+        init_ms = times(src, c, "init_ms")?;
+    }
+    let mut outcome = vec![init_lock::InitOutcome::Ok];
+    if let Some(c) = &a.init_outcome {
+        outcome = init_outcomes(src, c)?;
+    }
+    Ok((init_ms, outcome))
+}
+
+/// `init_outcome`: how the request's init may end, by the init lock's outcome names.
+fn init_outcomes(
+    src: &Source,
+    c: &Spanned<Choice<String>>,
+) -> Result<Vec<init_lock::InitOutcome>, ScenarioError> {
+    c.get_ref()
+        .items()
+        .map_err(|why| at(src, c, format!("`init_outcome`: {why}")))?
+        .iter()
+        .map(|s| {
+            init_lock::InitOutcome::ALL
+                .iter()
+                .copied()
+                .find(|o| o.name() == s)
+                .ok_or_else(|| {
+                    at(src, c, format!("unknown init outcome `{s}`"))
+                        .help("use \"ok\", \"fail\", \"hang\", \"throw-sync\" or \"cancelled\"")
+                })
+        })
+        .collect()
+}
+
+/// Without `init = true`, the request never enters the init lock, so its init keys mean nothing.
+fn no_init_keys(src: &Source, a: &ActorFile) -> Result<(), ScenarioError> {
+    for (k, v) in [
+        ("init_ms", a.init_ms.as_ref().map(|s| s.span())),
+        ("init_outcome", a.init_outcome.as_ref().map(|s| s.span())),
+    ] {
+        if let Some(span) = v {
+            return Err(src
+                .error(
+                    Some(span),
+                    format!("`{k}` only applies to a request that calls the init lock"),
+                )
+                .help("add `init = true`"));
+        }
+    }
+    Ok(())
+}
+
+/// The init lock in module state: its variant, and its model's spec from the `init_*` keys.
 fn init_lock_conf(
     src: &Source,
     variant: &Spanned<String>,
@@ -525,7 +634,33 @@ fn init_lock_conf(
         )
         .help("set `init_legit_init_ms` in [params]"));
     }
-    let version = init_lock::Version::from_name(variant.get_ref()).ok_or_else(|| {
+    let version = init_lock_version(src, variant)?;
+    let max_inits = init_max_inits(src, p)?;
+    let lock = init_lock::Overrides {
+        deadline: init_time(src, &p.init_deadline_ms, "init_deadline_ms", 1)?,
+        poll: init_time(src, &p.init_poll_ms, "init_poll_ms", 1)?,
+        max_wait: init_time(src, &p.init_max_wait_ms, "init_max_wait_ms", 0)?,
+        legit_init: init_time(src, &p.init_legit_init_ms, "init_legit_init_ms", 0)?,
+    };
+    let spec = init_lock::Spec::single(
+        init_lock::LockKind::Runtime,
+        lock,
+        max_inits,
+        init_time(src, &p.init_wait_bound_ms, "init_wait_bound_ms", 0)?,
+        init_time(src, &p.init_platform_wall_ms, "init_platform_wall_ms", 1)?
+            .unwrap_or(init_lock::PLATFORM_WALL_MS),
+        p.init_anchor.as_ref().map(|b| *b.get_ref()),
+        actors,
+    );
+    Ok(InitLockConf { version, spec })
+}
+
+/// `init_lock`: the init-lock variant by name, listing the variants when it is unknown.
+fn init_lock_version(
+    src: &Source,
+    variant: &Spanned<String>,
+) -> Result<init_lock::Version, ScenarioError> {
+    init_lock::Version::from_name(variant.get_ref()).ok_or_else(|| {
         at(
             src,
             variant,
@@ -540,44 +675,37 @@ fn init_lock_conf(
                 .collect::<Vec<_>>()
                 .join(", ")
         ))
-    })?;
-    let time =
-        |v: &Option<Spanned<u64>>, what: &str, min: u64| -> Result<Option<u64>, ScenarioError> {
-            match v {
-                None => Ok(None),
-                Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(at(
-                    src,
-                    s,
-                    format!(
-                        "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
-                        s.get_ref()
-                    ),
-                )),
-                Some(s) => Ok(Some(*s.get_ref())),
-            }
-        };
-    let max_inits = match &p.init_max_inits {
+    })
+}
+
+/// `init_max_inits`: the `max-inits` limit of each generation's lock (default 2).
+fn init_max_inits(src: &Source, p: &Params) -> Result<u64, ScenarioError> {
+    match &p.init_max_inits {
         Some(s) if *s.get_ref() == 0 || *s.get_ref() > 200 => {
-            return Err(at(src, s, "`init_max_inits` must be between 1 and 200"))
+            Err(at(src, s, "`init_max_inits` must be between 1 and 200"))
         }
-        Some(s) => *s.get_ref(),
-        None => 2,
-    };
-    let lock = init_lock::Overrides {
-        deadline: time(&p.init_deadline_ms, "init_deadline_ms", 1)?,
-        poll: time(&p.init_poll_ms, "init_poll_ms", 1)?,
-        max_wait: time(&p.init_max_wait_ms, "init_max_wait_ms", 0)?,
-        legit_init: time(&p.init_legit_init_ms, "init_legit_init_ms", 0)?,
-    };
-    let spec = init_lock::Spec::single(
-        init_lock::LockKind::Runtime,
-        lock,
-        max_inits,
-        time(&p.init_wait_bound_ms, "init_wait_bound_ms", 0)?,
-        time(&p.init_platform_wall_ms, "init_platform_wall_ms", 1)?
-            .unwrap_or(init_lock::PLATFORM_WALL_MS),
-        p.init_anchor.as_ref().map(|b| *b.get_ref()),
-        actors,
-    );
-    Ok(InitLockConf { version, spec })
+        Some(s) => Ok(*s.get_ref()),
+        None => Ok(2),
+    }
+}
+
+/// One of the init lock's optional times, at least `min` and within the horizon.
+fn init_time(
+    src: &Source,
+    v: &Option<Spanned<u64>>,
+    what: &str,
+    min: u64,
+) -> Result<Option<u64>, ScenarioError> {
+    match v {
+        None => Ok(None),
+        Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(at(
+            src,
+            s,
+            format!(
+                "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
+                s.get_ref()
+            ),
+        )),
+        Some(s) => Ok(Some(*s.get_ref())),
+    }
 }
