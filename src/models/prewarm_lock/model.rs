@@ -891,13 +891,13 @@ impl PrewarmLockModel {
             Point::WRead(mtime) => self.on_w_read(s, a, &mut t, n, mtime),
             Point::RmReclaim(rm) => self.on_rm_reclaim(s, a, &mut t, n, rm),
             Point::WiList(site) => self.on_wi_list(s, a, &mut t, n, site),
-            Point::WiStat(site, mask, i) => self.on_wi_stat(s, a, &mut t, n, site, mask, i),
+            Point::WiStat(site, mask, i) => self.on_wi_stat(s, a, &mut t, n, (site, mask, i)),
             Point::WiRead(site, rest, i, mtime) => {
-                self.on_wi_read(s, a, &mut t, n, site, rest, i, mtime)
+                self.on_wi_read(s, a, &mut t, n, (site, rest, i, mtime))
             }
             Point::WiList2(site) => self.on_wi_list2(s, a, &mut t, n, site),
             Point::RiRename(i, then, attempt) => {
-                self.on_ri_rename(s, a, &mut t, n, i, then, attempt)
+                self.on_ri_rename(s, a, &mut t, n, (i, then, attempt))
             }
             Point::RiRm(then, rm) => self.on_ri_rm(s, a, &mut t, n, then, rm),
             Point::CiMkdirP(p) => self.on_ci_mkdir_p(s, a, &mut t, n, p),

@@ -27,7 +27,6 @@ impl PrewarmLockModel {
         n.say(format_args!("pid {}", s.procs.pid(t.process).0));
         self.step(s, a, n);
         t.continued = true;
-        return;
     }
 
     /// `Point::MkdirP`.
@@ -334,9 +333,7 @@ impl PrewarmLockModel {
         a: usize,
         t: &mut Turn<'_>,
         n: &mut N,
-        site: Site,
-        mask: u8,
-        i: u8,
+        (site, mask, i): (Site, u8, u8),
     ) {
         let rest = mask & !(1 << i);
         match s.fs.stat(t.context, self.intent[usize::from(i)]) {
@@ -362,10 +359,7 @@ impl PrewarmLockModel {
         a: usize,
         t: &mut Turn<'_>,
         n: &mut N,
-        site: Site,
-        rest: u8,
-        i: u8,
-        mtime: Time,
+        (site, rest, i, mtime): (Site, u8, u8, Time),
     ) {
         let c =
             s.fs.read_file(t.context, self.intent_owner[usize::from(i)])
@@ -423,9 +417,7 @@ impl PrewarmLockModel {
         a: usize,
         t: &mut Turn<'_>,
         n: &mut N,
-        i: u8,
-        then: AfterIntent,
-        attempt: u8,
+        (i, then, attempt): (u8, AfterIntent, u8),
     ) {
         t.notable = true;
         match s
@@ -889,6 +881,5 @@ impl PrewarmLockModel {
         n.say(format_args!("prewarm done; releases"));
         self.step(s, a, n);
         t.continued = true;
-        return;
     }
 }

@@ -891,7 +891,6 @@ impl RestartLockModel {
         self.start_release(s, a, n);
         self.step(s, a, n);
         t.continued = true;
-        return;
     }
 
     /// `Point::RelRead`.
