@@ -1,5 +1,6 @@
 //! The protocol models, one folder each, and the registry the command line looks them up in.
 
+pub(crate) mod env;
 pub mod init_lock;
 pub mod isolate;
 pub mod prewarm_lock;

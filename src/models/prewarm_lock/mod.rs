@@ -50,20 +50,16 @@ impl ProtocolInfo for PrewarmLock {
         FAULTS
     }
     fn reachable(&self) -> Vec<Property> {
-        crate::models::restart_lock::env::reach_targets(spec::POINTS)
+        crate::models::env::reach_targets(spec::POINTS)
     }
     fn keys(&self) -> [&'static [&'static str]; 3] {
-        scenario::sections_of::<
-            spec::Params,
-            spec::ActorFile,
-            crate::models::restart_lock::env::FaultsFile,
-        >()
+        scenario::sections_of::<spec::Params, spec::ActorFile, crate::models::env::FaultsFile>()
     }
     fn schema(&self) -> [serde_json::Value; 3] {
         scenario::schema::sections_schema::<
             spec::Params,
             spec::ActorFile,
-            crate::models::restart_lock::env::FaultsFile,
+            crate::models::env::FaultsFile,
         >()
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
@@ -104,7 +100,7 @@ impl Loaded {
             .reachable
             .iter()
             .map(|t| {
-                let index = crate::models::restart_lock::env::reach_index(spec::POINTS, t.id);
+                let index = crate::models::env::reach_index(spec::POINTS, t.id);
                 let m = model::PrewarmLockModel::for_reach(self.spec.clone(), version, *t, index);
                 crate::reach::search(&m, t.id, plan)
             })

@@ -61,7 +61,7 @@ struct Turn<'a> {
     notable: bool,
     continued: bool,
 }
-use crate::models::restart_lock::env::{
+use crate::models::env::{
     self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS,
 };
 

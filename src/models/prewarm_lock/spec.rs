@@ -5,7 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::version::{POLL_MS, TIMEOUT_MS};
-use crate::models::restart_lock::env::{
+use crate::models::env::{
     self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS, TIME_MAX,
 };
 use crate::scenario::{at, Choice, File, ScenarioError, Source};

@@ -2,7 +2,7 @@
 //! the two designs the seed's commit message rejects, as variants of one model written on the
 //! simulated filesystem and process table of `sim::world`.
 
-pub(crate) mod env;
+use crate::models::env;
 mod invariants;
 mod model;
 mod spec;
@@ -53,17 +53,13 @@ impl ProtocolInfo for RestartLock {
         env::reach_targets(spec::POINTS)
     }
     fn keys(&self) -> [&'static [&'static str]; 3] {
-        scenario::sections_of::<
-            spec::Params,
-            spec::ActorFile,
-            crate::models::restart_lock::env::FaultsFile,
-        >()
+        scenario::sections_of::<spec::Params, spec::ActorFile, crate::models::env::FaultsFile>()
     }
     fn schema(&self) -> [serde_json::Value; 3] {
         scenario::schema::sections_schema::<
             spec::Params,
             spec::ActorFile,
-            crate::models::restart_lock::env::FaultsFile,
+            crate::models::env::FaultsFile,
         >()
     }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {

@@ -32,10 +32,12 @@ use lockstep_sim::world::{
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
-use super::env::{self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS};
 use super::invariants::Inv;
 use super::spec::{self, Spec};
 use super::version::{MutexKind, Version};
+use crate::models::env::{
+    self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS,
+};
 
 mod steps;
 

@@ -4,10 +4,10 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::env::{
+use super::version::MUTEX_RETRY_MS;
+use crate::models::env::{
     self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS, TIME_MAX,
 };
-use super::version::MUTEX_RETRY_MS;
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
 
 /// `[params]`. Every time is in milliseconds. The seed gives none of STALE, MAX_WAIT and POLL

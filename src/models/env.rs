@@ -1,12 +1,12 @@
-//! The environment moves both filesystem protocols share (the restart lock here, eve's prewarm
-//! lock in `prewarm_lock`): hosts with hostnames and clock skew, kill -9 and pause at an instant
+//! The environment moves both filesystem protocols share (the restart lock and eve's prewarm
+//! lock): hosts with hostnames and clock skew, kill -9 and pause at an instant
 //! or at a named point of the protocol, kills and pauses "at any step" bounded by a `[faults]`
 //! budget, pid reuse, and one-shot syscall faults. The scenario side (TOML types and their
 //! validation into located [`ScenarioError`]s) and the run side (the scheduled events and
 //! their effect on `sim::world`) live together so the two models cannot drift apart.
 //!
-//! It lives in the restart lock's folder only to keep the registry to one line per protocol;
-//! `prewarm_lock` imports it from here.
+//! A room of its own beside the models: any model written on `sim::world` (a file system and a
+//! process table) uses it rather than rebuilding hosts, kills, pauses and syscall faults.
 
 use serde::Deserialize;
 use toml::Spanned;
