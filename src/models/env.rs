@@ -950,3 +950,61 @@ pub fn reach_index(points: &[(&str, &str)], id: &str) -> u8 {
         .position(|(p, _)| *p == id)
         .map_or(crate::reach::THROWS, |i| i as u8)
 }
+
+/// Two actors cannot be one process: no earlier actor may share this one's host and pid
+/// (`span`: the actor's `pid`, or its name when the pid is the default).
+pub fn distinct_process<'a>(
+    src: &Source,
+    span: std::ops::Range<usize>,
+    name: &str,
+    env: &ActorEnv,
+    mut earlier: impl Iterator<Item = (&'a str, &'a ActorEnv)>,
+) -> Result<(), ScenarioError> {
+    match earlier.find(|(_, x)| x.host == env.host && x.pid == env.pid) {
+        Some((other, _)) => Err(src.error(
+            Some(span),
+            format!("`{name}` and `{other}` have the same pid on the same host"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `[faults]`, whose syscall faults may only name the paths (`known`) the protocol and its
+/// actors (`names`) use.
+pub fn environment(
+    src: &Source,
+    file: Option<&FaultsFile>,
+    hosts: Vec<HostSpec>,
+    names: &[String],
+    known: &[String],
+) -> Result<EnvSpec, ScenarioError> {
+    let path_ok = |p: &str| -> Result<(), String> {
+        if known.iter().any(|k| k == p) {
+            Ok(())
+        } else {
+            Err(known.join(", "))
+        }
+    };
+    faults(src, file, hosts, names, &path_ok)
+}
+
+/// An instant or duration key that may be one value, a list or a range of milliseconds, each
+/// within the supported horizon.
+pub fn times(
+    src: &Source,
+    c: &Spanned<crate::scenario::Choice<u64>>,
+    what: &str,
+) -> Result<Vec<u64>, ScenarioError> {
+    let v = c
+        .get_ref()
+        .values()
+        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
+    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
+        return Err(at(
+            src,
+            c,
+            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
+        ));
+    }
+    Ok(v)
+}

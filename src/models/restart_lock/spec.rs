@@ -6,7 +6,7 @@ use toml::Spanned;
 
 use super::version::MUTEX_RETRY_MS;
 use crate::models::env::{
-    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS, TIME_MAX,
+    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS,
 };
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
 
@@ -158,7 +158,9 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
         let process = actor(src, i, a.get_ref(), &hosts, &actors)?;
         actors.push(process);
     }
-    let env = environment(src, f.faults.as_ref(), hosts, &actors)?;
+    let names: Vec<String> = actors.iter().map(|a| a.name.clone()).collect();
+    let known = path_names(&names);
+    let env = env::environment(src, f.faults.as_ref(), hosts, &names, &known)?;
     let wait_bound = number(
         src,
         &p.wait_bound_ms,
@@ -243,10 +245,10 @@ fn actor(
     earlier: &[ActorSpec],
 ) -> Result<ActorSpec, ScenarioError> {
     let name = actor_name(src, a, earlier)?;
-    let arrive = choice(src, &a.arrive_ms, "arrive_ms")?;
+    let arrive = env::times(src, &a.arrive_ms, "arrive_ms")?;
     let restart = match &a.restart_ms {
         None => vec![0],
-        Some(c) => choice(src, c, "restart_ms")?,
+        Some(c) => env::times(src, c, "restart_ms")?,
     };
     let min_arrive = *arrive.iter().min().unwrap_or(&0);
     let env = env::actor_env(
@@ -268,7 +270,14 @@ fn actor(
         min_arrive,
         101 + index as u32,
     )?;
-    distinct_process(src, a, &name, &env, earlier)?;
+    let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
+    env::distinct_process(
+        src,
+        span,
+        &name,
+        &env,
+        earlier.iter().map(|x| (x.name.as_str(), &x.env)),
+    )?;
     Ok(ActorSpec {
         name,
         arrive,
@@ -292,62 +301,4 @@ fn actor_name(src: &Source, a: &ActorFile, earlier: &[ActorSpec]) -> Result<Stri
             .help("give every actor its own name"));
     }
     Ok(name)
-}
-
-/// Two actors cannot be one process: no earlier actor may share this one's host and pid.
-fn distinct_process(
-    src: &Source,
-    a: &ActorFile,
-    name: &str,
-    env: &ActorEnv,
-    earlier: &[ActorSpec],
-) -> Result<(), ScenarioError> {
-    if let Some(other) = earlier
-        .iter()
-        .find(|x| x.env.host == env.host && x.env.pid == env.pid)
-    {
-        let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
-        return Err(src.error(
-            Some(span),
-            format!(
-                "`{name}` and `{}` have the same pid on the same host",
-                other.name
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// `[faults]`, whose syscall faults may only name the paths this protocol and its actors use.
-fn environment(
-    src: &Source,
-    faults: Option<&FaultsFile>,
-    hosts: Vec<HostSpec>,
-    actors: &[ActorSpec],
-) -> Result<EnvSpec, ScenarioError> {
-    let names: Vec<String> = actors.iter().map(|a| a.name.clone()).collect();
-    let known = path_names(&names);
-    let path_ok = |p: &str| -> Result<(), String> {
-        if known.iter().any(|k| k == p) {
-            Ok(())
-        } else {
-            Err(known.join(", "))
-        }
-    };
-    env::faults(src, faults, hosts, &names, &path_ok)
-}
-
-fn choice(src: &Source, c: &Spanned<Choice<u64>>, what: &str) -> Result<Vec<u64>, ScenarioError> {
-    let v = c
-        .get_ref()
-        .values()
-        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
-    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
-        return Err(at(
-            src,
-            c,
-            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
-        ));
-    }
-    Ok(v)
 }
