@@ -95,19 +95,45 @@ pub fn load_paths(paths: &[String]) -> Vec<Box<dyn LoadedScenario>> {
         .collect()
 }
 
-pub type Rows = Vec<(Meta, &'static str, Outcome)>;
+pub type Row = (Meta, &'static str, Outcome);
+pub type Rows = Vec<Row>;
 
 /// Explores every expectation of every scenario with the file's own plan.
 pub fn run_all() -> Rows {
-    let mut rows = Vec::new();
-    for l in all_scenarios() {
-        let meta = l.meta().clone();
-        for (variant, _) in &meta.expect {
-            let out = l.explore(variant, &meta.plan);
-            rows.push((meta.clone(), *variant, out));
-        }
-    }
-    rows
+    let scenarios = all_scenarios();
+    let jobs: Vec<(&dyn LoadedScenario, usize)> = scenarios
+        .iter()
+        .flat_map(|l| (0..l.meta().expect.len()).map(move |i| (l.as_ref(), i)))
+        .collect();
+    // Two workers (this machine's cores) over interleaved jobs; the rows keep file order, so
+    // the result is the same whatever the threads' timing.
+    let workers = 2;
+    let mut parts: Vec<Vec<(usize, Row)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let jobs = &jobs;
+                scope.spawn(move || {
+                    jobs.iter()
+                        .enumerate()
+                        .filter(|(k, _)| k % workers == w)
+                        .map(|(k, (l, i))| {
+                            let meta = l.meta().clone();
+                            let variant = meta.expect[*i].0;
+                            let out = l.explore(variant, &meta.plan);
+                            (k, (meta, variant, out))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a worker"))
+            .collect()
+    });
+    let mut rows: Vec<(usize, Row)> = parts.drain(..).flatten().collect();
+    rows.sort_by_key(|(k, _)| *k);
+    rows.into_iter().map(|(_, r)| r).collect()
 }
 
 /// One [`run_all`] shared by every test of a test binary that reads the catalogue's results
