@@ -52,7 +52,7 @@ pub struct FaultsFile {
     pub pause_ms: Option<Spanned<i64>>,
     /// Who may be paused at any step (default: every actor).
     pub pause: Option<Vec<Spanned<String>>>,
-    /// One-shot syscall faults: the next `op` on `path` fails with `errno`.
+    /// Syscall faults: the next `op` on `path` fails with `errno` (the next `times` of them).
     #[serde(default)]
     pub syscall: Vec<Spanned<SyscallFile>>,
 }
@@ -66,6 +66,9 @@ pub struct SyscallFile {
     /// When the fault is armed (default 0: before anything runs; later: at that instant, in
     /// any order with the other moves of that instant).
     pub at_ms: Option<Spanned<i64>>,
+    /// How many calls in a row fail (default 1; 1 to 255): a retry loop's bound is reached
+    /// only by more failures than a scenario has fault entries.
+    pub times: Option<Spanned<i64>>,
 }
 
 /// The environment fields every `[[actor]]` of both protocols has. Each protocol's actor type
@@ -115,6 +118,8 @@ pub struct SyscallSpec {
     /// The protocol's name for the path ("L", "M", "lock", ...), resolved by the model.
     pub path: String,
     pub errno: Errno,
+    /// How many calls in a row fail.
+    pub times: u8,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -492,7 +497,22 @@ fn syscall(
         op,
         path: s.path.get_ref().clone(),
         errno,
+        times: syscall_times(src, &s.times)?,
     })
+}
+
+/// `times`: how many calls in a row fail, 1 to 255 (default 1).
+fn syscall_times(src: &Source, times: &Option<Spanned<i64>>) -> Result<u8, ScenarioError> {
+    match times {
+        None => Ok(1),
+        Some(t) => u8::try_from(*t.get_ref())
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or_else(|| {
+                at(src, t, format!("`times` = {} is not 1 to 255", t.get_ref()))
+                    .help("the number of calls in a row that fail; leave it out for one")
+            }),
+    }
 }
 
 /// `op`: the system call that fails, by its Node.js name.
@@ -733,11 +753,20 @@ pub fn fire_simple<const N: usize, W: Narrator>(
         Event::Inject(i) => {
             let (f, name) = &faults[i as usize];
             cx.fs.inject(*f);
-            n.say(format_args!(
-                "armed: the next {} on {name} fails with {}",
-                f.op.name(),
-                f.errno
-            ));
+            if f.times == 1 {
+                n.say(format_args!(
+                    "armed: the next {} on {name} fails with {}",
+                    f.op.name(),
+                    f.errno
+                ));
+            } else {
+                n.say(format_args!(
+                    "armed: the next {} calls of {} on {name} fail with {}",
+                    f.times,
+                    f.op.name(),
+                    f.errno
+                ));
+            }
             // Arming is not firing: the fault fires when a call consumes it.
             false
         }
@@ -755,6 +784,7 @@ pub fn resolve_faults(spec: &EnvSpec, path: &dyn Fn(&str) -> PathId) -> Vec<(Fau
                     op: s.op,
                     path: path(&s.path),
                     errno: s.errno,
+                    times: s.times,
                 },
                 s.path.clone(),
             )
@@ -846,8 +876,13 @@ impl EnvPlan {
             .enumerate()
             .take(BIT_POINT - BIT_SYSCALL)
         {
+            let times = if sc.times == 1 {
+                String::new()
+            } else {
+                format!(" {} times", sc.times)
+            };
             bits[BIT_SYSCALL + k] = Some(format!(
-                "syscall fault: {} {} fails with {} (armed at {} ms)",
+                "syscall fault: {} {} fails with {}{times} (armed at {} ms)",
                 sc.op.name(),
                 sc.path,
                 sc.errno,
@@ -882,19 +917,23 @@ impl EnvPlan {
         fs.pending_faults().iter().copied().collect()
     }
 
-    /// Marks the syscall faults a step consumed: those pending `before` it and gone after.
-    /// Two identical faults are told apart by count only, so if one of them fires both are
-    /// marked.
+    /// Marks the syscall faults a step consumed: those with fewer failing calls left after it
+    /// than before. Two faults of the same call are told apart by count only, so if one of them
+    /// fires both are marked.
     pub fn note_consumed(&self, before: &[Fault], after: &[Fault]) {
-        if after.len() >= before.len() {
+        if before == after {
             return;
         }
+        let left = |list: &[Fault], f: &Fault| -> u32 {
+            list.iter()
+                .filter(|g| g.same_call(f))
+                .map(|g| u32::from(g.times))
+                .sum()
+        };
         for f in before {
-            let was = before.iter().filter(|g| *g == f).count();
-            let is = after.iter().filter(|g| *g == f).count();
-            if is < was {
+            if left(after, f) < left(before, f) {
                 for (k, (g, _)) in self.faults.iter().enumerate() {
-                    if g == f && BIT_SYSCALL + k < BIT_POINT {
+                    if g.same_call(f) && BIT_SYSCALL + k < BIT_POINT {
                         self.log.fire(BIT_SYSCALL + k);
                     }
                 }

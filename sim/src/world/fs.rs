@@ -184,13 +184,23 @@ impl Op {
     }
 }
 
-/// "Fail the next `op` on `path` with `errno`." For `rename` the path is the source; for
-/// `write` and `close` it is the path the descriptor was opened with.
+/// "Fail the next `times` calls of `op` on `path` with `errno`." For `rename` the path is the
+/// source; for `write` and `close` it is the path the descriptor was opened with. `times` is
+/// what is left: each failing call takes one, and the fault is gone at 0 (a retry loop's bound
+/// needs more failures in a row than there are fault slots).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Fault {
     pub op: Op,
     pub path: PathId,
     pub errno: Errno,
+    pub times: u8,
+}
+
+impl Fault {
+    /// Whether two faults are the same call's failure (whatever is left of them).
+    pub fn same_call(&self, other: &Fault) -> bool {
+        (self.op, self.path, self.errno) == (other.op, other.path, other.errno)
+    }
 }
 
 /// How `open` creates. Only the two modes the protocols use exist.
@@ -621,7 +631,15 @@ impl<const N: usize> Fs<N> {
             .iter()
             .position(|f| f.op == op && f.path == path)
         {
-            Some(i) => Err(self.faults.remove(i).errno),
+            Some(i) => {
+                let f = &mut self.faults[i];
+                let errno = f.errno;
+                f.times = f.times.saturating_sub(1);
+                if f.times == 0 {
+                    self.faults.remove(i);
+                }
+                Err(errno)
+            }
             None => Ok(()),
         }
     }

@@ -399,6 +399,28 @@ fn stat_read_file_readdir_and_utimes() {
 
 // ---- faults ----------------------------------------------------------------------------------
 
+/// A fault with `times = 3` fails three calls in a row, counts down in the world (so worlds
+/// that differ in what is left are different worlds), and is gone after the third.
+#[test]
+fn a_fault_fails_its_call_times_in_a_row_then_is_gone() {
+    let (p, n, mut fs) = world();
+    fs.mkdir(at(&p, P1, 1), n.lock).unwrap();
+    fs.inject(Fault {
+        op: Op::Rename,
+        path: n.lock,
+        errno: Errno::EBUSY,
+        times: 3,
+    });
+    for left in [2, 1] {
+        assert_eq!(fs.rename(at(&p, P2, 2), n.lock, n.tomb), Err(Errno::EBUSY));
+        assert_eq!(fs.pending_faults()[0].times, left);
+    }
+    assert_eq!(fs.rename(at(&p, P2, 3), n.lock, n.tomb), Err(Errno::EBUSY));
+    assert!(fs.pending_faults().is_empty());
+    assert!(fs.exists(&p, n.lock));
+    assert_eq!(fs.rename(at(&p, P2, 4), n.lock, n.tomb), Ok(()));
+}
+
 #[test]
 fn an_injected_fault_fires_once_on_its_call_and_path_and_does_nothing_else() {
     let (p, n, mut fs) = world();
@@ -408,11 +430,13 @@ fn an_injected_fault_fires_once_on_its_call_and_path_and_does_nothing_else() {
         op: Op::Stat,
         path: n.m,
         errno: Errno::EBUSY,
+        times: 1,
     });
     fs.inject(Fault {
         op: Op::Rename,
         path: n.lock,
         errno: Errno::EBUSY,
+        times: 1,
     });
     // Other calls, other paths: untouched.
     assert!(fs.read_file(at(&p, P2, 2), n.m).is_ok());
@@ -431,6 +455,7 @@ fn an_injected_fault_fires_once_on_its_call_and_path_and_does_nothing_else() {
         op: Op::Open,
         path: n.rl,
         errno: Errno::ENOSPC,
+        times: 1,
     });
     assert_eq!(
         fs.open(at(&p, P2, 5), n.rl, OpenMode::CreateExcl),
@@ -447,6 +472,7 @@ fn a_failing_close_still_releases_the_descriptor() {
         op: Op::Close,
         path: n.rl,
         errno: Errno::EIO,
+        times: 1,
     });
     assert_eq!(fs.close(at(&p, P1, 2), fd), Err(Errno::EIO));
     assert_eq!(fs.open_fds(P1), 0);
@@ -553,6 +579,7 @@ fn write_file_closes_then_rejects_when_a_write_fails() {
         op: Op::Write,
         path: n.l,
         errno: Errno::ENOSPC,
+        times: 1,
     });
     let mut wf = WriteFile::new(n.l, Content::new(&[1, 2, 3]));
     let mut ops = vec![];
@@ -704,6 +731,7 @@ fn rm_rf_surfaces_a_non_enoent_error() {
         op: Op::Unlink,
         path: n.owner,
         errno: Errno::EBUSY,
+        times: 1,
     });
     let mut rm = RmRf::new(n.lock);
     let (r, steps) = run(|| rm.step(&mut fs, at(&p, P2, 2)));

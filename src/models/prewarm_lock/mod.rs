@@ -30,7 +30,7 @@ const FAULTS: &[FaultInfo] = &[
     FaultInfo { name: "pid_reused_at_ms", summary: "[[actor]]: once the actor is dead, its pid goes to an unrelated live process (uid pid_reused_uid)" },
     FaultInfo { name: "host / hostname / skew_ms", summary: "[[params.host]]: hosts with their own pid namespace, hostname (two may share one) and clock skew; each host stamps the mtimes it writes" },
     FaultInfo { name: "records_hostname", summary: "[[actor]]: false writes owner.json without a hostname (a holder from before PR #441)" },
-    FaultInfo { name: "syscall", summary: "[faults]: the next op on a path (parent, lock, owner.json, recovery, tombstone-<a>, intent-<a>, released-<a>) fails with ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM, armed at at_ms" },
+    FaultInfo { name: "syscall", summary: "[faults]: the next op on a path (parent, lock, owner.json, recovery, tombstone-<a>, intent-<a>, released-<a>) fails with ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM, armed at at_ms; `times = N`: the next N such calls fail" },
 ];
 
 impl ProtocolInfo for PrewarmLock {
