@@ -21,7 +21,7 @@ use crate::scenario::{at, ScenarioError, Source};
 /// Most actors a scenario of either protocol may have (the world keeps them inline).
 pub const MAX_ACTORS: usize = 6;
 /// Times are kept below this horizon (about 24 days of virtual time).
-pub const TIME_MAX: u64 = u32::MAX as u64 / 2;
+pub use crate::scenario::{times, TIME_MAX};
 
 // ---- scenario side --------------------------------------------------------------------------
 
@@ -1025,25 +1025,4 @@ pub fn environment(
         }
     };
     faults(src, file, hosts, names, &path_ok)
-}
-
-/// An instant or duration key that may be one value, a list or a range of milliseconds, each
-/// within the supported horizon.
-pub fn times(
-    src: &Source,
-    c: &Spanned<crate::scenario::Choice<u64>>,
-    what: &str,
-) -> Result<Vec<u64>, ScenarioError> {
-    let v = c
-        .get_ref()
-        .values()
-        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
-    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
-        return Err(at(
-            src,
-            c,
-            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
-        ));
-    }
-    Ok(v)
 }

@@ -134,3 +134,28 @@ impl<'de, T: Deserialize<'de> + ChoiceItem> Deserialize<'de> for Choice<T> {
         d.deserialize_any(V(PhantomData))
     }
 }
+
+/// The latest instant (and longest duration) a scenario may name, in ms: the models store
+/// times in 32 bits, with headroom for sums.
+pub const TIME_MAX: u64 = u32::MAX as u64 / 2;
+
+/// An instant or duration key that may be one value, a list or a range of milliseconds, each
+/// within [`TIME_MAX`].
+pub fn times(
+    src: &super::Source,
+    c: &toml::Spanned<Choice<u64>>,
+    what: &str,
+) -> Result<Vec<u64>, super::ScenarioError> {
+    let v = c
+        .get_ref()
+        .values()
+        .map_err(|why| super::at(src, c, format!("`{what}`: {why}")))?;
+    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
+        return Err(super::at(
+            src,
+            c,
+            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
+        ));
+    }
+    Ok(v)
+}

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::version::{LockKind, PLATFORM_WALL_MS};
+use crate::scenario::TIME_MAX;
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
 
 /// `[params]`. Every time is in milliseconds. Lock constants left out take the variant's own
@@ -244,8 +245,6 @@ pub type InitLockFile = File<Params, ActorFile, Faults>;
 
 /// Most actors a scenario may have (the world keeps them inline).
 pub const MAX_ACTORS: usize = 8;
-/// Times are stored in 32 bits: about 49 days of virtual time.
-const TIME_MAX: u64 = u32::MAX as u64 / 2;
 
 /// Validates an init-lock scenario section by section, in the order its errors are reported.
 pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec, ScenarioError> {
@@ -468,20 +467,7 @@ fn times(
 ) -> Result<Vec<u64>, ScenarioError> {
     match c {
         None => Ok(vec![default]),
-        Some(c) => {
-            let v = c
-                .get_ref()
-                .values()
-                .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
-            if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
-                return Err(at(
-                    src,
-                    c,
-                    format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
-                ));
-            }
-            Ok(v)
-        }
+        Some(c) => crate::scenario::times(src, c, what),
     }
 }
 

@@ -8,6 +8,7 @@ use toml::Spanned;
 use crate::models::init_lock;
 use crate::protocol::ProtocolInfo;
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
+use crate::scenario::{times, TIME_MAX};
 
 /// `[params]`.
 #[derive(Deserialize, Default, Debug)]
@@ -202,8 +203,6 @@ pub type IsolateFile = File<Params, ActorFile, Faults>;
 pub const MAX_ACTORS: usize = 8;
 /// Generations ever created: the first plus at most one per request.
 pub const MAX_GENERATIONS: usize = MAX_ACTORS + 1;
-/// Times are stored in 32 bits.
-const TIME_MAX: u64 = u32::MAX as u64 / 2;
 
 /// Validates an isolate scenario section by section, in the order its errors are reported.
 pub fn validate(
@@ -395,22 +394,6 @@ fn no_guest_checks(
             .help("add `init_lock = \"<init-lock variant>\"` to [params], or check an isolate invariant"));
     }
     Ok(())
-}
-
-/// A list of instants or durations, each within the horizon the model stores.
-fn times(src: &Source, c: &Spanned<Choice<u64>>, what: &str) -> Result<Vec<u64>, ScenarioError> {
-    let v = c
-        .get_ref()
-        .values()
-        .map_err(|why| at(src, c, format!("`{what}`: {why}")))?;
-    if let Some(bad) = v.iter().find(|&&x| x > TIME_MAX) {
-        return Err(at(
-            src,
-            c,
-            format!("`{what}` = {bad} is beyond the supported horizon ({TIME_MAX} ms)"),
-        ));
-    }
-    Ok(v)
 }
 
 /// One `[[actor]]`: the request and its guest in the init lock (`earlier`: for unique names).
