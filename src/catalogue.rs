@@ -32,3 +32,19 @@ pub struct Catalogue {
     pub always_checked: &'static [Property],
     pub reachable: Vec<Property>,
 }
+
+/// The catalogue's variant table of a protocol whose versions are `$all` (a const array or
+/// slice of a type with a `const fn info(self) -> VariantInfo`), in that order: each version
+/// is described once, in its `info`.
+#[macro_export]
+macro_rules! variants_of {
+    ($all:expr, $n:expr) => {{
+        let mut out = [$all[0].info(); $n];
+        let mut i = 1;
+        while i < $n {
+            out[i] = $all[i].info();
+            i += 1;
+        }
+        out
+    }};
+}

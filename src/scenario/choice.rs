@@ -159,3 +159,24 @@ pub fn times(
     }
     Ok(v)
 }
+
+/// An optional time of `[params]`, at least `min` and within [`TIME_MAX`].
+pub fn optional_time(
+    src: &super::Source,
+    v: &Option<toml::Spanned<u64>>,
+    what: &str,
+    min: u64,
+) -> Result<Option<u64>, super::ScenarioError> {
+    match v {
+        None => Ok(None),
+        Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(super::at(
+            src,
+            s,
+            format!(
+                "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
+                s.get_ref()
+            ),
+        )),
+        Some(s) => Ok(Some(*s.get_ref())),
+    }
+}

@@ -267,8 +267,9 @@ pub fn validate(src: &Source, f: &InitLockFile, checks: &[&str]) -> Result<Spec,
     let levels = levels(src, p, may_nest)?;
     legit_init_known(src, f, checks, &levels)?;
     let max_inits = max_inits(src, p)?;
-    let wait_bound = time(src, &p.wait_bound_ms, "wait_bound_ms", 0)?;
-    let wall = time(src, &p.platform_wall_ms, "platform_wall_ms", 1)?.unwrap_or(PLATFORM_WALL_MS);
+    let wait_bound = crate::scenario::optional_time(src, &p.wait_bound_ms, "wait_bound_ms", 0)?;
+    let wall = crate::scenario::optional_time(src, &p.platform_wall_ms, "platform_wall_ms", 1)?
+        .unwrap_or(PLATFORM_WALL_MS);
 
     actor_count(src, f)?;
     let mut actors: Vec<ActorSpec> = Vec::new();
@@ -309,27 +310,6 @@ fn lock_kind(src: &Source, p: &Params) -> Result<LockKind, ScenarioError> {
     }
 }
 
-/// An optional time of [params], at least `min` and within the horizon the model stores.
-fn time(
-    src: &Source,
-    v: &Option<Spanned<u64>>,
-    what: &str,
-    min: u64,
-) -> Result<Option<u64>, ScenarioError> {
-    match v {
-        None => Ok(None),
-        Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(at(
-            src,
-            s,
-            format!(
-                "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
-                s.get_ref()
-            ),
-        )),
-        Some(s) => Ok(Some(*s.get_ref())),
-    }
-}
-
 /// The lock constants per level (outer, inner); the inner level's keys need a nested scenario.
 fn levels(src: &Source, p: &Params, may_nest: bool) -> Result<[Overrides; 2], ScenarioError> {
     let inner_only = [
@@ -348,16 +328,31 @@ fn levels(src: &Source, p: &Params, may_nest: bool) -> Result<[Overrides; 2], Sc
     }
     Ok([
         Overrides {
-            deadline: time(src, &p.deadline_ms, "deadline_ms", 1)?,
-            poll: time(src, &p.poll_ms, "poll_ms", 1)?,
-            max_wait: time(src, &p.max_wait_ms, "max_wait_ms", 0)?,
-            legit_init: time(src, &p.legit_init_ms, "legit_init_ms", 0)?,
+            deadline: crate::scenario::optional_time(src, &p.deadline_ms, "deadline_ms", 1)?,
+            poll: crate::scenario::optional_time(src, &p.poll_ms, "poll_ms", 1)?,
+            max_wait: crate::scenario::optional_time(src, &p.max_wait_ms, "max_wait_ms", 0)?,
+            legit_init: crate::scenario::optional_time(src, &p.legit_init_ms, "legit_init_ms", 0)?,
         },
         Overrides {
-            deadline: time(src, &p.inner_deadline_ms, "inner_deadline_ms", 1)?,
-            poll: time(src, &p.inner_poll_ms, "inner_poll_ms", 1)?,
-            max_wait: time(src, &p.inner_max_wait_ms, "inner_max_wait_ms", 0)?,
-            legit_init: time(src, &p.inner_legit_init_ms, "inner_legit_init_ms", 0)?,
+            deadline: crate::scenario::optional_time(
+                src,
+                &p.inner_deadline_ms,
+                "inner_deadline_ms",
+                1,
+            )?,
+            poll: crate::scenario::optional_time(src, &p.inner_poll_ms, "inner_poll_ms", 1)?,
+            max_wait: crate::scenario::optional_time(
+                src,
+                &p.inner_max_wait_ms,
+                "inner_max_wait_ms",
+                0,
+            )?,
+            legit_init: crate::scenario::optional_time(
+                src,
+                &p.inner_legit_init_ms,
+                "inner_legit_init_ms",
+                0,
+            )?,
         },
     ])
 }

@@ -620,17 +620,22 @@ fn init_lock_conf(
     let version = init_lock_version(src, variant)?;
     let max_inits = init_max_inits(src, p)?;
     let lock = init_lock::Overrides {
-        deadline: init_time(src, &p.init_deadline_ms, "init_deadline_ms", 1)?,
-        poll: init_time(src, &p.init_poll_ms, "init_poll_ms", 1)?,
-        max_wait: init_time(src, &p.init_max_wait_ms, "init_max_wait_ms", 0)?,
-        legit_init: init_time(src, &p.init_legit_init_ms, "init_legit_init_ms", 0)?,
+        deadline: crate::scenario::optional_time(src, &p.init_deadline_ms, "init_deadline_ms", 1)?,
+        poll: crate::scenario::optional_time(src, &p.init_poll_ms, "init_poll_ms", 1)?,
+        max_wait: crate::scenario::optional_time(src, &p.init_max_wait_ms, "init_max_wait_ms", 0)?,
+        legit_init: crate::scenario::optional_time(
+            src,
+            &p.init_legit_init_ms,
+            "init_legit_init_ms",
+            0,
+        )?,
     };
     let spec = init_lock::Spec::single(
         init_lock::LockKind::Runtime,
         lock,
         max_inits,
-        init_time(src, &p.init_wait_bound_ms, "init_wait_bound_ms", 0)?,
-        init_time(src, &p.init_platform_wall_ms, "init_platform_wall_ms", 1)?
+        crate::scenario::optional_time(src, &p.init_wait_bound_ms, "init_wait_bound_ms", 0)?,
+        crate::scenario::optional_time(src, &p.init_platform_wall_ms, "init_platform_wall_ms", 1)?
             .unwrap_or(init_lock::PLATFORM_WALL_MS),
         p.init_anchor.as_ref().map(|b| *b.get_ref()),
         actors,
@@ -669,26 +674,5 @@ fn init_max_inits(src: &Source, p: &Params) -> Result<u64, ScenarioError> {
         }
         Some(s) => Ok(*s.get_ref()),
         None => Ok(2),
-    }
-}
-
-/// One of the init lock's optional times, at least `min` and within the horizon.
-fn init_time(
-    src: &Source,
-    v: &Option<Spanned<u64>>,
-    what: &str,
-    min: u64,
-) -> Result<Option<u64>, ScenarioError> {
-    match v {
-        None => Ok(None),
-        Some(s) if *s.get_ref() < min || *s.get_ref() > TIME_MAX => Err(at(
-            src,
-            s,
-            format!(
-                "`{what}` = {} is impossible: it must be between {min} and {TIME_MAX}",
-                s.get_ref()
-            ),
-        )),
-        Some(s) => Ok(Some(*s.get_ref())),
     }
 }

@@ -130,12 +130,4 @@ impl Version {
 
 /// The catalogue's variants, one per version in `ALL`'s order, each described once in
 /// [`Version::info`].
-pub const VARIANTS: [VariantInfo; 6] = {
-    let mut out = [ALL[0].info(); 6];
-    let mut i = 1;
-    while i < 6 {
-        out[i] = ALL[i].info();
-        i += 1;
-    }
-    out
-};
+pub const VARIANTS: [VariantInfo; 6] = crate::variants_of!(ALL, 6);

@@ -102,12 +102,4 @@ impl Version {
 
 /// The catalogue's variants, one per version in `ALL`'s order, each described once in
 /// [`Version::info`].
-pub const VARIANTS: [VariantInfo; 5] = {
-    let mut out = [ALL[0].info(); 5];
-    let mut i = 1;
-    while i < 5 {
-        out[i] = ALL[i].info();
-        i += 1;
-    }
-    out
-};
+pub const VARIANTS: [VariantInfo; 5] = crate::variants_of!(ALL, 5);

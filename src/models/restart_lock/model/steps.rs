@@ -477,18 +477,25 @@ impl RestartLockModel {
         }
     }
 
-    /// `Point::MUnlinkStale`.
-    pub(super) fn on_m_unlink_stale<N: Narrator>(
+    /// `Point::MUnlinkStale` and `Point::RlUnlinkStale`: reap a stale mutex or reclaim lock
+    /// (`reclaim_lock`), then spin again.
+    pub(super) fn on_unlink_stale<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
         t: &mut Turn<'_>,
         n: &mut N,
+        reclaim_lock: bool,
     ) {
         t.notable = true;
-        if s.fs.unlink(t.context, self.m).is_ok() {
-            self.say_unlinked(s.owner_m, "mutex", n);
-            self.unlinked(s, a, self.m, false, n);
+        let (path, owner, what) = if reclaim_lock {
+            (self.rl, s.owner_rl, "reclaim lock")
+        } else {
+            (self.m, s.owner_m, "mutex")
+        };
+        if s.fs.unlink(t.context, path).is_ok() {
+            self.say_unlinked(owner, what, n);
+            self.unlinked(s, a, path, false, n);
         }
         self.respin(s, a);
     }
@@ -546,22 +553,6 @@ impl RestartLockModel {
             s.actors[a].spins += 1;
             self.sleep(s, a, self.spec.spin, Point::MOpen);
         }
-    }
-
-    /// `Point::RlUnlinkStale`.
-    pub(super) fn on_rl_unlink_stale<N: Narrator>(
-        &self,
-        s: &mut World,
-        a: usize,
-        t: &mut Turn<'_>,
-        n: &mut N,
-    ) {
-        t.notable = true;
-        if s.fs.unlink(t.context, self.rl).is_ok() {
-            self.say_unlinked(s.owner_rl, "reclaim lock", n);
-            self.unlinked(s, a, self.rl, false, n);
-        }
-        self.respin(s, a);
     }
 
     /// `Point::RlStatM`.
