@@ -337,6 +337,8 @@ pub enum ExprKind {
     Bool(bool),
     None,
     Sym(String),
+    /// A string: a path (`"run/app.lock"`) or, where one is expected, a name.
+    Str(String),
     Name(String),
     SelfActor,
     Field(Box<Expr>, Name),

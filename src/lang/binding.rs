@@ -42,6 +42,13 @@ pub const FAULTS: &[FaultInfo] = &[
     FaultInfo { name: "cancel", summary: "\"any\" or { from_ms, to_ms }: the actor may be cancelled at any await point (inside the window), within [faults] cancels_max" },
 ];
 
+/// The fault keys of `platform node` files: a process is killed (kill -9), not cancelled.
+pub const NODE_FAULTS: &[FaultInfo] = &[
+    FaultInfo { name: "kill_at_ms", summary: "kill the process (kill -9) at an instant, at its next system call or await: nothing more runs, its descriptors close, its files stay" },
+    FaultInfo { name: "kill_at", summary: "kill the process when it reaches a mark the file names" },
+    FaultInfo { name: "kill", summary: "\"any\" or { from_ms, to_ms }: the process may be killed at any await point (inside the window), within [faults] kills_max" },
+];
+
 impl ProtocolInfo for FileProtocol {
     fn id(&self) -> &'static str {
         self.id
@@ -56,7 +63,11 @@ impl ProtocolInfo for FileProtocol {
         self.props
     }
     fn faults(&self) -> &'static [FaultInfo] {
-        FAULTS
+        if self.protocol.ast.platform.text == "node" {
+            NODE_FAULTS
+        } else {
+            FAULTS
+        }
     }
     fn always_checked(&self) -> &'static [Property] {
         std::slice::from_ref(&lockstep_sim::machine::RUNTIME_ERROR)
@@ -177,6 +188,8 @@ type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[serde(deny_unknown_fields)]
 struct Faults {
     cancels_max: Option<Spanned<u64>>,
+    /// `platform node`'s name for the same budget.
+    kills_max: Option<Spanned<u64>>,
 }
 
 type GenericFile = File<Table, Table, Faults>;
@@ -188,6 +201,26 @@ struct FileScenario {
     programs: BTreeMap<String, Vec<(String, Arc<Program>)>>,
 }
 
+/// The budget of optional cancellations (`cancels_max`) or kills (`kills_max`, `platform
+/// node`), and the key that gave it.
+fn fault_budget<'a>(
+    src: &Source,
+    file: &'a GenericFile,
+    proto: &FileProtocol,
+) -> Result<Option<(&'a Spanned<u64>, &'static str)>, ScenarioError> {
+    let Some(f) = file.faults.as_ref() else {
+        return Ok(None);
+    };
+    let node = proto.protocol.ast.platform.text == "node";
+    match (&f.cancels_max, &f.kills_max, node) {
+        (Some(c), _, true) => Err(at(src, c, "`platform node` has no cancellation: its budget is `kills_max`")),
+        (_, Some(k), false) => Err(at(src, k, "`kills_max` is a `platform node` budget: this protocol's requests are cancelled (`cancels_max`)")),
+        (_, Some(k), true) => Ok(Some((k, "kills_max"))),
+        (Some(c), _, false) => Ok(Some((c, "cancels_max"))),
+        (None, None, _) => Ok(None),
+    }
+}
+
 fn load_scenario(
     proto: &'static FileProtocol,
     src: &Source,
@@ -197,11 +230,12 @@ fn load_scenario(
     meta.protocol = proto.id;
     let structures = params_of(src, &file, proto)?;
     let actors = actors_of(src, &file, proto)?;
-    let cancels_max = match file.faults.as_ref().and_then(|f| f.cancels_max.as_ref()) {
-        Some(c) if *c.get_ref() > 64 => {
-            return Err(at(src, c, "`cancels_max` above 64 is not supported"))
+    let budget = fault_budget(src, &file, proto)?;
+    let cancels_max = match budget {
+        Some((c, key)) if *c.get_ref() > 64 => {
+            return Err(at(src, c, format!("`{key}` above 64 is not supported")))
         }
-        Some(c) => *c.get_ref() as i64,
+        Some((c, _)) => *c.get_ref() as i64,
         None => 1,
     };
     let checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
@@ -420,6 +454,45 @@ const ACTOR_KEYS: &[&str] = &[
     "cancel",
 ];
 
+/// The keys of a process (`platform node`), where the cancel keys are kill keys.
+const PROCESS_KEYS: &[&str] = &[
+    "name",
+    "kind",
+    "arrive_ms",
+    "kill_at_ms",
+    "kill_at",
+    "kill",
+    "pid",
+    "host",
+    "uid",
+    "skew_ms",
+];
+
+/// The host every process is on unless the scenario names another.
+const DEFAULT_HOST: &str = "local";
+
+/// A process's identity when the scenario gives none: pid 1000 + its position (distinct),
+/// the default host, uid 1000, no skew.
+pub fn default_process(i: usize) -> lockstep_sim::machine::Process {
+    lockstep_sim::machine::Process {
+        pid: 1000 + i as i64,
+        host: 0,
+        uid: 1000,
+        skew: 0,
+    }
+}
+
+/// A `platform node` key's `platform workerd` twin: a kill is the machine's cancellation
+/// whose `finally` never runs (node has no anchor).
+fn kill_key(key: &str) -> Option<&'static str> {
+    match key {
+        "kill_at_ms" => Some("cancel_at_ms"),
+        "kill_at" => Some("cancel_at"),
+        "kill" => Some("cancel"),
+        _ => None,
+    }
+}
+
 fn actors_of(
     src: &Source,
     file: &GenericFile,
@@ -435,6 +508,7 @@ fn actors_of(
         return Err(at(src, &file.actor[64], "at most 64 actors are supported"));
     }
     let mut out: Vec<ActorSpec> = Vec::new();
+    let mut hosts = Hosts::default();
     for entry in &file.actor {
         let t = entry.get_ref();
         let get = |k: &str| t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v);
@@ -477,15 +551,31 @@ fn actors_of(
             cancel_at: None,
             cancel_window: None,
             cancel_marks: Vec::new(),
+            process: default_process(out.len()),
         };
+        let node = p.ast.platform.text == "node";
         for (key, v) in t {
+            if node && process_key(src, key, v, &mut spec, &mut hosts)? {
+                continue;
+            }
+            if !node
+                && (kill_key(key.get_ref()).is_some()
+                    || PROCESS_KEYS[6..].contains(&key.get_ref().as_str()))
+            {
+                return Err(at(src, key, format!("`{}` is a process's key: this protocol runs on `platform {}`", key.get_ref(), p.ast.platform.text))
+                    .help("processes, pids, hosts and kills belong to `platform node`; a workerd request is cancelled (`cancel_at_ms`, `cancel_at`, `cancel`)"));
+            }
+            if node && key.get_ref().starts_with("cancel") {
+                return Err(at(src, key, "`platform node` has no cancellation: a process is killed")
+                    .help("write `kill_at_ms`, `kill_at` or `kill` (kill -9: nothing more runs, files stay)"));
+            }
             actor_key(src, p, k, key, v, &mut spec)?;
         }
         if let Some(c) = spec.cancel_at {
             if c < spec.arrive[0] {
                 return Err(at(
                     src,
-                    get("cancel_at_ms").expect("set"),
+                    get("cancel_at_ms").or(get("kill_at_ms")).expect("set"),
                     format!(
                         "`cancel_at_ms` = {c} comes before the actor can arrive ({} ms)",
                         spec.arrive[0]
@@ -494,9 +584,121 @@ fn actors_of(
                 .help("an actor can only be cancelled once it has arrived"));
             }
         }
+        hosts.settle(src, get("skew_ms"), &mut spec)?;
         out.push(spec);
     }
+    hosts.apply(&mut out);
     Ok(out)
+}
+
+/// The hosts a scenario's processes name, by first mention (the default host first), and
+/// each one's clock skew once a process gave it.
+#[derive(Default)]
+struct Hosts {
+    names: Vec<String>,
+    skews: Vec<Option<i64>>,
+    /// The process's own `skew_ms` and host name, until [`Hosts::settle`].
+    pending: Option<(String, Option<i64>)>,
+}
+
+impl Hosts {
+    fn index(&mut self, name: &str) -> i64 {
+        if self.names.is_empty() {
+            self.names.push(DEFAULT_HOST.to_string());
+            self.skews.push(None);
+        }
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => i as i64,
+            None => {
+                self.names.push(name.to_string());
+                self.skews.push(None);
+                (self.names.len() - 1) as i64
+            }
+        }
+    }
+
+    /// Puts the process on its host and checks its skew agrees with the host's.
+    fn settle(
+        &mut self,
+        src: &Source,
+        skew_key: Option<&Spanned<toml::Value>>,
+        spec: &mut ActorSpec,
+    ) -> Result<(), ScenarioError> {
+        let (host, skew) = self
+            .pending
+            .take()
+            .unwrap_or((DEFAULT_HOST.to_string(), None));
+        let h = self.index(&host);
+        spec.process.host = h;
+        let known = &mut self.skews[h as usize];
+        match (skew, *known) {
+            (Some(s), Some(k)) if s != k => Err(at(
+                src,
+                skew_key.expect("a skew was given"),
+                format!("host `{host}` already runs {k} ms off: its processes share one clock"),
+            )
+            .help("give every process of a host the same `skew_ms`, or put this one on another `host`")),
+            (Some(s), _) => {
+                *known = Some(s);
+                Ok(())
+            }
+            (None, _) => Ok(()),
+        }
+    }
+
+    /// Every process runs on its host's clock (a host no process gave a skew runs on time).
+    fn apply(&self, specs: &mut [ActorSpec]) {
+        for spec in specs {
+            spec.process.skew = self
+                .skews
+                .get(spec.process.host as usize)
+                .copied()
+                .flatten()
+                .unwrap_or(0);
+        }
+    }
+}
+
+/// A process key of a `platform node` actor (`pid`, `host`, `uid`, `skew_ms`, and the kill
+/// keys); `Ok(false)`: not one.
+fn process_key(
+    src: &Source,
+    key: &Spanned<String>,
+    v: &Spanned<toml::Value>,
+    spec: &mut ActorSpec,
+    hosts: &mut Hosts,
+) -> Result<bool, ScenarioError> {
+    let name = key.get_ref().as_str();
+    let int = |lo: i64, hi: i64, what: &str| match v.get_ref() {
+        toml::Value::Integer(i) if (lo..=hi).contains(i) => Ok(*i),
+        _ => Err(at(src, v, format!("`{name}` is {what}, from {lo} to {hi}"))),
+    };
+    match name {
+        "pid" => spec.process.pid = int(1, 4_194_304, "a process id")?,
+        "uid" => spec.process.uid = int(0, 65_535, "a user id")?,
+        "skew_ms" => {
+            let s = int(
+                -86_400_000,
+                86_400_000,
+                "the host clock's offset in ms (negative: behind)",
+            )?;
+            let host = hosts
+                .pending
+                .take()
+                .map(|p| p.0)
+                .unwrap_or_else(|| DEFAULT_HOST.to_string());
+            hosts.pending = Some((host, Some(s)));
+        }
+        "host" => {
+            let toml::Value::String(h) = v.get_ref() else {
+                return Err(at(src, v, "`host` is a host's name, in quotes"));
+            };
+            let skew = hosts.pending.take().and_then(|p| p.1);
+            hosts.pending = Some((h.clone(), skew));
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 fn actor_key(
@@ -507,7 +709,8 @@ fn actor_key(
     v: &Spanned<toml::Value>,
     spec: &mut ActorSpec,
 ) -> Result<(), ScenarioError> {
-    let kname = key.get_ref().as_str();
+    let raw = key.get_ref().as_str();
+    let kname = kill_key(raw).unwrap_or(raw);
     match kname {
         "name" | "kind" => Ok(()),
         "arrive_ms" => {
@@ -572,13 +775,18 @@ fn actor_key(
                 return Ok(());
             }
             let Some(decl) = k.params.iter().find(|d| d.key == kname) else {
-                let mut keys: Vec<String> = ACTOR_KEYS.iter().map(|s| s.to_string()).collect();
+                let base = if p.ast.platform.text == "node" {
+                    PROCESS_KEYS
+                } else {
+                    ACTOR_KEYS
+                };
+                let mut keys: Vec<String> = base.iter().map(|s| s.to_string()).collect();
                 keys.extend(k.params.iter().map(|d| d.key.clone()));
                 keys.extend(p.aliases.iter().map(|(a, _)| a.clone()));
                 let mut e = at(
                     src,
                     key,
-                    format!("unknown key `{kname}` for an actor of kind `{}`", k.name),
+                    format!("unknown key `{raw}` for an actor of kind `{}`", k.name),
                 )
                 .help(format!("the keys are: {}", keys.join(", ")));
                 if let Some(decl_span) = p.ast.items.iter().find_map(|i| match &i.kind {

@@ -168,7 +168,8 @@ fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
         actors: p
             .kinds
             .iter()
-            .map(|k| ActorSpec {
+            .enumerate()
+            .map(|(i, k)| ActorSpec {
                 name: k.name.clone(),
                 kind: k.name.clone(),
                 params: k
@@ -181,6 +182,7 @@ fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
                 cancel_at: None,
                 cancel_window: None,
                 cancel_marks: Vec::new(),
+                process: binding::default_process(i),
             })
             .collect(),
         checks: p.props.iter().map(|q| q.name.clone()).collect(),

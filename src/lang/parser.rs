@@ -1394,8 +1394,10 @@ impl Parser {
             Tok::LBracket => self.array(),
             Tok::LBrace if !self.no_record => self.record(),
             Tok::Ident(w) => self.word(w, span),
-            Tok::Str(_) => Err(Diag::new(span, "a string cannot be a value")
-                .help("strings are only for `assume` messages; use a symbol like 'timed-out'")),
+            Tok::Str(s) => {
+                self.bump();
+                Ok(simple(ExprKind::Str(s)))
+            }
             other => Err(Diag::new(
                 span,
                 format!("expected an expression, found {}", other.describe()),

@@ -29,13 +29,18 @@ pub enum Ty {
     NoneLit,
     /// What a statement-like call returns when it returns nothing.
     Unit,
+    /// A file name (`platform node`): one slot.
+    Name,
+    /// A path from the root: [`lockstep_sim::machine::os::DEPTH`] names.
+    Path,
 }
 
 impl Ty {
     /// Slots a value of this type takes.
     pub fn size(&self) -> usize {
         match self {
-            Ty::Int | Ty::Dur | Ty::Bool | Ty::Sym | Ty::Actor(_) => 1,
+            Ty::Int | Ty::Dur | Ty::Bool | Ty::Sym | Ty::Actor(_) | Ty::Name => 1,
+            Ty::Path => lockstep_sim::machine::os::DEPTH,
             Ty::Record(fields) => fields.iter().map(|(_, t)| t.size()).sum(),
             Ty::Array(t, n) => t.size() * n,
             Ty::List(t, n) => 1 + t.size() * n,
@@ -155,6 +160,19 @@ impl Ty {
                     shown,
                 });
             }
+            Ty::Name => out.push(scalar(SlotKind::Name)),
+            Ty::Path => {
+                out.push(scalar(SlotKind::Path));
+                for i in 1..lockstep_sim::machine::os::DEPTH {
+                    out.push(Slot {
+                        name: format!("{name}#{i}"),
+                        kind: SlotKind::Name,
+                        tag: None,
+                        ghost,
+                        shown: false,
+                    });
+                }
+            }
             Ty::NoneLit | Ty::Unit => {}
         }
     }
@@ -166,6 +184,7 @@ impl Ty {
             Ty::Bool => SlotKind::Bool,
             Ty::Sym => SlotKind::Sym,
             Ty::Actor(_) => SlotKind::Actor,
+            Ty::Name => SlotKind::Name,
             _ => SlotKind::Int,
         }
     }
@@ -195,6 +214,8 @@ impl fmt::Display for Ty {
             Ty::Option(t) => write!(f, "{t}?"),
             Ty::NoneLit => f.write_str("none"),
             Ty::Unit => f.write_str("nothing"),
+            Ty::Name => f.write_str("name"),
+            Ty::Path => f.write_str("path"),
         }
     }
 }

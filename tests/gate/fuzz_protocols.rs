@@ -153,6 +153,7 @@ fn seeds() -> Vec<String> {
     for f in [
         "protocols/init-lock.lstep",
         "examples/migration-lease/migration-lease.lstep",
+        "examples/pidfile-lock/pidfile-lock.lstep",
         "tests/bad/protocols/good.lstep",
         "tests/bad/protocols/typo.lstep",
     ] {

@@ -7,13 +7,14 @@ use crate::narrate::Narrator;
 use super::collection;
 use super::layout::*;
 use super::op::{Op, NO_HANDLER};
+use super::os::DEPTH;
 use super::program::{sym, Program, NEVER};
 
 /// The operand stack of one step or one evaluation. The lowering bounds every expression's
 /// depth by [`STACK`] ([`super::verify`] checks it), so it never grows.
 pub(super) struct Stack {
-    buf: Box<[i64; STACK]>,
-    sp: usize,
+    pub(super) buf: Box<[i64; STACK]>,
+    pub(super) sp: usize,
 }
 
 /// Operand stack depth the lowering may use.
@@ -41,12 +42,12 @@ impl Stack {
     }
 
     #[inline(always)]
-    fn push(&mut self, v: i64) {
+    pub(super) fn push(&mut self, v: i64) {
         self.buf[self.sp] = v;
         self.sp += 1;
     }
     #[inline(always)]
-    fn pop(&mut self) -> i64 {
+    pub(super) fn pop(&mut self) -> i64 {
         self.sp -= 1;
         self.buf[self.sp]
     }
@@ -99,6 +100,13 @@ impl Ctx<'_> {
                 alts[usize::try_from(i).expect("a parameter is resolved before it is read")]
             }
         }
+    }
+
+    /// The running actor's process (a property's context has none: no skew).
+    #[inline(always)]
+    pub(super) fn process(&self) -> super::program::Process {
+        self.actor
+            .map_or_else(Default::default, |(a, _)| self.actors[a].process)
     }
 
     /// Where the running actor's parameter `p` is chosen, if it is open.
@@ -241,7 +249,22 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
                 return Err(Fault(fail));
             }
         }
-        Op::Now => st.push(w[W_NOW]),
+        Op::Now => st.push(w[W_NOW].saturating_add(cx.process().skew)),
+        Op::Pid => st.push(cx.process().pid),
+        Op::Host => st.push(cx.process().host),
+        Op::Join { fail } => {
+            let name = st.pop();
+            let path = &mut st.buf[st.sp - DEPTH..st.sp];
+            let Some(free) = path.iter().position(|&c| c == 0) else {
+                return Err(Fault(fail));
+            };
+            path[free] = name;
+        }
+        Op::Numbered { stem, fail } => {
+            let n = st.pop();
+            let name = super::os::make_name(stem as usize, Some(n)).ok_or(Fault(fail))?;
+            st.push(name);
+        }
         Op::SelfActor => st.push(cx.actor.map_or(-1, |a| a.0 as i64)),
         Op::Param(p) => st.push(cx.param(w, p)),
         Op::Fail(code) => return Err(Fault(code)),
@@ -573,6 +596,14 @@ fn step_on<N: Narrator>(
                 if let Some(c) = cx.coverage {
                     c.enter(pc + 1);
                 }
+            }
+            Op::Sys(call) => {
+                let os = program
+                    .os
+                    .as_ref()
+                    .expect("system calls only in a program with an OS");
+                let clock = now.saturating_add(cx.process().skew);
+                super::syscall::run(os, cx, st, w, call, clock, n);
             }
             Op::Anchor => {
                 if N::ON && w[base + B_FLAGS] & F_ANCHORED == 0 {

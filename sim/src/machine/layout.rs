@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! [ now | cancels | error | error pc | error actor | shared slots ... | actor 0 block | actor 1 block | ... ]
-//! actor block: [ pc | status | wake | life | flags | arrival | one choice slot per parameter | locals ... ]
+//! actor block: [ pc | status | wake | life | flags | arrival | descriptor | one choice slot per parameter | locals ... ]
 //! ```
 //!
 //! One vector, so a successor is one copy into a reused buffer, a fingerprint is one pass over
@@ -26,7 +26,10 @@ pub const B_LIFE: usize = 3;
 pub const B_FLAGS: usize = 4;
 /// Index of the actor's next candidate arrival instant.
 pub const B_ARRIVE: usize = 5;
-pub const B_HEADER: usize = 6;
+/// The inode a node process holds open between a `writeFile`'s open and its write (0: none);
+/// a kill closes it.
+pub const B_FD: usize = 6;
+pub const B_HEADER: usize = 7;
 
 /// Not arrived yet.
 pub const ST_NEW: i64 = 0;

@@ -29,12 +29,15 @@ pub mod fuse;
 pub mod layout;
 mod model;
 pub mod op;
+pub mod os;
 pub mod program;
 mod render;
+mod syscall;
 pub mod verify;
 
 pub use model::{Machine, Move, World, RUNTIME_ERROR};
 pub use op::{Cmp, Op, NO_HANDLER};
 pub use program::{
-    sym, Form, Instance, Kind, Origin, ParamValue, Platform, Program, Prop, Slot, SlotKind, NEVER,
+    sym, Form, Instance, Kind, Origin, ParamValue, Platform, Process, Program, Prop, Slot,
+    SlotKind, NEVER,
 };

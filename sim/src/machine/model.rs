@@ -285,6 +285,16 @@ impl Machine {
             n.say(format_args!(
                 "request cancelled; its anchored work keeps running"
             ));
+        } else if self.program.platform == super::program::Platform::Node {
+            w[b + B_LIFE] = Lifecycle::Killed as i64;
+            w[b + B_WAKE] = NEVER;
+            let fd = std::mem::take(&mut w[b + B_FD]);
+            if let (Some(os), true) = (&self.program.os, fd != 0) {
+                os.close(w, fd);
+            }
+            n.say(format_args!(
+                "process killed (kill -9): nothing more runs, its descriptors close, its files stay"
+            ));
         } else {
             w[b + B_LIFE] = Lifecycle::Dropped as i64;
             w[b + B_WAKE] = NEVER;

@@ -63,8 +63,26 @@ pub enum Op {
     Unwrap {
         fail: u32,
     },
-    /// Push the running actor's clock (its host's `now()`).
+    /// Push the running actor's clock (its host's `now()`: the virtual clock plus the host's
+    /// skew).
     Now,
+    /// Push the running actor's pid / host index (`platform node`).
+    Pid,
+    Host,
+    /// A system call (see [`super::os`]): pops its operands, pushes its results and then the
+    /// errno's symbol (0 when it succeeded).
+    Sys(super::os::Call),
+    /// Pop a name and a path: push the path with the name appended (a full path is runtime
+    /// error `fail`).
+    Join {
+        fail: u32,
+    },
+    /// Pop a number and push a name: stem `stem` numbered so (a negative number is runtime
+    /// error `fail`).
+    Numbered {
+        stem: u32,
+        fail: u32,
+    },
     /// Push the running actor's index.
     SelfActor,
     /// Push the running actor's parameter `p` (resolved: a `Resolve` ran before it).

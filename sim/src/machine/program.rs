@@ -33,6 +33,11 @@ pub enum SlotKind {
     Actor,
     /// The tag of an option (1: some); shown through the payload it guards.
     Tag,
+    /// A file name (see [`super::os`]).
+    Name,
+    /// The first component of a path: shown as the whole path (its other components are
+    /// `Name` slots that are not shown).
+    Path,
 }
 
 /// One slot of a layout: its name in the protocol's terms (`cells[0].owner`).
@@ -99,6 +104,19 @@ pub struct Instance {
     pub cancel_window: Option<(i64, i64)>,
     /// Cancelled when it reaches one of these marks (bit `i`: mark `i`).
     pub cancel_marks: u64,
+    /// The process it is (`platform node`; zeros elsewhere).
+    pub process: Process,
+}
+
+/// An actor's process: what `pid()`, `host()`, `kill(pid, 0)` and its clock see.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Process {
+    pub pid: i64,
+    /// The host's index in the scenario (processes of one host share a pid namespace).
+    pub host: i64,
+    pub uid: i64,
+    /// The host clock's offset from the virtual clock, in ms (signed: a host may run behind).
+    pub skew: i64,
 }
 
 /// When a property is judged, and how its code answers.
@@ -162,6 +180,8 @@ pub struct Program {
     pub symmetric: bool,
     /// The protocol file, for locations in messages (`path`).
     pub path: String,
+    /// The file system and process table, when the program makes system calls.
+    pub os: Option<super::os::Os>,
 }
 
 impl Program {

@@ -8,6 +8,7 @@ use crate::narrate::Narrator;
 use super::layout::*;
 use super::model::{Machine, Move};
 use super::op::Op;
+use super::os::DEPTH;
 use super::program::{Form, Program, Slot, SlotKind, NEVER};
 
 /// One slot's value in the protocol's terms.
@@ -28,14 +29,19 @@ fn value(program: &Program, slot: &Slot, v: i64) -> String {
             .ok()
             .and_then(|i| program.actors.get(i))
             .map_or_else(|| "?".to_string(), |a| a.name.clone()),
+        SlotKind::Name | SlotKind::Path => program
+            .os
+            .as_ref()
+            .map_or_else(|| v.to_string(), |os| os.show_name(v)),
     }
 }
 
 /// A slot's value, or `none` when it is the payload of an empty option (`tags_at`: where the
 /// layout the slot belongs to starts in the world).
 fn shown(program: &Program, slot: &Slot, w: &[i64], at: usize, tags_at: usize) -> String {
-    match slot.tag {
-        Some(t) if w[tags_at + t as usize] == 0 => "none".to_string(),
+    match (slot.tag, &program.os) {
+        (Some(t), _) if w[tags_at + t as usize] == 0 => "none".to_string(),
+        (_, Some(os)) if slot.kind == SlotKind::Path => os.show_path(&w[at..at + DEPTH]),
         _ => value(program, slot, w[at]),
     }
 }
@@ -95,7 +101,12 @@ pub(super) fn narrate_changes<N: Narrator>(
 }
 
 fn changed(slot: &Slot, before: &[i64], after: &[i64], at: usize, tags_at: usize) -> bool {
-    before[at] != after[at]
+    let width = if slot.kind == SlotKind::Path {
+        DEPTH
+    } else {
+        1
+    };
+    before[at..at + width] != after[at..at + width]
         || slot
             .tag
             .is_some_and(|t| before[tags_at + t as usize] != after[tags_at + t as usize])
@@ -124,6 +135,7 @@ pub(super) fn say_choice<N: Narrator>(m: &Machine, a: usize, p: usize, i: usize,
 pub(super) fn move_label(m: &Machine, w: &[i64], mv: Move) -> String {
     let program = m.program();
     match mv {
+        Move::Cancel(_) if program.platform == super::program::Platform::Node => "kill".to_string(),
         Move::Cancel(_) => "cancel".to_string(),
         Move::Choose(a, i) => {
             let a = usize::from(a);
@@ -187,7 +199,8 @@ pub(super) fn state(m: &Machine, w: &[i64]) -> String {
             j += 1;
         }
         let differs = (i..j).any(|k| w[W_HEADER + k] != program.shared_init[k]);
-        if differs && !slots[i].ghost {
+        let hidden = (i..j).all(|k| !slots[k].shown);
+        if differs && !slots[i].ghost && !hidden {
             let fields: Vec<String> = (i..j)
                 .filter(|&k| slots[k].kind != SlotKind::Tag && slots[k].shown)
                 .filter(|&k| slots[k].tag.is_some() || w[W_HEADER + k] != program.shared_init[k])
@@ -209,6 +222,12 @@ pub(super) fn state(m: &Machine, w: &[i64]) -> String {
             }
         }
         i = j;
+    }
+    if let Some(os) = &program.os {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let _ = write!(out, "files: {}", os.show(w));
     }
     if out.is_empty() {
         out.push_str("(initial)");

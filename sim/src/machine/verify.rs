@@ -10,7 +10,10 @@ use super::program::{Form, Program};
 fn effect(op: Op) -> (usize, usize) {
     match op {
         Op::Const(_) | Op::Load(_) | Op::LoadLocal(_) | Op::AddrLocal(_) => (0, 1),
-        Op::Now | Op::SelfActor | Op::Param(_) => (0, 1),
+        Op::Now | Op::SelfActor | Op::Param(_) | Op::Pid | Op::Host => (0, 1),
+        Op::Sys(call) => super::os::effect(call),
+        Op::Join { .. } => (super::os::DEPTH + 1, super::os::DEPTH),
+        Op::Numbered { .. } => (1, 1),
         Op::Pop(k) => (k as usize, 0),
         Op::Dup => (1, 2),
         Op::Store(_) | Op::StoreLocal(_) | Op::Sleep | Op::Unwrap { .. } => (1, 0),

@@ -480,6 +480,7 @@ impl<'f> Compiler<'f> {
                 cancel_at: spec.cancel_at,
                 cancel_window: spec.cancel_window,
                 cancel_marks,
+                process: spec.process,
             });
         }
         let _ = kinds;

@@ -94,7 +94,7 @@ fn var_place(v: Var, addr: Addr, name: &str, foreign: bool) -> Place {
 const ACTOR_FIELDS: [&str; 5] = ["live", "done", "failed", "cancelled", "arrived"];
 
 impl<'f> Compiler<'f> {
-    fn refuse_state(&self, span: &Span) -> Result<()> {
+    pub(super) fn refuse_state(&self, span: &Span) -> Result<()> {
         if self.const_only {
             return Err(Diag::new(span.clone(), NOT_CONST));
         }
@@ -361,6 +361,7 @@ impl<'f> Compiler<'f> {
                 self.emit(Op::Const(id), span);
                 Ok(Ty::Sym)
             }
+            ExprKind::Str(s) => self.string_literal(s, span, expect),
             ExprKind::None => match expect {
                 Some(Ty::Option(t)) => {
                     for _ in 0..=t.size() {
@@ -1301,8 +1302,15 @@ impl<'f> Compiler<'f> {
                 );
                 Ok(Ty::Bool)
             }
+            BinOp::Div if matches!(l.kind, ExprKind::Str(_)) => self.join(l, r, span),
             _ => {
                 let lt = self.expr(l, None)?;
+                if op == BinOp::Div && lt == Ty::Path {
+                    self.value_for(r, &Ty::Name, "a path's next component")?;
+                    let fail = self.message(span, "a path deeper than its components allow");
+                    self.emit(Op::Join { fail }, span);
+                    return Ok(Ty::Path);
+                }
                 let rt = self.expr(r, None)?;
                 let t = arith(op, &lt, &rt).ok_or_else(|| mismatch(op, &lt, &rt, span))?;
                 self.emit(
@@ -1637,6 +1645,20 @@ impl<'f> Compiler<'f> {
                 }
             })),
             _ => {}
+        }
+        if !self.fns.contains_key(n) {
+            if let Some(t) = self.os_builtin(n, args, span)? {
+                return Ok(t);
+            }
+            if super::os::is_call(n) {
+                return Err(Diag::new(
+                    span.clone(),
+                    format!("`{n}` is a system call: a step of its own"),
+                )
+                .help(format!(
+                    "write `await {n}(...)` as a statement, or `let x = await {n}(...)`"
+                )));
+            }
         }
         let Some(&(def, owner)) = self.fns.get(n) else {
             return Err(Diag::new(name.span.clone(), format!("unknown function `{n}`"))

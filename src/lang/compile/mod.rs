@@ -22,6 +22,7 @@ mod collections;
 mod decl;
 mod expr;
 pub mod ghost;
+mod os;
 mod props;
 mod stmt;
 
@@ -78,6 +79,8 @@ pub struct ActorSpec {
     pub cancel_at: Option<i64>,
     pub cancel_window: Option<(i64, i64)>,
     pub cancel_marks: Vec<String>,
+    /// The process it is (`platform node`): pid, host index, uid, host clock skew.
+    pub process: lockstep_sim::machine::Process,
 }
 
 /// What a scenario binds: parameter values, actors, the properties to check.
@@ -131,6 +134,8 @@ pub(super) enum SparseOut {
 /// which variables are indexed by values known only at run time.
 #[derive(Clone, Debug, Default)]
 pub struct Usage {
+    /// Whether the code makes a system call (the file system stays in the world).
+    os: bool,
     written: BTreeSet<(VarKey, u32)>,
     dyn_written: BTreeSet<VarKey>,
     dynamic: BTreeSet<VarKey>,
@@ -306,6 +311,10 @@ pub struct Compiler<'f> {
     /// Inside code that may only read (an `await until` condition, an expression function):
     /// a list's or a map's changing methods are refused.
     read_only: u32,
+    /// Name stems of paths and names (index 0 is stem 1).
+    names: Vec<String>,
+    /// The file system's place, when the program has one.
+    os: Option<lockstep_sim::machine::os::Os>,
 }
 
 /// Marker message of a name that is state where a constant was needed.
@@ -382,6 +391,8 @@ impl<'f> Compiler<'f> {
             discarding: 0,
             mark_spans: BTreeMap::new(),
             read_only: 0,
+            names: Vec::new(),
+            os: None,
         };
         c.declare()?;
         Ok(c)
@@ -398,6 +409,7 @@ impl<'f> Compiler<'f> {
         }
         self.bind_instances()?;
         self.declare_shared()?;
+        self.declare_os();
         self.check_assumptions()?;
         let mut kinds = Vec::new();
         for k in 0..self.kinds.len() {
@@ -416,7 +428,8 @@ impl<'f> Compiler<'f> {
         }
         let actors = self.instances(&kinds)?;
         self.fix_actor_addresses(&kinds, &actors);
-        let symmetric = !self.kinds.iter().any(|k| k.has_actor_slots());
+        // Processes differ by pid and files name them: no two are interchangeable.
+        let symmetric = !self.kinds.iter().any(|k| k.has_actor_slots()) && self.os.is_none();
         let actor_refs = self.actor_ref_slots();
         let usage = std::mem::take(&mut self.usage);
         let mut program = Program {
@@ -436,6 +449,10 @@ impl<'f> Compiler<'f> {
             actor_refs,
             symmetric,
             path: path.to_string(),
+            os: self.os.take().map(|mut os| {
+                os.names = std::mem::take(&mut self.names);
+                os
+            }),
         };
         lockstep_sim::machine::fuse::fuse(&mut program);
         if let Err(why) =
@@ -504,6 +521,9 @@ impl<'f> Compiler<'f> {
             K::Named(n) => {
                 if let Some(k) = self.kinds.iter().position(|k| &k.name == n) {
                     return Ok(Ty::Actor(Some(k as u16)));
+                }
+                if !self.types.contains_key(n) && (n == "path" || n == "name") {
+                    return Ok(if n == "path" { Ty::Path } else { Ty::Name });
                 }
                 if let Some(t) = self.type_cache.get(n) {
                     return Ok(t.clone());

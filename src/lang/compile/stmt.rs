@@ -777,6 +777,16 @@ impl<'f> Compiler<'f> {
         want: Want,
     ) -> Result<Ty> {
         let name = f.text.as_str();
+        if !self.fns.contains_key(name) && super::os::is_call(name) {
+            if !awaited {
+                return Err(Diag::new(
+                    span.clone(),
+                    format!("`{name}` is a system call: a step of its own"),
+                )
+                .help(format!("write `await {name}(...)`")));
+            }
+            return self.os_call(f, args, want, span);
+        }
         let Some(&(def, owner)) = self.fns.get(name) else {
             return Err(Diag::new(
                 f.span.clone(),
@@ -1241,7 +1251,7 @@ impl<'f> Compiler<'f> {
     }
 
     /// Throws the symbol on the stack to the innermost handler.
-    fn throw_value(&mut self, span: &Span) -> Result<()> {
+    pub(super) fn throw_value(&mut self, span: &Span) -> Result<()> {
         let frames = self.frames().to_vec();
         for f in frames.iter().rev() {
             match f {

@@ -1,0 +1,129 @@
+//! One system call of a running actor: its operands off the stack, the call on the world's
+//! [`super::os`] region, its results and errno onto the stack, and a line for the timeline.
+
+use crate::narrate::Narrator;
+
+use super::exec::{Ctx, Stack};
+use super::layout::{B_FD, W_NOW};
+use super::os::{effect, kill0, Call, Errno, Os, DEPTH, ENTRIES, WORDS};
+
+/// Runs `call` for the running actor at host time `clock`.
+pub(super) fn run<N: Narrator>(
+    os: &Os,
+    cx: &Ctx<'_>,
+    st: &mut Stack,
+    w: &mut [i64],
+    call: Call,
+    clock: i64,
+    n: &mut N,
+) {
+    let (a, base) = cx.actor.expect("a system call belongs to an actor");
+    let (pops, pushes) = effect(call);
+    let args: [i64; 2 * DEPTH] = {
+        let mut buf = [0; 2 * DEPTH];
+        buf[..pops].copy_from_slice(&st.buf[st.sp - pops..st.sp]);
+        buf
+    };
+    st.sp -= pops;
+    let out = st.sp;
+    st.buf[out..out + pushes].fill(0);
+    let results = &mut st.buf[out..out + pushes - 1];
+    let result = match call {
+        Call::Mkdir => os.mkdir(w, &args[..DEPTH], clock),
+        Call::MkdirAll => os.mkdir_all(w, &args[..DEPTH], clock),
+        Call::Rmdir => os.rmdir(w, &args[..DEPTH], clock),
+        Call::Unlink => os.unlink(w, &args[..DEPTH], clock),
+        Call::Rename => os.rename(w, &args[..DEPTH], &args[DEPTH..2 * DEPTH], clock),
+        Call::Stat => os
+            .stat(w, &args[..DEPTH])
+            .map(|s| results.copy_from_slice(&s)),
+        Call::Read => os.read(w, &args[..DEPTH], results),
+        Call::Readdir => os.readdir(w, &args[..DEPTH], results),
+        Call::Open { exclusive } => os
+            .open(w, &args[..DEPTH], exclusive, clock)
+            .map(|ino| w[base + B_FD] = ino),
+        Call::Write => {
+            let ino = std::mem::take(&mut w[base + B_FD]);
+            os.write(w, ino, &args[..=WORDS], clock);
+            Ok(())
+        }
+        Call::Utimes => os.utimes(w, &args[..DEPTH], args[DEPTH]),
+        Call::Kill => kill0(w, cx.actors, cx.bases, a, args[0]),
+    };
+    st.sp += pushes;
+    st.buf[st.sp - 1] = match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let i = Errno::ALL
+                .iter()
+                .position(|&x| x == e)
+                .expect("a known errno");
+            os.errnos[i]
+        }
+    };
+    if N::ON {
+        say(
+            os,
+            n,
+            call,
+            &args,
+            result,
+            &st.buf[out..st.sp - 1],
+            w[W_NOW],
+        );
+    }
+}
+
+/// The timeline's line for a call: what it was given and what it answered.
+fn say<N: Narrator>(
+    os: &Os,
+    n: &mut N,
+    call: Call,
+    args: &[i64],
+    result: Result<(), Errno>,
+    results: &[i64],
+    _now: i64,
+) {
+    let what = match call {
+        Call::Rename => format!(
+            "{} {} -> {}",
+            call.name(),
+            os.show_path(&args[..DEPTH]),
+            os.show_path(&args[DEPTH..2 * DEPTH])
+        ),
+        Call::Write => format!("{} [{}]", call.name(), words(&args[..=WORDS])),
+        Call::Utimes => format!(
+            "{} {} {}",
+            call.name(),
+            os.show_path(&args[..DEPTH]),
+            args[DEPTH]
+        ),
+        Call::Kill => format!("kill({}, 0)", args[0]),
+        _ => format!("{} {}", call.name(), os.show_path(&args[..DEPTH])),
+    };
+    let answer = match (result, call) {
+        (Err(e), _) => e.name().to_string(),
+        (Ok(()), Call::Stat) => format!(
+            "{{ ino: {}, mtime: {}, size: {}, dir: {} }}",
+            results[0],
+            results[1],
+            results[2],
+            results[3] != 0
+        ),
+        (Ok(()), Call::Read) => format!("[{}]", words(results)),
+        (Ok(()), Call::Readdir) => {
+            let k = (results[0].clamp(0, ENTRIES as i64)) as usize;
+            let names: Vec<String> = results[1..=k].iter().map(|&x| os.show_name(x)).collect();
+            format!("[{}]", names.join(", "))
+        }
+        (Ok(()), _) => "ok".to_string(),
+    };
+    n.say(format_args!("{what}: {answer}"));
+}
+
+/// A list of words (its length, then the words) as text.
+fn words(list: &[i64]) -> String {
+    let k = list[0].clamp(0, WORDS as i64) as usize;
+    let parts: Vec<String> = list[1..=k].iter().map(i64::to_string).collect();
+    parts.join(", ")
+}
