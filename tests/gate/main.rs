@@ -1124,6 +1124,33 @@ fn the_examples_meet_their_expectations() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("violated:no-double-migration"));
     assert!(out.stdout.contains("holds"));
+    // The file-system example: the unlinking taker's two holders, the numbered claims holding
+    // under every kill, and the residual both share (an empty claim whose writer died).
+    for (scenario, variant, verdict) in [
+        (
+            "stale-takeover",
+            "v1-unlink-stale",
+            "violated:single-holder",
+        ),
+        ("stale-takeover", "v2-generations", "holds"),
+        ("kill-anywhere", "v1-unlink-stale", "violated:single-holder"),
+        ("kill-anywhere", "v2-generations", "holds"),
+        (
+            "orphaned-empty-claim",
+            "v2-generations",
+            "violated:no-timeout",
+        ),
+    ] {
+        let row = out
+            .stdout
+            .lines()
+            .find(|l| l.contains(&format!("/{scenario}.toml")) && l.contains(variant))
+            .unwrap_or_else(|| panic!("{scenario} {variant}: no row\n{}", out.stdout));
+        assert!(
+            row.split_whitespace().nth(2) == Some(verdict),
+            "{scenario} {variant}: {row}"
+        );
+    }
 }
 
 /// The language's own semantics scenarios (lists, maps, runtime errors), through the library
