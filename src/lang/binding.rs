@@ -190,6 +190,25 @@ struct Faults {
     cancels_max: Option<Spanned<u64>>,
     /// `platform node`'s name for the same budget.
     kills_max: Option<Spanned<u64>>,
+    /// `platform node`: pauses at any await point, how long each lasts, and who may be
+    /// paused (default: every process).
+    pauses_max: Option<Spanned<u64>>,
+    pause_ms: Option<Spanned<u64>>,
+    pause: Option<Vec<Spanned<String>>>,
+    /// `platform node`: calls that fail with an errno (`[[faults.syscall]]`).
+    syscall: Option<Vec<SyscallEntry>>,
+}
+
+/// One `[[faults.syscall]]`: the next `times` calls of `op` on `path` (from `at_ms`) fail
+/// with `errno`; `path` is written as the file builds it (`run/app.lock.3`).
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct SyscallEntry {
+    op: Spanned<String>,
+    path: Spanned<String>,
+    errno: Spanned<String>,
+    at_ms: Option<Spanned<u64>>,
+    times: Option<Spanned<u64>>,
 }
 
 type GenericFile = File<Table, Table, Faults>;
@@ -221,6 +240,147 @@ fn fault_budget<'a>(
     }
 }
 
+/// `[faults] pauses_max` and `pause_ms` (`platform node`): how many pauses at any await point
+/// one run may take, how long each lasts; marks the processes `pause` lists (all by default)
+/// as pausable.
+fn pause_budget(
+    src: &Source,
+    file: &GenericFile,
+    proto: &FileProtocol,
+    actors: &mut [ActorSpec],
+) -> Result<(i64, i64), ScenarioError> {
+    let Some(f) = file.faults.as_ref() else {
+        return Ok((0, 0));
+    };
+    let node = proto.protocol.ast.platform.text == "node";
+    let (max, ms) = match (&f.pauses_max, &f.pause_ms) {
+        (None, None) if f.pause.is_none() => return Ok((0, 0)),
+        (Some(m), _) if !node => {
+            return Err(at(
+                src,
+                m,
+                "pauses belong to `platform node`: a workerd request is cancelled, not paused",
+            ))
+        }
+        (Some(m), Some(ms)) if *m.get_ref() <= 64 && *ms.get_ref() >= 1 => {
+            (*m.get_ref() as i64, *ms.get_ref() as i64)
+        }
+        (Some(m), Some(_)) if *m.get_ref() > 64 => {
+            return Err(at(src, m, "`pauses_max` above 64 is not supported"))
+        }
+        (Some(_), Some(ms)) => return Err(at(src, ms, "`pause_ms` is at least 1")),
+        (Some(m), None) => {
+            return Err(at(src, m, "pauses need a length").help("add `pause_ms` to `[faults]`"))
+        }
+        (None, Some(ms)) => {
+            return Err(at(src, ms, "`pause_ms` without `pauses_max` pauses nobody")
+                .help("add `pauses_max = 1`"))
+        }
+        (None, None) => (0, 0),
+    };
+    match &f.pause {
+        None => actors.iter_mut().for_each(|a| a.pausable = true),
+        Some(names) => {
+            for n in names {
+                let Some(a) = actors.iter_mut().find(|a| &a.name == n.get_ref()) else {
+                    return Err(at(src, n, format!("no actor is named `{}`", n.get_ref())));
+                };
+                a.pausable = true;
+            }
+        }
+    }
+    Ok((max, ms))
+}
+
+/// A `[[faults.syscall]]` checked, its path still text.
+struct SyscallFault<'a> {
+    entry: &'a SyscallEntry,
+    op: lockstep_sim::machine::os::FaultOp,
+    errno: lockstep_sim::machine::os::Errno,
+    at: i64,
+    times: i64,
+}
+
+fn syscall_faults<'a>(
+    src: &Source,
+    file: &'a GenericFile,
+    proto: &FileProtocol,
+) -> Result<Vec<SyscallFault<'a>>, ScenarioError> {
+    use lockstep_sim::machine::os::{Errno, FaultOp};
+    let Some(entries) = file.faults.as_ref().and_then(|f| f.syscall.as_ref()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        if proto.protocol.ast.platform.text != "node" {
+            return Err(at(src, &e.op, "syscall faults belong to `platform node`"));
+        }
+        let Some(&(_, op)) = FaultOp::NAMES.iter().find(|(n, _)| n == e.op.get_ref()) else {
+            let names: Vec<&str> = FaultOp::NAMES.iter().map(|(n, _)| *n).collect();
+            return Err(at(
+                src,
+                &e.op,
+                format!("unknown system call `{}`", e.op.get_ref()),
+            )
+            .help(format!("the calls a fault can name: {}", names.join(", "))));
+        };
+        let Some(errno) = Errno::parse(e.errno.get_ref()) else {
+            let names: Vec<&str> = Errno::ALL.iter().map(|e| e.name()).collect();
+            return Err(at(
+                src,
+                &e.errno,
+                format!("unknown errno `{}`", e.errno.get_ref()),
+            )
+            .help(format!("the errnos: {}", names.join(", "))));
+        };
+        let times = match &e.times {
+            Some(t) if !(1..=255).contains(t.get_ref()) => {
+                return Err(at(src, t, "`times` is 1 to 255"))
+            }
+            Some(t) => *t.get_ref() as i64,
+            None => 1,
+        };
+        let at_ms = e.at_ms.as_ref().map_or(0, |a| *a.get_ref() as i64);
+        out.push(SyscallFault {
+            entry: e,
+            op,
+            errno,
+            at: at_ms,
+            times,
+        });
+    }
+    Ok(out)
+}
+
+/// Writes the scenario's syscall faults into a lowered program, their paths resolved against
+/// the names the file uses.
+fn resolve_syscalls(
+    src: &Source,
+    faults: &[SyscallFault<'_>],
+    program: &mut std::sync::Arc<Program>,
+) -> Result<(), ScenarioError> {
+    let program = std::sync::Arc::make_mut(program);
+    let Some(os) = program.os.as_mut() else {
+        return Err(at(
+            src,
+            &faults[0].entry.op,
+            "this protocol makes no system calls to fail",
+        ));
+    };
+    for f in faults {
+        let path = os
+            .parse_path(f.entry.path.get_ref())
+            .map_err(|why| at(src, &f.entry.path, why))?;
+        os.faults.push(lockstep_sim::machine::os::SysFault {
+            op: f.op,
+            path,
+            errno: f.errno,
+            at: f.at,
+        });
+    }
+    Ok(())
+}
+
 fn load_scenario(
     proto: &'static FileProtocol,
     src: &Source,
@@ -238,6 +398,9 @@ fn load_scenario(
         Some((c, _)) => *c.get_ref() as i64,
         None => 1,
     };
+    let mut actors = actors;
+    let pauses = pause_budget(src, &file, proto, &mut actors)?;
+    let syscalls = syscall_faults(src, &file, proto)?;
     let checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
     let mut programs = BTreeMap::new();
     for v in &proto.protocol.variants {
@@ -248,11 +411,17 @@ fn load_scenario(
                 actors: actors.clone(),
                 checks: checks.clone(),
                 cancels_max,
+                pauses_max: pauses.0,
+                pause_ms: pauses.1,
+                syscall_faults: syscalls.iter().map(|f| f.times).collect(),
             };
-            let program = proto
+            let mut program = proto
                 .protocol
                 .lower(&v.name, &inst)
                 .map_err(|d| lowering_error(src, proto, d))?;
+            if !syscalls.is_empty() {
+                resolve_syscalls(src, &syscalls, &mut program)?;
+            }
             alts.push((label.clone(), program));
         }
         programs.insert(v.name.clone(), alts);
@@ -466,6 +635,9 @@ const PROCESS_KEYS: &[&str] = &[
     "host",
     "uid",
     "skew_ms",
+    "pause_at_ms",
+    "pause_at",
+    "pause_ms",
 ];
 
 /// The host every process is on unless the scenario names another.
@@ -552,6 +724,7 @@ fn actors_of(
             cancel_window: None,
             cancel_marks: Vec::new(),
             process: default_process(out.len()),
+            ..Default::default()
         };
         let node = p.ast.platform.text == "node";
         for (key, v) in t {
@@ -585,6 +758,23 @@ fn actors_of(
             }
         }
         hosts.settle(src, get("skew_ms"), &mut spec)?;
+        let paused = spec.pause_at.is_some() || !spec.pause_marks.is_empty();
+        match (paused, get("pause_ms")) {
+            (true, None) => {
+                let key = get("pause_at").or(get("pause_at_ms")).expect("a pause key");
+                return Err(
+                    at(src, key, "a pause needs a length").help("add `pause_ms` to the actor")
+                );
+            }
+            (false, Some(v)) => {
+                return Err(at(
+                    src,
+                    v,
+                    "`pause_ms` without `pause_at` or `pause_at_ms` pauses nothing",
+                ));
+            }
+            _ => {}
+        }
         out.push(spec);
     }
     hosts.apply(&mut out);
@@ -675,6 +865,9 @@ fn process_key(
     };
     match name {
         "pid" => spec.process.pid = int(1, 4_194_304, "a process id")?,
+        "pause_at_ms" => spec.pause_at = Some(int(0, i64::MAX / 4, "an instant in ms")?),
+        "pause_ms" => spec.pause_ms = int(1, i64::MAX / 4, "a pause's length in ms")?,
+
         "uid" => spec.process.uid = int(0, 65_535, "a user id")?,
         "skew_ms" => {
             let s = int(
@@ -737,12 +930,16 @@ fn actor_key(
                 "`cancel_at_ms` is a whole number of milliseconds",
             )),
         },
-        "cancel_at" => {
+        "cancel_at" | "pause_at" => {
             let toml::Value::String(m) = v.get_ref() else {
-                return Err(at(src, v, "`cancel_at` names a mark, in quotes"));
+                return Err(at(src, v, format!("`{raw}` names a mark, in quotes")));
             };
             mark_of(src, p, v, m)?;
-            spec.cancel_marks.push(m.clone());
+            if kname == "pause_at" {
+                spec.pause_marks.push(m.clone());
+            } else {
+                spec.cancel_marks.push(m.clone());
+            }
             Ok(())
         }
         "cancel" => {

@@ -183,10 +183,14 @@ fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
                 cancel_window: None,
                 cancel_marks: Vec::new(),
                 process: binding::default_process(i),
+                ..Default::default()
             })
             .collect(),
         checks: p.props.iter().map(|q| q.name.clone()).collect(),
         cancels_max: 0,
+        pauses_max: 0,
+        pause_ms: 0,
+        syscall_faults: Vec::new(),
     }
 }
 

@@ -593,6 +593,18 @@ fn step_on<N: Narrator>(
                     suspend(w, base, pc + 1, ST_READY, now);
                     return;
                 }
+                let pause = program.actors[a].pause_marks & (1u64 << m) != 0;
+                if pause && w[base + B_FLAGS] & F_PAUSED == 0 {
+                    w[base + B_FLAGS] |= F_PAUSED;
+                    let ms = program.actors[a].pause_ms;
+                    if N::ON {
+                        n.say(format_args!(
+                            "SIGSTOP for {ms} ms (alive: kill(pid, 0) still succeeds), then SIGCONT"
+                        ));
+                    }
+                    suspend(w, base, pc + 1, ST_READY, now.saturating_add(ms));
+                    return;
+                }
                 if let Some(c) = cx.coverage {
                     c.enter(pc + 1);
                 }

@@ -1,7 +1,7 @@
 //! Where things live in a machine world: one flat vector of `i64` slots.
 //!
 //! ```text
-//! [ now | cancels | error | error pc | error actor | shared slots ... | actor 0 block | actor 1 block | ... ]
+//! [ now | cancels | error | error pc | error actor | pauses | shared slots ... | actor 0 block | actor 1 block | ... ]
 //! actor block: [ pc | status | wake | life | flags | arrival | descriptor | one choice slot per parameter | locals ... ]
 //! ```
 //!
@@ -16,7 +16,9 @@ pub const W_CANCELS: usize = 1;
 pub const W_ERROR: usize = 2;
 pub const W_ERROR_PC: usize = 3;
 pub const W_ERROR_ACTOR: usize = 4;
-pub const W_HEADER: usize = 5;
+/// Optional pauses taken so far (`platform node`).
+pub const W_PAUSES: usize = 5;
+pub const W_HEADER: usize = 6;
 
 /// Actor block header.
 pub const B_PC: usize = 0;
@@ -50,6 +52,8 @@ pub const F_ANCHORED: i64 = 1;
 pub const F_CANCELLED: i64 = 2;
 /// Stopped at a mark the scenario cancels it at: the cancellation lands before it goes on.
 pub const F_AT_MARK: i64 = 4;
+/// Its scripted pause (`pause_at_ms`) happened.
+pub const F_PAUSED: i64 = 8;
 
 /// A choice slot whose value is not chosen yet.
 pub const UNCHOSEN: i64 = -1;

@@ -77,6 +77,8 @@ pub enum Move {
     /// The actor's pending open parameter takes alternative `.1`.
     Choose(u8, u8),
     Cancel(u8),
+    /// SIGSTOP: the process's next step waits for the pause to end (`platform node`).
+    Pause(u8),
 }
 
 /// The property every machine checks after the scenario's own: no runtime error (an index out
@@ -251,6 +253,47 @@ impl Machine {
                 .is_some_and(|t| w[W_NOW] >= t)
     }
 
+    /// Whether `a`'s scripted pause (`pause_at_ms`) is due: the instant has come and the
+    /// process is at an ordinary await point (running or sleeping).
+    fn pause_due(&self, w: &[i64], a: usize) -> bool {
+        let b = self.base(a);
+        self.program.actors[a]
+            .pause_at
+            .is_some_and(|t| w[W_NOW] >= t)
+            && w[b + B_FLAGS] & F_PAUSED == 0
+            && w[b + B_STATUS] == ST_READY
+            && self.life(w, a).runs()
+    }
+
+    /// Whether `a` may be paused at its next step (inside the pause budget).
+    fn may_pause(&self, w: &[i64], a: usize) -> bool {
+        self.program.actors[a].pausable && self.about_to_run(w, a)
+    }
+
+    /// A live process that would take a step now, from an ordinary await point.
+    fn about_to_run(&self, w: &[i64], a: usize) -> bool {
+        let b = self.base(a);
+        w[b + B_STATUS] == ST_READY && w[b + B_WAKE] <= w[W_NOW] && self.life(w, a).runs()
+    }
+
+    /// SIGSTOP until `now + pause_ms`: its next step waits; it stays alive (`kill(pid, 0)`
+    /// still answers ok).
+    fn pause<N: Narrator>(&self, w: &mut [i64], a: usize, n: &mut N) {
+        let b = self.base(a);
+        let ms = if self.pause_due(w, a) {
+            w[b + B_FLAGS] |= F_PAUSED;
+            self.program.actors[a].pause_ms
+        } else {
+            w[W_PAUSES] += 1;
+            self.program.pause_ms
+        };
+        // A sleep that ends after the pause is not lengthened by it.
+        w[b + B_WAKE] = w[b + B_WAKE].max(w[W_NOW].saturating_add(ms));
+        n.say(format_args!(
+            "SIGSTOP for {ms} ms (alive: kill(pid, 0) still succeeds), then SIGCONT"
+        ));
+    }
+
     /// Whether `a` may take an optional cancellation now (inside its window, at an await).
     fn may_cancel(&self, w: &[i64], a: usize) -> bool {
         let Some((from, to)) = self.program.actors[a].cancel_window else {
@@ -290,7 +333,7 @@ impl Machine {
             w[b + B_WAKE] = NEVER;
             let fd = std::mem::take(&mut w[b + B_FD]);
             if let (Some(os), true) = (&self.program.os, fd != 0) {
-                os.close(w, fd);
+                os.close(w, fd & 0xffff_ffff);
             }
             n.say(format_args!(
                 "process killed (kill -9): nothing more runs, its descriptors close, its files stay"
@@ -429,6 +472,9 @@ impl Model for Machine {
             let cancel = self.scripted_cancels && self.cancel_due(w, a);
             if cancel {
                 out.push(Move::Cancel(a as u8));
+            } else if self.pause_due(w, a) {
+                out.push(Move::Pause(a as u8));
+                continue;
             }
             // A cancellation at a mark lands before the actor goes on.
             let held = cancel && w[b + B_FLAGS] & F_AT_MARK != 0;
@@ -457,6 +503,13 @@ impl Model for Machine {
                 windowed &= windowed - 1;
                 if self.may_cancel(w, a) && !out.contains(&Move::Cancel(a as u8)) {
                     out.push(Move::Cancel(a as u8));
+                }
+            }
+        }
+        if w[W_PAUSES] < self.program.pauses_max {
+            for a in 0..self.bases.len() {
+                if self.may_pause(w, a) && !out.contains(&Move::Pause(a as u8)) {
+                    out.push(Move::Pause(a as u8));
                 }
             }
         }
@@ -503,6 +556,9 @@ impl Model for Machine {
                 }
             }
             if let Some(at) = inst.cancel_at.filter(|&at| at > now) {
+                t = t.min(at);
+            }
+            if let Some(at) = inst.pause_at.filter(|&at| at > now) {
                 t = t.min(at);
             }
         }
@@ -564,6 +620,7 @@ impl Model for Machine {
                 }
                 self.cancel(&mut s.slots, a, n);
             }
+            Move::Pause(a) => self.pause(&mut s.slots, usize::from(a), n),
             Move::Step(a) => {
                 let a = usize::from(a);
                 let b = self.base(a);
@@ -595,12 +652,12 @@ impl Model for Machine {
     }
 
     fn is_fault(&self, m: Move) -> bool {
-        matches!(m, Move::Cancel(_))
+        matches!(m, Move::Cancel(_) | Move::Pause(_))
     }
 
     fn actor_of(&self, m: Move) -> u8 {
         match m {
-            Move::Step(a) | Move::Choose(a, _) | Move::Cancel(a) => a,
+            Move::Step(a) | Move::Choose(a, _) | Move::Cancel(a) | Move::Pause(a) => a,
         }
     }
 

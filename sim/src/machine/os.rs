@@ -64,11 +64,14 @@ pub enum Errno {
     ENOSPC,
     ESRCH,
     EPERM,
+    EBUSY,
+    EIO,
+    EACCES,
 }
 
 impl Errno {
     /// Every errno, in index order.
-    pub const ALL: [Errno; 9] = [
+    pub const ALL: [Errno; 12] = [
         Errno::EEXIST,
         Errno::ENOENT,
         Errno::ENOTEMPTY,
@@ -78,6 +81,9 @@ impl Errno {
         Errno::ENOSPC,
         Errno::ESRCH,
         Errno::EPERM,
+        Errno::EBUSY,
+        Errno::EIO,
+        Errno::EACCES,
     ];
 
     pub fn name(self) -> &'static str {
@@ -91,7 +97,15 @@ impl Errno {
             Errno::ENOSPC => "ENOSPC",
             Errno::ESRCH => "ESRCH",
             Errno::EPERM => "EPERM",
+            Errno::EBUSY => "EBUSY",
+            Errno::EIO => "EIO",
+            Errno::EACCES => "EACCES",
         }
+    }
+
+    /// The errno a name gives, if it is one.
+    pub fn parse(name: &str) -> Option<Errno> {
+        Errno::ALL.into_iter().find(|e| e.name() == name)
     }
 }
 
@@ -166,9 +180,124 @@ pub struct Os {
     /// First slot of the region in the world.
     pub base: u32,
     /// The symbol of each errno, in [`Errno::ALL`] order.
-    pub errnos: [i64; 9],
-    /// Name stems, by index (0 unused).
+    pub errnos: [i64; 12],
+    /// Name stems, by index (stem `i` is `names[i - 1]`).
     pub names: Vec<String>,
+    /// The scenario's injected syscall faults; fault `i` counts its remaining failures in
+    /// world slot `fault_base + i`.
+    pub faults: Vec<SysFault>,
+    pub fault_base: u32,
+}
+
+/// A syscall fault the scenario injects: the next `times` calls of `op` on `path` (after
+/// `at`) fail with `errno` without taking effect. A `Write` fault is armed when the file is
+/// opened, so the write of that open fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SysFault {
+    pub op: FaultOp,
+    pub path: [i64; DEPTH],
+    pub errno: Errno,
+    pub at: i64,
+}
+
+/// The calls a fault can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultOp {
+    Mkdir,
+    Rmdir,
+    Unlink,
+    Rename,
+    Stat,
+    Read,
+    Readdir,
+    Open,
+    Write,
+    Utimes,
+}
+
+impl FaultOp {
+    pub const NAMES: [(&'static str, FaultOp); 10] = [
+        ("mkdir", FaultOp::Mkdir),
+        ("rmdir", FaultOp::Rmdir),
+        ("unlink", FaultOp::Unlink),
+        ("rename", FaultOp::Rename),
+        ("stat", FaultOp::Stat),
+        ("readFile", FaultOp::Read),
+        ("readdir", FaultOp::Readdir),
+        ("open", FaultOp::Open),
+        ("write", FaultOp::Write),
+        ("utimes", FaultOp::Utimes),
+    ];
+
+    /// Whether a fault on this op applies to `call`.
+    pub fn covers(self, call: Call) -> bool {
+        matches!(
+            (self, call),
+            (FaultOp::Mkdir, Call::Mkdir | Call::MkdirAll)
+                | (FaultOp::Rmdir, Call::Rmdir)
+                | (FaultOp::Unlink, Call::Unlink)
+                | (FaultOp::Rename, Call::Rename)
+                | (FaultOp::Stat, Call::Stat)
+                | (FaultOp::Read, Call::Read)
+                | (FaultOp::Readdir, Call::Readdir)
+                | (FaultOp::Open, Call::Open { .. })
+                | (FaultOp::Utimes, Call::Utimes)
+        )
+    }
+}
+
+impl Os {
+    /// The first armed fault on `op` for `path` (a rename's either path), taken: its count
+    /// goes down by one. `None`: the call runs.
+    pub fn take_fault(
+        &self,
+        w: &mut [i64],
+        call: Call,
+        write: bool,
+        paths: &[&[i64]],
+    ) -> Option<Errno> {
+        let now = w[W_NOW];
+        let (i, f) = self.faults.iter().enumerate().find(|(i, f)| {
+            let left = w[self.fault_base as usize + i];
+            let op = if write {
+                f.op == FaultOp::Write
+            } else {
+                f.op.covers(call)
+            };
+            op && left > 0 && now >= f.at && paths.iter().any(|p| *p == f.path)
+        })?;
+        w[self.fault_base as usize + i] -= 1;
+        Some(f.errno)
+    }
+
+    /// Parses a path as the scenario writes it (`run/app.lock.3`) into the program's names: a
+    /// component is a stem the file names, or such a stem followed by a number.
+    pub fn parse_path(&self, text: &str) -> Result<[i64; DEPTH], String> {
+        let parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
+        if parts.len() > DEPTH {
+            return Err(format!(
+                "a path of {} components: at most {DEPTH}",
+                parts.len()
+            ));
+        }
+        let mut out = [0; DEPTH];
+        for (i, part) in parts.iter().enumerate() {
+            out[i] = self.parse_name(part).ok_or_else(|| {
+                format!("the protocol file never names `{part}` (nor a numbered name of it)")
+            })?;
+        }
+        Ok(out)
+    }
+
+    fn parse_name(&self, part: &str) -> Option<i64> {
+        if let Some(i) = self.names.iter().position(|n| n == part) {
+            return make_name(i + 1, None);
+        }
+        let digits = part.len() - part.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (stem, number) = part.split_at(part.len() - digits);
+        let i = self.names.iter().position(|n| n == stem)?;
+        make_name(i + 1, Some(number.parse().ok()?))
+    }
 }
 
 /// The initial slots of the region: the root directory only.

@@ -11,8 +11,10 @@ struct Fixture {
 fn fixture() -> Fixture {
     let os = Os {
         base: 0,
-        errnos: [0; 9],
+        errnos: [0; 12],
         names: ["run", "a", "b", "c", "lock."].map(String::from).to_vec(),
+        faults: Vec::new(),
+        fault_base: 0,
     };
     Fixture { os, w: initial() }
 }

@@ -106,6 +106,13 @@ pub struct Instance {
     pub cancel_marks: u64,
     /// The process it is (`platform node`; zeros elsewhere).
     pub process: Process,
+    /// Paused (SIGSTOP) for `pause_ms` at its first await at or after this instant, or when it
+    /// reaches one of these marks.
+    pub pause_at: Option<i64>,
+    pub pause_marks: u64,
+    pub pause_ms: i64,
+    /// May be paused at any await point, within the program's pause budget.
+    pub pausable: bool,
 }
 
 /// An actor's process: what `pid()`, `host()`, `kill(pid, 0)` and its clock see.
@@ -171,6 +178,10 @@ pub struct Program {
     pub platform: Platform,
     /// Optional cancellations allowed in one run (`[faults] cancels_max`).
     pub cancels_max: i64,
+    /// Optional pauses allowed in one run, and how long each lasts (`[faults] pauses_max`,
+    /// `pause_ms`).
+    pub pauses_max: i64,
+    pub pause_ms: i64,
     /// Shared slots that hold actor indices, each with its option tag slot if any: symmetry
     /// hashes them as the block of the actor they name.
     pub actor_refs: Vec<(u32, Option<u32>)>,

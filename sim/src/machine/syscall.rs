@@ -28,7 +28,9 @@ pub(super) fn run<N: Narrator>(
     let out = st.sp;
     st.buf[out..out + pushes].fill(0);
     let results = &mut st.buf[out..out + pushes - 1];
+    let injected = injected(os, w, call, &args);
     let result = match call {
+        _ if injected.is_some() => Err(injected.expect("checked")),
         Call::Mkdir => os.mkdir(w, &args[..DEPTH], clock),
         Call::MkdirAll => os.mkdir_all(w, &args[..DEPTH], clock),
         Call::Rmdir => os.rmdir(w, &args[..DEPTH], clock),
@@ -39,13 +41,22 @@ pub(super) fn run<N: Narrator>(
             .map(|s| results.copy_from_slice(&s)),
         Call::Read => os.read(w, &args[..DEPTH], results),
         Call::Readdir => os.readdir(w, &args[..DEPTH], results),
-        Call::Open { exclusive } => os
-            .open(w, &args[..DEPTH], exclusive, clock)
-            .map(|ino| w[base + B_FD] = ino),
+        Call::Open { exclusive } => os.open(w, &args[..DEPTH], exclusive, clock).map(|ino| {
+            // A write fault on this path is armed now: the write of this open fails.
+            let fault = os.take_fault(w, call, true, &[&args[..DEPTH]]);
+            let tag = fault.map_or(0, |e| errno_index(e) as i64 + 1);
+            w[base + B_FD] = ino | (tag << 32);
+        }),
         Call::Write => {
-            let ino = std::mem::take(&mut w[base + B_FD]);
-            os.write(w, ino, &args[..=WORDS], clock);
-            Ok(())
+            let fd = std::mem::take(&mut w[base + B_FD]);
+            let (ino, tag) = (fd & 0xffff_ffff, fd >> 32);
+            if tag == 0 {
+                os.write(w, ino, &args[..=WORDS], clock);
+                Ok(())
+            } else {
+                os.close(w, ino);
+                Err(Errno::ALL[tag as usize - 1])
+            }
         }
         Call::Utimes => os.utimes(w, &args[..DEPTH], args[DEPTH]),
         Call::Kill => kill0(w, cx.actors, cx.bases, a, args[0]),
@@ -53,13 +64,7 @@ pub(super) fn run<N: Narrator>(
     st.sp += pushes;
     st.buf[st.sp - 1] = match result {
         Ok(()) => 0,
-        Err(e) => {
-            let i = Errno::ALL
-                .iter()
-                .position(|&x| x == e)
-                .expect("a known errno");
-            os.errnos[i]
-        }
+        Err(e) => os.errnos[errno_index(e)],
     };
     if N::ON {
         say(
@@ -71,6 +76,22 @@ pub(super) fn run<N: Narrator>(
             &st.buf[out..st.sp - 1],
             w[W_NOW],
         );
+    }
+}
+
+fn errno_index(e: Errno) -> usize {
+    Errno::ALL
+        .iter()
+        .position(|&x| x == e)
+        .expect("a known errno")
+}
+
+/// The fault the scenario injects into this call, taken (writes are armed at their open).
+fn injected(os: &Os, w: &mut [i64], call: Call, args: &[i64]) -> Option<Errno> {
+    match call {
+        Call::Write | Call::Kill => None,
+        Call::Rename => os.take_fault(w, call, false, &[&args[..DEPTH], &args[DEPTH..2 * DEPTH]]),
+        _ => os.take_fault(w, call, false, &[&args[..DEPTH]]),
     }
 }
 

@@ -458,19 +458,8 @@ impl<'f> Compiler<'f> {
                 params.push(self.actor_param(spec, &p)?);
             }
             self.check_actor_assumptions(k, spec, &params)?;
-            let mut cancel_marks = 0u64;
-            for m in &spec.cancel_marks {
-                let Some(id) = self.marks.iter().position(|x| x == m) else {
-                    return Err(Diag::new(
-                        self.file.name.span.clone(),
-                        format!(
-                            "the scenario cancels `{}` at mark `{m}`, which the file does not have",
-                            spec.name
-                        ),
-                    ));
-                };
-                cancel_marks |= 1 << id;
-            }
+            let cancel_marks = self.mark_bits(&spec.name, &spec.cancel_marks, "cancels")?;
+            let pause_marks = self.mark_bits(&spec.name, &spec.pause_marks, "pauses")?;
             out.push(Instance {
                 name: spec.name.clone(),
                 kind: k as u16,
@@ -481,10 +470,31 @@ impl<'f> Compiler<'f> {
                 cancel_window: spec.cancel_window,
                 cancel_marks,
                 process: spec.process,
+                pause_at: spec.pause_at,
+                pause_marks,
+                pause_ms: spec.pause_ms,
+                pausable: spec.pausable,
             });
         }
         let _ = kinds;
         Ok(out)
+    }
+
+    /// The bits of the marks a scenario names for an actor's faults.
+    fn mark_bits(&self, actor: &str, marks: &[String], what: &str) -> Result<u64> {
+        let mut bits = 0u64;
+        for m in marks {
+            let Some(id) = self.marks.iter().position(|x| x == m) else {
+                return Err(Diag::new(
+                    self.file.name.span.clone(),
+                    format!(
+                        "the scenario {what} `{actor}` at mark `{m}`, which the file does not have"
+                    ),
+                ));
+            };
+            bits |= 1 << id;
+        }
+        Ok(bits)
     }
 
     fn actor_param(&mut self, spec: &ActorSpec, p: &ActorParamDecl<'f>) -> Result<ParamValue> {

@@ -69,7 +69,7 @@ pub enum ParamSpec {
 }
 
 /// One actor of a scenario, as the lowering needs it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ActorSpec {
     pub name: String,
     pub kind: String,
@@ -81,6 +81,12 @@ pub struct ActorSpec {
     pub cancel_marks: Vec<String>,
     /// The process it is (`platform node`): pid, host index, uid, host clock skew.
     pub process: lockstep_sim::machine::Process,
+    /// A scripted pause (`platform node`): at an instant or at marks, for `pause_ms`.
+    pub pause_at: Option<i64>,
+    pub pause_marks: Vec<String>,
+    pub pause_ms: i64,
+    /// May be paused at any await point (within `[faults] pauses_max`).
+    pub pausable: bool,
 }
 
 /// What a scenario binds: parameter values, actors, the properties to check.
@@ -91,6 +97,12 @@ pub struct Instantiation {
     /// Invariant and liveness names, in the scenario's `[check]` order.
     pub checks: Vec<String>,
     pub cancels_max: i64,
+    /// Optional pauses in one run, and their length.
+    pub pauses_max: i64,
+    pub pause_ms: i64,
+    /// How many calls each of the scenario's syscall faults fails (its counter's initial
+    /// value; the binding resolves what each names after lowering).
+    pub syscall_faults: Vec<i64>,
 }
 
 /// A variable in the world: where it is, its type, whether it is ghost state.
@@ -446,6 +458,8 @@ impl<'f> Compiler<'f> {
             messages: self.messages,
             platform: self.platform,
             cancels_max: self.inst.cancels_max,
+            pauses_max: self.inst.pauses_max,
+            pause_ms: self.inst.pause_ms,
             actor_refs,
             symmetric,
             path: path.to_string(),

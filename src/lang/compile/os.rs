@@ -71,10 +71,23 @@ impl<'f> Compiler<'f> {
             shown: false,
         }));
         let errnos = Errno::ALL.map(|e| self.sym(e.name()));
+        let faults_at = self.shared_init.len();
+        let counts = self.inst.syscall_faults.clone();
+        self.shared_init.extend(&counts);
+        self.shared_slots.extend(counts.iter().map(|_| Slot {
+            name: "#faults".to_string(),
+            kind: SlotKind::Int,
+            tag: None,
+            ghost: false,
+            shown: false,
+        }));
+        let header = lockstep_sim::machine::layout::W_HEADER;
         self.os = Some(os::Os {
-            base: (lockstep_sim::machine::layout::W_HEADER + off) as u32,
+            base: (header + off) as u32,
             errnos,
             names: Vec::new(),
+            faults: Vec::new(),
+            fault_base: (header + faults_at) as u32,
         });
     }
 
