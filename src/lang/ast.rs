@@ -65,6 +65,8 @@ pub enum ItemKind {
     Invariant {
         name: Name,
         expr: Expr,
+        /// `invariant NAME at end: ...`: judged only when a run has ended.
+        at_end: bool,
     },
     Liveness {
         name: Name,
@@ -87,6 +89,11 @@ pub enum ItemKind {
     Alias {
         key: Name,
         mark: Name,
+    },
+    /// `alias path NAME = "a/b"`: a name a scenario's syscall faults may use for a path.
+    PathAlias {
+        name: Name,
+        path: String,
     },
 }
 

@@ -20,11 +20,18 @@ use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
 use crate::scenario::{self, at, Choice, File, Meta, Plan, ScenarioError, Source};
 
 /// Protocol files lockstep ships, embedded so an installed binary has them: (id, path, text).
-pub const EMBEDDED: &[(&str, &str, &str)] = &[(
-    "init-lock",
-    "protocols/init-lock.lstep",
-    include_str!("../../protocols/init-lock.lstep"),
-)];
+pub const EMBEDDED: &[(&str, &str, &str)] = &[
+    (
+        "init-lock",
+        "protocols/init-lock.lstep",
+        include_str!("../../protocols/init-lock.lstep"),
+    ),
+    (
+        "restart-lock",
+        "protocols/restart-lock.lstep",
+        include_str!("../../protocols/restart-lock.lstep"),
+    ),
+];
 
 /// A loaded protocol file, as the rest of lockstep sees a protocol.
 pub struct FileProtocol {
@@ -190,6 +197,9 @@ struct Faults {
     cancels_max: Option<Spanned<u64>>,
     /// `platform node`'s name for the same budget.
     kills_max: Option<Spanned<u64>>,
+    /// Who may be killed at any await point (default: every process, when no process says
+    /// `kill` itself).
+    kill: Option<Vec<Spanned<String>>>,
     /// `platform node`: pauses at any await point, how long each lasts, and who may be
     /// paused (default: every process).
     pauses_max: Option<Spanned<u64>>,
@@ -238,6 +248,44 @@ fn fault_budget<'a>(
         (Some(c), _, false) => Ok(Some((c, "cancels_max"))),
         (None, None, _) => Ok(None),
     }
+}
+
+/// `[faults] kills_max` on `platform node`: the processes `kill` lists, or every process when
+/// neither a list nor any process's own `kill` key says who, may be killed at any await point.
+fn killable(
+    src: &Source,
+    file: &GenericFile,
+    proto: &FileProtocol,
+    actors: &mut [ActorSpec],
+) -> Result<(), ScenarioError> {
+    let Some(f) = file.faults.as_ref() else {
+        return Ok(());
+    };
+    if let (Some(names), false) = (&f.kill, proto.protocol.ast.platform.text == "node") {
+        let first = names.first().map_or(0..0, |n| n.span());
+        return Err(src
+            .error(
+                Some(first),
+                "processes are killed on `platform node`; a workerd request is cancelled",
+            )
+            .help("list who may be cancelled with each actor's `cancel = \"any\"`"));
+    }
+    let any = (0, i64::MAX / 4);
+    match (&f.kill, &f.kills_max) {
+        (Some(names), _) => {
+            for n in names {
+                let Some(a) = actors.iter_mut().find(|a| &a.name == n.get_ref()) else {
+                    return Err(at(src, n, format!("no actor is named `{}`", n.get_ref())));
+                };
+                a.cancel_window.get_or_insert(any);
+            }
+        }
+        (None, Some(_)) if actors.iter().all(|a| a.cancel_window.is_none()) => {
+            actors.iter_mut().for_each(|a| a.cancel_window = Some(any));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// `[faults] pauses_max` and `pause_ms` (`platform node`): how many pauses at any await point
@@ -357,6 +405,7 @@ fn syscall_faults<'a>(
 fn resolve_syscalls(
     src: &Source,
     faults: &[SyscallFault<'_>],
+    aliases: &[(String, String)],
     program: &mut std::sync::Arc<Program>,
 ) -> Result<(), ScenarioError> {
     let program = std::sync::Arc::make_mut(program);
@@ -368,8 +417,13 @@ fn resolve_syscalls(
         ));
     };
     for f in faults {
+        let text = f.entry.path.get_ref();
+        let text = aliases
+            .iter()
+            .find(|(n, _)| n == text)
+            .map_or(text.as_str(), |(_, p)| p.as_str());
         let path = os
-            .parse_path(f.entry.path.get_ref())
+            .parse_path(text)
             .map_err(|why| at(src, &f.entry.path, why))?;
         os.faults.push(lockstep_sim::machine::os::SysFault {
             op: f.op,
@@ -400,6 +454,7 @@ fn load_scenario(
     };
     let mut actors = actors;
     let pauses = pause_budget(src, &file, proto, &mut actors)?;
+    killable(src, &file, proto, &mut actors)?;
     let syscalls = syscall_faults(src, &file, proto)?;
     let checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
     let mut programs = BTreeMap::new();
@@ -420,7 +475,8 @@ fn load_scenario(
                 .lower(&v.name, &inst)
                 .map_err(|d| lowering_error(src, proto, d))?;
             if !syscalls.is_empty() {
-                resolve_syscalls(src, &syscalls, &mut program)?;
+                let aliases = super::path_aliases(&proto.protocol.ast);
+                resolve_syscalls(src, &syscalls, &aliases, &mut program)?;
             }
             alts.push((label.clone(), program));
         }
@@ -563,6 +619,9 @@ fn params_of(
     let mut open: Vec<(String, Vec<Scalar>)> = Vec::new();
     if let Some(params) = &file.params {
         for (k, v) in params {
+            if k.get_ref() == "host" && p.ast.platform.text == "node" {
+                continue; // the hosts table: see `declared_hosts`
+            }
             let Some(decl) = p.params.iter().find(|d| &d.key == k.get_ref()) else {
                 let keys: Vec<&str> = p.params.iter().map(|d| d.key.as_str()).collect();
                 let mut e = at(
@@ -638,6 +697,8 @@ const PROCESS_KEYS: &[&str] = &[
     "pause_at_ms",
     "pause_at",
     "pause_ms",
+    "crash_at_ms",
+    "crash_at",
 ];
 
 /// The host every process is on unless the scenario names another.
@@ -658,8 +719,9 @@ pub fn default_process(i: usize) -> lockstep_sim::machine::Process {
 /// whose `finally` never runs (node has no anchor).
 fn kill_key(key: &str) -> Option<&'static str> {
     match key {
-        "kill_at_ms" => Some("cancel_at_ms"),
-        "kill_at" => Some("cancel_at"),
+        // `crash_at` is the seed scenarios' word for the same kill -9.
+        "kill_at_ms" | "crash_at_ms" => Some("cancel_at_ms"),
+        "kill_at" | "crash_at" => Some("cancel_at"),
         "kill" => Some("cancel"),
         _ => None,
     }
@@ -680,7 +742,7 @@ fn actors_of(
         return Err(at(src, &file.actor[64], "at most 64 actors are supported"));
     }
     let mut out: Vec<ActorSpec> = Vec::new();
-    let mut hosts = Hosts::default();
+    let mut hosts = declared_hosts(src, file)?;
     for entry in &file.actor {
         let t = entry.get_ref();
         let get = |k: &str| t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v);
@@ -748,7 +810,10 @@ fn actors_of(
             if c < spec.arrive[0] {
                 return Err(at(
                     src,
-                    get("cancel_at_ms").or(get("kill_at_ms")).expect("set"),
+                    get("cancel_at_ms")
+                        .or(get("kill_at_ms"))
+                        .or(get("crash_at_ms"))
+                        .expect("set"),
                     format!(
                         "`cancel_at_ms` = {c} comes before the actor can arrive ({} ms)",
                         spec.arrive[0]
@@ -779,6 +844,56 @@ fn actors_of(
     }
     hosts.apply(&mut out);
     Ok(out)
+}
+
+/// The hosts `[[params.host]]` declares (`name`, `skew_ms`; `hostname` is accepted and not
+/// modelled yet), in order after the default host.
+fn declared_hosts(src: &Source, file: &GenericFile) -> Result<Hosts, ScenarioError> {
+    let mut hosts = Hosts::default();
+    let Some(list) = file.params.as_ref().and_then(|p| {
+        p.iter()
+            .find(|(k, _)| k.get_ref() == "host")
+            .map(|(_, v)| v)
+    }) else {
+        return Ok(hosts);
+    };
+    let toml::Value::Array(entries) = list.get_ref() else {
+        return Err(at(
+            src,
+            list,
+            "`host` is a list of hosts: `[[params.host]]` tables",
+        ));
+    };
+    for e in entries {
+        let toml::Value::Table(t) = e else {
+            return Err(at(src, list, "each `[[params.host]]` is a table"));
+        };
+        let name = match t.get("name") {
+            Some(toml::Value::String(s)) => s.clone(),
+            _ => return Err(at(src, list, "each `[[params.host]]` has a `name`")),
+        };
+        if let Some(k) = t
+            .keys()
+            .find(|k| !["name", "skew_ms", "hostname"].contains(&k.as_str()))
+        {
+            return Err(at(src, list, format!("unknown key `{k}` of a host"))
+                .help("a host has `name`, `skew_ms` and `hostname`"));
+        }
+        let skew = match t.get("skew_ms") {
+            None => 0,
+            Some(toml::Value::Integer(i)) if i.abs() <= 86_400_000 => *i,
+            Some(_) => {
+                return Err(at(
+                    src,
+                    list,
+                    "`skew_ms` is a whole number of ms, at most a day either way",
+                ))
+            }
+        };
+        let h = hosts.index(&name) as usize;
+        hosts.skews[h] = Some(skew);
+    }
+    Ok(hosts)
 }
 
 /// The hosts a scenario's processes name, by first mention (the default host first), and

@@ -145,6 +145,17 @@ fn props_of(ast: &File) -> Vec<PropInfo> {
         .collect()
 }
 
+/// The file's names for paths (`alias path L = "home/restart.lock"`).
+pub fn path_aliases(ast: &File) -> Vec<(String, String)> {
+    ast.items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::PathAlias { name, path } => Some((name.text.clone(), path.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 fn aliases_of(ast: &File) -> Vec<(String, String)> {
     ast.items
         .iter()

@@ -390,12 +390,37 @@ impl Parser {
             "invariant" if !in_variant => {
                 self.bump();
                 let name = self.name("the invariant's name")?;
+                let at_end = matches!(self.tok(), Tok::Ident(w) if w == "at");
+                if at_end {
+                    self.bump();
+                    match self.tok().clone() {
+                        Tok::Ident(w) if w == "end" => {
+                            self.bump();
+                        }
+                        _ => {
+                            return Err(self
+                                .error("`end`")
+                                .help("`invariant NAME at end: expression` is judged when a run ends"))
+                        }
+                    }
+                }
                 self.expect(&Tok::Colon, "write `invariant NAME: expression`")?;
                 let expr = self.expr()?;
-                Ok(ItemKind::Invariant { name, expr })
+                Ok(ItemKind::Invariant { name, expr, at_end })
             }
             "liveness" if !in_variant => self.liveness(),
             "canary" | "variant" if !in_variant => self.variant(),
+            "alias" if !in_variant && matches!(self.peek(1), Tok::Ident(w) if w == "path") => {
+                self.bump();
+                self.bump();
+                let name = self.name("the path's name")?;
+                self.expect(&Tok::Assign, "write `alias path NAME = \"dir/file\"`")?;
+                let Tok::Str(path) = self.tok().clone() else {
+                    return Err(self.error("a path in quotes").help("write `alias path NAME = \"dir/file\"`"));
+                };
+                self.bump();
+                Ok(ItemKind::PathAlias { name, path })
+            }
             "alias" if !in_variant => {
                 self.bump();
                 let key = self.ident("a scenario key")?;

@@ -145,14 +145,26 @@ fn a_fixed_variant_is_quiet_and_deny_fails_a_buggy_one() {
         "--deny",
         "--variant",
         "v4-gated-publish",
-        "protocols",
+        "protocols/init-lock.lstep",
     ]);
     assert_eq!(quiet.code, 0, "{}", quiet.stderr);
     assert_eq!(quiet.stdout, "");
-    let denied = lockstep(&["lint", "--deny", "--variant", "v3-gen-release", "protocols"]);
+    let denied = lockstep(&[
+        "lint",
+        "--deny",
+        "--variant",
+        "v3-gen-release",
+        "protocols/init-lock.lstep",
+    ]);
     assert_eq!(denied.code, 1);
     assert!(denied.stdout.contains("warning[ungated-claim-write]"));
-    let json = lockstep(&["lint", "--json", "--variant", "v3-gen-release", "protocols"]);
+    let json = lockstep(&[
+        "lint",
+        "--json",
+        "--variant",
+        "v3-gen-release",
+        "protocols/init-lock.lstep",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(v[0]["id"], "ungated-claim-write");
     assert_eq!(v[0]["line"], 333);

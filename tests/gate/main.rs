@@ -957,9 +957,10 @@ fn shell_words(s: &str) -> Vec<String> {
     out
 }
 
-/// Every scenario of the init lock, the benchmarks and the split-claim canary, run against the
-/// shipped protocol file (`protocols/init-lock.lstep`) and against the Rust model: the two
-/// verdicts agree for every (scenario, variant) and meet the file's expectation. The state
+/// Every scenario of the init lock and of the restart lock, the benchmarks and their canaries,
+/// run against the shipped protocol files (`protocols/init-lock.lstep`,
+/// `protocols/restart-lock.lstep`) and against the Rust models: the two verdicts agree for
+/// every (scenario, variant) and meet the file's expectation. The state
 /// counts are printed side by side (`cargo test -- --nocapture`); where they differ, the
 /// protocol file's header comment says why (granularity, never a verdict).
 #[test]
@@ -970,6 +971,8 @@ fn protocol_files_agree_with_the_rust_models() {
         "scenarios/init-lock".to_string(),
         "scenarios/bench".to_string(),
         "scenarios/canary/split-claim.toml".to_string(),
+        "scenarios/restart-lock".to_string(),
+        "scenarios/canary/restart-no-mutex.toml".to_string(),
     ])
     .unwrap();
     let mut table =
@@ -1007,7 +1010,7 @@ fn protocol_files_agree_with_the_rust_models() {
         }
     }
     eprintln!("{table}");
-    assert!(n >= 70, "only {n} pairs compared");
+    assert!(n >= 130, "only {n} pairs compared");
     assert!(
         failures.is_empty(),
         "disagreements:\n{}",

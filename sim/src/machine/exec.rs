@@ -80,6 +80,8 @@ pub(super) struct Ctx<'a> {
     pub shared_end: usize,
     /// Where steps record the code they execute (see [`super::coverage`]).
     pub coverage: Option<&'a super::coverage::Coverage>,
+    /// The file system, for properties that look at it (`exists`).
+    pub os: Option<&'a super::os::Os>,
 }
 
 impl Ctx<'_> {
@@ -251,6 +253,15 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
         }
         Op::Now => st.push(w[W_NOW].saturating_add(cx.process().skew)),
         Op::Pid => st.push(cx.process().pid),
+        Op::RealNow => st.push(w[W_NOW]),
+        Op::Exists => {
+            let at = st.sp - DEPTH;
+            let found = cx
+                .os
+                .is_some_and(|os| os.resolve(w, &st.buf[at..st.sp]).is_ok());
+            st.sp = at;
+            st.push(i64::from(found));
+        }
         Op::Host => st.push(cx.process().host),
         Op::Join { fail } => {
             let name = st.pop();
@@ -400,6 +411,7 @@ pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
         block_end: 0,
         shared_end: 0,
         coverage: None,
+        os: None,
     };
     let w = [0i64; W_HEADER];
     let mut st = Stack::new();
@@ -595,7 +607,7 @@ fn step_on<N: Narrator>(
                 }
                 let pause = program.actors[a].pause_marks & (1u64 << m) != 0;
                 if pause && w[base + B_FLAGS] & F_PAUSED == 0 {
-                    w[base + B_FLAGS] |= F_PAUSED;
+                    w[base + B_FLAGS] |= F_PAUSED | F_STOPPED;
                     let ms = program.actors[a].pause_ms;
                     if N::ON {
                         n.say(format_args!(

@@ -54,6 +54,8 @@ pub const F_CANCELLED: i64 = 2;
 pub const F_AT_MARK: i64 = 4;
 /// Its scripted pause (`pause_at_ms`) happened.
 pub const F_PAUSED: i64 = 8;
+/// It was paused at least once (`r.paused`).
+pub const F_STOPPED: i64 = 16;
 
 /// A choice slot whose value is not chosen yet.
 pub const UNCHOSEN: i64 = -1;

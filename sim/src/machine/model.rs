@@ -194,6 +194,7 @@ impl Machine {
             block_end: actor.map_or(0, |a| self.block_end(a)),
             shared_end: self.shared_end,
             coverage: actor.map(|_| &self.coverage),
+            os: self.program.os.as_ref(),
         }
     }
 
@@ -280,6 +281,7 @@ impl Machine {
     /// still answers ok).
     fn pause<N: Narrator>(&self, w: &mut [i64], a: usize, n: &mut N) {
         let b = self.base(a);
+        w[b + B_FLAGS] |= F_STOPPED;
         let ms = if self.pause_due(w, a) {
             w[b + B_FLAGS] |= F_PAUSED;
             self.program.actors[a].pause_ms
@@ -665,7 +667,7 @@ impl Model for Machine {
         &self.props
     }
 
-    fn violated(&self, s: &World, limit: PropIdx, _at_end: bool) -> Option<PropIdx> {
+    fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
         let w = &s.slots[..];
         if limit == 0 {
             return None;
@@ -690,11 +692,14 @@ impl Model for Machine {
                 return None;
             }
             let cx = self.ctx(None);
+            if p.form == Form::AtEnd && !at_end {
+                continue;
+            }
             let bad = match exec::eval(&cx, w, p.code as usize) {
                 // An error inside a property is the protocol's runtime error.
                 Err(_) => return (error < usize::from(limit)).then_some(error as PropIdx),
                 Ok(v) => match p.form {
-                    Form::Safety => v == 0,
+                    Form::Safety | Form::AtEnd => v == 0,
                     Form::Deadline => now > v,
                 },
             };

@@ -66,6 +66,10 @@ pub enum Op {
     /// Push the running actor's clock (its host's `now()`: the virtual clock plus the host's
     /// skew).
     Now,
+    /// Push the virtual clock itself (ghost code and properties: no process reads it).
+    RealNow,
+    /// Pop a path; push whether it names a file or directory (ghost code and properties).
+    Exists,
     /// Push the running actor's pid / host index (`platform node`).
     Pid,
     Host,

@@ -67,11 +67,12 @@ pub enum Errno {
     EBUSY,
     EIO,
     EACCES,
+    EBADF,
 }
 
 impl Errno {
     /// Every errno, in index order.
-    pub const ALL: [Errno; 12] = [
+    pub const ALL: [Errno; 13] = [
         Errno::EEXIST,
         Errno::ENOENT,
         Errno::ENOTEMPTY,
@@ -84,6 +85,7 @@ impl Errno {
         Errno::EBUSY,
         Errno::EIO,
         Errno::EACCES,
+        Errno::EBADF,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +102,7 @@ impl Errno {
             Errno::EBUSY => "EBUSY",
             Errno::EIO => "EIO",
             Errno::EACCES => "EACCES",
+            Errno::EBADF => "EBADF",
         }
     }
 
@@ -134,6 +137,8 @@ pub enum Call {
     },
     /// Writes the list on the stack through the open descriptor and closes it.
     Write,
+    /// Closes the open descriptor without writing.
+    Close,
     /// `utimes(path, mtime)`.
     Utimes,
     /// `kill(pid, 0)`.
@@ -154,6 +159,7 @@ impl Call {
             Call::Open { exclusive: false } => "open 'w'",
             Call::Open { exclusive: true } => "open 'wx'",
             Call::Write => "write+close",
+            Call::Close => "close",
             Call::Utimes => "utimes",
             Call::Kill => "kill(pid, 0)",
         }
@@ -169,6 +175,7 @@ pub fn effect(call: Call) -> (usize, usize) {
         Call::Read => (DEPTH, WORDS + 2),
         Call::Readdir => (DEPTH, ENTRIES + 2),
         Call::Write => (WORDS + 1, 1),
+        Call::Close => (0, 1),
         Call::Utimes => (DEPTH + 1, 1),
         Call::Kill => (1, 1),
     }
@@ -180,7 +187,7 @@ pub struct Os {
     /// First slot of the region in the world.
     pub base: u32,
     /// The symbol of each errno, in [`Errno::ALL`] order.
-    pub errnos: [i64; 12],
+    pub errnos: [i64; 13],
     /// Name stems, by index (stem `i` is `names[i - 1]`).
     pub names: Vec<String>,
     /// The scenario's injected syscall faults; fault `i` counts its remaining failures in

@@ -11,7 +11,7 @@ struct Fixture {
 fn fixture() -> Fixture {
     let os = Os {
         base: 0,
-        errnos: [0; 12],
+        errnos: [0; 13],
         names: ["run", "a", "b", "c", "lock."].map(String::from).to_vec(),
         faults: Vec::new(),
         fault_base: 0,

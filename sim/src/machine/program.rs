@@ -135,6 +135,8 @@ pub enum Form {
     /// (`NEVER` when none is); the property is violated once the clock passes it, and the
     /// clock stops there so the violation is seen at that instant.
     Deadline,
+    /// Like `Safety`, judged only when a run has ended (nothing can move any more).
+    AtEnd,
 }
 
 /// A property as the machine judges it.

@@ -255,6 +255,7 @@ pub(super) fn explain(m: &Machine, w: &[i64], p: u8) -> String {
     let prop = &program.props[usize::from(p)];
     match prop.form {
         Form::Safety => format!("`{}` is false", prop.source),
+        Form::AtEnd => format!("`{}` is false when the run ends", prop.source),
         Form::Deadline => format!(
             "an obligation of `{}` fell due and is still open at {} ms",
             prop.source, w[W_NOW]

@@ -28,6 +28,11 @@ pub(super) fn run<N: Narrator>(
     let out = st.sp;
     st.buf[out..out + pushes].fill(0);
     let results = &mut st.buf[out..out + pushes - 1];
+    if matches!(call, Call::Open { .. }) && w[base + B_FD] != 0 {
+        // One open file per process: an open that was never written is closed first.
+        let fd = std::mem::take(&mut w[base + B_FD]);
+        os.close(w, fd & 0xffff_ffff);
+    }
     let injected = injected(os, w, call, &args);
     let result = match call {
         _ if injected.is_some() => Err(injected.expect("checked")),
@@ -50,7 +55,9 @@ pub(super) fn run<N: Narrator>(
         Call::Write => {
             let fd = std::mem::take(&mut w[base + B_FD]);
             let (ino, tag) = (fd & 0xffff_ffff, fd >> 32);
-            if tag == 0 {
+            if ino == 0 {
+                Err(Errno::EBADF)
+            } else if tag == 0 {
                 os.write(w, ino, &args[..=WORDS], clock);
                 Ok(())
             } else {
@@ -58,6 +65,13 @@ pub(super) fn run<N: Narrator>(
                 Err(Errno::ALL[tag as usize - 1])
             }
         }
+        Call::Close => match std::mem::take(&mut w[base + B_FD]) & 0xffff_ffff {
+            0 => Err(Errno::EBADF),
+            ino => {
+                os.close(w, ino);
+                Ok(())
+            }
+        },
         Call::Utimes => os.utimes(w, &args[..DEPTH], args[DEPTH]),
         Call::Kill => kill0(w, cx.actors, cx.bases, a, args[0]),
     };
@@ -89,7 +103,7 @@ fn errno_index(e: Errno) -> usize {
 /// The fault the scenario injects into this call, taken (writes are armed at their open).
 fn injected(os: &Os, w: &mut [i64], call: Call, args: &[i64]) -> Option<Errno> {
     match call {
-        Call::Write | Call::Kill => None,
+        Call::Write | Call::Close | Call::Kill => None,
         Call::Rename => os.take_fault(w, call, false, &[&args[..DEPTH], &args[DEPTH..2 * DEPTH]]),
         _ => os.take_fault(w, call, false, &[&args[..DEPTH]]),
     }
@@ -120,6 +134,7 @@ fn say<N: Narrator>(
             args[DEPTH]
         ),
         Call::Kill => format!("kill({}, 0)", args[0]),
+        Call::Close => "close".to_string(),
         _ => format!("{} {}", call.name(), os.show_path(&args[..DEPTH])),
     };
     let answer = match (result, call) {

@@ -91,7 +91,7 @@ fn var_place(v: Var, addr: Addr, name: &str, foreign: bool) -> Place {
 }
 
 /// Fields every actor value has, read from its block's header.
-const ACTOR_FIELDS: [&str; 5] = ["live", "done", "failed", "cancelled", "arrived"];
+const ACTOR_FIELDS: [&str; 6] = ["live", "done", "failed", "cancelled", "arrived", "paused"];
 
 impl<'f> Compiler<'f> {
     pub(super) fn refuse_state(&self, span: &Span) -> Result<()> {
@@ -916,6 +916,16 @@ impl<'f> Compiler<'f> {
             "done" => (B_STATUS, &[Op::Const(ST_DONE), Op::Ge]),
             "failed" => (B_STATUS, &[Op::Const(ST_FAILED), Op::Eq]),
             "arrived" => (B_STATUS, &[Op::Const(ST_NEW), Op::Ne]),
+            // flags / F_STOPPED % 2: paused at least once.
+            "paused" => (
+                B_FLAGS,
+                &[
+                    Op::Const(lockstep_sim::machine::layout::F_STOPPED),
+                    Op::Div,
+                    Op::Const(2),
+                    Op::Rem,
+                ],
+            ),
             // flags / F_CANCELLED % 2: the cancelled bit.
             _ => (
                 B_FLAGS,

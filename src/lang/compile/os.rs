@@ -31,6 +31,10 @@ pub const CALLS: &[(&str, usize)] = &[
     ("writeFile", 3),
     ("utimes", 2),
     ("kill", 2),
+    ("open", 1),
+    ("open", 2),
+    ("write", 1),
+    ("close", 0),
 ];
 
 /// Whether `name` is a system call (a file's own function of that name takes precedence).
@@ -157,11 +161,22 @@ impl<'f> Compiler<'f> {
         span: &Span,
     ) -> Result<Option<Ty>> {
         let arity = match n {
-            "pid" | "host" => 0,
+            "pid" | "host" | "real_now" => 0,
             "name" => 2,
-            "number" => 1,
+            "number" | "exists" => 1,
             _ => return Ok(None),
         };
+        if matches!(n, "real_now" | "exists") && !self.ghost {
+            return Err(Diag::new(
+                span.clone(),
+                format!("`{n}` is for ghost code and properties"),
+            )
+            .help(if n == "exists" {
+                "a process learns whether a file exists with a call: `await stat(p)`"
+            } else {
+                "a process reads its host's clock: `now()`"
+            }));
+        }
         if args.len() != arity {
             return Err(Diag::new(
                 span.clone(),
@@ -170,6 +185,15 @@ impl<'f> Compiler<'f> {
         }
         self.need_node(span, &format!("`{n}()`"))?;
         match n {
+            "real_now" => {
+                self.emit(Op::RealNow, span);
+                Ok(Some(Ty::Dur))
+            }
+            "exists" => {
+                self.value_for(&args[0], &Ty::Path, "`exists`'s argument")?;
+                self.emit(Op::Exists, span);
+                Ok(Some(Ty::Bool))
+            }
             "pid" | "host" => {
                 self.refuse_state(span)?;
                 self.emit(if n == "pid" { Op::Pid } else { Op::Host }, span);
@@ -247,6 +271,17 @@ impl<'f> Compiler<'f> {
         self.usage.os = true;
         let result = match name {
             "writeFile" => self.write_file(args, span)?,
+            "open" => {
+                let exclusive = self.flag(args.get(1))?;
+                self.open_call(&args[0], exclusive, span)?
+            }
+            "write" => self.write_call(&args[0], span)?,
+            "close" => {
+                self.emit(Op::Yield, span);
+                self.emit(Op::Sys(Call::Close), span);
+                self.errno_check(0, span)?;
+                Ty::Unit
+            }
             _ => self.one_call(name, args, span)?,
         };
         match want {
@@ -301,24 +336,36 @@ impl<'f> Compiler<'f> {
     /// `writeFile(path, content)` and `writeFile(path, content, 'wx')`: open (creating or
     /// truncating, or exclusively), then write and close, each its own step.
     fn write_file(&mut self, args: &'f [Expr], span: &Span) -> Result<Ty> {
-        let exclusive = match args.get(2).map(|a| &a.kind) {
-            None => false,
-            Some(ExprKind::Sym(s)) if s == "wx" => true,
-            Some(ExprKind::Sym(s)) if s == "w" => false,
-            Some(_) => {
-                return Err(
-                    Diag::new(args[2].span.clone(), "a write's flag is 'w' or 'wx'")
-                        .help("'wx' is O_CREAT|O_EXCL: it fails with EEXIST when the file exists"),
-                )
-            }
-        };
+        let exclusive = self.flag(args.get(2))?;
+        self.open_call(&args[0], exclusive, span)?;
+        self.write_call(&args[1], span)
+    }
+
+    /// An open's flag: 'w' (the default) or 'wx'.
+    fn flag(&self, arg: Option<&'f Expr>) -> Result<bool> {
+        match arg.map(|a| (a, &a.kind)) {
+            None => Ok(false),
+            Some((_, ExprKind::Sym(s))) if s == "wx" => Ok(true),
+            Some((_, ExprKind::Sym(s))) if s == "w" => Ok(false),
+            Some((a, _)) => Err(Diag::new(a.span.clone(), "an open's flag is 'w' or 'wx'")
+                .help("'wx' is O_CREAT|O_EXCL: it fails with EEXIST when the file exists")),
+        }
+    }
+
+    /// `open(path, flag)`: the process holds the file open until its `write`.
+    fn open_call(&mut self, path: &'f Expr, exclusive: bool, span: &Span) -> Result<Ty> {
         self.emit(Op::Yield, span);
-        self.resolving(span, |c| c.value_for(&args[0], &Ty::Path, "a path"))?;
+        self.resolving(span, |c| c.value_for(path, &Ty::Path, "a path"))?;
         self.emit(Op::Sys(Call::Open { exclusive }), span);
         self.errno_check(0, span)?;
+        Ok(Ty::Unit)
+    }
+
+    /// `write(content)`: writes through the file the process opened, and closes it.
+    fn write_call(&mut self, content: &'f Expr, span: &Span) -> Result<Ty> {
         self.emit(Op::Yield, span);
         self.resolving(span, |c| {
-            c.value_for(&args[1], &content_ty(), "a file's content")
+            c.value_for(content, &content_ty(), "a file's content")
         })?;
         self.emit(Op::Sys(Call::Write), span);
         self.errno_check(0, span)?;

@@ -26,7 +26,12 @@ impl<'f> Compiler<'f> {
             out.push(self.prop(item)?);
             items.push(item);
         }
-        if items.is_empty() {
+        // A property judged only at the end cannot join the one-pass code, which every world
+        // runs: each is judged on its own then.
+        let at_end = items
+            .iter()
+            .any(|i| matches!(i.kind, ItemKind::Invariant { at_end: true, .. }));
+        if items.is_empty() || at_end {
             return Ok((out, None));
         }
         let entry = self.here();
@@ -52,7 +57,7 @@ impl<'f> Compiler<'f> {
             }
             let form = self.prop_value(item)?;
             match form {
-                Form::Safety => self.emit_to(Op::JumpIfFalse(0), l, &item.span),
+                Form::Safety | Form::AtEnd => self.emit_to(Op::JumpIfFalse(0), l, &item.span),
                 Form::Deadline => {
                     // Violated once the clock passes the deadline: deadline < now.
                     self.emit(Op::Now, &item.span);
@@ -91,6 +96,7 @@ impl<'f> Compiler<'f> {
                 id: intern(&name),
                 kind: match form {
                     Form::Safety => PropertyKind::Safety,
+                    Form::AtEnd => PropertyKind::AtEnd,
                     Form::Deadline => PropertyKind::BoundedLiveness,
                 },
                 summary,
@@ -105,7 +111,7 @@ impl<'f> Compiler<'f> {
         let form = self.prop_value(item)?;
         self.emit(Op::End, &item.span);
         match &item.kind {
-            ItemKind::Invariant { name, expr } => {
+            ItemKind::Invariant { name, expr, .. } => {
                 let source = self.text[expr.span.clone()].to_string();
                 Ok((name.text.clone(), form, one_line(&source)))
             }
@@ -125,10 +131,10 @@ impl<'f> Compiler<'f> {
     /// open deadline.
     fn prop_value(&mut self, item: &'f Item) -> Result<Form> {
         match &item.kind {
-            ItemKind::Invariant { expr, .. } => {
+            ItemKind::Invariant { expr, at_end, .. } => {
                 let t = self.expr(expr, None)?;
                 self.want_bool(&t, &expr.span, "an invariant")?;
-                Ok(Form::Safety)
+                Ok(if *at_end { Form::AtEnd } else { Form::Safety })
             }
             ItemKind::Liveness {
                 bindings, when, by, ..
