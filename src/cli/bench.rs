@@ -334,12 +334,16 @@ pub fn run(a: Args) -> u8 {
         }
     }
     // The Rust models against their protocol files, round-robin: distinct states per second.
-    for path in [
-        "scenarios/bench/reclaim-3.toml",
-        "scenarios/bench/reclaim-4.toml",
-        "scenarios/bench/reclaim-5.toml",
+    for (path, variant) in [
+        ("scenarios/bench/reclaim-3.toml", "v4-gated-publish"),
+        ("scenarios/bench/reclaim-4.toml", "v4-gated-publish"),
+        ("scenarios/bench/reclaim-5.toml", "v4-gated-publish"),
+        (
+            "scenarios/restart-lock/multi-breaker-3.toml",
+            "v3-registry-mutex",
+        ),
     ] {
-        if let Err(code) = rust_vs_file(&a, path, budget, &mut rows, &mut ok) {
+        if let Err(code) = rust_vs_file(&a, path, variant, budget, &mut rows, &mut ok) {
             return code;
         }
     }
@@ -450,6 +454,7 @@ pub fn run(a: Args) -> u8 {
 fn rust_vs_file(
     a: &Args,
     path: &str,
+    variant: &'static str,
     budget: Budget,
     rows: &mut Vec<Row>,
     ok: &mut bool,
@@ -476,19 +481,12 @@ fn rust_vs_file(
     }
     modes.retain(|(mode, _, _)| selected(a, path, mode));
     let pairs: Vec<(&dyn LoadedScenario, &Plan)> = modes.iter().map(|(_, l, p)| (*l, *p)).collect();
-    let measured = measure_pairs(&pairs, "v4-gated-publish", budget)
-        .map_err(|e| nondeterministic(path, &e))?;
+    let measured =
+        measure_pairs(&pairs, variant, budget).map_err(|e| nondeterministic(path, &e))?;
     let first = rows.len();
     for ((mode, _, _), (o, t)) in modes.iter().zip(measured) {
         *ok &= o.verdict.is_holds();
-        rows.push(Row::of(
-            path,
-            "v4-gated-publish",
-            mode,
-            &o,
-            &t,
-            Some(o.report.states),
-        ));
+        rows.push(Row::of(path, variant, mode, &o, &t, Some(o.report.states)));
     }
     for i in first..rows.len() {
         let Some(rest) = rows[i].mode.strip_prefix("protocol file") else {
