@@ -50,6 +50,32 @@ const MIGRATION_LEASE: Table = &[
     ),
 ];
 
+/// The restart lock, on files: V1's untokened release and blind break of L; V2's release and
+/// break that act on a read of L in a later step (F2-b, F2-a); the rejected mutex designs'
+/// reap of M after reading it (F3-x1, F3-x2); the canary's unserialized judge of L. V3's
+/// findings are the seed's own residuals (protocols.md §3.6, 2 and 3), each shown by a
+/// scenario: the blind unlink of a stale RL (`double-crash.toml`) and the release of M after
+/// reading its token (`paused-releaser.toml`), and the removal of its own M and RL with no
+/// look at whose they are, in the same class (a pause longer than STALE).
+const RESTART_LOCK: Table = &[
+    ("v3-registry-mutex", &["judge-then-act", "ungated-release"]),
+    ("v1-unlink-recreate", &["judge-then-act", "ungated-release"]),
+    ("v2-rename-readback", &["judge-then-act"]),
+    (
+        "x1-content-stale-mutex",
+        &["judge-then-act", "ungated-release"],
+    ),
+    ("x2-rename-restore", &["judge-then-act", "ungated-release"]),
+    ("canary-no-mutex", &["judge-then-act"]),
+];
+
+/// The pidfile lock: v1 unlinks a pidfile it judged stale, and releases its own without a
+/// look; v2's numbered claims are unique names, never judged and destroyed.
+const PIDFILE_LOCK: Table = &[
+    ("v2-generations", &[]),
+    ("v1-unlink-stale", &["judge-then-act", "ungated-release"]),
+];
+
 /// The lint file: one variant per lint, and a clean one.
 const LINTS: Table = &[
     ("clean", &[]),
@@ -105,6 +131,38 @@ fn the_migration_lease_table() {
 }
 
 #[test]
+fn the_restart_lock_table() {
+    assert_table("protocols/restart-lock.lstep", RESTART_LOCK);
+}
+
+#[test]
+fn the_pidfile_lock_table() {
+    assert_table("examples/pidfile-lock/pidfile-lock.lstep", PIDFILE_LOCK);
+}
+
+/// Which restart-lock findings name which path: V1's release of L is the ungated one, and V3
+/// never judges L itself (its judge-then-act findings are on M and RL, its residuals).
+#[test]
+fn the_restart_lock_findings_name_their_paths() {
+    let p = load("protocols/restart-lock.lstep");
+    let lints = lint(&p);
+    let on = |variant: &str, rule: Rule| -> BTreeSet<String> {
+        lints
+            .iter()
+            .filter(|l| l.finding.rule == rule && l.variants.iter().any(|v| v == variant))
+            .map(|l| l.finding.root.clone())
+            .collect()
+    };
+    assert_eq!(
+        on("v1-unlink-recreate", Rule::UngatedRelease),
+        BTreeSet::from(["home/restart.lock".to_string()])
+    );
+    let v3 = on("v3-registry-mutex", Rule::JudgeThenAct);
+    assert!(!v3.contains("home/restart.lock"), "{v3:?}");
+    assert!(v3.contains("home/restart.lock.mutex.reclaim"), "{v3:?}");
+}
+
+#[test]
 fn each_lint_fires_on_its_own_variant_only() {
     assert_table("tests/gate/lints/lints.lstep", LINTS);
 }
@@ -112,7 +170,13 @@ fn each_lint_fires_on_its_own_variant_only() {
 #[test]
 fn every_lint_is_shown_by_some_file() {
     let mut seen = BTreeSet::new();
-    for table in [INIT_LOCK, MIGRATION_LEASE, LINTS] {
+    for table in [
+        INIT_LOCK,
+        MIGRATION_LEASE,
+        RESTART_LOCK,
+        PIDFILE_LOCK,
+        LINTS,
+    ] {
         for (_, ids) in table {
             seen.extend(ids.iter().copied());
         }

@@ -1013,6 +1013,11 @@ impl Scalar {
 
 /// Lowers `file` (one variant) for `inst`, in two passes: the first learns which state the
 /// code writes; the second makes the rest constants (folded, and left out of the world).
+/// Whether `name` is one of the operating system's calls (`platform node`).
+pub fn is_system_call(name: &str) -> bool {
+    os::is_call(name)
+}
+
 pub fn lower(file: &File, text: &str, path: &str, inst: &Instantiation) -> Result<Arc<Program>> {
     let first = Compiler::new(file, text, inst)?;
     let (_, usage) = first.program_and_usage(path)?;

@@ -18,6 +18,7 @@
 //! file lowers every variant with its defaults and stops there (exit 2). An `assume ... for
 //! PROPERTY` is the property's opt-in, not a mistake, and is left alone.
 
+mod files;
 mod names;
 mod walk;
 
@@ -72,6 +73,20 @@ impl Rule {
         }
     }
 
+    /// The interleaving and the usual fix for a finding on a file.
+    fn file_note_help(self) -> (&'static str, &'static str) {
+        match self {
+            Rule::JudgeThenAct => (
+                "judge, then act on a fixed name: another process replaces the file between the read and this call (it breaks the same stale lock and claims it), and this call destroys the newer file",
+                "act only on a generation you alone name (unique names created with 'wx' or mkdir), rename the file to a private name and re-check it there, or hold a claim on another path (a mutex) across both calls",
+            ),
+            _ => (
+                "the late release: this process paused or ran long, its claim was judged stale and taken over, and its release now removes the new owner's file",
+                "read the file and compare your own token before removing it, under a claim that keeps others out, or claim under a unique name",
+            ),
+        }
+    }
+
     /// The usual fix.
     fn help(self) -> &'static str {
         match self {
@@ -98,6 +113,8 @@ pub struct Finding {
     pub awaited: Option<Range<usize>>,
     /// The condition that judged the root.
     pub judged: Option<Range<usize>>,
+    /// On a file (`root` is its path), not on shared state.
+    pub file: bool,
 }
 
 /// A finding and the variants it holds for, in declaration order.
@@ -151,6 +168,18 @@ impl Lint {
         let root = &f.root;
         let line =
             |s: &Option<Range<usize>>| s.as_ref().map_or(0, |s| line_col(&p.text, s.start).0);
+        match (f.rule, f.file) {
+            (Rule::UngatedRelease, true) => format!("the process removes its claim `{root}` without first reading whose it is: after a takeover it removes the new owner's"),
+            (Rule::JudgeThenAct, true) => format!("`{root}` is read on line {}, and this call acts on it in a later step, with no claim on another path held in between", line(&f.judged)),
+            _ => self.shared_message(p),
+        }
+    }
+
+    fn shared_message(&self, p: &Protocol) -> String {
+        let f = &self.finding;
+        let root = &f.root;
+        let line =
+            |s: &Option<Range<usize>>| s.as_ref().map_or(0, |s| line_col(&p.text, s.start).0);
         match f.rule {
             Rule::UngatedRelease => format!("a `finally` writes shared `{root}` without first comparing the releaser's own token or generation"),
             Rule::UngatedClaimWrite => format!("shared `{root}` is written inside a claim after the await on line {}, and this step checks neither the claim's token nor `{root}`", line(&f.awaited)),
@@ -184,12 +213,18 @@ impl Lint {
         let file = SimpleFile::new(&p.path, &p.text);
         let mut labels = vec![Label::primary((), f.site.clone())];
         if f.write != f.site {
-            labels.push(Label::secondary((), f.write.clone()).with_message("the write"));
+            let what = if f.file { "the call" } else { "the write" };
+            labels.push(Label::secondary((), f.write.clone()).with_message(what));
         }
+        let (note, help) = if f.file {
+            f.rule.file_note_help()
+        } else {
+            (f.rule.note(), f.rule.help())
+        };
         let d = Diagnostic::warning().with_labels(labels).with_notes(vec![
             format!("variants: {}", self.variants.join(", ")),
-            format!("note: {}", f.rule.note()),
-            format!("help: {}", f.rule.help()),
+            format!("note: {note}"),
+            format!("help: {help}"),
         ]);
         let mut buf = NoColor::new(Vec::new());
         if term::emit(&mut buf, &term::Config::default(), &file, &d).is_ok() {

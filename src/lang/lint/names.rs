@@ -69,6 +69,11 @@ impl<'f> Names<'f> {
         }
     }
 
+    /// The value a constant is declared with.
+    pub fn const_expr(&self, name: &str) -> Option<&'f Expr> {
+        self.consts.get(name).copied()
+    }
+
     /// The function `name` with a block body, if the file has one.
     pub fn function_named(&self, name: &str) -> Option<&'f FnDef> {
         self.fns.get(name).copied()
@@ -91,6 +96,11 @@ impl<'f> Names<'f> {
                 .get(n.as_str())
                 .and_then(|v| self.constant_within(v, depth + 1)),
             ExprKind::Unary(UnOp::Not, x) => self.constant_within(x, depth + 1).map(|b| !b),
+            ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => {
+                let a = self.scalar(a, depth + 1)?;
+                let b = self.scalar(b, depth + 1)?;
+                Some((a == b) == (*op == BinOp::Eq))
+            }
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
                 let a = self.constant_within(a, depth + 1);
                 let b = self.constant_within(b, depth + 1);
@@ -101,6 +111,23 @@ impl<'f> Names<'f> {
                     _ => None,
                 }
             }
+            _ => None,
+        }
+    }
+
+    /// A constant symbol, integer or boolean (`MUTEX` with `const MUTEX = 'none'`).
+    fn scalar(&self, e: &Expr, depth: usize) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        match &e.kind {
+            ExprKind::Sym(s) => Some(format!("'{s}")),
+            ExprKind::Int(i) => Some(i.to_string()),
+            ExprKind::Bool(b) => Some(b.to_string()),
+            ExprKind::Name(n) => self
+                .consts
+                .get(n.as_str())
+                .and_then(|v| self.scalar(v, depth + 1)),
             _ => None,
         }
     }

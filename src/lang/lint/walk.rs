@@ -12,6 +12,9 @@
 
 use std::ops::Range;
 
+use std::collections::BTreeMap;
+
+use super::files::{self, Files, Verdict};
 use super::names::{each_child, Names};
 use super::{Finding, Rule};
 use crate::lang::ast::{Await, Block, Expr, ExprKind, Stmt, StmtKind};
@@ -87,6 +90,9 @@ pub struct Walker<'f> {
     finals: Vec<Finally>,
     judged: Vec<Judged<'f>>,
     region: Region,
+    /// What the process did to fixed paths, and the path each function parameter names.
+    files: Files,
+    frames: Vec<BTreeMap<String, Option<String>>>,
 }
 
 impl<'f> Walker<'f> {
@@ -101,11 +107,15 @@ impl<'f> Walker<'f> {
             finals: Vec::new(),
             judged: Vec::new(),
             region: Region::default(),
+            files: Files::default(),
+            frames: Vec::new(),
         }
     }
 
     /// Walks an actor's body from its start.
     pub fn actor(&mut self, body: &'f Block) {
+        self.files = Files::default();
+        self.frames.clear();
         let mut flow = Flow::default();
         self.block(body, &mut flow);
     }
@@ -304,11 +314,22 @@ impl<'f> Walker<'f> {
                 finally: None,
             };
         }
+        let held = self.files.held_before();
         let mut falls = self.block(body, flow);
         let done = if claim { self.claims.pop() } else { None };
         self.region = saved;
         if let Some(c) = catch {
-            falls |= self.block(c, flow);
+            // The catch runs where a call of the body failed: with the claims held before it.
+            let after_body = self.files.held_before();
+            let body_falls = falls;
+            self.files.restore_held(held);
+            let catch_falls = self.block(c, flow);
+            falls |= catch_falls;
+            // Code after the `try` (and a function's callers, when both branches return) see
+            // the body's claims, unless only the catch goes on.
+            if body_falls || !catch_falls {
+                self.files.restore_held(after_body);
+            }
         }
         if let Some(f) = finally {
             self.finals.push(Finally {
@@ -339,7 +360,7 @@ impl<'f> Walker<'f> {
                 if name.text == "anchor" {
                     flow.anchored = true;
                 }
-                self.call(&name.text, &e.span, flow);
+                self.call(&name.text, args, &e.span, flow);
             }
             ExprKind::Method(recv, name, args) => {
                 for a in args {
@@ -382,7 +403,14 @@ impl<'f> Walker<'f> {
                 for x in args {
                     self.expr(x, flow);
                 }
-                self.call(&name.text, &e.span, flow);
+                let system = self.names.function_named(&name.text).is_none()
+                    && crate::lang::compile::is_system_call(&name.text);
+                if system {
+                    self.suspend(&e.span, false, flow);
+                    self.syscall(&name.text, args, &e.span);
+                } else {
+                    self.call(&name.text, args, &e.span, flow);
+                }
             }
         }
     }
@@ -403,8 +431,44 @@ impl<'f> Walker<'f> {
         }
     }
 
+    /// A system call on fixed paths: recorded, and judged when it destroys one.
+    fn syscall(&mut self, name: &str, args: &'f [Expr], at: &Span) {
+        let frame = self.frames.last().cloned().unwrap_or_default();
+        let keys: Vec<Option<String>> = args
+            .iter()
+            .map(|a| files::key(a, self.names, &frame))
+            .collect();
+        let exclusive = args
+            .last()
+            .is_some_and(|a| matches!(&a.kind, ExprKind::Sym(s) if s == "wx"));
+        let Some((path, verdict)) = self.files.call(name, &keys, exclusive, at) else {
+            return;
+        };
+        // A path a function receives is reported where the function is called with it.
+        let through_parameter = args
+            .first()
+            .is_some_and(|a| matches!(&a.kind, ExprKind::Name(n) if frame.contains_key(n)));
+        let site = match (through_parameter, self.calls.last()) {
+            (true, Some(call)) => call.clone(),
+            _ => at.clone(),
+        };
+        let (rule, judged) = match verdict {
+            Verdict::JudgeThenAct(read) => (Rule::JudgeThenAct, Some(read)),
+            Verdict::UngatedRelease => (Rule::UngatedRelease, None),
+        };
+        self.record(Finding {
+            rule,
+            site,
+            write: at.clone(),
+            root: path,
+            awaited: None,
+            judged,
+            file: true,
+        });
+    }
+
     /// A call of a function with a body: walked in place (the first call of a recursion only).
-    fn call(&mut self, name: &str, at: &Span, flow: &mut Flow<'f>) {
+    fn call(&mut self, name: &str, args: &'f [Expr], at: &Span, flow: &mut Flow<'f>) {
         let Some(f) = self.names.function_named(name) else {
             return;
         };
@@ -414,11 +478,20 @@ impl<'f> Walker<'f> {
         if self.walking.contains(&f.name.text.as_str()) {
             return;
         }
+        let caller = self.frames.last().cloned().unwrap_or_default();
+        let frame = f
+            .params
+            .iter()
+            .zip(args)
+            .map(|((p, _), a)| (p.text.clone(), files::key(a, self.names, &caller)))
+            .collect();
+        self.frames.push(frame);
         self.walking.push(&f.name.text);
         self.calls.push(at.clone());
         self.block(body, flow);
         self.calls.pop();
         self.walking.pop();
+        self.frames.pop();
     }
 
     /// Where to report a write made `depth` calls deep: the call made at that depth, or the
@@ -552,7 +625,12 @@ impl<'f> Walker<'f> {
             root: root.to_string(),
             awaited,
             judged,
+            file: false,
         };
+        self.record(f);
+    }
+
+    fn record(&mut self, f: Finding) {
         if !self
             .out
             .iter()

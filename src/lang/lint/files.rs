@@ -1,0 +1,154 @@
+//! The lints on files (`platform node`): judge-then-act on a fixed path, and a release of a
+//! claimed path that compares no token.
+//!
+//! A system call is its own step, so a read of a path and a later destructive call on it are
+//! always split by an await: the destructive call acts on what the read judged. The remedies
+//! are a unique name per generation (created exclusively), or a claim on *another* path held
+//! across both calls (a mutex). So only **fixed** paths (constants, literals and joins of them,
+//! seen through the arguments of the functions the walk enters) are judged, and a destructive
+//! call is quiet while the process holds an exclusive claim on another path.
+//!
+//! | call | what the walk records |
+//! |---|---|
+//! | `readFile(P)`, `stat(P)` | P was read (and, if P is claimed, its token was looked at) |
+//! | `mkdir(P)`, `open(P, 'wx')`, `writeFile(P, c, 'wx')`, `rename(_, P)` | P is claimed |
+//! | `unlink(P)`, `rmdir(P)`, `rename(P, _)`, `open(P)`, `writeFile(P, c)` | destructive on P |
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+type Span = Range<usize>;
+
+use super::names::Names;
+use crate::lang::ast::{BinOp, Expr, ExprKind};
+
+/// What the walk has seen the process do to fixed paths.
+#[derive(Clone, Default)]
+pub struct Files {
+    /// Paths read so far, and where.
+    read: Vec<(String, Span)>,
+    /// Paths the process claimed and has not removed, each with whether it read the path
+    /// since claiming it.
+    held: Vec<(String, bool)>,
+}
+
+/// What a destructive call on a fixed path is, if it is a finding.
+pub enum Verdict {
+    /// Decided on an earlier read of the same path (there), with no other claim held.
+    JudgeThenAct(Span),
+    /// The removal of the process's own claim with no look at its token.
+    UngatedRelease,
+}
+
+impl Files {
+    /// A call made: records it, and judges a destructive one.
+    pub fn call(
+        &mut self,
+        name: &str,
+        keys: &[Option<String>],
+        exclusive: bool,
+        at: &Span,
+    ) -> Option<(String, Verdict)> {
+        let first = keys.first().cloned().flatten();
+        match (name, first) {
+            ("readFile" | "stat", Some(p)) => {
+                self.read.retain(|r| r.0 != p);
+                self.read.push((p.clone(), at.clone()));
+                for h in self.held.iter_mut().filter(|h| h.0 == p) {
+                    h.1 = true;
+                }
+                None
+            }
+            ("mkdir", Some(p)) => {
+                self.claim(p);
+                None
+            }
+            ("open" | "writeFile", Some(p)) if exclusive => {
+                self.claim(p);
+                None
+            }
+            ("open" | "writeFile", Some(p)) => self.destructive(&p, false),
+            ("unlink" | "rmdir", Some(p)) => {
+                let v = self.destructive(&p, true);
+                self.held.retain(|h| h.0 != p);
+                v
+            }
+            ("rename", from) => {
+                let to = keys.get(1).cloned().flatten();
+                let v = from.as_ref().and_then(|p| self.destructive(p, true));
+                let v = v.or_else(|| to.as_ref().and_then(|p| self.destructive(p, false)));
+                if let Some(p) = &from {
+                    self.held.retain(|h| &h.0 != p);
+                }
+                if let Some(p) = to {
+                    self.claim(p);
+                }
+                v
+            }
+            _ => None,
+        }
+    }
+
+    fn claim(&mut self, p: String) {
+        self.held.retain(|h| h.0 != p);
+        self.held.push((p, false));
+    }
+
+    fn destructive(&self, p: &str, removal: bool) -> Option<(String, Verdict)> {
+        if self.held.iter().any(|h| h.0 != p) {
+            return None;
+        }
+        let own = self.held.iter().find(|h| h.0 == p);
+        let read = self.read.iter().find(|r| r.0 == p);
+        match (own, read) {
+            (Some((_, false)), _) if removal => Some((p.to_string(), Verdict::UngatedRelease)),
+            (_, Some((_, at))) => Some((p.to_string(), Verdict::JudgeThenAct(at.clone()))),
+            _ => None,
+        }
+    }
+
+    /// The claims held when a `try` began: a `catch` runs where its body's call failed.
+    pub fn held_before(&self) -> Vec<(String, bool)> {
+        self.held.clone()
+    }
+
+    pub fn restore_held(&mut self, held: Vec<(String, bool)>) {
+        self.held = held;
+    }
+}
+
+/// The fixed path an expression names, seen through the bindings of the functions the walk is
+/// in; `None` when a part of it is computed (a numbered name, a variable).
+pub fn key(
+    e: &Expr,
+    names: &Names<'_>,
+    frame: &BTreeMap<String, Option<String>>,
+) -> Option<String> {
+    key_within(e, names, frame, 0)
+}
+
+fn key_within(
+    e: &Expr,
+    names: &Names<'_>,
+    frame: &BTreeMap<String, Option<String>>,
+    depth: usize,
+) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
+    match &e.kind {
+        ExprKind::Str(s) => Some(s.trim_matches('/').to_string()),
+        ExprKind::Name(n) => match frame.get(n) {
+            Some(k) => k.clone(),
+            None => names
+                .const_expr(n)
+                .and_then(|v| key_within(v, names, &BTreeMap::new(), depth + 1)),
+        },
+        ExprKind::Binary(BinOp::Div, a, b) => {
+            let a = key_within(a, names, frame, depth + 1)?;
+            let b = key_within(b, names, frame, depth + 1)?;
+            Some(format!("{a}/{b}"))
+        }
+        _ => None,
+    }
+}
