@@ -699,6 +699,8 @@ const PROCESS_KEYS: &[&str] = &[
     "pause_ms",
     "crash_at_ms",
     "crash_at",
+    "pid_reused_at_ms",
+    "pid_reused_uid",
 ];
 
 /// The host every process is on unless the scenario names another.
@@ -712,6 +714,9 @@ pub fn default_process(i: usize) -> lockstep_sim::machine::Process {
         host: 0,
         uid: 1000,
         skew: 0,
+        hostname: 0,
+        reuse_at: None,
+        reuse_uid: 1000,
     }
 }
 
@@ -892,6 +897,11 @@ fn declared_hosts(src: &Source, file: &GenericFile) -> Result<Hosts, ScenarioErr
         };
         let h = hosts.index(&name) as usize;
         hosts.skews[h] = Some(skew);
+        match t.get("hostname") {
+            None => {}
+            Some(toml::Value::String(s)) => hosts.hostnames[h] = s.clone(),
+            Some(_) => return Err(at(src, list, "`hostname` is a string")),
+        }
     }
     Ok(hosts)
 }
@@ -902,6 +912,8 @@ fn declared_hosts(src: &Source, file: &GenericFile) -> Result<Hosts, ScenarioErr
 struct Hosts {
     names: Vec<String>,
     skews: Vec<Option<i64>>,
+    /// What `os.hostname()` answers on each host (default: its name).
+    hostnames: Vec<String>,
     /// The process's own `skew_ms` and host name, until [`Hosts::settle`].
     pending: Option<(String, Option<i64>)>,
 }
@@ -911,12 +923,14 @@ impl Hosts {
         if self.names.is_empty() {
             self.names.push(DEFAULT_HOST.to_string());
             self.skews.push(None);
+            self.hostnames.push(DEFAULT_HOST.to_string());
         }
         match self.names.iter().position(|n| n == name) {
             Some(i) => i as i64,
             None => {
                 self.names.push(name.to_string());
                 self.skews.push(None);
+                self.hostnames.push(name.to_string());
                 (self.names.len() - 1) as i64
             }
         }
@@ -951,15 +965,23 @@ impl Hosts {
         }
     }
 
-    /// Every process runs on its host's clock (a host no process gave a skew runs on time).
+    /// Every process runs on its host's clock (a host no process gave a skew runs on time) and
+    /// answers its host's hostname (an index into the distinct hostnames, in order).
     fn apply(&self, specs: &mut [ActorSpec]) {
+        let mut distinct: Vec<&str> = Vec::new();
+        for h in &self.hostnames {
+            if !distinct.contains(&h.as_str()) {
+                distinct.push(h);
+            }
+        }
         for spec in specs {
-            spec.process.skew = self
-                .skews
-                .get(spec.process.host as usize)
-                .copied()
-                .flatten()
-                .unwrap_or(0);
+            let h = spec.process.host as usize;
+            spec.process.skew = self.skews.get(h).copied().flatten().unwrap_or(0);
+            spec.process.hostname = self
+                .hostnames
+                .get(h)
+                .and_then(|n| distinct.iter().position(|d| d == n))
+                .unwrap_or(0) as i64;
         }
     }
 }
@@ -980,6 +1002,10 @@ fn process_key(
     };
     match name {
         "pid" => spec.process.pid = int(1, 4_194_304, "a process id")?,
+        "pid_reused_at_ms" => {
+            spec.process.reuse_at = Some(int(0, i64::MAX / 4, "an instant in ms")?)
+        }
+        "pid_reused_uid" => spec.process.reuse_uid = int(0, 65_535, "a user id")?,
         "pause_at_ms" => spec.pause_at = Some(int(0, i64::MAX / 4, "an instant in ms")?),
         "pause_ms" => spec.pause_ms = int(1, i64::MAX / 4, "a pause's length in ms")?,
 

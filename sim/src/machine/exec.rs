@@ -263,6 +263,7 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
             st.push(i64::from(found));
         }
         Op::Host => st.push(cx.process().host),
+        Op::Hostname => st.push(cx.process().hostname),
         Op::Join { fail } => {
             let name = st.pop();
             let path = &mut st.buf[st.sp - DEPTH..st.sp];

@@ -70,9 +70,10 @@ pub enum Op {
     RealNow,
     /// Pop a path; push whether it names a file or directory (ghost code and properties).
     Exists,
-    /// Push the running actor's pid / host index (`platform node`).
+    /// Push the running actor's pid / host index / hostname index (`platform node`).
     Pid,
     Host,
+    Hostname,
     /// A system call (see [`super::os`]): pops its operands, pushes its results and then the
     /// errno's symbol (0 when it succeeded).
     Sys(super::os::Call),

@@ -694,6 +694,11 @@ impl Os {
     }
 }
 
+/// Whether actor `b`'s process has started (and so has had a pid to hand on).
+fn started(w: &[i64], base: usize) -> bool {
+    w[base + B_STATUS] != ST_NEW
+}
+
 /// Whether actor `b` is a live process: it has started and neither ended nor been killed.
 fn live(w: &[i64], base: usize) -> bool {
     let status = w[base + B_STATUS];
@@ -718,12 +723,20 @@ pub fn kill0(
         if inst.process.host != me.process.host || inst.process.pid != pid {
             continue;
         }
-        if live(w, bases[b] as usize) {
-            if inst.process.uid == me.process.uid || me.process.uid == 0 {
-                return Ok(());
-            }
-            denied = true;
+        let uid = if live(w, bases[b] as usize) {
+            inst.process.uid
+        } else if started(w, bases[b] as usize)
+            && inst.process.reuse_at.is_some_and(|t| w[W_NOW] >= t)
+        {
+            // The pid now names an unrelated process.
+            inst.process.reuse_uid
+        } else {
+            continue;
+        };
+        if uid == me.process.uid || me.process.uid == 0 {
+            return Ok(());
         }
+        denied = true;
     }
     if denied {
         Err(Errno::EPERM)

@@ -124,6 +124,13 @@ pub struct Process {
     pub uid: i64,
     /// The host clock's offset from the virtual clock, in ms (signed: a host may run behind).
     pub skew: i64,
+    /// What `hostname()` answers: an index into the scenario's distinct hostnames (two hosts
+    /// may share one: containers in distinct pid namespaces).
+    pub hostname: i64,
+    /// Once this process is dead, from this instant its pid belongs to an unrelated live
+    /// process of uid `reuse_uid` (`None`: never reused).
+    pub reuse_at: Option<i64>,
+    pub reuse_uid: i64,
 }
 
 /// When a property is judged, and how its code answers.

@@ -10,7 +10,13 @@ use super::program::{Form, Program};
 fn effect(op: Op) -> (usize, usize) {
     match op {
         Op::Const(_) | Op::Load(_) | Op::LoadLocal(_) | Op::AddrLocal(_) => (0, 1),
-        Op::Now | Op::SelfActor | Op::Param(_) | Op::Pid | Op::Host | Op::RealNow => (0, 1),
+        Op::Now
+        | Op::SelfActor
+        | Op::Param(_)
+        | Op::Pid
+        | Op::Host
+        | Op::Hostname
+        | Op::RealNow => (0, 1),
         Op::Exists => (super::os::DEPTH, 1),
         Op::Sys(call) => super::os::effect(call),
         Op::Join { .. } => (super::os::DEPTH + 1, super::os::DEPTH),

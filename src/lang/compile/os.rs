@@ -161,7 +161,7 @@ impl<'f> Compiler<'f> {
         span: &Span,
     ) -> Result<Option<Ty>> {
         let arity = match n {
-            "pid" | "host" | "real_now" => 0,
+            "pid" | "host" | "hostname" | "real_now" => 0,
             "name" => 2,
             "number" | "exists" => 1,
             _ => return Ok(None),
@@ -194,9 +194,16 @@ impl<'f> Compiler<'f> {
                 self.emit(Op::Exists, span);
                 Ok(Some(Ty::Bool))
             }
-            "pid" | "host" => {
+            "pid" | "host" | "hostname" => {
                 self.refuse_state(span)?;
-                self.emit(if n == "pid" { Op::Pid } else { Op::Host }, span);
+                self.emit(
+                    match n {
+                        "pid" => Op::Pid,
+                        "host" => Op::Host,
+                        _ => Op::Hostname,
+                    },
+                    span,
+                );
                 Ok(Some(Ty::Int))
             }
             "name" => {
