@@ -32,7 +32,8 @@ pub fn property(target: &'static str, summary: &'static str) -> Property {
 pub fn search<M: Model>(model: &M, target: &'static str, plan: &Plan) -> Reach {
     let o = engine::explore(model, plan);
     let status = match o.counterexample {
-        Some(mut c) if o.verdict.is_violated() => {
+        // A runtime error is not the target: it stays "not found", with the verdict.
+        Some(mut c) if o.verdict == Verdict::Violated(target) => {
             c.verdict = Verdict::Reached(target);
             c.explanation = None;
             ReachStatus::Reached(Box::new(c))

@@ -79,6 +79,22 @@ impl ProtocolInfo for FileProtocol {
     fn always_checked(&self) -> &'static [Property] {
         std::slice::from_ref(&lockstep_sim::machine::RUNTIME_ERROR)
     }
+    /// Every `mark` the file names, and `throws` (an actor ends with an uncaught throw).
+    fn reachable(&self) -> Vec<Property> {
+        let mut v: Vec<Property> = self
+            .protocol
+            .marks
+            .iter()
+            .map(|m| {
+                crate::reach::property(intern(m), intern(&format!("some actor passes `mark {m}`")))
+            })
+            .collect();
+        v.push(crate::reach::property(
+            "throws",
+            "some actor ends with an uncaught throw: a timeout, or an errno its code did not expect",
+        ));
+        v
+    }
     fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
         let me: &'static FileProtocol = find_loaded(self);
         load_scenario(me, src)
@@ -1212,6 +1228,56 @@ impl LoadedScenario for FileScenario {
     }
 
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
+        let mut o = self.explore_properties(variant, plan);
+        o.reached = self
+            .meta
+            .reachable
+            .iter()
+            .map(|t| self.reach(variant, plan, *t))
+            .collect();
+        o
+    }
+
+    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
+        let mut ms = self.machines(variant, plan);
+        if ms.len() == 1 {
+            let (_, m) = ms.pop().expect("one");
+            return engine::replay_model(&m, schedule, plan);
+        }
+        let one = OneOf::new(ms).expect("every structure checks the same properties");
+        engine::replay_model(&one, schedule, plan)
+    }
+}
+
+impl FileScenario {
+    /// One reachability target searched on its own: the variant's programs with "never
+    /// reached" as their only property.
+    fn reach(&self, variant: &str, plan: &Plan, target: Property) -> crate::reach::Reach {
+        let ms: Vec<(String, Machine)> = self.programs[variant]
+            .iter()
+            .map(|(label, p)| {
+                let goal = match target.id {
+                    "throws" => lockstep_sim::machine::Reach::Throws,
+                    mark => lockstep_sim::machine::Reach::Mark(
+                        p.marks
+                            .iter()
+                            .position(|m| m == mark)
+                            .map_or(u32::MAX, |i| i as u32),
+                    ),
+                };
+                let reaching = Arc::new(p.reaching(goal, target));
+                (label.clone(), Machine::new(reaching, plan.config.symmetry))
+            })
+            .collect();
+        if ms.len() == 1 {
+            let (_, m) = ms.into_iter().next().expect("one");
+            return crate::reach::search(&m, target.id, plan);
+        }
+        let one = OneOf::new(ms).expect("every structure checks the same property");
+        crate::reach::search(&one, target.id, plan)
+    }
+
+    fn explore_properties(&self, variant: &str, plan: &Plan) -> Outcome {
         let mut ms = self.machines(variant, plan);
         let p = &self.proto.protocol;
         // Unreached code is reported for a complete search only (see `lang::unreached`).
@@ -1236,16 +1302,6 @@ impl LoadedScenario for FileScenario {
             o.unreached = Some(super::unreached::unreached(one.models(), &p.path, &p.text));
         }
         o
-    }
-
-    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
-        let mut ms = self.machines(variant, plan);
-        if ms.len() == 1 {
-            let (_, m) = ms.pop().expect("one");
-            return engine::replay_model(&m, schedule, plan);
-        }
-        let one = OneOf::new(ms).expect("every structure checks the same properties");
-        engine::replay_model(&one, schedule, plan)
     }
 }
 

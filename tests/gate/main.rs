@@ -539,6 +539,26 @@ fn reachability_targets_have_witnesses_or_fail() {
     assert!(run
         .stdout
         .contains("rename(lock, tombstone-W1): lock moved to tombstone-W1"));
+    // A protocol file's targets are its marks and `throws`; a killed run never reaches them.
+    let file = lockstep(&["check", "tests/reach/file-never-holds.toml", "--json"]);
+    assert_eq!(file.code, 1, "{}{}", file.stdout, file.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&file.stdout).unwrap();
+    for r in doc["results"].as_array().unwrap() {
+        assert_eq!(r["verdict"], "holds");
+        assert_eq!(r["ok"], false);
+        assert_eq!(r["reachable"][0]["target"], "holding");
+        assert_eq!(r["reachable"][0]["status"], "reached");
+        assert_eq!(r["reachable"][1]["target"], "throws");
+        assert_eq!(r["reachable"][1]["status"], "never");
+    }
+    let witness = lockstep(&["run", "examples/pidfile-lock/scenarios/stale-takeover.toml"]);
+    assert!(
+        witness
+            .stdout
+            .contains("[v2-generations]: reached:holding\n  witness: 6 moves"),
+        "{}",
+        witness.stdout
+    );
 }
 
 /// A scenario that expects nothing yet can be explored: `run` gives every variant's verdict

@@ -600,6 +600,9 @@ fn step_on<N: Narrator>(
                 if N::ON {
                     n.say(format_args!("mark {}", program.marks[m as usize]));
                 }
+                if program.reach == Some(super::program::Reach::Mark(m)) {
+                    w[W_REACHED] = 1;
+                }
                 let targeted = program.actors[a].cancel_marks & (1u64 << m) != 0;
                 if targeted && w[base + B_FLAGS] & F_CANCELLED == 0 {
                     w[base + B_FLAGS] |= F_AT_MARK;
@@ -639,6 +642,9 @@ fn step_on<N: Narrator>(
             Op::Throw { handler, slot } => {
                 let v = st.pop();
                 if handler == NO_HANDLER {
+                    if program.reach == Some(super::program::Reach::Throws) {
+                        w[W_REACHED] = 1;
+                    }
                     if N::ON {
                         n.say(format_args!(
                             "throws '{}': uncaught, ends with an error",

@@ -1,7 +1,7 @@
 //! Where things live in a machine world: one flat vector of `i64` slots.
 //!
 //! ```text
-//! [ now | cancels | error | error pc | error actor | pauses | shared slots ... | actor 0 block | actor 1 block | ... ]
+//! [ now | cancels | error | error pc | error actor | pauses | reached | shared slots ... | actor 0 block | actor 1 block | ... ]
 //! actor block: [ pc | status | wake | life | flags | arrival | descriptor | one choice slot per parameter | locals ... ]
 //! ```
 //!
@@ -18,7 +18,9 @@ pub const W_ERROR_PC: usize = 3;
 pub const W_ERROR_ACTOR: usize = 4;
 /// Optional pauses taken so far (`platform node`).
 pub const W_PAUSES: usize = 5;
-pub const W_HEADER: usize = 6;
+/// A reachability search's target was reached (see [`super::Program::reach`]).
+pub const W_REACHED: usize = 6;
+pub const W_HEADER: usize = 7;
 
 /// Actor block header.
 pub const B_PC: usize = 0;

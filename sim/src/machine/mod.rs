@@ -38,6 +38,6 @@ pub mod verify;
 pub use model::{Machine, Move, World, RUNTIME_ERROR};
 pub use op::{Cmp, Op, NO_HANDLER};
 pub use program::{
-    sym, Form, Instance, Kind, Origin, ParamValue, Platform, Process, Program, Prop, Slot,
+    sym, Form, Instance, Kind, Origin, ParamValue, Platform, Process, Program, Prop, Reach, Slot,
     SlotKind, NEVER,
 };

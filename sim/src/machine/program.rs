@@ -202,6 +202,42 @@ pub struct Program {
     pub path: String,
     /// The file system and process table, when the program makes system calls.
     pub os: Option<super::os::Os>,
+    /// A reachability search's target: passing this mark, or (`Throws`) an actor ending with
+    /// an uncaught throw, sets the world's `W_REACHED`.
+    pub reach: Option<Reach>,
+}
+
+/// What a reachability search looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    Mark(u32),
+    Throws,
+}
+
+impl Program {
+    /// This program searching for `target`: its only property is "`target` is never reached"
+    /// (a violation is a witness).
+    pub fn reaching(&self, target: Reach, property: crate::model::Property) -> Program {
+        let mut p = self.clone();
+        p.reach = Some(target);
+        let code = p.ops.len() as u32;
+        for op in [
+            super::op::Op::Load(super::layout::W_REACHED as u32),
+            super::op::Op::Not,
+            super::op::Op::End,
+        ] {
+            p.ops.push(op);
+            p.origins.push(Origin::default());
+        }
+        p.props = vec![Prop {
+            property,
+            form: Form::Safety,
+            code,
+            source: format!("never {}", property.id),
+        }];
+        p.check_all = None;
+        p
+    }
 }
 
 impl Program {

@@ -467,6 +467,7 @@ impl<'f> Compiler<'f> {
                 os.names = std::mem::take(&mut self.names);
                 os
             }),
+            reach: None,
         };
         lockstep_sim::machine::fuse::fuse(&mut program);
         if let Err(why) =
