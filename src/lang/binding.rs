@@ -417,38 +417,47 @@ fn syscall_faults<'a>(
 }
 
 /// Writes the scenario's syscall faults into a lowered program, their paths resolved against
-/// the names the file uses.
+/// the names this variant's code uses. A path the variant never names cannot be failed in it:
+/// the fault is kept (it will be reported as never fired), and `missed[i]` says why, so that a
+/// path no variant names at all is an error.
 fn resolve_syscalls(
-    src: &Source,
     faults: &[SyscallFault<'_>],
     aliases: &[(String, String)],
     program: &mut std::sync::Arc<Program>,
-) -> Result<(), ScenarioError> {
+    missed: &mut [Option<String>],
+) {
     let program = std::sync::Arc::make_mut(program);
     let Some(os) = program.os.as_mut() else {
-        return Err(at(
-            src,
-            &faults[0].entry.op,
-            "this protocol makes no system calls to fail",
-        ));
+        missed.iter_mut().for_each(|m| {
+            m.get_or_insert_with(|| "this protocol makes no system calls to fail".to_string());
+        });
+        return;
     };
-    for f in faults {
+    for (i, f) in faults.iter().enumerate() {
         let text = f.entry.path.get_ref();
         let text = aliases
             .iter()
             .find(|(n, _)| n == text)
             .map_or(text.as_str(), |(_, p)| p.as_str());
-        let path = os
-            .parse_path(text)
-            .map_err(|why| at(src, &f.entry.path, why))?;
+        let path = match os.parse_path(text) {
+            Ok(p) => {
+                missed[i] = Some(String::new());
+                p
+            }
+            Err(why) => {
+                missed[i].get_or_insert(why);
+                [-1; lockstep_sim::machine::os::DEPTH]
+            }
+        };
+        let op = f.entry.op.get_ref();
         os.faults.push(lockstep_sim::machine::os::SysFault {
             op: f.op,
             path,
             errno: f.errno,
             at: f.at,
+            shown: format!("{op} {}: {}", f.entry.path.get_ref(), f.errno.name()),
         });
     }
-    Ok(())
 }
 
 fn load_scenario(
@@ -474,6 +483,7 @@ fn load_scenario(
     let syscalls = syscall_faults(src, &file, proto)?;
     let checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
     let mut programs = BTreeMap::new();
+    let mut missed: Vec<Option<String>> = vec![None; syscalls.len()];
     for v in &proto.protocol.variants {
         let mut alts = Vec::new();
         for (label, params) in &structures {
@@ -492,11 +502,18 @@ fn load_scenario(
                 .map_err(|d| lowering_error(src, proto, d))?;
             if !syscalls.is_empty() {
                 let aliases = super::path_aliases(&proto.protocol.ast);
-                resolve_syscalls(src, &syscalls, &aliases, &mut program)?;
+                resolve_syscalls(&syscalls, &aliases, &mut program, &mut missed);
             }
             alts.push((label.clone(), program));
         }
         programs.insert(v.name.clone(), alts);
+    }
+    // A fault whose path no variant resolves is a mistake in the scenario (an empty message:
+    // some variant resolved it).
+    for (f, why) in syscalls.iter().zip(&missed) {
+        if let Some(why) = why.as_ref().filter(|w| !w.is_empty()) {
+            return Err(at(src, &f.entry.path, why.clone()));
+        }
     }
     Ok(Box::new(FileScenario {
         proto,

@@ -483,6 +483,28 @@ fn unfired_faults_are_reported_and_can_fail_a_result() {
     let out = lockstep(&["check", &scen]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(out.stdout.contains("note: "));
+    // The protocol file names the same unfired crash point as the Rust model.
+    let file = lockstep(&["check", "tests/unfired/unfired-crash.toml", "--interpreted"]);
+    assert_eq!(file.code, 1, "{}", file.stdout);
+    assert!(file
+        .stdout
+        .contains("[v1-unlink-recreate]: fired in no explored schedule: P1: kill_at = mutex-held"));
+    assert!(!file.stdout.contains("[v3-registry-mutex]: fired"));
+    // A protocol file's own scheduled faults: a kill after the end, a pause where a kill lands
+    // first, and a syscall fault on a path one variant never names.
+    let faults = lockstep(&["check", "tests/unfired/file-faults.toml", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&faults.stdout).unwrap();
+    for r in doc["results"].as_array().unwrap() {
+        assert_eq!(
+            r["unfired_faults"],
+            serde_json::json!([
+                "A: kill_at_ms = 100000",
+                "B: pause_at = holding",
+                "syscall rename run/app.pid: EBUSY"
+            ]),
+            "{r}"
+        );
+    }
 }
 
 /// A variant that holds has a picture: `run --example` prints one seeded schedule of it,

@@ -32,6 +32,7 @@ pub mod op;
 pub mod os;
 pub mod program;
 mod render;
+mod scheduled;
 mod syscall;
 pub mod verify;
 

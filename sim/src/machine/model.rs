@@ -105,6 +105,10 @@ pub struct Machine {
     scripted_cancels: bool,
     deadlines: bool,
     coverage: super::coverage::Coverage,
+    /// The scenario's scheduled faults, and which fired (see [`super::scheduled`]).
+    scheduled: super::scheduled::Scheduled,
+    /// Whether a step can fire a scheduled fault (steps need not be watched otherwise).
+    watched: bool,
 }
 
 /// Salt of position or class `i`.
@@ -161,7 +165,11 @@ impl Machine {
             .iter()
             .any(|a| a.cancel_at.is_some() || a.cancel_marks != 0);
         let deadlines = program.props.iter().any(|p| p.form == Form::Deadline);
+        let scheduled = super::scheduled::Scheduled::of(&program);
+        let watched = scheduled.watch_steps(&program);
         Machine {
+            scheduled,
+            watched,
             bases,
             len: at,
             shared_end,
@@ -284,6 +292,9 @@ impl Machine {
         w[b + B_FLAGS] |= F_STOPPED;
         let ms = if self.pause_due(w, a) {
             w[b + B_FLAGS] |= F_PAUSED;
+            if let Some(bit) = self.scheduled.actors[a].pause {
+                self.scheduled.log.fire(bit);
+            }
             self.program.actors[a].pause_ms
         } else {
             w[W_PAUSES] += 1;
@@ -350,6 +361,19 @@ impl Machine {
     }
 
     fn run<N: Narrator>(&self, w: &mut World, a: usize, n: &mut N) {
+        if self.watched {
+            // Only scenarios that schedule step faults pay for the look.
+            let b = self.base(a);
+            let before = self.scheduled.before_step(&self.program, &w.slots, b);
+            self.run_watched(w, a, n);
+            self.scheduled
+                .after_step(&self.program, before, &w.slots, b, a);
+            return;
+        }
+        self.run_watched(w, a, n);
+    }
+
+    fn run_watched<N: Narrator>(&self, w: &mut World, a: usize, n: &mut N) {
         let foreign = if N::ON {
             let before = w.slots.clone();
             let f = exec::step(&self.program, &self.ctx(Some(a)), &mut w.slots, n);
@@ -617,7 +641,13 @@ impl Model for Machine {
             }
             Move::Cancel(a) => {
                 let a = usize::from(a);
-                if !self.cancel_due(&s.slots, a) {
+                if self.cancel_due(&s.slots, a) {
+                    let bits = self.scheduled.actors[a];
+                    let at_mark = s.slots[self.base(a) + B_FLAGS] & F_AT_MARK != 0;
+                    if let Some(bit) = if at_mark { bits.mark } else { bits.at } {
+                        self.scheduled.log.fire(bit);
+                    }
+                } else {
                     s.slots[W_CANCELS] += 1;
                 }
                 self.cancel(&mut s.slots, a, n);
@@ -665,6 +695,10 @@ impl Model for Machine {
 
     fn properties(&self) -> &[Property] {
         &self.props
+    }
+
+    fn unfired_faults(&self) -> Vec<String> {
+        self.scheduled.log.unfired()
     }
 
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {

@@ -205,6 +205,8 @@ pub struct SysFault {
     pub path: [i64; DEPTH],
     pub errno: Errno,
     pub at: i64,
+    /// The fault as the scenario writes it (`rename run/app.pid: EBUSY`), for reports.
+    pub shown: String,
 }
 
 /// The calls a fault can name.
