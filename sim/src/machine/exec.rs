@@ -82,6 +82,10 @@ pub(super) struct Ctx<'a> {
     pub coverage: Option<&'a super::coverage::Coverage>,
     /// The file system, for properties that look at it (`exists`).
     pub os: Option<&'a super::os::Os>,
+    /// The running actor's host clock skew (0 for properties), read by every `now()`.
+    pub skew: i64,
+    /// The world slot a reachability search sets (see [`super::Program::reached_slot`]).
+    pub reached: usize,
 }
 
 impl Ctx<'_> {
@@ -122,6 +126,41 @@ impl Ctx<'_> {
             super::program::ParamValue::Fixed(_) => None,
         }
     }
+}
+
+/// The operating system's pure instructions (`platform node`), out of line: the common
+/// instructions' loop stays as tight as it was.
+#[inline(never)]
+fn os_pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> {
+    match op {
+        Op::Pid => st.push(cx.process().pid),
+        Op::RealNow => st.push(w[W_NOW]),
+        Op::Exists => {
+            let at = st.sp - DEPTH;
+            let found = cx
+                .os
+                .is_some_and(|os| os.resolve(w, &st.buf[at..st.sp]).is_ok());
+            st.sp = at;
+            st.push(i64::from(found));
+        }
+        Op::Host => st.push(cx.process().host),
+        Op::Hostname => st.push(cx.process().hostname),
+        Op::Join { fail } => {
+            let name = st.pop();
+            let path = &mut st.buf[st.sp - DEPTH..st.sp];
+            let Some(free) = path.iter().position(|&c| c == 0) else {
+                return Err(Fault(fail));
+            };
+            path[free] = name;
+        }
+        Op::Numbered { stem, fail } => {
+            let n = st.pop();
+            let name = super::os::make_name(stem as usize, Some(n)).ok_or(Fault(fail))?;
+            st.push(name);
+        }
+        _ => unreachable!("{op:?} is not an operating-system instruction"),
+    }
+    Ok(Flow::Next)
 }
 
 /// Runs the pure instructions: loads, arithmetic, comparisons, jumps.
@@ -251,32 +290,14 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
                 return Err(Fault(fail));
             }
         }
-        Op::Now => st.push(w[W_NOW].saturating_add(cx.process().skew)),
-        Op::Pid => st.push(cx.process().pid),
-        Op::RealNow => st.push(w[W_NOW]),
-        Op::Exists => {
-            let at = st.sp - DEPTH;
-            let found = cx
-                .os
-                .is_some_and(|os| os.resolve(w, &st.buf[at..st.sp]).is_ok());
-            st.sp = at;
-            st.push(i64::from(found));
-        }
-        Op::Host => st.push(cx.process().host),
-        Op::Hostname => st.push(cx.process().hostname),
-        Op::Join { fail } => {
-            let name = st.pop();
-            let path = &mut st.buf[st.sp - DEPTH..st.sp];
-            let Some(free) = path.iter().position(|&c| c == 0) else {
-                return Err(Fault(fail));
-            };
-            path[free] = name;
-        }
-        Op::Numbered { stem, fail } => {
-            let n = st.pop();
-            let name = super::os::make_name(stem as usize, Some(n)).ok_or(Fault(fail))?;
-            st.push(name);
-        }
+        Op::Now => st.push(w[W_NOW].saturating_add(cx.skew)),
+        Op::Pid
+        | Op::RealNow
+        | Op::Exists
+        | Op::Host
+        | Op::Hostname
+        | Op::Join { .. }
+        | Op::Numbered { .. } => return os_pure(op, st, w, cx),
         Op::SelfActor => st.push(cx.actor.map_or(-1, |a| a.0 as i64)),
         Op::Param(p) => st.push(cx.param(w, p)),
         Op::Fail(code) => return Err(Fault(code)),
@@ -413,6 +434,8 @@ pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
         shared_end: 0,
         coverage: None,
         os: None,
+        skew: 0,
+        reached: 0,
     };
     let w = [0i64; W_HEADER];
     let mut st = Stack::new();
@@ -601,7 +624,7 @@ fn step_on<N: Narrator>(
                     n.say(format_args!("mark {}", program.marks[m as usize]));
                 }
                 if program.reach == Some(super::program::Reach::Mark(m)) {
-                    w[W_REACHED] = 1;
+                    w[cx.reached] = 1;
                 }
                 let targeted = program.actors[a].cancel_marks & (1u64 << m) != 0;
                 if targeted && w[base + B_FLAGS] & F_CANCELLED == 0 {
@@ -609,16 +632,9 @@ fn step_on<N: Narrator>(
                     suspend(w, base, pc + 1, ST_READY, now);
                     return;
                 }
-                let pause = program.actors[a].pause_marks & (1u64 << m) != 0;
-                if pause && w[base + B_FLAGS] & F_PAUSED == 0 {
-                    w[base + B_FLAGS] |= F_PAUSED | F_STOPPED;
-                    let ms = program.actors[a].pause_ms;
-                    if N::ON {
-                        n.say(format_args!(
-                            "SIGSTOP for {ms} ms (alive: kill(pid, 0) still succeeds), then SIGCONT"
-                        ));
-                    }
-                    suspend(w, base, pc + 1, ST_READY, now.saturating_add(ms));
+                if program.actors[a].pause_marks & (1u64 << m) != 0
+                    && pause_at_mark(program, w, a, base, pc, n)
+                {
                     return;
                 }
                 if let Some(c) = cx.coverage {
@@ -643,7 +659,7 @@ fn step_on<N: Narrator>(
                 let v = st.pop();
                 if handler == NO_HANDLER {
                     if program.reach == Some(super::program::Reach::Throws) {
-                        w[W_REACHED] = 1;
+                        w[cx.reached] = 1;
                     }
                     if N::ON {
                         n.say(format_args!(
@@ -749,6 +765,31 @@ fn collection_op(
         _ => unreachable!("{op:?} is not a collection instruction"),
     }
     Ok(())
+}
+
+/// A scripted pause at a mark: the first time the actor passes it, its next step waits
+/// `pause_ms` (true: the step ends here).
+#[cold]
+fn pause_at_mark<N: Narrator>(
+    program: &Program,
+    w: &mut [i64],
+    a: usize,
+    base: usize,
+    pc: usize,
+    n: &mut N,
+) -> bool {
+    if w[base + B_FLAGS] & F_PAUSED != 0 {
+        return false;
+    }
+    w[base + B_FLAGS] |= F_PAUSED | F_STOPPED;
+    let ms = program.actors[a].pause_ms;
+    if N::ON {
+        n.say(format_args!(
+            "SIGSTOP for {ms} ms (alive: kill(pid, 0) still succeeds), then SIGCONT"
+        ));
+    }
+    suspend(w, base, pc + 1, ST_READY, w[W_NOW].saturating_add(ms));
+    true
 }
 
 fn suspend(w: &mut [i64], base: usize, pc: usize, status: i64, wake: i64) {

@@ -1,8 +1,11 @@
 //! Where things live in a machine world: one flat vector of `i64` slots.
 //!
 //! ```text
-//! [ now | cancels | error | error pc | error actor | pauses | reached | shared slots ... | actor 0 block | actor 1 block | ... ]
-//! actor block: [ pc | status | wake | life | flags | arrival | descriptor | one choice slot per parameter | locals ... ]
+//! [ now | cancels | error | error pc | error actor | shared slots ... | actor 0 block | actor 1 block | ... | tail ]
+//! actor block: [ pc | status | wake | life | flags | arrival | one choice slot per parameter | locals ... ]
+//! tail: [ pauses taken, when the program allows pauses | reached, in a reachability search ]
+//!
+//! The tail holds what only some programs need, so that the others' worlds stay as small.
 //! ```
 //!
 //! One vector, so a successor is one copy into a reused buffer, a fingerprint is one pass over
@@ -16,11 +19,7 @@ pub const W_CANCELS: usize = 1;
 pub const W_ERROR: usize = 2;
 pub const W_ERROR_PC: usize = 3;
 pub const W_ERROR_ACTOR: usize = 4;
-/// Optional pauses taken so far (`platform node`).
-pub const W_PAUSES: usize = 5;
-/// A reachability search's target was reached (see [`super::Program::reach`]).
-pub const W_REACHED: usize = 6;
-pub const W_HEADER: usize = 7;
+pub const W_HEADER: usize = 5;
 
 /// Actor block header.
 pub const B_PC: usize = 0;
@@ -30,10 +29,7 @@ pub const B_LIFE: usize = 3;
 pub const B_FLAGS: usize = 4;
 /// Index of the actor's next candidate arrival instant.
 pub const B_ARRIVE: usize = 5;
-/// The inode a node process holds open between a `writeFile`'s open and its write (0: none);
-/// a kill closes it.
-pub const B_FD: usize = 6;
-pub const B_HEADER: usize = 7;
+pub const B_HEADER: usize = 6;
 
 /// Not arrived yet.
 pub const ST_NEW: i64 = 0;

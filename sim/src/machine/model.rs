@@ -109,6 +109,12 @@ pub struct Machine {
     scheduled: super::scheduled::Scheduled,
     /// Whether a step can fire a scheduled fault (steps need not be watched otherwise).
     watched: bool,
+    /// Where the actors' blocks end (the tail follows), and the tail's slots.
+    blocks_end: usize,
+    pauses_slot: Option<usize>,
+    reached_slot: usize,
+    /// Whether any actor has a scripted pause (moves need not look otherwise).
+    scripted_pauses: bool,
 }
 
 /// Salt of position or class `i`.
@@ -128,6 +134,10 @@ impl Machine {
             let kind = &program.kinds[usize::from(inst.kind)];
             at += B_HEADER + kind.choices as usize + kind.locals.len();
         }
+        let blocks_end = at;
+        let at = at
+            + usize::from(program.pauses_slot().is_some())
+            + usize::from(program.reached_slot().is_some());
         let classes: Vec<usize> = program
             .actors
             .iter()
@@ -143,6 +153,11 @@ impl Machine {
                             && b.cancel_at == a.cancel_at
                             && b.cancel_window == a.cancel_window
                             && b.cancel_marks == a.cancel_marks
+                            && b.process == a.process
+                            && b.pause_at == a.pause_at
+                            && b.pause_marks == a.pause_marks
+                            && b.pause_ms == a.pause_ms
+                            && b.pausable == a.pausable
                     })
                     .unwrap_or(i)
             })
@@ -167,7 +182,14 @@ impl Machine {
         let deadlines = program.props.iter().any(|p| p.form == Form::Deadline);
         let scheduled = super::scheduled::Scheduled::of(&program);
         let watched = scheduled.watch_steps(&program);
+        let pauses_slot = program.pauses_slot();
+        let reached_slot = program.reached_slot().unwrap_or(0);
+        let scripted_pauses = program.actors.iter().any(|a| a.pause_at.is_some());
         Machine {
+            blocks_end,
+            pauses_slot,
+            reached_slot,
+            scripted_pauses,
             scheduled,
             watched,
             bases,
@@ -193,6 +215,7 @@ impl Machine {
         &self.coverage
     }
 
+    #[inline]
     fn ctx(&self, actor: Option<usize>) -> Ctx<'_> {
         Ctx {
             ops: &self.program.ops,
@@ -203,6 +226,8 @@ impl Machine {
             shared_end: self.shared_end,
             coverage: actor.map(|_| &self.coverage),
             os: self.program.os.as_ref(),
+            skew: actor.map_or(0, |a| self.program.actors[a].process.skew),
+            reached: self.reached_slot,
         }
     }
 
@@ -210,7 +235,7 @@ impl Machine {
         if a + 1 < self.bases.len() {
             self.base(a + 1)
         } else {
-            self.len
+            self.blocks_end
         }
     }
 
@@ -297,7 +322,7 @@ impl Machine {
             }
             self.program.actors[a].pause_ms
         } else {
-            w[W_PAUSES] += 1;
+            w[self.pauses_slot.expect("optional pauses")] += 1;
             self.program.pause_ms
         };
         // A sleep that ends after the pause is not lengthened by it.
@@ -344,9 +369,11 @@ impl Machine {
         } else if self.program.platform == super::program::Platform::Node {
             w[b + B_LIFE] = Lifecycle::Killed as i64;
             w[b + B_WAKE] = NEVER;
-            let fd = std::mem::take(&mut w[b + B_FD]);
-            if let (Some(os), true) = (&self.program.os, fd != 0) {
-                os.close(w, fd & 0xffff_ffff);
+            if let Some(os) = &self.program.os {
+                let fd = std::mem::take(&mut w[os.fd_slot(a)]);
+                if fd != 0 {
+                    os.close(w, fd & 0xffff_ffff);
+                }
             }
             n.say(format_args!(
                 "process killed (kill -9): nothing more runs, its descriptors close, its files stay"
@@ -402,7 +429,11 @@ impl Machine {
             sum = sum.wrapping_add(*h);
         }
         let shared = self.shared_hash(w, blocks);
-        fingerprint_words(&[shared, sum])
+        match w[self.blocks_end..] {
+            [] => fingerprint_words(&[shared, sum]),
+            [a] => fingerprint_words(&[shared, sum, a as u64]),
+            [a, b, ..] => fingerprint_words(&[shared, sum, a as u64, b as u64]),
+        }
     }
 
     /// The words the fingerprint hashes for the header and shared state; under symmetry, an
@@ -498,7 +529,7 @@ impl Model for Machine {
             let cancel = self.scripted_cancels && self.cancel_due(w, a);
             if cancel {
                 out.push(Move::Cancel(a as u8));
-            } else if self.pause_due(w, a) {
+            } else if self.scripted_pauses && self.pause_due(w, a) {
                 out.push(Move::Pause(a as u8));
                 continue;
             }
@@ -532,7 +563,10 @@ impl Model for Machine {
                 }
             }
         }
-        if w[W_PAUSES] < self.program.pauses_max {
+        if self
+            .pauses_slot
+            .is_some_and(|at| w[at] < self.program.pauses_max)
+        {
             for a in 0..self.bases.len() {
                 if self.may_pause(w, a) && !out.contains(&Move::Pause(a as u8)) {
                     out.push(Move::Pause(a as u8));

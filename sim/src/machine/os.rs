@@ -194,6 +194,9 @@ pub struct Os {
     /// world slot `fault_base + i`.
     pub faults: Vec<SysFault>,
     pub fault_base: u32,
+    /// Each process's open file (its inode, 0: none), from this slot on, one per actor: what a
+    /// `writeFile` holds between its open and its write, and a kill closes.
+    pub fd_base: u32,
 }
 
 /// A syscall fault the scenario injects: the next `times` calls of `op` on `path` (after
@@ -333,6 +336,11 @@ pub fn make_name(stem: usize, number: Option<i64>) -> Option<i64> {
 }
 
 impl Os {
+    /// The slot of actor `a`'s open file.
+    pub fn fd_slot(&self, a: usize) -> usize {
+        self.fd_base as usize + a
+    }
+
     /// A name as text.
     pub fn show_name(&self, name: i64) -> String {
         let (stem, number) = split_name(name);

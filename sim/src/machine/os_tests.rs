@@ -15,6 +15,7 @@ fn fixture() -> Fixture {
         names: ["run", "a", "b", "c", "lock."].map(String::from).to_vec(),
         faults: Vec::new(),
         fault_base: 0,
+        fd_base: 0,
     };
     Fixture { os, w: initial() }
 }

@@ -203,7 +203,7 @@ pub struct Program {
     /// The file system and process table, when the program makes system calls.
     pub os: Option<super::os::Os>,
     /// A reachability search's target: passing this mark, or (`Throws`) an actor ending with
-    /// an uncaught throw, sets the world's `W_REACHED`.
+    /// an uncaught throw, sets the world's reached slot (see [`Program::reached_slot`]).
     pub reach: Option<Reach>,
 }
 
@@ -215,14 +215,36 @@ pub enum Reach {
 }
 
 impl Program {
+    /// Where the actors' blocks end in the world (the tail begins).
+    pub fn blocks_end(&self) -> usize {
+        let mut at = super::layout::W_HEADER + self.shared.len();
+        for inst in &self.actors {
+            let kind = &self.kinds[usize::from(inst.kind)];
+            at += super::layout::B_HEADER + kind.choices as usize + kind.locals.len();
+        }
+        at
+    }
+
+    /// The tail slot counting optional pauses (when the program allows them).
+    pub fn pauses_slot(&self) -> Option<usize> {
+        (self.pauses_max > 0).then(|| self.blocks_end())
+    }
+
+    /// The tail slot a reachability search sets when its target is reached.
+    pub fn reached_slot(&self) -> Option<usize> {
+        self.reach
+            .map(|_| self.blocks_end() + usize::from(self.pauses_max > 0))
+    }
+
     /// This program searching for `target`: its only property is "`target` is never reached"
     /// (a violation is a witness).
     pub fn reaching(&self, target: Reach, property: crate::model::Property) -> Program {
         let mut p = self.clone();
         p.reach = Some(target);
         let code = p.ops.len() as u32;
+        let slot = p.reached_slot().expect("a reachability search") as u32;
         for op in [
-            super::op::Op::Load(super::layout::W_REACHED as u32),
+            super::op::Op::Load(slot),
             super::op::Op::Not,
             super::op::Op::End,
         ] {

@@ -4,10 +4,12 @@
 use crate::narrate::Narrator;
 
 use super::exec::{Ctx, Stack};
-use super::layout::{B_FD, W_NOW};
+use super::layout::W_NOW;
 use super::os::{effect, kill0, Call, Errno, Os, DEPTH, ENTRIES, WORDS};
 
-/// Runs `call` for the running actor at host time `clock`.
+/// Runs `call` for the running actor at host time `clock` (out of line: the step loop of a
+/// program without system calls stays as small as it was).
+#[inline(never)]
 pub(super) fn run<N: Narrator>(
     os: &Os,
     cx: &Ctx<'_>,
@@ -17,7 +19,7 @@ pub(super) fn run<N: Narrator>(
     clock: i64,
     n: &mut N,
 ) {
-    let (a, base) = cx.actor.expect("a system call belongs to an actor");
+    let (a, _) = cx.actor.expect("a system call belongs to an actor");
     let (pops, pushes) = effect(call);
     let args: [i64; 2 * DEPTH] = {
         let mut buf = [0; 2 * DEPTH];
@@ -28,9 +30,9 @@ pub(super) fn run<N: Narrator>(
     let out = st.sp;
     st.buf[out..out + pushes].fill(0);
     let results = &mut st.buf[out..out + pushes - 1];
-    if matches!(call, Call::Open { .. }) && w[base + B_FD] != 0 {
+    if matches!(call, Call::Open { .. }) && w[os.fd_slot(a)] != 0 {
         // One open file per process: an open that was never written is closed first.
-        let fd = std::mem::take(&mut w[base + B_FD]);
+        let fd = std::mem::take(&mut w[os.fd_slot(a)]);
         os.close(w, fd & 0xffff_ffff);
     }
     let injected = injected(os, w, call, &args);
@@ -50,10 +52,10 @@ pub(super) fn run<N: Narrator>(
             // A write fault on this path is armed now: the write of this open fails.
             let fault = os.take_fault(w, call, true, &[&args[..DEPTH]]);
             let tag = fault.map_or(0, |e| errno_index(e) as i64 + 1);
-            w[base + B_FD] = ino | (tag << 32);
+            w[os.fd_slot(a)] = ino | (tag << 32);
         }),
         Call::Write => {
-            let fd = std::mem::take(&mut w[base + B_FD]);
+            let fd = std::mem::take(&mut w[os.fd_slot(a)]);
             let (ino, tag) = (fd & 0xffff_ffff, fd >> 32);
             if ino == 0 {
                 Err(Errno::EBADF)
@@ -65,7 +67,7 @@ pub(super) fn run<N: Narrator>(
                 Err(Errno::ALL[tag as usize - 1])
             }
         }
-        Call::Close => match std::mem::take(&mut w[base + B_FD]) & 0xffff_ffff {
+        Call::Close => match std::mem::take(&mut w[os.fd_slot(a)]) & 0xffff_ffff {
             0 => Err(Errno::EBADF),
             ino => {
                 os.close(w, ino);

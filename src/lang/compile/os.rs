@@ -85,6 +85,16 @@ impl<'f> Compiler<'f> {
             ghost: false,
             shown: false,
         }));
+        let fds_at = self.shared_init.len();
+        let processes = self.inst.actors.len();
+        self.shared_init.extend(std::iter::repeat_n(0, processes));
+        self.shared_slots.extend((0..processes).map(|_| Slot {
+            name: "#fds".to_string(),
+            kind: SlotKind::Int,
+            tag: None,
+            ghost: false,
+            shown: false,
+        }));
         let header = lockstep_sim::machine::layout::W_HEADER;
         self.os = Some(os::Os {
             base: (header + off) as u32,
@@ -92,6 +102,7 @@ impl<'f> Compiler<'f> {
             names: Vec::new(),
             faults: Vec::new(),
             fault_base: (header + faults_at) as u32,
+            fd_base: (header + fds_at) as u32,
         });
     }
 
