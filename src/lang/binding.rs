@@ -827,6 +827,11 @@ fn actors_of(
             ..Default::default()
         };
         let node = p.ast.platform.text == "node";
+        if !node {
+            // A workerd request is no process: no pid sets it apart from its twins (symmetry
+            // between interchangeable requests depends on it).
+            spec.process = lockstep_sim::machine::Process::default();
+        }
         for (key, v) in t {
             if node && process_key(src, key, v, &mut spec, &mut hosts)? {
                 continue;

@@ -193,7 +193,11 @@ fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
                 cancel_at: None,
                 cancel_window: None,
                 cancel_marks: Vec::new(),
-                process: binding::default_process(i),
+                process: if p.ast.platform.text == "node" {
+                    binding::default_process(i)
+                } else {
+                    Default::default()
+                },
                 ..Default::default()
             })
             .collect(),
