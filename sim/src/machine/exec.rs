@@ -130,6 +130,7 @@ impl Ctx<'_> {
 
 /// The operating system's pure instructions (`platform node`), out of line: the common
 /// instructions' loop stays as tight as it was.
+#[cold]
 #[inline(never)]
 fn os_pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> {
     match op {

@@ -9,6 +9,7 @@ use super::os::{effect, kill0, Call, Errno, Os, DEPTH, ENTRIES, WORDS};
 
 /// Runs `call` for the running actor at host time `clock` (out of line: the step loop of a
 /// program without system calls stays as small as it was).
+#[cold]
 #[inline(never)]
 pub(super) fn run<N: Narrator>(
     os: &Os,
