@@ -770,7 +770,6 @@ fn actors_of(
     file: &GenericFile,
     proto: &FileProtocol,
 ) -> Result<Vec<ActorSpec>, ScenarioError> {
-    let p = &proto.protocol;
     if file.actor.is_empty() {
         return Err(src
             .error(Some(0..0), "the scenario has no `[[actor]]`")
@@ -782,111 +781,142 @@ fn actors_of(
     let mut out: Vec<ActorSpec> = Vec::new();
     let mut hosts = declared_hosts(src, file)?;
     for entry in &file.actor {
-        let t = entry.get_ref();
-        let get = |k: &str| t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v);
-        let name = match get("name").map(|v| (v, v.get_ref())) {
-            Some((_, toml::Value::String(s))) if !s.trim().is_empty() => s.trim().to_string(),
-            Some((v, _)) => return Err(at(src, v, "an actor's `name` is a non-empty string")),
-            None => {
-                return Err(at(src, entry, "this actor has no `name`").help("add `name = \"A\"`"))
-            }
-        };
-        if out.iter().any(|a| a.name == name) {
-            return Err(at(
-                src,
-                get("name").expect("named"),
-                format!("two actors are named `{name}`"),
-            ));
-        }
-        let kind = match get("kind") {
-            Some(v) => match v.get_ref() {
-                toml::Value::String(s) if p.kinds.iter().any(|k| &k.name == s) => s.clone(),
-                _ => {
-                    let kinds: Vec<&str> = p.kinds.iter().map(|k| k.name.as_str()).collect();
-                    return Err(at(src, v, "unknown actor kind")
-                        .help(format!("the file declares: {}", kinds.join(", "))));
-                }
-            },
-            None if p.kinds.len() == 1 => p.kinds[0].name.clone(),
-            None => {
-                let kinds: Vec<&str> = p.kinds.iter().map(|k| k.name.as_str()).collect();
-                return Err(at(src, entry, "this actor does not say its `kind`")
-                    .help(format!("the file declares several: {}", kinds.join(", "))));
-            }
-        };
-        let k = p.kinds.iter().find(|x| x.name == kind).expect("known kind");
-        let mut spec = ActorSpec {
-            name,
-            kind: kind.clone(),
-            params: BTreeMap::new(),
-            arrive: vec![0],
-            cancel_at: None,
-            cancel_window: None,
-            cancel_marks: Vec::new(),
-            process: default_process(out.len()),
-            ..Default::default()
-        };
-        let node = p.ast.platform.text == "node";
-        if !node {
-            // A workerd request is no process: no pid sets it apart from its twins (symmetry
-            // between interchangeable requests depends on it).
-            spec.process = lockstep_sim::machine::Process::default();
-        }
-        for (key, v) in t {
-            if node && process_key(src, key, v, &mut spec, &mut hosts)? {
-                continue;
-            }
-            if !node
-                && (kill_key(key.get_ref()).is_some()
-                    || PROCESS_KEYS[6..].contains(&key.get_ref().as_str()))
-            {
-                return Err(at(src, key, format!("`{}` is a process's key: this protocol runs on `platform {}`", key.get_ref(), p.ast.platform.text))
-                    .help("processes, pids, hosts and kills belong to `platform node`; a workerd request is cancelled (`cancel_at_ms`, `cancel_at`, `cancel`)"));
-            }
-            if node && key.get_ref().starts_with("cancel") {
-                return Err(at(src, key, "`platform node` has no cancellation: a process is killed")
-                    .help("write `kill_at_ms`, `kill_at` or `kill` (kill -9: nothing more runs, files stay)"));
-            }
-            actor_key(src, p, k, key, v, &mut spec)?;
-        }
-        if let Some(c) = spec.cancel_at {
-            if c < spec.arrive[0] {
-                return Err(at(
-                    src,
-                    get("cancel_at_ms")
-                        .or(get("kill_at_ms"))
-                        .or(get("crash_at_ms"))
-                        .expect("set"),
-                    format!(
-                        "`cancel_at_ms` = {c} comes before the actor can arrive ({} ms)",
-                        spec.arrive[0]
-                    ),
-                )
-                .help("an actor can only be cancelled once it has arrived"));
-            }
-        }
-        hosts.settle(src, get("skew_ms"), &mut spec)?;
-        let paused = spec.pause_at.is_some() || !spec.pause_marks.is_empty();
-        match (paused, get("pause_ms")) {
-            (true, None) => {
-                let key = get("pause_at").or(get("pause_at_ms")).expect("a pause key");
-                return Err(
-                    at(src, key, "a pause needs a length").help("add `pause_ms` to the actor")
-                );
-            }
-            (false, Some(v)) => {
-                return Err(at(
-                    src,
-                    v,
-                    "`pause_ms` without `pause_at` or `pause_at_ms` pauses nothing",
-                ));
-            }
-            _ => {}
-        }
+        let spec = actor_of(src, entry, &proto.protocol, &out, &mut hosts)?;
         out.push(spec);
     }
     hosts.apply(&mut out);
     Ok(out)
+}
+
+/// One `[[actor]]` entry: its name and kind, then each key.
+fn actor_of(
+    src: &Source,
+    entry: &Spanned<Table>,
+    p: &Protocol,
+    earlier: &[ActorSpec],
+    hosts: &mut Hosts,
+) -> Result<ActorSpec, ScenarioError> {
+    let t = entry.get_ref();
+    let get = |k: &str| t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v);
+    let name = match get("name").map(|v| (v, v.get_ref())) {
+        Some((_, toml::Value::String(s))) if !s.trim().is_empty() => s.trim().to_string(),
+        Some((v, _)) => return Err(at(src, v, "an actor's `name` is a non-empty string")),
+        None => return Err(at(src, entry, "this actor has no `name`").help("add `name = \"A\"`")),
+    };
+    if earlier.iter().any(|a| a.name == name) {
+        return Err(at(
+            src,
+            get("name").expect("named"),
+            format!("two actors are named `{name}`"),
+        ));
+    }
+    let kind = kind_of(src, entry, get("kind"), p)?;
+    let k = p.kinds.iter().find(|x| x.name == kind).expect("known kind");
+    let node = p.ast.platform.text == "node";
+    let mut spec = ActorSpec {
+        name,
+        kind: kind.clone(),
+        arrive: vec![0],
+        // A workerd request is no process: no pid sets it apart from its twins (symmetry
+        // between interchangeable requests depends on it).
+        process: if node {
+            default_process(earlier.len())
+        } else {
+            lockstep_sim::machine::Process::default()
+        },
+        ..Default::default()
+    };
+    for (key, v) in t {
+        if node && process_key(src, key, v, &mut spec, hosts)? {
+            continue;
+        }
+        platform_key(src, p, key)?;
+        actor_key(src, p, k, key, v, &mut spec)?;
+    }
+    if let Some(c) = spec.cancel_at {
+        if c < spec.arrive[0] {
+            let key = get("cancel_at_ms")
+                .or(get("kill_at_ms"))
+                .or(get("crash_at_ms"));
+            return Err(at(
+                src,
+                key.expect("set"),
+                format!(
+                    "`cancel_at_ms` = {c} comes before the actor can arrive ({} ms)",
+                    spec.arrive[0]
+                ),
+            )
+            .help("an actor can only be cancelled once it has arrived"));
+        }
+    }
+    hosts.settle(src, get("skew_ms"), &mut spec)?;
+    pause_length(
+        src,
+        &spec,
+        get("pause_at").or(get("pause_at_ms")),
+        get("pause_ms"),
+    )?;
+    Ok(spec)
+}
+
+/// The actor's kind: the one named, or the file's only one.
+fn kind_of(
+    src: &Source,
+    entry: &Spanned<Table>,
+    named: Option<&Spanned<toml::Value>>,
+    p: &Protocol,
+) -> Result<String, ScenarioError> {
+    let kinds: Vec<&str> = p.kinds.iter().map(|k| k.name.as_str()).collect();
+    match named {
+        Some(v) => match v.get_ref() {
+            toml::Value::String(s) if kinds.contains(&s.as_str()) => Ok(s.clone()),
+            _ => Err(at(src, v, "unknown actor kind")
+                .help(format!("the file declares: {}", kinds.join(", ")))),
+        },
+        None if p.kinds.len() == 1 => Ok(p.kinds[0].name.clone()),
+        None => Err(at(src, entry, "this actor does not say its `kind`")
+            .help(format!("the file declares several: {}", kinds.join(", ")))),
+    }
+}
+
+/// A key of the other platform: a process's on workerd, a cancellation on node.
+fn platform_key(src: &Source, p: &Protocol, key: &Spanned<String>) -> Result<(), ScenarioError> {
+    let node = p.ast.platform.text == "node";
+    let k = key.get_ref().as_str();
+    if !node && (kill_key(k).is_some() || PROCESS_KEYS[6..].contains(&k)) {
+        return Err(at(src, key, format!("`{k}` is a process's key: this protocol runs on `platform {}`", p.ast.platform.text))
+            .help("processes, pids, hosts and kills belong to `platform node`; a workerd request is cancelled (`cancel_at_ms`, `cancel_at`, `cancel`)"));
+    }
+    if node && k.starts_with("cancel") {
+        return Err(at(
+            src,
+            key,
+            "`platform node` has no cancellation: a process is killed",
+        )
+        .help("write `kill_at_ms`, `kill_at` or `kill` (kill -9: nothing more runs, files stay)"));
+    }
+    Ok(())
+}
+
+/// A scripted pause has a length, and a length has a pause.
+fn pause_length(
+    src: &Source,
+    spec: &ActorSpec,
+    when: Option<&Spanned<toml::Value>>,
+    length: Option<&Spanned<toml::Value>>,
+) -> Result<(), ScenarioError> {
+    let paused = spec.pause_at.is_some() || !spec.pause_marks.is_empty();
+    match (paused, when, length) {
+        (true, Some(key), None) => {
+            Err(at(src, key, "a pause needs a length").help("add `pause_ms` to the actor"))
+        }
+        (false, _, Some(v)) => Err(at(
+            src,
+            v,
+            "`pause_ms` without `pause_at` or `pause_at_ms` pauses nothing",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The hosts `[[params.host]]` declares (`name`, `skew_ms`; `hostname` is accepted and not

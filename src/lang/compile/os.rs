@@ -217,25 +217,28 @@ impl<'f> Compiler<'f> {
                 );
                 Ok(Some(Ty::Int))
             }
-            "name" => {
-                let ExprKind::Str(stem) = &args[0].kind else {
-                    return Err(Diag::new(args[0].span.clone(), "a name's stem is a string")
-                        .help("write `name(\"intent.\", pid())`"));
-                };
-                let stem = self.stem(stem) as u32;
-                self.value_for(&args[1], &Ty::Int, "a name's number")?;
-                let fail = self.message(span, "a name's number is negative or too large");
-                self.emit(Op::Numbered { stem, fail }, span);
-                Ok(Some(Ty::Name))
-            }
-            _ => {
-                self.value_for(&args[0], &Ty::Name, "`number`'s argument")?;
-                self.emit(Op::Const(1 << 32), span);
-                self.emit(Op::Rem, span);
-                self.emit(Op::AddConst(-1), span);
-                Ok(Some(Ty::Int))
-            }
+            _ => self.name_builtin(n, args, span).map(Some),
         }
+    }
+
+    /// `name("stem", n)` and `number(n)`.
+    fn name_builtin(&mut self, n: &str, args: &'f [Expr], span: &Span) -> Result<Ty> {
+        if n == "number" {
+            self.value_for(&args[0], &Ty::Name, "`number`'s argument")?;
+            self.emit(Op::Const(1 << 32), span);
+            self.emit(Op::Rem, span);
+            self.emit(Op::AddConst(-1), span);
+            return Ok(Ty::Int);
+        }
+        let ExprKind::Str(stem) = &args[0].kind else {
+            return Err(Diag::new(args[0].span.clone(), "a name's stem is a string")
+                .help("write `name(\"intent.\", pid())`"));
+        };
+        let stem = self.stem(stem) as u32;
+        self.value_for(&args[1], &Ty::Int, "a name's number")?;
+        let fail = self.message(span, "a name's number is negative or too large");
+        self.emit(Op::Numbered { stem, fail }, span);
+        Ok(Ty::Name)
     }
 
     fn need_node(&self, span: &Span, what: &str) -> Result<()> {
