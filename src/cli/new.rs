@@ -145,10 +145,18 @@ fn from_protocol_file(a: &Args) -> u8 {
                 out.push_str(&param_line(param));
             }
         }
-        out.push_str("# cancel_at_ms = 5           # cancel it at an instant (no finally runs)\n");
-        out.push_str(
-            "# cancel = \"any\"             # or at any await point, within [faults] cancels_max\n",
-        );
+        if p.ast.platform.text == "node" {
+            out.push_str("# pid = 4242                # its process id (default 1000 + its place); uid, host, skew_ms too\n");
+            out.push_str("# kill_at_ms = 20            # kill -9 at an instant (no finally runs, its files stay)\n");
+            out.push_str("# kill = \"any\"               # or at any await point, within [faults] kills_max\n");
+        } else {
+            out.push_str(
+                "# cancel_at_ms = 5           # cancel it at an instant (no finally runs)\n",
+            );
+            out.push_str(
+                "# cancel = \"any\"             # or at any await point, within [faults] cancels_max\n",
+            );
+        }
     }
     out.push_str("\n[check]\n# The verdict names the first of these that any reachable world violates.\ninvariants = [\n");
     let explore = "\n[explore]\nstrategy = \"exhaustive\"   # or random, pct, scripted\n";

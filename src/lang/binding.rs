@@ -835,18 +835,19 @@ fn actor_of(
     }
     if let Some(c) = spec.cancel_at {
         if c < spec.arrive[0] {
-            let key = get("cancel_at_ms")
-                .or(get("kill_at_ms"))
-                .or(get("crash_at_ms"));
+            let (name, key) = ["cancel_at_ms", "kill_at_ms", "crash_at_ms"]
+                .into_iter()
+                .find_map(|n| get(n).map(|v| (n, v)))
+                .expect("set");
             return Err(at(
                 src,
-                key.expect("set"),
+                key,
                 format!(
-                    "`cancel_at_ms` = {c} comes before the actor can arrive ({} ms)",
+                    "`{name}` = {c} comes before the actor can arrive ({} ms)",
                     spec.arrive[0]
                 ),
             )
-            .help("an actor can only be cancelled once it has arrived"));
+            .help("an actor can only be cancelled or killed once it has arrived"));
         }
     }
     hosts.settle(src, get("skew_ms"), &mut spec)?;
