@@ -147,10 +147,19 @@ fn describe(p: &crate::lang::Protocol) -> String {
     for q in &p.params {
         param_line(&mut out, q, "none: the scenario must set it");
     }
+    let node = p.ast.platform.text == "node";
+    let (faults, at_marks) = if node {
+        (
+            "pid, uid, host, skew_ms, kill..., pause...",
+            "kill_at, pause_at; reachable",
+        )
+    } else {
+        ("cancel...", "cancel_at; reachable")
+    };
     for k in &p.kinds {
         let _ = writeln!(
             out,
-            "  actor kind {} ([[actor]] keys besides name, arrive_ms, cancel...):",
+            "  actor kind {} ([[actor]] keys besides name, arrive_ms, {faults}):",
             k.name
         );
         for q in &k.params {
@@ -158,7 +167,7 @@ fn describe(p: &crate::lang::Protocol) -> String {
         }
     }
     if !p.marks.is_empty() {
-        let _ = writeln!(out, "  marks (cancel_at): {}", p.marks.join(", "));
+        let _ = writeln!(out, "  marks ({at_marks}): {}", p.marks.join(", "));
     }
     out.push('\n');
     out
