@@ -484,6 +484,7 @@ fn load_scenario(
     let checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
     let mut programs = BTreeMap::new();
     let mut missed: Vec<Option<String>> = vec![None; syscalls.len()];
+    let aliases = super::path_aliases(&proto.protocol.ast);
     for v in &proto.protocol.variants {
         let mut alts = Vec::new();
         for (label, params) in &structures {
@@ -501,7 +502,6 @@ fn load_scenario(
                 .lower(&v.name, &inst)
                 .map_err(|d| lowering_error(src, proto, d))?;
             if !syscalls.is_empty() {
-                let aliases = super::path_aliases(&proto.protocol.ast);
                 resolve_syscalls(&syscalls, &aliases, &mut program, &mut missed);
             }
             alts.push((label.clone(), program));

@@ -98,31 +98,38 @@ impl Scheduled {
     }
 
     /// What a step's watch compares: the actor's flags and the syscall faults' counters.
-    pub fn before_step(&self, program: &Program, w: &[i64], base: usize) -> (i64, Vec<i64>) {
-        let counters = program.os.as_ref().map_or_else(Vec::new, |os| {
+    /// No allocation: a fault has a bit, so there are at most [`FAULTS_MAX`] counters to keep.
+    pub fn before_step(&self, program: &Program, w: &[i64], base: usize) -> Before {
+        let mut counters = [0; FAULTS_MAX];
+        if let Some(os) = &program.os {
             let at = os.fault_base as usize;
-            w[at..at + self.syscalls.len()].to_vec()
-        });
-        (w[base + B_FLAGS], counters)
+            let n = self.syscalls.len().min(FAULTS_MAX);
+            counters[..n].copy_from_slice(&w[at..at + n]);
+        }
+        Before {
+            flags: w[base + B_FLAGS],
+            counters,
+        }
     }
 
     /// After a step of actor `a`: a scripted pause at a mark, or a syscall fault, fired.
     pub fn after_step(
         &self,
         program: &Program,
-        before: (i64, Vec<i64>),
+        before: Before,
         after: &[i64],
         base: usize,
         a: usize,
     ) {
-        let (flags, counters) = before;
+        let Before { flags, counters } = before;
         if let Some(bit) = self.actors[a].pause {
             if flags & F_PAUSED == 0 && after[base + B_FLAGS] & F_PAUSED != 0 {
                 self.log.fire(bit);
             }
         }
         if let Some(os) = &program.os {
-            for (i, bit) in self.syscalls.iter().enumerate() {
+            // Only the first FAULTS_MAX faults have bits (and kept counters).
+            for (i, bit) in self.syscalls.iter().enumerate().take(FAULTS_MAX) {
                 let at = os.fault_base as usize + i;
                 if let (Some(bit), true) = (bit, after[at] < counters[i]) {
                     self.log.fire(*bit);
@@ -130,6 +137,12 @@ impl Scheduled {
             }
         }
     }
+}
+
+/// What a watched step is compared with: the actor's flags and the syscall faults' counters.
+pub(super) struct Before {
+    flags: i64,
+    counters: [i64; FAULTS_MAX],
 }
 
 /// The marks of a bit set, by name.
