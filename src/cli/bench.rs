@@ -342,6 +342,7 @@ pub fn run(a: Args) -> u8 {
             "scenarios/restart-lock/multi-breaker-3.toml",
             "v3-registry-mutex",
         ),
+        ("scenarios/prewarm-lock/two-reclaimers.toml", "v2-intents"),
     ] {
         if let Err(code) = rust_vs_file(&a, path, variant, budget, &mut rows, &mut ok) {
             return code;

@@ -31,6 +31,11 @@ pub const EMBEDDED: &[(&str, &str, &str)] = &[
         "protocols/restart-lock.lstep",
         include_str!("../../protocols/restart-lock.lstep"),
     ),
+    (
+        "prewarm-lock",
+        "protocols/prewarm-lock.lstep",
+        include_str!("../../protocols/prewarm-lock.lstep"),
+    ),
 ];
 
 /// A loaded protocol file, as the rest of lockstep sees a protocol.
@@ -423,6 +428,7 @@ fn syscall_faults<'a>(
 fn resolve_syscalls(
     faults: &[SyscallFault<'_>],
     aliases: &[(String, String)],
+    actors: &[ActorSpec],
     program: &mut std::sync::Arc<Program>,
     missed: &mut [Option<String>],
 ) {
@@ -434,12 +440,9 @@ fn resolve_syscalls(
         return;
     };
     for (i, f) in faults.iter().enumerate() {
-        let text = f.entry.path.get_ref();
-        let text = aliases
-            .iter()
-            .find(|(n, _)| n == text)
-            .map_or(text.as_str(), |(_, p)| p.as_str());
-        let path = match os.parse_path(text) {
+        let path = match alias_target(f.entry.path.get_ref(), aliases, actors)
+            .and_then(|text| os.parse_path(&text))
+        {
             Ok(p) => {
                 missed[i] = Some(String::new());
                 p
@@ -458,6 +461,39 @@ fn resolve_syscalls(
             shown: format!("{op} {}: {}", f.entry.path.get_ref(), f.errno.name()),
         });
     }
+}
+
+/// The path a fault's `path` names: an alias's path (`lock`), a per-process alias's path with
+/// that process's pid (`intent-W`: alias `intent`, whose path holds `{pid}`, of process `W`),
+/// or the text itself.
+fn alias_target(
+    text: &str,
+    aliases: &[(String, String)],
+    actors: &[ActorSpec],
+) -> Result<String, String> {
+    if let Some((_, path)) = aliases
+        .iter()
+        .find(|(n, p)| n == text && !p.contains("{pid}"))
+    {
+        return Ok(path.clone());
+    }
+    for (alias, path) in aliases.iter().filter(|(_, p)| p.contains("{pid}")) {
+        let Some(actor) = text
+            .strip_prefix(alias.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+        else {
+            continue;
+        };
+        let Some(a) = actors.iter().find(|a| a.name == actor) else {
+            let names: Vec<&str> = actors.iter().map(|a| a.name.as_str()).collect();
+            return Err(format!(
+                "no process is named `{actor}`: `{alias}-NAME` is a process's own path, NAME one of {}",
+                names.join(", ")
+            ));
+        };
+        return Ok(path.replace("{pid}", &a.process.pid.to_string()));
+    }
+    Ok(text.to_string())
 }
 
 fn load_scenario(
@@ -502,7 +538,7 @@ fn load_scenario(
                 .lower(&v.name, &inst)
                 .map_err(|d| lowering_error(src, proto, d))?;
             if !syscalls.is_empty() {
-                resolve_syscalls(&syscalls, &aliases, &mut program, &mut missed);
+                resolve_syscalls(&syscalls, &aliases, &actors, &mut program, &mut missed);
             }
             alts.push((label.clone(), program));
         }

@@ -413,7 +413,15 @@ impl Parser {
             "alias" if !in_variant && matches!(self.peek(1), Tok::Ident(w) if w == "path") => {
                 self.bump();
                 self.bump();
-                let name = self.name("the path's name")?;
+                // A name with a dot (`owner.json`) is written in quotes.
+                let name = match self.tok().clone() {
+                    Tok::Str(text) => {
+                        let span = self.span();
+                        self.bump();
+                        Name { text, span }
+                    }
+                    _ => self.name("the path's name")?,
+                };
                 self.expect(&Tok::Assign, "write `alias path NAME = \"dir/file\"`")?;
                 let Tok::Str(path) = self.tok().clone() else {
                     return Err(self.error("a path in quotes").help("write `alias path NAME = \"dir/file\"`"));

@@ -76,6 +76,26 @@ const PIDFILE_LOCK: Table = &[
     ("v1-unlink-stale", &["judge-then-act", "ungated-release"]),
 ];
 
+/// The prewarm lock (protocols.md §4.4): V0 and V1 rm -rf the fixed lock name after judging
+/// it (D1-a, two reclaimers) and release with an unconditional rm -rf (D0-b, D1-c). V2 renames
+/// the fixed lock name to its tombstone after a stat and a separate read under its intent, a
+/// judge-then-act that intents do not serialize: the three-reclaimer residual
+/// (`scenarios/deep/prewarm-three-reclaimers.toml`, reports/findings.md); its undo of a claim
+/// that met an intent renames the lock away with no look at whose it is. V3 keeps the shapes
+/// but makes each safe by a check the walk cannot see (the tombstone's inode and mtime
+/// verified and put back, an `rmdir` that refuses a written claim, owner files written 'wx'):
+/// its findings are the lint's conservative side.
+const PREWARM_LOCK: Table = &[
+    ("v2-intents", &["judge-then-act", "ungated-release"]),
+    ("v0-mtime-only", &["judge-then-act", "ungated-release"]),
+    ("v1-pid-liveness", &["judge-then-act", "ungated-release"]),
+    (
+        "v3-verified-reclaim",
+        &["judge-then-act", "ungated-release"],
+    ),
+    ("canary-no-recheck", &["judge-then-act", "ungated-release"]),
+];
+
 /// The lint file: one variant per lint, and a clean one.
 const LINTS: Table = &[
     ("clean", &[]),
@@ -136,6 +156,41 @@ fn the_restart_lock_table() {
 }
 
 #[test]
+fn the_prewarm_lock_table() {
+    assert_table("protocols/prewarm-lock.lstep", PREWARM_LOCK);
+}
+
+/// The findings that are the seed's bugs point at the calls that make them: V1's blind
+/// `rm -rf` of the lock (reclaim and release), V2's rename of the lock it judged.
+#[test]
+fn the_prewarm_lock_findings_point_at_the_calls() {
+    let out = lockstep(&[
+        "lint",
+        "protocols/prewarm-lock.lstep",
+        "--variant",
+        "v1-pid-liveness",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out
+        .stdout
+        .contains("warning[ungated-release]: protocols/prewarm-lock.lstep:"));
+    assert!(out
+        .stdout
+        .contains("the process removes its claim `cache/locks/tpl.lock`"));
+    let out = lockstep(&[
+        "lint",
+        "protocols/prewarm-lock.lstep",
+        "--variant",
+        "v2-intents",
+    ]);
+    assert!(
+        out.stdout.contains("await rename(LOCK, my_tombstone())"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn the_pidfile_lock_table() {
     assert_table("examples/pidfile-lock/pidfile-lock.lstep", PIDFILE_LOCK);
 }
@@ -174,6 +229,7 @@ fn every_lint_is_shown_by_some_file() {
         INIT_LOCK,
         MIGRATION_LEASE,
         RESTART_LOCK,
+        PREWARM_LOCK,
         PIDFILE_LOCK,
         LINTS,
     ] {

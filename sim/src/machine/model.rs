@@ -370,6 +370,10 @@ impl Machine {
             w[b + B_LIFE] = Lifecycle::Killed as i64;
             w[b + B_WAKE] = NEVER;
             if let Some(os) = &self.program.os {
+                if os.kill_times {
+                    // A killed process never wakes: its wake slot keeps when it died.
+                    w[b + B_WAKE] = w[W_NOW];
+                }
                 let fd = std::mem::take(&mut w[os.fd_slot(a)]);
                 if fd != 0 {
                     os.close(w, fd & 0xffff_ffff);

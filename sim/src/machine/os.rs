@@ -197,6 +197,9 @@ pub struct Os {
     /// Each process's open file (its inode, 0: none), from this slot on, one per actor: what a
     /// `writeFile` holds between its open and its write, and a kill closes.
     pub fd_base: u32,
+    /// A kill records its instant in the killed process's wake slot (`r.killed_at`), so worlds
+    /// that differ only in when a process died stay apart; set only when a property reads it.
+    pub kill_times: bool,
 }
 
 /// A syscall fault the scenario injects: the next `times` calls of `op` on `path` (after

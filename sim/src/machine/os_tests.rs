@@ -16,6 +16,7 @@ fn fixture() -> Fixture {
         faults: Vec::new(),
         fault_base: 0,
         fd_base: 0,
+        kill_times: false,
     };
     Fixture { os, w: initial() }
 }

@@ -4,11 +4,11 @@
 use std::rc::Rc;
 
 use lockstep_sim::machine::layout::{
-    B_FLAGS, B_LIFE, B_STATUS, F_CANCELLED, ST_DONE, ST_FAILED, ST_NEW, W_HEADER,
+    B_FLAGS, B_LIFE, B_STATUS, B_WAKE, F_CANCELLED, ST_DONE, ST_FAILED, ST_NEW, W_HEADER,
 };
 use lockstep_sim::machine::Op;
 
-use super::super::ast::{BinOp, Binding, Expr, ExprKind, FnBody, Quant, UnOp};
+use super::super::ast::{BinOp, Binding, Expr, ExprKind, FnBody, Name, Quant, UnOp};
 use super::super::diag::{Diag, Result};
 use super::super::lexer::Span;
 use super::super::types::Ty;
@@ -91,7 +91,16 @@ fn var_place(v: Var, addr: Addr, name: &str, foreign: bool) -> Place {
 }
 
 /// Fields every actor value has, read from its block's header.
-const ACTOR_FIELDS: [&str; 6] = ["live", "done", "failed", "cancelled", "arrived", "paused"];
+const ACTOR_FIELDS: [&str; 8] = [
+    "live",
+    "done",
+    "failed",
+    "cancelled",
+    "arrived",
+    "paused",
+    "killed",
+    "killed_at",
+];
 
 impl<'f> Compiler<'f> {
     pub(super) fn refuse_state(&self, span: &Span) -> Result<()> {
@@ -908,6 +917,22 @@ impl<'f> Compiler<'f> {
         }
         self.refuse_state(span)?;
         let known = self.try_const(base, None)?;
+        if f.text == "killed_at" {
+            return self.killed_at(base, known.map(|v| v.vals[0] as usize), span);
+        }
+        self.header_slot(base, known.as_ref().map(|v| v.vals[0] as usize), f, span)?;
+        Ok(Some(Ty::Bool))
+    }
+
+    /// One boolean of an actor's header (`r.live`, `r.done`, ...), its actor `known` or
+    /// computed by `base`.
+    fn header_slot(
+        &mut self,
+        base: &'f Expr,
+        known: Option<usize>,
+        f: &Name,
+        span: &Span,
+    ) -> Result<()> {
         if known.is_none() {
             self.expr(base, None)?;
         }
@@ -916,6 +941,10 @@ impl<'f> Compiler<'f> {
             "done" => (B_STATUS, &[Op::Const(ST_DONE), Op::Ge]),
             "failed" => (B_STATUS, &[Op::Const(ST_FAILED), Op::Eq]),
             "arrived" => (B_STATUS, &[Op::Const(ST_NEW), Op::Ne]),
+            "killed" => (
+                B_FLAGS,
+                &[Op::Const(F_CANCELLED), Op::Div, Op::Const(2), Op::Rem],
+            ),
             // flags / F_STOPPED % 2: paused at least once.
             "paused" => (
                 B_FLAGS,
@@ -926,27 +955,57 @@ impl<'f> Compiler<'f> {
                     Op::Rem,
                 ],
             ),
-            // flags / F_CANCELLED % 2: the cancelled bit.
+            // flags / F_CANCELLED % 2: the cancelled bit (killed, on `platform node`).
             _ => (
                 B_FLAGS,
                 &[Op::Const(F_CANCELLED), Op::Div, Op::Const(2), Op::Rem],
             ),
         };
+        self.load_header(known, slot, span);
+        for op in test {
+            self.emit(*op, span);
+        }
+        Ok(())
+    }
+
+    /// Loads header slot `slot` of the actor `known`, or of the actor on the stack.
+    fn load_header(&mut self, known: Option<usize>, slot: usize, span: &Span) {
         match known {
-            Some(v) => {
+            Some(actor) => {
                 let at = self.emit(Op::Load(0), span);
-                self.actor_fixups
-                    .push((at, v.vals[0] as usize, slot as u32));
+                self.actor_fixups.push((at, actor, slot as u32));
             }
             None => {
                 self.emit(Op::AddrActor(slot as u32), span);
                 self.emit(Op::LoadAt(1), span);
             }
         }
-        for op in test {
-            self.emit(*op, span);
+    }
+
+    /// `r.killed_at` (`platform node`): the instant the process was killed, `0ms` when it was
+    /// not. A killed process's wake slot keeps that instant (the program asks the machine to
+    /// record it), times its killed bit.
+    fn killed_at(
+        &mut self,
+        base: &'f Expr,
+        known: Option<usize>,
+        span: &Span,
+    ) -> Result<Option<Ty>> {
+        self.need_node(span, "`killed_at`")?;
+        if let Some(os) = self.os.as_mut() {
+            os.kill_times = true;
         }
-        Ok(Some(Ty::Bool))
+        if known.is_none() {
+            self.expr(base, None)?;
+        }
+        self.load_header(known, B_WAKE, span);
+        let killed = Name {
+            text: "killed".to_string(),
+            span: span.clone(),
+        };
+        self.header_slot(base, known, &killed, span)?;
+        self.emit(Op::Mul, span);
+        Ok(Some(Ty::Dur))
     }
 
     /// `p` shifted by `off` slots, as type `ty`.

@@ -103,6 +103,7 @@ impl<'f> Compiler<'f> {
             faults: Vec::new(),
             fault_base: (header + faults_at) as u32,
             fd_base: (header + fds_at) as u32,
+            kill_times: false,
         });
     }
 
@@ -241,7 +242,7 @@ impl<'f> Compiler<'f> {
         Ok(Ty::Name)
     }
 
-    fn need_node(&self, span: &Span, what: &str) -> Result<()> {
+    pub(super) fn need_node(&self, span: &Span, what: &str) -> Result<()> {
         if self.platform == Platform::Node {
             return Ok(());
         }
@@ -252,11 +253,14 @@ impl<'f> Compiler<'f> {
     }
 
     /// `await CALL(args)`: the await point, the call, and its errno thrown when it failed.
+    /// `awaited` is false only for `kill(pid, 0)`, which Node runs synchronously: no await
+    /// point, the call is part of the current step.
     pub(super) fn os_call(
         &mut self,
         f: &'f Name,
         args: &'f [Expr],
         want: Want,
+        awaited: bool,
         span: &Span,
     ) -> Result<Ty> {
         let name = f.text.as_str();
@@ -283,7 +287,7 @@ impl<'f> Compiler<'f> {
             )
             .help("this is a bug in lockstep: please report it"));
         }
-        if !self.can_await || self.ghost {
+        if (awaited && !self.can_await) || self.ghost {
             return Err(Diag::new(
                 span.clone(),
                 "`await` only in actor code and the functions it awaits",
@@ -303,7 +307,7 @@ impl<'f> Compiler<'f> {
                 self.errno_check(0, span)?;
                 Ty::Unit
             }
-            _ => self.one_call(name, args, span)?,
+            _ => self.one_call(name, args, awaited, span)?,
         };
         match want {
             Want::Value => {}
@@ -318,7 +322,7 @@ impl<'f> Compiler<'f> {
     }
 
     /// One call: its await point, operands, the call and the errno check. Leaves the result.
-    fn one_call(&mut self, name: &str, args: &'f [Expr], span: &Span) -> Result<Ty> {
+    fn one_call(&mut self, name: &str, args: &'f [Expr], awaited: bool, span: &Span) -> Result<Ty> {
         let (call, result) = match name {
             "mkdir" => (Call::Mkdir, Ty::Unit),
             "mkdirp" => (Call::MkdirAll, Ty::Unit),
@@ -331,7 +335,9 @@ impl<'f> Compiler<'f> {
             "utimes" => (Call::Utimes, Ty::Unit),
             _ => (Call::Kill, Ty::Unit),
         };
-        self.emit(Op::Yield, span);
+        if awaited {
+            self.emit(Op::Yield, span);
+        }
         self.resolving(span, |c| {
             if call == Call::Kill {
                 c.value_for(&args[0], &Ty::Int, "the pid to signal")?;

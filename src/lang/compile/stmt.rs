@@ -400,10 +400,12 @@ impl<'f> Compiler<'f> {
         }
     }
 
+    /// A procedure, or `kill`: Node's `process.kill(pid, 0)` is a synchronous call.
     fn is_proc(&self, name: &str) -> bool {
-        self.fns
-            .get(name)
-            .is_some_and(|(d, _)| matches!(d.body, FnBody::Block(_)))
+        match self.fns.get(name) {
+            Some((d, _)) => matches!(d.body, FnBody::Block(_)),
+            None => name == "kill",
+        }
     }
 
     fn assign(
@@ -778,6 +780,10 @@ impl<'f> Compiler<'f> {
     ) -> Result<Ty> {
         let name = f.text.as_str();
         if !self.fns.contains_key(name) && super::os::is_call(name) {
+            if !awaited && name == "kill" {
+                // `process.kill(pid, 0)` is synchronous in Node: part of the current step.
+                return self.os_call(f, args, want, false, span);
+            }
             if !awaited {
                 return Err(Diag::new(
                     span.clone(),
@@ -785,7 +791,7 @@ impl<'f> Compiler<'f> {
                 )
                 .help(format!("write `await {name}(...)`")));
             }
-            return self.os_call(f, args, want, span);
+            return self.os_call(f, args, want, true, span);
         }
         let Some(&(def, owner)) = self.fns.get(name) else {
             return Err(Diag::new(

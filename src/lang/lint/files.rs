@@ -10,7 +10,7 @@
 //!
 //! | call | what the walk records |
 //! |---|---|
-//! | `readFile(P)`, `stat(P)` | P was read (and, if P is claimed, its token was looked at) |
+//! | `readFile(P)`, `stat(P)` | P was read (and, by `readFile`, if P is claimed, its token was looked at) |
 //! | `mkdir(P)`, `open(P, 'wx')`, `writeFile(P, c, 'wx')`, `rename(_, P)` | P is claimed |
 //! | `unlink(P)`, `rmdir(P)`, `rename(P, _)`, `open(P)`, `writeFile(P, c)` | destructive on P |
 
@@ -30,6 +30,15 @@ pub struct Files {
     /// Paths the process claimed and has not removed, each with whether it read the path
     /// since claiming it.
     held: Vec<(String, bool)>,
+    /// Every claim call the walk has seen, in order (a `try` looks at the ones of its body).
+    attempted: Vec<String>,
+}
+
+/// A snapshot of what the walk knows at a point: restored where a `catch` begins, and after
+/// a `try` whose catch does not go on.
+pub struct Held {
+    held: Vec<(String, bool)>,
+    read: Vec<(String, Span)>,
 }
 
 /// What a destructive call on a fixed path is, if it is a finding.
@@ -54,8 +63,15 @@ impl Files {
             ("readFile" | "stat", Some(p)) => {
                 self.read.retain(|r| r.0 != p);
                 self.read.push((p.clone(), at.clone()));
-                for h in self.held.iter_mut().filter(|h| h.0 == p) {
-                    h.1 = true;
+                // Only the content holds a token: a `stat` (an `rm -rf`'s first call) tells
+                // the releaser nothing about whose the path is.
+                // A directory claim's token is in a file inside it (`lock/owner.json`).
+                if name == "readFile" {
+                    let inside =
+                        |h: &str| p == h || p.strip_prefix(h).is_some_and(|r| r.starts_with('/'));
+                    for h in self.held.iter_mut().filter(|h| inside(&h.0)) {
+                        h.1 = true;
+                    }
                 }
                 None
             }
@@ -89,8 +105,12 @@ impl Files {
         }
     }
 
+    /// A claim of `p`: what was read of `p` before it was another generation's, so only the
+    /// release rule judges what this process does to `p` from now on.
     fn claim(&mut self, p: String) {
         self.held.retain(|h| h.0 != p);
+        self.read.retain(|r| r.0 != p);
+        self.attempted.push(p.clone());
         self.held.push((p, false));
     }
 
@@ -107,13 +127,31 @@ impl Files {
         }
     }
 
-    /// The claims held when a `try` began: a `catch` runs where its body's call failed.
-    pub fn held_before(&self) -> Vec<(String, bool)> {
-        self.held.clone()
+    /// The claims held and the paths read when a `try` began: a `catch` runs where its
+    /// body's call failed.
+    pub fn held_before(&self) -> Held {
+        Held {
+            held: self.held.clone(),
+            read: self.read.clone(),
+        }
     }
 
-    pub fn restore_held(&mut self, held: Vec<(String, bool)>) {
-        self.held = held;
+    pub fn restore_held(&mut self, held: Held) {
+        self.held = held.held;
+        self.read = held.read;
+    }
+
+    /// How many claim calls the walk has seen: a `try` notes it before its body.
+    pub fn claims_seen(&self) -> usize {
+        self.attempted.len()
+    }
+
+    /// In a `catch`: a claim call of the body failed, so the paths it tried to claim are not
+    /// the process's (it would not claim what it holds), whatever a path-insensitive walk of
+    /// an earlier loop turn left held.
+    pub fn drop_attempted_since(&mut self, seen: usize) {
+        let tried: Vec<String> = self.attempted[seen..].to_vec();
+        self.held.retain(|h| !tried.contains(&h.0));
     }
 }
 

@@ -315,6 +315,7 @@ impl<'f> Walker<'f> {
             };
         }
         let held = self.files.held_before();
+        let seen = self.files.claims_seen();
         let mut falls = self.block(body, flow);
         let done = if claim { self.claims.pop() } else { None };
         self.region = saved;
@@ -323,6 +324,7 @@ impl<'f> Walker<'f> {
             let after_body = self.files.held_before();
             let body_falls = falls;
             self.files.restore_held(held);
+            self.files.drop_attempted_since(seen);
             let catch_falls = self.block(c, flow);
             falls |= catch_falls;
             // Code after the `try` (and a function's callers, when both branches return) see
