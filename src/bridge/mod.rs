@@ -51,7 +51,7 @@
 //!
 //! **Running it.** `lockstep run FILE --strategy shuttle` (or `shuttle-pct`, with `--seed` and
 //! `--runs`); `tests/gate/shuttle_models.rs` under plain `cargo test`; `tests/gate/loom_models.rs` under
-//! `RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --test-threads=1 loom_models::`.
+//! `cargo test --features loom --test loom -- --test-threads=1 loom_models::`.
 //!
 //! A protocol plugs in by building a [`Bridge`] from its model (the init lock's adapter is
 //! `models/init_lock/bridge.rs`), so this module knows no protocol.
@@ -562,7 +562,7 @@ where
     }
 
     /// Runs loom with `cfg`.
-    #[cfg(loom)]
+    #[cfg(feature = "loom")]
     pub fn loom(&self, cfg: &LoomConfig) -> Result<BridgeReport, BridgeError> {
         let n = self.core.lanes.count();
         if n > LOOM_MAX_LANES {
@@ -593,7 +593,7 @@ pub trait Bridged: Send + Sync {
     /// Shuttle.
     fn shuttle(&self, cfg: &ShuttleConfig) -> Result<BridgeReport, BridgeError>;
     /// Loom.
-    #[cfg(loom)]
+    #[cfg(feature = "loom")]
     fn loom(&self, cfg: &LoomConfig) -> Result<BridgeReport, BridgeError>;
     /// Replays a kernel schedule (one the bridge recorded) with the kernel.
     fn replay(&self, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
@@ -628,7 +628,7 @@ where
     fn shuttle(&self, cfg: &ShuttleConfig) -> Result<BridgeReport, BridgeError> {
         Bridge::shuttle(self, cfg)
     }
-    #[cfg(loom)]
+    #[cfg(feature = "loom")]
     fn loom(&self, cfg: &LoomConfig) -> Result<BridgeReport, BridgeError> {
         Bridge::loom(self, cfg)
     }

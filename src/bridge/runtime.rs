@@ -209,7 +209,7 @@ pub(crate) mod on_shuttle {
     execution_on!(shuttle, quiet: || {}, explore: || {});
 }
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 pub(crate) mod on_loom {
     execution_on!(loom, quiet: loom::stop_exploring, explore: loom::explore);
 }
@@ -340,10 +340,10 @@ where
 
 /// Unwinds out of `loom::model::Builder::check` once the verdict is settled. Raised with
 /// `resume_unwind`, so no panic hook prints it.
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 struct StopLoom;
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 pub(super) fn loom_check<M, L>(
     core: &Arc<Core<M, L>>,
     cfg: &super::LoomConfig,

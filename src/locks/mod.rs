@@ -96,7 +96,7 @@
 //!
 //! The same source runs on three [platforms](platform): [`StdPlatform`] (what users run),
 //! [`ShuttlePlatform`] (always compiled; random and PCT schedules under plain `cargo test`) and
-//! `LoomPlatform` (under `--cfg loom`; exhaustive within a preemption bound). The checked
+//! `LoomPlatform` (under `--features loom`; exhaustive within a preemption bound). The checked
 //! platforms share a [virtual clock](platform#the-virtual-clock-of-the-checked-platforms) that
 //! sleeping advances, so time is deterministic yet the deadline races stay reachable. The
 //! [scenarios] reproduce each historical counterexample with three threads, and the
@@ -104,7 +104,7 @@
 //! sections:
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test --release --test gate -- loom_locks::
+//! cargo test --features loom --test loom -- loom_locks::
 //! cargo test --test gate -- locks_shuttle::
 //! ```
 //!
@@ -123,7 +123,7 @@ use std::fmt;
 pub use checker::{Coverage, Invariant, InvariantChecker, Violation};
 pub use init_lock::{Claim, InitLock, InitLockError, Snapshot};
 pub use observer::{Event, InitOutcome, Observer};
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 pub use platform::LoomPlatform;
 pub use platform::{Platform, PlatformMutex, ShuttlePlatform, StdPlatform};
 

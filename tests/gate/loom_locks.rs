@@ -1,6 +1,6 @@
 //! Exhaustive (within a preemption bound) checks of the init lock under loom.
 //!
-//! Run: `RUSTFLAGS="--cfg loom" cargo test --release --test gate -- loom_locks::`
+//! Run: `cargo test --features loom --test loom -- loom_locks::`
 //!
 //! Each test explores every interleaving of one [scenario](lockstep::locks::scenarios) (three
 //! threads on a virtual clock) with a bounded number of preemptions. The bounds are set here, not
@@ -22,7 +22,7 @@
 //!   machine. Each further preemption multiplies the work by about 6–7 (bound 6: ~45 s and
 //!   ~790k executions for one scenario run alone), so 5 is the deepest that keeps every test
 //!   well under a minute when the test binary runs them two at a time.
-#![cfg(loom)]
+#![cfg(feature = "loom")]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};

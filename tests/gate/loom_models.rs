@@ -4,13 +4,13 @@
 //! Run (release, one test at a time; about a minute after the ~4 min first build):
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --test-threads=1 --nocapture loom_models::
+//! cargo test --features loom --test loom -- --test-threads=1 --nocapture loom_models::
 //! ```
 //!
 //! and the side-by-side benchmark alone:
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --ignored --nocapture side_by_side
+//! cargo test --features loom --test loom -- --ignored --nocapture side_by_side
 //! ```
 //!
 //! # What loom explores, and the preemption bounds
@@ -54,7 +54,7 @@
 //!
 //! Every violation loom finds is replayed on the kernel and must give the same verdict.
 
-#![cfg(loom)]
+#![cfg(feature = "loom")]
 
 use crate::support;
 
@@ -335,7 +335,7 @@ fn merged_layout_reports_a_conflict() {
 /// model, with states or executions, time and ratios. About 80 s, so not part of the gate:
 ///
 /// ```text
-/// RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --ignored --nocapture side_by_side
+/// cargo test --features loom --test loom -- --ignored --nocapture side_by_side
 /// ```
 ///
 /// Columns: the kernel's verdict, distinct states and the number of schedules (its search tree

@@ -8,7 +8,8 @@
 //! million`: the fuzzers' CI sizes (100,000 protocol files, 50,000 scenario files), the mutation
 //! campaign, the sleep-set sweep over every scenario and the shuttle sweep over every bridgeable
 //! one. The fuzzers' stated millions are run on purpose (`--ignored million`). The loom modules
-//! exist only in a `RUSTFLAGS="--cfg loom"` build.
+//! (`loom_locks.rs`, `loom_models.rs`) are the `loom` test binary's (`tests/loom/main.rs`),
+//! built only with `--features loom`.
 
 mod explore;
 mod fs_locks;
@@ -19,10 +20,6 @@ mod layers;
 mod lints;
 mod locks_semantics;
 mod locks_shuttle;
-#[cfg(loom)]
-mod loom_locks;
-#[cfg(loom)]
-mod loom_models;
 mod mutants;
 mod proptest_init_lock;
 mod report_html;

@@ -362,10 +362,10 @@ impl Visited for Member<'_> {
 }
 
 /// The protocol under loom and shuttle; their build swaps the facade, so only these run there.
-#[cfg(all(test, any(loom, feature = "shuttle")))]
+#[cfg(all(test, any(feature = "loom", feature = "shuttle")))]
 mod checked_tests;
 
-#[cfg(all(test, not(loom), not(feature = "shuttle")))]
+#[cfg(all(test, not(feature = "loom"), not(feature = "shuttle")))]
 mod tests {
     use super::*;
     use crate::fingerprint::fingerprint;

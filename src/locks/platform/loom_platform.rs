@@ -9,7 +9,7 @@ super::virtual_clock_impl!(AtomicU64);
 
 /// Loom's threads and mutex, with the [virtual clock](super#the-virtual-clock-of-the-checked-platforms).
 ///
-/// Only under `--cfg loom`. Create one inside each `loom::model` closure; clones share the clock.
+/// Only under `--features loom`. Create one inside each `loom::model` closure; clones share the clock.
 /// The clock is a loom atomic, so loom's DPOR sees every read and advance of time as an event
 /// that can be reordered against the lock's critical sections.
 #[derive(Clone, Debug)]

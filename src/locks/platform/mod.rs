@@ -3,7 +3,7 @@
 //! [`InitLock`](super::InitLock) never names `std::sync`, `loom` or `shuttle` directly. It asks its
 //! [`Platform`] for a mutex type and for the time, so one source file is what a user runs (on
 //! [`StdPlatform`], real threads and real time) and what the checkers explore (on
-//! [`ShuttlePlatform`] and, under `--cfg loom`, `LoomPlatform`, both with a [virtual
+//! [`ShuttlePlatform`] and, under `--features loom`, `LoomPlatform`, both with a [virtual
 //! clock](#the-virtual-clock-of-the-checked-platforms)).
 //!
 //! The facade is deliberately small:
@@ -53,10 +53,10 @@
 mod shuttle_platform;
 mod std_platform;
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 mod loom_platform;
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 pub use loom_platform::{LoomMutex, LoomPlatform};
 pub use shuttle_platform::{ShuttleMutex, ShuttlePlatform};
 pub use std_platform::{StdMutex, StdPlatform};

@@ -3,12 +3,12 @@
 //! new to exactly one thread, count the keys exactly, lose none in a copy, and end (a thread
 //! parked for a growth that never comes is a deadlock, which both checkers report).
 //!
-//! Loom (`--cfg loom`) explores every schedule of two and three threads within a preemption
+//! Loom (`--features loom`) explores every schedule of two and three threads within a preemption
 //! bound; shuttle (the `shuttle` feature) samples random and PCT schedules of four threads that
 //! come and go over hundreds of keys and several growths. Run them alone (see [`super::sync`]):
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" cargo test -p lockstep-sim --release --lib loom_ -- --test-threads=1
+//! cargo test -p lockstep-sim --features loom --lib loom_ -- --test-threads=1
 //! cargo test -p lockstep-sim --release --features shuttle --lib shuttle_
 //! ```
 
@@ -86,7 +86,7 @@ fn growths(mut slots: usize, keys: usize) -> u64 {
     n
 }
 
-#[cfg(loom)]
+#[cfg(feature = "loom")]
 mod on_loom {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
@@ -136,7 +136,7 @@ mod on_loom {
     }
 }
 
-#[cfg(all(feature = "shuttle", not(loom)))]
+#[cfg(all(feature = "shuttle", not(feature = "loom")))]
 mod on_shuttle {
     use shuttle::scheduler::{PctScheduler, RandomScheduler};
     use shuttle::Runner;
