@@ -363,12 +363,16 @@ pub fn protocol_errors(files: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Loads every file; errors are printed (with file:line:col) and counted.
+/// Loads every file; errors are printed (with file:line:col) and counted. Under
+/// `--interpreted`, what cannot run on a shipped protocol file runs on its Rust model, and a
+/// note says which and how many files, so a whole catalogue can be checked: a built-in protocol
+/// with no protocol file yet, and a regression that replays a schedule the Rust model recorded.
 pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScenario>>, usize) {
     let mut loaded = Vec::new();
     let mut errors = 0;
+    let mut on_rust: std::collections::BTreeMap<String, usize> = Default::default();
     for f in files {
-        match Source::read(f).and_then(|src| models::load_as(&src, interpreted)) {
+        match Source::read(f).and_then(|src| load_interpreted(&src, interpreted, &mut on_rust)) {
             Ok(l) if l.meta().no_expect.is_some() => {
                 eprint!("{}", l.meta().no_expect.as_ref().expect("checked").render());
                 errors += 1;
@@ -380,7 +384,47 @@ pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScena
             }
         }
     }
+    for (why, n) in on_rust {
+        eprintln!("note: --interpreted: {why}: {n} scenario file(s) ran on the Rust model");
+    }
     (loaded, errors)
+}
+
+/// One scenario, on its protocol file when `interpreted` and that can be done; otherwise on
+/// its Rust model, counted in `on_rust` under the reason.
+fn load_interpreted(
+    src: &Source,
+    interpreted: bool,
+    on_rust: &mut std::collections::BTreeMap<String, usize>,
+) -> Result<Box<dyn LoadedScenario>, crate::scenario::ScenarioError> {
+    if !interpreted {
+        return models::load_as(src, false);
+    }
+    if rust_only_protocol(src) {
+        let id = crate::scenario::protocol_of(src)?;
+        let why = format!(
+            "protocol `{}` has no shipped protocol file yet",
+            id.get_ref()
+        );
+        *on_rust.entry(why).or_default() += 1;
+        return models::load_as(src, false);
+    }
+    let l = models::load_as(src, true)?;
+    if l.meta().interpreted && l.meta().plan.strategy == lockstep_sim::Strategy::Replay {
+        let why = "a regression replays the schedule its Rust model recorded".to_string();
+        *on_rust.entry(why).or_default() += 1;
+        return models::load_as(src, false);
+    }
+    Ok(l)
+}
+
+/// A built-in protocol that `--interpreted` cannot run from a shipped protocol file.
+fn rust_only_protocol(src: &Source) -> bool {
+    let Ok(id) = crate::scenario::protocol_of(src) else {
+        return false;
+    };
+    let id = id.get_ref();
+    models::find(id).is_some() && crate::lang::binding::embedded(id).is_none()
 }
 
 /// Checks, before anything runs, that every (scenario, variant) whose plan names shuttle can go

@@ -1108,6 +1108,32 @@ fn the_prewarm_lock_file_agrees_with_the_rust_model() {
     );
 }
 
+/// `--interpreted` over a whole catalogue: what has no protocol file (the isolate) and a
+/// regression's replayed schedule (recorded on the Rust model) run on the Rust model, each
+/// reason said once with its count, and the verdicts still meet their expectations; a single
+/// `run --interpreted` of such a scenario is still refused.
+#[test]
+fn interpreted_checks_say_what_ran_on_the_rust_model() {
+    let out = lockstep(&[
+        "check",
+        "scenarios/isolate/abort-all.toml",
+        "scenarios/isolate/recreate-once.toml",
+        "scenarios/regressions",
+        "scenarios/init-lock/clobber.toml",
+        "--interpreted",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains(
+        "note: --interpreted: protocol `isolate` has no shipped protocol file yet: 2 scenario file(s) ran on the Rust model"
+    ), "{}", out.stderr);
+    assert!(out.stderr.contains(
+        "note: --interpreted: a regression replays the schedule its Rust model recorded: 1 scenario file(s) ran on the Rust model"
+    ), "{}", out.stderr);
+    let run = lockstep(&["run", "scenarios/isolate/abort-all.toml", "--interpreted"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("has no shipped protocol file yet"));
+}
+
 /// Protocol-file scenarios give the same bytes twice, and a counterexample's replay command
 /// (which names `--interpreted` when the run did) prints it again.
 #[test]
