@@ -4,6 +4,7 @@ pub(crate) mod env;
 pub mod init_lock;
 pub mod isolate;
 pub mod prewarm_lock;
+pub(crate) mod process;
 pub mod restart_lock;
 
 use crate::protocol::{LoadedScenario, ProtocolInfo};

@@ -61,12 +61,9 @@ struct Turn<'a> {
     notable: bool,
     continued: bool,
 }
-use crate::models::env::{
-    self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS,
-};
+use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS};
+use crate::models::process::{self, S_ARRIVE};
 
-const UNRESOLVED: u8 = u8::MAX;
-const S_ARRIVE: usize = 0;
 const S_PREWARM: usize = 1;
 
 const F_FOREIGN_RELEASE: u8 = 1;
@@ -239,11 +236,7 @@ pub struct Actor {
     born: Time,
 }
 
-impl AsMut<ActorEnvState> for Actor {
-    fn as_mut(&mut self) -> &mut ActorEnvState {
-        &mut self.env
-    }
-}
+crate::models::process::process_actor!(Actor, PrewarmLockModel, Point::NotArrived);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct World {
@@ -260,14 +253,19 @@ pub struct World {
     reached: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Move {
-    Choose(u8, u8, u8),
-    Step(u8),
-    Env(EnvMove),
-}
+pub use crate::models::process::Move;
 
 impl PrewarmLockModel {
+    /// The parts of a world the shared file-lock plumbing reads.
+    fn view(s: &World) -> process::View<'_, Actor> {
+        process::View {
+            now: s.now,
+            env: &s.env,
+            procs: &s.procs,
+            actors: &s.actors,
+        }
+    }
+
     /// The model of a reachability search for `target` (a point index or
     /// [`crate::reach::THROWS`]): it checks only "never reached" (see `crate::reach`).
     pub fn for_reach(spec: Spec, version: Version, target: Property, index: u8) -> Self {
@@ -1098,20 +1096,12 @@ impl Model for PrewarmLockModel {
         let procs = env::procs(&self.spec.env, &envs);
         let mut actors = ArrayVec::new();
         for (a, sp) in self.spec.actors.iter().enumerate() {
-            let mut choices = [0u8; 2];
-            for (slot, c) in choices.iter_mut().enumerate() {
-                if self.alternatives(a, slot) > 1 {
-                    *c = UNRESOLVED;
-                }
-            }
+            let (choices, wake) =
+                process::initial_choices(|slot| self.alternatives(a, slot), sp.arrive[0]);
             actors.push(Actor {
                 choices,
                 pc: Point::NotArrived,
-                wake: if choices[S_ARRIVE] == UNRESOLVED {
-                    NEVER
-                } else {
-                    sp.arrive[0]
-                },
+                wake,
                 env: ActorEnvState::default(),
                 started: 0,
                 arrived: 0,
@@ -1145,64 +1135,12 @@ impl Model for PrewarmLockModel {
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
-        for (a, x) in s.actors.iter().enumerate() {
-            if let Some(slot) = x.choices.iter().position(|&c| c == UNRESOLVED) {
-                for i in 0..self.alternatives(a, slot) {
-                    out.push(Move::Choose(a as u8, slot as u8, i as u8));
-                }
-                return out.len();
-            }
-        }
-        for (i, (t, _)) in self.env.events.iter().enumerate() {
-            if s.env.fired & (1 << i) == 0 && *t <= s.now {
-                out.push(Move::Env(EnvMove::Event(i as u8)));
-            }
-        }
-        for (a, x) in s.actors.iter().enumerate() {
-            if x.env.resume_at <= s.now {
-                out.push(Move::Env(EnvMove::Resume(a as u8)));
-            }
-        }
-        for (a, x) in s.actors.iter().enumerate() {
-            if x.wake <= s.now && !Self::finished(&x.pc) && s.procs.runs(Self::proc(a)) {
-                out.push(Move::Step(a as u8));
-            }
-        }
-        let urgent = out.len();
-        let e = &self.spec.env;
-        let started = |x: &Actor| !matches!(x.pc, Point::NotArrived) && !Self::finished(&x.pc);
-        if s.env.kills < e.kills_max {
-            for (a, x) in s.actors.iter().enumerate() {
-                if e.kill_mask & (1 << a) != 0 && started(x) && self.alive(s, a) {
-                    out.push(Move::Env(EnvMove::Kill(a as u8)));
-                }
-            }
-        }
-        if s.env.pauses < e.pauses_max {
-            for (a, x) in s.actors.iter().enumerate() {
-                if e.pause_mask & (1 << a) != 0 && started(x) && s.procs.runs(Self::proc(a)) {
-                    out.push(Move::Env(EnvMove::Pause(a as u8)));
-                }
-            }
-        }
-        urgent
+        let alternatives = |a: usize, slot: usize| self.alternatives(a, slot);
+        process::moves(&self.env, &self.spec.env, &Self::view(s), alternatives, out)
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        let mut t = NEVER;
-        for (a, x) in s.actors.iter().enumerate() {
-            if x.wake > s.now && !Self::finished(&x.pc) && self.alive(s, a) {
-                t = t.min(x.wake);
-            }
-            if x.env.resume_at > s.now {
-                t = t.min(x.env.resume_at);
-            }
-        }
-        for (i, (at, _)) in self.env.events.iter().enumerate() {
-            if s.env.fired & (1 << i) == 0 && *at > s.now {
-                t = t.min(*at);
-            }
-        }
+        let mut t = process::next_wake(&self.env, &Self::view(s));
         if self.checks.contains(&Inv::BoundedWait) {
             for a in 0..s.actors.len() {
                 if self.judged_waiting(s, a) {
@@ -1230,11 +1168,8 @@ impl Model for PrewarmLockModel {
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
         match m {
             Move::Choose(a, slot, i) => {
-                let (a, slot) = (usize::from(a), usize::from(slot));
-                s.actors[a].choices[slot] = i;
-                if slot == S_ARRIVE {
-                    s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
-                }
+                let arrive = &self.spec.actors[usize::from(a)].arrive;
+                process::choose(&mut s.actors, a, slot, i, arrive);
             }
             Move::Step(a) => {
                 let before = EnvPlan::pending(&s.fs);
@@ -1242,22 +1177,20 @@ impl Model for PrewarmLockModel {
                 self.env.note_consumed(&before, s.fs.pending_faults());
             }
             Move::Env(e) => {
-                let mut cx = EnvCtx {
+                let parts = process::EnvParts {
                     now: s.now,
-                    procs: &mut s.procs,
                     fs: &mut s.fs,
+                    procs: &mut s.procs,
                     env: &mut s.env,
+                    actors: &mut s.actors,
                 };
-                self.env.apply(&mut cx, &mut s.actors, e, n)
+                process::apply_env(&self.env, parts, e, n)
             }
         }
     }
 
     fn actor_of(&self, m: Move) -> u8 {
-        match m {
-            Move::Choose(a, _, _) | Move::Step(a) => a,
-            Move::Env(e) => self.env.actor_of(e),
-        }
+        process::actor_of(&self.env, m)
     }
 
     fn properties(&self) -> &[Property] {

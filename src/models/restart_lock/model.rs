@@ -35,9 +35,8 @@ use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 use super::invariants::Inv;
 use super::spec::{self, Spec};
 use super::version::{MutexKind, Version};
-use crate::models::env::{
-    self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS,
-};
+use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS};
+use crate::models::process::{self, S_ARRIVE};
 
 mod steps;
 
@@ -54,8 +53,6 @@ struct Turn<'a> {
     continued: bool,
 }
 
-const UNRESOLVED: u8 = u8::MAX;
-const S_ARRIVE: usize = 0;
 const S_RESTART: usize = 1;
 
 /// A release removed a file (L or M) its own acquire did not create.
@@ -157,11 +154,7 @@ pub struct Actor {
     spins: u32,
 }
 
-impl AsMut<ActorEnvState> for Actor {
-    fn as_mut(&mut self) -> &mut ActorEnvState {
-        &mut self.env
-    }
-}
+crate::models::process::process_actor!(Actor, RestartLockModel, Point::NotArrived);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct World {
@@ -180,14 +173,19 @@ pub struct World {
     reached: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Move {
-    Choose(u8, u8, u8),
-    Step(u8),
-    Env(EnvMove),
-}
+pub use crate::models::process::Move;
 
 impl RestartLockModel {
+    /// The parts of a world the shared file-lock plumbing reads.
+    fn view(s: &World) -> process::View<'_, Actor> {
+        process::View {
+            now: s.now,
+            env: &s.env,
+            procs: &s.procs,
+            actors: &s.actors,
+        }
+    }
+
     /// The model of a reachability search for `target` (a point index or
     /// [`crate::reach::THROWS`]): it checks only "never reached" (see `crate::reach`).
     pub fn for_reach(spec: Spec, version: Version, target: Property, index: u8) -> Self {
@@ -749,20 +747,12 @@ impl Model for RestartLockModel {
         let procs = env::procs(&self.spec.env, &envs);
         let mut actors = ArrayVec::new();
         for (a, sp) in self.spec.actors.iter().enumerate() {
-            let mut choices = [0u8; 2];
-            for (slot, c) in choices.iter_mut().enumerate() {
-                if self.alternatives(a, slot) > 1 {
-                    *c = UNRESOLVED;
-                }
-            }
+            let (choices, wake) =
+                process::initial_choices(|slot| self.alternatives(a, slot), sp.arrive[0]);
             actors.push(Actor {
                 choices,
                 pc: Point::NotArrived,
-                wake: if choices[S_ARRIVE] == UNRESOLVED {
-                    NEVER
-                } else {
-                    sp.arrive[0]
-                },
+                wake,
                 env: ActorEnvState::default(),
                 arrived: 0,
                 deadline: 0,
@@ -797,69 +787,12 @@ impl Model for RestartLockModel {
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
-        for (a, x) in s.actors.iter().enumerate() {
-            if let Some(slot) = x.choices.iter().position(|&c| c == UNRESOLVED) {
-                for i in 0..self.alternatives(a, slot) {
-                    out.push(Move::Choose(a as u8, slot as u8, i as u8));
-                }
-                return out.len();
-            }
-        }
-        for (i, (t, _)) in self.env.events.iter().enumerate() {
-            if s.env.fired & (1 << i) == 0 && *t <= s.now {
-                out.push(Move::Env(EnvMove::Event(i as u8)));
-            }
-        }
-        for (a, x) in s.actors.iter().enumerate() {
-            if x.env.resume_at <= s.now {
-                out.push(Move::Env(EnvMove::Resume(a as u8)));
-            }
-        }
-        for (a, x) in s.actors.iter().enumerate() {
-            if x.wake <= s.now && !Self::finished(&x.pc) && s.procs.runs(ProcId(a as u8)) {
-                out.push(Move::Step(a as u8));
-            }
-        }
-        let urgent = out.len();
-        let e = &self.spec.env;
-        let optional = |x: &Actor, a: usize| {
-            !matches!(x.pc, Point::NotArrived) && !Self::finished(&x.pc) && {
-                let _ = a;
-                true
-            }
-        };
-        if s.env.kills < e.kills_max {
-            for (a, x) in s.actors.iter().enumerate() {
-                if e.kill_mask & (1 << a) != 0 && optional(x, a) && self.alive(s, a) {
-                    out.push(Move::Env(EnvMove::Kill(a as u8)));
-                }
-            }
-        }
-        if s.env.pauses < e.pauses_max {
-            for (a, x) in s.actors.iter().enumerate() {
-                if e.pause_mask & (1 << a) != 0 && optional(x, a) && s.procs.runs(ProcId(a as u8)) {
-                    out.push(Move::Env(EnvMove::Pause(a as u8)));
-                }
-            }
-        }
-        urgent
+        let alternatives = |a: usize, slot: usize| self.alternatives(a, slot);
+        process::moves(&self.env, &self.spec.env, &Self::view(s), alternatives, out)
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        let mut t = NEVER;
-        for (a, x) in s.actors.iter().enumerate() {
-            if x.wake > s.now && !Self::finished(&x.pc) && self.alive(s, a) {
-                t = t.min(x.wake);
-            }
-            if x.env.resume_at > s.now {
-                t = t.min(x.env.resume_at);
-            }
-        }
-        for (i, (at, _)) in self.env.events.iter().enumerate() {
-            if s.env.fired & (1 << i) == 0 && *at > s.now {
-                t = t.min(*at);
-            }
-        }
+        let mut t = process::next_wake(&self.env, &Self::view(s));
         if self.checks.contains(&Inv::BoundedWait) {
             for a in 0..s.actors.len() {
                 if self.waiting(s, a) {
@@ -880,11 +813,8 @@ impl Model for RestartLockModel {
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
         match m {
             Move::Choose(a, slot, i) => {
-                let (a, slot) = (usize::from(a), usize::from(slot));
-                s.actors[a].choices[slot] = i;
-                if slot == S_ARRIVE {
-                    s.actors[a].wake = self.spec.actors[a].arrive[usize::from(i)];
-                }
+                let arrive = &self.spec.actors[usize::from(a)].arrive;
+                process::choose(&mut s.actors, a, slot, i, arrive);
             }
             Move::Step(a) => {
                 let before = EnvPlan::pending(&s.fs);
@@ -892,22 +822,20 @@ impl Model for RestartLockModel {
                 self.env.note_consumed(&before, s.fs.pending_faults());
             }
             Move::Env(e) => {
-                let mut cx = EnvCtx {
+                let parts = process::EnvParts {
                     now: s.now,
-                    procs: &mut s.procs,
                     fs: &mut s.fs,
+                    procs: &mut s.procs,
                     env: &mut s.env,
+                    actors: &mut s.actors,
                 };
-                self.env.apply(&mut cx, &mut s.actors, e, n)
+                process::apply_env(&self.env, parts, e, n)
             }
         }
     }
 
     fn actor_of(&self, m: Move) -> u8 {
-        match m {
-            Move::Choose(a, _, _) | Move::Step(a) => a,
-            Move::Env(e) => self.env.actor_of(e),
-        }
+        process::actor_of(&self.env, m)
     }
 
     fn properties(&self) -> &[Property] {

@@ -1,0 +1,216 @@
+//! The `Model` plumbing the two file-lock models (the restart lock and the prewarm lock) share:
+//! which moves a world offers (an open choice first; then due events, pause ends and actor
+//! steps; then the optional kills and pauses), when the clock next has something to do, how a
+//! choice or an environment move is applied, and whose move it is. A model hands its actors
+//! over through [`ProcessActor`] and keeps its steps, labels and invariants to itself.
+
+use lockstep_sim::world::{Fs, ProcId, Procs};
+use lockstep_sim::{Narrator, Time, NEVER};
+
+use super::env::{ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvSpec, EnvState};
+
+/// An open choice not resolved yet (an actor's `choices` slot).
+pub const UNRESOLVED: u8 = u8::MAX;
+/// The choice slot of the arrival instant (`arrive_ms = [a, b]`).
+pub const S_ARRIVE: usize = 0;
+
+/// A move of a file-lock model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    /// Actor, choice slot, alternative.
+    Choose(u8, u8, u8),
+    Step(u8),
+    Env(EnvMove),
+}
+
+/// What the shared plumbing reads and sets of one actor of a file-lock model.
+pub trait ProcessActor: AsMut<ActorEnvState> {
+    /// Its open choices (arrival instant, then the model's own), [`UNRESOLVED`] until chosen.
+    fn choices(&self) -> &[u8; 2];
+    fn choices_mut(&mut self) -> &mut [u8; 2];
+    /// When it next runs (`NEVER` until its arrival is chosen).
+    fn wake(&self) -> Time;
+    fn set_wake(&mut self, at: Time);
+    fn env_state(&self) -> &ActorEnvState;
+    /// It has arrived and not finished: the environment may kill or pause it.
+    fn started(&self) -> bool;
+    fn finished(&self) -> bool;
+}
+
+/// The parts of a world the plumbing reads.
+pub struct View<'a, A> {
+    pub now: Time,
+    pub env: &'a EnvState,
+    pub procs: &'a Procs,
+    pub actors: &'a [A],
+}
+
+/// The moves of a world; returns how many are urgent (the rest are the optional kills and
+/// pauses). `alternatives(actor, slot)` is the number of values of an open choice.
+pub fn moves<A: ProcessActor>(
+    plan: &EnvPlan,
+    spec: &EnvSpec,
+    w: &View<'_, A>,
+    alternatives: impl Fn(usize, usize) -> usize,
+    out: &mut Vec<Move>,
+) -> usize {
+    for (a, x) in w.actors.iter().enumerate() {
+        if let Some(slot) = x.choices().iter().position(|&c| c == UNRESOLVED) {
+            for i in 0..alternatives(a, slot) {
+                out.push(Move::Choose(a as u8, slot as u8, i as u8));
+            }
+            return out.len();
+        }
+    }
+    for (i, (t, _)) in plan.events.iter().enumerate() {
+        if w.env.fired & (1 << i) == 0 && *t <= w.now {
+            out.push(Move::Env(EnvMove::Event(i as u8)));
+        }
+    }
+    for (a, x) in w.actors.iter().enumerate() {
+        if x.env_state().resume_at <= w.now {
+            out.push(Move::Env(EnvMove::Resume(a as u8)));
+        }
+    }
+    for (a, x) in w.actors.iter().enumerate() {
+        if x.wake() <= w.now && !x.finished() && w.procs.runs(ProcId(a as u8)) {
+            out.push(Move::Step(a as u8));
+        }
+    }
+    let urgent = out.len();
+    if w.env.kills < spec.kills_max {
+        for (a, x) in w.actors.iter().enumerate() {
+            if spec.kill_mask & (1 << a) != 0 && x.started() && w.procs.is_alive(ProcId(a as u8)) {
+                out.push(Move::Env(EnvMove::Kill(a as u8)));
+            }
+        }
+    }
+    if w.env.pauses < spec.pauses_max {
+        for (a, x) in w.actors.iter().enumerate() {
+            if spec.pause_mask & (1 << a) != 0 && x.started() && w.procs.runs(ProcId(a as u8)) {
+                out.push(Move::Env(EnvMove::Pause(a as u8)));
+            }
+        }
+    }
+    urgent
+}
+
+/// The next instant an actor wakes, a pause ends or a scheduled event is due (`NEVER`: none);
+/// a model adds its own deadlines (a bounded-liveness property's).
+pub fn next_wake<A: ProcessActor>(plan: &EnvPlan, w: &View<'_, A>) -> Time {
+    let mut t = NEVER;
+    for (a, x) in w.actors.iter().enumerate() {
+        if x.wake() > w.now && !x.finished() && w.procs.is_alive(ProcId(a as u8)) {
+            t = t.min(x.wake());
+        }
+        if x.env_state().resume_at > w.now {
+            t = t.min(x.env_state().resume_at);
+        }
+    }
+    for (i, (at, _)) in plan.events.iter().enumerate() {
+        if w.env.fired & (1 << i) == 0 && *at > w.now {
+            t = t.min(*at);
+        }
+    }
+    t
+}
+
+/// Resolves actor `a`'s open choice `slot` to alternative `i`; the arrival slot also sets when
+/// it arrives (`arrive`: its candidate instants).
+pub fn choose<A: ProcessActor>(actors: &mut [A], a: u8, slot: u8, i: u8, arrive: &[Time]) {
+    let (a, slot) = (usize::from(a), usize::from(slot));
+    actors[a].choices_mut()[slot] = i;
+    if slot == S_ARRIVE {
+        actors[a].set_wake(arrive[usize::from(i)]);
+    }
+}
+
+/// Applies an environment move to a world's parts.
+pub struct EnvParts<'a, A, const N: usize> {
+    pub now: Time,
+    pub fs: &'a mut Fs<N>,
+    pub procs: &'a mut Procs,
+    pub env: &'a mut EnvState,
+    pub actors: &'a mut [A],
+}
+
+pub fn apply_env<A: ProcessActor, const N: usize, W: Narrator>(
+    plan: &EnvPlan,
+    w: EnvParts<'_, A, N>,
+    e: EnvMove,
+    n: &mut W,
+) {
+    let mut cx = EnvCtx {
+        now: w.now,
+        procs: w.procs,
+        fs: w.fs,
+        env: w.env,
+    };
+    plan.apply(&mut cx, w.actors, e, n)
+}
+
+/// The actor a move belongs to.
+pub fn actor_of(plan: &EnvPlan, m: Move) -> u8 {
+    match m {
+        Move::Choose(a, _, _) | Move::Step(a) => a,
+        Move::Env(e) => plan.actor_of(e),
+    }
+}
+
+/// The initial open choices of an actor with `alternatives(slot)` values per slot, and when it
+/// wakes: at its one arrival instant, or never until the arrival is chosen.
+pub fn initial_choices(
+    alternatives: impl Fn(usize) -> usize,
+    first_arrival: Time,
+) -> ([u8; 2], Time) {
+    let mut choices = [0u8; 2];
+    for (slot, c) in choices.iter_mut().enumerate() {
+        if alternatives(slot) > 1 {
+            *c = UNRESOLVED;
+        }
+    }
+    let wake = if choices[S_ARRIVE] == UNRESOLVED {
+        NEVER
+    } else {
+        first_arrival
+    };
+    (choices, wake)
+}
+
+/// Implements [`ProcessActor`] and `AsMut<ActorEnvState>` for a model's actor type with the
+/// fields `choices`, `wake`, `env` and `pc`: it has started once its `pc` is past
+/// `$not_arrived`, and finished when `$model::finished(&pc)` says so.
+macro_rules! process_actor {
+    ($actor:ty, $model:ty, $not_arrived:pat) => {
+        impl AsMut<$crate::models::env::ActorEnvState> for $actor {
+            fn as_mut(&mut self) -> &mut $crate::models::env::ActorEnvState {
+                &mut self.env
+            }
+        }
+
+        impl $crate::models::process::ProcessActor for $actor {
+            fn choices(&self) -> &[u8; 2] {
+                &self.choices
+            }
+            fn choices_mut(&mut self) -> &mut [u8; 2] {
+                &mut self.choices
+            }
+            fn wake(&self) -> lockstep_sim::Time {
+                self.wake
+            }
+            fn set_wake(&mut self, at: lockstep_sim::Time) {
+                self.wake = at;
+            }
+            fn env_state(&self) -> &$crate::models::env::ActorEnvState {
+                &self.env
+            }
+            fn started(&self) -> bool {
+                !matches!(self.pc, $not_arrived) && !<$model>::finished(&self.pc)
+            }
+            fn finished(&self) -> bool {
+                <$model>::finished(&self.pc)
+            }
+        }
+    };
+}
+pub(crate) use process_actor;
