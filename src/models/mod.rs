@@ -2,9 +2,11 @@
 
 pub(crate) mod env;
 pub mod init_lock;
+pub(crate) mod invariant_table;
 pub mod isolate;
 pub mod prewarm_lock;
 pub(crate) mod process;
+pub(crate) mod process_keys;
 pub mod restart_lock;
 
 use crate::protocol::{LoadedScenario, ProtocolInfo};

@@ -125,13 +125,43 @@ pub fn choose<A: ProcessActor>(actors: &mut [A], a: u8, slot: u8, i: u8, arrive:
     }
 }
 
-/// Applies an environment move to a world's parts.
+/// The parts of a world an environment move changes.
 pub struct EnvParts<'a, A, const N: usize> {
     pub now: Time,
     pub fs: &'a mut Fs<N>,
     pub procs: &'a mut Procs,
     pub env: &'a mut EnvState,
     pub actors: &'a mut [A],
+}
+
+/// A file-lock model's world, as the shared plumbing changes it.
+pub trait ProcessWorld<const N: usize> {
+    type Actor: ProcessActor;
+    fn view(&self) -> View<'_, Self::Actor>;
+    fn parts(&mut self) -> EnvParts<'_, Self::Actor, N>;
+}
+
+/// Applies a move: a choice (`arrive(a)`: actor `a`'s arrival instants), a step of the model's
+/// own (`step`, with the syscall faults it consumed noted), or an environment move.
+pub fn apply<'m, S: ProcessWorld<N>, const N: usize, W: Narrator>(
+    plan: &EnvPlan,
+    s: &mut S,
+    m: Move,
+    arrive: impl Fn(usize) -> &'m [Time],
+    step: impl FnOnce(&mut S, usize, &mut W),
+    n: &mut W,
+) {
+    match m {
+        Move::Choose(a, slot, i) => {
+            choose(s.parts().actors, a, slot, i, arrive(usize::from(a)));
+        }
+        Move::Step(a) => {
+            let before = EnvPlan::pending(s.parts().fs);
+            step(s, usize::from(a), n);
+            plan.note_consumed(&before, s.parts().fs.pending_faults());
+        }
+        Move::Env(e) => apply_env(plan, s.parts(), e, n),
+    }
 }
 
 pub fn apply_env<A: ProcessActor, const N: usize, W: Narrator>(
@@ -214,3 +244,31 @@ macro_rules! process_actor {
     };
 }
 pub(crate) use process_actor;
+
+/// Implements [`ProcessWorld`] for a model's world type with the fields `now`, `fs` (a file
+/// system of `$n` entries), `procs`, `env` and `actors` (of type `$actor`).
+macro_rules! process_world {
+    ($world:ty, $actor:ty, $n:literal) => {
+        impl $crate::models::process::ProcessWorld<$n> for $world {
+            type Actor = $actor;
+            fn view(&self) -> $crate::models::process::View<'_, $actor> {
+                $crate::models::process::View {
+                    now: self.now,
+                    env: &self.env,
+                    procs: &self.procs,
+                    actors: &self.actors,
+                }
+            }
+            fn parts(&mut self) -> $crate::models::process::EnvParts<'_, $actor, $n> {
+                $crate::models::process::EnvParts {
+                    now: self.now,
+                    fs: &mut self.fs,
+                    procs: &mut self.procs,
+                    env: &mut self.env,
+                    actors: &mut self.actors,
+                }
+            }
+        }
+    };
+}
+pub(crate) use process_world;

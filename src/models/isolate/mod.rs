@@ -63,7 +63,7 @@ impl ProtocolInfo for Isolate {
                 ),
                 ..*p
             });
-            invariants::own().chain(nested).collect()
+            invariants::props().iter().copied().chain(nested).collect()
         })
     }
     fn faults(&self) -> &'static [FaultInfo] {

@@ -62,7 +62,7 @@ struct Turn<'a> {
     continued: bool,
 }
 use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS};
-use crate::models::process::{self, S_ARRIVE};
+use crate::models::process::{self, ProcessWorld, S_ARRIVE};
 
 const S_PREWARM: usize = 1;
 
@@ -255,17 +255,9 @@ pub struct World {
 
 pub use crate::models::process::Move;
 
-impl PrewarmLockModel {
-    /// The parts of a world the shared file-lock plumbing reads.
-    fn view(s: &World) -> process::View<'_, Actor> {
-        process::View {
-            now: s.now,
-            env: &s.env,
-            procs: &s.procs,
-            actors: &s.actors,
-        }
-    }
+crate::models::process::process_world!(World, Actor, 24);
 
+impl PrewarmLockModel {
     /// The model of a reachability search for `target` (a point index or
     /// [`crate::reach::THROWS`]): it checks only "never reached" (see `crate::reach`).
     pub fn for_reach(spec: Spec, version: Version, target: Property, index: u8) -> Self {
@@ -1136,11 +1128,11 @@ impl Model for PrewarmLockModel {
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
         let alternatives = |a: usize, slot: usize| self.alternatives(a, slot);
-        process::moves(&self.env, &self.spec.env, &Self::view(s), alternatives, out)
+        process::moves(&self.env, &self.spec.env, &s.view(), alternatives, out)
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        let mut t = process::next_wake(&self.env, &Self::view(s));
+        let mut t = process::next_wake(&self.env, &s.view());
         if self.checks.contains(&Inv::BoundedWait) {
             for a in 0..s.actors.len() {
                 if self.judged_waiting(s, a) {
@@ -1166,27 +1158,8 @@ impl Model for PrewarmLockModel {
     }
 
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
-        match m {
-            Move::Choose(a, slot, i) => {
-                let arrive = &self.spec.actors[usize::from(a)].arrive;
-                process::choose(&mut s.actors, a, slot, i, arrive);
-            }
-            Move::Step(a) => {
-                let before = EnvPlan::pending(&s.fs);
-                self.step(s, usize::from(a), n);
-                self.env.note_consumed(&before, s.fs.pending_faults());
-            }
-            Move::Env(e) => {
-                let parts = process::EnvParts {
-                    now: s.now,
-                    fs: &mut s.fs,
-                    procs: &mut s.procs,
-                    env: &mut s.env,
-                    actors: &mut s.actors,
-                };
-                process::apply_env(&self.env, parts, e, n)
-            }
-        }
+        let arrive = |a: usize| self.spec.actors[a].arrive.as_slice();
+        process::apply(&self.env, s, m, arrive, |s, a, n| self.step(s, a, n), n);
     }
 
     fn actor_of(&self, m: Move) -> u8 {

@@ -5,9 +5,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::version::{POLL_MS, TIMEOUT_MS};
-use crate::models::env::{
-    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS,
-};
+use crate::models::env::{self, ActorEnv, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS};
+use crate::models::process_keys::{process_actor_file, process_env, process_name, Place};
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
 
 /// `[params]`. Every time is in milliseconds. The protocol's constants are the versions' own
@@ -29,30 +28,18 @@ pub struct Params {
     pub host: Vec<Spanned<HostFile>>,
 }
 
-/// One `[[actor]]`: a process that prewarms under the lock, or one that only waits for it.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct ActorFile {
-    pub name: Spanned<String>,
-    /// "prewarm" (withSandboxTemplatePrewarmLock, default) or "wait"
-    /// (waitForSandboxTemplatePrewarmLock, which also reclaims).
-    pub role: Option<Spanned<String>>,
-    pub arrive_ms: Spanned<Choice<u64>>,
-    /// How long its prewarm callback runs once it holds the lock (default 500).
-    pub prewarm_ms: Option<Spanned<Choice<u64>>>,
-    /// Whether its owner.json records the hostname (default true; false models a process of a
-    /// version before PR #441, the "upgrade-transitional" holder).
-    pub records_hostname: Option<bool>,
-    pub host: Option<Spanned<String>>,
-    pub pid: Option<Spanned<i64>>,
-    pub uid: Option<Spanned<i64>>,
-    pub crash_at_ms: Option<Spanned<i64>>,
-    pub crash_at: Option<Spanned<String>>,
-    pub pause_at_ms: Option<Spanned<i64>>,
-    pub pause_at: Option<Spanned<String>>,
-    pub pause_ms: Option<Spanned<i64>>,
-    pub pid_reused_at_ms: Option<Spanned<i64>>,
-    pub pid_reused_uid: Option<Spanned<i64>>,
+process_actor_file! {
+    /// One `[[actor]]`: a process that prewarms under the lock, or one that only waits for it.
+    pub struct ActorFile {
+        /// "prewarm" (withSandboxTemplatePrewarmLock, default) or "wait"
+        /// (waitForSandboxTemplatePrewarmLock, which also reclaims).
+        pub role: Option<Spanned<String>>,
+        /// How long its prewarm callback runs once it holds the lock (default 500).
+        pub prewarm_ms: Option<Spanned<Choice<u64>>>,
+        /// Whether its owner.json records the hostname (default true; false models a process
+        /// of a version before PR #441, the "upgrade-transitional" holder).
+        pub records_hostname: Option<bool>,
+    }
 }
 
 pub type PrewarmLockFile = File<Params, ActorFile, FaultsFile>;
@@ -182,7 +169,7 @@ fn actor(
     hosts: &[HostSpec],
     earlier: &[ActorSpec],
 ) -> Result<ActorSpec, ScenarioError> {
-    let name = actor_name(src, a, earlier)?;
+    let name = process_name(src, a, earlier.iter().map(|x| x.name.as_str()))?;
     let role = role(src, a)?;
     let arrive = env::times(src, &a.arrive_ms, "arrive_ms")?;
     let prewarm = match &a.prewarm_ms {
@@ -193,34 +180,13 @@ fn actor(
         }
         Some(c) => env::times(src, c, "prewarm_ms")?,
     };
-    let min_arrive = *arrive.iter().min().unwrap_or(&0);
-    let env = env::actor_env(
-        src,
-        ActorEnvFile {
-            host: &a.host,
-            pid: &a.pid,
-            uid: &a.uid,
-            crash_at_ms: &a.crash_at_ms,
-            crash_at: &a.crash_at,
-            pause_at_ms: &a.pause_at_ms,
-            pause_at: &a.pause_at,
-            pause_ms: &a.pause_ms,
-            pid_reused_at_ms: &a.pid_reused_at_ms,
-            pid_reused_uid: &a.pid_reused_uid,
-        },
+    let place = Place {
         hosts,
-        POINTS,
-        min_arrive,
-        101 + index as u32,
-    )?;
-    let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
-    env::distinct_process(
-        src,
-        span,
-        &name,
-        &env,
-        earlier.iter().map(|x| (x.name.as_str(), &x.env)),
-    )?;
+        points: POINTS,
+        index,
+    };
+    let earlier_envs = earlier.iter().map(|x| (x.name.as_str(), &x.env));
+    let env = process_env(src, a, (&name, &arrive), &place, earlier_envs)?;
     Ok(ActorSpec {
         name,
         role,
@@ -229,23 +195,6 @@ fn actor(
         records_hostname: a.records_hostname.unwrap_or(true),
         env,
     })
-}
-
-/// `name`: a word unlike every earlier actor's, since it also names the actor's paths.
-fn actor_name(src: &Source, a: &ActorFile, earlier: &[ActorSpec]) -> Result<String, ScenarioError> {
-    let name = a.name.get_ref().trim().to_string();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(at(
-            src,
-            &a.name,
-            "an actor's name is a non-empty word of letters, digits and `_`",
-        ));
-    }
-    if earlier.iter().any(|x| x.name == name) {
-        return Err(at(src, &a.name, format!("two actors are named `{name}`"))
-            .help("give every actor its own name"));
-    }
-    Ok(name)
 }
 
 /// `role`: whether the actor prewarms under the lock (the default) or only waits for it.

@@ -5,9 +5,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::version::MUTEX_RETRY_MS;
-use crate::models::env::{
-    self, ActorEnv, ActorEnvFile, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS,
-};
+use crate::models::env::{self, ActorEnv, EnvSpec, FaultsFile, HostFile, HostSpec, MAX_ACTORS};
+use crate::models::process_keys::{process_actor_file, process_env, process_name, Place};
 use crate::scenario::{at, Choice, File, ScenarioError, Source};
 
 /// `[params]`. Every time is in milliseconds. The seed gives none of STALE, MAX_WAIT and POLL
@@ -40,26 +39,13 @@ pub struct Params {
     pub host: Vec<Spanned<HostFile>>,
 }
 
-/// One `[[actor]]`: a process that calls `acquireRestartLock`, restarts, and calls `release()`.
-#[derive(Deserialize, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct ActorFile {
-    pub name: Spanned<String>,
-    pub arrive_ms: Spanned<Choice<u64>>,
-    /// How long its restart (the critical section) runs (default 0: the seed's tests).
-    pub restart_ms: Option<Spanned<Choice<u64>>>,
-    pub host: Option<Spanned<String>>,
-    pub pid: Option<Spanned<i64>>,
-    pub uid: Option<Spanned<i64>>,
-    /// kill -9 at this instant.
-    pub crash_at_ms: Option<Spanned<i64>>,
-    /// kill -9 right after the step that reaches this point (see `lockstep list`).
-    pub crash_at: Option<Spanned<String>>,
-    pub pause_at_ms: Option<Spanned<i64>>,
-    pub pause_at: Option<Spanned<String>>,
-    pub pause_ms: Option<Spanned<i64>>,
-    pub pid_reused_at_ms: Option<Spanned<i64>>,
-    pub pid_reused_uid: Option<Spanned<i64>>,
+process_actor_file! {
+    /// One `[[actor]]`: a process that calls `acquireRestartLock`, restarts, and calls
+    /// `release()`.
+    pub struct ActorFile {
+        /// How long its restart (the critical section) runs (default 0: the seed's tests).
+        pub restart_ms: Option<Spanned<Choice<u64>>>,
+    }
 }
 
 pub type RestartLockFile = File<Params, ActorFile, FaultsFile>;
@@ -244,61 +230,23 @@ fn actor(
     hosts: &[HostSpec],
     earlier: &[ActorSpec],
 ) -> Result<ActorSpec, ScenarioError> {
-    let name = actor_name(src, a, earlier)?;
+    let name = process_name(src, a, earlier.iter().map(|x| x.name.as_str()))?;
     let arrive = env::times(src, &a.arrive_ms, "arrive_ms")?;
     let restart = match &a.restart_ms {
         None => vec![0],
         Some(c) => env::times(src, c, "restart_ms")?,
     };
-    let min_arrive = *arrive.iter().min().unwrap_or(&0);
-    let env = env::actor_env(
-        src,
-        ActorEnvFile {
-            host: &a.host,
-            pid: &a.pid,
-            uid: &a.uid,
-            crash_at_ms: &a.crash_at_ms,
-            crash_at: &a.crash_at,
-            pause_at_ms: &a.pause_at_ms,
-            pause_at: &a.pause_at,
-            pause_ms: &a.pause_ms,
-            pid_reused_at_ms: &a.pid_reused_at_ms,
-            pid_reused_uid: &a.pid_reused_uid,
-        },
+    let place = Place {
         hosts,
-        POINTS,
-        min_arrive,
-        101 + index as u32,
-    )?;
-    let span = a.pid.as_ref().map_or(a.name.span(), |p| p.span());
-    env::distinct_process(
-        src,
-        span,
-        &name,
-        &env,
-        earlier.iter().map(|x| (x.name.as_str(), &x.env)),
-    )?;
+        points: POINTS,
+        index,
+    };
+    let earlier_envs = earlier.iter().map(|x| (x.name.as_str(), &x.env));
+    let env = process_env(src, a, (&name, &arrive), &place, earlier_envs)?;
     Ok(ActorSpec {
         name,
         arrive,
         restart,
         env,
     })
-}
-
-/// `name`: a word unlike every earlier actor's, since it also names the actor's paths.
-fn actor_name(src: &Source, a: &ActorFile, earlier: &[ActorSpec]) -> Result<String, ScenarioError> {
-    let name = a.name.get_ref().trim().to_string();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(at(
-            src,
-            &a.name,
-            "an actor's name is a non-empty word of letters, digits and `_`",
-        ));
-    }
-    if earlier.iter().any(|x| x.name == name) {
-        return Err(at(src, &a.name, format!("two actors are named `{name}`"))
-            .help("give every actor its own name"));
-    }
-    Ok(name)
 }
