@@ -4,6 +4,7 @@ pub(crate) mod env;
 pub mod init_lock;
 pub(crate) mod invariant_table;
 pub mod isolate;
+pub(crate) mod loaded;
 pub mod prewarm_lock;
 pub(crate) mod process;
 pub(crate) mod process_keys;

@@ -8,11 +8,11 @@ mod model;
 mod spec;
 mod version;
 
-use lockstep_sim::{Property, Schedule};
+use lockstep_sim::Property;
 
-use crate::engine::{self, Outcome, Replayed};
+use crate::models::loaded::{Builds, Loaded};
 use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
-use crate::scenario::{self, Meta, Plan, ScenarioError, Source};
+use crate::scenario::{self, ScenarioError, Source};
 
 pub use model::{Move, RestartLockModel, World};
 pub use spec::{Spec, POINTS};
@@ -66,14 +66,8 @@ impl ProtocolInfo for RestartLock {
         let file: spec::RestartLockFile = scenario::parse(src)?;
         let meta = scenario::validate_meta(src, &file, &self.catalogue())?;
         let spec = spec::validate(src, &file)?;
-        Ok(Box::new(Loaded { meta, spec }))
+        Ok(Box::new(Loaded::<RestartLock> { meta, spec }))
     }
-}
-
-#[derive(Clone)]
-struct Loaded {
-    meta: Meta,
-    spec: Spec,
 }
 
 /// Builds the model of `spec` for one version, checking `checked` (in order).
@@ -85,45 +79,16 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> RestartLock
     RestartLockModel::new(spec.clone(), version, checks, checked.to_vec())
 }
 
-impl Loaded {
-    fn model(&self, variant: &str) -> RestartLockModel {
+impl Builds for RestartLock {
+    type Spec = Spec;
+    type Model = RestartLockModel;
+    fn model(spec: &Spec, variant: &str, checked: &[Property]) -> RestartLockModel {
         let version = Version::from_name(variant).expect("variant validated at load");
-        build(&self.spec, version, &self.meta.invariants)
+        build(spec, version, checked)
     }
-}
-
-impl Loaded {
-    /// Searches for each of the scenario's reachability targets on `variant`.
-    fn reach(&self, variant: &str, plan: &Plan) -> Vec<crate::reach::Reach> {
+    fn reach_model(spec: &Spec, variant: &str, target: Property) -> RestartLockModel {
         let version = Version::from_name(variant).expect("variant validated at load");
-        self.meta
-            .reachable
-            .iter()
-            .map(|t| {
-                let index = env::reach_index(spec::POINTS, t.id);
-                let m = model::RestartLockModel::for_reach(self.spec.clone(), version, *t, index);
-                crate::reach::search(&m, t.id, plan)
-            })
-            .collect()
-    }
-}
-
-impl LoadedScenario for Loaded {
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-    fn restricted(&self, invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
-        let mut l = self.clone();
-        l.meta.invariants = invariants.to_vec();
-        l.meta.reachable.clear();
-        Some(Box::new(l))
-    }
-    fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
-        let mut o = engine::explore(&self.model(variant), plan);
-        o.reached = self.reach(variant, plan);
-        o
-    }
-    fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
-        engine::replay_model(&self.model(variant), schedule, plan)
+        let index = crate::models::env::reach_index(spec::POINTS, target.id);
+        RestartLockModel::for_reach(spec.clone(), version, target, index)
     }
 }
