@@ -135,6 +135,12 @@ impl PrewarmLockModel {
                 }
             }
             Poll::Ready(Err(e)) => {
+                // Unreachable while ENOENT is retried above; a version that threw on it would
+                // surface a lost claim as an error (L-D3).
+                if e == Errno::ENOENT && s.flags & F_LOST_CLAIM == 0 {
+                    s.flags |= F_LOST_CLAIM;
+                    s.flag_actor = a as u8;
+                }
                 n.say(format_args!("{e}: removes its claim, then throws"));
                 s.actors[a].pc = Point::RlRename(RlThen::WriteFailed, 0);
             }
