@@ -93,6 +93,9 @@ pub struct Walker<'f> {
     /// What the process did to fixed paths, and the path each function parameter names.
     files: Files,
     frames: Vec<BTreeMap<String, Option<String>>>,
+    /// Per frame, the parameters passed on from a parameter of the caller (`p` from `q`): a
+    /// path found through them is reported where it entered as a fixed path.
+    origins: Vec<BTreeMap<String, String>>,
 }
 
 impl<'f> Walker<'f> {
@@ -109,6 +112,7 @@ impl<'f> Walker<'f> {
             region: Region::default(),
             files: Files::default(),
             frames: Vec::new(),
+            origins: Vec::new(),
         }
     }
 
@@ -446,12 +450,9 @@ impl<'f> Walker<'f> {
         let Some((path, verdict)) = self.files.call(name, &keys, exclusive, at) else {
             return;
         };
-        // A path a function receives is reported where the function is called with it.
-        let through_parameter = args
-            .first()
-            .is_some_and(|a| matches!(&a.kind, ExprKind::Name(n) if frame.contains_key(n)));
-        let site = match (through_parameter, self.calls.last()) {
-            (true, Some(call)) => call.clone(),
+        // A path a function receives is reported where it was first passed as a fixed path.
+        let site = match args.first().map(|a| &a.kind) {
+            Some(ExprKind::Name(n)) if frame.contains_key(n) => self.entry_site(n),
             _ => at.clone(),
         };
         let (rule, judged) = match verdict {
@@ -467,6 +468,23 @@ impl<'f> Walker<'f> {
             judged,
             file: true,
         });
+    }
+
+    /// The call where parameter `name` of the innermost function entered as a fixed path,
+    /// following it out through the parameters it was passed on from.
+    fn entry_site(&self, name: &str) -> Span {
+        let mut depth = self.calls.len();
+        let mut name = name.to_string();
+        while depth > 1 {
+            match self.origins[depth - 1].get(&name) {
+                Some(up) => {
+                    name = up.clone();
+                    depth -= 1;
+                }
+                None => break,
+            }
+        }
+        self.calls[depth - 1].clone()
     }
 
     /// A call of a function with a body: walked in place (the first call of a recursion only).
@@ -487,12 +505,23 @@ impl<'f> Walker<'f> {
             .zip(args)
             .map(|((p, _), a)| (p.text.clone(), files::key(a, self.names, &caller)))
             .collect();
+        let origin = f
+            .params
+            .iter()
+            .zip(args)
+            .filter_map(|((p, _), a)| match &a.kind {
+                ExprKind::Name(n) if caller.contains_key(n) => Some((p.text.clone(), n.clone())),
+                _ => None,
+            })
+            .collect();
         self.frames.push(frame);
+        self.origins.push(origin);
         self.walking.push(&f.name.text);
         self.calls.push(at.clone());
         self.block(body, flow);
         self.calls.pop();
         self.walking.pop();
+        self.origins.pop();
         self.frames.pop();
     }
 
