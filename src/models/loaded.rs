@@ -52,10 +52,11 @@ impl<B: Builds> LoadedScenario for Loaded<B> {
         &self.meta
     }
     fn restricted(&self, invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
-        let mut l = self.clone();
-        l.meta.invariants = invariants.to_vec();
-        l.meta.reachable.clear();
-        Some(Box::new(l))
+        let meta = self.meta.restricted(invariants);
+        Some(Box::new(Loaded::<B> {
+            meta,
+            spec: self.spec.clone(),
+        }))
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         let mut o = engine::explore(&self.model(variant), plan);

@@ -209,6 +209,17 @@ pub struct Meta {
     pub variants: &'static [crate::catalogue::VariantInfo],
 }
 
+impl Meta {
+    /// The same scenario checking only `invariants` (in that order) and searching for no
+    /// reachability target: what `check --each-invariant` runs per invariant.
+    pub fn restricted(&self, invariants: &[Property]) -> Meta {
+        let mut m = self.clone();
+        m.invariants = invariants.to_vec();
+        m.reachable.clear();
+        m
+    }
+}
+
 /// `[check] reachable`, validated against the protocol's targets.
 fn reachable_targets(
     src: &Source,

@@ -247,10 +247,11 @@ impl LoadedScenario for Loaded {
         &self.meta
     }
     fn restricted(&self, invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
-        let mut l = self.clone();
-        l.meta.invariants = invariants.to_vec();
-        l.meta.reachable.clear();
-        Some(Box::new(l))
+        let meta = self.meta.restricted(invariants);
+        Some(Box::new(Loaded {
+            meta,
+            ..self.clone()
+        }))
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         match self.open_structure(variant, plan) {
