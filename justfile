@@ -15,10 +15,15 @@ report:
     cargo run --release -- report scenarios
 
 # Loom: every schedule of the reference lock within the bounds stated in tests/gate/loom_locks.rs,
-# and the models' loom verdicts against the kernel's (tests/gate/loom_models.rs), under --cfg loom in
-# release (a separate build, ~4 min the first time), one test at a time.
+# and the models' loom verdicts against the kernel's (tests/gate/loom_models.rs), with the cargo
+# feature `loom` (the library is rebuilt once, on the test build's dependencies), one test at a time.
 loom:
-    RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --test-threads=1 loom_locks:: loom_models::
+    cargo test --features loom --test loom -- --test-threads=1 loom_locks:: loom_models::
+
+# The editors' check: every shipped scenario validates against `lockstep schema` (feature `schema`:
+# the JSON Schema validator the gate's build does without).
+schema:
+    cargo test --features schema --test schema
 
 # Shuttle: seeded random and PCT schedules of the reference lock, and of the models through the
 # bridge against the kernel (both part of cargo test too).
@@ -27,7 +32,7 @@ shuttle:
 
 # Kernel, loom and shuttle side by side on clobber and multi-breaker (~80 s after the loom build).
 bench-bridge:
-    RUSTFLAGS="--cfg loom" cargo test --release --test gate -- --ignored --nocapture side_by_side
+    cargo test --features loom --test loom -- --ignored --nocapture side_by_side
 
 fmt:
     cargo fmt --all
@@ -35,7 +40,7 @@ fmt:
 lint:
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
-    RUSTFLAGS="--cfg loom" cargo clippy --all-targets --release -- -D warnings
+    cargo clippy --all-targets --features loom,schema -- -D warnings
 
 # What CI runs.
 ci:
