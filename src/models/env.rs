@@ -797,6 +797,16 @@ pub fn resolve_faults(spec: &EnvSpec, path: &dyn Fn(&str) -> PathId) -> Vec<(Fau
 /// The actor of an injected syscall fault in timelines ("env").
 pub const ENV_ACTOR: u8 = u8::MAX;
 
+/// The path a scenario's `[faults]` entry names (validated at load), in a model's table of the
+/// names its paths go by.
+pub fn path_named(name: &str, named: &[(String, PathId)]) -> PathId {
+    named
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, p)| *p)
+        .expect("path names are validated")
+}
+
 /// What the environment knows of a file-lock scenario, fixed when its model is built: the
 /// scheduled events, the syscall faults, each actor's process identity, and how long an
 /// optional pause lasts. The restart-lock and prewarm-lock models hold one and hand their
@@ -819,6 +829,58 @@ const BIT_SYSCALL: usize = 32;
 const BIT_POINT: usize = 48;
 
 impl EnvPlan {
+    /// The plan of a scenario whose actors are `actors` (name, environment): its scheduled
+    /// events, its syscall faults on the paths `path_by_name` resolves, and the log that names
+    /// them (`points`: the protocol's named points).
+    pub fn new<'a>(
+        actors: impl Iterator<Item = (&'a str, &'a ActorEnv)>,
+        spec: &EnvSpec,
+        points: &[(&str, &str)],
+        path_by_name: &dyn Fn(&str) -> PathId,
+    ) -> EnvPlan {
+        let (names, envs): (Vec<String>, Vec<ActorEnv>) =
+            actors.map(|(n, e)| (n.to_string(), e.clone())).unzip();
+        let mut plan = EnvPlan {
+            events: schedule(&envs, spec),
+            faults: resolve_faults(spec, path_by_name),
+            actors: envs,
+            pause_ms: spec.pause_ms,
+            log: Default::default(),
+        };
+        plan.arm_log(spec, &names, points);
+        plan
+    }
+
+    /// Crashes or pauses actor `a` (its environment state `st`) if the scenario says so at the
+    /// named point `point` (`points`: the protocol's), once per run.
+    pub fn at_point<const N: usize, W: Narrator>(
+        &self,
+        cx: &mut EnvCtx<'_, N>,
+        st: &mut ActorEnvState,
+        a: usize,
+        point: u8,
+        points: &[(&str, &str)],
+        n: &mut W,
+    ) {
+        let sp = &self.actors[a];
+        if st.point_done {
+            return;
+        }
+        if sp.crash_at == Some(point) {
+            st.point_done = true;
+            n.say(format_args!("[{}]", points[usize::from(point)].0));
+            if kill(cx, st, a as u8, n) {
+                self.point_fired(a);
+            }
+        } else if sp.pause_at == Some(point) {
+            st.point_done = true;
+            n.say(format_args!("[{}]", points[usize::from(point)].0));
+            if pause(cx, st, a as u8, sp.pause_ms, n) {
+                self.point_fired(a);
+            }
+        }
+    }
+
     /// Applies an environment move; `states` are the actors' environment states in the world.
     pub fn apply<const N: usize, W: Narrator>(
         &self,

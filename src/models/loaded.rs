@@ -67,3 +67,100 @@ impl<B: Builds> LoadedScenario for Loaded<B> {
         engine::replay_model(&self.model(variant), schedule, plan)
     }
 }
+
+/// A file-lock protocol's catalogue entry ([`crate::protocol::ProtocolInfo`]) and its builder
+/// ([`Builds`]), which differ between the restart lock and the prewarm lock only by their
+/// names, types and tables. Used inside the protocol's module, next to its `spec`, `version`
+/// and `invariants` modules and its `VARIANTS` and `FAULTS` tables.
+macro_rules! file_lock_protocol {
+    ($protocol:ident, $id:literal, $summary:literal, $file:ty, $model:ident) => {
+        impl $crate::protocol::ProtocolInfo for $protocol {
+            fn id(&self) -> &'static str {
+                $id
+            }
+            fn summary(&self) -> &'static str {
+                $summary
+            }
+            fn variants(&self) -> &'static [$crate::protocol::VariantInfo] {
+                VARIANTS
+            }
+            fn invariants(&self) -> &'static [lockstep_sim::Property] {
+                invariants::props()
+            }
+            fn faults(&self) -> &'static [$crate::protocol::FaultInfo] {
+                FAULTS
+            }
+            fn reachable(&self) -> Vec<lockstep_sim::Property> {
+                $crate::models::env::reach_targets(spec::POINTS)
+            }
+            fn keys(&self) -> [&'static [&'static str]; 3] {
+                $crate::scenario::sections_of::<
+                    spec::Params,
+                    spec::ActorFile,
+                    $crate::models::env::FaultsFile,
+                >()
+            }
+            fn schema(&self) -> [serde_json::Value; 3] {
+                $crate::scenario::schema::sections_schema::<
+                    spec::Params,
+                    spec::ActorFile,
+                    $crate::models::env::FaultsFile,
+                >()
+            }
+            fn load(
+                &self,
+                src: &$crate::scenario::Source,
+            ) -> Result<Box<dyn $crate::protocol::LoadedScenario>, $crate::scenario::ScenarioError>
+            {
+                let file: $file = $crate::scenario::parse(src)?;
+                let meta = $crate::scenario::validate_meta(src, &file, &self.catalogue())?;
+                let spec = spec::validate(src, &file)?;
+                Ok(Box::new($crate::models::loaded::Loaded::<$protocol> {
+                    meta,
+                    spec,
+                }))
+            }
+        }
+
+        /// Builds the model of `spec` for one version, checking `checked` (in order).
+        pub fn build(
+            spec: &spec::Spec,
+            version: version::Version,
+            checked: &[lockstep_sim::Property],
+        ) -> $model {
+            let checks = checked
+                .iter()
+                .map(|p| invariants::by_id(p.id).expect("validated invariant"))
+                .collect();
+            $model::new(spec.clone(), version, checks, checked.to_vec())
+        }
+
+        impl $crate::models::loaded::Builds for $protocol {
+            type Spec = spec::Spec;
+            type Model = $model;
+            fn model(
+                spec: &spec::Spec,
+                variant: &str,
+                checked: &[lockstep_sim::Property],
+            ) -> $model {
+                let version =
+                    version::Version::from_name(variant).expect("variant validated at load");
+                build(spec, version, checked)
+            }
+            fn reach_model(
+                spec: &spec::Spec,
+                variant: &str,
+                target: lockstep_sim::Property,
+            ) -> $model {
+                let version =
+                    version::Version::from_name(variant).expect("variant validated at load");
+                let index = $crate::models::env::reach_index(spec::POINTS, target.id);
+                // The model checks only "target never reached", so a violation is a witness.
+                let mut model = $model::new(spec.clone(), version, Vec::new(), vec![target]);
+                model.reach_target = Some(index);
+                model
+            }
+        }
+    };
+}
+pub(crate) use file_lock_protocol;

@@ -207,11 +207,30 @@ pub fn initial_choices(
     (choices, wake)
 }
 
-/// Implements [`ProcessActor`] and `AsMut<ActorEnvState>` for a model's actor type with the
-/// fields `choices`, `wake`, `env` and `pc`: it has started once its `pc` is past
-/// `$not_arrived`, and finished when `$model::finished(&pc)` says so.
+/// Declares a model's actor type with the fields every file-lock actor has (`choices`, the
+/// open values of its slots; `pc`, its program point; `wake`, when its next step is enabled;
+/// `env`, its fault bookkeeping), followed by the model's own, and implements [`ProcessActor`]
+/// and `AsMut<ActorEnvState>` for it: it has started once its `pc` is past `$not_arrived` (the
+/// pattern is followed by a comma, as a macro pattern must be), and finished when
+/// `$model::finished(&pc)` says so.
 macro_rules! process_actor {
-    ($actor:ty, $model:ty, $not_arrived:pat) => {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $actor:ident<$model:ty, $point:ty, $not_arrived:pat,> {
+            $($(#[$field_meta:meta])* $field:ident: $type:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        $vis struct $actor {
+            choices: [u8; 2],
+            pc: $point,
+            /// The next step is enabled from this instant (timers).
+            wake: lockstep_sim::Time,
+            env: $crate::models::env::ActorEnvState,
+            $($(#[$field_meta])* $field: $type,)*
+        }
+
         impl AsMut<$crate::models::env::ActorEnvState> for $actor {
             fn as_mut(&mut self) -> &mut $crate::models::env::ActorEnvState {
                 &mut self.env
@@ -245,10 +264,33 @@ macro_rules! process_actor {
 }
 pub(crate) use process_actor;
 
-/// Implements [`ProcessWorld`] for a model's world type with the fields `now`, `fs` (a file
-/// system of `$n` entries), `procs`, `env` and `actors` (of type `$actor`).
+/// Declares a model's world type: the clock, a file system of `$n` entries, the process table,
+/// the fault bookkeeping and the actors, then the model's own ghost fields, then the fields
+/// every file-lock world's invariants use (`flags`, the damage flags raised so far, and
+/// `flag_actor`, who raised the last one) and `reached`; and implements [`ProcessWorld`] for it.
 macro_rules! process_world {
-    ($world:ty, $actor:ty, $n:literal) => {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $world:ident<$actor:ty, $n:literal> {
+            $($(#[$field_meta:meta])* $field:ident: $type:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        $vis struct $world {
+            now: lockstep_sim::Time,
+            fs: lockstep_sim::world::Fs<$n>,
+            procs: lockstep_sim::world::Procs,
+            env: $crate::models::env::EnvState,
+            actors: arrayvec::ArrayVec<$actor, { $crate::models::env::MAX_ACTORS }>,
+            $($(#[$field_meta])* $field: $type,)*
+            flags: u8,
+            flag_actor: u8,
+            /// Ghost, kept only by a reachability search (`reach_target`): the target was
+            /// reached.
+            reached: bool,
+        }
+
         impl $crate::models::process::ProcessWorld<$n> for $world {
             type Actor = $actor;
             fn view(&self) -> $crate::models::process::View<'_, $actor> {
@@ -272,3 +314,30 @@ macro_rules! process_world {
     };
 }
 pub(crate) use process_world;
+
+/// A file-lock model's [`lockstep_sim::Model::violated`]. Under a reachability search for
+/// `reach_target` (a point index, or [`crate::reach::THROWS`]: `threw` says whether some actor
+/// threw), only "never reached" is checked, so a violation is a witness; otherwise the first of
+/// the first `limit` checks that `holds` rejects.
+pub fn first_violated<I: Copy>(
+    reach_target: Option<u8>,
+    reached: bool,
+    threw: impl Fn() -> bool,
+    checks: &[I],
+    limit: lockstep_sim::PropIdx,
+    holds: impl Fn(I) -> bool,
+) -> Option<lockstep_sim::PropIdx> {
+    if let Some(target) = reach_target {
+        let hit = if target == crate::reach::THROWS {
+            threw()
+        } else {
+            reached
+        };
+        return (limit > 0 && hit).then_some(0);
+    }
+    checks
+        .iter()
+        .take(usize::from(limit))
+        .position(|&check| !holds(check))
+        .map(|i| i as lockstep_sim::PropIdx)
+}

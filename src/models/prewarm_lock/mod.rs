@@ -7,11 +7,7 @@ mod model;
 mod spec;
 mod version;
 
-use lockstep_sim::Property;
-
-use crate::models::loaded::{Builds, Loaded};
-use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
-use crate::scenario::{self, ScenarioError, Source};
+use crate::protocol::{FaultInfo, VariantInfo};
 
 pub use model::{Move, PrewarmLockModel, World};
 pub use spec::{Spec, POINTS};
@@ -33,62 +29,10 @@ const FAULTS: &[FaultInfo] = &[
     FaultInfo { name: "syscall", summary: "[faults]: the next op on a path (parent, lock, owner.json, recovery, tombstone-<a>, intent-<a>, released-<a>) fails with ENOENT, EBUSY, ENOSPC, EIO, EACCES or EPERM, armed at at_ms; `times = N`: the next N such calls fail" },
 ];
 
-impl ProtocolInfo for PrewarmLock {
-    fn id(&self) -> &'static str {
-        "prewarm-lock"
-    }
-    fn summary(&self) -> &'static str {
-        "eve's sandbox template prewarm lock: an mkdir lock with owner.json, pid liveness, and (maintainer rewrite) recovery intents and tombstones"
-    }
-    fn variants(&self) -> &'static [VariantInfo] {
-        VARIANTS
-    }
-    fn invariants(&self) -> &'static [Property] {
-        invariants::props()
-    }
-    fn faults(&self) -> &'static [FaultInfo] {
-        FAULTS
-    }
-    fn reachable(&self) -> Vec<Property> {
-        crate::models::env::reach_targets(spec::POINTS)
-    }
-    fn keys(&self) -> [&'static [&'static str]; 3] {
-        scenario::sections_of::<spec::Params, spec::ActorFile, crate::models::env::FaultsFile>()
-    }
-    fn schema(&self) -> [serde_json::Value; 3] {
-        scenario::schema::sections_schema::<
-            spec::Params,
-            spec::ActorFile,
-            crate::models::env::FaultsFile,
-        >()
-    }
-    fn load(&self, src: &Source) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
-        let file: spec::PrewarmLockFile = scenario::parse(src)?;
-        let meta = scenario::validate_meta(src, &file, &self.catalogue())?;
-        let spec = spec::validate(src, &file)?;
-        Ok(Box::new(Loaded::<PrewarmLock> { meta, spec }))
-    }
-}
-
-/// Builds the model of `spec` for one version, checking `checked` (in order).
-pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> PrewarmLockModel {
-    let checks = checked
-        .iter()
-        .map(|p| invariants::by_id(p.id).expect("validated invariant"))
-        .collect();
-    PrewarmLockModel::new(spec.clone(), version, checks, checked.to_vec())
-}
-
-impl Builds for PrewarmLock {
-    type Spec = Spec;
-    type Model = PrewarmLockModel;
-    fn model(spec: &Spec, variant: &str, checked: &[Property]) -> PrewarmLockModel {
-        let version = Version::from_name(variant).expect("variant validated at load");
-        build(spec, version, checked)
-    }
-    fn reach_model(spec: &Spec, variant: &str, target: Property) -> PrewarmLockModel {
-        let version = Version::from_name(variant).expect("variant validated at load");
-        let index = crate::models::env::reach_index(spec::POINTS, target.id);
-        PrewarmLockModel::for_reach(spec.clone(), version, target, index)
-    }
-}
+crate::models::loaded::file_lock_protocol!(
+    PrewarmLock,
+    "prewarm-lock",
+    "eve's sandbox template prewarm lock: an mkdir lock with owner.json, pid liveness, and (maintainer rewrite) recovery intents and tombstones",
+    spec::PrewarmLockFile,
+    PrewarmLockModel
+);

@@ -38,8 +38,7 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    shown, Content, Ctx, Errno, Fs, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, Procs, RmRf,
-    WriteFile,
+    shown, Content, Ctx, Errno, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, RmRf, WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
@@ -61,7 +60,7 @@ struct Turn<'a> {
     notable: bool,
     continued: bool,
 }
-use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS};
+use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR};
 use crate::models::process::{self, ProcessWorld, S_ARRIVE};
 
 const S_PREWARM: usize = 1;
@@ -204,68 +203,45 @@ impl Liveness {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Actor {
-    choices: [u8; 2],
-    pc: Point,
-    wake: Time,
-    env: ActorEnvState,
-    /// `startedAt`: `Date.now()` at arrival, on its own host clock.
-    started: Time,
-    /// Virtual arrival time.
-    arrived: Time,
-    /// The reason it judged before taking an intent (the canary acts on it), and the outcome.
-    judged: u8,
-    rc: u8,
-    /// V3: the identity (inode, mtime) of the lock directory its re-check judged: the same
-    /// before and after it read the owner, and the tombstone it renames must still have it (a
-    /// directory's mtime moves when an entry is created in it; a newer directory has a newer
-    /// one, and another inode unless the number is reused).
-    judged_ino: u8,
-    judged_mtime: Time,
-    /// Has slept in its wait loop at least once (later rounds are routine in timelines).
-    waited: bool,
-    // ghost
-    waiting: bool,
-    in_cs: bool,
-    superseded: bool,
-    /// From its successful mkdir(lock) until its release begins (or it throws): the lock
-    /// directory it created is in use, not being given up.
-    holding: bool,
-    /// When its own lock directory was created (virtual time).
-    born: Time,
+crate::models::process::process_actor! {
+    pub struct Actor<PrewarmLockModel, Point, Point::NotArrived,> {
+        /// `startedAt`: `Date.now()` at arrival, on its own host clock.
+        started: Time,
+        /// Virtual arrival time.
+        arrived: Time,
+        /// The reason it judged before taking an intent (the canary acts on it), and the outcome.
+        judged: u8,
+        rc: u8,
+        /// V3: the identity (inode, mtime) of the lock directory its re-check judged: the same
+        /// before and after it read the owner, and the tombstone it renames must still have it (a
+        /// directory's mtime moves when an entry is created in it; a newer directory has a newer
+        /// one, and another inode unless the number is reused).
+        judged_ino: u8,
+        judged_mtime: Time,
+        /// Has slept in its wait loop at least once (later rounds are routine in timelines).
+        waited: bool,
+        // ghost
+        waiting: bool,
+        in_cs: bool,
+        superseded: bool,
+        /// From its successful mkdir(lock) until its release begins (or it throws): the lock
+        /// directory it created is in use, not being given up.
+        holding: bool,
+        /// When its own lock directory was created (virtual time).
+        born: Time,
+    }
 }
 
-crate::models::process::process_actor!(Actor, PrewarmLockModel, Point::NotArrived);
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct World {
-    now: Time,
-    fs: Fs<24>,
-    procs: Procs,
-    env: EnvState,
-    actors: ArrayVec<Actor, MAX_ACTORS>,
-    /// Ghost: actor + 1 whose mkdir created the lock directory as it stands (0: none).
-    lock_owner: u8,
-    flags: u8,
-    flag_actor: u8,
-    /// Ghost, kept only by a reachability search (`reach_target`): the target was reached.
-    reached: bool,
+crate::models::process::process_world! {
+    pub struct World<Actor, 24> {
+        /// Ghost: actor + 1 whose mkdir created the lock directory as it stands (0: none).
+        lock_owner: u8,
+    }
 }
 
 pub use crate::models::process::Move;
 
-crate::models::process::process_world!(World, Actor, 24);
-
 impl PrewarmLockModel {
-    /// The model of a reachability search for `target` (a point index or
-    /// [`crate::reach::THROWS`]): it checks only "never reached" (see `crate::reach`).
-    pub fn for_reach(spec: Spec, version: Version, target: Property, index: u8) -> Self {
-        let mut m = Self::new(spec, version, Vec::new(), vec![target]);
-        m.reach_target = Some(index);
-        m
-    }
-
     pub fn new(spec: Spec, version: Version, checks: Vec<Inv>, props: Vec<Property>) -> Self {
         let mut paths = Paths::new();
         let owner = paths.intern("cache/locks/tpl.lock/owner.json");
@@ -293,10 +269,26 @@ impl PrewarmLockModel {
             paths.join(r, "owner.json");
             released.push(r);
         }
-        let envs: Vec<_> = spec.actors.iter().map(|a| a.env.clone()).collect();
-        let events = env::schedule(&envs, &spec.env);
         let stale = spec.stale.unwrap_or(version.stale_ms());
-        let mut model = PrewarmLockModel {
+        let mut named: Vec<(String, PathId)> = [
+            ("parent", parent),
+            ("lock", lock),
+            ("owner.json", owner),
+            ("recovery", recovery),
+        ]
+        .iter()
+        .map(|(n, p)| (n.to_string(), *p))
+        .collect();
+        for (a, actor) in spec.actors.iter().enumerate() {
+            named.push((format!("tombstone-{}", actor.name), tomb[a]));
+            named.push((format!("intent-{}", actor.name), intent[a]));
+            named.push((format!("released-{}", actor.name), released[a]));
+        }
+        let actors = spec.actors.iter().map(|a| (a.name.as_str(), &a.env));
+        let env = EnvPlan::new(actors, &spec.env, spec::POINTS, &|n| {
+            env::path_named(n, &named)
+        });
+        PrewarmLockModel {
             reach_target: None,
             spec,
             version,
@@ -312,43 +304,7 @@ impl PrewarmLockModel {
             intent,
             intent_owner,
             released,
-            env: EnvPlan {
-                events,
-                faults: Vec::new(),
-                actors: Vec::new(),
-                pause_ms: 0,
-                log: Default::default(),
-            },
-        };
-        let faults = env::resolve_faults(&model.spec.env, &|p| model.path_by_name(p));
-        model.env.faults = faults;
-        model.env.actors = model.spec.actors.iter().map(|a| a.env.clone()).collect();
-        model.env.pause_ms = model.spec.env.pause_ms;
-        let names: Vec<String> = model.spec.actors.iter().map(|a| a.name.clone()).collect();
-        model.env.arm_log(&model.spec.env, &names, spec::POINTS);
-        model
-    }
-
-    fn path_by_name(&self, name: &str) -> PathId {
-        match name {
-            "parent" => self.parent,
-            "lock" => self.lock,
-            "owner.json" => self.owner,
-            "recovery" => self.recovery,
-            _ => {
-                for (i, a) in self.spec.actors.iter().enumerate() {
-                    if name == format!("tombstone-{}", a.name) {
-                        return self.tomb[i];
-                    }
-                    if name == format!("intent-{}", a.name) {
-                        return self.intent[i];
-                    }
-                    if name == format!("released-{}", a.name) {
-                        return self.released[i];
-                    }
-                }
-                unreachable!("path names are validated")
-            }
+            env,
         }
     }
 
@@ -503,30 +459,14 @@ impl PrewarmLockModel {
         if self.reach_target == Some(point) {
             s.reached = true;
         }
-        let sp = &self.spec.actors[a].env;
-        let st = &mut s.actors[a].env;
-        if st.point_done {
-            return;
-        }
         let mut cx = EnvCtx {
             now: s.now,
             procs: &mut s.procs,
             fs: &mut s.fs,
             env: &mut s.env,
         };
-        if sp.crash_at == Some(point) {
-            st.point_done = true;
-            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            if env::kill(&mut cx, st, a as u8, n) {
-                self.env.point_fired(a);
-            }
-        } else if sp.pause_at == Some(point) {
-            st.point_done = true;
-            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            if env::pause(&mut cx, st, a as u8, sp.pause_ms, n) {
-                self.env.point_fired(a);
-            }
-        }
+        let st = &mut s.actors[a].env;
+        self.env.at_point(&mut cx, st, a, point, spec::POINTS, n);
     }
 
     /// Where `waitForExistingLock` returns to.
@@ -1184,19 +1124,14 @@ impl Model for PrewarmLockModel {
     }
 
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
-        if let Some(t) = self.reach_target {
-            let hit = if t == crate::reach::THROWS {
-                s.actors.iter().any(|x| matches!(x.pc, Point::Threw))
-            } else {
-                s.reached
-            };
-            return (limit > 0 && hit).then_some(0);
-        }
-        self.checks
-            .iter()
-            .take(usize::from(limit))
-            .position(|&inv| !self.check(s, inv, at_end))
-            .map(|i| i as PropIdx)
+        process::first_violated(
+            self.reach_target,
+            s.reached,
+            || s.actors.iter().any(|x| matches!(x.pc, Point::Threw)),
+            &self.checks,
+            limit,
+            |inv| self.check(s, inv, at_end),
+        )
     }
 
     fn move_label(&self, s: &World, m: Move) -> String {

@@ -27,15 +27,14 @@ use std::task::Poll;
 use arrayvec::ArrayVec;
 
 use lockstep_sim::world::{
-    shown, Content, Ctx, Errno, Fd, Fs, Op, OpenMode, PathId, Paths, ProcId, ProcState, Procs,
-    WriteFile,
+    shown, Content, Ctx, Errno, Fd, Op, OpenMode, PathId, Paths, ProcId, ProcState, WriteFile,
 };
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time, NEVER};
 
 use super::invariants::Inv;
 use super::spec::{self, Spec};
 use super::version::{MutexKind, Version};
-use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR, MAX_ACTORS};
+use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR};
 use crate::models::process::{self, ProcessWorld, S_ARRIVE};
 
 mod steps;
@@ -126,91 +125,67 @@ enum Point {
     Threw,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Actor {
-    choices: [u8; 2],
-    pc: Point,
-    /// The next step is enabled from this instant (timers).
-    wake: Time,
-    env: ActorEnvState,
-    arrived: Time,
-    /// `Date.now() + MAX_WAIT` at arrival, on its own host clock.
-    deadline: Time,
-    /// The mutex is being taken for `release()` (not for an acquire pass).
-    rel: bool,
-    /// V3 family: this pass owns the lock (decided under the mutex).
-    owned: bool,
-    /// A write under the mutex failed: rethrow once the mutex is released.
-    failing: bool,
-    /// Has slept in its wait loop at least once (its later rounds are routine in timelines).
-    waited: bool,
-    // ghost
-    in_cs: bool,
-    superseded: bool,
-    in_mutex: bool,
-    /// Virtual time its lock content was stamped.
-    stamp_at: Time,
-    /// Retries of the mutex in a row without sleeping.
-    spins: u32,
+crate::models::process::process_actor! {
+    pub struct Actor<RestartLockModel, Point, Point::NotArrived,> {
+        arrived: Time,
+        /// `Date.now() + MAX_WAIT` at arrival, on its own host clock.
+        deadline: Time,
+        /// The mutex is being taken for `release()` (not for an acquire pass).
+        rel: bool,
+        /// V3 family: this pass owns the lock (decided under the mutex).
+        owned: bool,
+        /// A write under the mutex failed: rethrow once the mutex is released.
+        failing: bool,
+        /// Has slept in its wait loop at least once (its later rounds are routine in timelines).
+        waited: bool,
+        // ghost
+        in_cs: bool,
+        superseded: bool,
+        in_mutex: bool,
+        /// Virtual time its lock content was stamped.
+        stamp_at: Time,
+        /// Retries of the mutex in a row without sleeping.
+        spins: u32,
+    }
 }
 
-crate::models::process::process_actor!(Actor, RestartLockModel, Point::NotArrived);
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct World {
-    now: Time,
-    fs: Fs<16>,
-    procs: Procs,
-    env: EnvState,
-    actors: ArrayVec<Actor, MAX_ACTORS>,
-    /// Ghost: actor + 1 whose acquire created the current L / M / RL (0: none).
-    owner_l: u8,
-    owner_m: u8,
-    owner_rl: u8,
-    flags: u8,
-    flag_actor: u8,
-    /// Ghost, kept only by a reachability search (`reach_target`): the target was reached.
-    reached: bool,
+crate::models::process::process_world! {
+    pub struct World<Actor, 16> {
+        /// Ghost: actor + 1 whose acquire created the current L / M / RL (0: none).
+        owner_l: u8,
+        owner_m: u8,
+        owner_rl: u8,
+    }
 }
 
 pub use crate::models::process::Move;
 
-crate::models::process::process_world!(World, Actor, 16);
-
 impl RestartLockModel {
-    /// The model of a reachability search for `target` (a point index or
-    /// [`crate::reach::THROWS`]): it checks only "never reached" (see `crate::reach`).
-    pub fn for_reach(spec: Spec, version: Version, target: Property, index: u8) -> Self {
-        let mut m = Self::new(spec, version, Vec::new(), vec![target]);
-        m.reach_target = Some(index);
-        m
-    }
-
     pub fn new(spec: Spec, version: Version, checks: Vec<Inv>, props: Vec<Property>) -> Self {
         let mut paths = Paths::new();
         let l = paths.intern("home/fleet/restart.lock");
         let dir = paths.parent(l).expect("L has a directory");
         let m = paths.intern("home/fleet/restart.lock.mutex");
         let rl = paths.intern("home/fleet/restart.lock.mutex.reclaim");
-        let tmp = spec
-            .actors
-            .iter()
-            .map(|a| paths.intern(&format!("home/fleet/restart.lock.{}", a.name)))
-            .collect();
-        let aside = spec
-            .actors
-            .iter()
-            .map(|a| paths.intern(&format!("home/fleet/restart.lock.mutex.aside-{}", a.name)))
-            .collect();
-        let events = env::schedule(
-            &spec
-                .actors
-                .iter()
-                .map(|a| a.env.clone())
-                .collect::<Vec<_>>(),
-            &spec.env,
-        );
-        let mut model = RestartLockModel {
+        // The names a scenario's `[faults]` give the paths (validated at load).
+        let mut named = vec![
+            ("dir".to_string(), dir),
+            ("L".into(), l),
+            ("M".into(), m),
+            ("RL".into(), rl),
+        ];
+        let (mut tmp, mut aside) = (Vec::new(), Vec::new());
+        for a in &spec.actors {
+            tmp.push(paths.intern(&format!("home/fleet/restart.lock.{}", a.name)));
+            aside.push(paths.intern(&format!("home/fleet/restart.lock.mutex.aside-{}", a.name)));
+            named.push((format!("L.{}", a.name), tmp[tmp.len() - 1]));
+            named.push((format!("M.aside-{}", a.name), aside[aside.len() - 1]));
+        }
+        let actors = spec.actors.iter().map(|a| (a.name.as_str(), &a.env));
+        let env = EnvPlan::new(actors, &spec.env, spec::POINTS, &|n| {
+            env::path_named(n, &named)
+        });
+        RestartLockModel {
             reach_target: None,
             spec,
             version,
@@ -223,40 +198,7 @@ impl RestartLockModel {
             rl,
             tmp,
             aside,
-            env: EnvPlan {
-                events,
-                faults: Vec::new(),
-                actors: Vec::new(),
-                pause_ms: 0,
-                log: Default::default(),
-            },
-        };
-        let faults = env::resolve_faults(&model.spec.env, &|p| model.path_by_name(p));
-        model.env.faults = faults;
-        model.env.actors = model.spec.actors.iter().map(|a| a.env.clone()).collect();
-        model.env.pause_ms = model.spec.env.pause_ms;
-        let names: Vec<String> = model.spec.actors.iter().map(|a| a.name.clone()).collect();
-        model.env.arm_log(&model.spec.env, &names, spec::POINTS);
-        model
-    }
-
-    fn path_by_name(&self, name: &str) -> PathId {
-        match name {
-            "dir" => self.dir,
-            "L" => self.l,
-            "M" => self.m,
-            "RL" => self.rl,
-            _ => {
-                for (i, a) in self.spec.actors.iter().enumerate() {
-                    if name == format!("L.{}", a.name) {
-                        return self.tmp[i];
-                    }
-                    if name == format!("M.aside-{}", a.name) {
-                        return self.aside[i];
-                    }
-                }
-                unreachable!("path names are validated")
-            }
+            env,
         }
     }
 
@@ -418,30 +360,14 @@ impl RestartLockModel {
         if self.reach_target == Some(point) {
             s.reached = true;
         }
-        let sp = &self.spec.actors[a].env;
-        let st = &mut s.actors[a].env;
-        if st.point_done {
-            return;
-        }
         let mut cx = EnvCtx {
             now: s.now,
             procs: &mut s.procs,
             fs: &mut s.fs,
             env: &mut s.env,
         };
-        if sp.crash_at == Some(point) {
-            st.point_done = true;
-            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            if env::kill(&mut cx, st, a as u8, n) {
-                self.env.point_fired(a);
-            }
-        } else if sp.pause_at == Some(point) {
-            st.point_done = true;
-            n.say(format_args!("[{}]", spec::POINTS[point as usize].0));
-            if env::pause(&mut cx, st, a as u8, sp.pause_ms, n) {
-                self.env.point_fired(a);
-            }
-        }
+        let st = &mut s.actors[a].env;
+        self.env.at_point(&mut cx, st, a, point, spec::POINTS, n);
     }
 
     fn mutex_acquired<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
@@ -834,19 +760,14 @@ impl Model for RestartLockModel {
     }
 
     fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
-        if let Some(t) = self.reach_target {
-            let hit = if t == crate::reach::THROWS {
-                s.actors.iter().any(|x| matches!(x.pc, Point::Threw))
-            } else {
-                s.reached
-            };
-            return (limit > 0 && hit).then_some(0);
-        }
-        self.checks
-            .iter()
-            .take(usize::from(limit))
-            .position(|&inv| !self.check(s, inv, at_end))
-            .map(|i| i as PropIdx)
+        process::first_violated(
+            self.reach_target,
+            s.reached,
+            || s.actors.iter().any(|x| matches!(x.pc, Point::Threw)),
+            &self.checks,
+            limit,
+            |inv| self.check(s, inv, at_end),
+        )
     }
 
     fn move_label(&self, s: &World, m: Move) -> String {
