@@ -797,6 +797,41 @@ pub fn resolve_faults(spec: &EnvSpec, path: &dyn Fn(&str) -> PathId) -> Vec<(Fau
 /// The actor of an injected syscall fault in timelines ("env").
 pub const ENV_ACTOR: u8 = u8::MAX;
 
+/// What makes actor `a`'s environment interchangeable with another's (see
+/// `crate::models::symmetry`): its host, uid and fault settings, or `None` when it is alone:
+/// a fault scheduled for it (a crash, a pause, a pid reuse, a syscall fault on one of its
+/// `own_paths`, the names a scenario gives its paths) or a pid another actor has too (a file's
+/// pid word would not say whose it is).
+pub fn interchangeable(
+    actors: &[ActorEnv],
+    spec: &EnvSpec,
+    a: usize,
+    own_paths: &[String],
+) -> Option<(u8, u16, u64, bool, bool)> {
+    let env = &actors[a];
+    let scheduled = env.crash_at_ms.is_some()
+        || env.crash_at.is_some()
+        || env.pause_at_ms.is_some()
+        || env.pause_at.is_some()
+        || env.reuse_at_ms.is_some();
+    let shared_pid = actors
+        .iter()
+        .enumerate()
+        .any(|(b, other)| b != a && other.pid == env.pid);
+    let own_fault = spec.syscalls.iter().any(|f| own_paths.contains(&f.path));
+    if scheduled || shared_pid || own_fault {
+        return None;
+    }
+    let bit = 1u8 << a;
+    Some((
+        env.host,
+        env.uid,
+        env.pause_ms,
+        spec.kill_mask & bit != 0,
+        spec.pause_mask & bit != 0,
+    ))
+}
+
 /// The path a scenario's `[faults]` entry names (validated at load), in a model's table of the
 /// names its paths go by.
 pub fn path_named(name: &str, named: &[(String, PathId)]) -> PathId {

@@ -12,10 +12,17 @@ use crate::scenario::{Meta, Plan};
 pub trait Builds: 'static {
     type Spec: Clone + Send + Sync + 'static;
     type Model: Model;
-    /// The model of `variant` checking `checked`, in order.
-    fn model(spec: &Self::Spec, variant: &str, checked: &[Property]) -> Self::Model;
+    /// The model of `variant` checking `checked`, in order, with symmetry reduction between
+    /// interchangeable actors when `symmetry` is on.
+    fn model(spec: &Self::Spec, variant: &str, checked: &[Property], symmetry: bool)
+        -> Self::Model;
     /// The model of a reachability search for `target` on `variant`.
-    fn reach_model(spec: &Self::Spec, variant: &str, target: Property) -> Self::Model;
+    fn reach_model(
+        spec: &Self::Spec,
+        variant: &str,
+        target: Property,
+        symmetry: bool,
+    ) -> Self::Model;
 }
 
 pub struct Loaded<B: Builds> {
@@ -33,8 +40,13 @@ impl<B: Builds> Clone for Loaded<B> {
 }
 
 impl<B: Builds> Loaded<B> {
-    fn model(&self, variant: &str) -> B::Model {
-        B::model(&self.spec, variant, &self.meta.invariants)
+    fn model(&self, variant: &str, plan: &Plan) -> B::Model {
+        B::model(
+            &self.spec,
+            variant,
+            &self.meta.invariants,
+            plan.config.symmetry,
+        )
     }
 
     /// Searches for each of the scenario's reachability targets on `variant`.
@@ -42,7 +54,10 @@ impl<B: Builds> Loaded<B> {
         self.meta
             .reachable
             .iter()
-            .map(|t| crate::reach::search(&B::reach_model(&self.spec, variant, *t), t.id, plan))
+            .map(|t| {
+                let model = B::reach_model(&self.spec, variant, *t, plan.config.symmetry);
+                crate::reach::search(&model, t.id, plan)
+            })
             .collect()
     }
 }
@@ -59,12 +74,12 @@ impl<B: Builds> LoadedScenario for Loaded<B> {
         }))
     }
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
-        let mut o = engine::explore(&self.model(variant), plan);
+        let mut o = engine::explore(&self.model(variant, plan), plan);
         o.reached = self.reach(variant, plan);
         o
     }
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
-        engine::replay_model(&self.model(variant), schedule, plan)
+        engine::replay_model(&self.model(variant, plan), schedule, plan)
     }
 }
 
@@ -142,15 +157,19 @@ macro_rules! file_lock_protocol {
                 spec: &spec::Spec,
                 variant: &str,
                 checked: &[lockstep_sim::Property],
+                symmetry: bool,
             ) -> $model {
                 let version =
                     version::Version::from_name(variant).expect("variant validated at load");
-                build(spec, version, checked)
+                let mut model = build(spec, version, checked);
+                model.symmetry = if symmetry { model.classes() } else { None };
+                model
             }
             fn reach_model(
                 spec: &spec::Spec,
                 variant: &str,
                 target: lockstep_sim::Property,
+                symmetry: bool,
             ) -> $model {
                 let version =
                     version::Version::from_name(variant).expect("variant validated at load");
@@ -158,6 +177,7 @@ macro_rules! file_lock_protocol {
                 // The model checks only "target never reached", so a violation is a witness.
                 let mut model = $model::new(spec.clone(), version, Vec::new(), vec![target]);
                 model.reach_target = Some(index);
+                model.symmetry = if symmetry { model.classes() } else { None };
                 model
             }
         }

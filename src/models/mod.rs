@@ -9,6 +9,7 @@ pub mod prewarm_lock;
 pub(crate) mod process;
 pub(crate) mod process_keys;
 pub mod restart_lock;
+pub(crate) mod symmetry;
 
 use crate::protocol::{LoadedScenario, ProtocolInfo};
 use crate::scenario::{self, ScenarioError, Source};

@@ -40,6 +40,15 @@ use super::proc::{shown, ProcId, HOST_EPOCH};
 use super::Errno;
 use crate::model::Time;
 
+/// A renaming of interchangeable actors' names, processes, paths and file contents (see
+/// [`Fs::relabeled`]). Each map must be a bijection that leaves everything not an actor's alone.
+pub trait Relabel {
+    fn name(&self, n: NameId) -> NameId;
+    fn process(&self, p: ProcId) -> ProcId;
+    fn path(&self, p: PathId) -> PathId;
+    fn content(&self, c: &Content) -> Content;
+}
+
 /// One word of file content. A model decides what each word means: the restart lock's
 /// `pid\nepochMs\ntoken\n` is `[pid, epoch_ms, token]`, eve's owner.json
 /// `{createdAt, pid, hostname, token}` is four words.
@@ -309,6 +318,32 @@ impl<const N: usize> Fs<N> {
             fds: ArrayVec::new(),
             faults: ArrayVec::new(),
         }
+    }
+
+    // ---- symmetry ------------------------------------------------------------------------
+
+    /// This file system with interchangeable actors' names, processes, paths and contents
+    /// renamed by `map`: for a model's symmetry reduction, which fingerprints a world with its
+    /// interchangeable actors put in a canonical order. Inode numbers and mtimes stay; every
+    /// table is sorted again, so two renamings that reach the same files give equal copies.
+    pub fn relabeled(&self, map: &dyn Relabel) -> Self {
+        let mut copy = self.clone();
+        for inode in &mut copy.inodes {
+            inode.content = map.content(&inode.content);
+        }
+        for d in &mut copy.dentries {
+            d.name = map.name(d.name);
+        }
+        copy.dentries.sort_unstable_by_key(|d| (d.dir, d.name));
+        for f in &mut copy.fds {
+            f.proc = map.process(f.proc);
+            f.path = map.path(f.path);
+        }
+        copy.fds.sort_unstable_by_key(|f| (f.proc, f.fd));
+        for f in &mut copy.faults {
+            f.path = map.path(f.path);
+        }
+        copy
     }
 
     // ---- kernel-atomic calls -------------------------------------------------------------

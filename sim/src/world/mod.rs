@@ -126,8 +126,8 @@ pub mod steps;
 use std::fmt;
 
 pub use fs::{
-    Content, Ctx, Fault, Fd, Fs, Ino, Kind, Listing, Op, OpenMode, Stat, Word, CONTENT_WORDS,
-    MAX_FAULTS,
+    Content, Ctx, Fault, Fd, Fs, Ino, Kind, Listing, Op, OpenMode, Relabel, Stat, Word,
+    CONTENT_WORDS, MAX_FAULTS,
 };
 pub use path::{NameId, PathId, Paths};
 pub use proc::{shown, HostId, Hostname, Pid, ProcId, ProcState, Procs, Uid, HOST_EPOCH};

@@ -292,6 +292,21 @@ impl Procs {
         self.procs.is_empty()
     }
 
+    /// This table with the processes renamed by `process` (a bijection over rows, for symmetry
+    /// reduction; see [`super::Fs::relabeled`]): row `process(p)` gets the state and uid of
+    /// row `p`, and keeps its own host and pid, since a pid belongs to its actor's position.
+    /// Only rows of one host may be exchanged.
+    pub fn relabeled(&self, process: &dyn Fn(ProcId) -> ProcId) -> Procs {
+        let mut copy = self.clone();
+        for (i, row) in self.procs.iter().enumerate() {
+            let to = copy.row_mut(process(ProcId(i as u8)));
+            debug_assert_eq!(to.host, row.host, "a renaming across hosts");
+            to.state = row.state;
+            to.uid = row.uid;
+        }
+        copy
+    }
+
     fn row(&self, p: ProcId) -> &Proc {
         self.procs
             .get(p.0 as usize)

@@ -74,6 +74,16 @@ impl WriteFile {
         self
     }
 
+    /// This write with its path and content renamed (symmetry reduction; see
+    /// [`super::Fs::relabeled`]).
+    pub fn relabeled(&self, map: &dyn super::fs::Relabel) -> Self {
+        WriteFile {
+            path: map.path(self.path),
+            content: map.content(&self.content),
+            ..self.clone()
+        }
+    }
+
     pub fn path(&self) -> PathId {
         self.path
     }

@@ -62,6 +62,7 @@ struct Turn<'a> {
 }
 use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR};
 use crate::models::process::{self, ProcessWorld, S_ARRIVE};
+use crate::models::symmetry::Classes;
 
 const S_PREWARM: usize = 1;
 
@@ -99,6 +100,9 @@ pub struct PrewarmLockModel {
     /// Scheduled events, syscall faults and process identities (shared with the other
     /// file-lock model, see `EnvPlan`).
     env: EnvPlan,
+    /// The classes of interchangeable waiters when symmetry reduction is on (none yet: see
+    /// [`PrewarmLockModel::classes`]).
+    pub(crate) symmetry: Option<Classes>,
 }
 
 /// Where `waitForRecoveryIntents` was called from (what `true` and `false` lead to).
@@ -305,7 +309,15 @@ impl PrewarmLockModel {
             intent_owner,
             released,
             env,
+            symmetry: None,
         }
+    }
+
+    /// The classes of interchangeable waiters: none. The model inspects recovery intents in
+    /// the order `readdir` lists them, which is by name, so exchanging two waiters (and their
+    /// `intent-<name>`) changes who is inspected first: they are not interchangeable.
+    pub fn classes(&self) -> Option<Classes> {
+        None
     }
 
     fn name(&self, a: usize) -> &str {

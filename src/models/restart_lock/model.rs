@@ -36,8 +36,10 @@ use super::spec::{self, Spec};
 use super::version::{MutexKind, Version};
 use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR};
 use crate::models::process::{self, ProcessWorld, S_ARRIVE};
+use crate::models::symmetry::Classes;
 
 mod steps;
+mod symmetry;
 
 /// One step of one actor, as its handler sees it: the acting process, its host's clock and the
 /// filesystem context built from them; what the handler reports back: whether the step did
@@ -76,6 +78,9 @@ pub struct RestartLockModel {
     /// Scheduled events, syscall faults and process identities (shared with the other
     /// file-lock model, see `EnvPlan`).
     env: EnvPlan,
+    /// The classes of interchangeable contenders when symmetry reduction is on (see
+    /// `crate::models::symmetry`).
+    pub(crate) symmetry: Option<Classes>,
 }
 
 /// Where an actor's continuation is.
@@ -199,7 +204,25 @@ impl RestartLockModel {
             tmp,
             aside,
             env,
+            symmetry: None,
         }
+    }
+
+    /// The classes of interchangeable contenders: the same arrival and restart alternatives
+    /// and an interchangeable environment (see `env::interchangeable`).
+    pub fn classes(&self) -> Option<Classes> {
+        let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
+        let keys: Vec<_> = (self.spec.actors.iter().enumerate())
+            .map(|(a, actor)| {
+                let own = [
+                    format!("L.{}", actor.name),
+                    format!("M.aside-{}", actor.name),
+                ];
+                let env = env::interchangeable(&envs, &self.spec.env, a, &own)?;
+                Some((actor.arrive.clone(), actor.restart.clone(), env))
+            })
+            .collect();
+        Classes::of(&keys)
     }
 
     fn short(&self, p: PathId) -> String {
@@ -659,6 +682,13 @@ impl RestartLockModel {
 impl Model for RestartLockModel {
     type State = World;
     type Move = Move;
+
+    fn fingerprint(&self, s: &World) -> u64 {
+        match &self.symmetry {
+            Some(classes) => self.symmetric_fingerprint(s, classes),
+            None => lockstep_sim::fingerprint::fingerprint(s),
+        }
+    }
 
     fn initial(&self) -> World {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();

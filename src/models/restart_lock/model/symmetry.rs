@@ -1,0 +1,294 @@
+//! Symmetry reduction for the restart lock (see `crate::models::symmetry`). What names a
+//! contender in a world: its position, its process row, its pid (word 0 of a lock file's
+//! `pid\nDate.now()\ntoken\n`), its token (word 2: position + 1), its temp file `L.<name>` and
+//! aside file `M.aside-<name>`, the ghost owners of L, M and RL (position + 1, also carried by a
+//! contender that moved M aside), and the actor that raised a damage flag.
+
+use arrayvec::ArrayVec;
+use lockstep_sim::fingerprint::fingerprint;
+use lockstep_sim::world::{Content, NameId, PathId, ProcId, Relabel, CONTENT_WORDS};
+
+use super::{Actor, Point, RestartLockModel, World};
+use crate::models::env::MAX_ACTORS;
+use crate::models::symmetry::Classes;
+
+/// A renaming of the contenders: `order[a]` is the position actor `a` takes.
+struct Renaming<'m> {
+    model: &'m RestartLockModel,
+    order: [u8; MAX_ACTORS],
+}
+
+impl Renaming<'_> {
+    fn actors(&self) -> usize {
+        self.model.spec.actors.len()
+    }
+
+    fn actor(&self, a: usize) -> usize {
+        if a < self.actors() {
+            usize::from(self.order[a])
+        } else {
+            a
+        }
+    }
+
+    /// A ghost owner (position + 1, 0 for none).
+    fn owner(&self, o: u8) -> u8 {
+        match o {
+            0 => 0,
+            o => self.actor(usize::from(o - 1)) as u8 + 1,
+        }
+    }
+
+    fn pid(&self, a: usize) -> u64 {
+        u64::from(self.model.spec.actors[a].env.pid)
+    }
+
+    fn point(&self, pc: &Point) -> Point {
+        match pc {
+            Point::Temp(w) => Point::Temp(w.relabeled(self)),
+            Point::WriteUnder(w) => Point::WriteUnder(w.relabeled(self)),
+            Point::AsideStat(o) => Point::AsideStat(self.owner(*o)),
+            Point::AsideRestore(o) => Point::AsideRestore(self.owner(*o)),
+            other => other.clone(),
+        }
+    }
+
+    fn actor_state(&self, actor: &Actor) -> Actor {
+        Actor {
+            pc: self.point(&actor.pc),
+            ..actor.clone()
+        }
+    }
+
+    fn world(&self, s: &World) -> World {
+        let mut actors = s.actors.clone();
+        for (a, actor) in s.actors.iter().enumerate() {
+            actors[self.actor(a)] = self.actor_state(actor);
+        }
+        World {
+            now: s.now,
+            fs: s.fs.relabeled(self),
+            procs: s.procs.relabeled(&|p| self.process(p)),
+            env: s.env,
+            actors,
+            owner_l: self.owner(s.owner_l),
+            owner_m: self.owner(s.owner_m),
+            owner_rl: self.owner(s.owner_rl),
+            flags: s.flags,
+            // Meaningful only once a flag is raised.
+            flag_actor: if s.flags == 0 {
+                s.flag_actor
+            } else {
+                self.actor(usize::from(s.flag_actor)) as u8
+            },
+            reached: s.reached,
+        }
+    }
+}
+
+impl Relabel for Renaming<'_> {
+    fn name(&self, name: NameId) -> NameId {
+        let m = self.model;
+        for a in 0..self.actors() {
+            let b = self.actor(a);
+            if m.paths.name(m.tmp[a]) == name {
+                return m.paths.name(m.tmp[b]);
+            }
+            if m.paths.name(m.aside[a]) == name {
+                return m.paths.name(m.aside[b]);
+            }
+        }
+        name
+    }
+
+    fn process(&self, p: ProcId) -> ProcId {
+        ProcId(self.actor(usize::from(p.0)) as u8)
+    }
+
+    fn path(&self, p: PathId) -> PathId {
+        let m = self.model;
+        for a in 0..self.actors() {
+            if m.tmp[a] == p {
+                return m.tmp[self.actor(a)];
+            }
+            if m.aside[a] == p {
+                return m.aside[self.actor(a)];
+            }
+        }
+        p
+    }
+
+    fn content(&self, c: &Content) -> Content {
+        let mut words: ArrayVec<u64, CONTENT_WORDS> = c.words().iter().copied().collect();
+        if let Some(pid) = words.first_mut() {
+            if let Some(a) = (0..self.actors()).find(|&a| self.pid(a) == *pid) {
+                *pid = self.pid(self.actor(a));
+            }
+        }
+        if let Some(token) = words.get_mut(2) {
+            if (1..=self.actors() as u64).contains(token) {
+                *token = self.actor(*token as usize - 1) as u64 + 1;
+            }
+        }
+        Content::new(&words)
+    }
+}
+
+impl RestartLockModel {
+    /// The fingerprint of `s` with each class of interchangeable contenders in canonical order.
+    pub(super) fn symmetric_fingerprint(&self, s: &World, classes: &Classes) -> u64 {
+        let n = self.spec.actors.len();
+        let order = classes.canonical_order(n, |a| self.member_key(s, a, classes));
+        fingerprint(&Renaming { model: self, order }.world(s))
+    }
+
+    /// What contender `a` sees of `s`, with its names replaced by its class representative's:
+    /// its own state, process, temp and aside files, and whether the lock files and the ghost
+    /// owners name it.
+    fn member_key(&self, s: &World, a: usize, classes: &Classes) -> u64 {
+        let n = self.spec.actors.len();
+        let as_representative = Renaming {
+            model: self,
+            order: Classes::swap(n, a, classes.representative(a)),
+        };
+        let own = |p: PathId| {
+            s.fs.peek_content(&self.paths, p)
+                .map(|c| as_representative.content(c))
+        };
+        let pid = as_representative.pid(a);
+        let names_me = |p: PathId| {
+            s.fs.peek_content(&self.paths, p)
+                .map(|c| (c.get(0) == Some(pid), c.get(2) == Some(a as u64 + 1)))
+        };
+        let me = a as u8 + 1;
+        fingerprint(&(
+            as_representative.actor_state(&s.actors[a]),
+            s.procs.state(ProcId(a as u8)),
+            (own(self.tmp[a]), own(self.aside[a])),
+            (names_me(self.l), names_me(self.m), names_me(self.rl)),
+            (s.owner_l == me, s.owner_m == me, s.owner_rl == me),
+            s.flags != 0 && usize::from(s.flag_actor) == a,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    use lockstep_sim::{
+        check_exhaustive, Config, Model, Narrator, PropIdx, Property, Time, Verdict,
+    };
+
+    use super::super::{Move, RestartLockModel, World};
+    use crate::models::restart_lock::{build, spec, Version};
+    use crate::models::symmetry::Classes;
+    use crate::scenario::{self, Source};
+
+    /// The unreduced model, recording the canonical fingerprint of every world the search
+    /// makes: the orbits of the reachable worlds under the renamings.
+    struct Orbits<'m> {
+        inner: &'m RestartLockModel,
+        classes: Classes,
+        seen: Mutex<BTreeSet<u64>>,
+    }
+
+    impl Model for Orbits<'_> {
+        type State = World;
+        type Move = Move;
+        fn fingerprint(&self, s: &World) -> u64 {
+            let canonical = self.inner.symmetric_fingerprint(s, &self.classes);
+            self.seen.lock().unwrap().insert(canonical);
+            self.inner.fingerprint(s)
+        }
+        fn initial(&self) -> World {
+            self.inner.initial()
+        }
+        fn now(&self, s: &World) -> Time {
+            self.inner.now(s)
+        }
+        fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
+            self.inner.moves(s, out)
+        }
+        fn next_wake(&self, s: &World) -> Option<Time> {
+            self.inner.next_wake(s)
+        }
+        fn advance(&self, s: &mut World, to: Time) {
+            self.inner.advance(s, to)
+        }
+        fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
+            self.inner.apply(s, m, n)
+        }
+        fn actor_of(&self, m: Move) -> u8 {
+            self.inner.actor_of(m)
+        }
+        fn properties(&self) -> &[Property] {
+            self.inner.properties()
+        }
+        fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
+            self.inner.violated(s, limit, at_end)
+        }
+        fn move_label(&self, s: &World, m: Move) -> String {
+            self.inner.move_label(s, m)
+        }
+        fn actor_name(&self, a: u8) -> String {
+            self.inner.actor_name(a)
+        }
+        fn render_state(&self, s: &World) -> String {
+            self.inner.render_state(s)
+        }
+        fn explain(&self, s: &World, p: PropIdx) -> String {
+            self.inner.explain(s, p)
+        }
+    }
+
+    fn model(path: &str, version: Version) -> RestartLockModel {
+        let src = Source::read(path).expect("scenario");
+        let file: spec::RestartLockFile = scenario::parse(&src).expect("parses");
+        let spec = spec::validate(&src, &file).expect("valid");
+        let checked = crate::models::load(&src)
+            .expect("loads")
+            .meta()
+            .invariants
+            .clone();
+        build(&spec, version, &checked)
+    }
+
+    /// The reduced search visits exactly one world per orbit of the unreduced search's worlds:
+    /// the renaming is canonical (no orbit split in two) and the contenders really are
+    /// interchangeable (every orbit is reached from the representatives explored). Exact
+    /// counts, over whole spaces: variants that hold their scenario's invariants.
+    #[test]
+    fn the_reduced_search_visits_one_world_per_orbit() {
+        const HOLDING: [(&str, Version); 4] = [
+            ("multi-breaker-3", Version::V3RegistryMutex),
+            ("multi-breaker-2", Version::V3RegistryMutex),
+            ("reclaim-recheck", Version::V3RegistryMutex),
+            ("reclaim-recheck", Version::X2RenameRestore),
+        ];
+        for (name, version) in HOLDING {
+            let path = &format!("scenarios/restart-lock/{name}.toml");
+            let plain = model(path, version);
+            let classes = plain.classes().expect("interchangeable contenders");
+            let orbits = Orbits {
+                inner: &plain,
+                classes: classes.clone(),
+                seen: Mutex::new(BTreeSet::new()),
+            };
+            let full = check_exhaustive(&orbits, &Config::default());
+            let mut reduced_model = model(path, version);
+            reduced_model.symmetry = Some(classes);
+            let reduced = check_exhaustive(&reduced_model, &Config::default());
+            assert_eq!(full.verdict, Verdict::Holds, "{path}");
+            assert_eq!(reduced.verdict, Verdict::Holds, "{path}");
+            let orbit_count = orbits.seen.lock().unwrap().len() as u64;
+            assert!(reduced.states < full.states, "{path}: nothing reduced");
+            assert_eq!(
+                reduced.states, orbit_count,
+                "{path}: {} worlds",
+                full.states
+            );
+        }
+    }
+}

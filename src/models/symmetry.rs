@@ -1,0 +1,100 @@
+//! Symmetry reduction for the file-lock models: actors that the scenario declares alike (the
+//! same timings, host, uid and fault settings, no fault of their own) are interchangeable, so
+//! the exhaustive explorer may treat worlds that differ only by which of them is which as one.
+//! A model fingerprints a world after putting each class of interchangeable actors in a
+//! canonical order: the members are sorted by a key computed from what each one sees of the
+//! world with its own names replaced by its class's (so the key says nothing of who it is), and
+//! every name of the world (positions, processes, pids, tokens, per-actor paths, ghost owners)
+//! is renamed to match. Ties keep the members' order, which can only leave two symmetric worlds
+//! apart (less reduction), never merge two different ones: the fingerprint is always that of a
+//! world the renaming makes from this one.
+
+use crate::models::env::MAX_ACTORS;
+
+/// The classes of interchangeable actors of a scenario that have at least two members.
+#[derive(Clone, Debug)]
+pub struct Classes {
+    /// Each class's members, ascending.
+    classes: Vec<Vec<usize>>,
+}
+
+impl Classes {
+    /// The classes of actors with equal keys (`None`: an actor interchangeable with nobody),
+    /// or `None` when no two actors are interchangeable (nothing to reduce).
+    pub fn of<K: PartialEq>(keys: &[Option<K>]) -> Option<Classes> {
+        let mut classes: Vec<Vec<usize>> = Vec::new();
+        for (a, key) in keys.iter().enumerate() {
+            let Some(key) = key else { continue };
+            match classes
+                .iter_mut()
+                .find(|c| keys[c[0]].as_ref() == Some(key))
+            {
+                Some(class) => class.push(a),
+                None => classes.push(vec![a]),
+            }
+        }
+        classes.retain(|c| c.len() > 1);
+        (!classes.is_empty()).then_some(Classes { classes })
+    }
+
+    /// The class representative of `a` (its class's first member), or `a` itself.
+    pub fn representative(&self, a: usize) -> usize {
+        self.classes
+            .iter()
+            .find(|c| c.contains(&a))
+            .map_or(a, |c| c[0])
+    }
+
+    /// The canonical renaming of `n` actors: `order[a]` is the position actor `a` takes. Each
+    /// class's members, sorted by `key` (ties by position), take the class's positions in
+    /// ascending order; every other actor keeps its own.
+    pub fn canonical_order(&self, n: usize, key: impl Fn(usize) -> u64) -> [u8; MAX_ACTORS] {
+        let mut order = [0u8; MAX_ACTORS];
+        for (a, slot) in order.iter_mut().enumerate().take(n) {
+            *slot = a as u8;
+        }
+        for class in &self.classes {
+            let mut keyed: arrayvec::ArrayVec<(u64, usize), MAX_ACTORS> =
+                class.iter().map(|&a| (key(a), a)).collect();
+            keyed.sort_unstable();
+            for (&(_, a), &position) in keyed.iter().zip(class) {
+                order[a] = position as u8;
+            }
+        }
+        order
+    }
+
+    /// The renaming that exchanges `a` with `b` (and keeps everyone else).
+    pub fn swap(n: usize, a: usize, b: usize) -> [u8; MAX_ACTORS] {
+        let mut order = [0u8; MAX_ACTORS];
+        for (i, slot) in order.iter_mut().enumerate().take(n) {
+            *slot = i as u8;
+        }
+        order.swap(a, b);
+        order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_group_equal_keys_and_drop_singletons() {
+        let keys = [Some(1), None, Some(1), Some(2), Some(1)];
+        let c = Classes::of(&keys).expect("a class");
+        assert_eq!(c.classes, vec![vec![0, 2, 4]]);
+        assert_eq!(c.representative(4), 0);
+        assert_eq!(c.representative(3), 3);
+        assert!(Classes::of(&[Some(1), Some(2), None]).is_none());
+    }
+
+    #[test]
+    fn the_canonical_order_sorts_members_by_key_into_the_class_positions() {
+        let c = Classes::of(&[Some(0), Some(9), Some(0), Some(0)]).unwrap();
+        let keys = [30, 0, 10, 20];
+        let order = c.canonical_order(4, |a| keys[a]);
+        // Actor 2 (key 10) takes position 0, actor 3 (20) position 2, actor 0 (30) position 3.
+        assert_eq!(&order[..4], &[3, 1, 0, 2]);
+    }
+}
