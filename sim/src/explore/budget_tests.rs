@@ -152,3 +152,63 @@ fn the_shrinkers_search_gives_way_to_delta_debugging_at_the_memory_budget() {
         tight.runs
     );
 }
+
+/// A timer that fires every millisecond and enables nothing: time passes, no move is ever made.
+struct Ticker;
+
+impl Model for Ticker {
+    type State = Time;
+    type Move = u8;
+
+    fn initial(&self) -> Time {
+        0
+    }
+    fn now(&self, s: &Time) -> Time {
+        *s
+    }
+    fn moves(&self, _: &Time, _: &mut Vec<u8>) -> usize {
+        0
+    }
+    fn next_wake(&self, s: &Time) -> Option<Time> {
+        Some(s + 1)
+    }
+    fn advance(&self, s: &mut Time, to: Time) {
+        *s = to;
+    }
+    fn apply<N: Narrator>(&self, _: &mut Time, _: u8, _: &mut N) {}
+    fn actor_of(&self, m: u8) -> u8 {
+        m
+    }
+    fn properties(&self) -> &[Property] {
+        PROPS
+    }
+    fn violated(&self, _: &Time, _: PropIdx, _: bool) -> Option<PropIdx> {
+        None
+    }
+    fn move_label(&self, _: &Time, m: u8) -> String {
+        m.to_string()
+    }
+    fn actor_name(&self, a: u8) -> String {
+        a.to_string()
+    }
+    fn render_state(&self, s: &Time) -> String {
+        s.to_string()
+    }
+    fn explain(&self, _: &Time, _: PropIdx) -> String {
+        String::new()
+    }
+}
+
+/// A run whose clock keeps advancing with nothing to do ends at the step budget, not at the
+/// horizon: under the default seven-day horizon its schedule would be 600 million advances
+/// long (a model with such a timer ran a random probe out of memory). Here the horizon is
+/// 10,000 ms, so a run that counted only moves would end there instead.
+#[test]
+fn clock_advances_count_against_the_step_budget() {
+    let cfg = Config::default()
+        .with_runs(1)
+        .with_steps_max(1000)
+        .with_time_ms_max(10_000);
+    let r = check_random(&Ticker, &cfg);
+    assert_eq!(r.verdict, Verdict::Inconclusive(Limit::Steps));
+}

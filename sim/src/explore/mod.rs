@@ -68,7 +68,8 @@ impl Strategy {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Config {
-    /// Moves in one run (one path of the exhaustive search). Default 1,000,000.
+    /// Moves in one run (one path of the exhaustive search). Default 1,000,000. A run of the
+    /// scripted, random and PCT explorers may also advance the clock at most this many times.
     pub steps_max: u64,
     /// The virtual clock may not pass this. Default 7 days of virtual time.
     pub time_ms_max: Time,

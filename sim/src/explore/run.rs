@@ -53,6 +53,9 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
     let mut moves = Vec::new();
     let mut schedule = Vec::new();
     let mut steps = 0u64;
+    // Clock advances, capped like moves: a model whose timers keep firing with nothing to do
+    // would otherwise grow the schedule until the horizon, millisecond by millisecond.
+    let mut advances = 0u64;
     // The earliest-listed violation so far, and the schedule length that reached it.
     let mut found: Option<(u8, usize)> = None;
     let end = loop {
@@ -75,7 +78,7 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
         if ended {
             break end_of_run(model, &s, limit);
         }
-        if steps >= cfg.steps_max {
+        if steps >= cfg.steps_max || advances >= cfg.steps_max {
             break RunEnd::Limit(Limit::Steps);
         }
         let opts = Options {
@@ -96,6 +99,7 @@ pub(crate) fn run_one<M: Model, C: Chooser<M>, N: RunNarrator>(
                     break RunEnd::Limit(Limit::Horizon);
                 }
                 model.advance(&mut s, to);
+                advances += 1;
             }
             Choice::Move(i) => {
                 let m = moves[i as usize];
