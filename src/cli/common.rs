@@ -30,7 +30,7 @@ pub struct Overrides {
     /// 50000000]
     #[arg(long)]
     pub states_max: Option<u64>,
-    /// Most moves in one run. [default: the file's, else 1000000]
+    /// Most moves in one run, and most clock advances. [default: the file's, else 1000000]
     #[arg(long)]
     pub steps_max: Option<u64>,
     /// Virtual-time horizon in milliseconds of simulated time (not wall clock).
