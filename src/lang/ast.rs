@@ -38,6 +38,9 @@ pub enum ItemKind {
         default: Option<Expr>,
         /// `in [a, b]`: the values a scenario may give.
         allowed: Option<Vec<Expr>>,
+        /// `fault param`: the scenario sets it under `[faults]` (how the environment behaves,
+        /// such as a factory that throws), not under `[params]`.
+        fault: bool,
     },
     /// A param default set by a variant: `param max_wait = 30s`.
     ParamDefault {
@@ -238,6 +241,10 @@ pub enum StmtKind {
         arms: Vec<Arm>,
     },
     Mark(Name),
+    /// `abort when COND` at the top of an actor body: the platform aborts the actor where it
+    /// waits once the condition holds (workerd's abort of every IoContext subscribed to a
+    /// rejected abort promise).
+    AbortWhen(Expr),
     Ghost(Block),
     Part {
         label: Name,

@@ -36,6 +36,11 @@ pub const EMBEDDED: &[(&str, &str, &str)] = &[
         "protocols/prewarm-lock.lstep",
         include_str!("../../protocols/prewarm-lock.lstep"),
     ),
+    (
+        "isolate",
+        "protocols/isolate.lstep",
+        include_str!("../../protocols/isolate.lstep"),
+    ),
 ];
 
 /// A loaded protocol file, as the rest of lockstep sees a protocol.
@@ -212,8 +217,9 @@ fn tidy(path: &str) -> String {
 
 type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
+/// `[faults]`'s platform keys. Other keys are the file's `fault param`s, read with their spans
+/// by [`fault_params`], which refuses any key that is neither.
 #[derive(Deserialize, Default, Debug)]
-#[serde(deny_unknown_fields)]
 struct Faults {
     cancels_max: Option<Spanned<u64>>,
     /// `platform node`'s name for the same budget.
@@ -243,6 +249,48 @@ struct SyscallEntry {
 }
 
 type GenericFile = File<Table, Table, Faults>;
+
+/// The keys of [`Faults`], the platform's own in `[faults]`.
+const FAULT_KEYS: &[&str] = &[
+    "cancels_max",
+    "kills_max",
+    "kill",
+    "pauses_max",
+    "pause_ms",
+    "pause",
+    "syscall",
+];
+
+/// The scenario's `[faults]` as a table, every key with its span.
+#[derive(Deserialize, Default)]
+struct FaultsSection {
+    faults: Option<Table>,
+}
+
+/// The file's `fault param`s the scenario's `[faults]` sets; any key there that is neither a
+/// platform key nor one of them is an error.
+fn fault_params(src: &Source, proto: &FileProtocol) -> Result<Table, ScenarioError> {
+    let section: FaultsSection = toml::from_str(&src.text).unwrap_or_default();
+    let mut out = Table::new();
+    for (k, v) in section.faults.unwrap_or_default() {
+        if FAULT_KEYS.contains(&k.get_ref().as_str()) {
+            continue;
+        }
+        let p = &proto.protocol;
+        if !p.params.iter().any(|d| d.fault && &d.key == k.get_ref()) {
+            let mut keys: Vec<&str> = FAULT_KEYS.to_vec();
+            keys.extend(p.params.iter().filter(|d| d.fault).map(|d| d.key.as_str()));
+            return Err(at(
+                src,
+                &k,
+                format!("unknown key `{}` in `[faults]`", k.get_ref()),
+            )
+            .help(format!("the keys are: {}", keys.join(", "))));
+        }
+        out.insert(k, v);
+    }
+    Ok(out)
+}
 
 struct FileScenario {
     proto: &'static FileProtocol,
@@ -629,13 +677,42 @@ fn scalar(
     }
 }
 
-/// A value that may be open: one value, a list, or (for numbers) a range.
+/// The element type and capacity of a list type as the file writes it (`list[sym; 6]`:
+/// `sym`, 6).
+fn list_element(ty: &str) -> Option<(&str, usize)> {
+    let inner = ty.trim().strip_prefix("list[")?.strip_suffix(']')?;
+    let (elem, cap) = inner.rsplit_once(';')?;
+    Some((elem.trim(), cap.trim().parse().ok()?))
+}
+
+/// A value that may be open: one value, a list, or (for numbers) a range. A `list[T; N]`
+/// parameter is never open: the scenario's array is its one value.
 fn choice(
     src: &Source,
     v: &Spanned<toml::Value>,
     ty: &str,
     key: &str,
 ) -> Result<Vec<Scalar>, ScenarioError> {
+    if let Some((elem, cap)) = list_element(ty) {
+        let toml::Value::Array(items) = v.get_ref() else {
+            return Err(at(src, v, format!("`{key}` is a list: write `[...]`")));
+        };
+        if items.len() > cap {
+            return Err(at(
+                src,
+                v,
+                format!(
+                    "`{key}` has {} elements; the protocol's {ty} holds at most {cap}",
+                    items.len()
+                ),
+            ));
+        }
+        let mut out = Vec::new();
+        for it in items {
+            out.push(scalar(src, &Spanned::new(v.span(), it.clone()), elem, key)?);
+        }
+        return Ok(vec![Scalar::List(out)]);
+    }
     match v.get_ref() {
         toml::Value::Array(items) => {
             if items.is_empty() {
@@ -686,10 +763,33 @@ fn params_of(
     let p = &proto.protocol;
     let mut fixed = BTreeMap::new();
     let mut open: Vec<(String, Vec<Scalar>)> = Vec::new();
-    if let Some(params) = &file.params {
-        for (k, v) in params {
-            if k.get_ref() == "host" && p.ast.platform.text == "node" {
+    let faults = fault_params(src, proto)?;
+    let sections = file.params.iter().flatten().map(|e| (false, e));
+    for (in_faults, (k, v)) in sections.chain(faults.iter().map(|e| (true, e))) {
+        {
+            if k.get_ref() == "host" && p.ast.platform.text == "node" && !in_faults {
                 continue; // the hosts table: see `declared_hosts`
+            }
+            if let Some(d) = p
+                .params
+                .iter()
+                .find(|d| &d.key == k.get_ref() && d.fault != in_faults)
+            {
+                let (is, belongs) = if d.fault {
+                    ("a fault", "[faults]")
+                } else {
+                    ("a protocol", "[params]")
+                };
+                return Err(at(
+                    src,
+                    k,
+                    format!(
+                        "`{}` is {is} parameter of protocol `{}`",
+                        k.get_ref(),
+                        p.name
+                    ),
+                )
+                .help(format!("set it under `{belongs}`")));
             }
             let Some(decl) = p.params.iter().find(|d| &d.key == k.get_ref()) else {
                 let keys: Vec<&str> = p.params.iter().map(|d| d.key.as_str()).collect();
@@ -904,6 +1004,12 @@ fn kind_of(
     p: &Protocol,
 ) -> Result<String, ScenarioError> {
     let kinds: Vec<&str> = p.kinds.iter().map(|k| k.name.as_str()).collect();
+    if let [only] = &p.kinds[..] {
+        if kind_is_param(only) {
+            // The file's only kind has a parameter called `kind`: the key sets it.
+            return Ok(only.name.clone());
+        }
+    }
     match named {
         Some(v) => match v.get_ref() {
             toml::Value::String(s) if kinds.contains(&s.as_str()) => Ok(s.clone()),
@@ -914,6 +1020,12 @@ fn kind_of(
         None => Err(at(src, entry, "this actor does not say its `kind`")
             .help(format!("the file declares several: {}", kinds.join(", ")))),
     }
+}
+
+/// Whether an actor kind declares a parameter called `kind` (the isolate's request kinds:
+/// `kind = "websocket"`), which the scenario's `kind` key then sets.
+fn kind_is_param(k: &super::KindInfo) -> bool {
+    k.params.iter().any(|d| d.key == "kind")
 }
 
 /// A key of the other platform: a process's on workerd, a cancellation on node.
@@ -1151,7 +1263,8 @@ fn actor_key(
     let raw = key.get_ref().as_str();
     let kname = kill_key(raw).unwrap_or(raw);
     match kname {
-        "name" | "kind" => Ok(()),
+        "name" => Ok(()),
+        "kind" if !kind_is_param(k) => Ok(()),
         "arrive_ms" => {
             let mut vals: Vec<i64> = choice(src, v, "dur", kname)?
                 .into_iter()

@@ -43,6 +43,8 @@ pub struct ParamInfo {
     pub default: Option<String>,
     pub doc: String,
     pub span: std::ops::Range<usize>,
+    /// Set under the scenario's `[faults]` (`fault param`), not `[params]`.
+    pub fault: bool,
 }
 
 /// An actor kind.

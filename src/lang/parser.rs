@@ -346,6 +346,14 @@ impl Parser {
                 Ok(ItemKind::Const { name, ty, value })
             }
             "param" => self.param(in_variant),
+            "fault" if !in_variant && matches!(self.peek(1), Tok::Ident(w) if w == "param") => {
+                self.bump();
+                let mut item = self.param(false)?;
+                if let ItemKind::Param { fault, .. } = &mut item {
+                    *fault = true;
+                }
+                Ok(item)
+            }
             "assume" => {
                 self.bump();
                 let cond = self.expr()?;
@@ -521,6 +529,7 @@ impl Parser {
             ty,
             default,
             allowed,
+            fault: false,
         })
     }
 
@@ -896,6 +905,11 @@ impl Parser {
                     return Ok(StmtKind::Let { name, ty, value });
                 }
                 "var" => return self.var(false),
+                "abort" if matches!(self.peek(1), Tok::Ident(w) if w == "when") => {
+                    self.bump();
+                    self.bump();
+                    return Ok(StmtKind::AbortWhen(self.expr()?));
+                }
                 "ghost" if self.peek(1) == &Tok::LBrace => {
                     self.bump();
                     return Ok(StmtKind::Ghost(self.block()?));

@@ -16,6 +16,7 @@ fn targets(p: &Program) -> BTreeSet<usize> {
     let mut t = BTreeSet::new();
     for k in &p.kinds {
         t.insert(k.entry as usize);
+        t.extend(k.abort_when.map(|c| c as usize));
     }
     for q in &p.props {
         t.insert(q.code as usize);
@@ -211,6 +212,7 @@ pub fn fuse(p: &mut Program) {
     }
     for k in &mut p.kinds {
         k.entry = remap(k.entry);
+        k.abort_when = k.abort_when.map(remap);
     }
     for q in &mut p.props {
         q.code = remap(q.code);

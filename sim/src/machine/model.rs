@@ -79,6 +79,9 @@ pub enum Move {
     Cancel(u8),
     /// SIGSTOP: the process's next step waits for the pause to end (`platform node`).
     Pause(u8),
+    /// The platform aborts the actor where it waits: its kind's `abort when` condition holds
+    /// (see [`super::program::Kind::abort_when`]).
+    Abort(u8),
 }
 
 /// The property every machine checks after the scenario's own: no runtime error (an index out
@@ -344,6 +347,38 @@ impl Machine {
             && matches!(w[b + B_STATUS], ST_READY | ST_UNTIL)
     }
 
+    /// Whether the platform aborts `a` now: it stands at an await point, its continuation
+    /// still runs, and its kind's `abort when` condition holds (an error in the condition
+    /// counts as "aborts", so the move reports it).
+    fn abort_due(&self, w: &[i64], a: usize) -> bool {
+        let kind = &self.program.kinds[usize::from(self.program.actors[a].kind)];
+        let Some(cond) = kind.abort_when else {
+            return false;
+        };
+        let b = self.base(a);
+        matches!(w[b + B_STATUS], ST_READY | ST_UNTIL)
+            && self.life(w, a).runs()
+            && exec::eval(&self.ctx(Some(a)), w, cond as usize).map_or(true, |v| v != 0)
+    }
+
+    /// The abort lands: the continuation is dropped where it waits (no `finally`, anchored
+    /// work too) and the actor ends failed.
+    fn abort<N: Narrator>(&self, w: &mut [i64], a: usize, n: &mut N) {
+        let b = self.base(a);
+        let kind = &self.program.kinds[usize::from(self.program.actors[a].kind)];
+        let cond = kind.abort_when.expect("an abort condition");
+        if let Err((f, at)) = exec::eval(&self.ctx(Some(a)), w, cond as usize) {
+            exec::fault(w, f.0, at, a, b);
+            return;
+        }
+        w[b + B_STATUS] = ST_FAILED;
+        w[b + B_WAKE] = NEVER;
+        w[b + B_FLAGS] &= !F_AT_MARK;
+        n.say(format_args!(
+            "aborted where it waits: the continuation is dropped, no finally runs; it fails"
+        ));
+    }
+
     /// Whether `a`'s `await until` condition holds (an error in it counts as "runs", so the
     /// step reports it).
     fn until_holds(&self, w: &[i64], a: usize) -> bool {
@@ -542,6 +577,9 @@ impl Model for Machine {
             if held || !self.life(w, a).runs() {
                 continue;
             }
+            if self.abort_due(w, a) {
+                out.push(Move::Abort(a as u8));
+            }
             match w[b + B_STATUS] {
                 ST_NEW if w[b + B_WAKE] <= now => {
                     let arrive = &self.program.actors[a].arrive;
@@ -691,6 +729,7 @@ impl Model for Machine {
                 self.cancel(&mut s.slots, a, n);
             }
             Move::Pause(a) => self.pause(&mut s.slots, usize::from(a), n),
+            Move::Abort(a) => self.abort(&mut s.slots, usize::from(a), n),
             Move::Step(a) => {
                 let a = usize::from(a);
                 let b = self.base(a);
@@ -727,7 +766,11 @@ impl Model for Machine {
 
     fn actor_of(&self, m: Move) -> u8 {
         match m {
-            Move::Step(a) | Move::Choose(a, _) | Move::Cancel(a) | Move::Pause(a) => a,
+            Move::Step(a)
+            | Move::Choose(a, _)
+            | Move::Cancel(a)
+            | Move::Pause(a)
+            | Move::Abort(a) => a,
         }
     }
 

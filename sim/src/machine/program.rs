@@ -77,6 +77,12 @@ pub struct Kind {
     pub choices: u32,
     /// The kind's slots after the header and the parameters' choice slots.
     pub locals: Vec<Slot>,
+    /// `abort when COND`: the code of a condition (ends with [`super::op::Op::End`]) under
+    /// which the platform aborts an actor of this kind that stands at an await point, as
+    /// workerd aborts every IoContext subscribed to a rejected abort promise: an urgent move
+    /// of its own ([`super::model::Move::Abort`]) that drops the continuation (no `finally`,
+    /// anchored work included) and ends the actor failed.
+    pub abort_when: Option<u32>,
 }
 
 /// A scenario's value of one actor parameter.

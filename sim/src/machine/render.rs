@@ -138,6 +138,7 @@ pub(super) fn move_label(m: &Machine, w: &[i64], mv: Move) -> String {
         Move::Cancel(_) if program.platform == super::program::Platform::Node => "kill".to_string(),
         Move::Cancel(_) => "cancel".to_string(),
         Move::Pause(_) => "pause".to_string(),
+        Move::Abort(_) => "abort delivered".to_string(),
         Move::Choose(a, i) => {
             let a = usize::from(a);
             let b = m.block(a);

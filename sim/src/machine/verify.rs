@@ -92,6 +92,9 @@ pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
     let mut todo: Vec<(usize, usize)> = Vec::new();
     for k in &program.kinds {
         todo.push((k.entry as usize, 0));
+        if let Some(c) = k.abort_when {
+            todo.push((c as usize, 0));
+        }
     }
     for p in &program.props {
         let _ = Form::Safety;

@@ -103,6 +103,7 @@ impl<'f> Compiler<'f> {
                     ty,
                     default,
                     allowed,
+                    ..
                 } => {
                     unique(name, "parameter")?;
                     self.params.insert(
@@ -298,7 +299,7 @@ impl<'f> Compiler<'f> {
             None => match decl.default {
                 Some(e) => {
                     let saved = self.enter_globals();
-                    let v = self.const_value(e, &format!("parameter `{name}`'s default"));
+                    let v = self.typed_const(e, &ty, &format!("parameter `{name}`'s default"));
                     self.leave_globals(saved);
                     self.coerce(v?, &ty, &e.span)?
                 }
@@ -345,6 +346,9 @@ impl<'f> Compiler<'f> {
 
     /// A scenario scalar as a value of type `ty`.
     pub(super) fn scalar(&mut self, s: &Scalar, ty: &Ty, span: &Span) -> Result<Val> {
+        if let (Scalar::List(items), Ty::List(elem, cap)) = (s, ty) {
+            return self.list_scalar(items, elem, *cap, ty, span);
+        }
         let inner = match ty {
             Ty::Option(t) => (**t).clone(),
             t => t.clone(),
@@ -367,6 +371,36 @@ impl<'f> Compiler<'f> {
         if matches!(ty, Ty::Option(_)) {
             vals.push(1);
         }
+        Ok(Val {
+            ty: ty.clone(),
+            vals,
+        })
+    }
+
+    /// A scenario's array as the value of a `list[T; N]` parameter: its length, its
+    /// elements, zeros past them.
+    fn list_scalar(
+        &mut self,
+        items: &[Scalar],
+        elem: &Ty,
+        cap: usize,
+        ty: &Ty,
+        span: &Span,
+    ) -> Result<Val> {
+        if items.len() > cap {
+            return Err(Diag::new(
+                span.clone(),
+                format!(
+                    "the scenario gives {} elements; the file's {ty} holds at most {cap}",
+                    items.len()
+                ),
+            ));
+        }
+        let mut vals = vec![items.len() as i64];
+        for it in items {
+            vals.extend(self.scalar(it, elem, span)?.vals);
+        }
+        vals.resize(ty.size(), 0);
         Ok(Val {
             ty: ty.clone(),
             vals,
@@ -714,6 +748,7 @@ impl<'f> Compiler<'f> {
         self.emit(Op::Finish(true), &def.body.span);
         self.can_await = false;
         let code = self.code.take().expect("compiling a kind");
+        let abort_when = self.abort_when.take();
         let kd = &self.kinds[usize::from(k)];
         let mut locals = kd.var_slots.clone();
         for _ in 0..code.max_local {
@@ -736,6 +771,7 @@ impl<'f> Compiler<'f> {
             param_kinds: kd.params.iter().map(|p| p.ty.slot_kind()).collect(),
             choices: kd.choices() as u32,
             locals,
+            abort_when,
         })
     }
 }
@@ -754,7 +790,10 @@ impl<'f> Compiler<'f> {
         let file = self.file;
         let mut params = Vec::new();
         for item in &file.items {
-            let ItemKind::Param { name, ty, .. } = &item.kind else {
+            let ItemKind::Param {
+                name, ty, fault, ..
+            } = &item.kind
+            else {
                 continue;
             };
             let t = self.ty(ty)?;
@@ -769,6 +808,7 @@ impl<'f> Compiler<'f> {
                 default,
                 doc: item.doc.clone(),
                 span: name.span.clone(),
+                fault: *fault,
             });
         }
         let mut kinds = Vec::new();
@@ -793,6 +833,7 @@ impl<'f> Compiler<'f> {
                     doc: def.params[i].doc.clone(),
                     span: p.span.clone(),
                     name: p.name,
+                    fault: false,
                 });
             }
             kinds.push(super::super::KindInfo {

@@ -58,6 +58,8 @@ pub enum Scalar {
     Int(i64),
     Bool(bool),
     Sym(String),
+    /// A `list[T; N]` parameter's value: the scenario's array, in order.
+    List(Vec<Scalar>),
 }
 
 /// A scenario's value of one actor parameter.
@@ -323,6 +325,8 @@ pub struct Compiler<'f> {
     /// Inside code that may only read (an `await until` condition, an expression function):
     /// a list's or a map's changing methods are refused.
     read_only: u32,
+    /// The code of the actor kind being compiled's `abort when` condition, once compiled.
+    abort_when: Option<u32>,
     /// Name stems of paths and names (index 0 is stem 1).
     names: Vec<String>,
     /// The file system's place, when the program has one.
@@ -403,6 +407,7 @@ impl<'f> Compiler<'f> {
             discarding: 0,
             mark_spans: BTreeMap::new(),
             read_only: 0,
+            abort_when: None,
             names: Vec::new(),
             os: None,
         };
@@ -661,6 +666,14 @@ impl<'f> Compiler<'f> {
                 e.span.clone(),
                 format!("{what} must be known before the run: it may use constants and parameters, not state"),
             )),
+        }
+    }
+
+    /// [`Self::const_value`] where the value's type is known (`[]` for a list parameter).
+    fn typed_const(&mut self, e: &'f Expr, ty: &Ty, what: &str) -> Result<Val> {
+        match self.fold(e, Some(ty), true)? {
+            Some(v) => Ok(v),
+            None => self.const_value(e, what),
         }
     }
 
@@ -1008,6 +1021,14 @@ impl Scalar {
             Scalar::Int(v) => v.to_string(),
             Scalar::Bool(b) => b.to_string(),
             Scalar::Sym(s) => format!("'{s}'"),
+            Scalar::List(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(Scalar::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

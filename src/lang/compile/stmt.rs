@@ -196,6 +196,7 @@ impl<'f> Compiler<'f> {
                     None => Ok(()),
                 }
             }
+            StmtKind::AbortWhen(cond) => self.abort_when(cond, span),
             StmtKind::Assign { place, op, value } => self.assign(place, *op, value, span),
             StmtKind::If { cond, then, els } => self.if_stmt(cond, then, els.as_ref(), span),
             StmtKind::While { cond, body } => self.while_stmt(Some(cond), body, span),
@@ -713,6 +714,47 @@ impl<'f> Compiler<'f> {
             Await::Work(d, o) => self.work(d, o, span),
             Await::Call(..) => unreachable!("handled above"),
         }
+    }
+
+    /// `abort when COND`: the condition's code sits out of line (the explorer judges it for
+    /// every actor of the kind that waits); the actor's own path jumps over it.
+    fn abort_when(&mut self, cond: &'f Expr, span: &Span) -> Result<()> {
+        let top = self.frames().len() == 1 && self.scopes.len() == 1;
+        if !top {
+            return Err(Diag::new(
+                span.clone(),
+                "`abort when` belongs at the top of an actor's body, after its variables",
+            ));
+        }
+        if self.abort_when.is_some() {
+            return Err(
+                Diag::new(span.clone(), "an actor kind has one `abort when`")
+                    .help("join the conditions with `||`"),
+            );
+        }
+        let after = self.label();
+        self.emit_to(Op::Jump(0), after, span);
+        let start = self.here();
+        let saved = std::mem::replace(&mut self.can_await, false);
+        self.read_only += 1;
+        let r = self.expr(cond, None);
+        self.read_only -= 1;
+        self.can_await = saved;
+        self.want_bool(&r?, &cond.span, "`abort when`'s condition")?;
+        if self.ops[start as usize..]
+            .iter()
+            .any(|op| matches!(op, Op::Param(_) | Op::Resolve(_)))
+        {
+            return Err(Diag::new(
+                cond.span.clone(),
+                "`abort when` cannot read the actor's parameters: a scenario may leave them open",
+            )
+            .help("copy the parameter into a `var` and read that"));
+        }
+        self.emit(Op::End, span);
+        self.place_label(after);
+        self.abort_when = Some(start);
+        Ok(())
     }
 
     /// `await work(d, outcome)`: `ok` resumes after `d`; `fail` throws 'failed' after `d`;

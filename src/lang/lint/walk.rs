@@ -187,6 +187,7 @@ impl<'f> Walker<'f> {
             | StmtKind::ForActors { .. }
             | StmtKind::Mark(_)
             | StmtKind::Assume { .. }
+            | StmtKind::AbortWhen(_)
             | StmtKind::Var { .. } => {}
         }
         true
