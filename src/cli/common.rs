@@ -409,10 +409,6 @@ fn load_interpreted(
         *on_rust.entry(why).or_default() += 1;
         return models::load_as(src, false);
     }
-    if let Some(why) = models::beyond_the_file(src) {
-        *on_rust.entry(why.to_string()).or_default() += 1;
-        return models::load_as(src, false);
-    }
     let l = models::load_as(src, true)?;
     if l.meta().interpreted && l.meta().plan.strategy == lockstep_sim::Strategy::Replay {
         let why = "a regression replays the schedule its Rust model recorded".to_string();

@@ -98,6 +98,14 @@ pub enum ItemKind {
         name: Name,
         path: String,
     },
+    /// `module NAME = "file.lstep" keys "prefix_"`: another protocol, one instance per key the
+    /// actors call into (`await NAME(key)`); the scenario names its variant under `NAME` and
+    /// gives its parameters and its actors' keys with the prefix.
+    Module {
+        name: Name,
+        path: Name,
+        prefix: String,
+    },
 }
 
 #[derive(Clone, Debug)]

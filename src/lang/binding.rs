@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use serde::Deserialize;
 use toml::Spanned;
 
-use lockstep_sim::machine::{Machine, Program};
+use lockstep_sim::machine::{Composite, Machine, Program};
 use lockstep_sim::oneof::OneOf;
 use lockstep_sim::{intern, Property, Schedule};
 
@@ -50,6 +50,8 @@ pub struct FileProtocol {
     summary: &'static str,
     variants: &'static [VariantInfo],
     props: &'static [Property],
+    /// The protocol its actors call into (`module`), if any.
+    pub module: Option<super::module::Module>,
 }
 
 /// The fault keys every protocol file's scenarios accept.
@@ -153,11 +155,23 @@ pub fn open(path: &str, text: &str) -> Result<&'static FileProtocol, ScenarioErr
         },
         summary: intern(&p.summary),
     }));
+    let module = super::module::load(&protocol)?;
+    if let Some(m) = &module {
+        // The guest's invariants are checkable too: judged in every instance.
+        props.extend(m.guest.props.iter().map(|p| Property {
+            summary: intern(&format!(
+                "[the {} module, judged in every instance] {}",
+                m.name, p.summary
+            )),
+            ..*p
+        }));
+    }
     let fp: &'static FileProtocol = Box::leak(Box::new(FileProtocol {
         id: intern(&protocol.name),
         summary: intern(&protocol.doc),
         variants: Box::leak(variants.into_boxed_slice()),
         props: Box::leak(props.into_boxed_slice()),
+        module,
         protocol,
     }));
     LOADED.lock().unwrap_or_else(|e| e.into_inner()).push(fp);
@@ -215,7 +229,7 @@ fn tidy(path: &str) -> String {
     }
 }
 
-type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+pub type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 /// `[faults]`'s platform keys. Other keys are the file's `fault param`s, read with their spans
 /// by [`fault_params`], which refuses any key that is neither.
@@ -297,6 +311,9 @@ struct FileScenario {
     meta: Meta,
     /// Per variant, the program of each structure the scenario leaves open (its label).
     programs: BTreeMap<String, Vec<(String, Arc<Program>)>>,
+    /// The module the actors call into, when the protocol has one and the scenario names its
+    /// variant.
+    nesting: Option<super::module::Nesting>,
 }
 
 /// The budget of optional cancellations (`cancels_max`) or kills (`kills_max`, `platform
@@ -548,10 +565,21 @@ fn load_scenario(
     proto: &'static FileProtocol,
     src: &Source,
 ) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
-    let file: GenericFile = scenario::parse(src)?;
+    let mut file: GenericFile = scenario::parse(src)?;
     let mut meta = scenario::validate_meta(src, &file, &proto.catalogue())?;
     meta.protocol = proto.id;
-    let structures = params_of(src, &file, proto)?;
+    let all_checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
+    let (nesting, checks) = match &proto.module {
+        Some(m) => {
+            let (nesting, host_checks) = nest(src, &mut file, proto, m, &all_checks)?;
+            if !file.check.get_ref().reachable.is_empty() && nesting.is_some() {
+                return Err(at(src, &file.check.get_ref().reachable[0], "reachability targets are not searched in a scenario whose protocol calls into a module yet").help("check the module's invariants instead, or leave its variant out"));
+            }
+            (nesting, host_checks)
+        }
+        None => (None, all_checks),
+    };
+    let structures = params_of(src, &file, proto, &fault_params(src, proto)?)?;
     let actors = actors_of(src, &file, proto)?;
     let budget = fault_budget(src, &file, proto)?;
     let cancels_max = match budget {
@@ -565,7 +593,6 @@ fn load_scenario(
     let pauses = pause_budget(src, &file, proto, &mut actors)?;
     killable(src, &file, proto, &mut actors)?;
     let syscalls = syscall_faults(src, &file, proto)?;
-    let checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
     let mut programs = BTreeMap::new();
     let mut missed: Vec<Option<String>> = vec![None; syscalls.len()];
     let aliases = super::path_aliases(&proto.protocol.ast);
@@ -580,6 +607,7 @@ fn load_scenario(
                 pauses_max: pauses.0,
                 pause_ms: pauses.1,
                 syscall_faults: syscalls.iter().map(|f| f.times).collect(),
+                nested: nesting.is_some(),
             };
             let mut program = proto
                 .protocol
@@ -603,7 +631,81 @@ fn load_scenario(
         proto,
         meta,
         programs,
+        nesting,
     }))
+}
+
+/// A scenario of a file with a module: the host's keys stay in `file`; the guest is lowered at
+/// the variant the scenario names (no variant: nothing calls into it, and a call is a runtime
+/// error). Returns the nesting and the host's own checks.
+fn nest(
+    src: &Source,
+    file: &mut GenericFile,
+    proto: &FileProtocol,
+    m: &super::module::Module,
+    checks: &[String],
+) -> Result<(Option<super::module::Nesting>, Vec<String>), ScenarioError> {
+    let split = m.split(src, file.params.as_ref(), &file.actor, &proto.protocol)?;
+    file.params = Some(split.host_params);
+    file.actor = split.host_actors;
+    let (order, host_checks, guest_checks) = m.order(checks);
+    let Some(variant) = split.variant else {
+        if let Some(id) = guest_checks.first() {
+            let span = file
+                .check
+                .get_ref()
+                .invariants
+                .iter()
+                .find(|s| s.get_ref() == id)
+                .map(|s| s.span());
+            return Err(src.error(span, format!("`{id}` is an invariant of the {} module, and this scenario names no variant of it", m.name))
+                .help(format!("add `{} = \"<variant>\"` to [params]", m.name)));
+        }
+        return Ok((None, host_checks));
+    };
+    let g = m.guest;
+    if g.protocol.variant(variant.get_ref()).is_none() {
+        let names: Vec<&str> = g.variants.iter().map(|v| v.name).collect();
+        return Err(at(
+            src,
+            &variant,
+            format!(
+                "`{}` is not a variant of {}",
+                variant.get_ref(),
+                g.protocol.name
+            ),
+        )
+        .help(format!("its variants are: {}", names.join(", "))));
+    }
+    let mut guest_file: GenericFile = scenario::parse(src)?;
+    guest_file.params = Some(split.guest_params);
+    guest_file.actor = split.guest_actors;
+    let structures = params_of(src, &guest_file, g, &Table::new())?;
+    let [(_, params)] = &structures[..] else {
+        return Err(src
+            .error(
+                src.section_span("params"),
+                format!("the {} module's parameters cannot be left open", m.name),
+            )
+            .help("give each of its parameters one value"));
+    };
+    let mut actors = actors_of(src, &guest_file, g)?;
+    for a in &mut actors {
+        // A guest actor starts when its host actor calls in, never by itself.
+        a.arrive = vec![lockstep_sim::machine::NEVER];
+    }
+    let inst = Instantiation {
+        params: params.clone(),
+        actors,
+        checks: guest_checks,
+        cancels_max: 0,
+        ..Default::default()
+    };
+    let guest = g
+        .protocol
+        .lower(variant.get_ref(), &inst)
+        .map_err(|d| lowering_error(src, g, d))?;
+    Ok((Some(super::module::Nesting { guest, order }), host_checks))
 }
 
 /// A lowering error for this scenario: an assumption the scenario's values break points at
@@ -759,11 +861,11 @@ fn params_of(
     src: &Source,
     file: &GenericFile,
     proto: &FileProtocol,
+    faults: &Table,
 ) -> Result<Vec<Structure>, ScenarioError> {
     let p = &proto.protocol;
     let mut fixed = BTreeMap::new();
     let mut open: Vec<(String, Vec<Scalar>)> = Vec::new();
-    let faults = fault_params(src, proto)?;
     let sections = file.params.iter().flatten().map(|e| (false, e));
     for (in_faults, (k, v)) in sections.chain(faults.iter().map(|e| (true, e))) {
         {
@@ -1410,6 +1512,47 @@ impl FileScenario {
             .map(|(label, p)| (label.clone(), Machine::new(p.clone(), plan.config.symmetry)))
             .collect()
     }
+
+    /// The host's machines, each calling into its own instances of the module's program.
+    fn composites(
+        &self,
+        variant: &str,
+        plan: &Plan,
+        n: &super::module::Nesting,
+    ) -> Vec<(String, Composite)> {
+        self.machines(variant, plan)
+            .into_iter()
+            .map(|(label, host)| {
+                let guest = Machine::new(n.guest.clone(), false);
+                (label, Composite::new(host, guest, &n.order))
+            })
+            .collect()
+    }
+
+    /// Explores a scenario whose actors call into a module (unreached code: the host file's).
+    fn explore_nested(&self, variant: &str, plan: &Plan, n: &super::module::Nesting) -> Outcome {
+        let p = &self.proto.protocol;
+        let complete = |o: &Outcome| {
+            o.report.strategy == lockstep_sim::Strategy::Exhaustive && o.verdict.is_holds()
+        };
+        let mut cs = self.composites(variant, plan, n);
+        if cs.len() == 1 {
+            let (_, c) = cs.pop().expect("one");
+            let mut o = engine::explore(&c, plan);
+            if complete(&o) {
+                let host = std::iter::once(c.host());
+                o.unreached = Some(super::unreached::unreached(host, &p.path, &p.text));
+            }
+            return o;
+        }
+        let one = OneOf::new(cs).expect("one property list");
+        let mut o = engine::explore(&one, plan);
+        if complete(&o) {
+            let hosts = one.models().map(Composite::host);
+            o.unreached = Some(super::unreached::unreached(hosts, &p.path, &p.text));
+        }
+        o
+    }
 }
 
 impl LoadedScenario for FileScenario {
@@ -1441,6 +1584,15 @@ impl LoadedScenario for FileScenario {
     }
 
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
+        if let Some(n) = &self.nesting {
+            let mut cs = self.composites(variant, plan, n);
+            if cs.len() == 1 {
+                let (_, c) = cs.pop().expect("one");
+                return engine::replay_model(&c, schedule, plan);
+            }
+            let one = OneOf::new(cs).expect("one property list");
+            return engine::replay_model(&one, schedule, plan);
+        }
         let mut ms = self.machines(variant, plan);
         if ms.len() == 1 {
             let (_, m) = ms.pop().expect("one");
@@ -1480,6 +1632,9 @@ impl FileScenario {
     }
 
     fn explore_properties(&self, variant: &str, plan: &Plan) -> Outcome {
+        if let Some(n) = &self.nesting {
+            return self.explore_nested(variant, plan, n);
+        }
         let mut ms = self.machines(variant, plan);
         let p = &self.proto.protocol;
         // Unreached code is reported for a complete search only (see `lang::unreached`).

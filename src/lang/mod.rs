@@ -12,6 +12,7 @@ pub mod compile;
 pub mod diag;
 pub mod lexer;
 pub mod lint;
+pub mod module;
 pub mod parser;
 pub mod types;
 pub mod unreached;
@@ -208,6 +209,7 @@ fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
         pauses_max: 0,
         pause_ms: 0,
         syscall_faults: Vec::new(),
+        nested: true,
     }
 }
 

@@ -97,6 +97,7 @@ pub const NESTING_MAX: u32 = 128;
 
 /// Words that start a declaration: met inside a block, they mean the block was never closed.
 const DECLARATIONS: &[&str] = &[
+    "module",
     "invariant",
     "liveness",
     "variant",
@@ -436,6 +437,23 @@ impl Parser {
                 };
                 self.bump();
                 Ok(ItemKind::PathAlias { name, path })
+            }
+            "module" if !in_variant => {
+                self.bump();
+                let name = self.ident("the module's name")?;
+                let help = "write `module lock = \"other.lstep\" keys \"lock_\"`";
+                self.expect(&Tok::Assign, help)?;
+                let Tok::Str(file) = self.tok().clone() else {
+                    return Err(self.error("a protocol file's path in quotes").help(help));
+                };
+                let path = Name { text: file, span: self.span() };
+                self.bump();
+                self.expect_kw("keys", help)?;
+                let Tok::Str(prefix) = self.tok().clone() else {
+                    return Err(self.error("the prefix of its scenario keys, in quotes").help(help));
+                };
+                self.bump();
+                Ok(ItemKind::Module { name, path, prefix })
             }
             "alias" if !in_variant => {
                 self.bump();

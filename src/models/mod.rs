@@ -38,28 +38,6 @@ pub fn names_file(protocol: &str) -> bool {
     protocol.ends_with(&format!(".{}", crate::lang::EXTENSION)) || protocol.contains('/')
 }
 
-/// What a shipped protocol file cannot express yet, by protocol and `[params]` key: such a
-/// scenario runs on the Rust model, and the note says why.
-const BEYOND_THE_FILES: &[(&str, &str, &str)] = &[(
-    "isolate",
-    "init_lock",
-    "the isolate's module state holds an init lock, and a protocol file cannot hold another protocol's state yet",
-)];
-
-/// Why a scenario of a protocol that has a shipped file still needs its Rust model, if it does.
-pub fn beyond_the_file(src: &Source) -> Option<&'static str> {
-    #[derive(serde::Deserialize)]
-    struct ParamsOnly {
-        params: Option<toml::Table>,
-    }
-    let id = crate::scenario::protocol_of(src).ok()?;
-    let params = toml::from_str::<ParamsOnly>(&src.text).ok()?.params?;
-    BEYOND_THE_FILES
-        .iter()
-        .find(|(p, key, _)| p == id.get_ref() && params.contains_key(*key))
-        .map(|(_, _, why)| *why)
-}
-
 /// Loads a scenario; `interpreted`: a built-in protocol runs against its shipped protocol file
 /// instead of its Rust model.
 pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
@@ -75,14 +53,6 @@ pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario
             .hash(),
         );
         return Ok(l);
-    }
-    if let Some(why) = interpreted.then(|| beyond_the_file(src)).flatten() {
-        return Err(src
-            .error(
-                Some(proto.span()),
-                format!("--interpreted cannot run this scenario: {why}"),
-            )
-            .help("run it without --interpreted (on the Rust model)"));
     }
     if interpreted {
         return match crate::lang::binding::embedded(proto.get_ref()) {

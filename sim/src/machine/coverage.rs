@@ -128,6 +128,7 @@ fn ends_run(op: Op) -> bool {
                 | Op::Work
                 | Op::Until(_)
                 | Op::TearDown
+                | Op::Enter
                 | Op::Mark(_)
                 | Op::Resolve(_)
         )

@@ -611,6 +611,14 @@ fn step_on<N: Narrator>(
                 suspend(w, base, pc, ST_UNTIL, NEVER);
                 return;
             }
+            Op::Enter => {
+                let key = st.pop();
+                if N::ON {
+                    n.say(format_args!("calls into module instance {key}"));
+                }
+                suspend(w, base, pc + 1, ST_GUEST, key);
+                return;
+            }
             Op::TearDown => {
                 if N::ON {
                     n.say(format_args!("torn down where it stands: no finally runs"));

@@ -40,10 +40,13 @@ pub const ST_UNTIL: i64 = 2;
 /// Inside a step, waiting for the explorer to choose an open parameter (`pc` is the
 /// `Resolve`); nothing else may move before it.
 pub const ST_CHOICE: i64 = 3;
-/// Returned.
-pub const ST_DONE: i64 = 4;
+/// Returned (this and [`ST_FAILED`] are the highest statuses: `r.done` is `status >= ST_DONE`).
+pub const ST_DONE: i64 = 5;
 /// Ended by an uncaught throw.
-pub const ST_FAILED: i64 = 5;
+pub const ST_FAILED: i64 = 6;
+/// Inside a call into a nested protocol (`Op::Enter`): its wake slot holds the instance key;
+/// the host resumes it when the call returns.
+pub const ST_GUEST: i64 = 4;
 
 /// Flags.
 pub const F_ANCHORED: i64 = 1;
@@ -54,6 +57,8 @@ pub const F_AT_MARK: i64 = 4;
 pub const F_PAUSED: i64 = 8;
 /// It was paused at least once (`r.paused`).
 pub const F_STOPPED: i64 = 16;
+/// Its call into a nested protocol has been admitted there.
+pub const F_ADMITTED: i64 = 32;
 
 /// A choice slot whose value is not chosen yet.
 pub const UNCHOSEN: i64 = -1;

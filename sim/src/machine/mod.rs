@@ -28,6 +28,7 @@ pub mod exec;
 pub mod fuse;
 pub mod layout;
 mod model;
+pub mod nest;
 pub mod op;
 pub mod os;
 pub mod program;
@@ -37,6 +38,7 @@ mod syscall;
 pub mod verify;
 
 pub use model::{Machine, Move, World, RUNTIME_ERROR};
+pub use nest::{Composite, CompositeMove, CompositeWorld};
 pub use op::{Cmp, Op, NO_HANDLER};
 pub use program::{
     sym, Form, Instance, Kind, Origin, ParamValue, Platform, Process, Program, Prop, Reach, Slot,

@@ -62,7 +62,7 @@ impl Clone for World {
 }
 
 impl World {
-    fn touch(&mut self, a: usize) {
+    pub(super) fn touch(&mut self, a: usize) {
         self.dirty |= 1 << a;
     }
     fn touch_all(&mut self) {
@@ -277,11 +277,44 @@ impl Machine {
         }
     }
 
+    /// The actor inside a step, waiting for the explorer to choose an open parameter.
+    pub(super) fn choosing_actor(&self, w: &[i64]) -> Option<usize> {
+        self.choosing(w)
+    }
+
+    pub(super) fn lifecycle(&self, w: &[i64], a: usize) -> Lifecycle {
+        self.life(w, a)
+    }
+
+    /// The actor's client went away (a nested call's cancellation, see [`super::nest`]).
+    pub(super) fn cancel_now<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        s.touch(a);
+        self.cancel(&mut s.slots, a, n);
+    }
+
+    /// The actor ends where it stands without returning: none of its code runs again.
+    pub(super) fn end_dropped(&self, s: &mut World, a: usize) {
+        s.touch(a);
+        let b = self.base(a);
+        s.slots[b + B_LIFE] = Lifecycle::Dropped as i64;
+        s.slots[b + B_FLAGS] |= F_CANCELLED;
+        s.slots[b + B_WAKE] = NEVER;
+    }
+
+    /// The actor's call into a nested protocol returned: it goes on from there, in this move.
+    pub(super) fn resume<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        s.touch(a);
+        let b = self.base(a);
+        s.slots[b + B_STATUS] = ST_READY;
+        s.slots[b + B_WAKE] = s.slots[W_NOW];
+        self.run(s, a, n);
+    }
+
     /// Whether a scripted cancellation of `a` is due now.
     fn cancel_due(&self, w: &[i64], a: usize) -> bool {
         let b = self.base(a);
         let flags = w[b + B_FLAGS];
-        if flags & F_CANCELLED != 0 || !matches!(w[b + B_STATUS], ST_READY | ST_UNTIL) {
+        if flags & F_CANCELLED != 0 || !matches!(w[b + B_STATUS], ST_READY | ST_UNTIL | ST_GUEST) {
             return false;
         }
         flags & F_AT_MARK != 0
@@ -344,7 +377,7 @@ impl Machine {
         w[b + B_FLAGS] & F_CANCELLED == 0
             && w[b + B_LIFE] == Lifecycle::Live as i64
             && (from..=to).contains(&w[W_NOW])
-            && matches!(w[b + B_STATUS], ST_READY | ST_UNTIL)
+            && matches!(w[b + B_STATUS], ST_READY | ST_UNTIL | ST_GUEST)
     }
 
     /// Whether the platform aborts `a` now: it stands at an await point, its continuation
@@ -356,7 +389,7 @@ impl Machine {
             return false;
         };
         let b = self.base(a);
-        matches!(w[b + B_STATUS], ST_READY | ST_UNTIL)
+        matches!(w[b + B_STATUS], ST_READY | ST_UNTIL | ST_GUEST)
             && self.life(w, a).runs()
             && exec::eval(&self.ctx(Some(a)), w, cond as usize).map_or(true, |v| v != 0)
     }

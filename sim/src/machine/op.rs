@@ -107,6 +107,10 @@ pub enum Op {
     Work,
     /// The actor is torn down where it stands: no `finally` runs (a `cancelled` work outcome).
     TearDown,
+    /// Pop a key: the actor calls into instance `key` of the protocol its program nests (a
+    /// module), and waits there (an await point) until that call returns (see
+    /// [`super::nest::Nested`]).
+    Enter,
     /// Passes a named program point; stops here when the scenario cancels the actor at it.
     Mark(u32),
     /// The actor's continuation is anchored (`waitUntil`): a cancellation no longer drops it.

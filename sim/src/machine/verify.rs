@@ -43,7 +43,7 @@ fn effect(op: Op) -> (usize, usize) {
         | Op::Ge => (2, 1),
         Op::EqN(k) => (2 * k as usize, 1),
         Op::IsNone(k) => (k as usize + 1, 1),
-        Op::JumpIfFalse(_) | Op::JumpIfTrue(_) | Op::Throw { .. } | Op::End => (1, 0),
+        Op::JumpIfFalse(_) | Op::JumpIfTrue(_) | Op::Throw { .. } | Op::End | Op::Enter => (1, 0),
         Op::Work => (2, 0),
         Op::JumpIfSlot { .. } | Op::JumpIfLocal { .. } => (0, 0),
         Op::AddConst(_) => (1, 1),
@@ -139,7 +139,7 @@ pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
                 "an expression needs {after} operand slots, more than the {limit} supported"
             ));
         }
-        if matches!(op, Op::Sleep | Op::Work) && after != 0 {
+        if matches!(op, Op::Sleep | Op::Work | Op::Enter) && after != 0 {
             return Err(format!(
                 "instruction {pc} ({op:?}) ends a step with {after} slots left"
             ));

@@ -105,6 +105,9 @@ pub struct Instantiation {
     /// How many calls each of the scenario's syscall faults fails (its counter's initial
     /// value; the binding resolves what each names after lowering).
     pub syscall_faults: Vec<i64>,
+    /// The scenario names a variant of the file's module: `await NAME(key)` calls into it
+    /// (without one, such a call is a runtime error that says what to add).
+    pub nested: bool,
 }
 
 /// A variable in the world: where it is, its type, whether it is ghost state.
@@ -327,6 +330,8 @@ pub struct Compiler<'f> {
     read_only: u32,
     /// The code of the actor kind being compiled's `abort when` condition, once compiled.
     abort_when: Option<u32>,
+    /// The file's `module` names (`await NAME(key)` calls into one).
+    modules: Vec<String>,
     /// Name stems of paths and names (index 0 is stem 1).
     names: Vec<String>,
     /// The file system's place, when the program has one.
@@ -408,6 +413,14 @@ impl<'f> Compiler<'f> {
             mark_spans: BTreeMap::new(),
             read_only: 0,
             abort_when: None,
+            modules: file
+                .items
+                .iter()
+                .filter_map(|i| match &i.kind {
+                    ast::ItemKind::Module { name, .. } => Some(name.text.clone()),
+                    _ => None,
+                })
+                .collect(),
             names: Vec::new(),
             os: None,
         };

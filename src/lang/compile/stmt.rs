@@ -659,6 +659,11 @@ impl<'f> Compiler<'f> {
 
     fn await_stmt(&mut self, a: &'f Await, span: &Span) -> Result<()> {
         if let Await::Call(f, args) = a {
+            if self.modules.contains(&f.text) {
+                return self.enter_module(f, args, span);
+            }
+        }
+        if let Await::Call(f, args) = a {
             self.call_proc(f, args, true, span, Want::Discard)?;
             return Ok(());
         }
@@ -714,6 +719,39 @@ impl<'f> Compiler<'f> {
             Await::Work(d, o) => self.work(d, o, span),
             Await::Call(..) => unreachable!("handled above"),
         }
+    }
+
+    /// `await NAME(key)`: a call into instance `key` of module `NAME`; the actor waits there
+    /// until the call returns.
+    fn enter_module(&mut self, f: &'f Name, args: &'f [Expr], span: &Span) -> Result<()> {
+        if !self.can_await || self.ghost {
+            return Err(Diag::new(
+                span.clone(),
+                "a module is called from actor code",
+            ));
+        }
+        let [key] = args else {
+            return Err(Diag::new(
+                f.span.clone(),
+                format!(
+                    "`await {}(key)` takes one argument: the instance (an int from 0 to 255)",
+                    f.text
+                ),
+            ));
+        };
+        if !self.inst.nested {
+            let m = self.message(
+                span,
+                &format!(
+                    "a call into module `{0}`, and the scenario names no variant of it: add `{0} = \"<variant>\"` to [params]",
+                    f.text
+                ),
+            );
+            self.emit(Op::Fail(m), span);
+        }
+        self.value_for(key, &Ty::Int, "a module instance")?;
+        self.emit(Op::Enter, span);
+        Ok(())
     }
 
     /// `abort when COND`: the condition's code sits out of line (the explorer judges it for
