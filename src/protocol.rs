@@ -60,6 +60,11 @@ pub trait LoadedScenario: Send + Sync {
     fn meta(&self) -> &Meta;
     /// Marks the scenario as run against a built-in protocol's shipped file.
     fn set_interpreted(&mut self) {}
+    /// Replaces a replayed schedule (recorded on another model) by an exhaustive search for
+    /// the same verdicts; whether the scenario could do so.
+    fn search_instead_of_replay(&mut self) -> bool {
+        false
+    }
     /// Records the hash of the protocol file the scenario runs.
     fn set_protocol_hash(&mut self, _hash: String) {}
     /// The variants of the scenario's protocol.

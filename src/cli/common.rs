@@ -364,15 +364,16 @@ pub fn protocol_errors(files: &[String]) -> Vec<String> {
 }
 
 /// Loads every file; errors are printed (with file:line:col) and counted. Under
-/// `--interpreted`, what cannot run on a shipped protocol file runs on its Rust model, and a
-/// note says which and how many files, so a whole catalogue can be checked: a built-in protocol
-/// with no protocol file yet, and a regression that replays a schedule the Rust model recorded.
+/// `--interpreted`, what cannot run as written on a shipped protocol file is said in a note
+/// with the number of files, so a whole catalogue can be checked: a built-in protocol with no
+/// protocol file runs on its Rust model, and a regression that replays a schedule the Rust
+/// model recorded is searched exhaustively on the file for the same verdict.
 pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScenario>>, usize) {
     let mut loaded = Vec::new();
     let mut errors = 0;
-    let mut on_rust: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut notes: std::collections::BTreeMap<String, usize> = Default::default();
     for f in files {
-        match Source::read(f).and_then(|src| load_interpreted(&src, interpreted, &mut on_rust)) {
+        match Source::read(f).and_then(|src| load_interpreted(&src, interpreted, &mut notes)) {
             Ok(l) if l.meta().no_expect.is_some() => {
                 eprint!("{}", l.meta().no_expect.as_ref().expect("checked").render());
                 errors += 1;
@@ -384,18 +385,18 @@ pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScena
             }
         }
     }
-    for (why, n) in on_rust {
-        eprintln!("note: --interpreted: {why}: {n} scenario file(s) ran on the Rust model");
+    for (why, n) in notes {
+        eprintln!("note: --interpreted: {n} scenario file(s): {why}");
     }
     (loaded, errors)
 }
 
 /// One scenario, on its protocol file when `interpreted` and that can be done; otherwise on
-/// its Rust model, counted in `on_rust` under the reason.
+/// its Rust model; what differs from the file as written is counted in `notes`.
 fn load_interpreted(
     src: &Source,
     interpreted: bool,
-    on_rust: &mut std::collections::BTreeMap<String, usize>,
+    notes: &mut std::collections::BTreeMap<String, usize>,
 ) -> Result<Box<dyn LoadedScenario>, crate::scenario::ScenarioError> {
     if !interpreted {
         return models::load_as(src, false);
@@ -403,17 +404,20 @@ fn load_interpreted(
     if rust_only_protocol(src) {
         let id = crate::scenario::protocol_of(src)?;
         let why = format!(
-            "protocol `{}` has no shipped protocol file yet",
+            "protocol `{}` has no shipped protocol file yet: ran on the Rust model",
             id.get_ref()
         );
-        *on_rust.entry(why).or_default() += 1;
+        *notes.entry(why).or_default() += 1;
         return models::load_as(src, false);
     }
-    let l = models::load_as(src, true)?;
-    if l.meta().interpreted && l.meta().plan.strategy == lockstep_sim::Strategy::Replay {
-        let why = "a regression replays the schedule its Rust model recorded".to_string();
-        *on_rust.entry(why).or_default() += 1;
-        return models::load_as(src, false);
+    let mut l = models::load_as(src, true)?;
+    if l.meta().interpreted
+        && l.meta().plan.strategy == lockstep_sim::Strategy::Replay
+        && l.search_instead_of_replay()
+    {
+        // A schedule numbers one model's moves: the file is searched for the verdict instead.
+        let why = "a regression's schedule numbers the Rust model's moves: its verdicts were searched for exhaustively on the file instead".to_string();
+        *notes.entry(why).or_default() += 1;
     }
     Ok(l)
 }

@@ -1568,6 +1568,12 @@ impl LoadedScenario for FileScenario {
         self.meta.interpreted = true;
     }
 
+    fn search_instead_of_replay(&mut self) -> bool {
+        self.meta.plan.strategy = lockstep_sim::Strategy::Exhaustive;
+        self.meta.plan.schedule = None;
+        true
+    }
+
     fn set_protocol_hash(&mut self, hash: String) {
         self.meta.protocol_hash = Some(hash);
     }

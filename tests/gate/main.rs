@@ -1133,7 +1133,7 @@ fn the_isolate_file_agrees_with_the_rust_model() {
 }
 
 /// `--interpreted` over a whole catalogue: a regression's replayed schedule (recorded on the
-/// Rust model) runs on the Rust model, the reason said once with its count, and the verdicts
+/// Rust model) is searched for on the file instead, said once with its count, and the verdicts
 /// still meet their expectations; every protocol has its file now, so no other note appears.
 #[test]
 fn interpreted_checks_say_what_ran_on_the_rust_model() {
@@ -1153,7 +1153,7 @@ fn interpreted_checks_say_what_ran_on_the_rust_model() {
         out.stderr
     );
     assert!(out.stderr.contains(
-        "note: --interpreted: a regression replays the schedule its Rust model recorded: 1 scenario file(s) ran on the Rust model"
+        "note: --interpreted: 1 scenario file(s): a regression's schedule numbers the Rust model's moves: its verdicts were searched for exhaustively on the file instead"
     ), "{}", out.stderr);
 }
 
