@@ -96,6 +96,18 @@ const PREWARM_LOCK: Table = &[
     ("canary-no-recheck", &["judge-then-act", "ungated-release"]),
 ];
 
+/// The isolate: no claim, no finally, no poll; its versions differ in what an abort does, which
+/// no lint of this class describes. The search judges them (and its module, the init lock,
+/// has its own table).
+const ISOLATE: Table = &[
+    ("w0-none", &[]),
+    ("w1-condemn", &[]),
+    ("w2-abort-all", &[]),
+    ("w2-reset-flag-first", &[]),
+    ("w3-shipped", &[]),
+    ("canary-reset-before-reject", &[]),
+];
+
 /// The lint file: one variant per lint, and a clean one.
 const LINTS: Table = &[
     ("clean", &[]),
@@ -153,6 +165,11 @@ fn the_migration_lease_table() {
 #[test]
 fn the_restart_lock_table() {
     assert_table("protocols/restart-lock.lstep", RESTART_LOCK);
+}
+
+#[test]
+fn the_isolate_table() {
+    assert_table("protocols/isolate.lstep", ISOLATE);
 }
 
 #[test]
