@@ -411,7 +411,10 @@ fn load_interpreted(
         return models::load_as(src, false);
     }
     let mut l = models::load_as(src, true)?;
+    let recorded_on_the_file =
+        crate::scenario::wants_protocol_file(src).is_some_and(|w| *w.get_ref());
     if l.meta().interpreted
+        && !recorded_on_the_file
         && l.meta().plan.strategy == lockstep_sim::Strategy::Replay
         && l.search_instead_of_replay()
     {

@@ -416,13 +416,24 @@ fn write_regression(
         body.push('\n');
     }
     let text = format!(
-        "# Regression written by `lockstep run {} --variant {variant} --regression`:\n\
+        "# Regression written by `lockstep run {} --variant {variant} --regression{}`:\n\
          # the shrunk counterexample ({} moves), replayed as it was found.\n{}\n\n\
-         [explore]\nstrategy = \"replay\"\nschedule = \"{}\"\n\n[expect]\n{variant} = \"{}\"\n",
+         [explore]\nstrategy = \"replay\"\nschedule = \"{}\"\n{}\n[expect]\n{variant} = \"{}\"\n",
         meta.path,
+        if meta.interpreted {
+            " --interpreted"
+        } else {
+            ""
+        },
         c.schedule.moves(),
         body.trim_end(),
         c.schedule,
+        // The schedule numbers the moves of the model it was found on.
+        if meta.interpreted {
+            "protocol_file = true\n"
+        } else {
+            ""
+        },
         c.verdict
     );
     std::fs::create_dir_all(dir)?;

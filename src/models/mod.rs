@@ -42,6 +42,19 @@ pub fn names_file(protocol: &str) -> bool {
 /// instead of its Rust model.
 pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario>, ScenarioError> {
     let proto = scenario::protocol_of(src)?;
+    let wanted = scenario::wants_protocol_file(src);
+    if let Some(w) = wanted
+        .as_ref()
+        .filter(|w| *w.get_ref() && names_file(proto.get_ref()))
+    {
+        return Err(src
+            .error(
+                Some(w.span()),
+                "`protocol_file` is for a built-in protocol's scenario",
+            )
+            .help("this scenario names its protocol file already: remove the key"));
+    }
+    let interpreted = interpreted || wanted.is_some_and(|w| *w.get_ref());
     if names_file(proto.get_ref()) {
         let fp = crate::lang::binding::resolve(src, &proto)?;
         let mut l = fp.load(src)?;

@@ -128,6 +128,10 @@ pub struct Explore {
     /// `strategy = "replay"`: the choices to re-execute (a regression written by `lockstep run
     /// --regression`).
     pub schedule: Option<Spanned<String>>,
+    /// Run a built-in protocol's scenario against its shipped protocol file, as `--interpreted`
+    /// does: a regression written under `--interpreted` says so, since its schedule numbers
+    /// the file's moves, not the Rust model's.
+    pub protocol_file: Option<Spanned<bool>>,
 }
 
 /// No `[faults]` section allowed.
@@ -271,6 +275,21 @@ pub fn protocol_of(src: &Source) -> Result<Spanned<String>, ScenarioError> {
         )
         .help("add a line such as `protocol = \"init-lock\"`; `lockstep list` shows the protocols")
     })
+}
+
+/// Whether the scenario asks for its built-in protocol's shipped file (`[explore]
+/// protocol_file = true`), with the key's place.
+pub fn wants_protocol_file(src: &Source) -> Option<Spanned<bool>> {
+    #[derive(Deserialize)]
+    struct Head {
+        explore: Option<ExploreHead>,
+    }
+    #[derive(Deserialize)]
+    struct ExploreHead {
+        protocol_file: Option<Spanned<bool>>,
+    }
+    let head: Head = toml::from_str(&src.text).ok()?;
+    head.explore?.protocol_file
 }
 
 /// Parses the whole file with the protocol's types.

@@ -1132,6 +1132,46 @@ fn the_isolate_file_agrees_with_the_rust_model() {
     );
 }
 
+/// A regression written under `--interpreted` numbers the protocol file's moves: it says
+/// `protocol_file = true`, and `check` replays it on the file with or without `--interpreted`
+/// (a Rust-recorded regression is the one that `--interpreted` searches instead).
+#[test]
+fn a_regression_found_on_the_file_replays_on_the_file() {
+    let dir = std::env::temp_dir().join(format!("lockstep-regression-{}", std::process::id()));
+    let dir = dir.to_string_lossy().to_string();
+    let run = lockstep(&[
+        "run",
+        "scenarios/init-lock/clobber.toml",
+        "--variant",
+        "v1-reclaim",
+        "--interpreted",
+        "--regression",
+        &dir,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let path = format!("{dir}/clobber--v1-reclaim.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("protocol_file = true"), "{text}");
+    assert!(text.contains("--regression --interpreted`"), "{text}");
+    for extra in [None, Some("--interpreted")] {
+        let mut args = vec!["check", path.as_str()];
+        args.extend(extra);
+        let out = lockstep(&args);
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("violated:max-inits  ok    replay"),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            !out.stderr.contains("note: --interpreted"),
+            "{}",
+            out.stderr
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `--interpreted` over a whole catalogue: a regression's replayed schedule (recorded on the
 /// Rust model) is searched for on the file instead, said once with its count, and the verdicts
 /// still meet their expectations; every protocol has its file now, so no other note appears.
