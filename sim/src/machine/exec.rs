@@ -613,6 +613,10 @@ fn step_on<N: Narrator>(
             }
             Op::Enter => {
                 let key = st.pop();
+                if !(0..=255).contains(&key) {
+                    fault(w, E_INDEX, pc, a, base);
+                    return;
+                }
                 if N::ON {
                     n.say(format_args!("calls into module instance {key}"));
                 }
