@@ -348,12 +348,7 @@ impl Parser {
             }
             "param" => self.param(in_variant),
             "fault" if !in_variant && matches!(self.peek(1), Tok::Ident(w) if w == "param") => {
-                self.bump();
-                let mut item = self.param(false)?;
-                if let ItemKind::Param { fault, .. } = &mut item {
-                    *fault = true;
-                }
-                Ok(item)
+                self.fault_param()
             }
             "assume" => {
                 self.bump();
@@ -438,23 +433,7 @@ impl Parser {
                 self.bump();
                 Ok(ItemKind::PathAlias { name, path })
             }
-            "module" if !in_variant => {
-                self.bump();
-                let name = self.ident("the module's name")?;
-                let help = "write `module lock = \"other.lstep\" keys \"lock_\"`";
-                self.expect(&Tok::Assign, help)?;
-                let Tok::Str(file) = self.tok().clone() else {
-                    return Err(self.error("a protocol file's path in quotes").help(help));
-                };
-                let path = Name { text: file, span: self.span() };
-                self.bump();
-                self.expect_kw("keys", help)?;
-                let Tok::Str(prefix) = self.tok().clone() else {
-                    return Err(self.error("the prefix of its scenario keys, in quotes").help(help));
-                };
-                self.bump();
-                Ok(ItemKind::Module { name, path, prefix })
-            }
+            "module" if !in_variant => self.module(),
             "alias" if !in_variant => {
                 self.bump();
                 let key = self.ident("a scenario key")?;
@@ -549,6 +528,41 @@ impl Parser {
             allowed,
             fault: false,
         })
+    }
+
+    /// `fault param NAME: T = default in [...]`: a parameter the scenario sets under
+    /// `[faults]`.
+    fn fault_param(&mut self) -> Result<ItemKind> {
+        self.bump();
+        let mut item = self.param(false)?;
+        if let ItemKind::Param { fault, .. } = &mut item {
+            *fault = true;
+        }
+        Ok(item)
+    }
+
+    /// `module NAME = "file.lstep" keys "prefix_"`.
+    fn module(&mut self) -> Result<ItemKind> {
+        self.bump();
+        let name = self.ident("the module's name")?;
+        let help = "write `module lock = \"other.lstep\" keys \"lock_\"`";
+        self.expect(&Tok::Assign, help)?;
+        let Tok::Str(file) = self.tok().clone() else {
+            return Err(self.error("a protocol file's path in quotes").help(help));
+        };
+        let path = Name {
+            text: file,
+            span: self.span(),
+        };
+        self.bump();
+        self.expect_kw("keys", help)?;
+        let Tok::Str(prefix) = self.tok().clone() else {
+            return Err(self
+                .error("the prefix of its scenario keys, in quotes")
+                .help(help));
+        };
+        self.bump();
+        Ok(ItemKind::Module { name, path, prefix })
     }
 
     fn list_of_exprs(&mut self) -> Result<Vec<Expr>> {
