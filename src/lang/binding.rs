@@ -211,7 +211,7 @@ pub fn resolve(
 /// A relative path with its `dir/..` and `.` parts folded (`a/scenarios/../p.lstep` is
 /// `a/p.lstep`), for messages and reports. Lexical only: a `..` after a symbolic link names
 /// another folder than this says, but the file is read by the path as written.
-fn tidy(path: &str) -> String {
+pub(super) fn tidy(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {

@@ -18,6 +18,12 @@ use super::binding::{self, FileProtocol, Table};
 use super::Protocol;
 use crate::scenario::{at, ScenarioError, Source};
 
+thread_local! {
+    /// The module files being loaded on this thread, outermost first: a file that names one of
+    /// them as its module would load forever.
+    static OPENING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A loaded `module NAME = "file" keys "prefix"`.
 pub struct Module {
     pub name: String,
@@ -45,9 +51,9 @@ pub fn load(p: &Protocol) -> Result<Option<Module>, ScenarioError> {
         ));
     }
     let dir = std::path::Path::new(&p.path).parent();
-    let joined = dir.map_or(path.text.clone(), |d| {
+    let joined = binding::tidy(&dir.map_or(path.text.clone(), |d| {
         d.join(&path.text).to_string_lossy().replace('\\', "/")
-    });
+    }));
     let text = match binding::EMBEDDED.iter().find(|(_, at, _)| *at == joined) {
         Some((_, _, text)) => text.to_string(),
         None => std::fs::read_to_string(&joined).map_err(|e| {
@@ -57,7 +63,16 @@ pub fn load(p: &Protocol) -> Result<Option<Module>, ScenarioError> {
             )
         })?,
     };
-    let guest = binding::open(&joined, &text)?;
+    if OPENING.with(|o| o.borrow().contains(&joined)) || joined == p.path {
+        return Err(located(
+            path.span.clone(),
+            format!("`{joined}` is being loaded already: modules cannot form a cycle"),
+        ));
+    }
+    OPENING.with(|o| o.borrow_mut().push(joined.clone()));
+    let guest = binding::open(&joined, &text);
+    OPENING.with(|o| o.borrow_mut().pop());
+    let guest = guest?;
     if guest.module.is_some() {
         return Err(located(
             path.span.clone(),
