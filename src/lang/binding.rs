@@ -1528,31 +1528,6 @@ impl FileScenario {
             })
             .collect()
     }
-
-    /// Explores a scenario whose actors call into a module (unreached code: the host file's).
-    fn explore_nested(&self, variant: &str, plan: &Plan, n: &super::module::Nesting) -> Outcome {
-        let p = &self.proto.protocol;
-        let complete = |o: &Outcome| {
-            o.report.strategy == lockstep_sim::Strategy::Exhaustive && o.verdict.is_holds()
-        };
-        let mut cs = self.composites(variant, plan, n);
-        if cs.len() == 1 {
-            let (_, c) = cs.pop().expect("one");
-            let mut o = engine::explore(&c, plan);
-            if complete(&o) {
-                let host = std::iter::once(c.host());
-                o.unreached = Some(super::unreached::unreached(host, &p.path, &p.text));
-            }
-            return o;
-        }
-        let one = OneOf::new(cs).expect("one property list");
-        let mut o = engine::explore(&one, plan);
-        if complete(&o) {
-            let hosts = one.models().map(Composite::host);
-            o.unreached = Some(super::unreached::unreached(hosts, &p.path, &p.text));
-        }
-        o
-    }
 }
 
 impl LoadedScenario for FileScenario {
@@ -1590,22 +1565,10 @@ impl LoadedScenario for FileScenario {
     }
 
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
-        if let Some(n) = &self.nesting {
-            let mut cs = self.composites(variant, plan, n);
-            if cs.len() == 1 {
-                let (_, c) = cs.pop().expect("one");
-                return engine::replay_model(&c, schedule, plan);
-            }
-            let one = OneOf::new(cs).expect("one property list");
-            return engine::replay_model(&one, schedule, plan);
+        match &self.nesting {
+            Some(n) => replay_structures(self.composites(variant, plan, n), schedule, plan),
+            None => replay_structures(self.machines(variant, plan), schedule, plan),
         }
-        let mut ms = self.machines(variant, plan);
-        if ms.len() == 1 {
-            let (_, m) = ms.pop().expect("one");
-            return engine::replay_model(&m, schedule, plan);
-        }
-        let one = OneOf::new(ms).expect("every structure checks the same properties");
-        engine::replay_model(&one, schedule, plan)
     }
 }
 
@@ -1638,34 +1601,58 @@ impl FileScenario {
     }
 
     fn explore_properties(&self, variant: &str, plan: &Plan) -> Outcome {
-        if let Some(n) = &self.nesting {
-            return self.explore_nested(variant, plan, n);
+        match &self.nesting {
+            Some(n) => {
+                self.explore_structures(self.composites(variant, plan, n), plan, Composite::host)
+            }
+            None => self.explore_structures(self.machines(variant, plan), plan, |m| m),
         }
-        let mut ms = self.machines(variant, plan);
+    }
+
+    /// Explores one model per structure (several as one choice among them); for a complete
+    /// search, the lines of the file's code no explored step ran (see `lang::unreached`),
+    /// read from each model's `host` machine.
+    fn explore_structures<M: lockstep_sim::Model<Move: 'static>>(
+        &self,
+        mut models: Vec<(String, M)>,
+        plan: &Plan,
+        host: fn(&M) -> &Machine,
+    ) -> Outcome {
         let p = &self.proto.protocol;
-        // Unreached code is reported for a complete search only (see `lang::unreached`).
         let complete = |o: &Outcome| {
             o.report.strategy == lockstep_sim::Strategy::Exhaustive && o.verdict.is_holds()
         };
-        if ms.len() == 1 {
-            let (_, m) = ms.pop().expect("one");
+        if models.len() == 1 {
+            let (_, m) = models.pop().expect("one");
             let mut o = engine::explore(&m, plan);
             if complete(&o) {
-                o.unreached = Some(super::unreached::unreached(
-                    std::iter::once(&m),
-                    &p.path,
-                    &p.text,
-                ));
+                let hosts = std::iter::once(host(&m));
+                o.unreached = Some(super::unreached::unreached(hosts, &p.path, &p.text));
             }
             return o;
         }
-        let one = OneOf::new(ms).expect("every structure checks the same properties");
+        let one = OneOf::new(models).expect("every structure checks the same properties");
         let mut o = engine::explore(&one, plan);
         if complete(&o) {
-            o.unreached = Some(super::unreached::unreached(one.models(), &p.path, &p.text));
+            let hosts = one.models().map(host);
+            o.unreached = Some(super::unreached::unreached(hosts, &p.path, &p.text));
         }
         o
     }
+}
+
+/// Replays a schedule on one model per structure (several as one choice among them).
+fn replay_structures<M: lockstep_sim::Model<Move: 'static>>(
+    mut models: Vec<(String, M)>,
+    schedule: &Schedule,
+    plan: &Plan,
+) -> Result<Replayed, String> {
+    if models.len() == 1 {
+        let (_, m) = models.pop().expect("one");
+        return engine::replay_model(&m, schedule, plan);
+    }
+    let one = OneOf::new(models).expect("every structure checks the same properties");
+    engine::replay_model(&one, schedule, plan)
 }
 
 #[cfg(test)]

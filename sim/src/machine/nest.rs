@@ -165,6 +165,60 @@ impl Composite {
     }
 }
 
+/// The host's and the guests' moves of one world, before they are tagged.
+#[derive(Default)]
+struct Buffers {
+    host: Vec<Move>,
+    urgent: Vec<Nested<Move>>,
+    optional: Vec<Nested<Move>>,
+}
+
+impl Buffers {
+    fn clear(&mut self) {
+        self.host.clear();
+        self.urgent.clear();
+        self.optional.clear();
+    }
+}
+
+thread_local! {
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+}
+
+impl Composite {
+    /// [`Model::moves`] with its buffers: urgent host moves, urgent guest moves, then the
+    /// optional ones; inside a step (an open value being chosen) only that step's choices.
+    fn moves_into(
+        &self,
+        s: &CompositeWorld,
+        out: &mut Vec<CompositeMove>,
+        b: &mut Buffers,
+    ) -> usize {
+        if let Some(key) = self.guest_choosing(s) {
+            let w = s.guests.get(key).expect("a listed instance");
+            let u = self.nest.guest().moves(w, &mut b.host);
+            out.extend(
+                b.host
+                    .iter()
+                    .map(|&mv| CompositeMove::Guest(Nested { slot: key, mv })),
+            );
+            return u;
+        }
+        let u = self.host.moves(&s.host, &mut b.host);
+        if self.host.choosing_actor(&s.host.slots).is_some() {
+            out.extend(b.host.iter().map(|&m| CompositeMove::Host(m)));
+            return u;
+        }
+        self.nest.moves(&s.guests, &mut b.urgent, &mut b.optional);
+        out.extend(b.host[..u].iter().map(|&m| CompositeMove::Host(m)));
+        out.extend(b.urgent.iter().map(|&m| CompositeMove::Guest(m)));
+        let count = out.len();
+        out.extend(b.host[u..].iter().map(|&m| CompositeMove::Host(m)));
+        out.extend(b.optional.iter().map(|&m| CompositeMove::Guest(m)));
+        count
+    }
+}
+
 impl Model for Composite {
     type State = CompositeWorld;
     type Move = CompositeMove;
@@ -181,30 +235,12 @@ impl Model for Composite {
     }
 
     fn moves(&self, s: &CompositeWorld, out: &mut Vec<CompositeMove>) -> usize {
-        let mut host = Vec::new();
-        if let Some(key) = self.guest_choosing(s) {
-            // Inside a guest step: only its choice may move.
-            let w = s.guests.get(key).expect("a listed instance");
-            let u = self.nest.guest().moves(w, &mut host);
-            out.extend(
-                host.into_iter()
-                    .map(|mv| CompositeMove::Guest(Nested { slot: key, mv })),
-            );
-            return u;
-        }
-        let u = self.host.moves(&s.host, &mut host);
-        if self.host.choosing_actor(&s.host.slots).is_some() {
-            out.extend(host.into_iter().map(CompositeMove::Host));
-            return u;
-        }
-        let (mut urgent, mut optional) = (Vec::new(), Vec::new());
-        self.nest.moves(&s.guests, &mut urgent, &mut optional);
-        out.extend(host[..u].iter().map(|&m| CompositeMove::Host(m)));
-        out.extend(urgent.iter().map(|&m| CompositeMove::Guest(m)));
-        let count = out.len();
-        out.extend(host[u..].iter().map(|&m| CompositeMove::Host(m)));
-        out.extend(optional.into_iter().map(CompositeMove::Guest));
-        count
+        // The explorers call this once per world: the buffers are reused, not allocated.
+        BUFFERS.with(|b| {
+            let b = &mut *b.borrow_mut();
+            b.clear();
+            self.moves_into(s, out, b)
+        })
     }
 
     fn next_wake(&self, s: &CompositeWorld) -> Option<Time> {
