@@ -149,7 +149,7 @@ fn thread_count_changes_nothing_but_speed() {
 /// Two shards, merged, give the unsharded verdicts.
 #[test]
 fn shards_merge_into_the_unsharded_verdicts() {
-    let dir = std::env::temp_dir().join(format!("lockstep-shards-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(crate::support::tempdir());
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
     for i in 1..=2 {
@@ -215,7 +215,7 @@ fn shards_merge_into_the_unsharded_verdicts() {
 
 #[test]
 fn junit_and_budgets() {
-    let dir = std::env::temp_dir().join(format!("lockstep-junit-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(crate::support::tempdir());
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("r.xml");
     let out = lockstep(&[

@@ -1137,7 +1137,7 @@ fn the_isolate_file_agrees_with_the_rust_model() {
 /// (a Rust-recorded regression is the one that `--interpreted` searches instead).
 #[test]
 fn a_regression_found_on_the_file_replays_on_the_file() {
-    let dir = std::env::temp_dir().join(format!("lockstep-regression-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(crate::support::tempdir());
     let dir = dir.to_string_lossy().to_string();
     let run = lockstep(&[
         "run",
@@ -1401,7 +1401,7 @@ fn deeply_nested_protocol_files_are_errors_not_crashes() {
                 .join("\n")
         ),
     ];
-    let dir = std::env::temp_dir().join(format!("lockstep-deep-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(crate::support::tempdir());
     std::fs::create_dir_all(&dir).unwrap();
     for (i, text) in files.iter().enumerate() {
         let path = dir.join(format!("deep-{i}.lstep"));

@@ -114,7 +114,7 @@ fn every_mutant_of_the_init_lock_is_killed_or_known() {
     let root = env!("CARGO_MANIFEST_DIR");
     let text = std::fs::read_to_string(format!("{root}/protocols/init-lock.lstep")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    let dir = std::env::temp_dir().join(format!("lockstep-mutants-{}", std::process::id()));
+    let dir = std::path::PathBuf::from(crate::support::tempdir());
     std::fs::create_dir_all(&dir).unwrap();
     let mut scenarios: Vec<_> = std::fs::read_dir(format!("{root}/scenarios/init-lock"))
         .unwrap()

@@ -148,17 +148,16 @@ pub fn shared_check_json() -> &'static Output {
     static OUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
     OUT.get_or_init(|| check_catalogue(&["--json"]))
 }
-/// A fresh folder under the system's temporary directory, unique in this process.
+/// A fresh folder under the system's temporary directory, created exclusively (a random name),
+/// so a folder a dead run left behind, even one whose process id this run reuses, is never
+/// mistaken for this test's own. It is kept after the test, for a failure to be looked at.
 pub fn tempdir() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "lockstep-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d.to_string_lossy().to_string()
+    let dir = tempfile::Builder::new()
+        .prefix("lockstep-test-")
+        .tempdir()
+        .expect("a temporary folder")
+        .keep();
+    dir.to_string_lossy().to_string()
 }
 
 pub mod mutate;
