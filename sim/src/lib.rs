@@ -29,6 +29,7 @@
 //! command.
 
 pub mod actor;
+pub mod arrival;
 pub mod compose;
 pub mod doc_example;
 pub mod explore;

@@ -5,13 +5,13 @@
 //! over through [`ProcessActor`] and keeps its steps, labels and invariants to itself.
 
 use lockstep_sim::world::{Fs, ProcId, Procs};
-use lockstep_sim::{Narrator, Time, NEVER};
+use lockstep_sim::{arrival, Narrator, Time, NEVER};
 
 use super::env::{ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvSpec, EnvState};
 
 /// An open choice not resolved yet (an actor's `choices` slot).
 pub const UNRESOLVED: u8 = u8::MAX;
-/// The choice slot of the arrival instant (`arrive_ms = [a, b]`).
+/// The slot of the arrival instant (`arrive_ms = [a, b]`): the index of the next candidate.
 pub const S_ARRIVE: usize = 0;
 
 /// A move of a file-lock model.
@@ -45,13 +45,21 @@ pub struct View<'a, A> {
     pub actors: &'a [A],
 }
 
-/// The moves of a world; returns how many are urgent (the rest are the optional kills and
-/// pauses). `alternatives(actor, slot)` is the number of values of an open choice.
-pub fn moves<A: ProcessActor>(
+/// Whether `x` has not arrived yet, and may decline to arrive now (see
+/// [`lockstep_sim::arrival`]): its step is then optional.
+fn may_decline<A: ProcessActor>(x: &A, arrive: &[Time]) -> bool {
+    !x.started() && !x.finished() && arrival::optional(usize::from(x.choices()[S_ARRIVE]), arrive)
+}
+
+/// The moves of a world; returns how many are urgent (the rest are the optional arrivals,
+/// kills and pauses). `alternatives(actor, slot)` is the number of values of an open choice,
+/// `arrive(actor)` its candidate arrival instants.
+pub fn moves<'m, A: ProcessActor>(
     plan: &EnvPlan,
     spec: &EnvSpec,
     w: &View<'_, A>,
     alternatives: impl Fn(usize, usize) -> usize,
+    arrive: impl Fn(usize) -> &'m [Time],
     out: &mut Vec<Move>,
 ) -> usize {
     for (a, x) in w.actors.iter().enumerate() {
@@ -72,12 +80,19 @@ pub fn moves<A: ProcessActor>(
             out.push(Move::Env(EnvMove::Resume(a as u8)));
         }
     }
+    let runnable =
+        |a: usize, x: &A| x.wake() <= w.now && !x.finished() && w.procs.runs(ProcId(a as u8));
     for (a, x) in w.actors.iter().enumerate() {
-        if x.wake() <= w.now && !x.finished() && w.procs.runs(ProcId(a as u8)) {
+        if runnable(a, x) && !may_decline(x, arrive(a)) {
             out.push(Move::Step(a as u8));
         }
     }
     let urgent = out.len();
+    for (a, x) in w.actors.iter().enumerate() {
+        if runnable(a, x) && may_decline(x, arrive(a)) {
+            out.push(Move::Step(a as u8));
+        }
+    }
     if w.env.kills < spec.kills_max {
         for (a, x) in w.actors.iter().enumerate() {
             if spec.kill_mask & (1 << a) != 0 && x.started() && w.procs.is_alive(ProcId(a as u8)) {
@@ -95,13 +110,21 @@ pub fn moves<A: ProcessActor>(
     urgent
 }
 
-/// The next instant an actor wakes, a pause ends or a scheduled event is due (`NEVER`: none);
-/// a model adds its own deadlines (a bounded-liveness property's).
-pub fn next_wake<A: ProcessActor>(plan: &EnvPlan, w: &View<'_, A>) -> Time {
+/// The next instant an actor wakes (or, declining to arrive now, its next candidate arrival),
+/// a pause ends or a scheduled event is due (`NEVER`: none); a model adds its own deadlines (a
+/// bounded-liveness property's).
+pub fn next_wake<'m, A: ProcessActor>(
+    plan: &EnvPlan,
+    w: &View<'_, A>,
+    arrive: impl Fn(usize) -> &'m [Time],
+) -> Time {
     let mut t = NEVER;
     for (a, x) in w.actors.iter().enumerate() {
         if x.wake() > w.now && !x.finished() && w.procs.is_alive(ProcId(a as u8)) {
             t = t.min(x.wake());
+        } else if may_decline(x, arrive(a)) {
+            let next = usize::from(x.choices()[S_ARRIVE]);
+            t = t.min(arrival::after(next, arrive(a)).unwrap_or(NEVER));
         }
         if x.env_state().resume_at > w.now {
             t = t.min(x.env_state().resume_at);
@@ -115,13 +138,19 @@ pub fn next_wake<A: ProcessActor>(plan: &EnvPlan, w: &View<'_, A>) -> Time {
     t
 }
 
-/// Resolves actor `a`'s open choice `slot` to alternative `i`; the arrival slot also sets when
-/// it arrives (`arrive`: its candidate instants).
-pub fn choose<A: ProcessActor>(actors: &mut [A], a: u8, slot: u8, i: u8, arrive: &[Time]) {
-    let (a, slot) = (usize::from(a), usize::from(slot));
-    actors[a].choices_mut()[slot] = i;
-    if slot == S_ARRIVE {
-        actors[a].set_wake(arrive[usize::from(i)]);
+/// Moves the clock to `to`: actors that let an optional arrival instant pass move on to their
+/// next candidate (`arrive(actor)`: its candidate instants).
+pub fn advance<'m, A: ProcessActor>(
+    actors: &mut [A],
+    to: Time,
+    arrive: impl Fn(usize) -> &'m [Time],
+) {
+    for (a, x) in actors.iter_mut().enumerate() {
+        if !x.started() && !x.finished() && x.wake() < to {
+            let next = arrival::skip(usize::from(x.choices()[S_ARRIVE]), arrive(a), to);
+            x.choices_mut()[S_ARRIVE] = next as u8;
+            x.set_wake(arrive(a)[next]);
+        }
     }
 }
 
@@ -141,19 +170,18 @@ pub trait ProcessWorld<const N: usize> {
     fn parts(&mut self) -> EnvParts<'_, Self::Actor, N>;
 }
 
-/// Applies a move: a choice (`arrive(a)`: actor `a`'s arrival instants), a step of the model's
-/// own (`step`, with the syscall faults it consumed noted), or an environment move.
-pub fn apply<'m, S: ProcessWorld<N>, const N: usize, W: Narrator>(
+/// Applies a move: a choice, a step of the model's own (`step`, with the syscall faults it
+/// consumed noted), or an environment move.
+pub fn apply<S: ProcessWorld<N>, const N: usize, W: Narrator>(
     plan: &EnvPlan,
     s: &mut S,
     m: Move,
-    arrive: impl Fn(usize) -> &'m [Time],
     step: impl FnOnce(&mut S, usize, &mut W),
     n: &mut W,
 ) {
     match m {
         Move::Choose(a, slot, i) => {
-            choose(s.parts().actors, a, slot, i, arrive(usize::from(a)));
+            s.parts().actors[usize::from(a)].choices_mut()[usize::from(slot)] = i;
         }
         Move::Step(a) => {
             let before = EnvPlan::pending(s.parts().fs);
@@ -187,24 +215,20 @@ pub fn actor_of(plan: &EnvPlan, m: Move) -> u8 {
     }
 }
 
-/// The initial open choices of an actor with `alternatives(slot)` values per slot, and when it
-/// wakes: at its one arrival instant, or never until the arrival is chosen.
+/// The initial open choices of an actor with `alternatives(slot)` values per slot (the arrival
+/// slot holds the index of its next candidate instant, so it starts at 0 and is never an open
+/// choice), and when it wakes: at its first candidate arrival instant.
 pub fn initial_choices(
     alternatives: impl Fn(usize) -> usize,
     first_arrival: Time,
 ) -> ([u8; 2], Time) {
     let mut choices = [0u8; 2];
     for (slot, c) in choices.iter_mut().enumerate() {
-        if alternatives(slot) > 1 {
+        if slot != S_ARRIVE && alternatives(slot) > 1 {
             *c = UNRESOLVED;
         }
     }
-    let wake = if choices[S_ARRIVE] == UNRESOLVED {
-        NEVER
-    } else {
-        first_arrival
-    };
-    (choices, wake)
+    (choices, first_arrival)
 }
 
 /// Declares a model's actor type with the fields every file-lock actor has (`choices`, the

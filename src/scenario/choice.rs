@@ -160,6 +160,20 @@ pub fn times(
     Ok(v)
 }
 
+/// `arrive_ms`: candidate arrival instants as [`times`] reads them, ascending and without
+/// repeats, the order the lazy arrival encoding walks (`lockstep_sim::arrival`); the protocol
+/// files' binding reads them the same way.
+pub fn instants(
+    src: &super::Source,
+    c: &toml::Spanned<Choice<u64>>,
+    what: &str,
+) -> Result<Vec<u64>, super::ScenarioError> {
+    let mut v = times(src, c, what)?;
+    v.sort_unstable();
+    v.dedup();
+    Ok(v)
+}
+
 /// An optional time of `[params]`, at least `min` and within [`TIME_MAX`].
 pub fn optional_time(
     src: &super::Source,

@@ -20,7 +20,7 @@ use toml::Spanned;
 
 use lockstep_sim::{Config, Property, Strategy, TieBreak};
 
-pub use choice::{optional_time, times, Choice, RangeSpec, MAX_ALTERNATIVES, TIME_MAX};
+pub use choice::{instants, optional_time, times, Choice, RangeSpec, MAX_ALTERNATIVES, TIME_MAX};
 pub use error::{from_toml, line_col, ScenarioError};
 
 use crate::catalogue::Catalogue;

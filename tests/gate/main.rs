@@ -1089,7 +1089,7 @@ fn the_restart_lock_file_agrees_with_the_rust_model() {
             "scenarios/restart-lock",
             "scenarios/canary/restart-no-mutex.toml",
         ],
-        58,
+        61,
     );
 }
 
@@ -1107,7 +1107,7 @@ fn the_prewarm_lock_file_agrees_with_the_rust_model() {
             "scenarios/prewarm-lock",
             "scenarios/canary/prewarm-no-recheck.toml",
         ],
-        100,
+        104,
     );
 }
 

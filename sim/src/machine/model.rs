@@ -616,10 +616,10 @@ impl Model for Machine {
             match w[b + B_STATUS] {
                 ST_NEW if w[b + B_WAKE] <= now => {
                     let arrive = &self.program.actors[a].arrive;
-                    if w[b + B_ARRIVE] as usize + 1 == arrive.len() {
-                        out.push(Move::Step(a as u8));
-                    } else {
+                    if crate::arrival::optional(w[b + B_ARRIVE] as usize, arrive) {
                         optional = true;
+                    } else {
+                        out.push(Move::Step(a as u8));
                     }
                 }
                 ST_READY if w[b + B_WAKE] <= now => out.push(Move::Step(a as u8)),
@@ -651,11 +651,11 @@ impl Model for Machine {
         if optional {
             for a in 0..self.bases.len() {
                 let b = self.base(a);
-                let last = self.program.actors[a].arrive.len();
+                let arrive = &self.program.actors[a].arrive;
                 if w[b + B_STATUS] == ST_NEW
                     && self.life(w, a).runs()
                     && w[b + B_WAKE] <= now
-                    && (w[b + B_ARRIVE] as usize) + 1 < last
+                    && crate::arrival::optional(w[b + B_ARRIVE] as usize, arrive)
                 {
                     out.push(Move::Step(a as u8));
                 }
@@ -677,7 +677,7 @@ impl Model for Machine {
             if self.life(w, a).runs() && wake > now && matches!(status, ST_NEW | ST_READY) {
                 t = t.min(wake);
             } else if status == ST_NEW {
-                if let Some(&next) = inst.arrive.get(w[b + B_ARRIVE] as usize + 1) {
+                if let Some(next) = crate::arrival::after(w[b + B_ARRIVE] as usize, &inst.arrive) {
                     t = t.min(next);
                 }
             }
@@ -723,10 +723,7 @@ impl Model for Machine {
                 s.touch(a);
                 let w = &mut s.slots;
                 let arrive = &self.program.actors[a].arrive;
-                let mut i = w[b + B_ARRIVE] as usize;
-                while arrive[i] < to {
-                    i += 1;
-                }
+                let i = crate::arrival::skip(w[b + B_ARRIVE] as usize, arrive, to);
                 w[b + B_ARRIVE] = i as i64;
                 w[b + B_WAKE] = arrive[i];
             }

@@ -18,6 +18,7 @@
 //! latest claim and whether its own owner released it, how many inits started, the highest
 //! published claim, and per caller whether a legitimate reclaim superseded its claim.
 
+use lockstep_sim::arrival;
 use lockstep_sim::{Lifecycle, Model, Narrator, PropIdx, Property, Time};
 
 use super::invariants::Inv;
@@ -1165,10 +1166,14 @@ impl Model for InitLockModel {
                 Point::Done | Point::AwaitShared(_) | Point::StartPending => {}
                 Point::NotArrived => {
                     // Not the last candidate instant: arriving now is optional.
-                    if usize::from(c.choices[S_ARRIVE]) + 1 == self.spec.actors[a].arrive.len() {
-                        out.push(Move::Step(a as u8));
-                    } else {
+                    let (next, arrive) = (
+                        usize::from(c.choices[S_ARRIVE]),
+                        &self.spec.actors[a].arrive,
+                    );
+                    if arrival::optional(next, arrive) {
                         optional = true;
+                    } else {
+                        out.push(Move::Step(a as u8));
                     }
                 }
                 Point::InInit
@@ -1200,7 +1205,10 @@ impl Model for InitLockModel {
             for (a, c) in s.callers.iter().enumerate() {
                 if c.pc == Point::NotArrived
                     && c.wake <= s.now
-                    && usize::from(c.choices[S_ARRIVE]) + 1 < self.spec.actors[a].arrive.len()
+                    && arrival::optional(
+                        usize::from(c.choices[S_ARRIVE]),
+                        &self.spec.actors[a].arrive,
+                    )
                 {
                     out.push(Move::Step(a as u8));
                 }
@@ -1216,10 +1224,10 @@ impl Model for InitLockModel {
                 t = t.min(c.wake);
             } else if c.pc == Point::NotArrived {
                 // Declining to arrive now: the next candidate instant is the next event.
-                if let Some(&next) = self.spec.actors[a]
-                    .arrive
-                    .get(usize::from(c.choices[S_ARRIVE]) + 1)
-                {
+                if let Some(next) = arrival::after(
+                    usize::from(c.choices[S_ARRIVE]),
+                    &self.spec.actors[a].arrive,
+                ) {
                     t = t.min(t32(next));
                 }
             }
@@ -1273,10 +1281,7 @@ impl Model for InitLockModel {
             let c = &s.callers[a];
             if c.pc == Point::NotArrived && c.wake < s.now {
                 let arrive = &self.spec.actors[a].arrive;
-                let mut i = usize::from(c.choices[S_ARRIVE]);
-                while arrive[i] < to {
-                    i += 1;
-                }
+                let i = arrival::skip(usize::from(c.choices[S_ARRIVE]), arrive, to);
                 let c = &mut s.callers[a];
                 c.choices[S_ARRIVE] = i as u8;
                 c.wake = t32(arrive[i]);

@@ -416,7 +416,7 @@ fn actor(
     may_duplicate: bool,
 ) -> Result<ActorSpec, ScenarioError> {
     let name = actor_name(src, a, earlier)?;
-    let arrive = times(src, &Some(a.arrive_ms.clone()), "arrive_ms", 0)?;
+    let arrive = crate::scenario::instants(src, &a.arrive_ms, "arrive_ms")?;
     if !may_nest {
         no_inner_keys(src, a)?;
     }

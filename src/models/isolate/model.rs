@@ -72,6 +72,7 @@
 
 use arrayvec::ArrayVec;
 
+use lockstep_sim::arrival;
 use lockstep_sim::compose::{Guest, Nest, Nested, Progress, PropertyMap, Slots};
 use lockstep_sim::{Model, Narrator, PropIdx, Property, Time};
 
@@ -912,9 +913,8 @@ impl<G: Guest> Model for IsolateModel<G> {
             }
             match r.pc {
                 Point::NotArrived if r.wake <= s.now => {
-                    let last =
-                        usize::from(r.choices[S_ARRIVE]) + 1 == self.spec.actors[a].arrive.len();
-                    if !last {
+                    let next = usize::from(r.choices[S_ARRIVE]);
+                    if arrival::optional(next, &self.spec.actors[a].arrive) {
                         optional = true;
                     } else if self.start_needs_pick(s) {
                         for i in 0..self.spec.factory.len() {
@@ -944,7 +944,10 @@ impl<G: Guest> Model for IsolateModel<G> {
             for (a, r) in s.reqs.iter().enumerate() {
                 if r.pc == Point::NotArrived
                     && r.wake <= s.now
-                    && usize::from(r.choices[S_ARRIVE]) + 1 < self.spec.actors[a].arrive.len()
+                    && arrival::optional(
+                        usize::from(r.choices[S_ARRIVE]),
+                        &self.spec.actors[a].arrive,
+                    )
                 {
                     if self.start_needs_pick(s) {
                         for i in 0..self.spec.factory.len() {
@@ -969,10 +972,10 @@ impl<G: Guest> Model for IsolateModel<G> {
             if r.pc == Point::NotArrived && r.wake <= s.now {
                 // Arriving now is optional: the next candidate instant is a timer, so the
                 // clock cannot jump past it.
-                if let Some(&next) = self.spec.actors[a]
-                    .arrive
-                    .get(usize::from(r.choices[S_ARRIVE]) + 1)
-                {
+                if let Some(next) = arrival::after(
+                    usize::from(r.choices[S_ARRIVE]),
+                    &self.spec.actors[a].arrive,
+                ) {
                     t = t.min(t32(next));
                 }
             }
@@ -995,10 +998,7 @@ impl<G: Guest> Model for IsolateModel<G> {
         for (a, r) in s.reqs.iter_mut().enumerate() {
             if r.pc == Point::NotArrived && r.wake < s.now {
                 let arrive = &self.spec.actors[a].arrive;
-                let mut i = usize::from(r.choices[S_ARRIVE]);
-                while arrive[i] < to {
-                    i += 1;
-                }
+                let i = arrival::skip(usize::from(r.choices[S_ARRIVE]), arrive, to);
                 r.choices[S_ARRIVE] = i as u8;
                 r.wake = t32(arrive[i]);
             }

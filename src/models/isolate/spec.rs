@@ -405,7 +405,7 @@ fn actor(
 ) -> Result<(ActorSpec, init_lock::ActorSpec), ScenarioError> {
     let name = actor_name(src, a, earlier)?;
     let kind = request_kind(src, a)?;
-    let arrive = times(src, &a.arrive_ms, "arrive_ms")?;
+    let arrive = crate::scenario::instants(src, &a.arrive_ms, "arrive_ms")?;
     let work = work(src, a, kind)?;
     let abort_after = abort_after(src, a, &work)?;
     let cancel_at = cancel_at(src, a, arrive[0])?;

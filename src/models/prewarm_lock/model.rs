@@ -332,12 +332,17 @@ impl PrewarmLockModel {
         }
     }
 
+    /// The number of values of actor `a`'s open choice `slot` (its prewarm duration: arrivals
+    /// are not chosen, see [`Self::arrivals`]).
     fn alternatives(&self, a: usize, slot: usize) -> usize {
-        let sp = &self.spec.actors[a];
-        match slot {
-            S_ARRIVE => sp.arrive.len(),
-            _ => sp.prewarm.len(),
-        }
+        debug_assert_ne!(slot, S_ARRIVE);
+        self.spec.actors[a].prewarm.len()
+    }
+
+    /// Actor `a`'s candidate arrival instants, ascending: an open arrival is optional at each
+    /// but the last (`lockstep_sim::arrival`).
+    fn arrivals(&self, a: usize) -> &[Time] {
+        &self.spec.actors[a].arrive
     }
 
     fn prewarm_ms(&self, s: &World, a: usize) -> u64 {
@@ -1080,11 +1085,19 @@ impl Model for PrewarmLockModel {
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
         let alternatives = |a: usize, slot: usize| self.alternatives(a, slot);
-        process::moves(&self.env, &self.spec.env, &s.view(), alternatives, out)
+        let arrivals = |a: usize| self.arrivals(a);
+        process::moves(
+            &self.env,
+            &self.spec.env,
+            &s.view(),
+            alternatives,
+            arrivals,
+            out,
+        )
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        let mut t = process::next_wake(&self.env, &s.view());
+        let mut t = process::next_wake(&self.env, &s.view(), |a| self.arrivals(a));
         if self.checks.contains(&Inv::BoundedWait) {
             for a in 0..s.actors.len() {
                 if self.judged_waiting(s, a) {
@@ -1107,11 +1120,11 @@ impl Model for PrewarmLockModel {
 
     fn advance(&self, s: &mut World, to: Time) {
         s.now = to;
+        process::advance(&mut s.actors, to, |a| self.arrivals(a));
     }
 
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
-        let arrive = |a: usize| self.spec.actors[a].arrive.as_slice();
-        process::apply(&self.env, s, m, arrive, |s, a, n| self.step(s, a, n), n);
+        process::apply(&self.env, s, m, |s, a, n| self.step(s, a, n), n);
     }
 
     fn actor_of(&self, m: Move) -> u8 {
@@ -1149,12 +1162,10 @@ impl Model for PrewarmLockModel {
     fn move_label(&self, s: &World, m: Move) -> String {
         match m {
             Move::Choose(a, slot, i) => {
+                // The only open choice: the arrival slot is never one (see `process`).
+                debug_assert_ne!(usize::from(slot), S_ARRIVE);
                 let sp = &self.spec.actors[usize::from(a)];
-                if usize::from(slot) == S_ARRIVE {
-                    format!("choose arrive_ms = {}", sp.arrive[usize::from(i)])
-                } else {
-                    format!("choose prewarm_ms = {}", sp.prewarm[usize::from(i)])
-                }
+                format!("choose prewarm_ms = {}", sp.prewarm[usize::from(i)])
             }
             Move::Env(e) => self.env.label(e).into(),
             Move::Step(a) => self.step_label(s, usize::from(a)),

@@ -171,7 +171,7 @@ fn actor(
 ) -> Result<ActorSpec, ScenarioError> {
     let name = process_name(src, a, earlier.iter().map(|x| x.name.as_str()))?;
     let role = role(src, a)?;
-    let arrive = env::times(src, &a.arrive_ms, "arrive_ms")?;
+    let arrive = crate::scenario::instants(src, &a.arrive_ms, "arrive_ms")?;
     let prewarm = match &a.prewarm_ms {
         None => vec![500],
         Some(c) if role == Role::Wait => {

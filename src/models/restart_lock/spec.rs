@@ -231,7 +231,7 @@ fn actor(
     earlier: &[ActorSpec],
 ) -> Result<ActorSpec, ScenarioError> {
     let name = process_name(src, a, earlier.iter().map(|x| x.name.as_str()))?;
-    let arrive = env::times(src, &a.arrive_ms, "arrive_ms")?;
+    let arrive = crate::scenario::instants(src, &a.arrive_ms, "arrive_ms")?;
     let restart = match &a.restart_ms {
         None => vec![0],
         Some(c) => env::times(src, c, "restart_ms")?,
