@@ -2,7 +2,7 @@
 
 use crate::cli::common::{
     check_bridged, check_protocols, collect_files, collect_protocols, explore_all, load_all,
-    print_lints, usage_error, Overrides,
+    print_lints, usage_error, Jobs, Overrides,
 };
 use crate::cli::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
 use crate::report::{json_results, junit, table};
@@ -23,6 +23,8 @@ pub struct Args {
     #[arg(long)]
     pub fail_fast: bool,
     #[command(flatten)]
+    pub jobs: Jobs,
+    #[command(flatten)]
     pub overrides: Overrides,
 }
 
@@ -30,6 +32,10 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = a.overrides.validate() {
         return usage_error(&e);
     }
+    let jobs = match a.jobs.count() {
+        Ok(n) => n,
+        Err(e) => return usage_error(&e),
+    };
     let paths = if a.paths.is_empty() {
         vec!["scenarios".to_string()]
     } else {
@@ -59,7 +65,7 @@ pub fn run(a: Args) -> u8 {
         .filter_map(|f| crate::scenario::Source::read(f).ok())
         .collect();
     print_lints(&sources, a.overrides.interpreted, &[]);
-    let rows = explore_all(&loaded, &a.overrides, a.fail_fast);
+    let rows = explore_all(&loaded, &a.overrides, a.fail_fast, jobs);
     let planned: usize = loaded.iter().map(|l| l.meta().expect.len()).sum();
     if a.json {
         print!("{}", json_results(&rows));

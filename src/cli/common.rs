@@ -217,7 +217,11 @@ impl Progress {
             if d.load(std::sync::atomic::Ordering::Relaxed) {
                 return;
             }
-            let bar = indicatif::ProgressBar::new_spinner();
+            // One terminal area for every search running at once (`--jobs`).
+            static BARS: std::sync::OnceLock<indicatif::MultiProgress> = std::sync::OnceLock::new();
+            let bar = BARS
+                .get_or_init(indicatif::MultiProgress::new)
+                .add(indicatif::ProgressBar::new_spinner());
             while !d.load(std::sync::atomic::Ordering::Relaxed) {
                 let n = counter.load(std::sync::atomic::Ordering::Relaxed);
                 bar.set_message(format!("{label}: {} {unit}", crate::report::thousands(n)));
@@ -454,44 +458,116 @@ pub fn check_bridged(loaded: &[&dyn LoadedScenario], ov: &Overrides) -> Result<(
 
 /// Explores every expectation of every loaded scenario, in order. With `fail_fast`, stops after
 /// the first result that is not as expected (`check --fail-fast`): the rows so far.
+/// Explores every (scenario, variant) pair of `loaded`, `jobs` pairs at a time, and returns
+/// the results in file order: which job ran a pair, and when, changes no row but its elapsed
+/// time. With `fail_fast`, the rows end at the first unexpected result in file order (the pairs
+/// before it all run; none after it starts once it is known).
 pub fn explore_all<'a>(
     loaded: &'a [Box<dyn LoadedScenario>],
     ov: &Overrides,
     fail_fast: bool,
+    jobs: usize,
 ) -> Vec<ResultRow<'a>> {
-    let mut rows: Vec<ResultRow<'a>> = Vec::new();
-    'scenarios: for l in loaded {
-        let meta = l.meta();
-        for (variant, expected) in &meta.expect {
-            let mut plan = ov.apply(&meta.plan);
-            let t = Instant::now();
-            let _budget = ov.time_max.map(|secs| WallBudget::start(&mut plan, secs));
-            if plan.config.stop.is_none() {
-                plan.config.stop = Some(crate::interrupt::flag());
-            }
-            let _progress = Progress::start(&mut plan, &meta.name, variant);
-            let outcome = l
-                .explore_plan(variant, &plan)
-                .unwrap_or_else(|e| panic!("{}: {e} (not caught by check_bridged)", meta.path));
-            let invariants = if ov.each_invariant {
-                crate::each_invariant::statuses(l.as_ref(), variant, &plan, &outcome)
-            } else {
-                Vec::new()
-            };
-            rows.push(ResultRow {
-                meta,
-                variant,
-                expected: expected.clone(),
-                outcome,
-                elapsed_ms: t.elapsed().as_millis() as u64,
-                invariants,
-            });
-            if fail_fast && rows.last().is_some_and(|r| !r.ok()) {
-                break 'scenarios;
-            }
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pairs: Vec<(&'a dyn LoadedScenario, &'static str, &'a Verdict)> = loaded
+        .iter()
+        .flat_map(|l| {
+            l.meta()
+                .expect
+                .iter()
+                .map(move |(v, e)| (l.as_ref(), *v, e))
+        })
+        .collect();
+    let slots: Vec<std::sync::Mutex<Option<ResultRow<'a>>>> =
+        pairs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    // The first pair (in file order) whose result was not as expected, with `fail_fast`.
+    let first_unexpected = AtomicUsize::new(usize::MAX);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        if i >= pairs.len() || i > first_unexpected.load(Ordering::SeqCst) {
+            return;
+        }
+        let (l, variant, expected) = pairs[i];
+        let row = explore_pair(l, variant, expected, ov);
+        if fail_fast && !row.ok() {
+            first_unexpected.fetch_min(i, Ordering::SeqCst);
+        }
+        *slots[i].lock().expect("a result slot") = Some(row);
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..jobs.clamp(1, pairs.len().max(1)) {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let mut rows = Vec::new();
+    for slot in slots {
+        let Some(row) = slot.into_inner().expect("a result slot") else {
+            break;
+        };
+        let stop = fail_fast && !row.ok();
+        rows.push(row);
+        if stop {
+            break;
         }
     }
     rows
+}
+
+/// Explores one (scenario, variant) pair with the overrides, its wall-clock budget and the
+/// interrupt flag, and a progress line on a terminal.
+fn explore_pair<'a>(
+    l: &'a dyn LoadedScenario,
+    variant: &'static str,
+    expected: &Verdict,
+    ov: &Overrides,
+) -> ResultRow<'a> {
+    let meta = l.meta();
+    let mut plan = ov.apply(&meta.plan);
+    let t = Instant::now();
+    let _budget = ov.time_max.map(|secs| WallBudget::start(&mut plan, secs));
+    if plan.config.stop.is_none() {
+        plan.config.stop = Some(crate::interrupt::flag());
+    }
+    let _progress = Progress::start(&mut plan, &meta.name, variant);
+    let outcome = l
+        .explore_plan(variant, &plan)
+        .unwrap_or_else(|e| panic!("{}: {e} (not caught by check_bridged)", meta.path));
+    let invariants = if ov.each_invariant {
+        crate::each_invariant::statuses(l, variant, &plan, &outcome)
+    } else {
+        Vec::new()
+    };
+    ResultRow {
+        meta,
+        variant,
+        expected: expected.clone(),
+        outcome,
+        elapsed_ms: t.elapsed().as_millis() as u64,
+        invariants,
+    }
+}
+
+/// `--jobs`: how many (scenario, variant) pairs `check` and `report` explore at once.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct Jobs {
+    /// (Scenario, variant) pairs explored at once, each on its own thread; the results, their
+    /// order and every byte printed but the elapsed times do not depend on it. Each search
+    /// keeps its own `--memory-max`. [default: this machine's cores]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+impl Jobs {
+    /// The number of jobs, or a usage error for 0.
+    pub fn count(self) -> Result<usize, String> {
+        match self.jobs {
+            Some(0) => Err("--jobs takes a positive number".into()),
+            Some(n) => Ok(n),
+            None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+        }
+    }
 }
 
 pub fn expected_for(l: &dyn LoadedScenario, variant: &str) -> Option<Verdict> {

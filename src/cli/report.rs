@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::common::{
-    check_bridged, collect_files, explore_all, load_all, usage_error, Overrides,
+    check_bridged, collect_files, explore_all, load_all, usage_error, Jobs, Overrides,
 };
 use crate::cli::{EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_MISMATCH, EXIT_OK};
 use crate::report::write_reports;
@@ -20,6 +20,8 @@ pub struct Args {
     #[arg(long)]
     pub html: bool,
     #[command(flatten)]
+    pub jobs: Jobs,
+    #[command(flatten)]
     pub overrides: Overrides,
 }
 
@@ -27,6 +29,10 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = a.overrides.validate() {
         return usage_error(&e);
     }
+    let jobs = match a.jobs.count() {
+        Ok(n) => n,
+        Err(e) => return usage_error(&e),
+    };
     let paths = if a.paths.is_empty() {
         vec!["scenarios".to_string()]
     } else {
@@ -44,7 +50,7 @@ pub fn run(a: Args) -> u8 {
     if let Err(e) = check_bridged(&refs, &a.overrides) {
         return usage_error(&e);
     }
-    let rows = explore_all(&loaded, &a.overrides, false);
+    let rows = explore_all(&loaded, &a.overrides, false, jobs);
     let mut written = match write_reports(&rows, Path::new(&a.out)) {
         Ok(w) => w,
         Err(e) => {
