@@ -226,9 +226,10 @@ fn everything_twice_gives_identical_output() {
     assert_eq!(a, b, "two runs of the same scenarios differ");
 }
 
-/// The same through the binary, byte for byte (elapsed times aside): a second whole-catalogue
-/// check, the longest test of the gate (15 s of a cold gate's 40), so it is in the long set.
-/// The gate's own whole-catalogue check and the in-process test above still run every time.
+/// The same through the binary, byte for byte (elapsed times aside), and whatever the number
+/// of jobs: the gate's check runs as many pairs at once as the machine has cores, this second
+/// whole-catalogue check one at a time. The longest test of the gate, so it is in the long
+/// set; the gate's own whole-catalogue check and the in-process test above run every time.
 #[test]
 #[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn everything_twice_through_the_binary_gives_identical_bytes() {
@@ -239,7 +240,7 @@ fn everything_twice_through_the_binary_gives_identical_bytes() {
             .join("\n")
     };
     let x = shared_check_json();
-    let y = check_catalogue(&["--json"]);
+    let y = check_catalogue(&["--json", "--jobs", "1"]);
     assert_eq!(strip(&x.stdout), strip(&y.stdout));
 }
 
@@ -396,6 +397,9 @@ fn usage_errors_exit_2() {
         2
     );
     assert_eq!(lockstep(&["frobnicate"]).code, 2);
+    let no_jobs = lockstep(&["check", "scenarios/init-lock/clobber.toml", "--jobs", "0"]);
+    assert_eq!(no_jobs.code, 2, "{}", no_jobs.stderr);
+    assert!(no_jobs.stderr.contains("--jobs takes a positive number"));
     let bad = lockstep(&[
         "run",
         "scenarios/init-lock/clobber.toml",
@@ -445,6 +449,24 @@ fn fail_fast_stops_at_the_first_unexpected_result() {
         "{}",
         out.stderr
     );
+    // Pairs run side by side: the rows still end at the first unexpected one in file order,
+    // after every pair before it, whatever the number of jobs.
+    for jobs in ["1", "4"] {
+        let out = lockstep(&[
+            "check",
+            "--fail-fast",
+            "--jobs",
+            jobs,
+            "scenarios/init-lock/clobber.toml",
+            "tests/mismatch/wrong-expectation.toml",
+        ]);
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(
+            out.stdout.contains("5 results: 4 as expected, 1 not"),
+            "--jobs {jobs}: {}",
+            out.stdout
+        );
+    }
     let all = lockstep(&["check", "--fail-fast", "scenarios/init-lock/clobber.toml"]);
     assert_eq!(all.code, 0, "{}", all.stdout);
     assert!(!all.stderr.contains("fail-fast"), "{}", all.stderr);
