@@ -1,7 +1,7 @@
 //! The shipped JSON Schema is the one `lockstep schema` prints. That editors' validators accept
-//! every shipped scenario with it, and reject the slips it promises to catch, is checked by the
-//! `schema` test binary (`cargo test --features schema --test schema`), which needs a JSON
-//! Schema validator that the gate's build does without.
+//! every shipped scenario with it, and reject the slips it promises to catch, is checked by
+//! `tests/schema/validate.py` (in CI), with Python's TOML reader and the reference JSON Schema
+//! validator: nothing of it is lockstep's own code, and none of it is in the gate's build.
 
 use crate::support;
 use support::lockstep;
