@@ -52,6 +52,26 @@ impl std::fmt::Display for Verdict {
     }
 }
 
+/// A verdict as [`Display`](std::fmt::Display) prints it (`holds`, `violated:ID`,
+/// `reached:ID`, `inconclusive:REASON`): what `check --json` writes and `merge` reads back.
+impl std::str::FromStr for Verdict {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Verdict, String> {
+        let named = |rest: &str| (!rest.is_empty()).then(|| lockstep_sim::intern(rest));
+        let parsed = match text.split_once(':') {
+            None if text == "holds" => Some(Verdict::Holds),
+            Some(("violated", id)) => named(id).map(Verdict::Violated),
+            Some(("reached", id)) => named(id).map(Verdict::Reached),
+            Some(("inconclusive", why)) if !why.is_empty() => {
+                Some(Verdict::Inconclusive(why.to_string()))
+            }
+            _ => None,
+        };
+        parsed.ok_or_else(|| format!("`{text}` is not a verdict"))
+    }
+}
+
 /// In JSON, a verdict is the string a scenario would write.
 impl serde::Serialize for Verdict {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -75,5 +95,27 @@ mod tests {
         assert_eq!(budget.to_string(), "inconclusive:states-max");
         assert!(budget.is_inconclusive() && !budget.is_holds() && !budget.is_violated());
         assert_eq!(format!("{:<8}|", Verdict::Holds), "holds   |");
+    }
+
+    #[test]
+    fn verdicts_read_back_as_they_print() {
+        for v in [
+            Verdict::Holds,
+            Verdict::Violated("max-active"),
+            Verdict::Reached("throws"),
+            Verdict::Inconclusive("states-max".into()),
+        ] {
+            assert_eq!(v.to_string().parse::<Verdict>(), Ok(v));
+        }
+        for bad in [
+            "",
+            "hold",
+            "violated:",
+            "reached",
+            "inconclusive:",
+            "passed:x",
+        ] {
+            assert!(bad.parse::<Verdict>().is_err(), "{bad}");
+        }
     }
 }

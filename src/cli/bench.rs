@@ -387,7 +387,7 @@ pub fn run(a: Args) -> u8 {
     for f in files {
         let Ok(l) = load(&f) else { continue };
         for (variant, expected) in l.meta().expect.clone() {
-            if !expected.to_string().starts_with("violated:") {
+            if !expected.is_violated() {
                 continue;
             }
             let plan = l.meta().plan.clone();

@@ -3,7 +3,9 @@
 //!
 //! Per (scenario, variant): violated if any shard found a violation, naming the property that
 //! comes first in the scenario's `[check]` list among those found (the same rule as an
-//! unsharded search); otherwise inconclusive if any shard ran out of budget; otherwise holds.
+//! unsharded search); otherwise reached if any shard reached the target; otherwise
+//! inconclusive if any shard ran out of budget; otherwise holds. Verdicts are read back into
+//! the engine's type, never compared as text.
 //! State counts add up (shards overlap in the breadth-first prefix they all visit).
 
 use serde_json::Value;
@@ -12,6 +14,7 @@ use crate::cli::common::usage_error;
 use crate::cli::{EXIT_MISMATCH, EXIT_OK};
 use crate::models;
 use crate::scenario::Source;
+use crate::verdict::Verdict;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -26,8 +29,8 @@ pub struct Args {
 struct Merged {
     scenario: String,
     variant: String,
-    verdicts: Vec<String>,
-    expected: String,
+    verdicts: Vec<Verdict>,
+    expected: Verdict,
     states: u64,
     schedules: u64,
     replay: Option<String>,
@@ -65,7 +68,10 @@ pub fn run(a: Args) -> u8 {
                         scenario: scenario.to_string(),
                         variant: variant.to_string(),
                         verdicts: Vec::new(),
-                        expected: r["expected"].as_str().unwrap_or("").to_string(),
+                        expected: match verdict_of(f, &r["expected"]) {
+                            Ok(v) => v,
+                            Err(e) => return usage_error(&e),
+                        },
                         states: 0,
                         schedules: 0,
                         replay: None,
@@ -74,8 +80,10 @@ pub fn run(a: Args) -> u8 {
                 }
             };
             let m = &mut merged[i];
-            m.verdicts
-                .push(r["verdict"].as_str().unwrap_or("").to_string());
+            match verdict_of(f, &r["verdict"]) {
+                Ok(v) => m.verdicts.push(v),
+                Err(e) => return usage_error(&e),
+            }
             m.states += r["states"].as_u64().unwrap_or(0);
             m.schedules += r["schedules"].as_u64().unwrap_or(0);
             if m.replay.is_none() {
@@ -98,29 +106,14 @@ pub fn run(a: Args) -> u8 {
                     .collect()
             })
             .unwrap_or_default();
-        let rank = |v: &str| -> usize {
-            let id = v.trim_start_matches("violated:");
-            order.iter().position(|o| o == id).unwrap_or(usize::MAX)
-        };
-        let verdict = if let Some(v) = m
-            .verdicts
-            .iter()
-            .filter(|v| v.starts_with("violated:"))
-            .min_by_key(|v| rank(v))
-        {
-            v.clone()
-        } else if let Some(v) = m.verdicts.iter().find(|v| v.starts_with("inconclusive:")) {
-            v.clone()
-        } else {
-            "holds".to_string()
-        };
+        let verdict = merged_verdict(&m.verdicts, &order);
         let ok = verdict == m.expected;
         all_ok &= ok;
         out.push(serde_json::json!({
             "scenario": m.scenario,
             "variant": m.variant,
-            "verdict": verdict,
-            "expected": m.expected,
+            "verdict": verdict.to_string(),
+            "expected": m.expected.to_string(),
             "ok": ok,
             "states": m.states,
             "schedules": m.schedules,
@@ -148,5 +141,58 @@ pub fn run(a: Args) -> u8 {
         EXIT_OK
     } else {
         EXIT_MISMATCH
+    }
+}
+
+/// A shard's verdict (or expectation) field, read back into the engine's type.
+fn verdict_of(file: &str, field: &Value) -> Result<Verdict, String> {
+    field
+        .as_str()
+        .ok_or_else(|| "no verdict".to_string())
+        .and_then(str::parse)
+        .map_err(|e| format!("{file}: not the JSON of `lockstep check --json`: {e}"))
+}
+
+/// One unsharded search's verdict from its shards' (`order`: the scenario's `[check]` list).
+fn merged_verdict(verdicts: &[Verdict], order: &[String]) -> Verdict {
+    let rank = |id: &str| order.iter().position(|o| o == id).unwrap_or(usize::MAX);
+    let first_violated = verdicts
+        .iter()
+        .filter_map(Verdict::violated)
+        .min_by_key(|id| rank(id));
+    if let Some(id) = first_violated {
+        return Verdict::Violated(id);
+    }
+    let reached = verdicts.iter().find(|v| matches!(v, Verdict::Reached(_)));
+    let inconclusive = verdicts.iter().find(|v| v.is_inconclusive());
+    reached.or(inconclusive).cloned().unwrap_or(Verdict::Holds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merged_verdict;
+    use crate::verdict::Verdict;
+
+    #[test]
+    fn shards_merge_as_one_search_would() {
+        let order = ["max-active".to_string(), "bounded-wait".to_string()];
+        let budget = Verdict::Inconclusive("states-max".into());
+        let merge = |v: &[Verdict]| merged_verdict(v, &order);
+        // The violation listed first in `[check]` names the verdict, whichever shard found it.
+        assert_eq!(
+            merge(&[
+                Verdict::Violated("bounded-wait"),
+                budget.clone(),
+                Verdict::Violated("max-active")
+            ]),
+            Verdict::Violated("max-active")
+        );
+        // A target one shard reached is reached; a budget one shard ran out of is no pass.
+        assert_eq!(
+            merge(&[budget.clone(), Verdict::Reached("throws")]),
+            Verdict::Reached("throws")
+        );
+        assert_eq!(merge(&[Verdict::Holds, budget.clone()]), budget);
+        assert_eq!(merge(&[Verdict::Holds, Verdict::Holds]), Verdict::Holds);
     }
 }
