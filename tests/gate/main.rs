@@ -6,11 +6,15 @@
 //! `cargo test` runs everything not `#[ignore]`d, in well under a minute. The stated long set,
 //! which `.ci/run` runs on the same build, is `cargo test --test gate -- --ignored --skip
 //! million`: the fuzzers' CI sizes (100,000 protocol files, 50,000 scenario files), the mutation
-//! campaign, the sleep-set sweep over every scenario, the shuttle sweep over every bridgeable
-//! one, the prewarm-lock file's agreement with its Rust model, and a second whole-catalogue
-//! check through the binary compared byte for byte with the first. The fuzzers' stated millions are run on purpose (`--ignored million`). The loom modules
-//! (`loom_locks.rs`, `loom_models.rs`) are the `loom` test binary's (`tests/loom/main.rs`),
-//! built only with `--features loom`.
+//! campaign, a second in-process run of the catalogue compared byte for byte with the first,
+//! the sleep-set sweep over every scenario and the diamond check of the init lock's
+//! independence declarations, the shuttle sweep over every bridgeable scenario (the named ones
+//! included), the exhaustive explorer against every scripted violation, the prewarm-lock
+//! file's agreement with its Rust model, and a second whole-catalogue check through the binary
+//! (one pair at a time) compared byte for byte with the first. The fuzzers' stated millions
+//! are run on purpose (`--ignored million`). The loom modules (`loom_locks.rs`,
+//! `loom_models.rs`) are the `loom` test binary's (`tests/loom/main.rs`), built only with
+//! `--features loom`.
 
 mod explore;
 mod fs_locks;
@@ -89,6 +93,18 @@ fn the_cli_check_agrees_and_exits_zero() {
         assert_eq!(r["ok"], true, "{r}");
         let violated = r["verdict"].as_str().unwrap().starts_with("violated:");
         assert_eq!(r["replay"].is_string(), violated, "{r}");
+    }
+    // Determinism across processes: the binary (its own hash seeds, its own threads, pairs run
+    // side by side) gives, pair by pair, the verdicts and counts of the in-process run.
+    let rows = shared_run();
+    assert_eq!(rows.len(), results.len());
+    for ((meta, variant, outcome), r) in rows.iter().zip(results) {
+        let pair = format!("{} [{variant}]", meta.path);
+        assert_eq!(r["scenario"], meta.path.as_str(), "{pair}");
+        assert_eq!(r["variant"], *variant, "{pair}");
+        assert_eq!(r["verdict"], outcome.verdict.to_string(), "{pair}");
+        assert_eq!(r["states"], outcome.report.states, "{pair}");
+        assert_eq!(r["schedules"], outcome.report.schedules, "{pair}");
     }
     // The exact verdicts of the four named scenarios and the canary.
     let verdict = |scenario: &str, variant: &str| -> String {
@@ -201,7 +217,11 @@ fn counterexamples_and_state_counts_are_pinned() {
     }
 }
 
+/// Two in-process runs of the whole catalogue give the same bytes (timelines included). In the
+/// long set: every `cargo test` already compares the binary's run with the in-process one, pair
+/// by pair (`the_cli_check_agrees_and_exits_zero`).
 #[test]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn everything_twice_gives_identical_output() {
     let render = |rows: &[(lockstep::scenario::Meta, &'static str, Outcome)]| -> String {
         let mut s = String::new();
@@ -324,6 +344,7 @@ fn a_trace_of_an_edited_scenario_is_refused() {
 
 /// Every scripted violation is also found by the exhaustive explorer (it explores a superset).
 #[test]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn exhaustive_finds_whatever_the_script_finds() {
     for l in all_scenarios() {
         let meta = l.meta();

@@ -130,6 +130,7 @@ fn header() -> String {
 }
 
 #[test]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn named_scenarios_agree_with_the_kernel() {
     let mut out = vec![header()];
     for path in NAMED {

@@ -12,6 +12,7 @@ use support::all_scenarios;
 const DIAMOND_STATES: u64 = 200_000;
 
 #[test]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn init_lock_independence_declarations_form_diamonds() {
     let mut pairs = 0;
     let mut checked = 0;
