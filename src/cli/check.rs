@@ -1,8 +1,8 @@
 //! `lockstep check [PATH ...]`
 
 use crate::cli::common::{
-    check_bridged, check_protocols, collect_files, collect_protocols, explore_all, load_all,
-    print_lints, usage_error, Jobs, Overrides,
+    check_bridged, check_protocols, collect_files, collect_protocols, explore_all,
+    load_all_sources, print_lints, usage_error, Jobs, Overrides,
 };
 use crate::cli::{EXIT_BAD_INPUT, EXIT_MISMATCH, EXIT_OK};
 use crate::report::{json_results, junit, table};
@@ -55,15 +55,11 @@ pub fn run(a: Args) -> u8 {
         );
     }
     let protocol_errors = check_protocols(&protocols);
-    let (loaded, errors) = load_all(&files, a.overrides.interpreted);
+    let (loaded, errors, sources) = load_all_sources(&files, a.overrides.interpreted);
     let refs: Vec<_> = loaded.iter().map(|l| l.as_ref()).collect();
     if let Err(e) = check_bridged(&refs, &a.overrides) {
         return usage_error(&e);
     }
-    let sources: Vec<_> = files
-        .iter()
-        .filter_map(|f| crate::scenario::Source::read(f).ok())
-        .collect();
     print_lints(&sources, a.overrides.interpreted, &[]);
     let rows = explore_all(&loaded, &a.overrides, a.fail_fast, jobs);
     let planned: usize = loaded.iter().map(|l| l.meta().expect.len()).sum();

@@ -373,11 +373,33 @@ pub fn protocol_errors(files: &[String]) -> Vec<String> {
 /// protocol file runs on its Rust model, and a regression that replays a schedule the Rust
 /// model recorded is searched exhaustively on the file for the same verdict.
 pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScenario>>, usize) {
+    let (loaded, errors, _) = load_all_sources(files, interpreted);
+    (loaded, errors)
+}
+
+/// [`load_all`], also giving back each file read (parsed once: the lints read the same
+/// sources).
+pub fn load_all_sources(
+    files: &[String],
+    interpreted: bool,
+) -> (Vec<Box<dyn LoadedScenario>>, usize, Vec<Source>) {
     let mut loaded = Vec::new();
     let mut errors = 0;
+    let mut sources = Vec::new();
     let mut notes: std::collections::BTreeMap<String, usize> = Default::default();
     for f in files {
-        match Source::read(f).and_then(|src| load_interpreted(&src, interpreted, &mut notes)) {
+        let src = match Source::read(f) {
+            Ok(src) => src,
+            Err(e) => {
+                eprint!("{}", e.render());
+                errors += 1;
+                continue;
+            }
+        };
+        let result = load_interpreted(&src, interpreted, &mut notes);
+        // Kept parsed, for the lints.
+        sources.push(src);
+        match result {
             Ok(l) if l.meta().no_expect.is_some() => {
                 eprint!("{}", l.meta().no_expect.as_ref().expect("checked").render());
                 errors += 1;
@@ -392,7 +414,7 @@ pub fn load_all(files: &[String], interpreted: bool) -> (Vec<Box<dyn LoadedScena
     for (why, n) in notes {
         eprintln!("note: --interpreted: {n} scenario file(s): {why}");
     }
-    (loaded, errors)
+    (loaded, errors, sources)
 }
 
 /// One scenario, on its protocol file when `interpreted` and that can be done; otherwise on

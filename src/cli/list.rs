@@ -33,10 +33,7 @@ fn print_keys(p: &dyn crate::protocol::ProtocolInfo) {
         p.id(),
         first.id
     );
-    let src = crate::scenario::Source {
-        path: format!("<defaults of {}>", p.id()),
-        text,
-    };
+    let src = crate::scenario::Source::new(format!("<defaults of {}>", p.id()), text);
     let Ok(l) = crate::models::load(&src) else {
         return;
     };

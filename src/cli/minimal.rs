@@ -22,10 +22,10 @@ pub struct Reduced {
 
 /// The file's text, with the command line's removals (`original` is the file as written).
 pub fn apply(original: &Source, removals: &[Removal]) -> Result<Source, String> {
-    Ok(Source {
-        path: original.path.clone(),
-        text: without(&original.text, removals)?,
-    })
+    Ok(Source::new(
+        original.path.clone(),
+        without(&original.text, removals)?,
+    ))
 }
 
 /// The protocol's fault names, as `lockstep list` shows them.

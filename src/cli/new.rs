@@ -164,10 +164,7 @@ fn from_protocol_file(a: &Args) -> u8 {
         // An invariant the file assumes something of (`assume ... for it`) starts commented
         // out, with what it needs, when the defaults do not give it.
         let alone = format!("{out}  \"{}\",\n]\n{explore}", prop.name);
-        let src = crate::scenario::Source {
-            path: a.file.clone(),
-            text: alone,
-        };
+        let src = crate::scenario::Source::new(a.file.clone(), alone);
         let _ = match crate::models::load(&src) {
             Ok(_) => writeln!(out, "  \"{}\",  # {}", prop.name, prop.summary),
             Err(e) => writeln!(

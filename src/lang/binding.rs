@@ -284,7 +284,7 @@ struct FaultsSection {
 /// The file's `fault param`s the scenario's `[faults]` sets; any key there that is neither a
 /// platform key nor one of them is an error.
 fn fault_params(src: &Source, proto: &FileProtocol) -> Result<Table, ScenarioError> {
-    let section: FaultsSection = toml::from_str(&src.text).unwrap_or_default();
+    let section: FaultsSection = src.view().unwrap_or_default();
     let mut out = Table::new();
     for (k, v) in section.faults.unwrap_or_default() {
         if FAULT_KEYS.contains(&k.get_ref().as_str()) {

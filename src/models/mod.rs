@@ -59,11 +59,7 @@ pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario
         let fp = crate::lang::binding::resolve(src, &proto)?;
         let mut l = fp.load(src)?;
         l.set_protocol_hash(
-            crate::scenario::Source {
-                path: fp.protocol.path.clone(),
-                text: fp.protocol.text.clone(),
-            }
-            .hash(),
+            crate::scenario::Source::new(fp.protocol.path.clone(), fp.protocol.text.clone()).hash(),
         );
         return Ok(l);
     }

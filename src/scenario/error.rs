@@ -111,7 +111,7 @@ pub fn line_col(text: &str, at: usize) -> (usize, usize) {
 }
 
 /// Converts a TOML/serde error into a located scenario error with advice.
-pub fn from_toml(path: &str, text: &str, e: &toml::de::Error) -> ScenarioError {
+pub fn from_toml(path: &str, text: &str, e: &toml_edit::de::Error) -> ScenarioError {
     let mut msg = e.message().trim().to_string();
     if msg.is_empty() {
         // The TOML parser gives no message for some errors, such as a file that ends after `=`

@@ -30,13 +30,38 @@ use crate::catalogue::Catalogue;
 pub struct Source {
     pub path: String,
     pub text: String,
+    /// The text as the TOML parser reads it, spans kept, parsed at most once: every typed view
+    /// of the file ([`Source::view`]) deserializes from it.
+    parsed: std::sync::OnceLock<Result<toml_edit::ImDocument<String>, toml_edit::de::Error>>,
 }
 
 impl Source {
+    /// A scenario's text, named by `path` in messages; parsed when first viewed.
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Source {
+        Source {
+            path: path.into(),
+            text: text.into(),
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn document(&self) -> &Result<toml_edit::ImDocument<String>, toml_edit::de::Error> {
+        self.parsed.get_or_init(|| {
+            toml_edit::ImDocument::parse(self.text.clone()).map_err(toml_edit::de::Error::from)
+        })
+    }
+
+    /// The file read as `T`, with the TOML parser's spans and messages (what `toml::from_str`
+    /// gives), from the one parse of the text.
+    pub fn view<T: DeserializeOwned>(&self) -> Result<T, toml_edit::de::Error> {
+        let doc = self.document().as_ref().map_err(Clone::clone)?;
+        T::deserialize(toml_edit::de::Deserializer::from(doc.clone()))
+    }
+
     /// Where the top-level table `name` is: its header, or, when it is implicit (only
     /// `[[name.child]]` headers make it), the first of those. From the TOML parser's spans.
     pub fn section_span(&self, name: &str) -> Option<std::ops::Range<usize>> {
-        let doc = toml_edit::ImDocument::parse(self.text.as_str()).ok()?;
+        let doc = self.document().as_ref().ok()?;
         let item = doc.get(name)?;
         if let Some(span) = item.span() {
             return Some(span);
@@ -53,10 +78,7 @@ impl Source {
 
     pub fn read(path: &str) -> Result<Source, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::unreadable(path, e))?;
-        Ok(Source {
-            path: path.to_string(),
-            text,
-        })
+        Ok(Source::new(path, text))
     }
 
     pub fn error(&self, span: Option<Range<usize>>, message: impl Into<String>) -> ScenarioError {
@@ -267,7 +289,9 @@ pub fn protocol_of(src: &Source) -> Result<Spanned<String>, ScenarioError> {
     struct Head {
         protocol: Option<Spanned<String>>,
     }
-    let head: Head = toml::from_str(&src.text).map_err(|e| from_toml(&src.path, &src.text, &e))?;
+    let head: Head = src
+        .view()
+        .map_err(|e| from_toml(&src.path, &src.text, &e))?;
     head.protocol.ok_or_else(|| {
         src.error(
             Some(0..0),
@@ -288,7 +312,7 @@ pub fn wants_protocol_file(src: &Source) -> Option<Spanned<bool>> {
     struct ExploreHead {
         protocol_file: Option<Spanned<bool>>,
     }
-    let head: Head = toml::from_str(&src.text).ok()?;
+    let head: Head = src.view().ok()?;
     head.explore?.protocol_file
 }
 
@@ -299,7 +323,7 @@ where
     A: DeserializeOwned,
     F: DeserializeOwned,
 {
-    toml::from_str(&src.text).map_err(|e| from_toml(&src.path, &src.text, &e))
+    src.view().map_err(|e| from_toml(&src.path, &src.text, &e))
 }
 
 /// Validates the common frame against the protocol: known invariants and variants, well-formed
@@ -591,4 +615,40 @@ fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, Scenario
 /// Turns a span-carrying value's problem into an error at that value.
 pub fn at<T>(src: &Source, v: &Spanned<T>, message: impl Into<String>) -> ScenarioError {
     src.error(Some(v.span()), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{protocol_of, wants_protocol_file, Source};
+
+    /// Every view of a file comes from its one parse.
+    #[test]
+    fn a_source_is_parsed_once_for_every_view() {
+        let src = Source::new(
+            "x.toml",
+            "protocol = \"init-lock\"\n[explore]\nprotocol_file = true\n",
+        );
+        assert!(src.parsed.get().is_none(), "parsed before it was read");
+        assert_eq!(protocol_of(&src).unwrap().get_ref(), "init-lock");
+        let parsed = src.parsed.get().expect("parsed by the first view") as *const _;
+        assert!(wants_protocol_file(&src).is_some_and(|w| *w.get_ref()));
+        assert!(src.view::<toml::Table>().is_ok());
+        assert!(std::ptr::eq(parsed, src.parsed.get().unwrap()));
+    }
+
+    /// A view says what `toml::from_str` says, at the same place, for bad TOML and bad types.
+    #[test]
+    fn views_report_what_the_toml_crate_reports() {
+        for text in ["a = \n", "[x]\n[x]\n", "protocol = 3\n", "a = [1, 2\n"] {
+            #[derive(Debug, serde::Deserialize)]
+            #[allow(dead_code)]
+            struct Head {
+                protocol: Option<String>,
+            }
+            let ours = Source::new("x.toml", text).view::<Head>().unwrap_err();
+            let theirs = toml::from_str::<Head>(text).unwrap_err();
+            assert_eq!(ours.message(), theirs.message(), "{text:?}");
+            assert_eq!(ours.span(), theirs.span(), "{text:?}");
+        }
+    }
 }

@@ -272,10 +272,7 @@ fn bad_fs_lock_scenarios_get_located_errors() {
     ];
     let mut all = String::new();
     for (name, text, at) in cases {
-        let src = Source {
-            path: format!("inline/{name}"),
-            text,
-        };
+        let src = Source::new(format!("inline/{name}"), text);
         let err = lockstep::models::load(&src)
             .err()
             .unwrap_or_else(|| panic!("{name} loaded without an error"));
@@ -336,10 +333,7 @@ fn sections_load_however_toml_writes_them() {
         let header = format!("[{section}]\n");
         assert!(text.contains(&header), "{path} has a `{header}` line");
         let verdicts = |text: &str| {
-            let src = Source {
-                path: path.to_string(),
-                text: text.to_string(),
-            };
+            let src = Source::new(path.to_string(), text.to_string());
             let l = lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()));
             l.meta()
                 .expect

@@ -319,10 +319,7 @@ fn fuzz(cases: u32, seed: u64) {
                     Edit::Value { at, value } => replace_value(&text, *at, *value),
                 };
             }
-            let src = Source {
-                path: seeds[seed].path.clone(),
-                text,
-            };
+            let src = Source::new(seeds[seed].path.clone(), text);
             check_input(&src, variants)
                 .map_err(|e| TestCaseError::fail(format!("{e}\n--- {}:\n{}", src.path, src.text)))
         })

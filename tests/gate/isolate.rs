@@ -314,10 +314,7 @@ strategy = "exhaustive"
 w2-abort-all = "holds"
 "#
         );
-        let src = Source {
-            path: format!("nested-{v}.toml"),
-            text,
-        };
+        let src = Source::new(format!("nested-{v}.toml"), text);
         let nested = lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()));
         let a = alone.explore(v, &alone.meta().plan);
         let b = nested.explore("w2-abort-all", &nested.meta().plan);
@@ -503,10 +500,7 @@ fn bad_isolate_input_gets_located_errors() {
     ];
     let mut all = String::new();
     for (name, text, want) in cases {
-        let src = Source {
-            path: format!("bad/{name}.toml"),
-            text,
-        };
+        let src = Source::new(format!("bad/{name}.toml"), text);
         let err = match lockstep::models::load(&src) {
             Ok(_) => panic!("{name}: loaded"),
             Err(e) => e,
@@ -647,7 +641,7 @@ mod fuzz {
             // earlier-listed violation through a world that violates a later-listed one, which
             // replay then stops at (a kernel issue, see `a_counterexample_through_a_violating_world`).
             let inv = if pick_nested && init_lock.is_some() { nested } else { own };
-            let src = Source { path: "fuzz.toml".into(), text: text(dynamic, split, &factory, init_lock, &actors, &[inv]) };
+            let src = Source::new("fuzz.toml", text(dynamic, split, &factory, init_lock, &actors, &[inv]));
             let l = lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}\n{}", e.render(), src.text));
             let meta = l.meta().clone();
             for (variant, _) in &meta.expect {
@@ -700,10 +694,7 @@ strategy = "exhaustive"
 [expect]
 w2-reset-flag-first = "violated:aborted-fail"
 "#;
-    let src = Source {
-        path: "kernel-issue.toml".into(),
-        text: text.into(),
-    };
+    let src = Source::new("kernel-issue.toml", text);
     let l = lockstep::models::load(&src).unwrap();
     let out = l.explore("w2-reset-flag-first", &l.meta().plan);
     assert_eq!(out.verdict, Verdict::Violated("aborted-fail"));

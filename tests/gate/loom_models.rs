@@ -180,10 +180,10 @@ const SHUTTLE_RUNS: u64 = 1_000;
 use support::{bridge_plan as plan, kernel_cfg, load as load_file};
 
 fn load_text(name: &str, text: &str) -> Box<dyn LoadedScenario> {
-    let src = Source {
-        path: format!("tests/gate/loom_models.rs#{name}"),
-        text: text.to_string(),
-    };
+    let src = Source::new(
+        format!("tests/gate/loom_models.rs#{name}"),
+        text.to_string(),
+    );
     lockstep::models::load(&src).unwrap_or_else(|e| panic!("{}", e.render()))
 }
 
