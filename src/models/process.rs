@@ -45,6 +45,15 @@ pub struct View<'a, A> {
     pub actors: &'a [A],
 }
 
+/// What the plumbing asks a model about its actors' open values.
+pub trait OpenValues {
+    /// The number of values of actor `a`'s open choice `slot` (never the arrival slot).
+    fn alternatives(&self, a: usize, slot: usize) -> usize;
+    /// Actor `a`'s candidate arrival instants, ascending: an open arrival is optional at each
+    /// but the last ([`lockstep_sim::arrival`]).
+    fn arrivals(&self, a: usize) -> &[Time];
+}
+
 /// Whether `x` has not arrived yet, and may decline to arrive now (see
 /// [`lockstep_sim::arrival`]): its step is then optional.
 fn may_decline<A: ProcessActor>(x: &A, arrive: &[Time]) -> bool {
@@ -52,19 +61,17 @@ fn may_decline<A: ProcessActor>(x: &A, arrive: &[Time]) -> bool {
 }
 
 /// The moves of a world; returns how many are urgent (the rest are the optional arrivals,
-/// kills and pauses). `alternatives(actor, slot)` is the number of values of an open choice,
-/// `arrive(actor)` its candidate arrival instants.
-pub fn moves<'m, A: ProcessActor>(
+/// kills and pauses).
+pub fn moves<A: ProcessActor>(
     plan: &EnvPlan,
     spec: &EnvSpec,
     w: &View<'_, A>,
-    alternatives: impl Fn(usize, usize) -> usize,
-    arrive: impl Fn(usize) -> &'m [Time],
+    open: &impl OpenValues,
     out: &mut Vec<Move>,
 ) -> usize {
     for (a, x) in w.actors.iter().enumerate() {
         if let Some(slot) = x.choices().iter().position(|&c| c == UNRESOLVED) {
-            for i in 0..alternatives(a, slot) {
+            for i in 0..open.alternatives(a, slot) {
                 out.push(Move::Choose(a as u8, slot as u8, i as u8));
             }
             return out.len();
@@ -83,13 +90,13 @@ pub fn moves<'m, A: ProcessActor>(
     let runnable =
         |a: usize, x: &A| x.wake() <= w.now && !x.finished() && w.procs.runs(ProcId(a as u8));
     for (a, x) in w.actors.iter().enumerate() {
-        if runnable(a, x) && !may_decline(x, arrive(a)) {
+        if runnable(a, x) && !may_decline(x, open.arrivals(a)) {
             out.push(Move::Step(a as u8));
         }
     }
     let urgent = out.len();
     for (a, x) in w.actors.iter().enumerate() {
-        if runnable(a, x) && may_decline(x, arrive(a)) {
+        if runnable(a, x) && may_decline(x, open.arrivals(a)) {
             out.push(Move::Step(a as u8));
         }
     }
@@ -113,18 +120,14 @@ pub fn moves<'m, A: ProcessActor>(
 /// The next instant an actor wakes (or, declining to arrive now, its next candidate arrival),
 /// a pause ends or a scheduled event is due (`NEVER`: none); a model adds its own deadlines (a
 /// bounded-liveness property's).
-pub fn next_wake<'m, A: ProcessActor>(
-    plan: &EnvPlan,
-    w: &View<'_, A>,
-    arrive: impl Fn(usize) -> &'m [Time],
-) -> Time {
+pub fn next_wake<A: ProcessActor>(plan: &EnvPlan, w: &View<'_, A>, open: &impl OpenValues) -> Time {
     let mut t = NEVER;
     for (a, x) in w.actors.iter().enumerate() {
         if x.wake() > w.now && !x.finished() && w.procs.is_alive(ProcId(a as u8)) {
             t = t.min(x.wake());
-        } else if may_decline(x, arrive(a)) {
+        } else if may_decline(x, open.arrivals(a)) {
             let next = usize::from(x.choices()[S_ARRIVE]);
-            t = t.min(arrival::after(next, arrive(a)).unwrap_or(NEVER));
+            t = t.min(arrival::after(next, open.arrivals(a)).unwrap_or(NEVER));
         }
         if x.env_state().resume_at > w.now {
             t = t.min(x.env_state().resume_at);
@@ -139,19 +142,30 @@ pub fn next_wake<'m, A: ProcessActor>(
 }
 
 /// Moves the clock to `to`: actors that let an optional arrival instant pass move on to their
-/// next candidate (`arrive(actor)`: its candidate instants).
-pub fn advance<'m, A: ProcessActor>(
-    actors: &mut [A],
-    to: Time,
-    arrive: impl Fn(usize) -> &'m [Time],
-) {
+/// next candidate.
+pub fn advance<A: ProcessActor>(actors: &mut [A], to: Time, open: &impl OpenValues) {
     for (a, x) in actors.iter_mut().enumerate() {
         if !x.started() && !x.finished() && x.wake() < to {
-            let next = arrival::skip(usize::from(x.choices()[S_ARRIVE]), arrive(a), to);
+            let arrive = open.arrivals(a);
+            let next = arrival::skip(usize::from(x.choices()[S_ARRIVE]), arrive, to);
             x.choices_mut()[S_ARRIVE] = next as u8;
-            x.set_wake(arrive(a)[next]);
+            x.set_wake(arrive[next]);
         }
     }
+}
+
+/// The next instant a bounded-wait deadline passes (`arrived + bound + 1` of every waiter, by
+/// the instants `waiters_arrived` gives), or `t` if it comes first.
+pub fn wait_deadline(
+    t: Time,
+    now: Time,
+    bound: Time,
+    waiters_arrived: impl Iterator<Item = Time>,
+) -> Time {
+    waiters_arrived
+        .map(|arrived| arrived + bound + 1)
+        .filter(|&due| due > now)
+        .fold(t, Time::min)
 }
 
 /// The parts of a world an environment move changes.
@@ -215,20 +229,17 @@ pub fn actor_of(plan: &EnvPlan, m: Move) -> u8 {
     }
 }
 
-/// The initial open choices of an actor with `alternatives(slot)` values per slot (the arrival
-/// slot holds the index of its next candidate instant, so it starts at 0 and is never an open
-/// choice), and when it wakes: at its first candidate arrival instant.
-pub fn initial_choices(
-    alternatives: impl Fn(usize) -> usize,
-    first_arrival: Time,
-) -> ([u8; 2], Time) {
+/// The initial open choices of actor `a` (the arrival slot holds the index of its next
+/// candidate instant, so it starts at 0 and is never an open choice), and when it wakes: at
+/// its first candidate arrival instant.
+pub fn initial_choices(open: &impl OpenValues, a: usize) -> ([u8; 2], Time) {
     let mut choices = [0u8; 2];
     for (slot, c) in choices.iter_mut().enumerate() {
-        if slot != S_ARRIVE && alternatives(slot) > 1 {
+        if slot != S_ARRIVE && open.alternatives(a, slot) > 1 {
             *c = UNRESOLVED;
         }
     }
-    (choices, first_arrival)
+    (choices, open.arrivals(a)[0])
 }
 
 /// Declares a model's actor type with the fields every file-lock actor has (`choices`, the

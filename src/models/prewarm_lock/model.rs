@@ -332,19 +332,6 @@ impl PrewarmLockModel {
         }
     }
 
-    /// The number of values of actor `a`'s open choice `slot` (its prewarm duration: arrivals
-    /// are not chosen, see [`Self::arrivals`]).
-    fn alternatives(&self, a: usize, slot: usize) -> usize {
-        debug_assert_ne!(slot, S_ARRIVE);
-        self.spec.actors[a].prewarm.len()
-    }
-
-    /// Actor `a`'s candidate arrival instants, ascending: an open arrival is optional at each
-    /// but the last (`lockstep_sim::arrival`).
-    fn arrivals(&self, a: usize) -> &[Time] {
-        &self.spec.actors[a].arrive
-    }
-
     fn prewarm_ms(&self, s: &World, a: usize) -> u64 {
         self.spec.actors[a].prewarm[usize::from(s.actors[a].choices[S_PREWARM])]
     }
@@ -1036,6 +1023,21 @@ impl PrewarmLockModel {
     }
 }
 
+impl process::OpenValues for PrewarmLockModel {
+    /// The number of values of actor `a`'s open choice `slot` (its prewarm duration: arrivals
+    /// are not chosen, see [`Self::arrivals`]).
+    fn alternatives(&self, a: usize, slot: usize) -> usize {
+        debug_assert_ne!(slot, S_ARRIVE);
+        self.spec.actors[a].prewarm.len()
+    }
+
+    /// Actor `a`'s candidate arrival instants, ascending: an open arrival is optional at each
+    /// but the last (`lockstep_sim::arrival`).
+    fn arrivals(&self, a: usize) -> &[Time] {
+        &self.spec.actors[a].arrive
+    }
+}
+
 impl Model for PrewarmLockModel {
     type State = World;
     type Move = Move;
@@ -1044,9 +1046,8 @@ impl Model for PrewarmLockModel {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
         let procs = env::procs(&self.spec.env, &envs);
         let mut actors = ArrayVec::new();
-        for (a, sp) in self.spec.actors.iter().enumerate() {
-            let (choices, wake) =
-                process::initial_choices(|slot| self.alternatives(a, slot), sp.arrive[0]);
+        for a in 0..self.spec.actors.len() {
+            let (choices, wake) = process::initial_choices(self, a);
             actors.push(Actor {
                 choices,
                 pc: Point::NotArrived,
@@ -1084,29 +1085,15 @@ impl Model for PrewarmLockModel {
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
-        let alternatives = |a: usize, slot: usize| self.alternatives(a, slot);
-        let arrivals = |a: usize| self.arrivals(a);
-        process::moves(
-            &self.env,
-            &self.spec.env,
-            &s.view(),
-            alternatives,
-            arrivals,
-            out,
-        )
+        process::moves(&self.env, &self.spec.env, &s.view(), self, out)
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        let mut t = process::next_wake(&self.env, &s.view(), |a| self.arrivals(a));
+        let mut t = process::next_wake(&self.env, &s.view(), self);
         if self.checks.contains(&Inv::BoundedWait) {
-            for a in 0..s.actors.len() {
-                if self.judged_waiting(s, a) {
-                    let due = s.actors[a].arrived + self.spec.wait_bound + 1;
-                    if due > s.now {
-                        t = t.min(due);
-                    }
-                }
-            }
+            let waiters = (0..s.actors.len()).filter(|&a| self.judged_waiting(s, a));
+            let arrived = waiters.map(|a| s.actors[a].arrived);
+            t = process::wait_deadline(t, s.now, self.spec.wait_bound, arrived);
         }
         if self.checks.contains(&Inv::DeadOwnerReclaimed) {
             if let Some(due) = self.reclaim_due(s) {
@@ -1120,7 +1107,7 @@ impl Model for PrewarmLockModel {
 
     fn advance(&self, s: &mut World, to: Time) {
         s.now = to;
-        process::advance(&mut s.actors, to, |a| self.arrivals(a));
+        process::advance(&mut s.actors, to, self);
     }
 
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {

@@ -261,19 +261,6 @@ impl RestartLockModel {
         }
     }
 
-    /// The number of values of actor `a`'s open choice `slot` (its restart duration: arrivals
-    /// are not chosen, see [`Self::arrivals`]).
-    fn alternatives(&self, a: usize, slot: usize) -> usize {
-        debug_assert_ne!(slot, S_ARRIVE);
-        self.spec.actors[a].restart.len()
-    }
-
-    /// Actor `a`'s candidate arrival instants, ascending: an open arrival is optional at each
-    /// but the last (`lockstep_sim::arrival`).
-    fn arrivals(&self, a: usize) -> &[Time] {
-        &self.spec.actors[a].arrive
-    }
-
     fn restart_ms(&self, s: &World, a: usize) -> u64 {
         self.spec.actors[a].restart[usize::from(s.actors[a].choices[S_RESTART])]
     }
@@ -684,6 +671,21 @@ impl RestartLockModel {
     }
 }
 
+impl process::OpenValues for RestartLockModel {
+    /// The number of values of actor `a`'s open choice `slot` (its restart duration: arrivals
+    /// are not chosen, see [`Self::arrivals`]).
+    fn alternatives(&self, a: usize, slot: usize) -> usize {
+        debug_assert_ne!(slot, S_ARRIVE);
+        self.spec.actors[a].restart.len()
+    }
+
+    /// Actor `a`'s candidate arrival instants, ascending: an open arrival is optional at each
+    /// but the last (`lockstep_sim::arrival`).
+    fn arrivals(&self, a: usize) -> &[Time] {
+        &self.spec.actors[a].arrive
+    }
+}
+
 impl Model for RestartLockModel {
     type State = World;
     type Move = Move;
@@ -699,9 +701,8 @@ impl Model for RestartLockModel {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
         let procs = env::procs(&self.spec.env, &envs);
         let mut actors = ArrayVec::new();
-        for (a, sp) in self.spec.actors.iter().enumerate() {
-            let (choices, wake) =
-                process::initial_choices(|slot| self.alternatives(a, slot), sp.arrive[0]);
+        for a in 0..self.spec.actors.len() {
+            let (choices, wake) = process::initial_choices(self, a);
             actors.push(Actor {
                 choices,
                 pc: Point::NotArrived,
@@ -740,36 +741,22 @@ impl Model for RestartLockModel {
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
-        let alternatives = |a: usize, slot: usize| self.alternatives(a, slot);
-        let arrivals = |a: usize| self.arrivals(a);
-        process::moves(
-            &self.env,
-            &self.spec.env,
-            &s.view(),
-            alternatives,
-            arrivals,
-            out,
-        )
+        process::moves(&self.env, &self.spec.env, &s.view(), self, out)
     }
 
     fn next_wake(&self, s: &World) -> Option<Time> {
-        let mut t = process::next_wake(&self.env, &s.view(), |a| self.arrivals(a));
+        let mut t = process::next_wake(&self.env, &s.view(), self);
         if self.checks.contains(&Inv::BoundedWait) {
-            for a in 0..s.actors.len() {
-                if self.waiting(s, a) {
-                    let due = s.actors[a].arrived + self.spec.wait_bound + 1;
-                    if due > s.now {
-                        t = t.min(due);
-                    }
-                }
-            }
+            let waiters = (0..s.actors.len()).filter(|&a| self.waiting(s, a));
+            let arrived = waiters.map(|a| s.actors[a].arrived);
+            t = process::wait_deadline(t, s.now, self.spec.wait_bound, arrived);
         }
         (t != NEVER).then_some(t)
     }
 
     fn advance(&self, s: &mut World, to: Time) {
         s.now = to;
-        process::advance(&mut s.actors, to, |a| self.arrivals(a));
+        process::advance(&mut s.actors, to, self);
     }
 
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
