@@ -1150,7 +1150,7 @@ fn the_prewarm_lock_file_agrees_with_the_rust_model() {
             "scenarios/prewarm-lock",
             "scenarios/canary/prewarm-no-recheck.toml",
         ],
-        104,
+        109,
     );
 }
 
