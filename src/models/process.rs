@@ -87,18 +87,21 @@ pub fn moves<A: ProcessActor>(
             out.push(Move::Env(EnvMove::Resume(a as u8)));
         }
     }
-    let runnable =
-        |a: usize, x: &A| x.wake() <= w.now && !x.finished() && w.procs.runs(ProcId(a as u8));
+    // Actors that may decline to arrive now: their steps come after the urgent ones.
+    let mut optional = 0u64;
     for (a, x) in w.actors.iter().enumerate() {
-        if runnable(a, x) && !may_decline(x, open.arrivals(a)) {
-            out.push(Move::Step(a as u8));
+        if x.wake() <= w.now && !x.finished() && w.procs.runs(ProcId(a as u8)) {
+            if may_decline(x, open.arrivals(a)) {
+                optional |= 1 << a;
+            } else {
+                out.push(Move::Step(a as u8));
+            }
         }
     }
     let urgent = out.len();
-    for (a, x) in w.actors.iter().enumerate() {
-        if runnable(a, x) && may_decline(x, open.arrivals(a)) {
-            out.push(Move::Step(a as u8));
-        }
+    while optional != 0 {
+        out.push(Move::Step(optional.trailing_zeros() as u8));
+        optional &= optional - 1;
     }
     if w.env.kills < spec.kills_max {
         for (a, x) in w.actors.iter().enumerate() {

@@ -1180,8 +1180,7 @@ fn the_isolate_file_agrees_with_the_rust_model() {
 /// (a Rust-recorded regression is the one that `--interpreted` searches instead).
 #[test]
 fn a_regression_found_on_the_file_replays_on_the_file() {
-    let dir = std::path::PathBuf::from(crate::support::tempdir());
-    let dir = dir.to_string_lossy().to_string();
+    let dir = crate::support::tempdir();
     let run = lockstep(&[
         "run",
         "scenarios/init-lock/clobber.toml",
