@@ -229,7 +229,8 @@ pub(super) fn tidy(path: &str) -> String {
     }
 }
 
-pub type Table = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+/// A table of user-named keys (`[params]`, a fault param), dotted or not (`crate::scenario::keyed`).
+pub type Table = crate::scenario::keyed::Keyed<toml::Value>;
 
 /// `[faults]`'s platform keys. Other keys are the file's `fault param`s, read with their spans
 /// by [`fault_params`], which refuses any key that is neither.

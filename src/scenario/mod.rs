@@ -8,10 +8,10 @@
 mod choice;
 mod error;
 mod fields;
+pub mod keyed;
 pub use fields::{fields_of, sections_of};
 pub mod schema;
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
 use serde::de::DeserializeOwned;
@@ -113,8 +113,9 @@ pub struct File<P, A, F> {
     pub check: Spanned<Check>,
     pub explore: Option<Spanned<Explore>>,
     /// Left out or empty: the file can be explored (`run` prints every variant's verdict and
-    /// an `[expect]` block to paste), not checked.
-    pub expect: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    /// an `[expect]` block to paste), not checked. Not `Spanned`, as `params`: dotted keys
+    /// (`expect.v1 = "holds"`) make the table implicit; [`Source::section_span`] finds a span.
+    pub expect: Option<keyed::Keyed<String>>,
 }
 
 #[derive(Deserialize)]
@@ -402,11 +403,11 @@ pub fn validate_meta<P, A, F>(
     let plan = plan_of(src, file.explore.as_ref())?;
 
     let mut expect: Vec<(&'static str, Verdict)> = Vec::new();
-    let empty = BTreeMap::new();
-    let expected = file.expect.as_ref().map_or(&empty, |e| e.get_ref());
+    let empty = keyed::Keyed::new();
+    let expected = file.expect.as_ref().unwrap_or(&empty);
     let no_expect = expected.is_empty().then(|| {
         src.error(
-            Some(file.expect.as_ref().map_or(0..0, |e| e.span())),
+            Some(src.section_span("expect").unwrap_or(0..0)),
             "the scenario expects nothing of any variant: there is nothing to check",
         )
         .help(format!(
