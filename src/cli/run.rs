@@ -386,7 +386,9 @@ fn expect_block(found: &[(&'static str, crate::verdict::Verdict)]) -> String {
 
 /// Writes `<dir>/<name>--<variant>.toml`: the scenario as it is, with its `[explore]` and
 /// `[expect]` replaced by a replay of the counterexample's schedule and its verdict, so the
-/// counterexample is checked by `lockstep check` (and `cargo test`) from then on.
+/// counterexample is checked by `lockstep check` (and `cargo test`) from then on. The edit is
+/// made on the TOML document (`toml_edit`): the user's comments and layout stay, and any way of
+/// writing the two tables (`[ explore ]`, dotted keys, inline tables) is replaced whole.
 fn write_regression(
     dir: &str,
     src: &Source,
@@ -394,31 +396,10 @@ fn write_regression(
     variant: &str,
     c: &crate::engine::Replayed,
 ) -> std::io::Result<String> {
-    let mut body = String::new();
-    let mut skipping = false;
-    let mut top_level = true;
-    for line in src.text.lines() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            skipping = t == "[explore]" || t == "[expect]";
-            top_level = false;
-        }
-        if skipping {
-            continue;
-        }
-        if let Some(rest) = t.strip_prefix("name").filter(|_| top_level) {
-            if rest.trim_start().starts_with('=') {
-                body.push_str(&format!("name = \"{}--{}\"\n", meta.name, variant));
-                continue;
-            }
-        }
-        body.push_str(line);
-        body.push('\n');
-    }
+    std::fs::create_dir_all(dir)?;
     let text = format!(
         "# Regression written by `lockstep run {} --variant {variant} --regression{}`:\n\
-         # the shrunk counterexample ({} moves), replayed as it was found.\n{}\n\n\
-         [explore]\nstrategy = \"replay\"\nschedule = \"{}\"\n{}\n[expect]\n{variant} = \"{}\"\n",
+         # the shrunk counterexample ({} moves), replayed as it was found.\n{}",
         meta.path,
         if meta.interpreted {
             " --interpreted"
@@ -426,17 +407,8 @@ fn write_regression(
             ""
         },
         c.schedule.moves(),
-        body.trim_end(),
-        c.schedule,
-        // The schedule numbers the moves of the model it was found on.
-        if meta.interpreted {
-            "protocol_file = true\n"
-        } else {
-            ""
-        },
-        c.verdict
+        regression_document(dir, src, meta, variant, c)?
     );
-    std::fs::create_dir_all(dir)?;
     let path = format!(
         "{}/{}--{}.toml",
         dir.trim_end_matches('/'),
@@ -445,4 +417,80 @@ fn write_regression(
     );
     crate::atomic_write::write(&path, text)?;
     Ok(path)
+}
+
+/// A relative protocol-file path of `src`, as seen from folder `dir` (which exists): the
+/// shortest relative path between the two folders' real locations, or the file's real absolute
+/// path when they share nothing below the root. `None`: a built-in protocol, or an absolute path, which
+/// needs no change.
+fn protocol_from(src: &Source, protocol: &str, dir: &str) -> Option<String> {
+    let rel = std::path::Path::new(protocol);
+    if !crate::models::names_file(protocol) || rel.is_absolute() {
+        return None;
+    }
+    let scenario_dir = std::path::Path::new(&src.path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let target = std::fs::canonicalize(scenario_dir.join(rel)).ok()?;
+    let base = std::fs::canonicalize(dir).ok()?;
+    let common = target
+        .components()
+        .zip(base.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    // Sharing only the root: the absolute path reads better than a walk up to it.
+    if common <= 1 {
+        return Some(target.to_string_lossy().into_owned());
+    }
+    let mut out = std::path::PathBuf::new();
+    for _ in base.components().skip(common) {
+        out.push("..");
+    }
+    for part in target.components().skip(common) {
+        out.push(part);
+    }
+    Some(out.to_string_lossy().replace('\\', "/"))
+}
+
+/// The scenario's document renamed `<name>--<variant>`, its `[explore]` a replay of `c` and its
+/// `[expect]` the verdict `c` gave.
+fn regression_document(
+    dir: &str,
+    src: &Source,
+    meta: &crate::scenario::Meta,
+    variant: &str,
+    c: &crate::engine::Replayed,
+) -> std::io::Result<String> {
+    use toml_edit::{value, DocumentMut, Item, Table};
+    // The file loaded, so it parses.
+    let mut doc: DocumentMut = src
+        .text
+        .parse()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{e}")))?;
+    doc.remove("explore");
+    doc.remove("expect");
+    doc["name"] = value(format!("{}--{}", meta.name, variant));
+    // A replay runs one schedule: it pins the violation, and searches for no witness.
+    if let Some(check) = doc.get_mut("check").and_then(Item::as_table_like_mut) {
+        check.remove("reachable");
+    }
+    // A protocol file is named relative to the scenario: name it relative to the regression.
+    if let Some(protocol) = doc.get("protocol").and_then(Item::as_str) {
+        if let Some(moved) = protocol_from(src, protocol, dir) {
+            doc["protocol"] = value(moved);
+        }
+    }
+    let mut explore = Table::new();
+    explore["strategy"] = value("replay");
+    explore["schedule"] = value(c.schedule.to_string());
+    // The schedule numbers the moves of the model it was found on.
+    if meta.interpreted {
+        explore["protocol_file"] = value(true);
+    }
+    let mut expect = Table::new();
+    expect[variant] = value(c.verdict.to_string());
+    doc.insert("explore", Item::Table(explore));
+    doc.insert("expect", Item::Table(expect));
+    Ok(doc.to_string())
 }

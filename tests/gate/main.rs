@@ -1214,6 +1214,76 @@ fn a_regression_found_on_the_file_replays_on_the_file() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The regression writer edits the scenario as TOML, not as lines: `[ explore ]` with a
+/// comment and an `[expect]` written as dotted keys are replaced whole (a line-based writer
+/// kept both and wrote a file that did not load), and the user's comments stay.
+#[test]
+fn a_regression_replaces_explore_and_expect_however_written() {
+    let dir = crate::support::tempdir();
+    let original = std::fs::read_to_string("scenarios/init-lock/clobber.toml").unwrap();
+    let (body, _) = original
+        .split_once("[expect]")
+        .expect("clobber.toml ends with [expect]");
+    // Root-level dotted keys go before the first table.
+    let text = format!(
+        "expect.v1-reclaim = \"violated:max-inits\"\nexpect.v2-anchored = \"holds\"\n{}",
+        body.replace("[explore]", "[ explore ]  # how to search")
+    );
+    let scenario = format!("{dir}/odd.toml");
+    std::fs::write(&scenario, &text).unwrap();
+    let run = lockstep(&[
+        "run",
+        &scenario,
+        "--variant",
+        "v1-reclaim",
+        "--regression",
+        &dir,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read_to_string(format!("{dir}/clobber--v1-reclaim.toml")).unwrap();
+    assert!(!written.contains("how to search"), "{written}");
+    assert!(!written.contains("v2-anchored"), "{written}");
+    assert!(
+        written.contains("A slow owner fails after a waiter reclaimed"),
+        "{written}"
+    );
+    let out = lockstep(&["check", &format!("{dir}/clobber--v1-reclaim.toml")]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("violated:max-inits  ok    replay"),
+        "{}",
+        out.stdout
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A scenario of a protocol file names the file relative to itself: its regression, written
+/// to another folder, names the same file relative to that folder, and loads.
+#[test]
+fn a_regression_of_a_protocol_file_scenario_finds_its_protocol_file() {
+    let dir = crate::support::tempdir();
+    let out_dir = format!("{dir}/deeper/regressions");
+    let run = lockstep(&[
+        "run",
+        "examples/pidfile-lock/scenarios/stale-takeover.toml",
+        "--variant",
+        "v1-unlink-stale",
+        "--regression",
+        &out_dir,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let path = format!("{out_dir}/stale-takeover--v1-unlink-stale.toml");
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !written.contains("protocol = \"../pidfile-lock.lstep\""),
+        "{written}"
+    );
+    assert!(written.contains("pidfile-lock.lstep\""), "{written}");
+    let out = lockstep(&["check", &path]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `--interpreted` over a whole catalogue: a regression's replayed schedule (recorded on the
 /// Rust model) is searched for on the file instead, said once with its count, and the verdicts
 /// still meet their expectations; every protocol has its file now, so no other note appears.
