@@ -90,6 +90,7 @@ pub struct Protocol {
 pub fn load(path: &str, text: &str) -> Result<Protocol, ScenarioError> {
     let located = |d: Diag| d.located(path, text);
     let ast = parser::parse(text).map_err(located)?;
+    errno_spelling(text).map_err(located)?;
     let variants = variant::variants(&ast).map_err(located)?;
     let mut files = BTreeMap::new();
     for v in &variants {
@@ -120,6 +121,49 @@ pub fn load(path: &str, text: &str) -> Result<Protocol, ScenarioError> {
         compile::check(f, text, path, &inst).map_err(|d| strip(d).located(path, text))?;
     }
     Ok(p)
+}
+
+/// A symbol spelled like an errno (`'E'` and capitals) that no system call answers and no
+/// `throw` of the file produces is a misspelling: `if e != 'EEXSIT' { throw e }` would let
+/// every EEXIST through as an uncaught error, and the search would judge that protocol instead
+/// of the one meant.
+fn errno_spelling(text: &str) -> Result<(), Diag> {
+    use lexer::Tok;
+    let toks = lexer::lex(text)?.toks;
+    let errno_shaped = |s: &str| {
+        s.len() >= 3
+            && s.starts_with('E')
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    };
+    let known = |s: &str| {
+        lockstep_sim::world::Errno::ALL
+            .iter()
+            .any(|e| e.code() == s)
+    };
+    let thrown = |s: &str| {
+        toks.windows(2).any(|w| {
+            matches!((&w[0].0, &w[1].0), (Tok::Ident(t), Tok::Sym(x)) if t == "throw" && x == s)
+        })
+    };
+    for (tok, span) in &toks {
+        let Tok::Sym(s) = tok else { continue };
+        if errno_shaped(s) && !known(s) && !thrown(s) {
+            let codes: Vec<&str> = lockstep_sim::world::Errno::ALL
+                .iter()
+                .map(|e| e.code())
+                .collect();
+            return Err(Diag::new(
+                span.clone(),
+                format!("`'{s}'` is spelled like an errno, but no system call answers it and no `throw` in this file makes it"),
+            )
+            .help(format!(
+                "the errnos are {}; a symbol of your own spelled like one must be thrown somewhere in the file (`throw '{s}'`)",
+                codes.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Messages of assumption failures carry a marker for scenario errors; a file checked on its

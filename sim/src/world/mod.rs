@@ -153,6 +153,23 @@ pub enum Errno {
 }
 
 impl Errno {
+    /// Every errno a system call of the world answers.
+    pub const ALL: [Errno; 13] = [
+        Errno::EEXIST,
+        Errno::ENOENT,
+        Errno::ENOTDIR,
+        Errno::EISDIR,
+        Errno::ENOTEMPTY,
+        Errno::EINVAL,
+        Errno::EBADF,
+        Errno::EBUSY,
+        Errno::ENOSPC,
+        Errno::EIO,
+        Errno::EACCES,
+        Errno::EPERM,
+        Errno::ESRCH,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             Errno::EEXIST => "EEXIST",
