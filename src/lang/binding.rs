@@ -609,6 +609,7 @@ fn load_scenario(
                 pause_ms: pauses.1,
                 syscall_faults: syscalls.iter().map(|f| f.times).collect(),
                 nested: nesting.is_some(),
+                marks: Vec::new(),
             };
             let mut program = proto
                 .protocol

@@ -254,6 +254,7 @@ fn check_instantiation(file: &File, p: &Protocol) -> Instantiation {
         pause_ms: 0,
         syscall_faults: Vec::new(),
         nested: true,
+        marks: Vec::new(),
     }
 }
 
@@ -266,7 +267,9 @@ fn zero_of(ty: &str) -> Scalar {
 }
 
 impl Protocol {
-    /// Fills parameters, kinds and marks from the first variant's declarations.
+    /// Fills parameters and kinds from the first variant's declarations, and marks from every
+    /// variant's (a mark a variant's override adds is a mark of the file: a scenario may name
+    /// it, and a variant that never passes it reports the fault as never fired).
     fn describe(&mut self) -> Result<(), Diag> {
         let first = self.variants[0].name.clone();
         let file = self.files[&first].clone();
@@ -275,14 +278,25 @@ impl Protocol {
         let (params, kinds) = c.describe()?;
         self.params = params;
         self.kinds = kinds;
-        self.marks = marks_of(&file);
+        self.marks.clear();
+        for v in &self.variants {
+            for m in marks_of(&self.files[&v.name]) {
+                if !self.marks.contains(&m) {
+                    self.marks.push(m);
+                }
+            }
+        }
         Ok(())
     }
 
     /// Lowers variant `variant` bound to a scenario's values.
     pub fn lower(&self, variant: &str, inst: &Instantiation) -> Result<Arc<Program>, Diag> {
         let f = &self.files[variant];
-        compile::lower(f, &self.text, &self.path, inst)
+        let inst = Instantiation {
+            marks: self.marks.clone(),
+            ..inst.clone()
+        };
+        compile::lower(f, &self.text, &self.path, &inst)
     }
 
     /// Variant `variant`'s tree, its overrides applied (a variant the file declares).

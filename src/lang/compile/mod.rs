@@ -108,6 +108,10 @@ pub struct Instantiation {
     /// The scenario names a variant of the file's module: `await NAME(key)` calls into it
     /// (without one, such a call is a runtime error that says what to add).
     pub nested: bool,
+    /// Every mark of the file, in order ([`crate::lang::Protocol::lower`] fills it): each
+    /// variant numbers the marks alike, so a scenario's fault at a mark only another variant
+    /// passes keeps its bit, never fires here, and is reported as never fired.
+    pub marks: Vec<String>,
 }
 
 /// A variable in the world: where it is, its type, whether it is ghost state.
@@ -389,7 +393,7 @@ impl<'f> Compiler<'f> {
             kinds: Vec::new(),
             instances_of: Vec::new(),
             syms: sym::NAMES.iter().map(|s| s.to_string()).collect(),
-            marks: Vec::new(),
+            marks: inst.marks.clone(),
             messages: BUILTIN_MESSAGES.iter().map(|s| s.to_string()).collect(),
             ops: Vec::new(),
             origins: Vec::new(),
