@@ -1555,6 +1555,33 @@ impl LoadedScenario for FileScenario {
         self.meta.protocol_hash = Some(hash);
     }
 
+    /// The same scenario judging only `invariants`: each structure's program keeps only their
+    /// properties. A scenario with a module merges the module's properties with the host's
+    /// (`module::Nesting::order`), and is not restricted.
+    fn restricted(&self, invariants: &[Property]) -> Option<Box<dyn LoadedScenario>> {
+        if self.nesting.is_some() {
+            return None;
+        }
+        let ids: Vec<&str> = invariants.iter().map(|p| p.id).collect();
+        let programs = self
+            .programs
+            .iter()
+            .map(|(variant, structures)| {
+                let restricted = structures
+                    .iter()
+                    .map(|(label, p)| (label.clone(), Arc::new(p.restricted(&ids))))
+                    .collect();
+                (variant.clone(), restricted)
+            })
+            .collect();
+        Some(Box::new(FileScenario {
+            proto: self.proto,
+            meta: self.meta.restricted(invariants),
+            programs,
+            nesting: None,
+        }))
+    }
+
     fn explore(&self, variant: &str, plan: &Plan) -> Outcome {
         let mut o = self.explore_properties(variant, plan);
         o.reached = self

@@ -244,6 +244,18 @@ impl Program {
 
     /// This program searching for `target`: its only property is "`target` is never reached"
     /// (a violation is a witness).
+    /// The same program judging only the properties named `ids`, in that order (ids it does
+    /// not judge are left out): one invariant's own search (`check --each-invariant`).
+    pub fn restricted(&self, ids: &[&str]) -> Program {
+        let mut p = self.clone();
+        p.props = ids
+            .iter()
+            .filter_map(|id| self.props.iter().find(|q| q.property.id == *id).cloned())
+            .collect();
+        p.check_all = None;
+        p
+    }
+
     pub fn reaching(&self, target: Reach, property: crate::model::Property) -> Program {
         let mut p = self.clone();
         p.reach = Some(target);
