@@ -108,6 +108,14 @@ const ISOLATE: Table = &[
     ("canary-reset-before-reject", &[]),
 ];
 
+/// A claim made in a branch that returns is not held past the `if` (the walk carried it on,
+/// and called the later unlink of the judged path an ungated release); one made in a branch
+/// that goes on may be.
+const BRANCHES: Table = &[
+    ("returns", &["judge-then-act"]),
+    ("goes-on", &["ungated-release"]),
+];
+
 /// The lint file: one variant per lint, and a clean one.
 const LINTS: Table = &[
     ("clean", &[]),
@@ -232,6 +240,11 @@ fn the_restart_lock_findings_name_their_paths() {
     let v3 = on("v3-registry-mutex", Rule::JudgeThenAct);
     assert!(!v3.contains("home/restart.lock"), "{v3:?}");
     assert!(v3.contains("home/restart.lock.mutex.reclaim"), "{v3:?}");
+}
+
+#[test]
+fn a_claim_in_a_branch_that_returns_ends_with_it() {
+    assert_table("tests/gate/lints/branches.lstep", BRANCHES);
 }
 
 #[test]

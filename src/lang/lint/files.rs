@@ -141,6 +141,27 @@ impl Files {
         self.read = held.read;
     }
 
+    /// After an `if` whose two branches both go on: a claim either branch holds may be held,
+    /// so both are kept (a claim held on both keeps its look at the token only if both
+    /// looked); a path either branch read may have been judged.
+    pub fn merge_branches(&mut self, then: Held, els: Held) {
+        let mut held = then.held;
+        for (path, looked) in els.held {
+            match held.iter_mut().find(|h| h.0 == path) {
+                Some(h) => h.1 &= looked,
+                None => held.push((path, looked)),
+            }
+        }
+        let mut read = then.read;
+        for (path, at) in els.read {
+            if !read.iter().any(|r| r.0 == path) {
+                read.push((path, at));
+            }
+        }
+        self.held = held;
+        self.read = read;
+    }
+
     /// How many claim calls the walk has seen: a `try` notes it before its body.
     pub fn claims_seen(&self) -> usize {
         self.attempted.len()

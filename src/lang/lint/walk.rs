@@ -249,8 +249,14 @@ impl<'f> Walker<'f> {
                 awaited: None,
             });
         }
+        // Each branch starts from what the process holds and has read before the `if`; only
+        // a branch that goes on carries what it did past it (a claim made in a branch that
+        // returns is not held after the `if`).
+        let files_before = self.files.held_before();
         let mut first = flow.clone();
         let then_falls = self.block(then, &mut first);
+        let files_then = self.files.held_before();
+        self.files.restore_held(files_before);
         for j in &mut self.judged[mark..] {
             j.awaited = None;
         }
@@ -259,11 +265,16 @@ impl<'f> Walker<'f> {
         self.judged.truncate(mark);
         *flow = match (then_falls, else_falls) {
             (true, true) => {
+                let files_else = self.files.held_before();
+                self.files.merge_branches(files_then, files_else);
                 let mut both = first.merge(second);
                 both.forget_since(&before);
                 both
             }
-            (true, false) => first,
+            (true, false) => {
+                self.files.restore_held(files_then);
+                first
+            }
             (false, true) => second,
             (false, false) => return false,
         };
