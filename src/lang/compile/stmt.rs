@@ -626,6 +626,23 @@ impl<'f> Compiler<'f> {
                 self.call_proc(f, args, false, span, Want::Discard)?;
                 Ok(())
             }
+            // A step written without its `await`: say which, not "this value is not used".
+            ExprKind::Call(f, _)
+                if !self.fns.contains_key(f.text.as_str())
+                    && (super::os::is_call(&f.text)
+                        || matches!(f.text.as_str(), "sleep" | "work" | "yield")) =>
+            {
+                let what = if super::os::is_call(&f.text) {
+                    "a system call"
+                } else {
+                    "a wait"
+                };
+                Err(Diag::new(
+                    span.clone(),
+                    format!("`{}` is {what}: a step of its own", f.text),
+                )
+                .help(format!("write `await {}(...)`", f.text)))
+            }
             ExprKind::Method(_, m, _) if super::ghost::MUTATING.contains(&m.text.as_str()) => {
                 self.discarded(e, span)
             }
