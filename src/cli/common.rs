@@ -17,7 +17,7 @@ use crate::scenario::{
 pub struct Overrides {
     /// Override the file's strategy: scripted, exhaustive, random, pct, replay, or shuttle /
     /// shuttle-pct (the model's own steps on shuttle's threads, for protocols with a
-    /// loom/shuttle bridge). [default: the file's `[explore] strategy`]
+    /// loom/shuttle bridge). [default: the file's `[explore] strategy`, else exhaustive]
     #[arg(long)]
     pub strategy: Option<String>,
     /// Seed of the random, pct and shuttle strategies. [default: the file's, else 0]

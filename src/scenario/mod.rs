@@ -519,9 +519,12 @@ pub fn parse_strategy(s: &str) -> Option<Strategy> {
 
 pub const STRATEGIES: &str = "scripted, exhaustive, random, pct, replay, shuttle, shuttle-pct";
 
+/// The plan `[explore]` gives. Without a `strategy` the search is exhaustive: a `holds` is then
+/// a proof over the bounded space (or the budget runs out, which is never a pass), not one
+/// scripted run that a reader could take for one.
 fn plan_of(src: &Source, ex: Option<&Spanned<Explore>>) -> Result<Plan, ScenarioError> {
     let mut config = Config::default();
-    let mut strategy = Strategy::Scripted;
+    let mut strategy = Strategy::Exhaustive;
     let mut bridge = None;
     let mut schedule = None;
     if let Some(ex) = ex {
