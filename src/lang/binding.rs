@@ -293,7 +293,13 @@ fn fault_params(src: &Source, proto: &FileProtocol) -> Result<Table, ScenarioErr
         }
         let p = &proto.protocol;
         if !p.params.iter().any(|d| d.fault && &d.key == k.get_ref()) {
-            let mut keys: Vec<&str> = FAULT_KEYS.to_vec();
+            // The platform's own budget only: `cancels_max` on workerd, `kills_max` on node.
+            let node = p.ast.platform.text == "node";
+            let mut keys: Vec<&str> = FAULT_KEYS
+                .iter()
+                .copied()
+                .filter(|k| *k != if node { "cancels_max" } else { "kills_max" })
+                .collect();
             keys.extend(p.params.iter().filter(|d| d.fault).map(|d| d.key.as_str()));
             return Err(at(
                 src,

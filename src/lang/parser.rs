@@ -459,7 +459,7 @@ impl Parser {
             .help(if in_variant {
                 "a variant overrides `const`s, `param` defaults, `fn`s and labelled parts (`label: { ... }`)"
             } else {
-                "declarations start with const, param, assume, type, shared, ghost, fn, actor, invariant, liveness, variant or alias"
+                "declarations start with const, param, fault param, assume, type, shared, ghost, module, fn, actor, invariant, liveness, variant, canary variant or alias path"
             })),
         }
     }

@@ -119,9 +119,9 @@ pub fn from_toml(path: &str, text: &str, e: &toml_edit::de::Error) -> ScenarioEr
         msg = "incomplete TOML here: a value (a number, a \"string\", [a list] or { a table }) is missing or unfinished".to_string();
     }
     let help = if msg.starts_with("unknown field") {
-        Some("remove the key or fix its spelling; the keys each section accepts are in the README's annotated scenario")
+        Some("remove the key or fix its spelling; `lockstep list --params` names every key, and `lockstep new` writes an annotated scenario")
     } else if msg.starts_with("missing field") {
-        Some("add the missing key; see the README's annotated scenario")
+        Some("add the missing key; `lockstep new` writes an annotated scenario with every required key")
     } else if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
         Some("times are whole milliseconds (non-negative integers); names and verdicts are strings")
     } else {
