@@ -82,6 +82,13 @@ pub fn run(a: Args) -> u8 {
     }
     if protocol_errors > 0 {
         eprintln!("{protocol_errors} protocol file(s) have errors");
+    } else if files.is_empty() {
+        // Only protocol files were named: say what was checked, so "0 results" is not read as
+        // nothing having run.
+        eprintln!(
+            "{} protocol file(s) load: every variant parses, type-checks and lowers; name a scenario file to explore one (`lockstep new FILE.lstep my.toml` writes one)",
+            protocols.len()
+        );
     }
     if errors > 0 {
         eprintln!("{errors} scenario file(s) could not be loaded");
