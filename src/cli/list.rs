@@ -166,6 +166,12 @@ fn describe(p: &crate::lang::Protocol) -> String {
     if !p.marks.is_empty() {
         let _ = writeln!(out, "  marks ({at_marks}): {}", p.marks.join(", "));
     }
+    if !p.reachables.is_empty() {
+        let _ = writeln!(out, "  reachability targets (reachable; `throws` too):");
+        for r in &p.reachables {
+            let _ = writeln!(out, "    {}: {}", r.name, r.summary);
+        }
+    }
     out.push('\n');
     out
 }

@@ -71,6 +71,13 @@ pub enum ItemKind {
         /// `invariant NAME at end: ...`: judged only when a run has ended.
         at_end: bool,
     },
+    /// `reachable NAME: expression`: a "sometimes" property. It is never checked as an
+    /// invariant; a scenario's `[check] reachable` searches for a world where it holds, and
+    /// the verdict is a witness timeline (or "never", over a complete search).
+    Reachable {
+        name: Name,
+        expr: Expr,
+    },
     Liveness {
         name: Name,
         bindings: Vec<Binding>,

@@ -101,6 +101,9 @@ impl ProtocolInfo for FileProtocol {
                 crate::reach::property(intern(m), intern(&format!("some actor passes `mark {m}`")))
             })
             .collect();
+        for r in &self.protocol.reachables {
+            v.push(crate::reach::property(intern(&r.name), intern(&r.summary)));
+        }
         v.push(crate::reach::property(
             "throws",
             "some actor ends with an uncaught throw: a timeout, or an errno its code did not expect",
@@ -313,11 +316,16 @@ fn fault_params(src: &Source, proto: &FileProtocol) -> Result<Table, ScenarioErr
     Ok(out)
 }
 
+/// Per variant, the program of each structure the scenario leaves open (its label).
+type Programs = BTreeMap<String, Vec<(String, Arc<Program>)>>;
+
 struct FileScenario {
     proto: &'static FileProtocol,
     meta: Meta,
-    /// Per variant, the program of each structure the scenario leaves open (its label).
-    programs: BTreeMap<String, Vec<(String, Arc<Program>)>>,
+    programs: Programs,
+    /// The same programs judging the file's `reachable` declarations the scenario searches
+    /// for too (empty when it names none).
+    reach_programs: Programs,
     /// The module the actors call into, when the protocol has one and the scenario names its
     /// variant.
     nesting: Option<super::module::Nesting>,
@@ -576,7 +584,15 @@ fn load_scenario(
     let mut meta = scenario::validate_meta(src, &file, &proto.catalogue())?;
     meta.protocol = proto.id;
     let all_checks: Vec<String> = meta.invariants.iter().map(|p| p.id.to_string()).collect();
-    let (nesting, checks) = match &proto.module {
+    // The file's `reachable` declarations the scenario searches for are lowered with its
+    // invariants (after them), and split off below.
+    let declared: Vec<String> = meta
+        .reachable
+        .iter()
+        .filter(|t| proto.protocol.reachables.iter().any(|r| r.name == t.id))
+        .map(|t| t.id.to_string())
+        .collect();
+    let (nesting, mut checks) = match &proto.module {
         Some(m) => {
             let (nesting, host_checks) = nest(src, &mut file, proto, m, &all_checks)?;
             if !file.check.get_ref().reachable.is_empty() && nesting.is_some() {
@@ -586,6 +602,7 @@ fn load_scenario(
         }
         None => (None, all_checks),
     };
+    checks.extend(declared.iter().cloned());
     let structures = params_of(src, &file, proto, &fault_params(src, proto)?)?;
     let actors = actors_of(src, &file, proto)?;
     let budget = fault_budget(src, &file, proto)?;
@@ -635,12 +652,35 @@ fn load_scenario(
             return Err(at(src, &f.entry.path, why.clone()));
         }
     }
+    let reach_programs = if declared.is_empty() {
+        BTreeMap::new()
+    } else {
+        let invariants: Vec<&str> = meta.invariants.iter().map(|p| p.id).collect();
+        let reach = programs.clone();
+        programs = restricted_programs(&programs, &invariants);
+        reach
+    };
     Ok(Box::new(FileScenario {
         proto,
         meta,
         programs,
+        reach_programs,
         nesting,
     }))
+}
+
+/// Every structure's program of every variant, judging only the properties `ids`.
+fn restricted_programs(programs: &Programs, ids: &[&str]) -> Programs {
+    programs
+        .iter()
+        .map(|(variant, structures)| {
+            let restricted = structures
+                .iter()
+                .map(|(label, p)| (label.clone(), Arc::new(p.restricted(ids))))
+                .collect();
+            (variant.clone(), restricted)
+        })
+        .collect()
 }
 
 /// A scenario of a file with a module: the host's keys stay in `file`; the guest is lowered at
@@ -1569,21 +1609,11 @@ impl LoadedScenario for FileScenario {
             return None;
         }
         let ids: Vec<&str> = invariants.iter().map(|p| p.id).collect();
-        let programs = self
-            .programs
-            .iter()
-            .map(|(variant, structures)| {
-                let restricted = structures
-                    .iter()
-                    .map(|(label, p)| (label.clone(), Arc::new(p.restricted(&ids))))
-                    .collect();
-                (variant.clone(), restricted)
-            })
-            .collect();
         Some(Box::new(FileScenario {
             proto: self.proto,
             meta: self.meta.restricted(invariants),
-            programs,
+            programs: restricted_programs(&self.programs, &ids),
+            reach_programs: BTreeMap::new(),
             nesting: None,
         }))
     }
@@ -1607,10 +1637,41 @@ impl LoadedScenario for FileScenario {
     }
 }
 
+/// A reachability search over the structures' machines (several as one choice among them).
+fn search_structures(
+    mut ms: Vec<(String, Machine)>,
+    target: &'static str,
+    plan: &Plan,
+) -> crate::reach::Reach {
+    if ms.len() == 1 {
+        let (_, m) = ms.pop().expect("one");
+        return crate::reach::search(&m, target, plan);
+    }
+    let one = OneOf::new(ms).expect("every structure checks the same property");
+    crate::reach::search(&one, target, plan)
+}
+
 impl FileScenario {
     /// One reachability target searched on its own: the variant's programs with "never
     /// reached" as their only property.
     fn reach(&self, variant: &str, plan: &Plan, target: Property) -> crate::reach::Reach {
+        if let Some(structures) = self.reach_programs.get(variant).filter(|_| {
+            self.proto
+                .protocol
+                .reachables
+                .iter()
+                .any(|r| r.name == target.id)
+        }) {
+            // A `reachable` declaration: its program judges "never EXPR" and nothing else.
+            let ms: Vec<(String, Machine)> = structures
+                .iter()
+                .map(|(label, p)| {
+                    let only = Arc::new(p.restricted(&[target.id]));
+                    (label.clone(), Machine::new(only, plan.config.symmetry))
+                })
+                .collect();
+            return search_structures(ms, target.id, plan);
+        }
         let ms: Vec<(String, Machine)> = self.programs[variant]
             .iter()
             .map(|(label, p)| {
@@ -1627,12 +1688,7 @@ impl FileScenario {
                 (label.clone(), Machine::new(reaching, plan.config.symmetry))
             })
             .collect();
-        if ms.len() == 1 {
-            let (_, m) = ms.into_iter().next().expect("one");
-            return crate::reach::search(&m, target.id, plan);
-        }
-        let one = OneOf::new(ms).expect("every structure checks the same property");
-        crate::reach::search(&one, target.id, plan)
+        search_structures(ms, target.id, plan)
     }
 
     fn explore_properties(&self, variant: &str, plan: &Plan) -> Outcome {

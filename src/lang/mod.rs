@@ -75,6 +75,9 @@ pub struct Protocol {
     pub platform: String,
     pub variants: Vec<VariantDecl>,
     pub props: Vec<PropInfo>,
+    /// `reachable NAME: expression` declarations: reachability targets a scenario may name
+    /// (besides marks and `throws`), never checked as invariants.
+    pub reachables: Vec<PropInfo>,
     pub params: Vec<ParamInfo>,
     pub kinds: Vec<KindInfo>,
     pub marks: Vec<String>,
@@ -107,6 +110,7 @@ pub fn load(path: &str, text: &str) -> Result<Protocol, ScenarioError> {
         platform: ast.platform.text.clone(),
         variants,
         props: props_of(&ast),
+        reachables: reachables_of(&ast, text),
         params: Vec::new(),
         kinds: Vec::new(),
         marks: Vec::new(),
@@ -188,6 +192,26 @@ fn props_of(ast: &File) -> Vec<PropInfo> {
             liveness,
             summary: i.doc.clone(),
             span: name.span.clone(),
+        })
+        .collect()
+}
+
+fn reachables_of(ast: &File, text: &str) -> Vec<PropInfo> {
+    ast.items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Reachable { name, expr } => Some(PropInfo {
+                name: name.text.clone(),
+                liveness: false,
+                summary: if i.doc.is_empty() {
+                    let source: Vec<&str> = text[expr.span.clone()].split_whitespace().collect();
+                    format!("some world satisfies `{}`", source.join(" "))
+                } else {
+                    i.doc.clone()
+                },
+                span: name.span.clone(),
+            }),
+            _ => None,
         })
         .collect()
 }

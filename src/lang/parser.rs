@@ -412,6 +412,16 @@ impl Parser {
                 let expr = self.expr()?;
                 Ok(ItemKind::Invariant { name, expr, at_end })
             }
+            "reachable" if !in_variant => {
+                self.bump();
+                let name = self.name("the reachability target's name")?;
+                self.expect(
+                    &Tok::Colon,
+                    "write `reachable NAME: expression` (a world the search must be able to reach)",
+                )?;
+                let expr = self.expr()?;
+                Ok(ItemKind::Reachable { name, expr })
+            }
             "liveness" if !in_variant => self.liveness(),
             "canary" | "variant" if !in_variant => self.variant(),
             "alias" if !in_variant && matches!(self.peek(1), Tok::Ident(w) if w == "path") => {
@@ -459,7 +469,7 @@ impl Parser {
             .help(if in_variant {
                 "a variant overrides `const`s, `param` defaults, `fn`s and labelled parts (`label: { ... }`)"
             } else {
-                "declarations start with const, param, fault param, assume, type, shared, ghost, module, fn, actor, invariant, liveness, variant, canary variant or alias path"
+                "declarations start with const, param, fault param, assume, type, shared, ghost, module, fn, actor, invariant, liveness, reachable, variant, canary variant or alias path"
             })),
         }
     }

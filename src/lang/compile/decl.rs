@@ -139,9 +139,9 @@ impl<'f> Compiler<'f> {
                         choice: Vec::new(),
                     });
                 }
-                ItemKind::Invariant { name, .. } | ItemKind::Liveness { name, .. } => {
-                    unique(name, "property")?
-                }
+                ItemKind::Invariant { name, .. }
+                | ItemKind::Liveness { name, .. }
+                | ItemKind::Reachable { name, .. } => unique(name, "property")?,
                 _ => {}
             }
         }

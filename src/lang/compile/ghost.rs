@@ -24,7 +24,9 @@ pub fn live_names(file: &File, checks: &[String]) -> BTreeSet<String> {
                 }
                 g.block(&a.body, &BTreeSet::new());
             }
-            ItemKind::Invariant { name, expr, .. } if checks.contains(&name.text) => {
+            ItemKind::Invariant { name, expr, .. } | ItemKind::Reachable { name, expr }
+                if checks.contains(&name.text) =>
+            {
                 reads(expr, &mut g.roots);
             }
             ItemKind::Liveness {

@@ -115,6 +115,10 @@ impl<'f> Compiler<'f> {
                 let source = self.text[expr.span.clone()].to_string();
                 Ok((name.text.clone(), form, one_line(&source)))
             }
+            ItemKind::Reachable { name, expr } => {
+                let source = format!("never {}", &self.text[expr.span.clone()]);
+                Ok((name.text.clone(), form, one_line(&source)))
+            }
             ItemKind::Liveness { name, when, by, .. } => {
                 let source = format!(
                     "when {} by {}",
@@ -135,6 +139,13 @@ impl<'f> Compiler<'f> {
                 let t = self.expr(expr, None)?;
                 self.want_bool(&t, &expr.span, "an invariant")?;
                 Ok(if *at_end { Form::AtEnd } else { Form::Safety })
+            }
+            // Searched for as "never EXPR": a violation is a witness.
+            ItemKind::Reachable { expr, .. } => {
+                let t = self.expr(expr, None)?;
+                self.want_bool(&t, &expr.span, "a reachability target")?;
+                self.emit(Op::Not, &expr.span);
+                Ok(Form::Safety)
             }
             ItemKind::Liveness {
                 bindings, when, by, ..
@@ -172,7 +183,9 @@ impl<'f> Compiler<'f> {
 /// The name of a property item.
 pub fn prop_name(item: &Item) -> Option<&String> {
     match &item.kind {
-        ItemKind::Invariant { name, .. } | ItemKind::Liveness { name, .. } => Some(&name.text),
+        ItemKind::Invariant { name, .. }
+        | ItemKind::Liveness { name, .. }
+        | ItemKind::Reachable { name, .. } => Some(&name.text),
         _ => None,
     }
 }
