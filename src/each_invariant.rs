@@ -12,7 +12,8 @@ use crate::scenario::Plan;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Status {
     pub invariant: &'static str,
-    /// `holds`, `violated` or `inconclusive:<budget>`.
+    /// `holds`, `violated`, `inconclusive:<budget>`, or `undecided (violated:runtime-error
+    /// first)` when its own search met an always-checked property first.
     pub status: String,
     /// The moves of its own counterexample, when violated.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,11 +66,15 @@ pub fn statuses(
                 None => return Vec::new(),
             }
         };
-        let violated = own.verdict.is_violated();
+        // Violated is this invariant's own violation only: a search of it that meets another
+        // always-checked property first (a runtime error) has not decided it.
+        let violated = own.verdict.violated() == Some(inv.id);
         out.push(Status {
             invariant: inv.id,
             status: if violated {
                 "violated".to_string()
+            } else if own.verdict.is_violated() {
+                format!("undecided ({} first)", own.verdict)
             } else {
                 own.verdict.to_string()
             },

@@ -143,6 +143,8 @@ pub fn run(a: Args) -> u8 {
         let reduced = (!a.no_reduce && a.trace.is_none() && !a.example)
             .then(|| reduce_for_run(&original, &a, variant, &plan, &outcome))
             .flatten();
+        // Each invariant's own status is the file's (as written), not the reduced scenario's.
+        let as_written = (loaded.as_ref(), outcome.clone());
         let (outcome, loaded, src) = match &reduced {
             Some(r) => (r.outcome.clone(), r.loaded.as_ref(), &r.source),
             None => (outcome, loaded.as_ref(), &src),
@@ -238,7 +240,7 @@ pub fn run(a: Args) -> u8 {
         };
         eprintln!("  [{variant}] {judged}: backed by {backing}{extra}{shrunk}; {elapsed} ms");
         if !a.example {
-            let each = crate::each_invariant::statuses(loaded, variant, &plan, &outcome);
+            let each = crate::each_invariant::statuses(as_written.0, variant, &plan, &as_written.1);
             if !each.is_empty() {
                 let line: Vec<String> = each
                     .iter()

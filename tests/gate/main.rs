@@ -916,6 +916,54 @@ fn run_reports_each_invariants_own_status() {
     );
 }
 
+/// `run`'s "each invariant on its own" is the file's as written, as `check --each-invariant`
+/// gives it, not the reduced scenario's: the reduction of v2's max-active violation drops the
+/// caller whose reclaim breaks max-inits (a user's protocol file, tests/run-each).
+#[test]
+fn run_gives_each_invariants_status_of_the_file_as_written() {
+    let file = "tests/run-each/slow-owner.toml";
+    let run = lockstep(&["run", file, "--variant", "v2-generation"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("reduced: the violation does not need"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("max-inits violated"), "{}", run.stderr);
+    let check = lockstep(&["check", file, "--each-invariant"]);
+    assert!(
+        check
+            .stdout
+            .contains("[✗max-active ✗max-inits ✓gated-publish ✓bounded-wait]"),
+        "{}",
+        check.stdout
+    );
+}
+
+/// An invariant whose own search meets a runtime error first is undecided, not violated: the
+/// waiter's loop with no await fails at run time once it polls, before anything can break
+/// max-active (the table's `?`, and the reason in JSON).
+#[test]
+fn an_invariant_a_runtime_error_preempts_is_undecided() {
+    let file = "tests/run-each/busy-loop.toml";
+    let table = lockstep(&["check", file, "--each-invariant"]);
+    assert_eq!(table.code, 0, "{}", table.stdout);
+    assert!(
+        table
+            .stdout
+            .contains("[?max-active ?max-inits ?gated-publish ✗bounded-wait]"),
+        "{}",
+        table.stdout
+    );
+    let json = lockstep(&["check", file, "--each-invariant", "--json"]);
+    assert!(
+        json.stdout
+            .contains("\"status\": \"undecided (violated:runtime-error first)\""),
+        "{}",
+        json.stdout
+    );
+}
+
 /// `check --each-invariant` gives every checked invariant's own status beside the verdict, in
 /// the table and in JSON: v2 of the prewarm lock breaks max-active but not the first-listed
 /// token-gated-release, v1 breaks both.
