@@ -119,6 +119,7 @@ pub fn load(path: &str, text: &str) -> Result<Protocol, ScenarioError> {
         ast: Arc::new(ast),
     };
     p.describe().map_err(located)?;
+    alias_marks(&p).map_err(located)?;
     for v in &p.variants {
         let f = &p.files[&v.name];
         let inst = check_instantiation(f, &p);
@@ -225,6 +226,32 @@ pub fn path_aliases(ast: &File) -> Vec<(String, String)> {
             _ => None,
         })
         .collect()
+}
+
+/// An `alias KEY = cancel at MARK` names a mark of the file: a misspelt one would make the
+/// scenario key a cancellation that can never fire.
+fn alias_marks(p: &Protocol) -> Result<(), Diag> {
+    for item in &p.ast.items {
+        let ItemKind::Alias { key, mark } = &item.kind else {
+            continue;
+        };
+        if !p.marks.contains(&mark.text) {
+            let marks = if p.marks.is_empty() {
+                "the file has none (`mark NAME` in the code declares one)".to_string()
+            } else {
+                format!("its marks are: {}", p.marks.join(", "))
+            };
+            return Err(Diag::new(
+                mark.span.clone(),
+                format!(
+                    "`{}` cancels at mark `{}`, which the file does not have",
+                    key.text, mark.text
+                ),
+            )
+            .help(marks));
+        }
+    }
+    Ok(())
 }
 
 fn aliases_of(ast: &File) -> Vec<(String, String)> {
