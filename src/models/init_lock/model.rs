@@ -822,10 +822,12 @@ impl InitLockModel {
     }
 
     /// The instant by which an abandoned claim on `level` must have been reclaimed, if the
-    /// current claim is abandoned and someone is waiting for it.
+    /// current claim is abandoned and someone is waiting for it. V0 has no deadline and never
+    /// reclaims: its bound is the platform's wall limit, past which no waiter can still be
+    /// waiting for a recovery (protocols.md §1.5 V0-a violates L-A2).
     fn abandon_deadline(&self, s: &World, l: usize) -> Option<u64> {
         let r = s.res[l];
-        let d = self.conf[l].deadline?;
+        let d = self.conf[l].deadline.unwrap_or(self.spec.wall);
         if r.claims == 0 || r.cur_released || !r.waited {
             return None;
         }
@@ -1551,8 +1553,13 @@ impl Model for InitLockModel {
                     })
                     .unwrap_or(0);
                 let r = s.res[l];
+                let bound = if self.conf[l].deadline.is_some() {
+                    "claim + deadline + poll"
+                } else {
+                    "claim + the platform's wall limit + poll: this version never reclaims"
+                };
                 format!(
-                    "the claim {} abandoned at {} was not reclaimed by {} (claim + deadline + poll)",
+                    "the claim {} abandoned at {} was not reclaimed by {} ({bound})",
                     self.name(usize::from(r.cur_actor)),
                     r.cur_at,
                     self.abandon_deadline(s, l).unwrap_or(0)
