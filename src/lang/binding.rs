@@ -13,7 +13,9 @@ use lockstep_sim::machine::{Composite, Machine, Program};
 use lockstep_sim::oneof::OneOf;
 use lockstep_sim::{intern, Property, Schedule};
 
-use super::compile::{scenario_key, ActorSpec, Instantiation, ParamSpec, Scalar, ASSUME_PREFIX};
+use super::compile::{
+    scenario_key, ActorSpec, Instantiation, ParamSpec, Scalar, ASSUME_PREFIX, VALUE_PREFIX,
+};
 use super::{Diag, Protocol};
 use crate::engine::{self, Outcome, Replayed};
 use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
@@ -760,6 +762,31 @@ fn nest(
 /// the scenario and at the file's `assume`; anything else at the protocol file.
 fn lowering_error(src: &Source, proto: &FileProtocol, d: Diag) -> ScenarioError {
     let p = &proto.protocol;
+    if let Some(rest) = d.message.strip_prefix(VALUE_PREFIX) {
+        // A value outside the parameter's `in [...]` list: at the scenario's key, with the
+        // file's declaration below.
+        let mut parts = rest.splitn(3, '\u{1f}');
+        let (actor, key, message) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default().to_string(),
+        );
+        let span = src
+            .key_span(actor, key)
+            .or_else(|| src.section_span(if actor.is_empty() { "params" } else { "actor" }));
+        let mut e = src
+            .error(span, message.clone())
+            .help(d.help.clone().unwrap_or_default());
+        e.also = Some(Box::new(
+            Diag {
+                message: "the parameter's declaration".to_string(),
+                help: None,
+                ..d
+            }
+            .located(&p.path, &p.text),
+        ));
+        return e;
+    }
     match d.message.strip_prefix(ASSUME_PREFIX) {
         Some(m) => {
             // `m` reads "assumption `COND` does not hold..."; the help is the file's reason.

@@ -177,6 +177,9 @@ fn strip(mut d: Diag) -> Diag {
     if let Some(m) = d.message.strip_prefix(compile::decl_assume_prefix()) {
         d.message = m.to_string();
     }
+    if let Some(m) = d.message.strip_prefix(compile::VALUE_PREFIX) {
+        d.message = m.rsplit('\u{1f}').next().unwrap_or(m).to_string();
+    }
     d
 }
 

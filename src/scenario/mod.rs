@@ -76,6 +76,23 @@ impl Source {
             .min_by_key(|s| s.start)
     }
 
+    /// The span of `key`'s value in `[params]` (`actor` empty) or in the `[[actor]]` table
+    /// named `actor`.
+    pub fn key_span(&self, actor: &str, key: &str) -> Option<std::ops::Range<usize>> {
+        let doc = self.document().as_ref().ok()?;
+        let table = if actor.is_empty() {
+            // A `fault param` is set under `[faults]`.
+            let under = |t: &str| doc.get(t)?.as_table_like()?.get(key)?.span();
+            return under("params").or_else(|| under("faults"));
+        } else {
+            doc.get("actor")?
+                .as_array_of_tables()?
+                .iter()
+                .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(actor))?
+        };
+        table.get(key)?.span()
+    }
+
     pub fn read(path: &str) -> Result<Source, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::unreadable(path, e))?;
         Ok(Source::new(path, text))

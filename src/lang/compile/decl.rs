@@ -333,10 +333,17 @@ impl<'f> Compiler<'f> {
             }
             self.leave_globals(saved);
             if !ok {
+                let listed: Vec<&str> =
+                    allowed.iter().map(|a| &self.text[a.span.clone()]).collect();
                 return Err(Diag::new(
                     decl.span.clone(),
-                    format!("parameter `{name}` has a value the file does not allow"),
-                ));
+                    not_allowed(
+                        "",
+                        &scenario_key(name, &ty),
+                        format!("parameter `{name}` has a value the file does not allow"),
+                    ),
+                )
+                .help(format!("the file allows: {}", listed.join(", "))));
             }
         }
         self.evaluating.remove(name);
@@ -553,15 +560,21 @@ impl<'f> Compiler<'f> {
                     Ty::Sym => format!("'{}'", self.syms[*bad as usize]),
                     _ => bad.to_string(),
                 };
+                let key = scenario_key(&p.name, &p.ty);
+                let listed: Vec<&str> =
+                    allowed.iter().map(|a| &self.text[a.span.clone()]).collect();
                 return Err(Diag::new(
                     p.span.clone(),
-                    format!(
-                        "{}actor `{}` gives `{}` the value {shown}, which the file does not allow",
-                        ASSUME_PREFIX,
-                        spec.name,
-                        scenario_key(&p.name, &p.ty)
+                    not_allowed(
+                        &spec.name,
+                        &key,
+                        format!(
+                            "actor `{}` gives `{key}` the value {shown}, which the file does not allow",
+                            spec.name
+                        ),
                     ),
-                ));
+                )
+                .help(format!("the file allows: {}", listed.join(", "))));
             }
         }
         Ok(v)
@@ -774,6 +787,15 @@ impl<'f> Compiler<'f> {
 
 /// Prefix of an assumption's failure message (the scenario loader points at both files).
 pub const ASSUME_PREFIX: &str = "\u{1}";
+/// Prefix of a scenario value outside a parameter's `in [...]` list, followed by the actor
+/// (empty for `[params]`), the scenario key and the message, separated by `\u{1f}`: the
+/// scenario loader points at the scenario's key and at the file's declaration.
+pub const VALUE_PREFIX: &str = "\u{2}";
+
+/// The message of a scenario value the file does not allow, for [`VALUE_PREFIX`].
+fn not_allowed(actor: &str, key: &str, message: String) -> String {
+    format!("{VALUE_PREFIX}{actor}\u{1f}{key}\u{1f}{message}")
+}
 /// Combinations of an actor's open parameters an `assume` is checked for, exhaustively.
 pub const ASSUME_COMBINATIONS: usize = 4096;
 

@@ -40,7 +40,7 @@ use super::types::Ty;
 
 pub use decl::{
     assume_prefix as decl_assume_prefix, scenario_key, ActorParamDecl, KindDecl, ParamDecl,
-    ASSUME_PREFIX,
+    ASSUME_PREFIX, VALUE_PREFIX,
 };
 
 /// How deep calls (inlined) and definitions (constants, types) may nest: every pass over
