@@ -502,11 +502,11 @@ fn parse_expected(s: &str, checked: &[Property]) -> Result<Verdict, String> {
     }
     if let Some(r) = s.strip_prefix("inconclusive:") {
         return match r {
-            "steps-max" | "time-max" | "states-max" | "open-choice" | "memory" => {
+            "steps-max" | "time-max" | "states-max" | "open-choice" | "memory" | "time-stalls" => {
                 Ok(Verdict::Inconclusive(r.to_string()))
             }
             _ => Err(format!(
-                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice, memory; a wall-clock stop or an interrupt depends on the machine and is never expected)"
+                "unknown inconclusive reason `{r}` (steps-max, time-max, states-max, open-choice, memory, time-stalls; a wall-clock stop or an interrupt depends on the machine and is never expected)"
             )),
         };
     }

@@ -182,10 +182,14 @@ fn dfs<M: Model, V: Visited>(
                 0
             };
             let fp = model.fingerprint(&root.state);
+            root.fingerprint = fp;
             visited.visit(fp, z, || crate::fingerprint::fingerprint(&root.state))
         } else {
+            root.fingerprint = model.fingerprint(&root.state);
             Visit::New
         };
+        root.now = model.now(&root.state);
+        root.segment = 0;
         if !enter(model, root, visit, expanded.as_ref(), cfg, visited, &mut r) {
             return r;
         }
@@ -239,6 +243,10 @@ fn dfs<M: Model, V: Visited>(
         let fp = *fp;
         if !sleepy && recent.holds(fp) {
             // Visited a moment ago (see `Recent`): not worth its expansion.
+            let now = model.now(kid);
+            if closes_cycle(model, &lo[..=depth], now, fp) {
+                r.limit.get_or_insert(Limit::TimeStalls);
+            }
             continue;
         }
         // The successor's own work (judging it, listing its moves, making and fingerprinting its
@@ -261,6 +269,16 @@ fn dfs<M: Model, V: Visited>(
         let visit = visited.visit(fp, z, || crate::fingerprint::fingerprint(&child.state));
         if !sleepy {
             recent.note(fp);
+        }
+        child.fingerprint = fp;
+        child.now = model.now(&child.state);
+        child.segment = if child.now == parent.now {
+            parent.segment
+        } else {
+            depth + 1
+        };
+        if visit != Visit::New && closes_cycle(model, &lo[..=depth], child.now, fp) {
+            r.limit.get_or_insert(Limit::TimeStalls);
         }
         if !enter(model, child, visit, expanded.as_ref(), cfg, visited, &mut r) {
             continue;
@@ -318,6 +336,47 @@ fn dfs<M: Model, V: Visited>(
         }
     }
     r
+}
+
+/// Whether a world at instant `now` with fingerprint `fp`, a successor of the last world of
+/// `path` (through the move its level took last), is one of the path's own worlds by a *fair*
+/// cycle: the run can go round it forever, and every actor with a step of its own at every
+/// world of the cycle takes one in it. An unfair cycle (one actor spinning while another that
+/// could step never does) is not a stall: a fair scheduler runs the other. The clock never goes
+/// back, so only the path's worlds at that instant are looked at (and only for a world already
+/// visited: a new one cannot be on the path).
+fn closes_cycle<M: Model>(
+    model: &M,
+    path: &[Level<M::State, M::Move>],
+    now: crate::Time,
+    fp: u64,
+) -> bool {
+    let Some(last) = path.last().filter(|l| l.now == now) else {
+        return false;
+    };
+    let from = last.segment;
+    let Some(start) = path[from..]
+        .iter()
+        .rposition(|l| l.fingerprint == fp)
+        .map(|i| from + i)
+    else {
+        return false;
+    };
+    let bit = |m: &M::Move| 1u64 << (model.actor_of(*m) & 63);
+    let mut moved = 0u64;
+    let mut always = u64::MAX;
+    for l in &path[start..] {
+        if let Some(m) = l.moves.get(l.next.wrapping_sub(1)) {
+            moved |= bit(m);
+        }
+        // Faults (a cancel, a kill, a pause) are the environment's to choose, not owed.
+        always &= l
+            .moves
+            .iter()
+            .filter(|m| !model.is_fault(**m))
+            .fold(0, |acc, m| acc | bit(m));
+    }
+    always & !moved == 0
 }
 
 /// Checks the budgets after this thread found another 0x1000 new worlds. `Some` ends the

@@ -28,6 +28,11 @@ pub(super) struct Level<S, Mv> {
     done: u32,
     /// A revisited world re-explored under the revisit rule: only these moves are taken.
     pub(super) only: Option<u32>,
+    /// The world's fingerprint, its instant, and the depth at which the path's run of worlds at
+    /// that instant begins: for finding a run that comes back to a world on its path.
+    pub(super) fingerprint: u64,
+    pub(super) now: u64,
+    pub(super) segment: usize,
 }
 
 impl<S, Mv> Level<S, Mv> {
@@ -42,6 +47,9 @@ impl<S, Mv> Level<S, Mv> {
             sleep: 0,
             done: 0,
             only: None,
+            fingerprint: 0,
+            now: 0,
+            segment: 0,
         }
     }
 

@@ -222,6 +222,10 @@ pub enum Limit {
     Stopped,
     /// The visited set would outgrow [`Config::memory_max`].
     Memory,
+    /// A run can step forever at one instant (a cycle of moves that never lets the clock
+    /// advance, as a loop that only yields): the later part of the scenario, and every
+    /// deadline after that instant, is never reached, so no verdict over the space is sound.
+    TimeStalls,
 }
 
 impl Limit {
@@ -233,6 +237,7 @@ impl Limit {
             Limit::OpenChoice => "open-choice",
             Limit::Stopped => "stopped",
             Limit::Memory => "memory",
+            Limit::TimeStalls => "time-stalls",
         }
     }
 }
