@@ -625,13 +625,17 @@ impl RestartLockModel {
         n: &mut N,
     ) {
         t.notable = true;
-        if s.fs.unlink(t.context, self.rl).is_ok() {
-            if s.owner_rl == a as u8 + 1 {
-                n.say(format_args!("removed its own reclaim lock"));
-            } else {
-                self.say_unlinked(s.owner_rl, "reclaim lock", n);
+        match s.fs.unlink(t.context, self.rl) {
+            Ok(_) => {
+                if s.owner_rl == a as u8 + 1 {
+                    n.say(format_args!("removed its own reclaim lock"));
+                } else {
+                    self.say_unlinked(s.owner_rl, "reclaim lock", n);
+                }
+                self.unlinked(s, a, self.rl, false, n);
             }
-            self.unlinked(s, a, self.rl, false, n);
+            // Another process removed it first: nothing to remove (the timeline says so).
+            Err(e) => n.say(format_args!("{}: already gone", e.code())),
         }
         self.respin(s, a);
     }
