@@ -312,6 +312,10 @@ impl Parser {
         if self.is(&Tok::Semi) || self.is(&Tok::Eof) || self.is(&Tok::RBrace) {
             self.skip_semis();
             Ok(())
+        } else if self.is(&Tok::Assign) {
+            Err(self
+                .error("the end of the line")
+                .help("a comparison is `==`: a declaration's expression does not assign"))
         } else {
             Err(self.error("the end of the line"))
         }
@@ -882,7 +886,12 @@ impl Parser {
     }
 
     fn block_inner(&mut self) -> Result<Block> {
-        let open = self.expect(&Tok::LBrace, "a block starts with `{`")?;
+        let help = if self.is(&Tok::Assign) {
+            "a comparison is `==` (`=` assigns); a block starts with `{`"
+        } else {
+            "a block starts with `{`"
+        };
+        let open = self.expect(&Tok::LBrace, help)?;
         let saved = std::mem::replace(&mut self.no_record, false);
         let mut stmts = Vec::new();
         loop {

@@ -623,8 +623,9 @@ impl<'f> Compiler<'f> {
         }
         let close = known
             .iter()
-            .filter(|k| edit_distance(k, n) <= 2)
-            .min_by_key(|k| edit_distance(k, n));
+            // A swap of two letters counts once (`mien` is one step from `mine`).
+            .filter(|k| strsim::damerau_levenshtein(k, n) <= 2)
+            .min_by_key(|k| strsim::damerau_levenshtein(k, n));
         let d = Diag::new(span.clone(), format!("unknown name `{n}`"));
         match close {
             Some(c) => d.help(format!("did you mean `{c}`?")),
@@ -1865,19 +1866,4 @@ fn mismatch(op: BinOp, l: &Ty, r: &Ty, span: &Span) -> Diag {
     } else {
         d.help("arithmetic is on ints and durations, comparisons on two of the same")
     }
-}
-
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

@@ -843,10 +843,14 @@ impl<'f> Compiler<'f> {
                 ty: want.clone(),
                 vals: v.vals,
             }),
-            _ => Err(Diag::new(
-                span.clone(),
-                format!("expected {want}, found {}", v.ty),
-            )),
+            _ => {
+                let d = Diag::new(span.clone(), format!("expected {want}, found {}", v.ty));
+                Err(if *want == Ty::Dur && v.ty == Ty::Int {
+                    d.help("a duration has a unit: write `300ms`, `15s`, `10min` or `2h`")
+                } else {
+                    d
+                })
+            }
         }
     }
 

@@ -548,6 +548,9 @@ impl<'f> Compiler<'f> {
     fn target(&mut self, target: &'f Expr) -> Result<super::expr::Place> {
         let span = &target.span;
         let Some(p) = self.place(target)? else {
+            // A name that is not declared at all says so (with the closest declared name),
+            // rather than that it is fixed.
+            self.check_only(target, None)?;
             return Err(Diag::new(span.clone(), "this cannot be assigned").help(
                 "assign a variable, a field or an element: parameters and constants are fixed",
             ));
