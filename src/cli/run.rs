@@ -262,7 +262,14 @@ pub fn run(a: Args) -> u8 {
             eprintln!("  [{variant}] ran with {}", ps.join(", "));
         }
         if let (Some(dir), Some(c)) = (&a.regression, &outcome.counterexample) {
-            match write_regression(dir, src, meta, variant, c) {
+            let regression = Regression {
+                dir,
+                src,
+                meta,
+                variant,
+                found: c,
+            };
+            match write_regression(&regression) {
                 Ok(path) => {
                     eprintln!("  regression written to {path}; `lockstep check {path}` replays it")
                 }
@@ -391,13 +398,14 @@ fn expect_block(found: &[(&'static str, crate::verdict::Verdict)]) -> String {
 /// counterexample is checked by `lockstep check` (and `cargo test`) from then on. The edit is
 /// made on the TOML document (`toml_edit`): the user's comments and layout stay, and any way of
 /// writing the two tables (`[ explore ]`, dotted keys, inline tables) is replaced whole.
-fn write_regression(
-    dir: &str,
-    src: &Source,
-    meta: &crate::scenario::Meta,
-    variant: &str,
-    c: &crate::engine::Replayed,
-) -> std::io::Result<String> {
+fn write_regression(r: &Regression<'_>) -> std::io::Result<String> {
+    let Regression {
+        dir,
+        meta,
+        variant,
+        found: c,
+        ..
+    } = *r;
     std::fs::create_dir_all(dir)?;
     let text = format!(
         "# Regression written by `lockstep run {} --variant {variant} --regression{}`:\n\
@@ -409,7 +417,7 @@ fn write_regression(
             ""
         },
         c.schedule.moves(),
-        regression_document(dir, src, meta, variant, c)?
+        regression_document(r)?
     );
     let path = format!(
         "{}/{}--{}.toml",
@@ -455,15 +463,25 @@ fn protocol_from(src: &Source, protocol: &str, dir: &str) -> Option<String> {
     Some(out.to_string_lossy().replace('\\', "/"))
 }
 
-/// The scenario's document renamed `<name>--<variant>`, its `[explore]` a replay of `c` and its
-/// `[expect]` the verdict `c` gave.
-fn regression_document(
-    dir: &str,
-    src: &Source,
-    meta: &crate::scenario::Meta,
-    variant: &str,
-    c: &crate::engine::Replayed,
-) -> std::io::Result<String> {
+/// A counterexample to pin as a regression file in `dir`.
+struct Regression<'a> {
+    dir: &'a str,
+    src: &'a Source,
+    meta: &'a crate::scenario::Meta,
+    variant: &'a str,
+    found: &'a crate::engine::Replayed,
+}
+
+/// The scenario's document renamed `<name>--<variant>`, its `[explore]` a replay of the
+/// counterexample and its `[expect]` the verdict it gave.
+fn regression_document(r: &Regression<'_>) -> std::io::Result<String> {
+    let Regression {
+        dir,
+        src,
+        meta,
+        variant,
+        found: c,
+    } = *r;
     use toml_edit::{value, DocumentMut, Item, Table};
     // The file loaded, so it parses.
     let mut doc: DocumentMut = src
