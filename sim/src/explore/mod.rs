@@ -225,6 +225,9 @@ pub enum Limit {
     /// A run can step forever at one instant (a cycle of moves that never lets the clock
     /// advance, as a loop that only yields): the later part of the scenario, and every
     /// deadline after that instant, is never reached, so no verdict over the space is sound.
+    /// Found where the depth-first search comes back to a world on its own path (see
+    /// `exhaustive::closes_cycle`): a reported stall is real; a fair cycle the search never
+    /// closes in one piece, or one that crosses two threads' or shards' paths, goes unseen.
     TimeStalls,
 }
 
