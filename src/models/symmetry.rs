@@ -64,6 +64,27 @@ impl Classes {
         order
     }
 
+    /// Every renaming that keeps each actor in its class (the identity included): what a
+    /// test needs to name a world's whole orbit.
+    #[cfg(test)]
+    pub fn renamings(&self, n: usize) -> Vec<[u8; MAX_ACTORS]> {
+        let mut all = vec![Classes::swap(n, 0, 0)];
+        for class in &self.classes {
+            let mut next = Vec::new();
+            for order in &all {
+                for permutation in permutations(class) {
+                    let mut renamed = *order;
+                    for (&a, &b) in class.iter().zip(&permutation) {
+                        renamed[a] = b as u8;
+                    }
+                    next.push(renamed);
+                }
+            }
+            all = next;
+        }
+        all
+    }
+
     /// The renaming that exchanges `a` with `b` (and keeps everyone else).
     pub fn swap(n: usize, a: usize, b: usize) -> [u8; MAX_ACTORS] {
         let mut order = [0u8; MAX_ACTORS];
@@ -72,6 +93,105 @@ impl Classes {
         }
         order.swap(a, b);
         order
+    }
+}
+
+/// Every ordering of `items`.
+#[cfg(test)]
+fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut all = Vec::new();
+    for (i, &first) in items.iter().enumerate() {
+        let mut rest = items.to_vec();
+        rest.remove(i);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, first);
+            all.push(tail);
+        }
+    }
+    all
+}
+
+/// The unreduced search, recording the canonical fingerprint of every world it makes: the
+/// orbits of the reachable worlds under a model's renamings. A reduced search that is right
+/// visits exactly one world per orbit (see the models' symmetry tests).
+#[cfg(test)]
+pub(crate) mod orbits {
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    use lockstep_sim::{Model, Narrator, PropIdx, Property, Time};
+
+    /// `inner` explored (deduplicated on its own fingerprint); `canonical` names a world's orbit.
+    pub struct Orbits<'m, M: Model> {
+        pub inner: &'m M,
+        pub canonical: &'m (dyn Fn(&M::State) -> u64 + Sync),
+        pub seen: Mutex<BTreeSet<u64>>,
+    }
+
+    impl<'m, M: Model> Orbits<'m, M> {
+        pub fn new(inner: &'m M, canonical: &'m (dyn Fn(&M::State) -> u64 + Sync)) -> Self {
+            Orbits {
+                inner,
+                canonical,
+                seen: Mutex::new(BTreeSet::new()),
+            }
+        }
+
+        /// How many orbits the search met.
+        pub fn count(&self) -> u64 {
+            self.seen.lock().unwrap().len() as u64
+        }
+    }
+
+    impl<M: Model> Model for Orbits<'_, M> {
+        type State = M::State;
+        type Move = M::Move;
+        fn fingerprint(&self, s: &M::State) -> u64 {
+            self.seen.lock().unwrap().insert((self.canonical)(s));
+            self.inner.fingerprint(s)
+        }
+        fn initial(&self) -> M::State {
+            self.inner.initial()
+        }
+        fn now(&self, s: &M::State) -> Time {
+            self.inner.now(s)
+        }
+        fn moves(&self, s: &M::State, out: &mut Vec<M::Move>) -> usize {
+            self.inner.moves(s, out)
+        }
+        fn next_wake(&self, s: &M::State) -> Option<Time> {
+            self.inner.next_wake(s)
+        }
+        fn advance(&self, s: &mut M::State, to: Time) {
+            self.inner.advance(s, to)
+        }
+        fn apply<N: Narrator>(&self, s: &mut M::State, m: M::Move, n: &mut N) {
+            self.inner.apply(s, m, n)
+        }
+        fn actor_of(&self, m: M::Move) -> u8 {
+            self.inner.actor_of(m)
+        }
+        fn properties(&self) -> &[Property] {
+            self.inner.properties()
+        }
+        fn violated(&self, s: &M::State, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
+            self.inner.violated(s, limit, at_end)
+        }
+        fn move_label(&self, s: &M::State, m: M::Move) -> String {
+            self.inner.move_label(s, m)
+        }
+        fn actor_name(&self, a: u8) -> String {
+            self.inner.actor_name(a)
+        }
+        fn render_state(&self, s: &M::State) -> String {
+            self.inner.render_state(s)
+        }
+        fn explain(&self, s: &M::State, p: PropIdx) -> String {
+            self.inner.explain(s, p)
+        }
     }
 }
 

@@ -214,6 +214,19 @@ impl RmRf {
         RmRf { stack }
     }
 
+    /// This removal with its paths renamed (symmetry reduction; see
+    /// [`super::Fs::relabeled`]). The children still to remove keep their order.
+    pub fn relabeled(&self, map: &dyn super::fs::Relabel) -> Self {
+        let mut copy = self.clone();
+        for frame in &mut copy.stack {
+            frame.path = map.path(frame.path);
+            for child in &mut frame.left {
+                *child = map.path(*child);
+            }
+        }
+        copy
+    }
+
     /// The call the next step makes and its path, `None` once finished.
     pub fn next_op(&self) -> Option<(Op, PathId)> {
         let top = self.stack.last()?;

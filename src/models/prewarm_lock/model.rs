@@ -20,8 +20,17 @@
 //! step that read `owner.json`). `Date.now()` is the acting process's host clock; mtimes are
 //! stamped by the host that makes the call.
 //!
-//! **Simplifications, on purpose.** V2's `waitForRecoveryIntents` inspects the listed intents
-//! with `Promise.all`; here they are inspected one after the other, in name order. V2's
+//! **The intents' inspection order is open.** V2's `waitForRecoveryIntents` inspects the
+//! listed intents with `Promise.all`, and their names are `intent-<uuid>`, so the order in
+//! which the calls land is no process's to choose. Here each intent's inspection (its `stat`,
+//! its `readFile`, and its removal when it is reaped) runs to its end before the next one
+//! starts, and which listed intent comes next is open: the search takes every order (a
+//! choice, `Point::WiPick`, with one alternative per intent left). The calls of two
+//! inspections of one process never interleave with each other here; the other processes'
+//! calls interleave with all of them. Because no process is favoured by its name, identical
+//! processes are interchangeable, which is what the symmetry reduction rests on.
+//!
+//! **Simplifications, on purpose.** V2's
 //! recovery heartbeat (`utimes` every 30 s) is not modeled: an intent is held across running
 //! code only (no sleep inside a reclaim or a release except the busy-rename retries, at most
 //! 1.27 s), and a paused process fires no timers, so a 30 s interval never fires before the
@@ -47,6 +56,7 @@ use super::spec::{self, Role, Spec};
 use super::version::{Version, BUSY_RETRY_MS};
 
 mod steps;
+mod symmetry;
 
 /// One step of one actor, as its handler sees it: the acting process, its host's clock and the
 /// filesystem context built from them; what the handler reports back: whether the step did
@@ -65,6 +75,9 @@ use crate::models::process::{self, ProcessWorld, S_ARRIVE};
 use crate::models::symmetry::Classes;
 
 const S_PREWARM: usize = 1;
+/// The choice "which listed intent next" (see `Point::WiPick`): not a slot of the actor's open
+/// values, a choice its program point makes.
+const PICK_SLOT: u8 = 2;
 
 const F_FOREIGN_RELEASE: u8 = 1;
 const F_LIVE_RECLAIMED: u8 = 2;
@@ -97,6 +110,9 @@ pub struct PrewarmLockModel {
     intent: Vec<PathId>,
     intent_owner: Vec<PathId>,
     released: Vec<PathId>,
+    /// `owner.json` under each actor's tombstone and released intent (what `rm -rf` walks).
+    tomb_owner: Vec<PathId>,
+    released_owner: Vec<PathId>,
     /// Scheduled events, syscall faults and process identities (shared with the other
     /// file-lock model, see `EnvPlan`).
     env: EnvPlan,
@@ -154,6 +170,10 @@ enum Point {
     WRead(Time),
     RmReclaim(RmRf),
     WiList(Site),
+    /// Two or more listed intents still to inspect (a mask of their actors): which comes next
+    /// is open (`Promise.all`), so the actor's next move picks one ([`Move::Choose`] with
+    /// [`PICK_SLOT`]) before it calls anything.
+    WiPick(Site, u8),
     WiStat(Site, u8, u8),
     WiRead(Site, u8, u8, Time),
     WiList2(Site),
@@ -256,9 +276,11 @@ impl PrewarmLockModel {
         let mut intent = Vec::new();
         let mut intent_owner = Vec::new();
         let mut released = Vec::new();
+        let mut tomb_owner = Vec::new();
+        let mut released_owner = Vec::new();
         for a in &spec.actors {
             let t = paths.intern(&format!("cache/locks/tpl.lock.tombstone-{}", a.name));
-            paths.join(t, "owner.json");
+            tomb_owner.push(paths.join(t, "owner.json"));
             tomb.push(t);
             let io = paths.intern(&format!(
                 "cache/locks/tpl.lock.recovery/intent-{}/owner.json",
@@ -270,7 +292,7 @@ impl PrewarmLockModel {
                 "cache/locks/tpl.lock.recovery.released-{}",
                 a.name
             ));
-            paths.join(r, "owner.json");
+            released_owner.push(paths.join(r, "owner.json"));
             released.push(r);
         }
         let stale = spec.stale.unwrap_or(version.stale_ms());
@@ -308,16 +330,30 @@ impl PrewarmLockModel {
             intent,
             intent_owner,
             released,
+            tomb_owner,
+            released_owner,
             env,
             symmetry: None,
         }
     }
 
-    /// The classes of interchangeable waiters: none. The model inspects recovery intents in
-    /// the order `readdir` lists them, which is by name, so exchanging two waiters (and their
-    /// `intent-<name>`) changes who is inspected first: they are not interchangeable.
+    /// The classes of interchangeable processes: the same role, arrival, prewarm and hostname
+    /// alternatives and an interchangeable environment (see `env::interchangeable`). They are
+    /// interchangeable because nothing in the protocol orders them by name: the recovery
+    /// intents are inspected in any order (`Point::WiPick`).
     pub fn classes(&self) -> Option<Classes> {
-        None
+        let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
+        let keys: Vec<_> = (self.spec.actors.iter().enumerate())
+            .map(|(a, actor)| {
+                let own =
+                    ["tombstone-", "intent-", "released-"].map(|p| format!("{p}{}", actor.name));
+                let env = env::interchangeable(&envs, &self.spec.env, a, &own)?;
+                let role = actor.role == Role::Wait;
+                let alternatives = (actor.arrive.clone(), actor.prewarm.clone());
+                Some((role, alternatives, actor.records_hostname, env))
+            })
+            .collect();
+        Classes::of(&keys)
     }
 
     fn name(&self, a: usize) -> &str {
@@ -732,11 +768,28 @@ impl PrewarmLockModel {
     }
 
     fn next_intent(site: Site, mask: u8) -> Point {
-        if mask == 0 {
-            Point::WiList2(site)
-        } else {
-            Point::WiStat(site, mask, mask.trailing_zeros() as u8)
+        match mask.count_ones() {
+            0 => Point::WiList2(site),
+            1 => Point::WiStat(site, mask, mask.trailing_zeros() as u8),
+            _ => Point::WiPick(site, mask),
         }
+    }
+
+    /// The actor whose inspection order is open now, with the intents left to inspect.
+    fn picking(s: &World) -> Option<(usize, u8)> {
+        s.actors.iter().enumerate().find_map(|(a, x)| match x.pc {
+            Point::WiPick(_, mask) => Some((a, mask)),
+            _ => None,
+        })
+    }
+
+    /// The `k`th intent (in actor order) of `mask`.
+    fn nth_intent(mask: u8, k: u8) -> u8 {
+        let mut rest = mask;
+        for _ in 0..k {
+            rest &= rest - 1;
+        }
+        rest.trailing_zeros() as u8
     }
 
     /// After its own intent (or another's, when reaping) is gone.
@@ -825,6 +878,7 @@ impl PrewarmLockModel {
             Point::WRead(mtime) => self.on_w_read(s, a, &mut t, n, mtime),
             Point::RmReclaim(rm) => self.on_rm_reclaim(s, a, &mut t, n, rm),
             Point::WiList(site) => self.on_wi_list(s, a, &mut t, n, site),
+            Point::WiPick(..) => unreachable!("an open inspection order is a choice, not a step"),
             Point::WiStat(site, mask, i) => self.on_wi_stat(s, a, &mut t, n, (site, mask, i)),
             Point::WiRead(site, rest, i, mtime) => {
                 self.on_wi_read(s, a, &mut t, n, (site, rest, i, mtime))
@@ -1084,7 +1138,22 @@ impl Model for PrewarmLockModel {
         s.now
     }
 
+    fn fingerprint(&self, s: &World) -> u64 {
+        match &self.symmetry {
+            Some(classes) => self.symmetric_fingerprint(s, classes),
+            None => lockstep_sim::fingerprint::fingerprint(s),
+        }
+    }
+
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
+        // An open inspection order is resolved at once, like an open value: the choice reads
+        // nothing and nobody can observe it, so taking it before any other move loses nothing.
+        if let Some((a, mask)) = Self::picking(s) {
+            for k in 0..mask.count_ones() {
+                out.push(Move::Choose(a as u8, PICK_SLOT, k as u8));
+            }
+            return out.len();
+        }
         process::moves(&self.env, &self.spec.env, &s.view(), self, out)
     }
 
@@ -1111,6 +1180,19 @@ impl Model for PrewarmLockModel {
     }
 
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
+        if let Move::Choose(a, PICK_SLOT, k) = m {
+            let x = &mut s.actors[usize::from(a)];
+            let Point::WiPick(site, mask) = x.pc else {
+                unreachable!("a pick is offered only to an actor that is picking")
+            };
+            let i = Self::nth_intent(mask, k);
+            x.pc = Point::WiStat(site, mask, i);
+            n.say(format_args!(
+                "inspects intent-{} next (Promise.all: any order)",
+                self.name(usize::from(i))
+            ));
+            return;
+        }
         process::apply(&self.env, s, m, |s, a, n| self.step(s, a, n), n);
     }
 
@@ -1148,8 +1230,15 @@ impl Model for PrewarmLockModel {
 
     fn move_label(&self, s: &World, m: Move) -> String {
         match m {
+            Move::Choose(a, PICK_SLOT, k) => match s.actors[usize::from(a)].pc {
+                Point::WiPick(_, mask) => format!(
+                    "pick intent-{}",
+                    self.name(usize::from(Self::nth_intent(mask, k)))
+                ),
+                _ => "pick".into(),
+            },
             Move::Choose(a, slot, i) => {
-                // The only open choice: the arrival slot is never one (see `process`).
+                // The only open value: the arrival slot is never one (see `process`).
                 debug_assert_ne!(usize::from(slot), S_ARRIVE);
                 let sp = &self.spec.actors[usize::from(a)];
                 format!("choose prewarm_ms = {}", sp.prewarm[usize::from(i)])
@@ -1329,6 +1418,7 @@ impl PrewarmLockModel {
             Point::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
             Point::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
             Point::WiList(_) | Point::WiList2(_) => "readdir(lock.recovery)".into(),
+            Point::WiPick(..) => "pick an intent".into(),
             Point::WiStat(_, _, i) => {
                 format!("stat(intent-{})", self.name(usize::from(*i)))
             }

@@ -175,74 +175,12 @@ impl RestartLockModel {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-    use std::sync::Mutex;
+    use lockstep_sim::{check_exhaustive, Config, Verdict};
 
-    use lockstep_sim::{
-        check_exhaustive, Config, Model, Narrator, PropIdx, Property, Time, Verdict,
-    };
-
-    use super::super::{Move, RestartLockModel, World};
+    use super::super::RestartLockModel;
     use crate::models::restart_lock::{build, spec, Version};
-    use crate::models::symmetry::Classes;
+    use crate::models::symmetry::orbits::Orbits;
     use crate::scenario::{self, Source};
-
-    /// The unreduced model, recording the canonical fingerprint of every world the search
-    /// makes: the orbits of the reachable worlds under the renamings.
-    struct Orbits<'m> {
-        inner: &'m RestartLockModel,
-        classes: Classes,
-        seen: Mutex<BTreeSet<u64>>,
-    }
-
-    impl Model for Orbits<'_> {
-        type State = World;
-        type Move = Move;
-        fn fingerprint(&self, s: &World) -> u64 {
-            let canonical = self.inner.symmetric_fingerprint(s, &self.classes);
-            self.seen.lock().unwrap().insert(canonical);
-            self.inner.fingerprint(s)
-        }
-        fn initial(&self) -> World {
-            self.inner.initial()
-        }
-        fn now(&self, s: &World) -> Time {
-            self.inner.now(s)
-        }
-        fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
-            self.inner.moves(s, out)
-        }
-        fn next_wake(&self, s: &World) -> Option<Time> {
-            self.inner.next_wake(s)
-        }
-        fn advance(&self, s: &mut World, to: Time) {
-            self.inner.advance(s, to)
-        }
-        fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
-            self.inner.apply(s, m, n)
-        }
-        fn actor_of(&self, m: Move) -> u8 {
-            self.inner.actor_of(m)
-        }
-        fn properties(&self) -> &[Property] {
-            self.inner.properties()
-        }
-        fn violated(&self, s: &World, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
-            self.inner.violated(s, limit, at_end)
-        }
-        fn move_label(&self, s: &World, m: Move) -> String {
-            self.inner.move_label(s, m)
-        }
-        fn actor_name(&self, a: u8) -> String {
-            self.inner.actor_name(a)
-        }
-        fn render_state(&self, s: &World) -> String {
-            self.inner.render_state(s)
-        }
-        fn explain(&self, s: &World, p: PropIdx) -> String {
-            self.inner.explain(s, p)
-        }
-    }
 
     fn model(path: &str, version: Version) -> RestartLockModel {
         let src = Source::read(path).expect("scenario");
@@ -272,18 +210,15 @@ mod tests {
             let path = &format!("scenarios/restart-lock/{name}.toml");
             let plain = model(path, version);
             let classes = plain.classes().expect("interchangeable contenders");
-            let orbits = Orbits {
-                inner: &plain,
-                classes: classes.clone(),
-                seen: Mutex::new(BTreeSet::new()),
-            };
+            let canonical = |s: &_| plain.symmetric_fingerprint(s, &classes);
+            let orbits = Orbits::new(&plain, &canonical);
             let full = check_exhaustive(&orbits, &Config::default());
             let mut reduced_model = model(path, version);
-            reduced_model.symmetry = Some(classes);
+            reduced_model.symmetry = Some(classes.clone());
             let reduced = check_exhaustive(&reduced_model, &Config::default());
             assert_eq!(full.verdict, Verdict::Holds, "{path}");
             assert_eq!(reduced.verdict, Verdict::Holds, "{path}");
-            let orbit_count = orbits.seen.lock().unwrap().len() as u64;
+            let orbit_count = orbits.count();
             assert!(reduced.states < full.states, "{path}: nothing reduced");
             assert_eq!(
                 reduced.states, orbit_count,

@@ -1,0 +1,362 @@
+//! Symmetry reduction for the prewarm lock (see `crate::models::symmetry`). What names a
+//! process in a world: its position, its process row, its pid (word 1 of an owner record
+//! `{createdAt, pid, hostname, token}`), its token (word 3: position + 1), its paths
+//! (`tombstone-<name>`, `intent-<name>`, `released-<name>`, each with its `owner.json`), the
+//! intents a program point names or still has to inspect (a position, or a mask of them), the
+//! ghost owner of the lock directory (position + 1, also carried by a reclaimer that moved a
+//! lock to its tombstone), and the actor that raised a damage flag.
+//!
+//! Renaming is sound only because the model names nobody by order: `readdir`'s listing of the
+//! recovery root becomes a mask, and the intents in it are inspected in any order
+//! (`Point::WiPick`), so a renamed world is a world the renamed processes reach.
+
+use lockstep_sim::fingerprint::fingerprint;
+use lockstep_sim::world::{Content, NameId, PathId, ProcId, Relabel};
+
+use super::{Actor, AfterIntent, Point, PrewarmLockModel, World};
+use crate::models::env::MAX_ACTORS;
+use crate::models::symmetry::Classes;
+
+/// A renaming of the processes: `order[a]` is the position actor `a` takes.
+struct Renaming<'m> {
+    model: &'m PrewarmLockModel,
+    order: [u8; MAX_ACTORS],
+}
+
+impl Renaming<'_> {
+    fn actors(&self) -> usize {
+        self.model.spec.actors.len()
+    }
+
+    fn actor(&self, a: usize) -> usize {
+        if a < self.actors() {
+            usize::from(self.order[a])
+        } else {
+            a
+        }
+    }
+
+    /// An actor position as a program point keeps it.
+    fn index(&self, i: u8) -> u8 {
+        self.actor(usize::from(i)) as u8
+    }
+
+    /// A set of actors, a bit per position.
+    fn mask(&self, mask: u8) -> u8 {
+        (0..self.actors())
+            .filter(|&a| mask & (1 << a) != 0)
+            .fold(0, |m, a| m | 1 << self.actor(a))
+    }
+
+    /// A ghost owner (position + 1, 0 for none).
+    fn owner(&self, o: u8) -> u8 {
+        match o {
+            0 => 0,
+            o => self.actor(usize::from(o - 1)) as u8 + 1,
+        }
+    }
+
+    fn pid(&self, a: usize) -> u64 {
+        u64::from(self.model.spec.actors[a].env.pid)
+    }
+
+    fn after_intent(&self, then: AfterIntent) -> AfterIntent {
+        match then {
+            AfterIntent::Next(site, mask) => AfterIntent::Next(site, self.mask(mask)),
+            other => other,
+        }
+    }
+
+    fn point(&self, pc: &Point) -> Point {
+        match pc {
+            Point::OwnerWrite(w) => Point::OwnerWrite(w.relabeled(self)),
+            Point::CiWrite(p, w) => Point::CiWrite(*p, w.relabeled(self)),
+            Point::RmReclaim(rm) => Point::RmReclaim(rm.relabeled(self)),
+            Point::RmRelease(rm) => Point::RmRelease(rm.relabeled(self)),
+            Point::RcRm(r, rm) => Point::RcRm(*r, rm.relabeled(self)),
+            Point::RlRm(then, rm) => Point::RlRm(*then, rm.relabeled(self)),
+            Point::RiRm(then, rm) => Point::RiRm(self.after_intent(*then), rm.relabeled(self)),
+            Point::RiRename(i, then, attempt) => {
+                Point::RiRename(self.index(*i), self.after_intent(*then), *attempt)
+            }
+            Point::WiPick(site, mask) => Point::WiPick(*site, self.mask(*mask)),
+            Point::WiStat(site, mask, i) => Point::WiStat(*site, self.mask(*mask), self.index(*i)),
+            Point::WiRead(site, rest, i, mtime) => {
+                Point::WiRead(*site, self.mask(*rest), self.index(*i), *mtime)
+            }
+            Point::RcVerify(r, was) => Point::RcVerify(*r, self.owner(*was)),
+            Point::RcRestore(was) => Point::RcRestore(self.owner(*was)),
+            other => other.clone(),
+        }
+    }
+
+    fn actor_state(&self, actor: &Actor) -> Actor {
+        Actor {
+            pc: self.point(&actor.pc),
+            ..actor.clone()
+        }
+    }
+
+    fn world(&self, s: &World) -> World {
+        let mut actors = s.actors.clone();
+        for (a, actor) in s.actors.iter().enumerate() {
+            actors[self.actor(a)] = self.actor_state(actor);
+        }
+        World {
+            now: s.now,
+            fs: s.fs.relabeled(self),
+            procs: s.procs.relabeled(&|p| self.process(p)),
+            env: s.env,
+            actors,
+            lock_owner: self.owner(s.lock_owner),
+            flags: s.flags,
+            // Meaningful only once a flag is raised.
+            flag_actor: if s.flags == 0 {
+                s.flag_actor
+            } else {
+                self.actor(usize::from(s.flag_actor)) as u8
+            },
+            reached: s.reached,
+        }
+    }
+
+    /// The per-actor paths, each with its owner of the renamed actor `a` takes the place of.
+    fn own_paths(&self, a: usize) -> [PathId; 6] {
+        let m = self.model;
+        [
+            m.tomb[a],
+            m.tomb_owner[a],
+            m.intent[a],
+            m.intent_owner[a],
+            m.released[a],
+            m.released_owner[a],
+        ]
+    }
+}
+
+impl Relabel for Renaming<'_> {
+    fn name(&self, name: NameId) -> NameId {
+        let m = self.model;
+        for a in 0..self.actors() {
+            let b = self.actor(a);
+            for (from, to) in [
+                (&m.tomb, &m.tomb),
+                (&m.intent, &m.intent),
+                (&m.released, &m.released),
+            ] {
+                if m.paths.name(from[a]) == name {
+                    return m.paths.name(to[b]);
+                }
+            }
+        }
+        name
+    }
+
+    fn process(&self, p: ProcId) -> ProcId {
+        ProcId(self.actor(usize::from(p.0)) as u8)
+    }
+
+    fn path(&self, p: PathId) -> PathId {
+        for a in 0..self.actors() {
+            if let Some(k) = self.own_paths(a).iter().position(|&x| x == p) {
+                return self.own_paths(self.actor(a))[k];
+            }
+        }
+        p
+    }
+
+    fn content(&self, c: &Content) -> Content {
+        let mut words: arrayvec::ArrayVec<u64, 4> = c.words().iter().copied().collect();
+        if let Some(pid) = words.get_mut(1) {
+            if let Some(a) = (0..self.actors()).find(|&a| self.pid(a) == *pid) {
+                *pid = self.pid(self.actor(a));
+            }
+        }
+        if let Some(token) = words.get_mut(3) {
+            if (1..=self.actors() as u64).contains(token) {
+                *token = self.actor(*token as usize - 1) as u64 + 1;
+            }
+        }
+        Content::new(&words)
+    }
+}
+
+impl PrewarmLockModel {
+    /// The fingerprint of `s` with each class of interchangeable processes in canonical order.
+    pub(super) fn symmetric_fingerprint(&self, s: &World, classes: &Classes) -> u64 {
+        let n = self.spec.actors.len();
+        let order = classes.canonical_order(n, |a| self.member_key(s, a, classes));
+        if order
+            .iter()
+            .take(n)
+            .enumerate()
+            .all(|(a, &b)| usize::from(b) == a)
+        {
+            // Already in canonical order: the renamed world would be `s` itself.
+            return fingerprint(s);
+        }
+        fingerprint(&Renaming { model: self, order }.world(s))
+    }
+
+    /// What process `a` is in `s`, with its names replaced by its class representative's: its
+    /// own state (program point, writes and removals in flight), its process's state, and
+    /// whether it is the ghost owner of the lock or raised a flag. The files are left out (as
+    /// in the restart lock): two members this key cannot tell apart keep their order, which
+    /// costs reduction, never soundness.
+    fn member_key(&self, s: &World, a: usize, classes: &Classes) -> u64 {
+        let n = self.spec.actors.len();
+        let as_representative = Renaming {
+            model: self,
+            order: Classes::swap(n, a, classes.representative(a)),
+        };
+        fingerprint(&(
+            as_representative.actor_state(&s.actors[a]),
+            s.procs.state(ProcId(a as u8)),
+            s.lock_owner == a as u8 + 1,
+            s.flags != 0 && usize::from(s.flag_actor) == a,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lockstep_sim::fingerprint::fingerprint;
+    use lockstep_sim::{check_exhaustive, Config, Model, Silent, Verdict};
+
+    use super::super::PrewarmLockModel;
+    use super::Renaming;
+    use crate::models::prewarm_lock::{build, spec, Version};
+    use crate::models::symmetry::orbits::Orbits;
+    use crate::models::symmetry::Classes;
+    use crate::scenario::{self, Source};
+
+    fn model(src: &Source, version: Version) -> PrewarmLockModel {
+        let file: spec::PrewarmLockFile = scenario::parse(src).expect("parses");
+        let spec = spec::validate(src, &file).expect("valid");
+        let checked = crate::models::load(src)
+            .expect("loads")
+            .meta()
+            .invariants
+            .clone();
+        build(&spec, version, &checked)
+    }
+
+    /// The reduced search meets exactly the orbits the unreduced search meets, over whole
+    /// spaces of two reclaimers: an orbit is named by the least fingerprint of its renamings.
+    /// (The canonical order may split an orbit, since its key leaves the files out, so the
+    /// reduced search can visit an orbit twice: that costs reduction, never soundness.)
+    #[test]
+    fn the_reduced_search_meets_every_orbit() {
+        const HOLDING: [(&str, Version); 4] = [
+            ("two-reclaimers", Version::V2Intents),
+            ("two-reclaimers", Version::V3VerifiedReclaim),
+            ("claim-under-intent", Version::V3VerifiedReclaim),
+            ("lost-claim", Version::V3VerifiedReclaim),
+        ];
+        for (name, version) in HOLDING {
+            let src = Source::read(&format!("scenarios/prewarm-lock/{name}.toml")).expect("reads");
+            let plain = model(&src, version);
+            let classes = plain.classes().expect("interchangeable reclaimers");
+            let renamings = classes.renamings(plain.spec.actors.len());
+            let orbit = |s: &_| {
+                (renamings.iter())
+                    .map(|&order| {
+                        fingerprint(
+                            &Renaming {
+                                model: &plain,
+                                order,
+                            }
+                            .world(s),
+                        )
+                    })
+                    .min()
+                    .expect("the identity")
+            };
+            let full_orbits = Orbits::new(&plain, &orbit);
+            let full = check_exhaustive(&full_orbits, &Config::default());
+            let mut reduced_model = model(&src, version);
+            reduced_model.symmetry = Some(classes.clone());
+            let reduced_orbits = Orbits::new(&reduced_model, &orbit);
+            let reduced = check_exhaustive(&reduced_orbits, &Config::default());
+            assert_eq!(full.verdict, Verdict::Holds, "{name}");
+            assert_eq!(reduced.verdict, Verdict::Holds, "{name}");
+            assert!(reduced.states < full.states, "{name}: nothing reduced");
+            let (met, all) = (
+                reduced_orbits.seen.into_inner(),
+                full_orbits.seen.into_inner(),
+            );
+            assert_eq!(met.unwrap(), all.unwrap(), "{name}: the orbits met");
+        }
+    }
+
+    /// Three waiters reclaiming at one instant, the space where the intents' inspection order
+    /// is open: along random runs, renaming a world and then taking every move gives the same
+    /// worlds as taking every move and then renaming them, for every exchange of two waiters.
+    /// That is what makes merging a world with its renamings sound.
+    #[test]
+    fn renaming_commutes_with_every_move_of_three_waiters() {
+        let text = std::fs::read_to_string("tests/models/prewarm-three-waiters.toml")
+            .expect("the fixture");
+        let src = Source::new("prewarm-three-waiters.toml", text);
+        let plain = model(&src, Version::V3VerifiedReclaim);
+        let n = plain.spec.actors.len();
+        let mut rng = lockstep_sim::rng::Prng::fork(7, 0);
+        let (mut picks, mut checked) = (0, 0);
+        for _ in 0..40 {
+            let mut s = plain.initial();
+            for _ in 0..400 {
+                for (a, b) in [(1, 2), (1, 3), (2, 3)] {
+                    let swap = Renaming {
+                        model: &plain,
+                        order: Classes::swap(n, a, b),
+                    };
+                    let renamed_then_moved = successors(&plain, &swap.world(&s));
+                    let moved: Vec<_> = successors_worlds(&plain, &s);
+                    let mut moved_then_renamed: Vec<u64> =
+                        moved.iter().map(|w| fingerprint(&swap.world(w))).collect();
+                    moved_then_renamed.sort_unstable();
+                    assert_eq!(renamed_then_moved, moved_then_renamed, "{s:?}");
+                    checked += 1;
+                }
+                let mut moves = Vec::new();
+                plain.moves(&s, &mut moves);
+                if moves
+                    .iter()
+                    .any(|m| matches!(m, super::super::Move::Choose(..)))
+                {
+                    picks += 1;
+                }
+                if moves.is_empty() {
+                    match plain.next_wake(&s) {
+                        Some(to) => plain.advance(&mut s, to),
+                        None => break,
+                    }
+                    continue;
+                }
+                let m = moves[rng.below(moves.len() as u64) as usize];
+                plain.apply(&mut s, m, &mut Silent);
+            }
+        }
+        assert!(picks > 0, "no run met an open inspection order");
+        assert!(checked > 1000);
+    }
+
+    fn successors_worlds(m: &PrewarmLockModel, s: &super::World) -> Vec<super::World> {
+        let mut moves = Vec::new();
+        m.moves(s, &mut moves);
+        moves
+            .into_iter()
+            .map(|mv| {
+                let mut next = s.clone();
+                m.apply(&mut next, mv, &mut Silent);
+                next
+            })
+            .collect()
+    }
+
+    fn successors(m: &PrewarmLockModel, s: &super::World) -> Vec<u64> {
+        let mut all: Vec<u64> = successors_worlds(m, s).iter().map(fingerprint).collect();
+        all.sort_unstable();
+        all
+    }
+}
