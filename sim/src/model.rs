@@ -125,6 +125,27 @@ pub trait Model: Sync {
         false
     }
 
+    /// A move of `s` the exhaustive search may take *alone*, without the other moves of `s`:
+    /// the index in `moves` (the moves of `s`, as [`Model::moves`] lists them) of a **private
+    /// step**, or `None` (the default: every move is explored). A partial-order reduction that
+    /// visits fewer worlds (a persistent set of one move), sound when the model keeps this
+    /// contract for the move `m` it names, of actor `p`:
+    /// - `m` is urgent (time cannot pass before it), and no move of `s` is an environment move
+    ///   that acts on `p` (a kill, a pause) or a scheduled event;
+    /// - from `s`, no sequence of other moves can make such a move enabled, or change anything
+    ///   `m` reads, or read anything `m` writes: `m` touches only what is `p`'s alone (its own
+    ///   program point, files no other actor ever names);
+    /// - `m` changes nothing a property judges, no ghost state, no mark;
+    /// - a run of private steps cannot come back to a world (each advances `p`), so no move is
+    ///   put off forever.
+    ///
+    /// Every world in which no actor stands before a private step is then still visited, and
+    /// every verdict stays the same; worlds in which one does are visited only as the search
+    /// needs them. Ignored with sleep sets.
+    fn private_step(&self, _s: &Self::State, _moves: &[Self::Move]) -> Option<usize> {
+        None
+    }
+
     /// The parameters this model runs with, as a scenario would write them, each version's own
     /// defaults filled in (`max_wait_ms` of a version that derives it from the deadline):
     /// what `run` and `--json` report as having run.

@@ -61,6 +61,10 @@ pub struct Overrides {
     /// Turn symmetry reduction off (for measuring it).
     #[arg(long)]
     pub no_symmetry: bool,
+    /// Turn the private-step reduction off (for measuring it): every interleaving of a
+    /// process's steps on its own files (its tombstone's removal) with everyone else's.
+    #[arg(long)]
+    pub no_private_steps: bool,
     /// Turn the exhaustive search's sleep sets (partial-order reduction) on: fewer
     /// transitions, the same verdicts and state counts (off by default: slower on the
     /// project's models; see `lockstep bench`).
@@ -162,6 +166,9 @@ impl Overrides {
         }
         if self.no_symmetry {
             p.config.symmetry = false;
+        }
+        if self.no_private_steps {
+            p.config.private_steps = false;
         }
         if self.sleep_sets {
             p.config.sleep_sets = true;

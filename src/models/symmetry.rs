@@ -153,6 +153,9 @@ pub(crate) mod orbits {
             self.seen.lock().unwrap().insert((self.canonical)(s));
             self.inner.fingerprint(s)
         }
+        fn private_step(&self, s: &M::State, moves: &[M::Move]) -> Option<usize> {
+            self.inner.private_step(s, moves)
+        }
         fn initial(&self) -> M::State {
             self.inner.initial()
         }

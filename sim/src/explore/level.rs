@@ -129,6 +129,16 @@ pub(super) fn expand<M: Model, V: Visited>(
     lvl.only = None;
     lvl.sleep = 0;
     let urgent = model.moves(&lvl.state, &mut lvl.moves);
+    if urgent > 0 && !keep && cfg.private_steps {
+        // A private step is taken alone (`Model::private_step`); without sleep sets `only`
+        // is otherwise unused, and it keeps the move's index for the schedule.
+        if let Some(i) = model
+            .private_step(&lvl.state, &lvl.moves)
+            .filter(|&i| i < 32)
+        {
+            lvl.only = Some(bit(i));
+        }
+    }
     let wake = if urgent == 0 {
         model.next_wake(&lvl.state)
     } else {

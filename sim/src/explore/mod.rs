@@ -12,6 +12,8 @@ mod independence;
 mod level;
 #[cfg(test)]
 mod order_tests;
+#[cfg(test)]
+mod private_tests;
 mod random;
 mod run;
 mod shrink;
@@ -94,6 +96,10 @@ pub struct Config {
     pub probe_runs: u64,
     /// Let models reduce interchangeable actors (symmetry reduction). Default true.
     pub symmetry: bool,
+    /// Take a model's private steps alone ([`crate::Model::private_step`], a partial-order
+    /// reduction that visits fewer worlds) in the exhaustive search without sleep sets.
+    /// Default true.
+    pub private_steps: bool,
     /// Sleep sets in the exhaustive search (a partial-order reduction over the moves the model
     /// declares independent, [`crate::Model::independent`]): fewer transitions, the same
     /// verdicts, state counts and counterexamples. Default **false**: on this project's models
@@ -140,6 +146,7 @@ impl Default for Config {
             pct_depth: 3,
             probe_runs: 64,
             symmetry: true,
+            private_steps: true,
             sleep_sets: false,
             shrink_runs_max: 4_000,
             shrink_states_max: 2_000_000,
@@ -198,6 +205,10 @@ impl Config {
     }
     pub fn with_symmetry(mut self, v: bool) -> Self {
         self.symmetry = v;
+        self
+    }
+    pub fn with_private_steps(mut self, v: bool) -> Self {
+        self.private_steps = v;
         self
     }
     pub fn with_sleep_sets(mut self, v: bool) -> Self {

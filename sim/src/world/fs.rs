@@ -624,6 +624,13 @@ impl<const N: usize> Fs<N> {
         self.lookup(paths, p).is_ok()
     }
 
+    /// Whether `p` is a directory with at least one entry (an `rmdir` of it would fail with
+    /// ENOTEMPTY).
+    pub fn has_entries(&self, paths: &Paths, p: PathId) -> bool {
+        self.lookup(paths, p)
+            .is_ok_and(|ino| self.dentries.iter().any(|d| d.dir == ino))
+    }
+
     /// A file's content, for invariants and timelines.
     pub fn peek_content(&self, paths: &Paths, p: PathId) -> Option<&Content> {
         let node = self.inode(self.lookup(paths, p).ok()?);

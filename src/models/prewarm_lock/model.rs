@@ -70,7 +70,7 @@ struct Turn<'a> {
     notable: bool,
     continued: bool,
 }
-use crate::models::env::{self, ActorEnvState, EnvCtx, EnvPlan, EnvState, ENV_ACTOR};
+use crate::models::env::{self, ActorEnvState, EnvCtx, EnvMove, EnvPlan, EnvState, ENV_ACTOR};
 use crate::models::process::{self, ProcessWorld, S_ARRIVE};
 use crate::models::symmetry::Classes;
 
@@ -775,6 +775,34 @@ impl PrewarmLockModel {
         }
     }
 
+    /// Whether actor `a`'s next step is private (`Model::private_step`): a call of an
+    /// `rm -rf` of its own tombstone or released intent (names no other process uses: only `a`
+    /// renames into them, nobody lists their parent) that reads and leaves the removal
+    /// pending: the `lstat` of a path that exists, an `rmdir` that fails with ENOTEMPTY, a
+    /// `readdir`. The `unlink` and the `rmdir` that succeed are not private: a freed inode
+    /// number is the next one any process's `mkdir` or `open` gets.
+    fn is_private(&self, s: &World, a: usize) -> bool {
+        let (Point::RcRm(_, rm) | Point::RlRm(_, rm) | Point::RiRm(_, rm)) = &s.actors[a].pc else {
+            return false;
+        };
+        let Some((op, path)) = rm.next_op() else {
+            return false;
+        };
+        let own = [
+            self.tomb[a],
+            self.tomb_owner[a],
+            self.released[a],
+            self.released_owner[a],
+        ];
+        own.contains(&path)
+            && match op {
+                Op::Stat => s.fs.exists(&self.paths, path),
+                Op::Rmdir => s.fs.has_entries(&self.paths, path),
+                Op::Readdir => true,
+                _ => false,
+            }
+    }
+
     /// The actor whose inspection order is open now, with the intents left to inspect.
     fn picking(s: &World) -> Option<(usize, u8)> {
         s.actors.iter().enumerate().find_map(|(a, x)| match x.pc {
@@ -1143,6 +1171,27 @@ impl Model for PrewarmLockModel {
             Some(classes) => self.symmetric_fingerprint(s, classes),
             None => lockstep_sim::fingerprint::fingerprint(s),
         }
+    }
+
+    /// The first step of `moves` that is private (see [`PrewarmLockModel::is_private`]) and
+    /// that no environment move of `moves` could preempt: none acts on its actor, and no
+    /// scheduled event is due. No injected fault may be pending (a fault on its own path would
+    /// make the step fail, and what follows a failure is not private).
+    fn private_step(&self, s: &World, moves: &[Move]) -> Option<usize> {
+        if !s.fs.pending_faults().is_empty() {
+            return None;
+        }
+        let preempts = |m: &Move, a: u8| match m {
+            Move::Env(EnvMove::Event(_)) => true,
+            Move::Env(EnvMove::Kill(b) | EnvMove::Pause(b) | EnvMove::Resume(b)) => *b == a,
+            _ => false,
+        };
+        moves.iter().position(|m| match *m {
+            Move::Step(a) => {
+                self.is_private(s, usize::from(a)) && !moves.iter().any(|m| preempts(m, a))
+            }
+            _ => false,
+        })
     }
 
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {

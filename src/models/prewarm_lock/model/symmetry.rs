@@ -341,6 +341,50 @@ mod tests {
         assert!(checked > 1000);
     }
 
+    /// The private-step reduction visits every world the full search visits in which no
+    /// process stands before a private step (`Model::private_step`), and no other: exact sets
+    /// of fingerprints over whole spaces, the reduced one smaller.
+    #[test]
+    fn private_steps_keep_every_world_between_them() {
+        const SPACES: [(&str, Version); 5] = [
+            ("two-reclaimers", Version::V2Intents),
+            ("two-reclaimers", Version::V3VerifiedReclaim),
+            ("claim-under-intent", Version::V3VerifiedReclaim),
+            ("orphan-timeout", Version::V3VerifiedReclaim),
+            ("lost-claim", Version::V3VerifiedReclaim),
+        ];
+        for (name, version) in SPACES {
+            let src = Source::read(&format!("scenarios/prewarm-lock/{name}.toml")).expect("reads");
+            let plain = model(&src, version);
+            let n = plain.spec.actors.len();
+            let between = |s: &_| {
+                let private = (0..n).any(|a| plain.is_private(s, a));
+                if private {
+                    0
+                } else {
+                    fingerprint(s)
+                }
+            };
+            let full_worlds = Orbits::new(&plain, &between);
+            let mut full_config = Config::default();
+            full_config.private_steps = false;
+            let full = check_exhaustive(&full_worlds, &full_config);
+            let reduced_worlds = Orbits::new(&plain, &between);
+            let reduced = check_exhaustive(&reduced_worlds, &Config::default());
+            assert_eq!(full.verdict, reduced.verdict, "{name}");
+            assert!(reduced.states < full.states, "{name}: nothing reduced");
+            let (met, all) = (
+                reduced_worlds.seen.into_inner(),
+                full_worlds.seen.into_inner(),
+            );
+            assert_eq!(
+                met.unwrap(),
+                all.unwrap(),
+                "{name} {version:?}: the worlds between"
+            );
+        }
+    }
+
     fn successors_worlds(m: &PrewarmLockModel, s: &super::World) -> Vec<super::World> {
         let mut moves = Vec::new();
         m.moves(s, &mut moves);
