@@ -98,10 +98,14 @@ impl Renaming<'_> {
     }
 
     fn world(&self, s: &World) -> World {
-        let mut actors = s.actors.clone();
-        for (a, actor) in s.actors.iter().enumerate() {
-            actors[self.actor(a)] = self.actor_state(actor);
+        // Position p is taken by the actor the renaming sends there.
+        let mut from = [0usize; MAX_ACTORS];
+        for a in 0..s.actors.len() {
+            from[self.actor(a)] = a;
         }
+        let actors = (from.iter().take(s.actors.len()))
+            .map(|&a| self.actor_state(&s.actors[a]))
+            .collect();
         World {
             now: s.now,
             fs: s.fs.relabeled(self),
@@ -198,19 +202,27 @@ impl PrewarmLockModel {
         fingerprint(&Renaming { model: self, order }.world(s))
     }
 
-    /// What process `a` is in `s`, with its names replaced by its class representative's: its
-    /// own state (program point, writes and removals in flight), its process's state, and
-    /// whether it is the ghost owner of the lock or raised a flag. The files are left out (as
-    /// in the restart lock): two members this key cannot tell apart keep their order, which
-    /// costs reduction, never soundness.
-    fn member_key(&self, s: &World, a: usize, classes: &Classes) -> u64 {
-        let n = self.spec.actors.len();
-        let as_representative = Renaming {
-            model: self,
-            order: Classes::swap(n, a, classes.representative(a)),
+    /// What process `a` is in `s`, in terms that name nobody: the kind of its program point
+    /// (with the call of a write or removal in flight), every other field of its state, its
+    /// process's state, and whether it is the ghost owner of the lock or raised a flag. The
+    /// names a program point carries (intents, paths) and the files are left out: reading
+    /// them cost more than the search saved. Two members this key cannot tell apart keep their
+    /// order, which costs reduction, never soundness.
+    fn member_key(&self, s: &World, a: usize, _classes: &Classes) -> u64 {
+        let x = &s.actors[a];
+        let call = match &x.pc {
+            Point::OwnerWrite(w) | Point::CiWrite(_, w) => w.next_op(),
+            Point::RmReclaim(rm)
+            | Point::RmRelease(rm)
+            | Point::RcRm(_, rm)
+            | Point::RlRm(_, rm)
+            | Point::RiRm(_, rm) => rm.next_op().map(|(op, _)| op),
+            _ => None,
         };
         fingerprint(&(
-            as_representative.actor_state(&s.actors[a]),
+            (std::mem::discriminant(&x.pc), call, x.choices, x.wake, x.env),
+            (x.started, x.arrived, x.judged, x.rc, x.judged_ino, x.judged_mtime),
+            (x.waited, x.waiting, x.in_cs, x.superseded, x.holding, x.born),
             s.procs.state(ProcId(a as u8)),
             s.lock_owner == a as u8 + 1,
             s.flags != 0 && usize::from(s.flag_actor) == a,
