@@ -231,6 +231,36 @@ fn t32(t: u64) -> u32 {
 }
 
 impl InitLockModel {
+    /// The moves after the urgent ones: cancellations "at any await point" within the
+    /// scenario's budget, and the arrivals an actor may still decline (`optional`: there are
+    /// some).
+    fn optional_moves(&self, s: &World, optional: bool, out: &mut Vec<Move>) {
+        // Optional cancellations "at any await point" (inside the actor's window).
+        if u64::from(s.cancels) < self.spec.cancels_max {
+            let mut windowed = self.windowed;
+            while windowed != 0 {
+                let a = windowed.trailing_zeros() as usize;
+                windowed &= windowed - 1;
+                if self.may_cancel(s, a, &s.callers[a]) && !out.contains(&Move::Cancel(a as u8)) {
+                    out.push(Move::Cancel(a as u8));
+                }
+            }
+        }
+        if optional {
+            for (a, c) in s.callers.iter().enumerate() {
+                if c.pc == Point::NotArrived
+                    && c.wake <= s.now
+                    && arrival::optional(
+                        usize::from(c.choices[S_ARRIVE]),
+                        &self.spec.actors[a].arrive,
+                    )
+                {
+                    out.push(Move::Step(a as u8));
+                }
+            }
+        }
+    }
+
     fn cell_of(&self, a: usize, level: usize) -> usize {
         let copy = if self.spec.duplicated && !self.version.global_singletons() {
             usize::from(self.spec.actors[a].copy)
@@ -1192,30 +1222,7 @@ impl Model for InitLockModel {
             }
         }
         let urgent = out.len();
-        // Optional cancellations "at any await point" (inside the actor's window).
-        if u64::from(s.cancels) < self.spec.cancels_max {
-            let mut windowed = self.windowed;
-            while windowed != 0 {
-                let a = windowed.trailing_zeros() as usize;
-                windowed &= windowed - 1;
-                if self.may_cancel(s, a, &s.callers[a]) && !out.contains(&Move::Cancel(a as u8)) {
-                    out.push(Move::Cancel(a as u8));
-                }
-            }
-        }
-        if optional {
-            for (a, c) in s.callers.iter().enumerate() {
-                if c.pc == Point::NotArrived
-                    && c.wake <= s.now
-                    && arrival::optional(
-                        usize::from(c.choices[S_ARRIVE]),
-                        &self.spec.actors[a].arrive,
-                    )
-                {
-                    out.push(Move::Step(a as u8));
-                }
-            }
-        }
+        self.optional_moves(s, optional, out);
         urgent
     }
 
