@@ -229,12 +229,15 @@ pub enum StmtKind {
     },
     /// `for x in xs { ... }`, `for i, x in xs`, `for k, v in m`: the elements of a list or
     /// the entries of a map, in order (a copy of each, taken as its turn comes).
+    /// `for x in any order xs`: the elements of the list as it stands when the loop starts,
+    /// each once, in every order the explorer can choose.
     ForEach {
         /// The index (list) or key (map) when two names are bound.
         first: Option<Name>,
         var: Name,
         over: Expr,
         body: Block,
+        any_order: bool,
     },
     /// `for r: Request { ... }`: every actor of a kind (ghost code only).
     ForActors {

@@ -1158,9 +1158,14 @@ impl Parser {
             "in",
             "write `for i in 0..n { ... }`, `for x in xs { ... }`, `for k, v in m { ... }` or `for r: Request { ... }`",
         )?;
+        let any_order = self.is_kw("any") && matches!(self.peek(1), Tok::Ident(s) if s == "order");
+        if any_order {
+            self.bump();
+            self.bump();
+        }
         let saved = std::mem::replace(&mut self.no_record, true);
         let from = self.add()?;
-        if first.is_some() || !self.is(&Tok::DotDot) {
+        if any_order || first.is_some() || !self.is(&Tok::DotDot) {
             self.no_record = saved;
             let body = self.block()?;
             return Ok(StmtKind::ForEach {
@@ -1168,6 +1173,7 @@ impl Parser {
                 var,
                 over: from,
                 body,
+                any_order,
             });
         }
         self.expect(&Tok::DotDot, "a range is `from..to` (to excluded)")?;

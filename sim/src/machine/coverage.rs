@@ -131,6 +131,7 @@ fn ends_run(op: Op) -> bool {
                 | Op::Enter
                 | Op::Mark(_)
                 | Op::Resolve(_)
+                | Op::PickBit { .. }
         )
 }
 

@@ -575,6 +575,17 @@ fn step_on<N: Narrator>(
                     return;
                 }
             }
+            Op::PickBit { taken, len, out } => {
+                if left_to_pick(w, base, taken, len).count_ones() > 1 {
+                    w[base + B_PC] = pc as i64;
+                    w[base + B_STATUS] = ST_CHOICE;
+                    return;
+                }
+                take_bit(w, base, (taken, len, out), 0);
+                if let Some(c) = cx.coverage {
+                    c.enter(pc + 1);
+                }
+            }
             Op::Resolve(p) => {
                 if cx.open_slot(p).is_some_and(|at| w[at] == UNCHOSEN) {
                     w[base + B_PC] = pc as i64;
@@ -833,4 +844,25 @@ fn say_wait<N: Narrator>(program: &Program, n: &mut N, op: Op, now: i64, wake: i
             wake - now
         )),
     }
+}
+
+/// The indices an `any order` loop has still to take (see [`Op::PickBit`]).
+pub(super) fn left_to_pick(w: &[i64], base: usize, taken: u32, len: u32) -> i64 {
+    let n = w[base + len as usize].clamp(0, 63);
+    ((1i64 << n) - 1) & !w[base + taken as usize]
+}
+
+/// Takes the `k`th (ascending) of the indices an `any order` loop has still to take into
+/// local `out` and marks it taken (see [`Op::PickBit`]). With none left it takes nothing.
+pub(super) fn take_bit(w: &mut [i64], base: usize, (taken, len, out): (u32, u32, u32), k: usize) {
+    let mut left = left_to_pick(w, base, taken, len);
+    for _ in 0..k {
+        left &= left - 1;
+    }
+    if left == 0 {
+        return;
+    }
+    let bit = left.trailing_zeros();
+    w[base + taken as usize] |= 1i64 << bit;
+    w[base + out as usize] = i64::from(bit);
 }

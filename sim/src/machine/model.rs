@@ -270,6 +270,28 @@ impl Machine {
         }
     }
 
+    /// The `any order` loop turn a choosing actor stands at (its locals).
+    fn picking(&self, w: &[i64], a: usize) -> Option<(u32, u32, u32)> {
+        match self.program.ops[w[self.base(a) + B_PC] as usize] {
+            Op::PickBit { taken, len, out } if w[self.base(a) + B_STATUS] == ST_CHOICE => {
+                Some((taken, len, out))
+            }
+            _ => None,
+        }
+    }
+
+    /// How many ways a choosing actor can go on: its open parameter's values, or the indices
+    /// left to an `any order` loop's turn.
+    fn choice_count(&self, w: &[i64], a: usize) -> usize {
+        let b = self.base(a);
+        match self.program.ops[w[b + B_PC] as usize] {
+            Op::PickBit { taken, len, .. } => {
+                exec::left_to_pick(w, b, taken, len).count_ones() as usize
+            }
+            _ => self.alternatives(a, self.pending_param(w, a)).len(),
+        }
+    }
+
     fn alternatives(&self, a: usize, p: usize) -> &[i64] {
         match &self.program.actors[a].params[p] {
             ParamValue::Open(v) => v,
@@ -588,8 +610,7 @@ impl Model for Machine {
     fn moves(&self, s: &World, out: &mut Vec<Move>) -> usize {
         let w = &s.slots[..];
         if let Some(a) = self.choosing(w) {
-            let p = self.pending_param(w, a);
-            for i in 0..self.alternatives(a, p).len() {
+            for i in 0..self.choice_count(w, a) {
                 out.push(Move::Choose(a as u8, i as u8));
             }
             return out.len();
@@ -733,6 +754,18 @@ impl Model for Machine {
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
         s.touch(usize::from(self.actor_of(m)));
         match m {
+            Move::Choose(a, i) if self.picking(&s.slots, usize::from(a)).is_some() => {
+                let a = usize::from(a);
+                let (taken, len, out) = self.picking(&s.slots, a).expect("checked");
+                let b = self.base(a);
+                exec::take_bit(&mut s.slots, b, (taken, len, out), usize::from(i));
+                s.slots[b + B_PC] += 1;
+                s.slots[b + B_STATUS] = ST_READY;
+                if N::ON {
+                    render::say_pick(self, a, s.slots[b + out as usize], n);
+                }
+                self.run(s, a, n);
+            }
             Move::Choose(a, i) => {
                 let a = usize::from(a);
                 let p = self.pending_param(&s.slots, a);

@@ -95,6 +95,15 @@ pub enum Op {
     /// If the running actor's parameter `p` is still open, stop here for the explorer to
     /// choose it (nothing can interleave before the step continues).
     Resolve(u32),
+    /// A `for x in any order xs` turn: one index below the length in local `len` that the set
+    /// in local `taken` (a bit per index) does not hold yet goes into local `out` and into the
+    /// set. With two or more left, which one is open: stop here for the explorer to choose
+    /// (nothing can interleave before the step continues); with one, take it.
+    PickBit {
+        taken: u32,
+        len: u32,
+        out: u32,
+    },
     /// Pop a duration: the actor sleeps that long (an await point).
     Sleep,
     /// An await point at the current instant.

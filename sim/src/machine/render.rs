@@ -132,6 +132,11 @@ pub(super) fn say_choice<N: Narrator>(m: &Machine, a: usize, p: usize, i: usize,
     }
 }
 
+/// The turn an `any order` loop takes: its element's index in the list.
+pub(super) fn say_pick<N: Narrator>(_m: &Machine, _a: usize, index: i64, n: &mut N) {
+    n.say(format_args!("any order: takes element {index} next"));
+}
+
 pub(super) fn move_label(m: &Machine, w: &[i64], mv: Move) -> String {
     let program = m.program();
     match mv {
@@ -159,6 +164,13 @@ pub(super) fn move_label(m: &Machine, w: &[i64], mv: Move) -> String {
                         shown: true,
                     };
                     format!("choose {} = {}", kind.params[p], value(program, &slot, v))
+                }
+                Op::PickBit { taken, len, .. } => {
+                    let mut left = super::exec::left_to_pick(w, b, taken, len);
+                    for _ in 0..i {
+                        left &= left - 1;
+                    }
+                    format!("pick element {}", left.trailing_zeros())
                 }
                 _ => "choose".to_string(),
             }

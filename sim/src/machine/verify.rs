@@ -51,6 +51,7 @@ fn effect(op: Op) -> (usize, usize) {
         Op::TestSlot { .. } => (0, 1),
         Op::Jump(_)
         | Op::Resolve(_)
+        | Op::PickBit { .. }
         | Op::Yield
         | Op::Until(_)
         | Op::TearDown
@@ -123,7 +124,11 @@ pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
             None => depth[pc] = Some(d),
         }
         let op = ops[pc];
-        if matches!(op, Op::Resolve(_) | Op::Yield | Op::Until(_) | Op::Mark(_)) && d != 0 {
+        if matches!(
+            op,
+            Op::Resolve(_) | Op::PickBit { .. } | Op::Yield | Op::Until(_) | Op::Mark(_)
+        ) && d != 0
+        {
             return Err(format!(
                 "instruction {pc} ({op:?}) may end a step with {d} slots left"
             ));

@@ -525,6 +525,112 @@ impl<'f> Compiler<'f> {
         Ok(())
     }
 
+    /// `for x in any order xs`, `for i, x in any order xs`: the list is copied when the loop
+    /// starts, and each turn takes one of the indices not taken yet, whichever the explorer
+    /// chooses (`Op::PickBit`: a choice only while two or more are left), into the loop's
+    /// locals. What `Promise.all` over a list does to the order in which the calls land.
+    pub(super) fn for_any_order(
+        &mut self,
+        first: Option<&'f Name>,
+        var: &'f Name,
+        over: &'f Expr,
+        body: &'f Block,
+        span: &Span,
+    ) -> Result<()> {
+        let (ty, _) = self.capacity_of(over)?;
+        let Ty::List(elem, _) = &ty else {
+            return Err(
+                Diag::new(span.clone(), "`any order` takes a list, not a map")
+                    .help("loop over a list (`for x in any order xs`), or over the map in order"),
+            );
+        };
+        if self.ghost {
+            return Err(Diag::new(
+                span.clone(),
+                "an `any order` loop chooses, and ghost code runs without choices",
+            )
+            .help("loop in order (`for x in xs`) in ghost code"));
+        }
+        let (elem, size) = ((**elem).clone(), elem.size());
+        self.push_scope(false);
+        let copy = self.alloc(ty.size(), span)?;
+        let taken = self.alloc(1, span)?;
+        let turn = self.alloc(1, span)?;
+        let i = self.alloc(1, span)?;
+        let entry = self.alloc(size, span)?;
+        let ghost = self.ghost;
+        self.bind(
+            &var.text,
+            Bind::Local {
+                off: entry,
+                ty: elem,
+                ghost,
+            },
+        );
+        if let Some(f) = first {
+            self.bind(
+                &f.text,
+                Bind::Local {
+                    off: i,
+                    ty: Ty::Int,
+                    ghost,
+                },
+            );
+        }
+        self.resolving(span, |c| {
+            let p = c.quantified(over)?;
+            c.onto_stack(p, span)?;
+            c.emit(Op::LoadAt(ty.size() as u32), span);
+            c.store_local(copy, ty.size(), span);
+            Ok(())
+        })?;
+        for local in [taken, turn] {
+            self.emit(Op::Const(0), span);
+            self.emit(Op::StoreLocal(local), span);
+        }
+        let (head, cont, brk, more) = (self.label(), self.label(), self.label(), self.label());
+        self.place_label(head);
+        self.emit(Op::LoadLocal(copy), span);
+        self.emit(Op::LoadLocal(turn), span);
+        self.emit(Op::Gt, span);
+        self.emit_to(Op::JumpIfTrue(0), more, span);
+        self.emit_to(Op::Jump(0), brk, span);
+        self.place_label(more);
+        self.emit(
+            Op::PickBit {
+                taken,
+                len: copy,
+                out: i,
+            },
+            span,
+        );
+        self.emit(Op::AddrLocal(copy), span);
+        self.emit(Op::LoadLocal(i), span);
+        let fail = self.message(span, "a list index outside its length");
+        self.emit(
+            Op::Elem {
+                stride: size as u32,
+                fail,
+            },
+            span,
+        );
+        self.emit(Op::LoadAt(size as u32), span);
+        self.store_local(entry, size, span);
+        let mark = self.next_local();
+        self.push_frame(Frame::Loop { brk, cont, mark });
+        let r = self.scoped(body);
+        self.pop_frame();
+        r?;
+        self.place_label(cont);
+        self.emit(Op::LoadLocal(turn), span);
+        self.emit(Op::AddConst(1), span);
+        self.emit(Op::StoreLocal(turn), span);
+        self.emit_to(Op::Jump(0), head, span);
+        self.place_label(brk);
+        self.pop_scope(span);
+        Ok(())
+    }
+
     /// A `for` turn's start: leave when the index reached the length, else copy the element.
     fn for_each_fetch(
         &mut self,

@@ -145,6 +145,7 @@ impl Graph {
                 var,
                 over,
                 body,
+                ..
             } => {
                 let c = with(over);
                 let mut names = BTreeSet::from([var.text.clone()]);

@@ -212,7 +212,15 @@ impl<'f> Compiler<'f> {
                 var,
                 over,
                 body,
+                any_order: false,
             } => self.for_each(first.as_ref(), var, over, body, span),
+            StmtKind::ForEach {
+                first,
+                var,
+                over,
+                body,
+                any_order: true,
+            } => self.for_any_order(first.as_ref(), var, over, body, span),
             StmtKind::ForActors { var, kind, body } => {
                 if !self.ghost {
                     return Err(Diag::new(
