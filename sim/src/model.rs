@@ -130,8 +130,10 @@ pub trait Model: Sync {
     /// step**, or `None` (the default: every move is explored). A partial-order reduction that
     /// visits fewer worlds (a persistent set of one move), sound when the model keeps this
     /// contract for the move `m` it names, of actor `p`:
-    /// - `m` is urgent (time cannot pass before it), and no move of `s` is an environment move
-    ///   that acts on `p` (a kill, a pause) or a scheduled event;
+    /// - `m` is urgent (time cannot pass before it), and no move of `s` is a scheduled event;
+    ///   a kill or a pause of `p` may be enabled: killing or pausing `p` just before `m` and
+    ///   just after it are the same to everyone else and to every property (`m` is invisible
+    ///   to them), so the search kills or pauses `p` after its private steps only;
     /// - from `s`, no sequence of other moves can make such a move enabled, or change anything
     ///   `m` reads, or read anything `m` writes: `m` touches only what is `p`'s alone (its own
     ///   program point, files no other actor ever names);
@@ -142,6 +144,10 @@ pub trait Model: Sync {
     /// Every world in which no actor stands before a private step is then still visited, and
     /// every verdict stays the same; worlds in which one does are visited only as the search
     /// needs them. Ignored with sleep sets.
+    ///
+    /// "Before `m`" and "after `m`" differ only in `p`'s own program point, so a property that
+    /// reads an actor's program point beyond what its ghost state says must not be judged
+    /// with this reduction on.
     fn private_step(&self, _s: &Self::State, _moves: &[Self::Move]) -> Option<usize> {
         None
     }

@@ -269,6 +269,7 @@ pub fn run(a: Args) -> u8 {
         if !(a.quick && n == 5) {
             let mut p4 = p.clone();
             p4.config.symmetry = false;
+            p4.config.private_steps = false;
             modes.push(("exhaustive, no reduction, 1 thread", p4.clone()));
             p4.config.threads = 2;
             modes.push(("exhaustive, no reduction, 2 threads", p4.clone()));
@@ -367,6 +368,7 @@ pub fn run(a: Args) -> u8 {
             continue;
         }
         p.config.symmetry = symmetry;
+        p.config.private_steps = symmetry;
         p.config.sleep_sets = sleep_sets;
         let (o, t) = match measure(l.as_ref(), "v4-gated-publish", &p, budget) {
             Ok(m) => m,
@@ -468,6 +470,7 @@ fn rust_vs_file(
     p.config.sleep_sets = false;
     let mut nosym = p.clone();
     nosym.config.symmetry = false;
+    nosym.config.private_steps = false;
     let mut modes: Vec<(&str, &dyn LoadedScenario, &Plan)> = vec![
         ("Rust model, symmetry, 1 thread", rust.as_ref(), &p),
         ("protocol file, symmetry, 1 thread", file.as_ref(), &p),

@@ -1173,17 +1173,20 @@ impl Model for PrewarmLockModel {
         }
     }
 
-    /// The first step of `moves` that is private (see [`PrewarmLockModel::is_private`]) and
-    /// that no environment move of `moves` could preempt: none acts on its actor, and no
-    /// scheduled event is due. No injected fault may be pending (a fault on its own path would
-    /// make the step fail, and what follows a failure is not private).
+    /// The first step of `moves` that is private (see [`PrewarmLockModel::is_private`]), when
+    /// no scheduled event is due and no injected fault is pending (a fault on its own path
+    /// would make the step fail, and what follows a failure is not private). A kill or a pause
+    /// of its process may be enabled: the search then kills or pauses it after its private
+    /// steps, which no other process and no property can tell from before them (the prewarm
+    /// lock's properties read ghost state and files, never a program point).
     fn private_step(&self, s: &World, moves: &[Move]) -> Option<usize> {
         if !s.fs.pending_faults().is_empty() {
             return None;
         }
         let preempts = |m: &Move, a: u8| match m {
             Move::Env(EnvMove::Event(_)) => true,
-            Move::Env(EnvMove::Kill(b) | EnvMove::Pause(b) | EnvMove::Resume(b)) => *b == a,
+            // A paused process takes no step; this only keeps the rule whole.
+            Move::Env(EnvMove::Resume(b)) => *b == a,
             _ => false,
         };
         moves.iter().position(|m| match *m {

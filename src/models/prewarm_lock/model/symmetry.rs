@@ -220,9 +220,29 @@ impl PrewarmLockModel {
             _ => None,
         };
         fingerprint(&(
-            (std::mem::discriminant(&x.pc), call, x.choices, x.wake, x.env),
-            (x.started, x.arrived, x.judged, x.rc, x.judged_ino, x.judged_mtime),
-            (x.waited, x.waiting, x.in_cs, x.superseded, x.holding, x.born),
+            (
+                std::mem::discriminant(&x.pc),
+                call,
+                x.choices,
+                x.wake,
+                x.env,
+            ),
+            (
+                x.started,
+                x.arrived,
+                x.judged,
+                x.rc,
+                x.judged_ino,
+                x.judged_mtime,
+            ),
+            (
+                x.waited,
+                x.waiting,
+                x.in_cs,
+                x.superseded,
+                x.holding,
+                x.born,
+            ),
             s.procs.state(ProcId(a as u8)),
             s.lock_owner == a as u8 + 1,
             s.flags != 0 && usize::from(s.flag_actor) == a,
@@ -358,8 +378,9 @@ mod tests {
     /// of fingerprints over whole spaces, the reduced one smaller.
     #[test]
     fn private_steps_keep_every_world_between_them() {
-        const SPACES: [(&str, Version); 5] = [
+        const SPACES: [(&str, Version); 6] = [
             ("two-reclaimers", Version::V2Intents),
+            ("two-reclaimers-paused", Version::V3VerifiedReclaim),
             ("two-reclaimers", Version::V3VerifiedReclaim),
             ("claim-under-intent", Version::V3VerifiedReclaim),
             ("orphan-timeout", Version::V3VerifiedReclaim),
