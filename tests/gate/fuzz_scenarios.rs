@@ -112,7 +112,13 @@ const STATES_SLACK: u64 = 0x2000;
 fn seeds() -> Vec<Source> {
     let root = env!("CARGO_MANIFEST_DIR");
     let mut files = Vec::new();
-    for dir in ["scenarios", "examples", "tests/unfired", "tests/reach"] {
+    for dir in [
+        "scenarios",
+        "proofs",
+        "examples",
+        "tests/unfired",
+        "tests/reach",
+    ] {
         collect(&std::path::Path::new(root).join(dir), &mut files);
     }
     files.sort();

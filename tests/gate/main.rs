@@ -1231,8 +1231,9 @@ fn the_restart_lock_file_agrees_with_the_rust_model() {
 /// The prewarm lock's scenarios and canary against `protocols/prewarm-lock.lstep`. Its
 /// scenarios poll for fifteen minutes of virtual time (17 s for the hundred pairs), so it is in
 /// the long set; `.ci/run`'s interpreted check meets the same expectations. The deep
-/// three-reclaimer scenario (1.7 M states from the file, 1.9 M from the model, both
-/// `violated:max-active` on v2) is checked by hand: `lockstep check scenarios/deep
+/// three-reclaimer scenario (1.7 M states from the file, 0.9 M from the model, both
+/// `violated:max-active` on v2; the model inspects intents in any order and merges renamings of
+/// interchangeable processes, the file in name order, without) is checked by hand: `lockstep check scenarios/deep
 /// --interpreted`.
 #[test]
 #[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]

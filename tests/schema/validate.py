@@ -16,7 +16,7 @@ import jsonschema
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 # Folders of scenario files a user may open in an editor.
-FOLDERS = ["scenarios", "examples", "tests/reach", "tests/unfired", "tests/reduce"]
+FOLDERS = ["scenarios", "proofs", "examples", "tests/reach", "tests/unfired", "tests/reduce", "tests/models"]
 # (text in a valid file, what a slip turns it into): each slip must be rejected.
 SLIPS = [
     ("init_ms = 400", "init_msec = 400"),
