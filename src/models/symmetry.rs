@@ -9,6 +9,9 @@
 //! apart (less reduction), never merge two different ones: the fingerprint is always that of a
 //! world the renaming makes from this one.
 
+use arrayvec::ArrayVec;
+use lockstep_sim::world::{Content, CONTENT_WORDS};
+
 use crate::models::env::MAX_ACTORS;
 
 /// The classes of interchangeable actors of a scenario that have at least two members.
@@ -67,7 +70,7 @@ impl Classes {
     /// Every renaming that keeps each actor in its class (the identity included): what a
     /// test needs to name a world's whole orbit.
     #[cfg(test)]
-    pub fn renamings(&self, n: usize) -> Vec<[u8; MAX_ACTORS]> {
+    pub fn renamings(&self, n: usize) -> Vec<Order> {
         let mut all = vec![Classes::swap(n, 0, 0)];
         for class in &self.classes {
             let mut next = Vec::new();
@@ -82,7 +85,13 @@ impl Classes {
             }
             all = next;
         }
-        all
+        all.into_iter().map(|order| Order::new(order, n)).collect()
+    }
+
+    /// The canonical renaming of `n` actors in a world, each class's members sorted by `key`
+    /// (see [`Classes::canonical_order`]).
+    pub fn order(&self, n: usize, key: impl Fn(usize) -> u64) -> Order {
+        Order::new(self.canonical_order(n, key), n)
     }
 
     /// The renaming that exchanges `a` with `b` (and keeps everyone else).
@@ -93,6 +102,72 @@ impl Classes {
         }
         order.swap(a, b);
         order
+    }
+}
+
+/// A renaming of a model's actors: `order[a]` is the position actor `a` takes (an actor past
+/// `n`, the environment, keeps its own). What the two file-lock models' renamings share: actor
+/// positions, ghost owners (position + 1), sets of actors, and the pid and token words of a
+/// lock file's content.
+#[derive(Clone, Copy, Debug)]
+pub struct Order {
+    order: [u8; MAX_ACTORS],
+    n: usize,
+}
+
+impl Order {
+    pub fn new(order: [u8; MAX_ACTORS], n: usize) -> Order {
+        Order { order, n }
+    }
+
+    /// Whether it renames nobody (the world is in canonical order already).
+    pub fn is_identity(&self) -> bool {
+        (0..self.n).all(|a| self.actor(a) == a)
+    }
+
+    pub fn actor(&self, a: usize) -> usize {
+        if a < self.n {
+            usize::from(self.order[a])
+        } else {
+            a
+        }
+    }
+
+    /// A ghost owner (position + 1, 0 for none).
+    pub fn owner(&self, o: u8) -> u8 {
+        match o {
+            0 => 0,
+            o => self.actor(usize::from(o - 1)) as u8 + 1,
+        }
+    }
+
+    /// A set of actors, a bit per position.
+    pub fn mask(&self, mask: u8) -> u8 {
+        (0..self.n)
+            .filter(|&a| mask & (1 << a) != 0)
+            .fold(0, |m, a| m | 1 << self.actor(a))
+    }
+
+    /// A lock file's words with the pid word (`pid_at`: a pid of `pids`, actor by actor) and
+    /// the token word (`token_at`: position + 1) renamed.
+    pub fn content(
+        &self,
+        c: &Content,
+        pids: &[u64],
+        (pid_at, token_at): (usize, usize),
+    ) -> Content {
+        let mut words: ArrayVec<u64, CONTENT_WORDS> = c.words().iter().copied().collect();
+        if let Some(pid) = words.get_mut(pid_at) {
+            if let Some(a) = pids.iter().position(|p| p == pid) {
+                *pid = pids[self.actor(a)];
+            }
+        }
+        if let Some(token) = words.get_mut(token_at) {
+            if (1..=self.n as u64).contains(token) {
+                *token = self.actor(*token as usize - 1) as u64 + 1;
+            }
+        }
+        Content::new(&words)
     }
 }
 

@@ -510,15 +510,28 @@ impl<'f> Compiler<'f> {
         let brk = self.label();
         self.place_label(head);
         self.for_each_fetch(over, i, entry, elem.size(), brk, span)?;
+        self.counted_turn(body, i, (head, cont, brk), span)
+    }
+
+    /// A counted loop's body and the end of its turn: `counter` goes up by one and control
+    /// goes back to `head`; `break` leaves to `brk`, `continue` to `cont`. Closes the loop's
+    /// scope.
+    fn counted_turn(
+        &mut self,
+        body: &'f Block,
+        counter: u32,
+        (head, cont, brk): (usize, usize, usize),
+        span: &Span,
+    ) -> Result<()> {
         let mark = self.next_local();
         self.push_frame(Frame::Loop { brk, cont, mark });
         let r = self.scoped(body);
         self.pop_frame();
         r?;
         self.place_label(cont);
-        self.emit(Op::LoadLocal(i), span);
+        self.emit(Op::LoadLocal(counter), span);
         self.emit(Op::AddConst(1), span);
-        self.emit(Op::StoreLocal(i), span);
+        self.emit(Op::StoreLocal(counter), span);
         self.emit_to(Op::Jump(0), head, span);
         self.place_label(brk);
         self.pop_scope(span);
@@ -616,19 +629,7 @@ impl<'f> Compiler<'f> {
         );
         self.emit(Op::LoadAt(size as u32), span);
         self.store_local(entry, size, span);
-        let mark = self.next_local();
-        self.push_frame(Frame::Loop { brk, cont, mark });
-        let r = self.scoped(body);
-        self.pop_frame();
-        r?;
-        self.place_label(cont);
-        self.emit(Op::LoadLocal(turn), span);
-        self.emit(Op::AddConst(1), span);
-        self.emit(Op::StoreLocal(turn), span);
-        self.emit_to(Op::Jump(0), head, span);
-        self.place_label(brk);
-        self.pop_scope(span);
-        Ok(())
+        self.counted_turn(body, turn, (head, cont, brk), span)
     }
 
     /// A `for` turn's start: leave when the index reached the length, else copy the element.

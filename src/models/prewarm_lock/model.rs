@@ -113,6 +113,8 @@ pub struct PrewarmLockModel {
     /// `owner.json` under each actor's tombstone and released intent (what `rm -rf` walks).
     tomb_owner: Vec<PathId>,
     released_owner: Vec<PathId>,
+    /// Each process's pid as the scenario gives it (what an owner record's pid word holds).
+    pids: Vec<u64>,
     /// Scheduled events, syscall faults and process identities (shared with the other
     /// file-lock model, see `EnvPlan`).
     env: EnvPlan,
@@ -314,6 +316,7 @@ impl PrewarmLockModel {
         let env = EnvPlan::new(actors, &spec.env, spec::POINTS, &|n| {
             env::path_named(n, &named)
         });
+        let pids = spec.actors.iter().map(|a| u64::from(a.env.pid)).collect();
         PrewarmLockModel {
             reach_target: None,
             spec,
@@ -332,6 +335,7 @@ impl PrewarmLockModel {
             released,
             tomb_owner,
             released_owner,
+            pids,
             env,
             symmetry: None,
         }

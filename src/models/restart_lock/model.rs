@@ -81,6 +81,8 @@ pub struct RestartLockModel {
     /// The classes of interchangeable contenders when symmetry reduction is on (see
     /// `crate::models::symmetry`).
     pub(crate) symmetry: Option<Classes>,
+    /// Each contender's pid as the scenario gives it (word 0 of a lock file).
+    pids: Vec<u64>,
 }
 
 /// Where an actor's continuation is.
@@ -190,6 +192,7 @@ impl RestartLockModel {
         let env = EnvPlan::new(actors, &spec.env, spec::POINTS, &|n| {
             env::path_named(n, &named)
         });
+        let pids = spec.actors.iter().map(|a| u64::from(a.env.pid)).collect();
         RestartLockModel {
             reach_target: None,
             spec,
@@ -205,6 +208,7 @@ impl RestartLockModel {
             aside,
             env,
             symmetry: None,
+            pids,
         }
     }
 

@@ -14,26 +14,17 @@ use lockstep_sim::fingerprint::fingerprint;
 use lockstep_sim::world::{Content, NameId, PathId, ProcId, Relabel};
 
 use super::{Actor, AfterIntent, Point, PrewarmLockModel, World};
-use crate::models::env::MAX_ACTORS;
-use crate::models::symmetry::Classes;
+use crate::models::symmetry::{Classes, Order};
 
-/// A renaming of the processes: `order[a]` is the position actor `a` takes.
+/// A renaming of the processes (see [`Order`]).
 struct Renaming<'m> {
     model: &'m PrewarmLockModel,
-    order: [u8; MAX_ACTORS],
+    order: Order,
 }
 
 impl Renaming<'_> {
-    fn actors(&self) -> usize {
-        self.model.spec.actors.len()
-    }
-
     fn actor(&self, a: usize) -> usize {
-        if a < self.actors() {
-            usize::from(self.order[a])
-        } else {
-            a
-        }
+        self.order.actor(a)
     }
 
     /// An actor position as a program point keeps it.
@@ -41,23 +32,12 @@ impl Renaming<'_> {
         self.actor(usize::from(i)) as u8
     }
 
-    /// A set of actors, a bit per position.
     fn mask(&self, mask: u8) -> u8 {
-        (0..self.actors())
-            .filter(|&a| mask & (1 << a) != 0)
-            .fold(0, |m, a| m | 1 << self.actor(a))
+        self.order.mask(mask)
     }
 
-    /// A ghost owner (position + 1, 0 for none).
     fn owner(&self, o: u8) -> u8 {
-        match o {
-            0 => 0,
-            o => self.actor(usize::from(o - 1)) as u8 + 1,
-        }
-    }
-
-    fn pid(&self, a: usize) -> u64 {
-        u64::from(self.model.spec.actors[a].env.pid)
+        self.order.owner(o)
     }
 
     fn after_intent(&self, then: AfterIntent) -> AfterIntent {
@@ -99,7 +79,7 @@ impl Renaming<'_> {
 
     fn world(&self, s: &World) -> World {
         // Position p is taken by the actor the renaming sends there.
-        let mut from = [0usize; MAX_ACTORS];
+        let mut from = [0usize; crate::models::env::MAX_ACTORS];
         for a in 0..s.actors.len() {
             from[self.actor(a)] = a;
         }
@@ -141,7 +121,7 @@ impl Renaming<'_> {
 impl Relabel for Renaming<'_> {
     fn name(&self, name: NameId) -> NameId {
         let m = self.model;
-        for a in 0..self.actors() {
+        for a in 0..m.spec.actors.len() {
             let b = self.actor(a);
             for (from, to) in [
                 (&m.tomb, &m.tomb),
@@ -161,7 +141,7 @@ impl Relabel for Renaming<'_> {
     }
 
     fn path(&self, p: PathId) -> PathId {
-        for a in 0..self.actors() {
+        for a in 0..self.model.spec.actors.len() {
             if let Some(k) = self.own_paths(a).iter().position(|&x| x == p) {
                 return self.own_paths(self.actor(a))[k];
             }
@@ -170,32 +150,16 @@ impl Relabel for Renaming<'_> {
     }
 
     fn content(&self, c: &Content) -> Content {
-        let mut words: arrayvec::ArrayVec<u64, 4> = c.words().iter().copied().collect();
-        if let Some(pid) = words.get_mut(1) {
-            if let Some(a) = (0..self.actors()).find(|&a| self.pid(a) == *pid) {
-                *pid = self.pid(self.actor(a));
-            }
-        }
-        if let Some(token) = words.get_mut(3) {
-            if (1..=self.actors() as u64).contains(token) {
-                *token = self.actor(*token as usize - 1) as u64 + 1;
-            }
-        }
-        Content::new(&words)
+        // `{createdAt, pid, hostname, token}`.
+        self.order.content(c, &self.model.pids, (1, 3))
     }
 }
 
 impl PrewarmLockModel {
     /// The fingerprint of `s` with each class of interchangeable processes in canonical order.
     pub(super) fn symmetric_fingerprint(&self, s: &World, classes: &Classes) -> u64 {
-        let n = self.spec.actors.len();
-        let order = classes.canonical_order(n, |a| self.member_key(s, a, classes));
-        if order
-            .iter()
-            .take(n)
-            .enumerate()
-            .all(|(a, &b)| usize::from(b) == a)
-        {
+        let order = classes.order(self.spec.actors.len(), |a| self.member_key(s, a));
+        if order.is_identity() {
             // Already in canonical order: the renamed world would be `s` itself.
             return fingerprint(s);
         }
@@ -208,7 +172,7 @@ impl PrewarmLockModel {
     /// names a program point carries (intents, paths) and the files are left out: reading
     /// them cost more than the search saved. Two members this key cannot tell apart keep their
     /// order, which costs reduction, never soundness.
-    fn member_key(&self, s: &World, a: usize, _classes: &Classes) -> u64 {
+    fn member_key(&self, s: &World, a: usize) -> u64 {
         let x = &s.actors[a];
         let call = match &x.pc {
             Point::OwnerWrite(w) | Point::CiWrite(_, w) => w.next_op(),
@@ -259,7 +223,7 @@ mod tests {
     use super::Renaming;
     use crate::models::prewarm_lock::{build, spec, Version};
     use crate::models::symmetry::orbits::Orbits;
-    use crate::models::symmetry::Classes;
+    use crate::models::symmetry::{Classes, Order};
     use crate::scenario::{self, Source};
 
     fn model(src: &Source, version: Version) -> PrewarmLockModel {
@@ -340,7 +304,7 @@ mod tests {
                 for (a, b) in [(1, 2), (1, 3), (2, 3)] {
                     let swap = Renaming {
                         model: &plain,
-                        order: Classes::swap(n, a, b),
+                        order: Order::new(Classes::swap(n, a, b), n),
                     };
                     let renamed_then_moved = successors(&plain, &swap.world(&s));
                     let moved: Vec<_> = successors_worlds(&plain, &s);

@@ -4,18 +4,16 @@
 //! aside file `M.aside-<name>`, the ghost owners of L, M and RL (position + 1, also carried by a
 //! contender that moved M aside), and the actor that raised a damage flag.
 
-use arrayvec::ArrayVec;
 use lockstep_sim::fingerprint::fingerprint;
-use lockstep_sim::world::{Content, NameId, PathId, ProcId, Relabel, CONTENT_WORDS};
+use lockstep_sim::world::{Content, NameId, PathId, ProcId, Relabel};
 
 use super::{Actor, Point, RestartLockModel, World};
-use crate::models::env::MAX_ACTORS;
-use crate::models::symmetry::Classes;
+use crate::models::symmetry::{Classes, Order};
 
-/// A renaming of the contenders: `order[a]` is the position actor `a` takes.
+/// A renaming of the contenders (see [`Order`]).
 struct Renaming<'m> {
     model: &'m RestartLockModel,
-    order: [u8; MAX_ACTORS],
+    order: Order,
 }
 
 impl Renaming<'_> {
@@ -24,23 +22,11 @@ impl Renaming<'_> {
     }
 
     fn actor(&self, a: usize) -> usize {
-        if a < self.actors() {
-            usize::from(self.order[a])
-        } else {
-            a
-        }
+        self.order.actor(a)
     }
 
-    /// A ghost owner (position + 1, 0 for none).
     fn owner(&self, o: u8) -> u8 {
-        match o {
-            0 => 0,
-            o => self.actor(usize::from(o - 1)) as u8 + 1,
-        }
-    }
-
-    fn pid(&self, a: usize) -> u64 {
-        u64::from(self.model.spec.actors[a].env.pid)
+        self.order.owner(o)
     }
 
     fn point(&self, pc: &Point) -> Point {
@@ -119,32 +105,16 @@ impl Relabel for Renaming<'_> {
     }
 
     fn content(&self, c: &Content) -> Content {
-        let mut words: ArrayVec<u64, CONTENT_WORDS> = c.words().iter().copied().collect();
-        if let Some(pid) = words.first_mut() {
-            if let Some(a) = (0..self.actors()).find(|&a| self.pid(a) == *pid) {
-                *pid = self.pid(self.actor(a));
-            }
-        }
-        if let Some(token) = words.get_mut(2) {
-            if (1..=self.actors() as u64).contains(token) {
-                *token = self.actor(*token as usize - 1) as u64 + 1;
-            }
-        }
-        Content::new(&words)
+        // `pid\nDate.now()\ntoken\n`.
+        self.order.content(c, &self.model.pids, (0, 2))
     }
 }
 
 impl RestartLockModel {
     /// The fingerprint of `s` with each class of interchangeable contenders in canonical order.
     pub(super) fn symmetric_fingerprint(&self, s: &World, classes: &Classes) -> u64 {
-        let n = self.spec.actors.len();
-        let order = classes.canonical_order(n, |a| self.member_key(s, a, classes));
-        if order
-            .iter()
-            .take(n)
-            .enumerate()
-            .all(|(a, &b)| usize::from(b) == a)
-        {
+        let order = classes.order(self.spec.actors.len(), |a| self.member_key(s, a, classes));
+        if order.is_identity() {
             // Already in canonical order: the renamed world would be `s` itself.
             return fingerprint(s);
         }
@@ -161,7 +131,7 @@ impl RestartLockModel {
         let n = self.spec.actors.len();
         let as_representative = Renaming {
             model: self,
-            order: Classes::swap(n, a, classes.representative(a)),
+            order: Order::new(Classes::swap(n, a, classes.representative(a)), n),
         };
         let me = a as u8 + 1;
         fingerprint(&(
