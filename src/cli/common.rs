@@ -67,7 +67,9 @@ pub struct Overrides {
     pub no_private_steps: bool,
     /// Turn the exhaustive search's sleep sets (partial-order reduction) on: fewer
     /// transitions, the same verdicts and state counts (off by default: slower on the
-    /// project's models; see `lockstep bench`).
+    /// project's models; see `lockstep bench`). They take the place of private steps, so a
+    /// model that has private steps (the prewarm lock) visits the worlds it would visit with
+    /// `--no-private-steps`.
     #[arg(long, conflicts_with = "no_sleep_sets")]
     pub sleep_sets: bool,
     /// Turn sleep sets off even where a scenario's `[explore] sleep_sets = true` asks for them.

@@ -61,6 +61,9 @@ fn sleep_sets_change_no_verdict_and_no_state_count() {
                 plan.config.symmetry = symmetry;
                 plan.config.probe_runs = 0;
                 plan.config.shrink_runs_max = 0;
+                // Sleep sets take the place of private steps (the prewarm lock's): like for
+                // like, the search without sleep sets takes none either.
+                plan.config.private_steps = false;
                 let mut full = plan.clone();
                 full.config.sleep_sets = false;
                 plan.config.sleep_sets = true;

@@ -106,7 +106,9 @@ pub struct Config {
     /// the state graphs are nearly trees (about 1.1 transitions per state), so the transitions
     /// saved (13-28% on the benchmarks, 1% on explore-reclaim) cost more in sleep records,
     /// second fingerprints and revisit re-explorations than they save (`lockstep bench` shows
-    /// both side by side). Always off when `shards > 1`.
+    /// both side by side). Always off when `shards > 1`. They take the place of
+    /// [`Config::private_steps`]: with sleep sets, no step is taken alone, and the counts are
+    /// those of a search without private steps.
     pub sleep_sets: bool,
     /// Executions the shrinker may try on a counterexample. 0 disables shrinking.
     /// Default 4,000.
