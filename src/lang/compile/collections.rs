@@ -16,6 +16,9 @@ use super::expr::{Addr, Place};
 use super::ghost::MUTATING;
 use super::{Bind, Compiler, Frame};
 
+/// The longest list an `any order` loop takes: the indices it has taken are one slot's bits.
+const ANY_ORDER_MAX: usize = 63;
+
 /// The methods, for messages.
 const LIST_METHODS: &str =
     "len, is_empty, is_full, contains, first, last, push, pop, pop_front, remove, clear";
@@ -550,13 +553,23 @@ impl<'f> Compiler<'f> {
         body: &'f Block,
         span: &Span,
     ) -> Result<()> {
-        let (ty, _) = self.capacity_of(over)?;
+        let (ty, cap) = self.capacity_of(over)?;
         let Ty::List(elem, _) = &ty else {
             return Err(
                 Diag::new(span.clone(), "`any order` takes a list, not a map")
                     .help("loop over a list (`for x in any order xs`), or over the map in order"),
             );
         };
+        if cap > ANY_ORDER_MAX {
+            // The indices taken are a bit set in one slot.
+            return Err(Diag::new(
+                span.clone(),
+                format!("`any order` takes a list of at most {ANY_ORDER_MAX} elements, not {cap}"),
+            )
+            .help(format!(
+                "declare the list with a capacity of {ANY_ORDER_MAX} or less"
+            )));
+        }
         if self.ghost {
             return Err(Diag::new(
                 span.clone(),
