@@ -631,17 +631,7 @@ impl<'f> Compiler<'f> {
             span,
         );
         self.emit(Op::AddrLocal(copy), span);
-        self.emit(Op::LoadLocal(i), span);
-        let fail = self.message(span, "a list index outside its length");
-        self.emit(
-            Op::Elem {
-                stride: size as u32,
-                fail,
-            },
-            span,
-        );
-        self.emit(Op::LoadAt(size as u32), span);
-        self.store_local(entry, size, span);
+        self.copy_element(i, entry, size, span);
         self.counted_turn(body, turn, (head, cont, brk), span)
     }
 
@@ -668,19 +658,25 @@ impl<'f> Compiler<'f> {
             c.emit(Op::Pop(1), span);
             c.emit_to(Op::Jump(0), brk, span);
             c.place_label(more);
-            c.emit(Op::LoadLocal(i), span);
-            let fail = c.message(span, "a list index outside its length");
-            c.emit(
-                Op::Elem {
-                    stride: size as u32,
-                    fail,
-                },
-                span,
-            );
-            c.emit(Op::LoadAt(size as u32), span);
-            c.store_local(entry, size, span);
+            c.copy_element(i, entry, size, span);
             Ok(())
         })
+    }
+
+    /// With a list's address on the stack, copies its element at the index in local `i`
+    /// (`size` slots) into the locals at `entry`.
+    fn copy_element(&mut self, i: u32, entry: u32, size: usize, span: &Span) {
+        self.emit(Op::LoadLocal(i), span);
+        let fail = self.message(span, "a list index outside its length");
+        self.emit(
+            Op::Elem {
+                stride: size as u32,
+                fail,
+            },
+            span,
+        );
+        self.emit(Op::LoadAt(size as u32), span);
+        self.store_local(entry, size, span);
     }
 
     /// `[a, b]` or `[]` where a list (or, empty, a map) is expected.
