@@ -466,7 +466,7 @@ fn rust_only_protocol(src: &Source) -> bool {
         return false;
     };
     let id = id.get_ref();
-    models::find(id).is_some() && crate::lang::binding::embedded(id).is_none()
+    models::find(id).is_some() && crate::lang::registry::embedded(id).is_none()
 }
 
 /// Checks, before anything runs, that every (scenario, variant) whose plan names shuttle can go
@@ -624,9 +624,9 @@ pub fn scenario_error(e: &ScenarioError) -> u8 {
 fn protocol_file_of(src: &Source, interpreted: bool) -> Option<&'static crate::lang::Protocol> {
     let proto = crate::scenario::protocol_of(src).ok()?;
     let file = if models::names_file(proto.get_ref()) {
-        crate::lang::binding::resolve(src, &proto).ok()?
+        crate::lang::registry::resolve(src, &proto).ok()?
     } else if interpreted {
-        crate::lang::binding::embedded(proto.get_ref())?.ok()?
+        crate::lang::registry::embedded(proto.get_ref())?.ok()?
     } else {
         return None;
     };

@@ -78,7 +78,7 @@ pub fn run(a: Args) -> u8 {
         if a.params {
             print_keys(p);
         }
-        if crate::lang::binding::embedded(p.id()).is_some() {
+        if crate::lang::registry::embedded(p.id()).is_some() {
             println!(
                 "  protocol file: protocols/{}.{} (built in; `--interpreted` runs it)",
                 p.id(),

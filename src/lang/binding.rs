@@ -4,7 +4,7 @@
 //! other key keeps its meaning.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -16,45 +16,12 @@ use lockstep_sim::{intern, Property, Schedule};
 use super::compile::{
     scenario_key, ActorSpec, Instantiation, ParamSpec, Scalar, ASSUME_PREFIX, VALUE_PREFIX,
 };
+use super::registry::{find_loaded, FileProtocol};
 use super::{Diag, Protocol};
 use crate::engine::{self, Outcome, Replayed};
 use crate::protocol::{FaultInfo, LoadedScenario, ProtocolInfo, VariantInfo};
+use crate::scenario::keyed::Table;
 use crate::scenario::{self, at, Choice, File, Meta, Plan, ScenarioError, Source};
-
-/// Protocol files lockstep ships, embedded so an installed binary has them: (id, path, text).
-pub const EMBEDDED: &[(&str, &str, &str)] = &[
-    (
-        "init-lock",
-        "protocols/init-lock.lstep",
-        include_str!("../../protocols/init-lock.lstep"),
-    ),
-    (
-        "restart-lock",
-        "protocols/restart-lock.lstep",
-        include_str!("../../protocols/restart-lock.lstep"),
-    ),
-    (
-        "prewarm-lock",
-        "protocols/prewarm-lock.lstep",
-        include_str!("../../protocols/prewarm-lock.lstep"),
-    ),
-    (
-        "isolate",
-        "protocols/isolate.lstep",
-        include_str!("../../protocols/isolate.lstep"),
-    ),
-];
-
-/// A loaded protocol file, as the rest of lockstep sees a protocol.
-pub struct FileProtocol {
-    pub protocol: Protocol,
-    id: &'static str,
-    summary: &'static str,
-    variants: &'static [VariantInfo],
-    props: &'static [Property],
-    /// The protocol its actors call into (`module`), if any.
-    pub module: Option<super::module::Module>,
-}
 
 /// The fault keys every protocol file's scenarios accept.
 pub const FAULTS: &[FaultInfo] = &[
@@ -117,125 +84,6 @@ impl ProtocolInfo for FileProtocol {
         load_scenario(me, src)
     }
 }
-
-static LOADED: Mutex<Vec<&'static FileProtocol>> = Mutex::new(Vec::new());
-
-/// The one `'static` copy of a loaded protocol (the registry owns every loaded file).
-fn find_loaded(p: &FileProtocol) -> &'static FileProtocol {
-    let reg = LOADED.lock().unwrap_or_else(|e| e.into_inner());
-    reg.iter()
-        .copied()
-        .find(|q| std::ptr::eq(*q, p))
-        .expect("protocol files are used through the registry")
-}
-
-/// Loads (once per path and content) the protocol file at `path` with text `text`.
-pub fn open(path: &str, text: &str) -> Result<&'static FileProtocol, ScenarioError> {
-    {
-        let reg = LOADED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = reg
-            .iter()
-            .find(|p| p.protocol.path == path && p.protocol.text == text)
-        {
-            return Ok(p);
-        }
-    }
-    let protocol = super::load(path, text)?;
-    let variants: Vec<VariantInfo> = protocol
-        .variants
-        .iter()
-        .map(|v| VariantInfo {
-            name: intern(&v.name),
-            summary: intern(&v.summary),
-            canary: v.canary,
-        })
-        .collect();
-    let mut props: Vec<Property> = Vec::new();
-    props.extend(protocol.props.iter().map(|p| Property {
-        id: intern(&p.name),
-        kind: if p.liveness {
-            lockstep_sim::PropertyKind::BoundedLiveness
-        } else {
-            lockstep_sim::PropertyKind::Safety
-        },
-        summary: intern(&p.summary),
-    }));
-    let module = super::module::load(&protocol)?;
-    if let Some(m) = &module {
-        // The guest's invariants are checkable too: judged in every instance.
-        props.extend(m.guest.props.iter().map(|p| Property {
-            summary: intern(&format!(
-                "[the {} module, judged in every instance] {}",
-                m.name, p.summary
-            )),
-            ..*p
-        }));
-    }
-    let fp: &'static FileProtocol = Box::leak(Box::new(FileProtocol {
-        id: intern(&protocol.name),
-        summary: intern(&protocol.doc),
-        variants: Box::leak(variants.into_boxed_slice()),
-        props: Box::leak(props.into_boxed_slice()),
-        module,
-        protocol,
-    }));
-    LOADED.lock().unwrap_or_else(|e| e.into_inner()).push(fp);
-    Ok(fp)
-}
-
-/// The shipped protocol file of built-in protocol `id`, if there is one.
-pub fn embedded(id: &str) -> Option<Result<&'static FileProtocol, ScenarioError>> {
-    EMBEDDED
-        .iter()
-        .find(|(i, _, _)| *i == id)
-        .map(|(_, path, text)| open(path, text))
-}
-
-/// Resolves a scenario's `protocol = "..."` that names a file, relative to the scenario.
-pub fn resolve(
-    src: &Source,
-    name: &Spanned<String>,
-) -> Result<&'static FileProtocol, ScenarioError> {
-    let rel = std::path::Path::new(name.get_ref());
-    let path = match std::path::Path::new(&src.path).parent() {
-        Some(dir) if !rel.is_absolute() => dir.join(rel),
-        _ => rel.to_path_buf(),
-    };
-    let shown = tidy(&path.to_string_lossy().replace('\\', "/"));
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        at(
-            src,
-            name,
-            format!("cannot read the protocol file `{shown}`: {e}"),
-        )
-        .help("the path is relative to the scenario file's folder")
-    })?;
-    open(&shown, &text)
-}
-
-/// A relative path with its `dir/..` and `.` parts folded (`a/scenarios/../p.lstep` is
-/// `a/p.lstep`), for messages and reports. Lexical only: a `..` after a symbolic link names
-/// another folder than this says, but the file is read by the path as written.
-pub(super) fn tidy(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "." if !parts.is_empty() => {}
-            ".." if parts.last().is_some_and(|p| *p != ".." && !p.is_empty()) => {
-                parts.pop();
-            }
-            _ => parts.push(part),
-        }
-    }
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
-}
-
-/// A table of user-named keys (`[params]`, a fault param), dotted or not (`crate::scenario::keyed`).
-pub type Table = crate::scenario::keyed::Keyed<toml::Value>;
 
 /// `[faults]`'s platform keys. Other keys are the file's `fault param`s, read with their spans
 /// by [`fault_params`], which refuses any key that is neither.
@@ -692,7 +540,7 @@ fn nest(
     src: &Source,
     file: &mut GenericFile,
     proto: &FileProtocol,
-    m: &super::module::Module,
+    m: &super::registry::Module,
     checks: &[String],
 ) -> Result<(Option<super::module::Nesting>, Vec<String>), ScenarioError> {
     let split = m.split(src, file.params.as_ref(), &file.actor, &proto.protocol)?;
@@ -1771,16 +1619,4 @@ fn replay_structures<M: lockstep_sim::Model<Move: 'static>>(
     }
     let one = OneOf::new(models).expect("every structure checks the same properties");
     engine::replay_model(&one, schedule, plan)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_path_is_tidied_lexically() {
-        assert_eq!(super::tidy("a/scenarios/../p.lstep"), "a/p.lstep");
-        assert_eq!(super::tidy("./x/./p.lstep"), "./x/p.lstep");
-        assert_eq!(super::tidy("../p.lstep"), "../p.lstep");
-        assert_eq!(super::tidy("a/../../p.lstep"), "../p.lstep");
-        assert_eq!(super::tidy("/abs/x/../p.lstep"), "/abs/p.lstep");
-    }
 }

@@ -4,7 +4,9 @@
 //! The pipeline: [`lexer`] and [`parser`] to a syntax tree ([`ast`]); [`variant`] applies a
 //! variant's overrides; [`compile`] resolves names, checks types and lowers the variant, bound
 //! to a scenario's values, to a [`lockstep_sim::machine::Program`]; the kernel's
-//! [`lockstep_sim::machine::Machine`] runs it. docs/language.md is the reference.
+//! [`lockstep_sim::machine::Machine`] runs it. [`registry`] opens a file once (with the
+//! module it names), [`binding`] loads a scenario of it, [`module`] divides a scenario's keys
+//! between a file and its module. docs/language.md is the reference.
 
 pub mod ast;
 pub mod binding;
@@ -14,6 +16,7 @@ pub mod lexer;
 pub mod lint;
 pub mod module;
 pub mod parser;
+pub mod registry;
 pub mod types;
 pub mod unreached;
 pub mod variant;

@@ -13,84 +13,10 @@ use lockstep_sim::compose::Origin;
 use lockstep_sim::machine::Program;
 use toml::Spanned;
 
-use super::ast::ItemKind;
-use super::binding::{self, FileProtocol, Table};
+use super::registry::Module;
 use super::Protocol;
+use crate::scenario::keyed::Table;
 use crate::scenario::{at, ScenarioError, Source};
-
-thread_local! {
-    /// The module files being loaded on this thread, outermost first: a file that names one of
-    /// them as its module would load forever.
-    static OPENING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// A loaded `module NAME = "file" keys "prefix"`.
-pub struct Module {
-    pub name: String,
-    pub prefix: String,
-    pub guest: &'static FileProtocol,
-}
-
-/// The file's module, if it declares one: the file it names, relative to the host file's
-/// folder (a shipped file's module is the shipped file of that path).
-pub fn load(p: &Protocol) -> Result<Option<Module>, ScenarioError> {
-    let mut found = p.ast.items.iter().filter_map(|i| match &i.kind {
-        ItemKind::Module { name, path, prefix } => Some((name, path, prefix)),
-        _ => None,
-    });
-    let Some((name, path, prefix)) = found.next() else {
-        return Ok(None);
-    };
-    let located = |span: std::ops::Range<usize>, m: String| {
-        super::diag::Diag::new(span, m).located(&p.path, &p.text)
-    };
-    if let Some((second, _, _)) = found.next() {
-        return Err(located(
-            second.span.clone(),
-            "a file declares at most one module".into(),
-        ));
-    }
-    let dir = std::path::Path::new(&p.path).parent();
-    let joined = binding::tidy(&dir.map_or(path.text.clone(), |d| {
-        d.join(&path.text).to_string_lossy().replace('\\', "/")
-    }));
-    let text = match binding::EMBEDDED.iter().find(|(_, at, _)| *at == joined) {
-        Some((_, _, text)) => text.to_string(),
-        None => std::fs::read_to_string(&joined).map_err(|e| {
-            located(
-                path.span.clone(),
-                format!("cannot read the module's file `{joined}`: {e}"),
-            )
-        })?,
-    };
-    if OPENING.with(|o| o.borrow().contains(&joined)) || joined == p.path {
-        return Err(located(
-            path.span.clone(),
-            format!("`{joined}` is being loaded already: modules cannot form a cycle"),
-        ));
-    }
-    OPENING.with(|o| o.borrow_mut().push(joined.clone()));
-    let guest = binding::open(&joined, &text);
-    OPENING.with(|o| o.borrow_mut().pop());
-    let guest = guest?;
-    if guest.module.is_some() {
-        return Err(located(
-            path.span.clone(),
-            "a module's protocol cannot hold a module of its own".into(),
-        ));
-    }
-    if guest.protocol.kinds.len() != 1 {
-        return Err(located(
-            path.span.clone(),
-            "a module's protocol declares one actor kind: the host's actors call into it".into(),
-        ));
-    }
-    Ok(Some(Module {
-        name: name.text.clone(),
-        prefix: prefix.clone(),
-        guest,
-    }))
-}
 
 /// A scenario's keys, divided: the guest's variant, parameters and actor keys (under their
 /// own names), and what is left for the host.

@@ -56,7 +56,7 @@ pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario
     }
     let interpreted = interpreted || wanted.is_some_and(|w| *w.get_ref());
     if names_file(proto.get_ref()) {
-        let fp = crate::lang::binding::resolve(src, &proto)?;
+        let fp = crate::lang::registry::resolve(src, &proto)?;
         let mut l = fp.load(src)?;
         l.set_protocol_hash(
             crate::scenario::Source::new(fp.protocol.path.clone(), fp.protocol.text.clone()).hash(),
@@ -64,7 +64,7 @@ pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario
         return Ok(l);
     }
     if interpreted {
-        return match crate::lang::binding::embedded(proto.get_ref()) {
+        return match crate::lang::registry::embedded(proto.get_ref()) {
             Some(fp) => {
                 let fp = fp?;
                 let mut l = fp.load(src)?;
@@ -81,7 +81,7 @@ pub fn load_as(src: &Source, interpreted: bool) -> Result<Box<dyn LoadedScenario
                 )
                 .help(format!(
                     "--interpreted runs: {}",
-                    crate::lang::binding::EMBEDDED
+                    crate::lang::registry::EMBEDDED
                         .iter()
                         .map(|(id, _, _)| *id)
                         .collect::<Vec<_>>()

@@ -20,6 +20,9 @@ use toml::Spanned;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Keyed<V>(BTreeMap<Spanned<String>, Spanned<V>>);
 
+/// A table of user-named keys (`[params]`, a fault param), dotted or not.
+pub type Table = Keyed<toml::Value>;
+
 impl<V> Keyed<V> {
     pub fn new() -> Self {
         Keyed(BTreeMap::new())

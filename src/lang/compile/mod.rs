@@ -264,6 +264,18 @@ enum Jump {
     Return(usize),
 }
 
+/// What a call of a procedure or a system call does with its result (statements and the
+/// system calls both call; neither owns the other).
+#[derive(Clone, Debug)]
+enum Want {
+    /// Leave it on the stack.
+    Value,
+    /// Drop it: no slot is kept for it.
+    Discard,
+    /// Write it into this slot (a caller's own result: `return f(...)`).
+    Into(u32, Ty),
+}
+
 /// The actor code being compiled.
 struct Code {
     kind: u16,

@@ -13,8 +13,7 @@ use std::rc::Rc;
 use lockstep_sim::machine::os::{self, Call, Errno, DEPTH, ENTRIES, REGION, WORDS};
 use lockstep_sim::machine::{Op, Platform, Slot, SlotKind};
 
-use super::stmt::Want;
-use super::{Compiler, Diag, Result, Span, Ty};
+use super::{Compiler, Diag, Result, Span, Ty, Want};
 use crate::lang::ast::{Expr, ExprKind, Name};
 
 /// The system calls a protocol can await, with their argument counts.

@@ -10,18 +10,7 @@ use super::super::ast::{AssignOp, Await, Block, Expr, ExprKind, FnBody, Name, St
 use super::super::diag::{Diag, Result};
 use super::super::lexer::Span;
 use super::super::types::Ty;
-use super::{Bind, Compiler, Frame, Jump, RECURSION_MAX};
-
-/// What a procedure call does with its result.
-#[derive(Clone, Debug)]
-pub(super) enum Want {
-    /// Leave it on the stack.
-    Value,
-    /// Drop it: no slot is kept for it.
-    Discard,
-    /// Write it into this slot (a caller's own result: `return f(...)`).
-    Into(u32, Ty),
-}
+use super::{Bind, Compiler, Frame, Jump, Want, RECURSION_MAX};
 
 impl<'f> Compiler<'f> {
     pub(super) fn block_stmts(&mut self, b: &'f Block) -> Result<()> {
