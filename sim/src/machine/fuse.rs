@@ -20,6 +20,7 @@ fn targets(p: &Program) -> BTreeSet<usize> {
     }
     for q in &p.props {
         t.insert(q.code as usize);
+        t.extend(q.obligations.iter().map(|o| o.code as usize));
     }
     if let Some(c) = p.check_all {
         t.insert(c as usize);
@@ -216,6 +217,9 @@ pub fn fuse(p: &mut Program) {
     }
     for q in &mut p.props {
         q.code = remap(q.code);
+        for o in &mut q.obligations {
+            o.code = remap(o.code);
+        }
     }
     p.check_all = p.check_all.map(remap);
     p.ops = ops;

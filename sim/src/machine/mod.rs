@@ -41,6 +41,6 @@ pub use model::{Machine, Move, World, RUNTIME_ERROR};
 pub use nest::{Composite, CompositeMove, CompositeWorld};
 pub use op::{Cmp, Op, NO_HANDLER};
 pub use program::{
-    sym, Form, Instance, Kind, Origin, ParamValue, Platform, Process, Program, Prop, Reach, Slot,
-    SlotKind, NEVER,
+    sym, Form, Instance, Kind, Obligation, Origin, ParamValue, Platform, Process, Program, Prop,
+    Reach, Slot, SlotKind, NEVER,
 };

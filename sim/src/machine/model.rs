@@ -444,7 +444,7 @@ impl Machine {
     }
 
     /// The earliest deadline of a deadline property among its open obligations.
-    fn deadline(&self, w: &[i64], code: u32) -> Result<i64, ()> {
+    pub(super) fn deadline(&self, w: &[i64], code: u32) -> Result<i64, ()> {
         exec::eval(&self.ctx(None), w, code as usize).map_err(|_| ())
     }
 

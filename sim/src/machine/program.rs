@@ -161,6 +161,18 @@ pub struct Prop {
     pub code: u32,
     /// The property as the file writes it, for explanations.
     pub source: String,
+    /// A bounded liveness property's obligations one by one, in its bindings' order: which
+    /// binding is overdue is what an explanation names (the judging code above only keeps the
+    /// earliest deadline). Empty for the other forms.
+    pub obligations: Vec<Obligation>,
+}
+
+/// One combination of a liveness property's bindings (`r = C, l = 0`) and the code that pushes
+/// its deadline while it is open, `NEVER` while it is not.
+#[derive(Clone, Debug)]
+pub struct Obligation {
+    pub binding: String,
+    pub code: u32,
 }
 
 /// Where an instruction came from, for timelines and runtime errors.
@@ -274,6 +286,7 @@ impl Program {
             form: Form::Safety,
             code,
             source: format!("never {}", property.id),
+            obligations: Vec::new(),
         }];
         p.check_all = None;
         p

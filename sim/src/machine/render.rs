@@ -269,9 +269,29 @@ pub(super) fn explain(m: &Machine, w: &[i64], p: u8) -> String {
     match prop.form {
         Form::Safety => format!("`{}` is false", prop.source),
         Form::AtEnd => format!("`{}` is false when the run ends", prop.source),
-        Form::Deadline => format!(
+        Form::Deadline => overdue(m, prop, w),
+    }
+}
+
+/// The first overdue obligation of a liveness property, with its binding and deadline.
+fn overdue(m: &Machine, prop: &super::program::Prop, w: &[i64]) -> String {
+    let now = w[W_NOW];
+    let first = prop.obligations.iter().find_map(|o| {
+        let due = m.deadline(w, o.code).ok()?;
+        (due != NEVER && due < now).then_some((o, due))
+    });
+    match first {
+        Some((o, due)) if !o.binding.is_empty() => format!(
+            "the obligation of `{}` for {} fell due at {} ms and is still open at {} ms",
+            prop.source, o.binding, due, now
+        ),
+        Some((_, due)) => format!(
+            "the obligation of `{}` fell due at {} ms and is still open at {} ms",
+            prop.source, due, now
+        ),
+        None => format!(
             "an obligation of `{}` fell due and is still open at {} ms",
-            prop.source, w[W_NOW]
+            prop.source, now
         ),
     }
 }

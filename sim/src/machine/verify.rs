@@ -100,6 +100,7 @@ pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
     for p in &program.props {
         let _ = Form::Safety;
         todo.push((p.code as usize, 0));
+        todo.extend(p.obligations.iter().map(|o| (o.code as usize, 0)));
     }
     if let Some(c) = program.check_all {
         todo.push((c as usize, 0));

@@ -1,12 +1,13 @@
 //! The scenario's properties: invariants (a condition on every world) and bounded liveness
 //! (obligations with deadlines on the virtual clock).
 
-use lockstep_sim::machine::{Form, Op, Prop, NEVER};
+use lockstep_sim::machine::{Form, Obligation, Op, Prop, NEVER};
 use lockstep_sim::{intern, Property, PropertyKind};
 
-use super::super::ast::{Item, ItemKind};
+use super::super::ast::{Binding, Expr, Item, ItemKind};
 use super::super::diag::{Diag, Result};
 use super::super::types::Ty;
+use super::expr::Bound;
 use super::Compiler;
 
 impl<'f> Compiler<'f> {
@@ -86,6 +87,12 @@ impl<'f> Compiler<'f> {
         self.ghost = saved.0;
         self.code = saved.1;
         let (name, form, source) = r?;
+        let obligations = match &item.kind {
+            ItemKind::Liveness {
+                bindings, when, by, ..
+            } => self.obligations(bindings, when, by)?,
+            _ => Vec::new(),
+        };
         let summary = if item.doc.is_empty() {
             intern(&source)
         } else {
@@ -104,7 +111,100 @@ impl<'f> Compiler<'f> {
             form,
             code,
             source,
+            obligations,
         })
+    }
+
+    /// A liveness property's obligations one by one (for explanations, off the hot path): per
+    /// combination of its bindings, code that pushes the deadline while it is open.
+    fn obligations(
+        &mut self,
+        bindings: &'f [Binding],
+        when: &'f Expr,
+        by: &'f Expr,
+    ) -> Result<Vec<Obligation>> {
+        let saved = (std::mem::replace(&mut self.ghost, true), self.code.take());
+        self.owners.push(None);
+        let r = self.unroll(bindings).and_then(|combos| {
+            let mut out = Vec::new();
+            for combo in combos {
+                let binding = self.name_bindings(&combo);
+                let code = self.here();
+                self.with_bindings(combo, |c| {
+                    let closed = c.label();
+                    c.open_deadline(bindings, when, by, closed)?;
+                    c.emit(Op::End, &by.span);
+                    c.place_label(closed);
+                    c.emit(Op::Const(NEVER), &by.span);
+                    c.emit(Op::End, &by.span);
+                    Ok(())
+                })?;
+                out.push(Obligation { binding, code });
+            }
+            Ok(out)
+        });
+        self.owners.pop();
+        self.ghost = saved.0;
+        self.code = saved.1;
+        r
+    }
+
+    /// `r = C, l = 0`: a combination of bindings as a timeline names it (an element of a list
+    /// or a map by its position).
+    fn name_bindings(&self, combo: &[(String, Bound<'f>)]) -> String {
+        let mut parts = Vec::new();
+        let mut position = None;
+        for (name, bound) in combo {
+            match bound {
+                Bound::Value(v) if name.starts_with("#i") => position = v.vals.first().copied(),
+                Bound::Value(v) => match (&v.ty, v.vals.first()) {
+                    (Ty::Actor(_), Some(&i)) => {
+                        let actor = usize::try_from(i)
+                            .ok()
+                            .and_then(|i| self.inst.actors.get(i));
+                        parts.push(format!(
+                            "{name} = {}",
+                            actor.map_or("?", |a| a.name.as_str())
+                        ));
+                    }
+                    (_, Some(value)) => parts.push(format!("{name} = {value}")),
+                    _ => {}
+                },
+                Bound::Subst(_) if name.starts_with('#') => {}
+                Bound::Subst(_) => {
+                    if let Some(k) = position {
+                        parts.push(format!("{name} = element {k}"));
+                    }
+                }
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// Jumps to `closed` unless the obligation of the current bindings is open; else pushes
+    /// its deadline.
+    fn open_deadline(
+        &mut self,
+        bindings: &'f [Binding],
+        when: &'f Expr,
+        by: &'f Expr,
+        closed: usize,
+    ) -> Result<()> {
+        // An element binding counts only below the list's length.
+        for b in bindings {
+            if let Binding::Each(each) = b {
+                self.branch(&each.live, false, closed, "an element's guard")?;
+            }
+        }
+        self.branch(when, false, closed, "a liveness property's `when`")?;
+        let d = self.expr(by, Some(&Ty::Dur))?;
+        if d != Ty::Dur {
+            return Err(Diag::new(
+                by.span.clone(),
+                format!("a liveness property's `by` is a time (dur), not {d}"),
+            ));
+        }
+        Ok(())
     }
 
     fn prop_code(&mut self, item: &'f Item) -> Result<(String, Form, String)> {
@@ -154,20 +254,7 @@ impl<'f> Compiler<'f> {
                 for combo in self.unroll(bindings)? {
                     self.with_bindings(combo, |c| {
                         let open = c.label();
-                        // An element binding counts only below the list's length.
-                        for b in bindings {
-                            if let super::super::ast::Binding::Each(each) = b {
-                                c.branch(&each.live, false, open, "an element's guard")?;
-                            }
-                        }
-                        c.branch(when, false, open, "a liveness property's `when`")?;
-                        let d = c.expr(by, Some(&Ty::Dur))?;
-                        if d != Ty::Dur {
-                            return Err(Diag::new(
-                                by.span.clone(),
-                                format!("a liveness property's `by` is a time (dur), not {d}"),
-                            ));
-                        }
+                        c.open_deadline(bindings, when, by, open)?;
                         c.emit(Op::Min, &by.span);
                         c.place_label(open);
                         Ok(())
