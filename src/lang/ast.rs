@@ -15,6 +15,8 @@ pub struct File {
     pub platform: Name,
     pub doc: String,
     pub items: Vec<Item>,
+    /// The file's `// lockstep: allow(...)` directives.
+    pub allows: Vec<super::lexer::Allow>,
 }
 
 #[derive(Clone, Debug)]

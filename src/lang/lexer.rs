@@ -127,11 +127,29 @@ impl Tok {
     }
 }
 
-/// The tokens of a file and its `///` documentation comments (offset of the comment, text).
+/// The tokens of a file, its `///` documentation comments (offset of the comment, text) and
+/// its `// lockstep: allow(...)` directives.
 pub struct Lexed {
     pub toks: Vec<(Tok, Span)>,
     pub docs: Vec<(usize, String)>,
+    pub allows: Vec<Allow>,
 }
+
+/// `// lockstep: allow(judge-then-act, ...) why`: the lints named are not reported on the line
+/// the directive is on (after code) or on the next line of code (a directive on a line of its
+/// own). Which names are lints is checked when the file loads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Allow {
+    /// The directive, from `//` to the end of its line.
+    pub span: Span,
+    /// The names in the parentheses, with their spans.
+    pub rules: Vec<(String, Span)>,
+    /// The 1-based line whose findings it allows.
+    pub line: usize,
+}
+
+/// What a directive comment starts with.
+const DIRECTIVE: &str = "lockstep:";
 
 /// Milliseconds per unit of a duration literal.
 fn unit_ms(unit: &str) -> Option<i64> {
@@ -151,12 +169,15 @@ pub fn lex(text: &str) -> Result<Lexed, Diag> {
         at: 0,
         toks: Vec::new(),
         docs: Vec::new(),
+        allows: Vec::new(),
         depth: Vec::new(),
     };
     lx.run()?;
+    lx.aim_allows();
     Ok(Lexed {
         toks: lx.toks,
         docs: lx.docs,
+        allows: lx.allows,
     })
 }
 
@@ -166,6 +187,7 @@ struct Lexer<'a> {
     at: usize,
     toks: Vec<(Tok, Span)>,
     docs: Vec<(usize, String)>,
+    allows: Vec<Allow>,
     /// Open brackets: `true` for `(` and `[` (newlines inside are spaces), `false` for `{`.
     depth: Vec<bool>,
 }
@@ -180,7 +202,7 @@ impl Lexer<'_> {
                     self.at += 1;
                 }
                 b' ' | b'\t' | b'\r' => self.at += 1,
-                b'/' if self.peek(1) == Some(b'/') => self.comment(),
+                b'/' if self.peek(1) == Some(b'/') => self.comment()?,
                 b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
                 b'0'..=b'9' => self.number()?,
                 b'\'' => self.quoted(b'\'')?,
@@ -211,7 +233,7 @@ impl Lexer<'_> {
         }
     }
 
-    fn comment(&mut self) {
+    fn comment(&mut self) -> Result<(), Diag> {
         let start = self.at;
         let end = self.text[start..]
             .find('\n')
@@ -221,8 +243,69 @@ impl Lexer<'_> {
             if !doc.starts_with('/') {
                 self.docs.push((start, doc.trim().to_string()));
             }
+        } else if body[2..].trim_start().starts_with(DIRECTIVE) {
+            self.directive(start, end)?;
         }
         self.at = end;
+        Ok(())
+    }
+
+    /// `// lockstep: allow(a, b) why`, from `start` to the end of its line.
+    fn directive(&mut self, start: usize, end: usize) -> Result<(), Diag> {
+        let body = &self.text[start..end];
+        let shape = || {
+            Diag::new(start..end, "a `// lockstep:` comment is a directive, and this one is not one lockstep knows")
+                .help("write `// lockstep: allow(judge-then-act) why it is safe here`, with one or more lint ids; any other comment must not start with `lockstep:`")
+        };
+        let after = body.find(DIRECTIVE).expect("the caller found it") + DIRECTIVE.len();
+        let rest = body[after..].trim_start();
+        let open = start + body.len() - rest.len();
+        let Some(inner) = rest.strip_prefix("allow(") else {
+            return Err(shape());
+        };
+        let Some(close) = inner.find(')') else {
+            return Err(shape());
+        };
+        let mut rules = Vec::new();
+        let mut at = open + "allow(".len();
+        for part in inner[..close].split(',') {
+            let name = part.trim();
+            let from = at + (part.len() - part.trim_start().len());
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+                return Err(shape());
+            }
+            rules.push((name.to_string(), from..from + name.len()));
+            at += part.len() + 1;
+        }
+        let line = self.text[..start].matches('\n').count() + 1;
+        let own_line = self.text[..start]
+            .rsplit('\n')
+            .next()
+            .is_some_and(|before| before.trim().is_empty());
+        // A directive on a line of its own is aimed at the next line of code once every token
+        // is known (`aim_allows`); one after code at its own line.
+        let line = if own_line { 0 } else { line };
+        self.allows.push(Allow {
+            span: start..end,
+            rules,
+            line,
+        });
+        Ok(())
+    }
+
+    /// Aims each directive on a line of its own at the line of the first token after it.
+    fn aim_allows(&mut self) {
+        for allow in &mut self.allows {
+            if allow.line != 0 {
+                continue;
+            }
+            let next = self.toks.iter().find(|(t, span)| {
+                span.start > allow.span.end && !matches!(t, Tok::Semi | Tok::Eof)
+            });
+            allow.line = next.map_or(usize::MAX, |(_, span)| {
+                self.text[..span.start].matches('\n').count() + 1
+            });
+        }
     }
 
     fn block_comment(&mut self) -> Result<(), Diag> {

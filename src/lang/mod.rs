@@ -97,6 +97,7 @@ pub fn load(path: &str, text: &str) -> Result<Protocol, ScenarioError> {
     let located = |d: Diag| d.located(path, text);
     let ast = parser::parse(text).map_err(located)?;
     errno_spelling(text).map_err(located)?;
+    lint::check_allows(&ast).map_err(located)?;
     let variants = variant::variants(&ast).map_err(located)?;
     let mut files = BTreeMap::new();
     for v in &variants {

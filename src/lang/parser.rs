@@ -59,6 +59,7 @@ pub fn parse(text: &str) -> Result<File> {
     let mut p = Parser {
         toks: lexed.toks,
         docs: lexed.docs,
+        allows: lexed.allows,
         at: 0,
         doc_from: 0,
         no_record: false,
@@ -75,6 +76,7 @@ pub fn parse(text: &str) -> Result<File> {
 struct Parser {
     toks: Vec<(Tok, Span)>,
     docs: Vec<(usize, String)>,
+    allows: Vec<super::lexer::Allow>,
     at: usize,
     /// Documentation comments before this offset belong to earlier items.
     doc_from: usize,
@@ -305,6 +307,7 @@ impl Parser {
             platform,
             doc,
             items,
+            allows: std::mem::take(&mut self.allows),
         })
     }
 

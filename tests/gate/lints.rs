@@ -252,6 +252,54 @@ fn each_lint_fires_on_its_own_variant_only() {
     assert_table("tests/gate/lints/lints.lstep", LINTS);
 }
 
+/// `allows.lstep` is `lints.lstep` with directives: `late`'s and `split`'s findings are
+/// allowed (after the code, and from the line above), `busy`'s is not (its allow sits on the
+/// base's wait, which polls with a sleep), so that allow silences nothing and is reported.
+#[test]
+fn an_allow_silences_its_line_and_an_allow_that_silences_nothing_is_reported() {
+    const ALLOWS: Table = &[
+        ("clean", &[]),
+        ("busy", &["poll-without-sleep"]),
+        ("split", &[]),
+        ("late", &[]),
+        ("clobber", &["ungated-release"]),
+        ("unanchored", &["finally-without-anchor"]),
+    ];
+    assert_table("tests/gate/lints/allows.lstep", ALLOWS);
+    let out = lockstep(&["lint", "tests/gate/lints/allows.lstep"]);
+    assert!(
+        out.stdout.contains("warning[unused-allow]: tests/gate/lints/allows.lstep:30:28: this allows `poll-without-sleep` on line 31, and no variant's `poll-without-sleep` finding is there"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.stdout.matches("warning[").count(), 4, "{}", out.stdout);
+    // A name that is no lint is the file's error, located.
+    let bad = format!("{}/misspelt.lstep", crate::support::tempdir());
+    let text = std::fs::read_to_string("tests/gate/lints/allows.lstep").expect("read");
+    std::fs::write(
+        &bad,
+        text.replace("allow(ungated-claim-write)", "allow(ungated-claim-writes)"),
+    )
+    .expect("write");
+    let out = lockstep(&["lint", &bad]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("misspelt.lstep:40:"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("`ungated-claim-writes` is not a lint"),
+        "{}",
+        out.stderr
+    );
+    // So is a `// lockstep:` comment that is not a directive.
+    std::fs::write(
+        &bad,
+        text.replace("allow(ungated-claim-write)", "allows ungated-claim-write"),
+    )
+    .expect("write");
+    let out = lockstep(&["lint", &bad]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("is a directive"), "{}", out.stderr);
+}
+
 #[test]
 fn every_lint_is_shown_by_some_file() {
     let mut seen = BTreeSet::new();
@@ -267,6 +315,8 @@ fn every_lint_is_shown_by_some_file() {
             seen.extend(ids.iter().copied());
         }
     }
+    // An allow that silences nothing names no variant (allows.lstep shows it).
+    seen.insert(Rule::UnusedAllow.id());
     for rule in Rule::ALL {
         assert!(seen.contains(rule.id()), "no file shows `{}`", rule.id());
     }

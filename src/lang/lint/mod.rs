@@ -14,6 +14,11 @@
 //! | `finally-without-anchor` | workerd: cleanup in `finally` of a claim whose body awaits before anything anchors it | a cancelled owner's claim stays held (A0) |
 //! | `poll-without-sleep` | a loop that polls shared state with no sleep, wait or work in it | a busy wait that starves the owner |
 //!
+//! A finding the author has judged safe is silenced in the file, beside it: `// lockstep:
+//! allow(judge-then-act) why` after the code or on the line above. An allow that silences
+//! nothing in any variant is itself reported (`unused-allow`), so allows do not outlive the
+//! code they were written for; a name that is no lint is an error when the file loads.
+//!
 //! An `assume` that fails for the file's own defaults is not a lint but an error: loading a
 //! file lowers every variant with its defaults and stops there (exit 2). An `assume ... for
 //! PROPERTY` is the property's opt-in, not a mistake, and is left alone.
@@ -22,7 +27,7 @@ mod files;
 mod names;
 mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
@@ -41,10 +46,22 @@ pub enum Rule {
     JudgeThenAct,
     FinallyWithoutAnchor,
     PollWithoutSleep,
+    /// A `// lockstep: allow(...)` that silences nothing.
+    UnusedAllow,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 5] = [
+    pub const ALL: [Rule; 6] = [
+        Rule::UngatedRelease,
+        Rule::UngatedClaimWrite,
+        Rule::JudgeThenAct,
+        Rule::FinallyWithoutAnchor,
+        Rule::PollWithoutSleep,
+        Rule::UnusedAllow,
+    ];
+
+    /// The lints a `// lockstep: allow(...)` may name: the design lints.
+    pub const ALLOWABLE: [Rule; 5] = [
         Rule::UngatedRelease,
         Rule::UngatedClaimWrite,
         Rule::JudgeThenAct,
@@ -59,6 +76,7 @@ impl Rule {
             Rule::JudgeThenAct => "judge-then-act",
             Rule::FinallyWithoutAnchor => "finally-without-anchor",
             Rule::PollWithoutSleep => "poll-without-sleep",
+            Rule::UnusedAllow => "unused-allow",
         }
     }
 
@@ -70,6 +88,7 @@ impl Rule {
             Rule::JudgeThenAct => "check, await, act: another actor changes the state at the await, and this actor acts on what it judged before it",
             Rule::FinallyWithoutAnchor => "the cancelled owner: the request is cancelled at that await and its finally never runs; its claim stays held until a waiter may reclaim it (every waiter pays the full deadline), or forever when nothing reclaims",
             Rule::PollWithoutSleep => "the busy wait: the loop runs again at the same instant, so virtual time cannot pass for the owner it waits for",
+            Rule::UnusedAllow => "the lint it names does not fire on that line in any variant: the code changed, or the allow is on the wrong line",
         }
     }
 
@@ -95,6 +114,7 @@ impl Rule {
             Rule::JudgeThenAct => "re-check the state after the await, in the step that writes it, or make the check and the write one step",
             Rule::FinallyWithoutAnchor => "anchor the work before its first await (`anchor()`, workerd's waitUntil), or give the claim a deadline after which a waiter may reclaim it",
             Rule::PollWithoutSleep => "wait between polls: `await sleep(poll)`, or `await until <condition>`",
+            Rule::UnusedAllow => "remove the allow, or put it after the code the finding names or on the line above it",
         }
     }
 }
@@ -136,11 +156,23 @@ pub fn findings(file: &File) -> Vec<Finding> {
     walker.out
 }
 
-/// Every lint of a protocol file, over all its variants, in source order.
+/// Every lint of a protocol file, over all its variants, in source order: the findings no
+/// `// lockstep: allow(...)` silences, and the allows that silence nothing.
 pub fn lint(p: &Protocol) -> Vec<Lint> {
     let mut merged: BTreeMap<(usize, usize, Rule), Lint> = BTreeMap::new();
+    let allows = &p.ast.allows;
+    let mut used: BTreeSet<(usize, usize)> = BTreeSet::new();
     for v in &p.variants {
         for f in findings(p.file_of(&v.name)) {
+            let line = line_col(&p.text, f.site.start).0;
+            let silenced = allows.iter().enumerate().find_map(|(i, a)| {
+                let k = a.rules.iter().position(|(id, _)| *id == f.rule.id());
+                k.filter(|_| a.line == line).map(|k| (i, k))
+            });
+            if let Some(which) = silenced {
+                used.insert(which);
+                continue;
+            }
             let key = (f.site.start, f.site.end, f.rule);
             merged
                 .entry(key)
@@ -152,7 +184,47 @@ pub fn lint(p: &Protocol) -> Vec<Lint> {
                 .push(v.name.clone());
         }
     }
+    for (i, a) in allows.iter().enumerate() {
+        for (k, (id, span)) in a.rules.iter().enumerate() {
+            if !used.contains(&(i, k)) {
+                let finding = Finding {
+                    rule: Rule::UnusedAllow,
+                    site: span.clone(),
+                    write: span.clone(),
+                    root: id.clone(),
+                    awaited: None,
+                    judged: None,
+                    file: false,
+                };
+                let key = (span.start, span.end, Rule::UnusedAllow);
+                merged.insert(
+                    key,
+                    Lint {
+                        finding,
+                        variants: Vec::new(),
+                    },
+                );
+            }
+        }
+    }
     merged.into_values().collect()
+}
+
+/// A directive naming something that is not a lint: the file's error (a misspelt allow would
+/// otherwise silence nothing and look as if it did).
+pub fn check_allows(file: &File) -> Result<(), super::Diag> {
+    for a in &file.allows {
+        for (id, span) in &a.rules {
+            if !Rule::ALLOWABLE.iter().any(|r| r.id() == id) {
+                let ids: Vec<&str> = Rule::ALLOWABLE.iter().map(|r| r.id()).collect();
+                return Err(
+                    super::Diag::new(span.clone(), format!("`{id}` is not a lint"))
+                        .help(format!("the lints an allow may name: {}", ids.join(", "))),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Lint {
@@ -186,17 +258,26 @@ impl Lint {
             Rule::JudgeThenAct => format!("`{root}` is judged on line {}, then the await on line {} runs, then `{root}` is written with no re-check", line(&f.judged), line(&f.awaited)),
             Rule::FinallyWithoutAnchor => format!("cleanup in `finally` is skipped when the request is cancelled at the await on line {}: on workerd a cancel drops the continuation, and nothing anchors this work", line(&f.awaited)),
             Rule::PollWithoutSleep => format!("this loop polls shared `{root}` with no sleep, wait or work in it"),
+            Rule::UnusedAllow => {
+                let line = self.finding.site.start;
+                let at = p.ast.allows.iter().find(|a| a.span.contains(&line)).map_or(0, |a| a.line);
+                format!("this allows `{root}` on line {at}, and no variant's `{root}` finding is there")
+            }
         }
     }
 
     /// The one-line form `check` and `run` print before exploring.
     pub fn summary(&self, p: &Protocol) -> String {
+        let variants = if self.variants.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.variants.join(", "))
+        };
         format!(
-            "warning[{}]: {}: {} ({})",
+            "warning[{}]: {}: {}{variants}",
             self.finding.rule.id(),
             self.location(p),
             self.message(p),
-            self.variants.join(", ")
         )
     }
 
@@ -221,11 +302,13 @@ impl Lint {
         } else {
             (f.rule.note(), f.rule.help())
         };
-        let d = Diagnostic::warning().with_labels(labels).with_notes(vec![
-            format!("variants: {}", self.variants.join(", ")),
-            format!("note: {note}"),
-            format!("help: {help}"),
-        ]);
+        let mut notes = Vec::new();
+        if !self.variants.is_empty() {
+            notes.push(format!("variants: {}", self.variants.join(", ")));
+        }
+        notes.push(format!("note: {note}"));
+        notes.push(format!("help: {help}"));
+        let d = Diagnostic::warning().with_labels(labels).with_notes(notes);
         let mut buf = NoColor::new(Vec::new());
         if term::emit(&mut buf, &term::Config::default(), &file, &d).is_ok() {
             let body = String::from_utf8_lossy(buf.get_ref()).to_string();
