@@ -268,9 +268,20 @@ impl<G: Guest> IsolateModel<G> {
         !s.process_dead && s.flag && s.factory == UNRESOLVED
     }
 
+    /// L-B1's premise, "the factory eventually succeeds", judged at the end of a run: the
+    /// factory is not broken for good, and the run gave it its chance. Either a call has
+    /// succeeded (every later one succeeds too), or no later request would call it: the
+    /// process is dead, or the flag is clear. A run that ends while a `throws-N` factory has
+    /// thrown on every call so far, its flag still set, proves nothing either way: the next
+    /// request would recreate.
     fn factory_premise<GS>(&self, s: &World<GS>) -> bool {
-        s.factory == UNRESOLVED
-            || self.spec.factory[usize::from(s.factory)] != Factory::ThrowsAlways
+        let stuck = s.process_dead || !s.flag;
+        if s.factory == UNRESOLVED {
+            return stuck;
+        }
+        let f = self.spec.factory[usize::from(s.factory)];
+        let succeeded = s.factory_calls > 0 && !f.throws(s.factory_calls);
+        f != Factory::ThrowsAlways && (succeeded || stuck)
     }
 
     /// S-B3's breach: the flag is still set although the current worker is a generation
