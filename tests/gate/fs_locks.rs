@@ -355,3 +355,18 @@ fn sections_load_however_toml_writes_them() {
         }
     }
 }
+
+/// The seed's reclaim of a stale mutex closes the reclaim lock RL in a `finally` before it
+/// unlinks it: a close that fails escapes there, so RL stays and acquireRestartLock throws
+/// (the model once ignored the close's error and went on to unlink RL).
+#[test]
+fn a_failed_close_of_the_reclaim_lock_leaves_it_and_throws() {
+    let file = "tests/models/restart-reclaim-lock-close-failure.toml";
+    let out = crate::support::lockstep(&["check", file, "--json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    let result = &doc["results"][0];
+    assert_eq!(result["verdict"], "violated:no-leftovers", "{result}");
+    assert_eq!(result["reachable"][0]["target"], "throws", "{result}");
+    assert_eq!(result["reachable"][0]["status"], "reached", "{result}");
+}

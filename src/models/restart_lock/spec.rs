@@ -30,7 +30,8 @@ pub struct Params {
     pub spin_ms: Option<Spanned<i64>>,
     /// `bounded-spin`: how many retries in a row without a sleep are tolerated (default 10).
     pub spin_max: Option<Spanned<i64>>,
-    /// `bounded-wait`: the bound on an acquire (default MAX_WAIT + POLL + 20 ms per actor).
+    /// `bounded-wait`: the bound on an acquire (default MAX_WAIT + POLL + MUTEX_RETRY, 20 ms by
+    /// default, per actor: each contender ahead may hold the mutex for a retry).
     pub wait_bound_ms: Option<Spanned<i64>>,
     /// `max-running`: how many live restarts may overlap (default 1).
     pub running_max: Option<Spanned<i64>>,
@@ -151,7 +152,7 @@ pub fn validate(src: &Source, f: &RestartLockFile) -> Result<Spec, ScenarioError
         src,
         &p.wait_bound_ms,
         "wait_bound_ms",
-        0,
+        1,
         max_wait + poll + mutex_retry * actors.len() as u64,
     )?;
     Ok(Spec {

@@ -611,9 +611,16 @@ impl RestartLockModel {
         fd: Fd,
     ) {
         t.notable = true;
-        n.say(format_args!("closes"));
-        let _ = s.fs.close(t.context, fd);
-        s.actors[a].pc = Point::RlUnlink;
+        // The seed's `finally { await handle.close(); await unlink(reclaimPath).catch(...) }`:
+        // a failed close escapes the finally before the unlink, so RL stays behind and the
+        // error leaves reclaimStaleRestartMutex, and acquireRestartLock (or release()), uncaught.
+        match s.fs.close(t.context, fd) {
+            Ok(()) => {
+                n.say(format_args!("closes"));
+                s.actors[a].pc = Point::RlUnlink;
+            }
+            Err(e) => self.throw(s, a, e, n),
+        }
     }
 
     /// `Point::RlUnlink`.
