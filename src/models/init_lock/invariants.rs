@@ -14,7 +14,7 @@ invariants! {
     NoPrematureReclaim: Safety "no-premature-reclaim" =>
         "no claim supersedes a live owner whose init has run no longer than `legit_init_ms` (S-A4, relations R1/R2)",
     AbandonedReclaimed: BoundedLiveness "abandoned-reclaimed" =>
-        "a claim whose owner was cancelled unanchored, while someone waits for it, is reclaimed by claim time + deadline + poll; V0, which never reclaims: by claim time + the platform's wall limit + poll (L-A2, relation R3)",
+        "a claim whose owner was cancelled unanchored, while someone who found it when they started waits for it, is reclaimed by claim time + deadline + poll; V0, which never reclaims: by claim time + the platform's wall limit + poll (L-A2, relation R3)",
     AnchorAttached: Safety "anchor-attached" =>
         "every init promise is handed to the anchor, even when init throws synchronously (V2-b)",
     TimeoutNotEarly: Safety "timeout-not-early" =>

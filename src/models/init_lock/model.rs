@@ -348,7 +348,12 @@ impl InitLockModel {
             self.take_lock(s, a, level, free, n);
             return;
         }
-        if self.ghost_waited && s.res[level].claims > 0 && !s.res[level].cur_released {
+        // L-A2 is owed for a claim a waiter found when it started (protocols.md §1.4 R3:
+        // claimTime <= waitStart, so max wait > deadline lets it reclaim); a claim made after
+        // the waiter started may outlive the waiter's own max wait by design.
+        let r = &s.res[level];
+        let found = s.callers[a].frames[level].wait_start >= r.cur_at;
+        if self.ghost_waited && r.claims > 0 && !r.cur_released && found {
             s.res[level].waited = true;
         }
         if self.times_out(s, a, level, n) {
