@@ -631,26 +631,38 @@ impl InitLockModel {
 
     /// The init's I/O is over (or its nested call returned): publish, `finally`, return.
     fn init_done<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
+        let out = self.outcome(s, a, level);
         if self.levels == 2 && level == 0 {
+            if out == Outcome::ThrowSync {
+                // V3+'s `Promise.resolve().then(init)`: the runtime init's body throws before
+                // its first await, so getDatabase is never called.
+                self.settle(s, a, level, false, n);
+                return;
+            }
             // The runtime init's own work is done; it now calls getDatabase.
             self.enter(s, a, 1, n);
             return;
         }
-        let out = self.outcome(s, a, level);
         if out == Outcome::Cancelled {
-            n.say(format_args!(
-                "request torn down mid-init: no publish, no finally"
-            ));
-            let c = &mut s.callers[a];
-            c.cancelled = true;
-            c.life = Lifecycle::Dropped;
-            c.wake = NONE;
-            for f in &mut c.frames {
-                f.waiting = false;
-            }
+            self.tear_down(s, a, n);
             return;
         }
         self.settle(s, a, level, out == Outcome::Ok, n);
+    }
+
+    /// `outcome = "cancelled"`: the request is torn down when its init would settle: no
+    /// publish, no `finally` (the claim stays).
+    fn tear_down<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
+        n.say(format_args!(
+            "request torn down mid-init: no publish, no finally"
+        ));
+        let c = &mut s.callers[a];
+        c.cancelled = true;
+        c.life = Lifecycle::Dropped;
+        c.wake = NONE;
+        for f in &mut c.frames {
+            f.waiting = false;
+        }
     }
 
     /// Init settled with `ok`: publish (inside init), then the owner's `finally`, then return
@@ -759,11 +771,16 @@ impl InitLockModel {
         if level == 1 {
             // Back in the runtime init, which now ends (getDatabase threw or returned).
             c.level = 0;
-            let ok0 = ok && self.outcome(s, a, 0) == Outcome::Ok;
+            let out0 = self.outcome(s, a, 0);
             if !ok {
                 n.say(format_args!("getDatabase threw: the runtime init fails"));
             }
-            self.settle(s, a, 0, ok0, n);
+            if out0 == Outcome::Cancelled {
+                // The runtime init would settle now: the request is torn down instead.
+                self.tear_down(s, a, n);
+                return;
+            }
+            self.settle(s, a, 0, ok && out0 == Outcome::Ok, n);
             return;
         }
         c.pc = Point::Done;
