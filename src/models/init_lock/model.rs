@@ -496,16 +496,20 @@ impl InitLockModel {
     }
 
     /// Ghost: whether a claim by `a` now is legitimate (the previous one was released by its
-    /// owner or is older than the deadline); only a legitimate claim supersedes the running
+    /// owner, or is older than the deadline and on the same lock); only a legitimate claim
+    /// supersedes the running
     /// owners, and superseding a live owner younger than `legit_init_ms` is premature.
     fn supersede(&self, s: &mut World, a: usize, level: usize) -> bool {
         let now = s.now;
         let conf = self.conf[level];
         let r = s.res[level];
+        // A claim on another module copy's lock (a duplicated module) takes over nothing: it
+        // is legitimate only once the latest claim was released, never by that claim's age.
+        let same_lock = self.cell_of(usize::from(r.cur_actor), level) == self.cell_of(a, level);
         let legit = !self.ghost_legit
             || r.claims == 0
             || r.cur_released
-            || conf.deadline.is_some_and(|d| u64::from(now - r.cur_at) > d);
+            || same_lock && conf.deadline.is_some_and(|d| u64::from(now - r.cur_at) > d);
         if !(legit && self.ghost_legit) {
             return legit;
         }
