@@ -582,28 +582,32 @@ impl PrewarmLockModel {
         }
     }
 
+    /// Ghost: reclaimer `a` took away holder `h`'s lock. The takeover is legitimate by design
+    /// (the holder is superseded, and `max-active` no longer counts it) when `a` could not
+    /// verify `h` (this version does not probe, `h` recorded no hostname, or another one than
+    /// `a`'s) and the lock was older than the stale age. Judged by the reclaimer at the
+    /// takeover, not by whoever enters next: that one may be on the holder's own host.
+    fn take_over<N: Narrator>(&self, s: &mut World, a: usize, h: usize, n: &mut N) {
+        let y = &s.actors[h];
+        if h == a || !self.alive(s, h) || !y.in_cs || y.superseded {
+            return;
+        }
+        let age = s.now - y.born;
+        let verifiable = self.version.probes()
+            && self.spec.actors[h].records_hostname
+            && self.hostname_word(s, h) == self.hostname_word(s, a);
+        if !verifiable && age > self.stale {
+            s.actors[h].superseded = true;
+            n.say(format_args!(
+                "supersedes {} by design (unverifiable to this version, {age} ms old > {})",
+                self.name(h),
+                self.stale
+            ));
+        }
+    }
+
     fn enter_cs<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
         let now = s.now;
-        for b in 0..s.actors.len() {
-            if b == a || !self.alive(s, b) {
-                continue;
-            }
-            let y = &s.actors[b];
-            if y.in_cs && !y.superseded {
-                let age = now - y.born;
-                let verifiable = self.version.probes()
-                    && self.spec.actors[b].records_hostname
-                    && self.hostname_word(s, b) == self.hostname_word(s, a);
-                if !verifiable && age > self.stale {
-                    s.actors[b].superseded = true;
-                    n.say(format_args!(
-                        "supersedes {} by design (unverifiable to this version, {age} ms old > {})",
-                        self.name(b),
-                        self.stale
-                    ));
-                }
-            }
-        }
         let ms = self.prewarm_ms(s, a);
         let x = &mut s.actors[a];
         x.in_cs = true;
@@ -621,6 +625,9 @@ impl PrewarmLockModel {
             return;
         }
         let h = usize::from(was) - 1;
+        if !release {
+            self.take_over(s, a, h, n);
+        }
         if release {
             if h != a {
                 if s.flags & F_FOREIGN_RELEASE == 0 {

@@ -54,7 +54,7 @@ impl Version {
             Version::V0MtimeOnly => VariantInfo { name: "v0-mtime-only", summary: "f44e16a3: mkdir claim, owner.json {createdAt, pid}; a lock older than 30 min is rm -rf'd; unconditional rm -rf release", canary: false },
             Version::V1PidLiveness => VariantInfo { name: "v1-pid-liveness", summary: "PR #441: + hostname; a same-host owner is probed with kill(pid, 0): dead is reclaimed at once, alive never, unknown after 10 min; blind rm -rf", canary: false },
             Version::V2Intents => VariantInfo { name: "v2-intents", summary: "maintainer rewrite: four-valued liveness, reclaim under a unique recovery intent with a re-check, tombstone renames, token-gated release, lost claims retried", canary: false },
-            Version::V3VerifiedReclaim => VariantInfo { name: "v3-verified-reclaim", summary: "lockstep's proposed fix of v2's three-reclaimer bug: owner.json written 'wx' (EEXIST is a lost claim), the re-check reads the owner before it stats the lock, and a reclaimer puts back a tombstone that is not the generation it judged", canary: false },
+            Version::V3VerifiedReclaim => VariantInfo { name: "v3-verified-reclaim", summary: "lockstep's proposed fix of v2's three-reclaimer bug: owner.json written 'wx' (EEXIST is a lost claim), the re-check under the intent is stat, readFile, stat and judges only one (inode, mtime) identity, a reclaimer puts back a tombstone that is not the generation it judged, and a claim that meets an intent is undone with rmdir", canary: false },
             Version::CanaryNoRecheck => VariantInfo { name: "canary-no-recheck", summary: "canary: v2 acting on the judgment made before its intent existed; must violate max-active when two waiters reclaim", canary: true },
         }
     }
