@@ -12,7 +12,7 @@ invariants! {
     BoundedGenerations: Safety "bounded-generations" =>
         "at most `max_generations` (default 2) isolate generations are alive at once; an old one lives until its last request lets go of it (S-B4)",
     Recovers: AtEnd "recovers" =>
-        "unless the factory throws always, some request that starts after the last abort succeeds on a newer generation by the end of the run, provided one starts at all (L-B1)",
+        "unless the factory throws always, some request that starts after the last abort succeeds on a newer generation by the end of the run, provided one starts at all and the run gave the factory its chance: a call succeeded, or no later request would call it (the process is dead, or the flag is clear) (L-B1)",
     SameConfig: Safety "same-config" =>
         "every request runs on a generation with the original worker's configuration: Python snapshot, CommonJS named exports, capnp schemas (S-B5)",
     FlagCleared: Safety "flag-cleared" =>
