@@ -33,11 +33,6 @@ const KNOWN_SURVIVORS: &[(&str, &str, &str)] = &[
         "delete",
         "read only by v0's shared db promise, which no nested v0 scenario settles",
     ),
-    (
-        "await work(if outcome == 'throw-sync' { 0ms } else { init },",
-        "==->!=",
-        "the runtime's own work time in a nested lock; no nested scenario's verdict depends on it",
-    ),
 ];
 
 const OPERATORS: &[(&str, &str)] = &[
