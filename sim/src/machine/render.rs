@@ -281,14 +281,17 @@ fn overdue(m: &Machine, prop: &super::program::Prop, w: &[i64]) -> String {
         (due != NEVER && due < now).then_some((o, due))
     });
     match first {
-        Some((o, due)) if !o.binding.is_empty() => format!(
-            "the obligation of `{}` for {} fell due at {} ms and is still open at {} ms",
-            prop.source, o.binding, due, now
-        ),
-        Some((_, due)) => format!(
-            "the obligation of `{}` fell due at {} ms and is still open at {} ms",
-            prop.source, due, now
-        ),
+        Some((o, due)) => {
+            let whose = if o.binding.is_empty() {
+                String::new()
+            } else {
+                format!(" for {}", o.binding)
+            };
+            format!(
+                "the obligation of `{}`{whose} fell due at {due} ms and is still open at {now} ms",
+                prop.source
+            )
+        }
         None => format!(
             "an obligation of `{}` fell due and is still open at {} ms",
             prop.source, now

@@ -36,13 +36,7 @@ impl<'f> Compiler<'f> {
             return Ok((out, None));
         }
         let entry = self.here();
-        let saved = (std::mem::replace(&mut self.ghost, true), self.code.take());
-        self.owners.push(None);
-        let r = self.check_all(&items);
-        self.owners.pop();
-        self.ghost = saved.0;
-        self.code = saved.1;
-        r?;
+        self.in_property(|c| c.check_all(&items))?;
         Ok((out, Some(entry)))
     }
 
@@ -80,13 +74,7 @@ impl<'f> Compiler<'f> {
 
     fn prop(&mut self, item: &'f Item) -> Result<Prop> {
         let code = self.here();
-        let saved = (std::mem::replace(&mut self.ghost, true), self.code.take());
-        self.owners.push(None);
-        let r = self.prop_code(item);
-        self.owners.pop();
-        self.ghost = saved.0;
-        self.code = saved.1;
-        let (name, form, source) = r?;
+        let (name, form, source) = self.in_property(|c| c.prop_code(item))?;
         let obligations = match &item.kind {
             ItemKind::Liveness {
                 bindings, when, by, ..
@@ -123,14 +111,13 @@ impl<'f> Compiler<'f> {
         when: &'f Expr,
         by: &'f Expr,
     ) -> Result<Vec<Obligation>> {
-        let saved = (std::mem::replace(&mut self.ghost, true), self.code.take());
-        self.owners.push(None);
-        let r = self.unroll(bindings).and_then(|combos| {
+        self.in_property(|c| {
+            let combos = c.unroll(bindings)?;
             let mut out = Vec::new();
             for combo in combos {
-                let binding = self.name_bindings(&combo);
-                let code = self.here();
-                self.with_bindings(combo, |c| {
+                let binding = c.name_bindings(&combo);
+                let code = c.here();
+                c.with_bindings(combo, |c| {
                     let closed = c.label();
                     c.open_deadline(bindings, when, by, closed)?;
                     c.emit(Op::End, &by.span);
@@ -142,7 +129,15 @@ impl<'f> Compiler<'f> {
                 out.push(Obligation { binding, code });
             }
             Ok(out)
-        });
+        })
+    }
+
+    /// Runs `f` in a property's context: ghost code (it may read every actor's variables),
+    /// outside any actor's code and frame; the context is restored whatever `f` returns.
+    fn in_property<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let saved = (std::mem::replace(&mut self.ghost, true), self.code.take());
+        self.owners.push(None);
+        let r = f(self);
         self.owners.pop();
         self.ghost = saved.0;
         self.code = saved.1;
