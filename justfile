@@ -8,7 +8,7 @@ test:
 
 # The main job: every scenario against its expectations.
 check:
-    cargo run --release -- check scenarios
+    cargo run -- check scenarios
 
 # Regenerate reports/.
 report:
