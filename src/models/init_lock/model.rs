@@ -854,23 +854,31 @@ impl InitLockModel {
     }
 
     /// When a bounded-wait or abandoned-reclaim bound passes, the clock must stop there so the
-    /// violation is reported at that instant.
+    /// violation is reported at that instant. A bound already passed is no instant to stop at:
+    /// a path that goes on after a later-listed property broke (to decide the earlier-listed
+    /// ones) would otherwise stop the clock there for good, and never reach the instant at which
+    /// an earlier-listed bound breaks.
     fn watchdogs(&self, s: &World) -> u32 {
         let mut t = NONE;
+        let mut stop_at = |at: u32| {
+            if at > s.now {
+                t = t.min(at);
+            }
+        };
         for c in s.callers.iter() {
             if !self.watch_bounded_wait || !c.life.runs() {
                 continue;
             }
             for (l, f) in c.frames.iter().enumerate().take(self.levels) {
                 if f.waiting {
-                    t = t.min(t32(u64::from(f.wait_start) + self.conf[l].wait_bound + 1));
+                    stop_at(t32(u64::from(f.wait_start) + self.conf[l].wait_bound + 1));
                 }
             }
         }
         if self.watch_abandoned {
             for l in 0..self.levels {
                 if let Some(at) = self.abandon_deadline(s, l) {
-                    t = t.min(t32(at + 1));
+                    stop_at(t32(at + 1));
                 }
             }
         }
