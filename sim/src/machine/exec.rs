@@ -86,6 +86,8 @@ pub(super) struct Ctx<'a> {
     pub skew: i64,
     /// The world slot a reachability search sets (see [`super::Program::reached_slot`]).
     pub reached: usize,
+    /// Properties judged at a run's end (what `ended()` reads).
+    pub ended: bool,
 }
 
 impl Ctx<'_> {
@@ -136,6 +138,7 @@ fn os_pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Faul
     match op {
         Op::Pid => st.push(cx.process().pid),
         Op::RealNow => st.push(w[W_NOW]),
+        Op::Ended => st.push(i64::from(cx.ended)),
         Op::Exists => {
             let at = st.sp - DEPTH;
             let found = cx
@@ -294,6 +297,7 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
         Op::Now => st.push(w[W_NOW].saturating_add(cx.skew)),
         Op::Pid
         | Op::RealNow
+        | Op::Ended
         | Op::Exists
         | Op::Host
         | Op::Hostname
@@ -437,6 +441,7 @@ pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
         os: None,
         skew: 0,
         reached: 0,
+        ended: false,
     };
     let w = [0i64; W_HEADER];
     let mut st = Stack::new();

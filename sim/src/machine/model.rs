@@ -231,6 +231,7 @@ impl Machine {
             os: self.program.os.as_ref(),
             skew: actor.map_or(0, |a| self.program.actors[a].process.skew),
             reached: self.reached_slot,
+            ended: false,
         }
     }
 
@@ -856,8 +857,12 @@ impl Model for Machine {
         }
         let now = w[W_NOW];
         let error = self.program.props.len();
+        let cx = Ctx {
+            ended: at_end,
+            ..self.ctx(None)
+        };
         if let Some(all) = self.program.check_all {
-            return match exec::eval(&self.ctx(None), w, all as usize) {
+            return match exec::eval(&cx, w, all as usize) {
                 Err(_) => (error < usize::from(limit)).then_some(error as PropIdx),
                 Ok(-1) => {
                     (w[W_ERROR] != 0 && error < usize::from(limit)).then_some(error as PropIdx)
@@ -869,7 +874,6 @@ impl Model for Machine {
             if i >= usize::from(limit) {
                 return None;
             }
-            let cx = self.ctx(None);
             if p.form == Form::AtEnd && !at_end {
                 continue;
             }

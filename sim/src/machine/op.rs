@@ -68,6 +68,9 @@ pub enum Op {
     Now,
     /// Push the virtual clock itself (ghost code and properties: no process reads it).
     RealNow,
+    /// Push whether the run has ended (nothing can move any more): 1 only while a property is
+    /// judged at a run's end, 0 in every other evaluation.
+    Ended,
     /// Pop a path; push whether it names a file or directory (ghost code and properties).
     Exists,
     /// Push the running actor's pid / host index / hostname index (`platform node`).

@@ -16,7 +16,8 @@ fn effect(op: Op) -> (usize, usize) {
         | Op::Pid
         | Op::Host
         | Op::Hostname
-        | Op::RealNow => (0, 1),
+        | Op::RealNow
+        | Op::Ended => (0, 1),
         Op::Exists => (super::os::DEPTH, 1),
         Op::Sys(call) => super::os::effect(call),
         Op::Join { .. } => (super::os::DEPTH + 1, super::os::DEPTH),

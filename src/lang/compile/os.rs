@@ -172,11 +172,18 @@ impl<'f> Compiler<'f> {
         span: &Span,
     ) -> Result<Option<Ty>> {
         let arity = match n {
-            "pid" | "host" | "hostname" | "real_now" => 0,
+            "pid" | "host" | "hostname" | "real_now" | "ended" => 0,
             "name" => 2,
             "number" | "exists" => 1,
             _ => return Ok(None),
         };
+        if n == "ended" && (!self.ghost || self.code.is_some()) {
+            return Err(Diag::new(
+                span.clone(),
+                "`ended()` is for properties: it says whether the run has ended",
+            )
+            .help("use it in an `invariant`: `invariant NAME: ... || !ended()` also judges the end of a run"));
+        }
         if matches!(n, "real_now" | "exists") && !self.ghost {
             return Err(Diag::new(
                 span.clone(),
@@ -194,11 +201,17 @@ impl<'f> Compiler<'f> {
                 format!("`{n}` takes {arity} argument(s)"),
             ));
         }
-        self.need_node(span, &format!("`{n}()`"))?;
+        if n != "ended" {
+            self.need_node(span, &format!("`{n}()`"))?;
+        }
         match n {
             "real_now" => {
                 self.emit(Op::RealNow, span);
                 Ok(Some(Ty::Dur))
+            }
+            "ended" => {
+                self.emit(Op::Ended, span);
+                Ok(Some(Ty::Bool))
             }
             "exists" => {
                 self.value_for(&args[0], &Ty::Path, "`exists`'s argument")?;

@@ -132,6 +132,9 @@ pub struct Gen {
     counter: u8,
     /// Ghost: when `abortIsolate()` aborted this generation (`NONE`: never).
     aborted_at: u32,
+    /// Ghost: the service's abort epoch when `abortIsolate()` was called on this generation:
+    /// every request of the generation subscribed to it or an earlier one must fail (S-B1).
+    aborted_epoch: u8,
     /// The configuration features this generation has (bits of [`FEATURES`]).
     features: u8,
 }
@@ -371,6 +374,7 @@ impl<G: Guest> IsolateModel<G> {
             live: true,
             counter: 0,
             aborted_at: NONE,
+            aborted_epoch: 0,
             features: if lossy {
                 self.spec.features & !LOST_BY_FACTORY
             } else {
@@ -600,6 +604,7 @@ impl<G: Guest> IsolateModel<G> {
         let gen = &mut s.gens[usize::from(g) - 1];
         if gen.aborted_at == NONE {
             gen.aborted_at = s.now;
+            gen.aborted_epoch = s.epoch;
         }
     }
 
@@ -700,6 +705,7 @@ impl<G: Guest> IsolateModel<G> {
                 live: false,
                 counter: 0,
                 aborted_at: NONE,
+                aborted_epoch: 0,
                 features: 0,
             };
             self.nest.close(&mut s.nest, g);
@@ -715,7 +721,9 @@ impl<G: Guest> IsolateModel<G> {
 
     fn host_check(&self, s: &World<G::State>, inv: Inv, at_end: bool) -> bool {
         match inv {
-            Inv::AbortedFail => s.flags & F_ABORTED_OK == 0,
+            Inv::AbortedFail => {
+                s.flags & F_ABORTED_OK == 0 && self.open_after_abort(s, at_end).is_none()
+            }
             Inv::FreshGeneration => s.flags & F_STALE == 0,
             Inv::BoundedGenerations => self.live(s) <= usize::from(self.spec.max_generations),
             Inv::Recovers => {
@@ -728,6 +736,23 @@ impl<G: Guest> IsolateModel<G> {
             Inv::SameConfig => s.flags & F_CONFIG == 0,
             Inv::FlagCleared => !Self::flag_outlived_recreation(s),
         }
+    }
+
+    /// The other half of S-B1: a request subscribed, when `abortIsolate()` was called on its
+    /// generation, to that epoch or an earlier one, whose IoContext is still open once the
+    /// abort's instant has passed (or the run has ended). Deliveries are urgent: a protocol
+    /// that rejects the right epoch has aborted every such context before the clock moves.
+    /// A long-lived request (a WebSocket open to the end) never completes, so without this
+    /// half a protocol that never aborts it would pass.
+    fn open_after_abort(&self, s: &World<G::State>, at_end: bool) -> Option<usize> {
+        s.reqs.iter().position(|r| {
+            r.gen != 0 && r.pc.holds_context() && {
+                let g = &s.gens[usize::from(r.gen) - 1];
+                g.aborted_at != NONE
+                    && (g.aborted_at < s.now || at_end)
+                    && r.epoch <= g.aborted_epoch
+            }
+        })
     }
 
     fn host_violated(&self, s: &World<G::State>, limit: PropIdx, at_end: bool) -> Option<PropIdx> {
@@ -744,6 +769,18 @@ impl<G: Guest> IsolateModel<G> {
                 .to_string()
         };
         match inv {
+            Inv::AbortedFail if s.flags & F_ABORTED_OK == 0 => {
+                let a = self.open_after_abort(s, true).unwrap_or_default();
+                let r = s.reqs[a];
+                let g = &s.gens[usize::from(r.gen) - 1];
+                format!(
+                    "{} is still open on generation {}, which abortIsolate() aborted at {} ms while its IoContext was subscribed to epoch {}: the abort never reached it",
+                    self.name(a),
+                    r.gen,
+                    g.aborted_at,
+                    r.epoch
+                )
+            }
             Inv::AbortedFail => {
                 let a = usize::from(s.who[0]);
                 let r = s.reqs[a];
@@ -878,6 +915,7 @@ impl<G: Guest> Model for IsolateModel<G> {
             live: true,
             counter: 0,
             aborted_at: NONE,
+            aborted_epoch: 0,
             features: self.spec.features,
         });
         let mut nest = Slots::default();
