@@ -594,7 +594,11 @@ impl Os {
         Ok(())
     }
 
-    /// The names in a directory: their count, then [`ENTRIES`] names in order.
+    /// The names in a directory: their count, then [`ENTRIES`] names in Node's order (libuv's
+    /// scandir sorts by name): by the stem's text, then a stem's numbered names by number. The
+    /// table keeps a directory's entries by name index, which is the order the file first
+    /// mentions each stem: sorting by the text keeps the listing independent of how the file
+    /// is written.
     pub fn readdir(&self, w: &[i64], path: &[i64], out: &mut [i64]) -> Result<(), Errno> {
         let dir = self.resolve(w, path)?;
         if !self.is_dir(w, dir) {
@@ -609,7 +613,27 @@ impl Os {
             }
         }
         out[0] = n as i64;
+        // Insertion sort: at most ENTRIES names, already sorted within each stem.
+        for i in 2..=n {
+            let mut j = i;
+            while j > 1 && self.listed_before(out[j], out[j - 1]) {
+                out.swap(j, j - 1);
+                j -= 1;
+            }
+        }
         Ok(())
+    }
+
+    /// Whether `a` comes before `b` in a listing: by stem text, then by number (a plain name
+    /// before the numbered ones of its stem).
+    fn listed_before(&self, a: i64, b: i64) -> bool {
+        let ((stem_a, number_a), (stem_b, number_b)) = (split_name(a), split_name(b));
+        let text = |stem: usize| {
+            stem.checked_sub(1)
+                .and_then(|i| self.names.get(i))
+                .map_or("", String::as_str)
+        };
+        (text(stem_a), number_a) < (text(stem_b), number_b)
     }
 
     /// Opens a file for writing (creating it, or truncating it unless `exclusive`); returns
