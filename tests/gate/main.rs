@@ -1451,6 +1451,20 @@ fn a_liveness_violation_names_the_overdue_binding() {
     );
 }
 
+/// A runtime error in a property's own code is explained by the property, its expression and
+/// the error's place in it (it was once blamed on the first actor, at an unrelated line).
+#[test]
+fn a_runtime_error_in_a_property_names_the_property() {
+    let run = lockstep(&["run", "tests/lang/property-error.toml"]);
+    assert!(
+        run.stdout.contains(
+            "why: property `expires-positive` (`lease!.expires > 0ms`) ran into a runtime error at tests/lang/property-error.lstep:16:29: `!` unwrapped `none`"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 /// Protocol-file scenarios give the same bytes twice, and a counterexample's replay command
 /// (which names `--interpreted` when the run did) prints it again.
 #[test]

@@ -445,6 +445,25 @@ impl Machine {
     }
 
     /// The earliest deadline of a deadline property among its open obligations.
+    /// The first property whose own code hits a runtime error in world `w` (judged as during a
+    /// run, then as at its end): its index, the message and the instruction. Such an error is
+    /// the protocol's runtime error too, but no actor's step made it.
+    pub(super) fn property_fault(&self, w: &[i64]) -> Option<(usize, u32, usize)> {
+        [false, true].into_iter().find_map(|ended| {
+            let cx = Ctx {
+                ended,
+                ..self.ctx(None)
+            };
+            self.program.props.iter().enumerate().find_map(|(i, p)| {
+                let judged = ended || p.form != Form::AtEnd;
+                match exec::eval(&cx, w, p.code as usize) {
+                    Err((exec::Fault(code), pc)) if judged => Some((i, code, pc)),
+                    _ => None,
+                }
+            })
+        })
+    }
+
     pub(super) fn deadline(&self, w: &[i64], code: u32) -> Result<i64, ()> {
         exec::eval(&self.ctx(None), w, code as usize).map_err(|_| ())
     }

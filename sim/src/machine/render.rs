@@ -252,6 +252,19 @@ pub(super) fn state(m: &Machine, w: &[i64]) -> String {
 pub(super) fn explain(m: &Machine, w: &[i64], p: u8) -> String {
     let program = m.program();
     if usize::from(p) == program.props.len() {
+        if w[W_ERROR] == 0 {
+            // No step failed: the error is in a property's own code, and no actor is to blame.
+            if let Some((i, code, pc)) = m.property_fault(w) {
+                let prop = &program.props[i];
+                return format!(
+                    "property `{}` (`{}`) ran into a runtime error at {}: {}",
+                    prop.property.id,
+                    prop.source,
+                    program.location(pc),
+                    program.messages.get(code as usize).map_or("?", String::as_str)
+                );
+            }
+        }
         let code = (w[W_ERROR] - 1).max(0) as usize;
         let pc = w[W_ERROR_PC].max(0) as usize;
         let actor = usize::try_from(w[W_ERROR_ACTOR])
