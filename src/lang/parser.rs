@@ -1496,7 +1496,12 @@ impl Parser {
                 self.no_record = saved;
                 self.no_in = saved_in;
                 self.expect(&Tok::RParen, "close the parenthesis with `)`")?;
-                Ok(e)
+                // The parentheses belong to the expression: a property's text, shown in its
+                // explanations, is cut from this span.
+                Ok(Expr {
+                    span: span.start..self.prev_end(),
+                    ..e
+                })
             }
             Tok::LBracket => self.array(),
             Tok::LBrace if !self.no_record => self.record(),

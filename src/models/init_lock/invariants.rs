@@ -10,7 +10,7 @@ invariants! {
     GatedPublish: Safety "gated-publish" =>
         "only the current claim publishes, and the published claim never goes back (S-A5)",
     BoundedWait: BoundedLiveness "bounded-wait" =>
-        "every caller stops waiting (claims, gets a value or an error) within max wait + poll of its arrival at the lock; V0: within the platform's 100 s wall limit (L-A1)",
+        "every caller stops waiting (claims, gets a value or an error) within max wait + poll of its arrival at the lock; V0: within the platform's 100 s wall limit; and no caller awaits another request's promise (V0 db's `return dbInitPromise`) once the clock moves (L-A1)",
     NoPrematureReclaim: Safety "no-premature-reclaim" =>
         "no claim supersedes a live owner whose init has run no longer than `legit_init_ms` (S-A4, relations R1/R2)",
     AbandonedReclaimed: BoundedLiveness "abandoned-reclaimed" =>

@@ -871,7 +871,7 @@ impl InitLockModel {
             }
             for (l, f) in c.frames.iter().enumerate().take(self.levels) {
                 if f.waiting {
-                    stop_at(t32(u64::from(f.wait_start) + self.conf[l].wait_bound + 1));
+                    stop_at(t32(u64::from(f.wait_start) + self.wait_bound(c, l) + 1));
                 }
             }
         }
@@ -946,9 +946,21 @@ impl InitLockModel {
             !c.life.runs()
                 || c.frames.iter().enumerate().take(self.levels).all(|(l, f)| {
                     !f.waiting
-                        || u64::from(s.now) <= u64::from(f.wait_start) + self.conf[l].wait_bound
+                        || u64::from(s.now) <= u64::from(f.wait_start) + self.wait_bound(c, l)
                 })
         })
+    }
+
+    /// How long caller `c` may wait on level `l`: max wait + poll (V0: the wall limit), and no
+    /// time at all while it awaits another request's promise (V0's `return dbInitPromise`):
+    /// L-A1's "no waiter ever awaits another request's promise", broken once the clock moves
+    /// while it does (the promise's I/O belongs to the other request, and workerd flags it).
+    fn wait_bound(&self, c: &Caller, l: usize) -> u64 {
+        if matches!(c.pc, Point::AwaitShared(_)) && l == usize::from(c.level) {
+            0
+        } else {
+            self.conf[l].wait_bound
+        }
     }
 
     #[inline(never)]
@@ -1641,17 +1653,24 @@ impl InitLockModel {
         let mut who = String::new();
         for (a, c) in s.callers.iter().enumerate() {
             for (l, f) in c.frames.iter().enumerate().take(self.levels) {
-                if c.life.runs()
-                    && f.waiting
-                    && u64::from(s.now) > u64::from(f.wait_start) + self.conf[l].wait_bound
+                let bound = self.wait_bound(c, l);
+                if c.life.runs() && f.waiting && u64::from(s.now) > u64::from(f.wait_start) + bound
                 {
-                    who = format!(
-                        "{} has waited {} ms (since {}), beyond its bound of {} ms",
-                        self.name(a),
-                        s.now - f.wait_start,
-                        f.wait_start,
-                        self.conf[l].wait_bound
-                    );
+                    who = match c.pc {
+                        Point::AwaitShared(owner) if bound == 0 => format!(
+                            "{} awaits {}'s dbInitPromise, another request's promise (since {} ms): no waiter may await another request's promise",
+                            self.name(a),
+                            self.name(usize::from(owner)),
+                            f.wait_start
+                        ),
+                        _ => format!(
+                            "{} has waited {} ms (since {}), beyond its bound of {} ms",
+                            self.name(a),
+                            s.now - f.wait_start,
+                            f.wait_start,
+                            bound
+                        ),
+                    };
                 }
             }
         }
