@@ -145,8 +145,17 @@ pub fn run(a: Args) -> u8 {
             .flatten();
         // Each invariant's own status is the file's (as written), not the reduced scenario's.
         let as_written = (loaded.as_ref(), outcome.clone());
+        // The reduction is the violation's alone: reachability witnesses, unreached code and
+        // unfired faults stay the file's as written (a target may need the actor it removed).
+        let written_meta = with_removals(loaded.meta(), &a.without);
         let (outcome, loaded, src) = match &reduced {
-            Some(r) => (r.outcome.clone(), r.loaded.as_ref(), &r.source),
+            Some(r) => {
+                let mut o = r.outcome.clone();
+                o.reached.clone_from(&as_written.1.reached);
+                o.unreached.clone_from(&as_written.1.unreached);
+                o.unfired.clone_from(&as_written.1.unfired);
+                (o, r.loaded.as_ref(), &r.source)
+            }
             None => (outcome, loaded.as_ref(), &src),
         };
         let shown = with_removals(
@@ -164,11 +173,11 @@ pub fn run(a: Args) -> u8 {
         for x in &outcome.reached {
             match &x.status {
                 crate::reach::ReachStatus::Reached(c) => {
-                    print!("{}", counterexample_block(meta, variant, c))
+                    print!("{}", counterexample_block(&written_meta, variant, c))
                 }
                 _ => println!(
                     "{} [{}]: reachability target `{}`: {}",
-                    meta.path,
+                    written_meta.path,
                     variant,
                     x.target,
                     x.word()
