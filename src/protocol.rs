@@ -81,6 +81,19 @@ pub trait LoadedScenario: Send + Sync {
     /// Re-executes a schedule on `variant` and records its timeline.
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
 
+    /// Re-executes a reachability witness (`run --reach TARGET --schedule S`): the schedule on
+    /// `variant` with "never `target`" as its only property, as the search that found it ran,
+    /// so the replay prints the witness again.
+    fn replay_witness(
+        &self,
+        _variant: &str,
+        _target: Property,
+        _schedule: &Schedule,
+        _plan: &Plan,
+    ) -> Result<Replayed, String> {
+        Err("this protocol has no reachability targets".into())
+    }
+
     /// Checks `variant`'s independence declarations (the moves sleep sets may reorder) on up to
     /// `max_states` worlds: see `lockstep_sim::check_independence`. Returns the number of
     /// independent pairs checked; protocols that declare none have nothing to check.

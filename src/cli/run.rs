@@ -23,6 +23,10 @@ pub struct Args {
     /// Re-execute this schedule (as printed in a replay command) instead of exploring.
     #[arg(long)]
     pub schedule: Option<String>,
+    /// With `--schedule`: the schedule is a witness of this reachability target (as a
+    /// witness's replay command prints it), replayed on the model its search ran.
+    #[arg(long, value_name = "TARGET", requires = "schedule")]
+    pub reach: Option<String>,
     /// Print one example run of each variant (a seeded random schedule, `--seed`), labelled
     /// as an example: a picture of a variant that holds.
     #[arg(long, conflicts_with_all = ["schedule", "trace", "regression"])]
@@ -117,19 +121,10 @@ pub fn run(a: Args) -> u8 {
     for variant in variants {
         let expected = expected_for(loaded.as_ref(), variant);
         if let Some(text) = &a.schedule {
-            let schedule: Schedule = match text.parse() {
-                Ok(s) => s,
-                Err(e) => return usage_error(&e.to_string()),
-            };
-            match loaded.replay(variant, &schedule, &plan) {
-                Ok(r) => {
-                    let shown = with_removals(meta, &a.without);
-                    print!("{}", counterexample_block(&shown, variant, &r));
-                    if expected.as_ref().is_some_and(|e| *e != r.verdict) {
-                        code = EXIT_MISMATCH;
-                    }
-                }
-                Err(e) => return usage_error(&e),
+            match replay_schedule(&a, loaded.as_ref(), variant, &plan, text) {
+                Ok(EXIT_OK) => {}
+                Ok(mismatch) => code = mismatch,
+                Err(usage) => return usage,
             }
             continue;
         }
@@ -320,6 +315,45 @@ pub fn run(a: Args) -> u8 {
         print!("{}", expect_block(&found));
     }
     code
+}
+
+/// `--schedule` (with `--reach`, a witness): replays one schedule on `variant` and prints its
+/// block. `Ok`: the exit code (a mismatch when the verdict is not the expected one, or the
+/// witness does not reach its target); `Err`: a usage error's.
+fn replay_schedule(
+    a: &Args,
+    loaded: &dyn crate::protocol::LoadedScenario,
+    variant: &str,
+    plan: &crate::scenario::Plan,
+    text: &str,
+) -> Result<u8, u8> {
+    let schedule: Schedule = text
+        .parse()
+        .map_err(|e: <Schedule as std::str::FromStr>::Err| usage_error(&e.to_string()))?;
+    let meta = loaded.meta();
+    let replayed = match &a.reach {
+        Some(name) => match meta.reachable.iter().find(|t| t.id == name) {
+            Some(&target) => loaded.replay_witness(variant, target, &schedule, plan),
+            None => {
+                let names: Vec<&str> = meta.reachable.iter().map(|t| t.id).collect();
+                Err(format!(
+                    "--reach `{name}`: the scenario's [check] reachable names no such target; it names: {}",
+                    names.join(", ")
+                ))
+            }
+        },
+        None => loaded.replay(variant, &schedule, plan),
+    };
+    let r = replayed.map_err(|e| usage_error(&e))?;
+    print!(
+        "{}",
+        counterexample_block(&with_removals(meta, &a.without), variant, &r)
+    );
+    let as_expected = match &a.reach {
+        Some(_) => matches!(r.verdict, crate::verdict::Verdict::Reached(_)),
+        None => expected_for(loaded, variant).is_none_or(|e| e == r.verdict),
+    };
+    Ok(if as_expected { EXIT_OK } else { EXIT_MISMATCH })
 }
 
 /// The reduced scenario of a violation (see [`minimal`]), announced on stderr; none for a

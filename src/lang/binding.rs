@@ -1510,6 +1510,16 @@ impl LoadedScenario for FileScenario {
             None => replay_structures(self.machines(variant, plan), schedule, plan),
         }
     }
+    fn replay_witness(
+        &self,
+        variant: &str,
+        target: Property,
+        schedule: &Schedule,
+        plan: &Plan,
+    ) -> Result<Replayed, String> {
+        let machines = self.reach_machines(variant, plan, target);
+        replay_structures(machines, schedule, plan).map(|r| crate::reach::as_witness(r, target.id))
+    }
 }
 
 /// A reachability search over the structures' machines (several as one choice among them).
@@ -1530,6 +1540,16 @@ impl FileScenario {
     /// One reachability target searched on its own: the variant's programs with "never
     /// reached" as their only property.
     fn reach(&self, variant: &str, plan: &Plan, target: Property) -> crate::reach::Reach {
+        search_structures(self.reach_machines(variant, plan, target), target.id, plan)
+    }
+
+    /// The machines a search for `target` runs, one per structure.
+    fn reach_machines(
+        &self,
+        variant: &str,
+        plan: &Plan,
+        target: Property,
+    ) -> Vec<(String, Machine)> {
         if let Some(structures) = self.reach_programs.get(variant).filter(|_| {
             self.proto
                 .protocol
@@ -1545,9 +1565,9 @@ impl FileScenario {
                     (label.clone(), Machine::new(only, plan.config.symmetry))
                 })
                 .collect();
-            return search_structures(ms, target.id, plan);
+            return ms;
         }
-        let ms: Vec<(String, Machine)> = self.programs[variant]
+        self.programs[variant]
             .iter()
             .map(|(label, p)| {
                 let goal = match target.id {
@@ -1562,8 +1582,7 @@ impl FileScenario {
                 let reaching = Arc::new(p.reaching(goal, target));
                 (label.clone(), Machine::new(reaching, plan.config.symmetry))
             })
-            .collect();
-        search_structures(ms, target.id, plan)
+            .collect()
     }
 
     fn explore_properties(&self, variant: &str, plan: &Plan) -> Outcome {

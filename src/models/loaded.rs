@@ -81,6 +81,16 @@ impl<B: Builds> LoadedScenario for Loaded<B> {
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
         engine::replay_model(&self.model(variant, plan), schedule, plan)
     }
+    fn replay_witness(
+        &self,
+        variant: &str,
+        target: Property,
+        schedule: &Schedule,
+        plan: &Plan,
+    ) -> Result<Replayed, String> {
+        let model = B::reach_model(&self.spec, variant, target, plan.config.symmetry);
+        engine::replay_model(&model, schedule, plan).map(|r| crate::reach::as_witness(r, target.id))
+    }
 }
 
 /// A file-lock protocol's catalogue entry ([`crate::protocol::ProtocolInfo`]) and its builder

@@ -28,8 +28,14 @@ pub fn replay_command(meta: &Meta, variant: &str, r: &Replayed) -> String {
         .iter()
         .map(|w| format!(" --without {}", shell_quote(w)))
         .collect();
+    // A witness replays on its search's model ("never TARGET"), not on the scenario's
+    // invariants, which it may break on the way.
+    let reach = match r.verdict {
+        Verdict::Reached(target) => format!(" --reach {}", shell_quote(target)),
+        _ => String::new(),
+    };
     format!(
-        "lockstep run {} --variant {}{without} --schedule {}{}",
+        "lockstep run {} --variant {}{without}{reach} --schedule {}{}",
         shell_quote(&meta.path),
         shell_quote(variant),
         shell_quote(&r.schedule.to_string()),

@@ -1483,6 +1483,39 @@ fn run_searches_reachability_targets_in_the_file_as_written() {
     );
 }
 
+/// A reachability witness's replay command (`--reach TARGET --schedule S`) prints the witness
+/// again, byte for byte, on a Rust model and on a protocol file, though the witness may break
+/// the scenario's invariants on the way (the protocol file's does).
+#[test]
+fn a_witness_replay_command_prints_the_witness_again() {
+    for file in [
+        "scenarios/prewarm-lock/dead-intent.toml",
+        "tests/lang/reach-after-reduce.toml",
+    ] {
+        let run = lockstep(&["run", file]);
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains("replay: lockstep run") && l.contains(" --reach "))
+            .unwrap_or_else(|| panic!("no witness in {file}: {}", run.stdout));
+        let command = line.trim().trim_start_matches("replay: lockstep ");
+        let args: Vec<String> = command
+            .split_whitespace()
+            .map(|w| w.trim_matches('\'').to_string())
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let again = lockstep(&args);
+        assert_eq!(again.code, 0, "{command}: {}", again.stderr);
+        assert!(again.stdout.contains(": reached:"), "{}", again.stdout);
+        assert!(
+            run.stdout.contains(&again.stdout),
+            "{command} printed:\n{}\nnot a block of:\n{}",
+            again.stdout,
+            run.stdout
+        );
+    }
+}
+
 /// Protocol-file scenarios give the same bytes twice, and a counterexample's replay command
 /// (which names `--interpreted` when the run did) prints it again.
 #[test]

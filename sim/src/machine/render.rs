@@ -261,7 +261,10 @@ pub(super) fn explain(m: &Machine, w: &[i64], p: u8) -> String {
                     prop.property.id,
                     prop.source,
                     program.location(pc),
-                    program.messages.get(code as usize).map_or("?", String::as_str)
+                    program
+                        .messages
+                        .get(code as usize)
+                        .map_or("?", String::as_str)
                 );
             }
         }

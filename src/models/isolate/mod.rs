@@ -276,6 +276,33 @@ impl Loaded {
             })
             .collect()
     }
+
+    /// Replays a witness of target `t` on the model its search ran (see [`Loaded::reach`]).
+    fn replay_reach(
+        &self,
+        v: Version,
+        t: Property,
+        schedule: &Schedule,
+        plan: &Plan,
+    ) -> Result<Replayed, String> {
+        let index = model::REACHABLE
+            .iter()
+            .position(|(id, _)| *id == t.id)
+            .ok_or_else(|| format!("the isolate has no reachability target `{}`", t.id))?
+            as u8;
+        let replayed = if self.spec.init_lock.is_some() {
+            let mut m = build_with_init_lock(&self.spec, v, &[]);
+            m.reach_target = Some(index);
+            m.props = vec![t];
+            engine::replay_model(&m, schedule, plan)
+        } else {
+            let mut m = self.plain(v, &[], plan);
+            m.reach_target = Some(index);
+            m.props = vec![t];
+            engine::replay_model(&m, schedule, plan)
+        };
+        replayed.map(|r| crate::reach::as_witness(r, t.id))
+    }
 }
 
 impl LoadedScenario for Loaded {
@@ -313,5 +340,14 @@ impl LoadedScenario for Loaded {
         } else {
             engine::replay_model(&build(&self.spec, v, &self.meta.invariants), schedule, plan)
         }
+    }
+    fn replay_witness(
+        &self,
+        variant: &str,
+        target: Property,
+        schedule: &Schedule,
+        plan: &Plan,
+    ) -> Result<Replayed, String> {
+        self.replay_reach(Self::version(variant), target, schedule, plan)
     }
 }
