@@ -18,6 +18,7 @@ pub fn unreached<'m>(
     file: &str,
     text: &str,
 ) -> Unreached {
+    let source: Vec<&str> = text.lines().collect();
     let mut present: BTreeSet<u32> = BTreeSet::new();
     let mut reached: BTreeSet<u32> = BTreeSet::new();
     let mut possible: BTreeSet<(u32, u32)> = BTreeSet::new();
@@ -31,7 +32,9 @@ pub fn unreached<'m>(
             if !code[pc] {
                 continue;
             }
-            present.insert(line(pc));
+            if !structural(p.ops[pc], pc, &source, line(pc)) {
+                present.insert(line(pc));
+            }
             if executed[pc] {
                 reached.insert(line(pc));
             }
@@ -55,7 +58,6 @@ pub fn unreached<'m>(
         .filter(|(_, to)| reached.contains(to))
         .copied()
         .collect();
-    let source: Vec<&str> = text.lines().collect();
     Unreached {
         file: file.to_string(),
         text: lines
@@ -70,6 +72,22 @@ pub fn unreached<'m>(
         lines,
         branches,
     }
+}
+
+/// Whether an instruction is bookkeeping of a block opened on its line (`loop {`, `actor P() {`):
+/// a loop's jump back, or the implicit end of an actor's body. Such a line ran when its block
+/// did; that the loop never went round again, or the body always left early, is not a line of
+/// code no schedule ran.
+fn structural(op: Op, pc: usize, source: &[&str], line: u32) -> bool {
+    let opens_block = source
+        .get((line as usize).wrapping_sub(1))
+        .is_some_and(|s| s.trim_end().ends_with('{'));
+    opens_block
+        && match op {
+            Op::Jump(t) => t as usize <= pc,
+            Op::Finish(_) | Op::End => true,
+            _ => false,
+        }
 }
 
 /// The instructions of the actors' code that a step can reach (not properties, not the

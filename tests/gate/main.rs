@@ -1516,6 +1516,25 @@ fn a_witness_replay_command_prints_the_witness_again() {
     }
 }
 
+/// Unreached code names the lines no schedule ran, and only those: a loop that never repeats
+/// and an actor body that always throws before its end leave their opening lines run.
+#[test]
+fn unreached_code_is_the_code_no_schedule_ran() {
+    let run = lockstep(&["run", "tests/lang/unreached.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let listed: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("line "))
+        .collect();
+    assert_eq!(
+        listed,
+        ["    line   13  await sleep(10ms)"],
+        "{}",
+        run.stdout
+    );
+}
+
 /// Protocol-file scenarios give the same bytes twice, and a counterexample's replay command
 /// (which names `--interpreted` when the run did) prints it again.
 #[test]
