@@ -903,7 +903,8 @@ impl<'f> Compiler<'f> {
                 None => vec![0; t.size()],
                 Some(e) => {
                     let saved = self.enter_globals();
-                    let v = self.const_value(e, "a shared variable's initial value");
+                    // Typed by the declaration: a record literal, `[]` or a shorter list.
+                    let v = self.typed_const(e, &t, "a shared variable's initial value");
                     self.leave_globals(saved);
                     let v = self.coerce(v?, &t, &e.span)?;
                     v.vals
