@@ -1516,6 +1516,18 @@ fn a_witness_replay_command_prints_the_witness_again() {
     }
 }
 
+/// A step's changes are what a reader sees: the element a `pop_front` leaves behind (cleared,
+/// past the list's length) is not printed as `queue[1] = 0`.
+#[test]
+fn a_timeline_does_not_print_elements_past_a_lists_length() {
+    let run = lockstep(&["run", "tests/lang/pop-front.toml", "--example"]);
+    assert!(
+        run.stdout.contains("yields; queue.len = 1, queue[0] = 8\n"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// Unreached code names the lines no schedule ran, and only those: a loop that never repeats
 /// and an actor body that always throws before its end leave their opening lines run.
 #[test]

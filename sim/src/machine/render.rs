@@ -68,7 +68,11 @@ pub(super) fn narrate_changes<N: Narrator>(
     let mut changes = Vec::new();
     for (i, slot) in program.shared.iter().enumerate() {
         let at = W_HEADER + i;
-        if slot.kind != SlotKind::Tag && slot.shown && changed(slot, before, after, at, W_HEADER) {
+        if slot.kind != SlotKind::Tag
+            && slot.shown
+            && changed(slot, before, after, at, W_HEADER)
+            && !past_length(&program.shared, &slot.name, &after[W_HEADER..])
+        {
             changes.push(format!(
                 "{} = {}",
                 slot.name,
@@ -81,7 +85,11 @@ pub(super) fn narrate_changes<N: Narrator>(
     let locals = b + B_HEADER + kind.choices as usize;
     for (i, slot) in kind.locals.iter().enumerate() {
         let at = locals + i;
-        if slot.kind != SlotKind::Tag && slot.shown && changed(slot, before, after, at, locals) {
+        if slot.kind != SlotKind::Tag
+            && slot.shown
+            && changed(slot, before, after, at, locals)
+            && !past_length(&kind.locals, &slot.name, &after[locals..])
+        {
             changes.push(format!(
                 "{} = {}",
                 slot.name,
@@ -98,6 +106,28 @@ pub(super) fn narrate_changes<N: Narrator>(
     {
         n.routine();
     }
+}
+
+/// Whether slot `name` (`q[1]`, `queues[0][1].who`) is an element at or past its list's
+/// length in `values` (the layout `slots` starts at): a `pop_front` clears the element it
+/// leaves behind, which is no change a reader sees. Only timelines call it.
+fn past_length(slots: &[Slot], name: &str, values: &[i64]) -> bool {
+    let mut rest = name;
+    while let Some(open) = rest.rfind('[') {
+        let list = &rest[..open];
+        let index = rest[open + 1..]
+            .split(']')
+            .next()
+            .and_then(|k| k.parse::<i64>().ok());
+        let length = format!("{list}.len");
+        if let (Some(index), Some(at)) = (index, slots.iter().position(|s| s.name == length)) {
+            if values[at] <= index {
+                return true;
+            }
+        }
+        rest = list;
+    }
+    false
 }
 
 fn changed(slot: &Slot, before: &[i64], after: &[i64], at: usize, tags_at: usize) -> bool {
