@@ -637,8 +637,16 @@ fn lowering_error(src: &Source, proto: &FileProtocol, d: Diag) -> ScenarioError 
     }
     match d.message.strip_prefix(ASSUME_PREFIX) {
         Some(m) => {
-            // `m` reads "assumption `COND` does not hold..."; the help is the file's reason.
-            let span = src.section_span("params").unwrap_or(0..0);
+            // `m` reads "assumption `COND` does not hold[ for actor `NAME`]"; the help is the
+            // file's reason. An actor's assumption points at that actor, a global one at
+            // `[params]`.
+            let actor = m
+                .split_once(" for actor `")
+                .and_then(|(_, rest)| rest.split('`').next());
+            let span = actor
+                .and_then(|a| src.key_span(a, "name"))
+                .or_else(|| src.section_span("params"))
+                .unwrap_or(0..0);
             let cond = m
                 .strip_prefix("assumption ")
                 .and_then(|r| r.split(" does not hold").next())
