@@ -170,6 +170,19 @@ impl Parser {
         }
     }
 
+    /// A declaration word (or the end of the file) inside a block: a block never closed, or a
+    /// part labelled with a declaration word (`liveness: { ... }`).
+    fn declaration_inside(&self, open: Span) -> Diag {
+        match self.tok() {
+            Tok::Ident(word) if self.peek(1) == &Tok::Colon => Diag::new(
+                self.span(),
+                format!("`{word}` is a keyword and cannot be a part's label"),
+            )
+            .help("give the part another name: a label names a part variants may override"),
+            _ => self.unclosed(open),
+        }
+    }
+
     /// A block opened at `open` and never closed: a declaration (or the end of the file)
     /// came first.
     fn unclosed(&self, open: Span) -> Diag {
@@ -774,7 +787,7 @@ impl Parser {
                 break;
             }
             if self.is(&Tok::Eof) || DECLARATIONS.iter().any(|d| self.is_kw(d)) {
-                return Err(self.unclosed(open.clone()));
+                return Err(self.declaration_inside(open.clone()));
             }
             if self.is_kw("fn") {
                 fns.push(self.fn_def()?);
@@ -903,7 +916,7 @@ impl Parser {
                 break;
             }
             if self.is(&Tok::Eof) || DECLARATIONS.iter().any(|d| self.is_kw(d)) {
-                return Err(self.unclosed(open.clone()));
+                return Err(self.declaration_inside(open.clone()));
             }
             stmts.push(self.stmt()?);
         }

@@ -87,8 +87,8 @@ fn successors(op: Op, pc: usize) -> Vec<usize> {
     }
 }
 
-/// The deepest the operand stack gets, or what is wrong.
-pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
+/// The deepest the operand stack gets, or what is wrong and the instruction it is wrong at.
+pub fn max_depth(program: &Program, limit: usize) -> Result<usize, (String, usize)> {
     let ops = &program.ops;
     let mut depth: Vec<Option<usize>> = vec![None; ops.len() + 1];
     let mut todo: Vec<(usize, usize)> = Vec::new();
@@ -114,13 +114,17 @@ pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
     let mut max = 0;
     while let Some((pc, d)) = todo.pop() {
         if pc >= ops.len() {
-            return Err(format!("control runs past the end of the code (to {pc})"));
+            return Err((
+                format!("control runs past the end of the code (to {pc})"),
+                pc,
+            ));
         }
         match depth[pc] {
             Some(e) if e == d => continue,
             Some(e) => {
-                return Err(format!(
-                    "instruction {pc} is reached with {e} and {d} slots"
+                return Err((
+                    format!("instruction {pc} is reached with {e} and {d} slots"),
+                    pc,
                 ))
             }
             None => depth[pc] = Some(d),
@@ -131,24 +135,32 @@ pub fn max_depth(program: &Program, limit: usize) -> Result<usize, String> {
             Op::Resolve(_) | Op::PickBit { .. } | Op::Yield | Op::Until(_) | Op::Mark(_)
         ) && d != 0
         {
-            return Err(format!(
-                "instruction {pc} ({op:?}) may end a step with {d} slots left"
+            return Err((
+                format!("instruction {pc} ({op:?}) may end a step with {d} slots left"),
+                pc,
             ));
         }
         let (pop, push) = effect(op);
         if pop > d {
-            return Err(format!("instruction {pc} ({op:?}) pops {pop} of {d} slots"));
+            return Err((
+                format!("instruction {pc} ({op:?}) pops {pop} of {d} slots"),
+                pc,
+            ));
         }
         let after = d - pop + push;
         max = max.max(after);
         if after > limit {
-            return Err(format!(
-                "an expression needs {after} operand slots, more than the {limit} supported"
+            return Err((
+                format!(
+                    "an expression needs {after} operand slots, more than the {limit} supported"
+                ),
+                pc,
             ));
         }
         if matches!(op, Op::Sleep | Op::Work | Op::Enter) && after != 0 {
-            return Err(format!(
-                "instruction {pc} ({op:?}) ends a step with {after} slots left"
+            return Err((
+                format!("instruction {pc} ({op:?}) ends a step with {after} slots left"),
+                pc,
             ));
         }
         for s in successors(op, pc) {

@@ -504,10 +504,16 @@ impl<'f> Compiler<'f> {
             reach: None,
         };
         lockstep_sim::machine::fuse::fuse(&mut program);
-        if let Err(why) =
+        if let Err((why, pc)) =
             lockstep_sim::machine::verify::max_depth(&program, lockstep_sim::machine::exec::STACK)
         {
-            return Err(Diag::new(self.file.name.span.clone(), why)
+            // At the code that needs the slots (its line and column), else at the protocol.
+            let span = program
+                .origins
+                .get(pc)
+                .and_then(|o| offset_of(&self.line_starts, self.text, *o))
+                .map_or(self.file.name.span.clone(), |at| at..at + 1);
+            return Err(Diag::new(span, why)
                 .help("split large expressions (whole arrays and records compared at once) into smaller ones"));
         }
         Ok((program, usage))
@@ -1087,4 +1093,16 @@ pub fn check(file: &File, text: &str, path: &str, inst: &Instantiation) -> Resul
     let mut c = Compiler::new(file, text, inst)?;
     c.checking_file = true;
     Ok(Arc::new(c.program(path)?))
+}
+
+/// The byte offset of a line and column in `text` (the inverse of a compiler's `origin`);
+/// `None` for code with no place in the file.
+fn offset_of(line_starts: &[usize], text: &str, o: Origin) -> Option<usize> {
+    let start = *line_starts.get((o.line as usize).checked_sub(1)?)?;
+    let column = (o.col as usize).checked_sub(1)?;
+    let offset = text[start..]
+        .char_indices()
+        .nth(column)
+        .map_or(text.len(), |(i, _)| start + i);
+    Some(offset)
 }
