@@ -1149,7 +1149,11 @@ impl<G: Guest> Model for IsolateModel<G> {
         let factory: Vec<String> = self.spec.factory.iter().map(|f| f.name()).collect();
         vec![
             ("max_generations", self.spec.max_generations.to_string()),
-            ("dynamic", self.spec.dynamic.to_string()),
+            // The scenario's own key and words (`[params] worker`), not the model's field.
+            (
+                "worker",
+                if self.spec.dynamic { "dynamic" } else { "static" }.to_string(),
+            ),
             ("split_abort", self.spec.split_abort.to_string()),
             ("factory", factory.join(" | ")),
         ]
