@@ -378,11 +378,7 @@ pub fn validate_meta<P, A, F>(
                         proto.id
                     ),
                 )
-                .help(format!(
-                    "the invariants of `{}` are: {}",
-                    proto.id,
-                    ids(known)
-                )));
+                .help(invariant_help(proto.id, known, inv.get_ref())));
         };
         if invariants.iter().any(|q| q.id == p.id) {
             return Err(src.error(
@@ -482,6 +478,26 @@ pub fn validate_meta<P, A, F>(
         without: Vec::new(),
         variants: proto.variants,
     })
+}
+
+/// The help of an unknown invariant name: the protocol's invariants, and first those whose
+/// summary cites the name when it is one of protocols.md's identifiers (`S-A3`, `L-B1`).
+fn invariant_help(protocol: &str, known: &[Property], name: &str) -> String {
+    let all = format!("the invariants of `{protocol}` are: {}", ids(known));
+    let cited = |p: &&Property| {
+        p.summary
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .any(|word| word.eq_ignore_ascii_case(name))
+    };
+    let citing: Vec<&str> = known.iter().filter(cited).map(|p| p.id).collect();
+    if citing.is_empty() {
+        all
+    } else {
+        format!(
+            "`{name}` is checked by lockstep's `{}`; {all}",
+            citing.join("`, `")
+        )
+    }
 }
 
 fn ids(props: &[Property]) -> String {
