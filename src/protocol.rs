@@ -81,6 +81,13 @@ pub trait LoadedScenario: Send + Sync {
     /// Re-executes a schedule on `variant` and records its timeline.
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String>;
 
+    /// Each process's name and pid, for protocols whose actors are processes: a reduction of
+    /// a counterexample that would change one (default pids follow the actors' positions) is
+    /// not taken, since the timeline would show pids the scenario never gives.
+    fn process_ids(&self) -> Vec<(String, i64)> {
+        Vec::new()
+    }
+
     /// Re-executes a reachability witness (`run --reach TARGET --schedule S`): the schedule on
     /// `variant` with "never `target`" as its only property, as the search that found it ran,
     /// so the replay prints the witness again.

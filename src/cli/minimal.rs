@@ -57,12 +57,16 @@ pub fn reduce_scenario(
     outcome: &Outcome,
 ) -> Option<Reduced> {
     let applied = apply(original, given).ok()?;
-    let protocol = models::load_as(&applied, interpreted).ok()?.meta().protocol;
+    let whole = models::load_as(&applied, interpreted).ok()?;
+    let protocol = whole.meta().protocol;
+    let pids = whole.process_ids();
     let load = |removals: &[Removal]| -> Option<(Source, Box<dyn LoadedScenario>)> {
         let all: Vec<Removal> = given.iter().chain(removals).cloned().collect();
         let src = apply(original, &all).ok()?;
         let loaded = models::load_as(&src, interpreted).ok()?;
-        Some((src, loaded))
+        // Removing an actor moves the default pids of those after it: not a reduction.
+        let renumbered = loaded.process_ids().iter().any(|p| !pids.contains(p));
+        (!renumbered).then_some((src, loaded))
     };
     let explore = |removals: &[Removal]| -> Option<(Source, Box<dyn LoadedScenario>, Outcome)> {
         let (src, loaded) = load(removals)?;

@@ -1518,6 +1518,21 @@ impl LoadedScenario for FileScenario {
             None => replay_structures(self.machines(variant, plan), schedule, plan),
         }
     }
+    fn process_ids(&self) -> Vec<(String, i64)> {
+        // Every variant and structure binds the same scenario: any program names them all.
+        self.programs
+            .values()
+            .flat_map(|structures| structures.first())
+            .next()
+            .filter(|(_, p)| p.platform == lockstep_sim::machine::program::Platform::Node)
+            .map(|(_, p)| {
+                p.actors
+                    .iter()
+                    .map(|a| (a.name.clone(), a.process.pid))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
     fn replay_witness(
         &self,
         variant: &str,

@@ -16,6 +16,8 @@ pub trait Builds: 'static {
     /// interchangeable actors when `symmetry` is on.
     fn model(spec: &Self::Spec, variant: &str, checked: &[Property], symmetry: bool)
         -> Self::Model;
+    /// Each actor's name and pid (see [`LoadedScenario::process_ids`]).
+    fn process_ids(spec: &Self::Spec) -> Vec<(String, i64)>;
     /// The model of a reachability search for `target` on `variant`.
     fn reach_model(
         spec: &Self::Spec,
@@ -80,6 +82,9 @@ impl<B: Builds> LoadedScenario for Loaded<B> {
     }
     fn replay(&self, variant: &str, schedule: &Schedule, plan: &Plan) -> Result<Replayed, String> {
         engine::replay_model(&self.model(variant, plan), schedule, plan)
+    }
+    fn process_ids(&self) -> Vec<(String, i64)> {
+        B::process_ids(&self.spec)
     }
     fn replay_witness(
         &self,
@@ -174,6 +179,12 @@ macro_rules! file_lock_protocol {
                 let mut model = build(spec, version, checked);
                 model.symmetry = if symmetry { model.classes() } else { None };
                 model
+            }
+            fn process_ids(spec: &spec::Spec) -> Vec<(String, i64)> {
+                spec.actors
+                    .iter()
+                    .map(|a| (a.name.clone(), i64::from(a.env.pid)))
+                    .collect()
             }
             fn reach_model(
                 spec: &spec::Spec,

@@ -1528,6 +1528,20 @@ fn a_timeline_does_not_print_elements_past_a_lists_length() {
     );
 }
 
+/// A counterexample's reduction never renumbers a process: leaving out an actor would move the
+/// default pids of those after it (once, C was shown doing what only B's pid does).
+#[test]
+fn a_reduction_keeps_every_process_id() {
+    let run = lockstep(&["run", "tests/lang/reduce-keeps-pids.toml"]);
+    assert!(run.stderr.contains("does not need C"), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("B      line 10: returns; marked_by = 1001"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// Unreached code names the lines no schedule ran, and only those: a loop that never repeats
 /// and an actor body that always throws before its end leave their opening lines run.
 #[test]

@@ -1152,7 +1152,12 @@ impl<G: Guest> Model for IsolateModel<G> {
             // The scenario's own key and words (`[params] worker`), not the model's field.
             (
                 "worker",
-                if self.spec.dynamic { "dynamic" } else { "static" }.to_string(),
+                if self.spec.dynamic {
+                    "dynamic"
+                } else {
+                    "static"
+                }
+                .to_string(),
             ),
             ("split_abort", self.spec.split_abort.to_string()),
             ("factory", factory.join(" | ")),
