@@ -173,6 +173,12 @@ fn pure(op: Op, st: &mut Stack, w: &[i64], cx: &Ctx<'_>) -> Result<Flow, Fault> 
     match op {
         Op::Const(v) => st.push(v),
         Op::Pop(k) => st.sp -= k as usize,
+        Op::Slice { size, off, len } => {
+            let base = st.sp - size as usize;
+            let from = base + off as usize;
+            st.buf.copy_within(from..from + len as usize, base);
+            st.sp = base + len as usize;
+        }
         Op::Dup => {
             let v = st.buf[st.sp - 1];
             st.push(v);

@@ -12,6 +12,13 @@ pub enum Op {
     Const(i64),
     /// Drop `n` slots.
     Pop(u32),
+    /// The top `size` slots are one value (a record): keep its `len` slots from `off` on and
+    /// drop the rest (a field of a value no variable holds).
+    Slice {
+        size: u16,
+        off: u16,
+        len: u16,
+    },
     /// Duplicate the top slot.
     Dup,
     /// Push world slot `addr` / pop into it.

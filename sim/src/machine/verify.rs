@@ -23,6 +23,7 @@ fn effect(op: Op) -> (usize, usize) {
         Op::Join { .. } => (super::os::DEPTH + 1, super::os::DEPTH),
         Op::Numbered { .. } => (1, 1),
         Op::Pop(k) => (k as usize, 0),
+        Op::Slice { size, len, .. } => (size as usize, len as usize),
         Op::Dup => (1, 2),
         Op::Store(_) | Op::StoreLocal(_) | Op::Sleep | Op::Unwrap { .. } => (1, 0),
         Op::AddrActor(_) | Op::Neg | Op::Not => (1, 1),

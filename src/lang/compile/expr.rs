@@ -192,6 +192,7 @@ impl<'f> Compiler<'f> {
                 op,
                 Op::Const(_)
                     | Op::Pop(_)
+                    | Op::Slice { .. }
                     | Op::Dup
                     | Op::Add
                     | Op::Sub
@@ -399,6 +400,7 @@ impl<'f> Compiler<'f> {
                         self.load(&p, span)?;
                         Ok(p.ty)
                     }
+                    None if matches!(e.kind, ExprKind::Field(..)) => self.field_of_value(e),
                     None => Err(Diag::new(
                         span.clone(),
                         "only a variable's fields and elements can be read this way",
@@ -674,6 +676,27 @@ impl<'f> Compiler<'f> {
         Ok(())
     }
 
+    /// A field of a record no variable holds (`q.first()!.who`, a function's result): the
+    /// record is computed onto the stack and only the field's slots are kept.
+    fn field_of_value(&mut self, e: &'f Expr) -> Result<Ty> {
+        let ExprKind::Field(base, f) = &e.kind else {
+            unreachable!("called for a field")
+        };
+        let t = self.expr(base, None)?;
+        let Some((off, ty)) = t.field(&f.text) else {
+            return Err(self.no_field(&t, &f.text, &f.span));
+        };
+        self.emit(
+            Op::Slice {
+                size: t.size() as u16,
+                off: off as u16,
+                len: ty.size() as u16,
+            },
+            &e.span,
+        );
+        Ok(ty)
+    }
+
     /// The place `e` denotes, if it is one. Emits the code that computes a dynamic address.
     pub(super) fn place(&mut self, e: &'f Expr) -> Result<Option<Place>> {
         let span = &e.span;
@@ -730,15 +753,14 @@ impl<'f> Compiler<'f> {
                             .map(Some);
                     }
                 }
+                let (start, labels) = (self.ops.len(), self.labels.len());
                 let t = self.expr(base, None)?;
                 if let Ty::Actor(k) = t {
                     return self.actor_var(None, k, f, span).map(Some);
                 }
-                Err(Diag::new(
-                    span.clone(),
-                    format!("`.{}` of a value that is not a variable ({t})", f.text),
-                )
-                .help("store the value in a variable first"))
+                // A value no variable holds: no place (see `field_of_value`).
+                self.truncate(start, labels);
+                Ok(None)
             }
             ExprKind::Unwrap(inner) => {
                 let start = self.ops.len();
