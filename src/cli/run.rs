@@ -79,9 +79,8 @@ pub fn run(a: Args) -> u8 {
             None => {
                 let names: Vec<&str> = loaded.variants().iter().map(|x| x.name).collect();
                 return usage_error(&format!(
-                    "unknown variant `{v}` of protocol `{}`; the variants are: {}",
-                    meta.protocol,
-                    names.join(", ")
+                    "unknown variant `{v}`: {}",
+                    crate::scenario::variant_help(meta.protocol, &names, v)
                 ));
             }
         },

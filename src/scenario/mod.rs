@@ -439,15 +439,10 @@ pub fn validate_meta<P, A, F>(
                         proto.id
                     ),
                 )
-                .help(format!(
-                    "the variants of `{}` are: {}",
+                .help(variant_help(
                     proto.id,
-                    proto
-                        .variants
-                        .iter()
-                        .map(|v| v.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    &proto.variants.iter().map(|v| v.name).collect::<Vec<_>>(),
+                    k.get_ref(),
                 )));
         };
         let mut checked = invariants.clone();
@@ -478,6 +473,27 @@ pub fn validate_meta<P, A, F>(
         without: Vec::new(),
         variants: proto.variants,
     })
+}
+
+/// The help of an unknown variant name: the protocol's variants, and first those the name is
+/// the start of (`w2` for W-V2's `w2-abort-all` and `w2-reset-flag-first`, `V4` for
+/// `v4-gated-publish`), as a reader of protocols.md names versions.
+pub fn variant_help(protocol: &str, variants: &[&str], name: &str) -> String {
+    let all = format!("the variants of `{protocol}` are: {}", variants.join(", "));
+    let prefix = format!("{}-", name.to_ascii_lowercase());
+    let starting: Vec<&str> = variants
+        .iter()
+        .copied()
+        .filter(|v| v.starts_with(&prefix))
+        .collect();
+    if starting.is_empty() {
+        all
+    } else {
+        format!(
+            "`{name}` is the start of `{}`; {all}",
+            starting.join("`, `")
+        )
+    }
 }
 
 /// The help of an unknown invariant name: the protocol's invariants, and first those whose
