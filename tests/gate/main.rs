@@ -1488,11 +1488,11 @@ fn run_searches_reachability_targets_in_the_file_as_written() {
 /// the scenario's invariants on the way (the protocol file's does).
 #[test]
 fn a_witness_replay_command_prints_the_witness_again() {
-    for file in [
-        "scenarios/prewarm-lock/dead-intent.toml",
-        "tests/lang/reach-after-reduce.toml",
+    for (file, variant) in [
+        ("scenarios/prewarm-lock/dead-intent.toml", "v0-mtime-only"),
+        ("tests/lang/reach-after-reduce.toml", "v1"),
     ] {
-        let run = lockstep(&["run", file]);
+        let run = lockstep(&["run", file, "--variant", variant]);
         let line = run
             .stdout
             .lines()
