@@ -127,6 +127,15 @@ impl<'f> Compiler<'f> {
     ) -> Result<Ty> {
         self.need_node(span, "a path")?;
         let parts: Vec<&str> = text.split('/').filter(|p| !p.is_empty()).collect();
+        if parts.iter().any(|p| matches!(*p, "." | "..")) {
+            // The simulated file system has no `.` or `..` entries: as plain names they would
+            // make `mkdir("run/..")` succeed where POSIX answers EEXIST.
+            return Err(
+                Diag::new(span.clone(), "`.` and `..` are not names here").help(
+                    "write the path without them: paths are from the root, as in \"run/app.lock\"",
+                ),
+            );
+        }
         if expect == Some(&Ty::Name) {
             if parts.len() != 1 || text.contains('/') {
                 return Err(Diag::new(span.clone(), "a name has no `/`")
