@@ -252,25 +252,15 @@ impl Loaded {
 impl Loaded {
     /// Searches for each of the scenario's reachability targets (see `crate::reach`).
     fn reach(&self, v: Version, plan: &Plan) -> Vec<crate::reach::Reach> {
-        let index = |t: &Property| {
-            model::REACHABLE
-                .iter()
-                .position(|(id, _)| *id == t.id)
-                .expect("a validated target") as u8
-        };
         self.meta
             .reachable
             .iter()
-            .map(|t| {
+            .map(|&t| {
                 if self.spec.init_lock.is_some() {
-                    let mut m = build_with_init_lock(&self.spec, v, &[]);
-                    m.reach_target = Some(index(t));
-                    m.props = vec![*t];
+                    let m = aimed(build_with_init_lock(&self.spec, v, &[]), t);
                     crate::reach::search(&m, t.id, plan)
                 } else {
-                    let mut m = self.plain(v, &[], plan);
-                    m.reach_target = Some(index(t));
-                    m.props = vec![*t];
+                    let m = aimed(self.plain(v, &[], plan), t);
                     crate::reach::search(&m, t.id, plan)
                 }
             })
@@ -285,24 +275,27 @@ impl Loaded {
         schedule: &Schedule,
         plan: &Plan,
     ) -> Result<Replayed, String> {
-        let index = model::REACHABLE
-            .iter()
-            .position(|(id, _)| *id == t.id)
-            .ok_or_else(|| format!("the isolate has no reachability target `{}`", t.id))?
-            as u8;
         let replayed = if self.spec.init_lock.is_some() {
-            let mut m = build_with_init_lock(&self.spec, v, &[]);
-            m.reach_target = Some(index);
-            m.props = vec![t];
+            let m = aimed(build_with_init_lock(&self.spec, v, &[]), t);
             engine::replay_model(&m, schedule, plan)
         } else {
-            let mut m = self.plain(v, &[], plan);
-            m.reach_target = Some(index);
-            m.props = vec![t];
+            let m = aimed(self.plain(v, &[], plan), t);
             engine::replay_model(&m, schedule, plan)
         };
         replayed.map(|r| crate::reach::as_witness(r, t.id))
     }
+}
+
+/// `m` made to check only "target `t` is never reached" (a validated target of
+/// [`model::REACHABLE`]): a violation is a witness.
+fn aimed<G: Guest>(mut m: IsolateModel<G>, t: Property) -> IsolateModel<G> {
+    let index = model::REACHABLE
+        .iter()
+        .position(|(id, _)| *id == t.id)
+        .expect("a validated target");
+    m.reach_target = Some(index as u8);
+    m.props = vec![t];
+    m
 }
 
 impl LoadedScenario for Loaded {
