@@ -203,6 +203,12 @@ enum Point {
     RcRm(u8, RmRf),
     RoRead,
     RlRename(RlThen, u8),
+    /// V3's release, after its rename: reads the tombstone's owner.json and removes the
+    /// directory only if it holds the releaser's own token (S-D3); the ghost owner of what it
+    /// moved.
+    RlVerify(u8),
+    /// V3's release puts a directory that is not its own lock back under the lock name.
+    RlRestore(u8),
     RlRm(RlThen, RmRf),
     RmRelease(RmRf),
     Prewarming,
@@ -942,6 +948,8 @@ impl PrewarmLockModel {
             Point::RcRm(r, rm) => self.on_rc_rm(s, a, &mut t, n, r, rm),
             Point::RoRead => self.on_ro_read(s, a, &mut t, n),
             Point::RlRename(then, attempt) => self.on_rl_rename(s, a, &mut t, n, then, attempt),
+            Point::RlVerify(was) => self.on_rl_verify(s, a, &mut t, n, was),
+            Point::RlRestore(was) => self.on_rl_restore(s, a, &mut t, n, was),
             Point::RlRm(then, rm) => self.on_rl_rm(s, a, &mut t, n, then, rm),
             Point::RmRelease(rm) => self.on_rm_release(s, a, &mut t, n, rm),
             Point::Prewarming => self.on_prewarming(s, a, &mut t, n),
@@ -1476,7 +1484,8 @@ impl PrewarmLockModel {
             Point::RcStatFirst => "stat(lock)".into(),
             Point::RcVerify(_, _) => format!("stat(tombstone-{me})"),
             Point::UndoRmdir => "rmdir(lock)".into(),
-            Point::RcRestore(_) => format!("rename(tombstone-{me}, lock)"),
+            Point::RcRestore(_) | Point::RlRestore(_) => format!("rename(tombstone-{me}, lock)"),
+            Point::RlVerify(_) => format!("readFile(tombstone-{me}/owner.json)"),
             Point::WRead(_) | Point::RcRead(_) | Point::RoRead => "readFile(owner.json)".into(),
             Point::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
             Point::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),

@@ -808,6 +808,11 @@ impl PrewarmLockModel {
         t.notable = true;
         let was = s.lock_owner;
         match s.fs.rename(t.context, self.lock, self.tomb[a]) {
+            Ok(()) if then == RlThen::Release && self.version.verified() => {
+                n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
+                s.lock_owner = 0;
+                s.actors[a].pc = Point::RlVerify(was);
+            }
             Ok(()) => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
@@ -827,6 +832,56 @@ impl PrewarmLockModel {
                 self.rl_done(s, a, then, n);
             }
         }
+    }
+
+    /// `Point::RlVerify`: the token read before the rename and the rename are two calls on
+    /// a fixed name, so what moved may be a claim made after another host's reclaim; only a
+    /// tombstone holding the releaser's own token is removed.
+    pub(super) fn on_rl_verify<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        was: u8,
+    ) {
+        t.notable = true;
+        let token =
+            s.fs.read_file(t.context, self.tomb_owner[a])
+                .ok()
+                .and_then(|c| c.get(3));
+        if token == Some(a as u64 + 1) {
+            n.say(format_args!("the tombstone holds its own token"));
+            self.damaged(s, a, was, true, n);
+            s.actors[a].pc = Point::RlRm(RlThen::Release, RmRf::new(self.tomb[a]));
+        } else {
+            n.say(format_args!("the tombstone is not its lock"));
+            s.actors[a].pc = Point::RlRestore(was);
+        }
+    }
+
+    /// `Point::RlRestore`: puts another process's directory back; when that fails (a newer
+    /// claim holds the name), the moved directory stays where it is, damaged.
+    pub(super) fn on_rl_restore<N: Narrator>(
+        &self,
+        s: &mut World,
+        a: usize,
+        t: &mut Turn<'_>,
+        n: &mut N,
+        was: u8,
+    ) {
+        t.notable = true;
+        match s.fs.rename(t.context, self.tomb[a], self.lock) {
+            Ok(()) => {
+                n.say(format_args!("put back: not its own lock"));
+                s.lock_owner = was;
+            }
+            Err(e) => {
+                n.say(format_args!("{e}: cannot put it back"));
+                self.damaged(s, a, was, true, n);
+            }
+        }
+        self.rl_done(s, a, RlThen::Release, n);
     }
 
     /// `Point::RlRm`.

@@ -66,6 +66,8 @@ impl Renaming<'_> {
             }
             Point::RcVerify(r, was) => Point::RcVerify(*r, self.owner(*was)),
             Point::RcRestore(was) => Point::RcRestore(self.owner(*was)),
+            Point::RlVerify(was) => Point::RlVerify(self.owner(*was)),
+            Point::RlRestore(was) => Point::RlRestore(self.owner(*was)),
             other => other.clone(),
         }
     }
