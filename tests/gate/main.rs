@@ -1529,14 +1529,15 @@ fn a_timeline_does_not_print_elements_past_a_lists_length() {
 }
 
 /// A counterexample's reduction never renumbers a process: leaving out an actor would move the
-/// default pids of those after it (once, C was shown doing what only B's pid does).
+/// default pids of those after it (once, C was shown doing what only B's pid does). The step's
+/// label is the line it ran (11, the marking), not the sleep it resumed from (10).
 #[test]
 fn a_reduction_keeps_every_process_id() {
     let run = lockstep(&["run", "tests/lang/reduce-keeps-pids.toml"]);
     assert!(run.stderr.contains("does not need C"), "{}", run.stderr);
     assert!(
         run.stdout
-            .contains("B      line 10: returns; marked_by = 1001"),
+            .contains("B      line 11: returns; marked_by = 1001"),
         "{}",
         run.stdout
     );

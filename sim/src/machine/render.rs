@@ -210,18 +210,25 @@ pub(super) fn move_label(m: &Machine, w: &[i64], mv: Move) -> String {
             let pc = w[b + B_PC] as usize;
             match w[b + B_STATUS] {
                 ST_NEW => "arrive".to_string(),
-                // Where the step resumes: the line of the await it stood at.
-                _ => {
-                    let at = if w[b + B_STATUS] == ST_UNTIL {
-                        pc
-                    } else {
-                        pc.saturating_sub(1)
-                    };
-                    format!("line {}", program.origins[at].line)
-                }
+                // The line of the first code the step runs: a system call's own line, the
+                // code after a sleep (not the sleep), an `until`'s condition.
+                _ => format!("line {}", program.origins[resumes_at(program, pc)].line),
             }
         }
     }
+}
+
+/// The first instruction a step from `pc` runs that is not an unconditional jump (a loop's
+/// way back to its head runs no code of its own).
+fn resumes_at(program: &Program, mut pc: usize) -> usize {
+    for _ in 0..program.ops.len() {
+        match program.ops.get(pc) {
+            Some(Op::Jump(target)) => pc = *target as usize,
+            Some(_) => return pc,
+            None => break,
+        }
+    }
+    pc.min(program.origins.len().saturating_sub(1))
 }
 
 fn param_kind(program: &Program, a: usize, p: usize) -> SlotKind {
