@@ -464,6 +464,35 @@ pub fn eval_const(ops: &[Op], n: usize) -> Result<Vec<i64>, u32> {
     }
 }
 
+/// Every how many backward jumps a step compares its state with the one it kept.
+const REPEAT_CHECK: u32 = 1024;
+
+/// A step's state at one of its backward jumps (the jump, the world, the operand stack). The
+/// code between awaits is deterministic, so a step that reaches the same jump in the same
+/// state again will do so for ever: an endless loop found after a few thousand turns instead
+/// of [`LOOPS_MAX`] (a busy-wait on a flag only another actor could change is the common
+/// case). A loop whose period does not divide [`REPEAT_CHECK`] still ends at `LOOPS_MAX`.
+/// Kept only by steps that loop that long, so the allocation is off the hot path.
+#[derive(Default)]
+struct Repeats {
+    kept: Option<(usize, Vec<i64>, Vec<i64>)>,
+}
+
+impl Repeats {
+    /// Whether the state at jump `pc` is the one kept; keeps it otherwise.
+    #[cold]
+    fn seen(&mut self, pc: usize, w: &[i64], st: &Stack) -> bool {
+        let stack = &st.buf[..st.sp];
+        if let Some((at, world, operands)) = &self.kept {
+            if *at == pc && world.as_slice() == w && operands.as_slice() == stack {
+                return true;
+            }
+        }
+        self.kept = Some((pc, w.to_vec(), stack.to_vec()));
+        false
+    }
+}
+
 /// Records a runtime error in the world: the actor stops, and the `runtime-error` property is
 /// violated.
 pub(super) fn fault(w: &mut [i64], code: u32, pc: usize, actor: usize, base: usize) {
@@ -497,6 +526,7 @@ fn step_on<N: Narrator>(
     let (a, base) = cx.actor.expect("a step belongs to an actor");
     let mut pc = w[base + B_PC] as usize;
     let mut loops = 0u32;
+    let mut repeats = Repeats::default();
     let other = |addr: usize| addr >= cx.shared_end && (addr < base || addr >= cx.block_end);
     if let Some(c) = cx.coverage {
         c.enter(pc);
@@ -521,15 +551,22 @@ fn step_on<N: Narrator>(
                 }
                 if t as usize <= pc {
                     loops += 1;
-                    if loops > LOOPS_MAX {
+                    let endless = if loops > LOOPS_MAX {
+                        Some(E_ENDLESS)
+                    } else if loops.is_multiple_of(REPEAT_CHECK) && repeats.seen(pc, w, st) {
+                        Some(E_REPEATS)
+                    } else {
+                        None
+                    };
+                    if let Some(code) = endless {
                         if N::ON {
                             n.say(format_args!(
                                 "runtime error at {}: {}",
                                 program.location(pc),
-                                program.messages[E_ENDLESS as usize]
+                                program.messages[code as usize]
                             ));
                         }
-                        fault(w, E_ENDLESS, pc, a, base);
+                        fault(w, code, pc, a, base);
                         return;
                     }
                 }

@@ -70,14 +70,16 @@ pub const E_INDEX: u32 = 2;
 pub const E_NEGATIVE_WAIT: u32 = 3;
 pub const E_NOT_ACTOR: u32 = 4;
 pub const E_ENDLESS: u32 = 5;
+pub const E_REPEATS: u32 = 6;
 /// Their messages, in index order.
-pub const BUILTIN_MESSAGES: [&str; 6] = [
+pub const BUILTIN_MESSAGES: [&str; 7] = [
     "arithmetic overflow",
     "division by zero",
     "index out of range",
     "a negative duration to wait",
     "not an actor",
     "a step went round its loops 100000 times without reaching an await (an endless loop?)",
+    "a step's loop came back to a state it had already been in, with no await in it: an endless loop",
 ];
 
 /// Backward jumps one step may take: a loop with no await in it would otherwise never end.
