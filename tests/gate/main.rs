@@ -37,9 +37,7 @@ use lockstep::engine::Outcome;
 use lockstep::report::counterexample_block;
 use lockstep::scenario::{Source, Verdict};
 
-use support::{
-    all_scenarios, check_catalogue, lockstep, run_all, shared_check_json, shared_run, tempdir,
-};
+use support::{all_scenarios, check_catalogue, lockstep, run_all, shared_run, tempdir};
 
 #[test]
 fn every_scenario_meets_its_expectations() {
@@ -66,14 +64,27 @@ fn every_scenario_meets_its_expectations() {
     );
 }
 
+/// The folders the gate checks through the binary as well: the binary's plumbing (JSON, exit
+/// code, replay commands) on the fast folders (the canaries are of every protocol). The whole catalogue goes through
+/// the binary in the main job (`lockstep check scenarios`) and, compared pair by pair with the
+/// in-process run, in the long set.
+const THROUGH_THE_BINARY: &[&str] = &[
+    "scenarios/canary",
+    "scenarios/init-lock",
+    "scenarios/isolate",
+    "scenarios/regressions",
+];
+
 #[test]
 fn the_cli_check_agrees_and_exits_zero() {
-    let out = shared_check_json();
+    let mut args = vec!["check"];
+    args.extend(THROUGH_THE_BINARY);
+    args.push("--json");
+    let out = lockstep(&args);
     assert_eq!(out.code, 0, "stderr: {}", out.stderr);
-    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("check --json is JSON");
-    let results = doc["results"].as_array().expect("results array");
+    let results = json_results(&out);
     assert!(!results.is_empty());
-    for r in results {
+    for r in &results {
         for key in [
             "scenario",
             "name",
@@ -94,18 +105,15 @@ fn the_cli_check_agrees_and_exits_zero() {
         let violated = r["verdict"].as_str().unwrap().starts_with("violated:");
         assert_eq!(r["replay"].is_string(), violated, "{r}");
     }
-    // Determinism across processes: the binary (its own hash seeds, its own threads, pairs run
-    // side by side) gives, pair by pair, the verdicts and counts of the in-process run.
-    let rows = shared_run();
-    assert_eq!(rows.len(), results.len());
-    for ((meta, variant, outcome), r) in rows.iter().zip(results) {
-        let pair = format!("{} [{variant}]", meta.path);
-        assert_eq!(r["scenario"], meta.path.as_str(), "{pair}");
-        assert_eq!(r["variant"], *variant, "{pair}");
-        assert_eq!(r["verdict"], outcome.verdict.to_string(), "{pair}");
-        assert_eq!(r["states"], outcome.report.states, "{pair}");
-        assert_eq!(r["schedules"], outcome.report.schedules, "{pair}");
-    }
+    let rows: Vec<_> = shared_run()
+        .iter()
+        .filter(|(meta, _, _)| {
+            THROUGH_THE_BINARY
+                .iter()
+                .any(|d| meta.path.starts_with(&format!("{d}/")))
+        })
+        .collect();
+    agrees_pair_by_pair(&rows, &results);
     // The exact verdicts of the four named scenarios and the canary.
     let verdict = |scenario: &str, variant: &str| -> String {
         results
@@ -246,10 +254,34 @@ fn everything_twice_gives_identical_output() {
     assert_eq!(a, b, "two runs of the same scenarios differ");
 }
 
-/// The same through the binary, byte for byte (elapsed times aside), and whatever the number
-/// of jobs: the gate's check runs as many pairs at once as the machine has cores, this second
-/// whole-catalogue check one at a time. The longest test of the gate, so it is in the long
-/// set; the gate's own whole-catalogue check and the in-process test above run every time.
+/// The `results` of a `check --json`.
+fn json_results(out: &support::Output) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("check --json is JSON");
+    doc["results"].as_array().expect("results array").clone()
+}
+
+/// Determinism across processes: the binary (its own hash seeds, its own threads, pairs run
+/// side by side) gives, pair by pair, the verdicts and counts of the in-process run.
+fn agrees_pair_by_pair(
+    rows: &[&(lockstep::scenario::Meta, &'static str, Outcome)],
+    results: &[serde_json::Value],
+) {
+    assert_eq!(rows.len(), results.len());
+    for ((meta, variant, outcome), r) in rows.iter().map(|r| (&r.0, &r.1, &r.2)).zip(results) {
+        let pair = format!("{} [{variant}]", meta.path);
+        assert_eq!(r["scenario"], meta.path.as_str(), "{pair}");
+        assert_eq!(r["variant"], *variant, "{pair}");
+        assert_eq!(r["verdict"], outcome.verdict.to_string(), "{pair}");
+        assert_eq!(r["states"], outcome.report.states, "{pair}");
+        assert_eq!(r["schedules"], outcome.report.schedules, "{pair}");
+    }
+}
+
+/// The whole catalogue through the binary, pair by pair as the in-process run found it, and
+/// byte for byte (elapsed times aside) whatever the number of jobs: one check runs as many
+/// pairs at once as the machine has cores, the other one at a time. The longest test of the
+/// gate, so it is in the long set; the gate checks the fast folders through the binary every
+/// time (`THROUGH_THE_BINARY`), and the main job the whole catalogue.
 #[test]
 #[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
 fn everything_twice_through_the_binary_gives_identical_bytes() {
@@ -259,18 +291,40 @@ fn everything_twice_through_the_binary_gives_identical_bytes() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let x = shared_check_json();
+    let x = check_catalogue(&["--json"]);
+    assert_eq!(x.code, 0, "stderr: {}", x.stderr);
+    let rows: Vec<_> = shared_run().iter().collect();
+    agrees_pair_by_pair(&rows, &json_results(&x));
     let y = check_catalogue(&["--json", "--jobs", "1"]);
     assert_eq!(strip(&x.stdout), strip(&y.stdout));
 }
 
-/// Every counterexample's printed replay command reproduces the same bytes.
+/// The first counterexample of every (protocol, variant): its printed replay command
+/// reproduces the same bytes. The long set replays every one of them.
 #[test]
 fn replay_commands_reproduce_the_counterexample() {
+    let mut seen = std::collections::BTreeSet::new();
+    replay_each(|meta, variant| seen.insert((meta.protocol.to_string(), variant.to_string())));
+}
+
+/// Every counterexample's printed replay command reproduces the same bytes (about two hundred
+/// runs of the binary).
+#[test]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+fn every_replay_command_reproduces_its_counterexample() {
+    replay_each(|_, _| true);
+}
+
+/// Runs the printed replay command of each counterexample of the shared run that `pick`
+/// chooses, and compares what it prints with the counterexample.
+fn replay_each(mut pick: impl FnMut(&lockstep::scenario::Meta, &str) -> bool) {
     for (meta, variant, out) in shared_run() {
         let Some(c) = &out.counterexample else {
             continue;
         };
+        if !pick(meta, variant) {
+            continue;
+        }
         let block = counterexample_block(meta, variant, c);
         let cmd = block
             .lines()
@@ -754,7 +808,15 @@ fn an_interrupted_check_prints_what_it_has_and_exits_130() {
         let dir = tempdir();
         let junit = format!("{dir}/out.xml");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
-            .args(["check", "scenarios/deep", "--json", "--junit", &junit])
+            .args([
+                "check",
+                "scenarios/deep",
+                "--json",
+                "--junit",
+                &junit,
+                "--jobs",
+                "1",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -1213,17 +1275,23 @@ fn agreement(paths: &[&str], pairs_min: usize) -> String {
     table
 }
 
-/// The init lock's scenarios, the benchmarks and the canary against
-/// `protocols/init-lock.lstep`.
+/// The init lock's named scenarios (the four, and the open ones beside them), a
+/// benchmark and the canary against `protocols/init-lock.lstep`. The whole folder is the long
+/// set's `every_init_lock_scenario_agrees_on_the_file` (and `.ci/run`'s interpreted check).
 #[test]
 fn the_init_lock_file_agrees_with_the_rust_model() {
     let table = agreement(
         &[
-            "scenarios/init-lock",
-            "scenarios/bench",
+            "scenarios/init-lock/cancel.toml",
+            "scenarios/init-lock/clobber.toml",
+            "scenarios/init-lock/multi-breaker.toml",
+            "scenarios/init-lock/multi-breaker-open.toml",
+            "scenarios/init-lock/slow-owner.toml",
+            "scenarios/init-lock/slow-owner-open.toml",
+            "scenarios/bench/reclaim-4.toml",
             "scenarios/canary/split-claim.toml",
         ],
-        70,
+        29,
     );
     // Symmetry reduction applies to protocol files: the four interchangeable callers of
     // reclaim-4 fold to the same order of states as the Rust model's (152,742 against
@@ -1234,9 +1302,45 @@ fn the_init_lock_file_agrees_with_the_rust_model() {
     );
 }
 
-/// The restart lock's scenarios and canary against `protocols/restart-lock.lstep`.
+/// Every init-lock scenario and every benchmark against the file.
+#[test]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+fn every_init_lock_scenario_agrees_on_the_file() {
+    agreement(
+        &[
+            "scenarios/init-lock",
+            "scenarios/bench",
+            "scenarios/canary/split-claim.toml",
+        ],
+        70,
+    );
+}
+
+/// A sample of the restart lock's scenarios (both mutex designs, a crash, a pause, clock skew,
+/// a failed write, a cascade of stale takeovers) and the canary against
+/// `protocols/restart-lock.lstep`. The whole folder is the long set's
+/// `every_restart_lock_scenario_agrees_on_the_file` (and `.ci/run`'s interpreted check).
 #[test]
 fn the_restart_lock_file_agrees_with_the_rust_model() {
+    agreement(
+        &[
+            "scenarios/restart-lock/clock-skew.toml",
+            "scenarios/restart-lock/double-crash.toml",
+            "scenarios/restart-lock/mutex-designs.toml",
+            "scenarios/restart-lock/paused-holder.toml",
+            "scenarios/restart-lock/release-toctou.toml",
+            "scenarios/restart-lock/stale-cascade.toml",
+            "scenarios/restart-lock/write-failure.toml",
+            "scenarios/canary/restart-no-mutex.toml",
+        ],
+        14,
+    );
+}
+
+/// Every restart-lock scenario against the file.
+#[test]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+fn every_restart_lock_scenario_agrees_on_the_file() {
     agreement(
         &[
             "scenarios/restart-lock",
@@ -1525,6 +1629,29 @@ fn a_timeline_does_not_print_elements_past_a_lists_length() {
         run.stdout.contains("yields; queue.len = 1, queue[0] = 8\n"),
         "{}",
         run.stdout
+    );
+}
+
+/// A loop with no await is a runtime error: found as soon as it comes back to a state it was
+/// in (a busy-wait whose flag nothing in the step changes), and otherwise after 100,000 turns
+/// (a state that keeps cycling with a period the repeat check does not sample).
+#[test]
+fn an_endless_loop_is_a_runtime_error_either_way() {
+    let repeats = lockstep(&["run", "tests/lang/endless.toml"]);
+    assert!(
+        repeats.stdout.contains(
+            "endless.lstep:11:5: a step's loop came back to a state it had already been in"
+        ),
+        "{}",
+        repeats.stdout
+    );
+    let cycles = lockstep(&["run", "tests/lang/endless-cycle.toml"]);
+    assert!(
+        cycles
+            .stdout
+            .contains("endless-cycle.lstep:11:5: a step went round its loops 100000 times"),
+        "{}",
+        cycles.stdout
     );
 }
 

@@ -105,24 +105,27 @@ pub fn run_all() -> Rows {
         .iter()
         .flat_map(|l| (0..l.meta().expect.len()).map(move |i| (l.as_ref(), i)))
         .collect();
-    // Two workers (this machine's cores) over interleaved jobs; the rows keep file order, so
-    // the result is the same whatever the threads' timing.
+    // Two workers (this machine's cores) take the next job as they finish one (one pair can
+    // take a third of the whole run); the rows keep file order, so the result is the same
+    // whatever the threads' timing.
     let workers = 2;
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let mut parts: Vec<Vec<(usize, Row)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let jobs = &jobs;
+            .map(|_| {
+                let (jobs, next) = (&jobs, &next);
                 scope.spawn(move || {
-                    jobs.iter()
-                        .enumerate()
-                        .filter(|(k, _)| k % workers == w)
-                        .map(|(k, (l, i))| {
-                            let meta = l.meta().clone();
-                            let variant = meta.expect[*i].0;
-                            let out = l.explore(variant, &meta.plan);
-                            (k, (meta, variant, out))
-                        })
-                        .collect()
+                    let mut done = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((l, i)) = jobs.get(k) else {
+                            return done;
+                        };
+                        let meta = l.meta().clone();
+                        let variant = meta.expect[*i].0;
+                        let out = l.explore(variant, &meta.plan);
+                        done.push((k, (meta, variant, out)));
+                    }
                 })
             })
             .collect();
@@ -143,11 +146,6 @@ pub fn shared_run() -> &'static Rows {
     RUN.get_or_init(run_all)
 }
 
-/// One `lockstep check --json` of the catalogue, shared the same way.
-pub fn shared_check_json() -> &'static Output {
-    static OUT: std::sync::OnceLock<Output> = std::sync::OnceLock::new();
-    OUT.get_or_init(|| check_catalogue(&["--json"]))
-}
 /// A fresh folder under the system's temporary directory, created exclusively (a random name),
 /// so a folder a dead run left behind, even one whose process id this run reuses, is never
 /// mistaken for this test's own. It is kept after the test, for a failure to be looked at.
