@@ -7,7 +7,7 @@ invariants! {
     MaxActive: Safety "max-active" =>
         "at most one prewarm runs under a lock no legitimate reclaim superseded (S-D1); a reclaim is legitimate, by design, only of a holder this version cannot verify (V0: any; V1: no same-host hostname; V2: unknown or foreign) whose lock is older than the version's stale age",
     TokenGatedRelease: Safety "token-gated-release" =>
-        "a release removes (or damages) only the lock generation its own acquire created (S-D3)",
+        "a release removes (or damages) only its own lock generation: one its acquire created, or (V3) whose owner file its exclusive write created (S-D3: the lock holds its token)",
     LiveOwnerRespected: Safety "live-owner-respected" =>
         "a reclaim never removes a lock whose holder is alive on the reclaimer's own host, whatever its age (S-D4)",
     DeadOwnerReclaimed: BoundedLiveness "dead-owner-reclaimed" =>

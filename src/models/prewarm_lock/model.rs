@@ -266,7 +266,11 @@ crate::models::process::process_actor! {
 
 crate::models::process::process_world! {
     pub struct World<Actor, 24> {
-        /// Ghost: actor + 1 whose mkdir created the lock directory as it stands (0: none).
+        /// Ghost: actor + 1 whose lock the directory standing at `lock` is (0: none): whose
+        /// mkdir created it, or, with V3's exclusive owner write, whose `'wx'` open created its
+        /// owner file there (S-D3 speaks of the token the lock holds: a claimer whose
+        /// directory was moved away can take a fresh one this way, and its creator then loses
+        /// its claim with EEXIST).
         lock_owner: u8,
     }
 }

@@ -104,8 +104,14 @@ impl PrewarmLockModel {
                 _ => n.say(format_args!("closes")),
             }
         }
+        let opening = wf.next_op() == Some(Op::Open);
         match wf.step(&mut s.fs, t.context) {
-            Poll::Pending => s.actors[a].pc = Point::OwnerWrite(wf),
+            Poll::Pending => {
+                if opening && self.version.verified() {
+                    s.lock_owner = a as u8 + 1;
+                }
+                s.actors[a].pc = Point::OwnerWrite(wf);
+            }
             Poll::Ready(Ok(())) => self.enter_cs(s, a, n),
             Poll::Ready(Err(e)) if !self.version.intents() => {
                 if e == Errno::ENOENT && s.flags & F_LOST_CLAIM == 0 {
