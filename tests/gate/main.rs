@@ -1655,6 +1655,20 @@ fn an_endless_loop_is_a_runtime_error_either_way() {
     );
 }
 
+/// A second `open` while the process holds a file open is a runtime error at that `open` (it
+/// used to close the first descriptor silently).
+#[test]
+fn a_second_open_is_a_runtime_error_at_its_line() {
+    let run = lockstep(&["run", "tests/lang/second-open.toml"]);
+    assert!(
+        run.stdout.contains(
+            "runtime error at tests/lang/second-open.lstep:12:5: a second `open` while the process"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 /// A counterexample's reduction never renumbers a process: leaving out an actor would move the
 /// default pids of those after it (once, C was shown doing what only B's pid does). The step's
 /// label is the line it ran (11, the marking), not the sleep it resumed from (10).

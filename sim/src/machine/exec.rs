@@ -719,7 +719,17 @@ fn step_on<N: Narrator>(
                     .as_ref()
                     .expect("system calls only in a program with an OS");
                 let clock = now.saturating_add(cx.process().skew);
-                super::syscall::run(os, cx, st, w, call, clock, n);
+                if let Err(code) = super::syscall::run(os, cx, st, w, call, clock, n) {
+                    if N::ON {
+                        n.say(format_args!(
+                            "runtime error at {}: {}",
+                            program.location(pc),
+                            program.messages[code as usize]
+                        ));
+                    }
+                    fault(w, code, pc, a, base);
+                    return;
+                }
             }
             Op::Anchor => {
                 if N::ON && w[base + B_FLAGS] & F_ANCHORED == 0 {

@@ -71,8 +71,9 @@ pub const E_NEGATIVE_WAIT: u32 = 3;
 pub const E_NOT_ACTOR: u32 = 4;
 pub const E_ENDLESS: u32 = 5;
 pub const E_REPEATS: u32 = 6;
+pub const E_SECOND_OPEN: u32 = 7;
 /// Their messages, in index order.
-pub const BUILTIN_MESSAGES: [&str; 7] = [
+pub const BUILTIN_MESSAGES: [&str; 8] = [
     "arithmetic overflow",
     "division by zero",
     "index out of range",
@@ -80,6 +81,7 @@ pub const BUILTIN_MESSAGES: [&str; 7] = [
     "not an actor",
     "a step went round its loops 100000 times without reaching an await (an endless loop?)",
     "a step's loop came back to a state it had already been in, with no await in it: an endless loop",
+    "a second `open` while the process still holds a file open (one at a time: `write` or `close` the first)",
 ];
 
 /// Backward jumps one step may take: a loop with no await in it would otherwise never end.

@@ -4,11 +4,13 @@
 use crate::narrate::Narrator;
 
 use super::exec::{Ctx, Stack};
-use super::layout::W_NOW;
+use super::layout::{E_SECOND_OPEN, W_NOW};
 use super::os::{effect, kill0, Call, Errno, Os, DEPTH, ENTRIES, WORDS};
 
 /// Runs `call` for the running actor at host time `clock` (out of line: the step loop of a
-/// program without system calls stays as small as it was).
+/// program without system calls stays as small as it was). `Err`: the runtime error it is
+/// (an `open` while the process holds a file open: one descriptor per process is all the
+/// simulated process table keeps, and closing the first one silently would hide the bug).
 #[cold]
 #[inline(never)]
 pub(super) fn run<N: Narrator>(
@@ -19,8 +21,11 @@ pub(super) fn run<N: Narrator>(
     call: Call,
     clock: i64,
     n: &mut N,
-) {
+) -> Result<(), u32> {
     let (a, _) = cx.actor.expect("a system call belongs to an actor");
+    if matches!(call, Call::Open { .. }) && w[os.fd_slot(a)] != 0 {
+        return Err(E_SECOND_OPEN);
+    }
     let (pops, pushes) = effect(call);
     let args: [i64; 2 * DEPTH] = {
         let mut buf = [0; 2 * DEPTH];
@@ -31,11 +36,6 @@ pub(super) fn run<N: Narrator>(
     let out = st.sp;
     st.buf[out..out + pushes].fill(0);
     let results = &mut st.buf[out..out + pushes - 1];
-    if matches!(call, Call::Open { .. }) && w[os.fd_slot(a)] != 0 {
-        // One open file per process: an open that was never written is closed first.
-        let fd = std::mem::take(&mut w[os.fd_slot(a)]);
-        os.close(w, fd & 0xffff_ffff);
-    }
     let injected = injected(os, w, call, &args);
     let result = match call {
         _ if injected.is_some() => Err(injected.expect("checked")),
@@ -94,6 +94,7 @@ pub(super) fn run<N: Narrator>(
             w[W_NOW],
         );
     }
+    Ok(())
 }
 
 fn errno_index(e: Errno) -> usize {
