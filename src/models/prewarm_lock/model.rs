@@ -25,7 +25,7 @@
 //! which the calls land is no process's to choose. Here each intent's inspection (its `stat`,
 //! its `readFile`, and its removal when it is reaped) runs to its end before the next one
 //! starts, and which listed intent comes next is open: the search takes every order (a
-//! choice, `Point::WiPick`, with one alternative per intent left). The calls of two
+//! choice, `Point::IntentsPick`, with one alternative per intent left). The calls of two
 //! inspections of one process never interleave with each other here; the other processes'
 //! calls interleave with all of them. Because no process is favoured by its name, identical
 //! processes are interchangeable, which is what the symmetry reduction rests on.
@@ -75,7 +75,7 @@ use crate::models::process::{self, ProcessWorld, S_ARRIVE};
 use crate::models::symmetry::Classes;
 
 const S_PREWARM: usize = 1;
-/// The choice "which listed intent next" (see `Point::WiPick`): not a slot of the actor's open
+/// The choice "which listed intent next" (see `Point::IntentsPick`): not a slot of the actor's open
 /// values, a choice its program point makes.
 const PICK_SLOT: u8 = 2;
 
@@ -154,7 +154,7 @@ enum AfterIntent {
 
 /// What follows a `removeLockDirectory` (tombstone rename + rm -rf) of its own lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum RlThen {
+enum AfterLockDir {
     Release,
     Undo,
     WriteFailed,
@@ -163,54 +163,54 @@ enum RlThen {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Point {
     NotArrived,
-    MkdirP,
+    MakeParent,
     Claim,
     OwnerWrite(WriteFile),
-    PostClaimList,
-    WaitStat,
-    WStat,
-    WRead(Time),
-    RmReclaim(RmRf),
-    WiList(Site),
+    ListAfterClaim,
+    WaiterStat,
+    LockStat,
+    OwnerRead(Time),
+    RemoveStale(RmRf),
+    IntentsList(Site),
     /// Two or more listed intents still to inspect (a mask of their actors): which comes next
     /// is open (`Promise.all`), so the actor's next move picks one ([`Move::Choose`] with
     /// [`PICK_SLOT`]) before it calls anything.
-    WiPick(Site, u8),
-    WiStat(Site, u8, u8),
-    WiRead(Site, u8, u8, Time),
-    WiList2(Site),
-    RiRename(u8, AfterIntent, u8),
-    RiRm(AfterIntent, RmRf),
-    CiMkdirP(Purpose),
-    CiMkdir(Purpose),
-    CiWrite(Purpose, WriteFile),
-    RcStat,
-    RcRead(Time),
+    IntentsPick(Site, u8),
+    IntentStat(Site, u8, u8),
+    IntentRead(Site, u8, u8, Time),
+    IntentsRelist(Site),
+    IntentRelease(u8, AfterIntent, u8),
+    ReleasedRemove(AfterIntent, RmRf),
+    IntentParent(Purpose),
+    IntentMkdir(Purpose),
+    IntentWrite(Purpose, WriteFile),
+    RecheckStat,
+    RecheckRead(Time),
     /// V3: the re-check stats the lock, reads its owner, and stats it again: the owner read
     /// belongs to the directory judged only if the two stats agree.
-    RcStatFirst,
-    RcReadFirst,
-    RcStatAfter(Liveness),
-    RcRename(u8, u8),
+    RecheckStatFirst,
+    RecheckReadFirst,
+    RecheckStatAfter(Liveness),
+    ReclaimRename(u8, u8),
     /// V3: reads the tombstone's owner.json to see whether it moved the generation it judged
     /// (the reason, and the ghost owner of the lock it moved).
-    RcVerify(u8, u8),
+    ReclaimVerify(u8, u8),
     /// V3: puts a wrongly moved lock back under the lock name.
-    RcRestore(u8),
+    ReclaimRestore(u8),
     /// V3: a claimer that finds a recovery intent after its mkdir removes its claim with
     /// `rmdir`, which refuses a directory that already holds someone's owner file.
     UndoRmdir,
-    RcRm(u8, RmRf),
-    RoRead,
-    RlRename(RlThen, u8),
+    ReclaimRemove(u8, RmRf),
+    ReleaseRead,
+    LockDirRename(AfterLockDir, u8),
     /// V3's release, after its rename: reads the tombstone's owner.json and removes the
     /// directory only if it holds the releaser's own token (S-D3); the ghost owner of what it
     /// moved.
-    RlVerify(u8),
+    ReleaseVerify(u8),
     /// V3's release puts a directory that is not its own lock back under the lock name.
-    RlRestore(u8),
-    RlRm(RlThen, RmRf),
-    RmRelease(RmRf),
+    ReleaseRestore(u8),
+    LockDirRemove(AfterLockDir, RmRf),
+    RemoveToRelease(RmRf),
     Prewarming,
     Done,
     Threw,
@@ -354,7 +354,7 @@ impl PrewarmLockModel {
     /// The classes of interchangeable processes: the same role, arrival, prewarm and hostname
     /// alternatives and an interchangeable environment (see `env::interchangeable`). They are
     /// interchangeable because nothing in the protocol orders them by name: the recovery
-    /// intents are inspected in any order (`Point::WiPick`).
+    /// intents are inspected in any order (`Point::IntentsPick`).
     pub fn classes(&self) -> Option<Classes> {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
         let keys: Vec<_> = (self.spec.actors.iter().enumerate())
@@ -526,9 +526,9 @@ impl PrewarmLockModel {
     /// Where `waitForExistingLock` returns to.
     fn cont(&self, a: usize) -> Point {
         match self.spec.actors[a].role {
-            Role::Prewarm => Point::MkdirP,
-            Role::Wait if self.version.intents() => Point::WiList(Site::WaitTop),
-            Role::Wait => Point::WaitStat,
+            Role::Prewarm => Point::MakeParent,
+            Role::Wait if self.version.intents() => Point::IntentsList(Site::WaitTop),
+            Role::Wait => Point::WaiterStat,
         }
     }
 
@@ -776,23 +776,23 @@ impl PrewarmLockModel {
     fn site_false(site: Site) -> Point {
         match site {
             Site::AcqTop => Point::Claim,
-            Site::PostClaim => Point::MkdirP,
-            Site::WaitTop => Point::WaitStat,
+            Site::PostClaim => Point::MakeParent,
+            Site::WaitTop => Point::WaiterStat,
         }
     }
 
     fn site_true(site: Site) -> Point {
         match site {
-            Site::AcqTop | Site::PostClaim => Point::MkdirP,
-            Site::WaitTop => Point::WiList(Site::WaitTop),
+            Site::AcqTop | Site::PostClaim => Point::MakeParent,
+            Site::WaitTop => Point::IntentsList(Site::WaitTop),
         }
     }
 
     fn next_intent(site: Site, mask: u8) -> Point {
         match mask.count_ones() {
-            0 => Point::WiList2(site),
-            1 => Point::WiStat(site, mask, mask.trailing_zeros() as u8),
-            _ => Point::WiPick(site, mask),
+            0 => Point::IntentsRelist(site),
+            1 => Point::IntentStat(site, mask, mask.trailing_zeros() as u8),
+            _ => Point::IntentsPick(site, mask),
         }
     }
 
@@ -803,7 +803,10 @@ impl PrewarmLockModel {
     /// `readdir`. The `unlink` and the `rmdir` that succeed are not private: a freed inode
     /// number is the next one any process's `mkdir` or `open` gets.
     fn is_private(&self, s: &World, a: usize) -> bool {
-        let (Point::RcRm(_, rm) | Point::RlRm(_, rm) | Point::RiRm(_, rm)) = &s.actors[a].pc else {
+        let (Point::ReclaimRemove(_, rm)
+        | Point::LockDirRemove(_, rm)
+        | Point::ReleasedRemove(_, rm)) = &s.actors[a].pc
+        else {
             return false;
         };
         let Some((op, path)) = rm.next_op() else {
@@ -827,7 +830,7 @@ impl PrewarmLockModel {
     /// The actor whose inspection order is open now, with the intents left to inspect.
     fn picking(s: &World) -> Option<(usize, u8)> {
         s.actors.iter().enumerate().find_map(|(a, x)| match x.pc {
-            Point::WiPick(_, mask) => Some((a, mask)),
+            Point::IntentsPick(_, mask) => Some((a, mask)),
             _ => None,
         })
     }
@@ -877,13 +880,13 @@ impl PrewarmLockModel {
         }
     }
 
-    fn rl_done<N: Narrator>(&self, s: &mut World, a: usize, then: RlThen, n: &mut N) {
+    fn rl_done<N: Narrator>(&self, s: &mut World, a: usize, then: AfterLockDir, n: &mut N) {
         match then {
-            RlThen::Release => {
-                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterRelease, 0)
+            AfterLockDir::Release => {
+                s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterRelease, 0)
             }
-            RlThen::Undo => s.actors[a].pc = Point::WiList(Site::PostClaim),
-            RlThen::WriteFailed => self.throw(s, a, "could not write owner.json", n),
+            AfterLockDir::Undo => s.actors[a].pc = Point::IntentsList(Site::PostClaim),
+            AfterLockDir::WriteFailed => self.throw(s, a, "could not write owner.json", n),
         }
     }
 
@@ -918,44 +921,50 @@ impl PrewarmLockModel {
         };
         match pc {
             Point::NotArrived => self.on_not_arrived(s, a, &mut t, n),
-            Point::MkdirP => self.on_mkdir_p(s, a, &mut t, n),
+            Point::MakeParent => self.on_make_parent(s, a, &mut t, n),
             Point::Claim => self.on_claim(s, a, &mut t, n),
             Point::OwnerWrite(wf) => self.on_owner_write(s, a, &mut t, n, wf),
-            Point::PostClaimList => self.on_post_claim_list(s, a, &mut t, n),
-            Point::WaitStat => self.on_wait_stat(s, a, &mut t, n),
-            Point::WStat => self.on_w_stat(s, a, &mut t, n),
-            Point::WRead(mtime) => self.on_w_read(s, a, &mut t, n, mtime),
-            Point::RmReclaim(rm) => self.on_rm_reclaim(s, a, &mut t, n, rm),
-            Point::WiList(site) => self.on_wi_list(s, a, &mut t, n, site),
-            Point::WiPick(..) => unreachable!("an open inspection order is a choice, not a step"),
-            Point::WiStat(site, mask, i) => self.on_wi_stat(s, a, &mut t, n, (site, mask, i)),
-            Point::WiRead(site, rest, i, mtime) => {
-                self.on_wi_read(s, a, &mut t, n, (site, rest, i, mtime))
+            Point::ListAfterClaim => self.on_list_after_claim(s, a, &mut t, n),
+            Point::WaiterStat => self.on_waiter_stat(s, a, &mut t, n),
+            Point::LockStat => self.on_lock_stat(s, a, &mut t, n),
+            Point::OwnerRead(mtime) => self.on_owner_read(s, a, &mut t, n, mtime),
+            Point::RemoveStale(rm) => self.on_remove_stale(s, a, &mut t, n, rm),
+            Point::IntentsList(site) => self.on_intents_list(s, a, &mut t, n, site),
+            Point::IntentsPick(..) => {
+                unreachable!("an open inspection order is a choice, not a step")
             }
-            Point::WiList2(site) => self.on_wi_list2(s, a, &mut t, n, site),
-            Point::RiRename(i, then, attempt) => {
-                self.on_ri_rename(s, a, &mut t, n, (i, then, attempt))
+            Point::IntentStat(site, mask, i) => {
+                self.on_intent_stat(s, a, &mut t, n, (site, mask, i))
             }
-            Point::RiRm(then, rm) => self.on_ri_rm(s, a, &mut t, n, then, rm),
-            Point::CiMkdirP(p) => self.on_ci_mkdir_p(s, a, &mut t, n, p),
-            Point::CiMkdir(p) => self.on_ci_mkdir(s, a, &mut t, n, p),
-            Point::CiWrite(p, wf) => self.on_ci_write(s, a, &mut t, n, p, wf),
-            Point::RcStat => self.on_rc_stat(s, a, &mut t, n),
-            Point::RcRead(mtime) => self.on_rc_read(s, a, &mut t, n, mtime),
-            Point::RcStatFirst => self.on_rc_stat_first(s, a, &mut t, n),
-            Point::RcReadFirst => self.on_rc_read_first(s, a, &mut t, n),
-            Point::RcStatAfter(l) => self.on_rc_stat_after(s, a, &mut t, n, l),
-            Point::RcVerify(r, was) => self.on_rc_verify(s, a, &mut t, n, r, was),
+            Point::IntentRead(site, rest, i, mtime) => {
+                self.on_intent_read(s, a, &mut t, n, (site, rest, i, mtime))
+            }
+            Point::IntentsRelist(site) => self.on_intents_relist(s, a, &mut t, n, site),
+            Point::IntentRelease(i, then, attempt) => {
+                self.on_intent_release(s, a, &mut t, n, (i, then, attempt))
+            }
+            Point::ReleasedRemove(then, rm) => self.on_released_remove(s, a, &mut t, n, then, rm),
+            Point::IntentParent(p) => self.on_intent_parent(s, a, &mut t, n, p),
+            Point::IntentMkdir(p) => self.on_intent_mkdir(s, a, &mut t, n, p),
+            Point::IntentWrite(p, wf) => self.on_intent_write(s, a, &mut t, n, p, wf),
+            Point::RecheckStat => self.on_recheck_stat(s, a, &mut t, n),
+            Point::RecheckRead(mtime) => self.on_recheck_read(s, a, &mut t, n, mtime),
+            Point::RecheckStatFirst => self.on_recheck_stat_first(s, a, &mut t, n),
+            Point::RecheckReadFirst => self.on_recheck_read_first(s, a, &mut t, n),
+            Point::RecheckStatAfter(l) => self.on_recheck_stat_after(s, a, &mut t, n, l),
+            Point::ReclaimVerify(r, was) => self.on_reclaim_verify(s, a, &mut t, n, r, was),
             Point::UndoRmdir => self.on_undo_rmdir(s, a, &mut t, n),
-            Point::RcRestore(was) => self.on_rc_restore(s, a, &mut t, n, was),
-            Point::RcRename(r, attempt) => self.on_rc_rename(s, a, &mut t, n, r, attempt),
-            Point::RcRm(r, rm) => self.on_rc_rm(s, a, &mut t, n, r, rm),
-            Point::RoRead => self.on_ro_read(s, a, &mut t, n),
-            Point::RlRename(then, attempt) => self.on_rl_rename(s, a, &mut t, n, then, attempt),
-            Point::RlVerify(was) => self.on_rl_verify(s, a, &mut t, n, was),
-            Point::RlRestore(was) => self.on_rl_restore(s, a, &mut t, n, was),
-            Point::RlRm(then, rm) => self.on_rl_rm(s, a, &mut t, n, then, rm),
-            Point::RmRelease(rm) => self.on_rm_release(s, a, &mut t, n, rm),
+            Point::ReclaimRestore(was) => self.on_reclaim_restore(s, a, &mut t, n, was),
+            Point::ReclaimRename(r, attempt) => self.on_reclaim_rename(s, a, &mut t, n, r, attempt),
+            Point::ReclaimRemove(r, rm) => self.on_reclaim_remove(s, a, &mut t, n, r, rm),
+            Point::ReleaseRead => self.on_release_read(s, a, &mut t, n),
+            Point::LockDirRename(then, attempt) => {
+                self.on_lock_dir_rename(s, a, &mut t, n, then, attempt)
+            }
+            Point::ReleaseVerify(was) => self.on_release_verify(s, a, &mut t, n, was),
+            Point::ReleaseRestore(was) => self.on_release_restore(s, a, &mut t, n, was),
+            Point::LockDirRemove(then, rm) => self.on_lock_dir_remove(s, a, &mut t, n, then, rm),
+            Point::RemoveToRelease(rm) => self.on_remove_to_release(s, a, &mut t, n, rm),
             Point::Prewarming => self.on_prewarming(s, a, &mut t, n),
             Point::Done | Point::Threw => unreachable!("a finished actor takes no step"),
         }
@@ -1002,7 +1011,7 @@ impl PrewarmLockModel {
         } else {
             RC_ERROR
         };
-        s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
+        s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterReclaim, 0);
     }
 
     /// The re-check's verdict `r`: move the lock to the tombstone, or end the reclaim.
@@ -1010,9 +1019,9 @@ impl PrewarmLockModel {
         if r == RC_NONE {
             n.say(format_args!("not reclaimable any more"));
             s.actors[a].rc = RC_NONE;
-            s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
+            s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterReclaim, 0);
         } else {
-            s.actors[a].pc = Point::RcRename(r, 0);
+            s.actors[a].pc = Point::ReclaimRename(r, 0);
         }
     }
 
@@ -1034,11 +1043,11 @@ impl PrewarmLockModel {
         if same {
             n.say(format_args!("the tombstone is the directory it judged"));
             self.damaged(s, a, was, false, n);
-            s.actors[a].pc = Point::RcRm(r, RmRf::new(self.tomb[a]));
+            s.actors[a].pc = Point::ReclaimRemove(r, RmRf::new(self.tomb[a]));
             self.reach(s, a, spec::P_TOMBSTONED, n);
         } else {
             n.say(format_args!("the tombstone is another generation"));
-            s.actors[a].pc = Point::RcRestore(was);
+            s.actors[a].pc = Point::ReclaimRestore(was);
         }
     }
 
@@ -1257,11 +1266,11 @@ impl Model for PrewarmLockModel {
     fn apply<N: Narrator>(&self, s: &mut World, m: Move, n: &mut N) {
         if let Move::Choose(a, PICK_SLOT, k) = m {
             let x = &mut s.actors[usize::from(a)];
-            let Point::WiPick(site, mask) = x.pc else {
+            let Point::IntentsPick(site, mask) = x.pc else {
                 unreachable!("a pick is offered only to an actor that is picking")
             };
             let i = Self::nth_intent(mask, k);
-            x.pc = Point::WiStat(site, mask, i);
+            x.pc = Point::IntentStat(site, mask, i);
             n.say(format_args!(
                 "inspects intent-{} next (Promise.all: any order)",
                 self.name(usize::from(i))
@@ -1306,7 +1315,7 @@ impl Model for PrewarmLockModel {
     fn move_label(&self, s: &World, m: Move) -> String {
         match m {
             Move::Choose(a, PICK_SLOT, k) => match s.actors[usize::from(a)].pc {
-                Point::WiPick(_, mask) => format!(
+                Point::IntentsPick(_, mask) => format!(
                     "pick intent-{}",
                     self.name(usize::from(Self::nth_intent(mask, k)))
                 ),
@@ -1474,47 +1483,54 @@ impl PrewarmLockModel {
                 }
                 Role::Wait => "arrive (wait): stat(lock)".into(),
             },
-            Point::MkdirP => "mkdir -p parent".into(),
+            Point::MakeParent => "mkdir -p parent".into(),
             Point::Claim => "mkdir(lock)".into(),
             Point::OwnerWrite(wf) => format!(
                 "writeFile(owner.json): {}",
                 wf.next_op().map_or("?", |o| o.name())
             ),
-            Point::PostClaimList => "readdir(lock.recovery)".into(),
-            Point::WaitStat | Point::WStat | Point::RcStat | Point::RcStatAfter(_) => {
-                "stat(lock)".into()
-            }
-            Point::RcReadFirst => "readFile(owner.json)".into(),
-            Point::RcStatFirst => "stat(lock)".into(),
-            Point::RcVerify(_, _) => format!("stat(tombstone-{me})"),
+            Point::ListAfterClaim => "readdir(lock.recovery)".into(),
+            Point::WaiterStat
+            | Point::LockStat
+            | Point::RecheckStat
+            | Point::RecheckStatAfter(_) => "stat(lock)".into(),
+            Point::RecheckReadFirst => "readFile(owner.json)".into(),
+            Point::RecheckStatFirst => "stat(lock)".into(),
+            Point::ReclaimVerify(_, _) => format!("stat(tombstone-{me})"),
             Point::UndoRmdir => "rmdir(lock)".into(),
-            Point::RcRestore(_) | Point::RlRestore(_) => format!("rename(tombstone-{me}, lock)"),
-            Point::RlVerify(_) => format!("readFile(tombstone-{me}/owner.json)"),
-            Point::WRead(_) | Point::RcRead(_) | Point::RoRead => "readFile(owner.json)".into(),
-            Point::RmReclaim(r) => format!("rm -rf lock: {}", rm(r)),
-            Point::RmRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
-            Point::WiList(_) | Point::WiList2(_) => "readdir(lock.recovery)".into(),
-            Point::WiPick(..) => "pick an intent".into(),
-            Point::WiStat(_, _, i) => {
+            Point::ReclaimRestore(_) | Point::ReleaseRestore(_) => {
+                format!("rename(tombstone-{me}, lock)")
+            }
+            Point::ReleaseVerify(_) => format!("readFile(tombstone-{me}/owner.json)"),
+            Point::OwnerRead(_) | Point::RecheckRead(_) | Point::ReleaseRead => {
+                "readFile(owner.json)".into()
+            }
+            Point::RemoveStale(r) => format!("rm -rf lock: {}", rm(r)),
+            Point::RemoveToRelease(r) => format!("release: rm -rf lock: {}", rm(r)),
+            Point::IntentsList(_) | Point::IntentsRelist(_) => "readdir(lock.recovery)".into(),
+            Point::IntentsPick(..) => "pick an intent".into(),
+            Point::IntentStat(_, _, i) => {
                 format!("stat(intent-{})", self.name(usize::from(*i)))
             }
-            Point::WiRead(_, _, i, _) => {
+            Point::IntentRead(_, _, i, _) => {
                 format!("readFile(intent-{}/owner.json)", self.name(usize::from(*i)))
             }
-            Point::RiRename(i, _, _) => format!(
+            Point::IntentRelease(i, _, _) => format!(
                 "rename(intent-{}, released-{me})",
                 self.name(usize::from(*i))
             ),
-            Point::RiRm(_, r) | Point::RcRm(_, r) | Point::RlRm(_, r) => {
+            Point::ReleasedRemove(_, r)
+            | Point::ReclaimRemove(_, r)
+            | Point::LockDirRemove(_, r) => {
                 format!("rm -rf: {}", rm(r))
             }
-            Point::CiMkdirP(_) => "mkdir -p lock.recovery".into(),
-            Point::CiMkdir(_) => format!("mkdir(intent-{me})"),
-            Point::CiWrite(_, wf) => format!(
+            Point::IntentParent(_) => "mkdir -p lock.recovery".into(),
+            Point::IntentMkdir(_) => format!("mkdir(intent-{me})"),
+            Point::IntentWrite(_, wf) => format!(
                 "writeFile(intent-{me}/owner.json): {}",
                 wf.next_op().map_or("?", |o| o.name())
             ),
-            Point::RcRename(_, _) | Point::RlRename(_, _) => {
+            Point::ReclaimRename(_, _) | Point::LockDirRename(_, _) => {
                 format!("rename(lock, tombstone-{me})")
             }
             Point::Prewarming => "prewarm ends; release".into(),

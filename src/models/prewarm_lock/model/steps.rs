@@ -20,17 +20,17 @@ impl PrewarmLockModel {
         x.arrived = s.now;
         x.waiting = true;
         x.pc = match self.spec.actors[a].role {
-            Role::Prewarm => Point::MkdirP,
-            Role::Wait if self.version.intents() => Point::WiList(Site::WaitTop),
-            Role::Wait => Point::WaitStat,
+            Role::Prewarm => Point::MakeParent,
+            Role::Wait if self.version.intents() => Point::IntentsList(Site::WaitTop),
+            Role::Wait => Point::WaiterStat,
         };
         n.say(format_args!("pid {}", s.procs.pid(t.process).0));
         self.step(s, a, n);
         t.continued = true;
     }
 
-    /// `Point::MkdirP`.
-    pub(super) fn on_mkdir_p<N: Narrator>(
+    /// `Point::MakeParent`.
+    pub(super) fn on_make_parent<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -41,7 +41,7 @@ impl PrewarmLockModel {
             Ok(()) => {
                 n.say(format_args!("ok"));
                 s.actors[a].pc = if self.version.intents() {
-                    Point::WiList(Site::AcqTop)
+                    Point::IntentsList(Site::AcqTop)
                 } else {
                     Point::Claim
                 };
@@ -69,7 +69,7 @@ impl PrewarmLockModel {
                 s.actors[a].born = s.now;
                 s.actors[a].holding = true;
                 s.actors[a].pc = if self.version.intents() {
-                    Point::PostClaimList
+                    Point::ListAfterClaim
                 } else {
                     Point::OwnerWrite(self.owner_write(s, a))
                 };
@@ -77,7 +77,7 @@ impl PrewarmLockModel {
             }
             Err(Errno::EEXIST) => {
                 n.say(format_args!("EEXIST"));
-                s.actors[a].pc = Point::WStat;
+                s.actors[a].pc = Point::LockStat;
             }
             Err(e) => {
                 t.notable = true;
@@ -137,7 +137,7 @@ impl PrewarmLockModel {
                     "{e}: a reclaimer moved its claim away; retries"
                 ));
                 if !self.timed_out(s, a, t.host_now, n) {
-                    s.actors[a].pc = Point::MkdirP;
+                    s.actors[a].pc = Point::MakeParent;
                 }
             }
             Poll::Ready(Err(e)) => {
@@ -148,13 +148,13 @@ impl PrewarmLockModel {
                     s.flag_actor = a as u8;
                 }
                 n.say(format_args!("{e}: removes its claim, then throws"));
-                s.actors[a].pc = Point::RlRename(RlThen::WriteFailed, 0);
+                s.actors[a].pc = Point::LockDirRename(AfterLockDir::WriteFailed, 0);
             }
         }
     }
 
-    /// `Point::PostClaimList`.
-    pub(super) fn on_post_claim_list<N: Narrator>(
+    /// `Point::ListAfterClaim`.
+    pub(super) fn on_list_after_claim<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -175,7 +175,7 @@ impl PrewarmLockModel {
             s.actors[a].pc = if self.version.verified() {
                 Point::UndoRmdir
             } else {
-                Point::RlRename(RlThen::Undo, 0)
+                Point::LockDirRename(AfterLockDir::Undo, 0)
             };
         } else {
             n.say(format_args!("no intent"));
@@ -183,8 +183,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::WaitStat`.
-    pub(super) fn on_wait_stat<N: Narrator>(
+    /// `Point::WaiterStat`.
+    pub(super) fn on_waiter_stat<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -205,13 +205,13 @@ impl PrewarmLockModel {
             }
             Ok(_) => {
                 n.say(format_args!("held: waits"));
-                s.actors[a].pc = Point::WStat;
+                s.actors[a].pc = Point::LockStat;
             }
         }
     }
 
-    /// `Point::WStat`.
-    pub(super) fn on_w_stat<N: Narrator>(
+    /// `Point::LockStat`.
+    pub(super) fn on_lock_stat<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -230,7 +230,7 @@ impl PrewarmLockModel {
             Ok(st) => {
                 if self.version.probes() {
                     n.say(format_args!("mtime {}", shown(st.mtime)));
-                    s.actors[a].pc = Point::WRead(st.mtime);
+                    s.actors[a].pc = Point::OwnerRead(st.mtime);
                 } else {
                     let age = st.age_at(t.host_now);
                     if age > self.stale as i64 {
@@ -239,7 +239,7 @@ impl PrewarmLockModel {
                             "{age} ms old > {}: removing stale lock",
                             self.stale
                         ));
-                        s.actors[a].pc = Point::RmReclaim(RmRf::new(self.lock));
+                        s.actors[a].pc = Point::RemoveStale(RmRf::new(self.lock));
                         self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
                     } else {
                         n.say(format_args!("{age} ms old"));
@@ -250,8 +250,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::WRead`.
-    pub(super) fn on_w_read<N: Narrator>(
+    /// `Point::OwnerRead`.
+    pub(super) fn on_owner_read<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -284,9 +284,9 @@ impl PrewarmLockModel {
             s.actors[a].judged = r;
             s.actors[a].pc = if self.version.intents() {
                 s.actors[a].rc = RC_NONE;
-                Point::CiMkdirP(Purpose::Reclaim)
+                Point::IntentParent(Purpose::Reclaim)
             } else {
-                Point::RmReclaim(RmRf::new(self.lock))
+                Point::RemoveStale(RmRf::new(self.lock))
             };
             self.reach(s, a, spec::P_RECLAIM_JUDGED, n);
         } else {
@@ -294,8 +294,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::RmReclaim`.
-    pub(super) fn on_rm_reclaim<N: Narrator>(
+    /// `Point::RemoveStale`.
+    pub(super) fn on_remove_stale<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -305,15 +305,15 @@ impl PrewarmLockModel {
     ) {
         t.notable = true;
         match self.step_rm_lock(s, a, t.context, &mut rm, false, n) {
-            Poll::Pending => s.actors[a].pc = Point::RmReclaim(rm),
+            Poll::Pending => s.actors[a].pc = Point::RemoveStale(rm),
             Poll::Ready(_) => s.actors[a].pc = self.cont(a),
         }
     }
 
     // ---- V2: recovery intents ----------------------------------------------------
 
-    /// `Point::WiList`.
-    pub(super) fn on_wi_list<N: Narrator>(
+    /// `Point::IntentsList`.
+    pub(super) fn on_intents_list<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -338,8 +338,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::WiStat`.
-    pub(super) fn on_wi_stat<N: Narrator>(
+    /// `Point::IntentStat`.
+    pub(super) fn on_intent_stat<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -351,7 +351,7 @@ impl PrewarmLockModel {
         match s.fs.stat(t.context, self.intent[usize::from(i)]) {
             Ok(st) => {
                 n.say(format_args!("mtime {}", shown(st.mtime)));
-                s.actors[a].pc = Point::WiRead(site, rest, i, st.mtime);
+                s.actors[a].pc = Point::IntentRead(site, rest, i, st.mtime);
             }
             Err(Errno::ENOENT) => {
                 n.say(format_args!("ENOENT: already gone"));
@@ -364,8 +364,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::WiRead`.
-    pub(super) fn on_wi_read<N: Narrator>(
+    /// `Point::IntentRead`.
+    pub(super) fn on_intent_read<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -387,14 +387,14 @@ impl PrewarmLockModel {
         if r != RC_NONE {
             t.notable = true;
             n.say(format_args!("reaps it"));
-            s.actors[a].pc = Point::RiRename(i, AfterIntent::Next(site, rest), 0);
+            s.actors[a].pc = Point::IntentRelease(i, AfterIntent::Next(site, rest), 0);
         } else {
             s.actors[a].pc = Self::next_intent(site, rest);
         }
     }
 
-    /// `Point::WiList2`.
-    pub(super) fn on_wi_list2<N: Narrator>(
+    /// `Point::IntentsRelist`.
+    pub(super) fn on_intents_relist<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -422,8 +422,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::RiRename`.
-    pub(super) fn on_ri_rename<N: Narrator>(
+    /// `Point::IntentRelease`.
+    pub(super) fn on_intent_release<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -441,14 +441,14 @@ impl PrewarmLockModel {
                     "intent-{} moved out of the recovery root",
                     self.name(usize::from(i))
                 ));
-                s.actors[a].pc = Point::RiRm(then, RmRf::new(self.released[a]));
+                s.actors[a].pc = Point::ReleasedRemove(then, RmRf::new(self.released[a]));
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
                 n.say(format_args!("{e}: retries in {d} ms"));
                 let now = s.now;
                 let x = &mut s.actors[a];
-                x.pc = Point::RiRename(i, then, attempt + 1);
+                x.pc = Point::IntentRelease(i, then, attempt + 1);
                 x.wake = now + d;
             }
             Err(e) => {
@@ -458,8 +458,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::RiRm`.
-    pub(super) fn on_ri_rm<N: Narrator>(
+    /// `Point::ReleasedRemove`.
+    pub(super) fn on_released_remove<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -469,7 +469,7 @@ impl PrewarmLockModel {
         mut rm: RmRf,
     ) {
         match self.rm_step(s, t.context, &mut rm, n) {
-            Poll::Pending => s.actors[a].pc = Point::RiRm(then, rm),
+            Poll::Pending => s.actors[a].pc = Point::ReleasedRemove(then, rm),
             Poll::Ready(_) => {
                 t.notable = true;
                 self.ri_done(s, a, then, t.host_now, n);
@@ -477,8 +477,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::CiMkdirP`.
-    pub(super) fn on_ci_mkdir_p<N: Narrator>(
+    /// `Point::IntentParent`.
+    pub(super) fn on_intent_parent<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -489,7 +489,7 @@ impl PrewarmLockModel {
         match s.fs.mkdir_p(t.context, self.recovery) {
             Ok(()) => {
                 n.say(format_args!("ok"));
-                s.actors[a].pc = Point::CiMkdir(p);
+                s.actors[a].pc = Point::IntentMkdir(p);
             }
             Err(e) => {
                 t.notable = true;
@@ -498,8 +498,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::CiMkdir`.
-    pub(super) fn on_ci_mkdir<N: Narrator>(
+    /// `Point::IntentMkdir`.
+    pub(super) fn on_intent_mkdir<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -512,15 +512,15 @@ impl PrewarmLockModel {
             Ok(()) => {
                 n.say(format_args!("recovery intent created"));
                 let c = self.owner_content(s, a, true);
-                s.actors[a].pc = Point::CiWrite(p, WriteFile::new(self.intent_owner[a], c));
+                s.actors[a].pc = Point::IntentWrite(p, WriteFile::new(self.intent_owner[a], c));
                 self.reach(s, a, spec::P_INTENT_CREATED, n);
             }
             Err(e) => self.ci_failed(s, a, p, e, n),
         }
     }
 
-    /// `Point::CiWrite`.
-    pub(super) fn on_ci_write<N: Narrator>(
+    /// `Point::IntentWrite`.
+    pub(super) fn on_intent_write<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -532,7 +532,7 @@ impl PrewarmLockModel {
         match wf.step(&mut s.fs, t.context) {
             Poll::Pending => {
                 n.say(format_args!("ok"));
-                s.actors[a].pc = Point::CiWrite(p, wf);
+                s.actors[a].pc = Point::IntentWrite(p, wf);
             }
             Poll::Ready(Ok(())) => {
                 t.notable = true;
@@ -540,23 +540,23 @@ impl PrewarmLockModel {
                 s.actors[a].pc = match p {
                     Purpose::Reclaim if self.version == Version::CanaryNoRecheck => {
                         n.say(format_args!("acts on its earlier judgment (canary)"));
-                        Point::RcRename(s.actors[a].judged, 0)
+                        Point::ReclaimRename(s.actors[a].judged, 0)
                     }
-                    Purpose::Reclaim if self.version.verified() => Point::RcStatFirst,
-                    Purpose::Reclaim => Point::RcStat,
-                    Purpose::Release => Point::RoRead,
+                    Purpose::Reclaim if self.version.verified() => Point::RecheckStatFirst,
+                    Purpose::Reclaim => Point::RecheckStat,
+                    Purpose::Release => Point::ReleaseRead,
                 };
             }
             Poll::Ready(Err(e)) => {
                 t.notable = true;
                 n.say(format_args!("{e}: removes its intent"));
-                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::CreateFailed, 0);
+                s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::CreateFailed, 0);
             }
         }
     }
 
-    /// `Point::RcStat`.
-    pub(super) fn on_rc_stat<N: Narrator>(
+    /// `Point::RecheckStat`.
+    pub(super) fn on_recheck_stat<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -570,14 +570,14 @@ impl PrewarmLockModel {
                     "re-check under the intent: mtime {}",
                     shown(st.mtime)
                 ));
-                s.actors[a].pc = Point::RcRead(st.mtime);
+                s.actors[a].pc = Point::RecheckRead(st.mtime);
             }
             Err(e) => self.nothing_to_reclaim(s, a, e, n),
         }
     }
 
-    /// `Point::RcRead`.
-    pub(super) fn on_rc_read<N: Narrator>(
+    /// `Point::RecheckRead`.
+    pub(super) fn on_recheck_read<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -599,8 +599,8 @@ impl PrewarmLockModel {
         self.act_on_recheck(s, a, r, n);
     }
 
-    /// `Point::RcStatFirst`.
-    pub(super) fn on_rc_stat_first<N: Narrator>(
+    /// `Point::RecheckStatFirst`.
+    pub(super) fn on_recheck_stat_first<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -616,14 +616,14 @@ impl PrewarmLockModel {
                 ));
                 s.actors[a].judged_ino = st.ino.0;
                 s.actors[a].judged_mtime = st.mtime;
-                s.actors[a].pc = Point::RcReadFirst;
+                s.actors[a].pc = Point::RecheckReadFirst;
             }
             Err(e) => self.nothing_to_reclaim(s, a, e, n),
         }
     }
 
-    /// `Point::RcReadFirst`.
-    pub(super) fn on_rc_read_first<N: Narrator>(
+    /// `Point::RecheckReadFirst`.
+    pub(super) fn on_recheck_read_first<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -639,11 +639,11 @@ impl PrewarmLockModel {
                 .map_or("unreadable".to_string(), |c| self.show_owner(c)),
             l.name()
         ));
-        s.actors[a].pc = Point::RcStatAfter(l);
+        s.actors[a].pc = Point::RecheckStatAfter(l);
     }
 
-    /// `Point::RcStatAfter`.
-    pub(super) fn on_rc_stat_after<N: Narrator>(
+    /// `Point::RecheckStatAfter`.
+    pub(super) fn on_recheck_stat_after<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -655,8 +655,8 @@ impl PrewarmLockModel {
         self.recheck_age(s, a, t.context, t.host_now, l, n);
     }
 
-    /// `Point::RcVerify`.
-    pub(super) fn on_rc_verify<N: Narrator>(
+    /// `Point::ReclaimVerify`.
+    pub(super) fn on_reclaim_verify<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -685,11 +685,11 @@ impl PrewarmLockModel {
             }
             Err(e) => n.say(format_args!("{e}: not an empty claim; leaves it")),
         }
-        self.rl_done(s, a, RlThen::Undo, n);
+        self.rl_done(s, a, AfterLockDir::Undo, n);
     }
 
-    /// `Point::RcRestore`.
-    pub(super) fn on_rc_restore<N: Narrator>(
+    /// `Point::ReclaimRestore`.
+    pub(super) fn on_reclaim_restore<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -710,11 +710,11 @@ impl PrewarmLockModel {
                 s.actors[a].rc = RC_ERROR;
             }
         }
-        s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
+        s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterReclaim, 0);
     }
 
-    /// `Point::RcRename`.
-    pub(super) fn on_rc_rename<N: Narrator>(
+    /// `Point::ReclaimRename`.
+    pub(super) fn on_reclaim_rename<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -729,38 +729,38 @@ impl PrewarmLockModel {
             Ok(()) if self.version.verified() => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
-                s.actors[a].pc = Point::RcVerify(r, was);
+                s.actors[a].pc = Point::ReclaimVerify(r, was);
             }
             Ok(()) => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
                 self.damaged(s, a, was, false, n);
-                s.actors[a].pc = Point::RcRm(r, RmRf::new(self.tomb[a]));
+                s.actors[a].pc = Point::ReclaimRemove(r, RmRf::new(self.tomb[a]));
                 self.reach(s, a, spec::P_TOMBSTONED, n);
             }
             Err(Errno::ENOENT) => {
                 n.say(format_args!("ENOENT: someone else reclaimed it"));
                 s.actors[a].rc = RC_NONE;
-                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
+                s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterReclaim, 0);
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
                 n.say(format_args!("{e}: retries in {d} ms"));
                 let now = s.now;
                 let x = &mut s.actors[a];
-                x.pc = Point::RcRename(r, attempt + 1);
+                x.pc = Point::ReclaimRename(r, attempt + 1);
                 x.wake = now + d;
             }
             Err(e) => {
                 n.say(format_args!("{e}"));
                 s.actors[a].rc = RC_ERROR;
-                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
+                s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterReclaim, 0);
             }
         }
     }
 
-    /// `Point::RcRm`.
-    pub(super) fn on_rc_rm<N: Narrator>(
+    /// `Point::ReclaimRemove`.
+    pub(super) fn on_reclaim_remove<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -770,17 +770,17 @@ impl PrewarmLockModel {
         mut rm: RmRf,
     ) {
         match self.rm_step(s, t.context, &mut rm, n) {
-            Poll::Pending => s.actors[a].pc = Point::RcRm(r, rm),
+            Poll::Pending => s.actors[a].pc = Point::ReclaimRemove(r, rm),
             Poll::Ready(_) => {
                 t.notable = true;
                 s.actors[a].rc = r;
-                s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterReclaim, 0);
+                s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterReclaim, 0);
             }
         }
     }
 
-    /// `Point::RoRead`.
-    pub(super) fn on_ro_read<N: Narrator>(
+    /// `Point::ReleaseRead`.
+    pub(super) fn on_release_read<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -794,43 +794,43 @@ impl PrewarmLockModel {
                 .and_then(|c| c.get(3));
         if tok == Some(a as u64 + 1) {
             n.say(format_args!("own token: removes the lock"));
-            s.actors[a].pc = Point::RlRename(RlThen::Release, 0);
+            s.actors[a].pc = Point::LockDirRename(AfterLockDir::Release, 0);
         } else {
             n.say(format_args!("not its token: leaves the lock"));
-            s.actors[a].pc = Point::RiRename(a as u8, AfterIntent::AfterRelease, 0);
+            s.actors[a].pc = Point::IntentRelease(a as u8, AfterIntent::AfterRelease, 0);
         }
     }
 
-    /// `Point::RlRename`.
-    pub(super) fn on_rl_rename<N: Narrator>(
+    /// `Point::LockDirRename`.
+    pub(super) fn on_lock_dir_rename<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
         t: &mut Turn<'_>,
         n: &mut N,
-        then: RlThen,
+        then: AfterLockDir,
         attempt: u8,
     ) {
         t.notable = true;
         let was = s.lock_owner;
         match s.fs.rename(t.context, self.lock, self.tomb[a]) {
-            Ok(()) if then == RlThen::Release && self.version.verified() => {
+            Ok(()) if then == AfterLockDir::Release && self.version.verified() => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
-                s.actors[a].pc = Point::RlVerify(was);
+                s.actors[a].pc = Point::ReleaseVerify(was);
             }
             Ok(()) => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
                 self.damaged(s, a, was, true, n);
-                s.actors[a].pc = Point::RlRm(then, RmRf::new(self.tomb[a]));
+                s.actors[a].pc = Point::LockDirRemove(then, RmRf::new(self.tomb[a]));
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
                 n.say(format_args!("{e}: retries in {d} ms"));
                 let now = s.now;
                 let x = &mut s.actors[a];
-                x.pc = Point::RlRename(then, attempt + 1);
+                x.pc = Point::LockDirRename(then, attempt + 1);
                 x.wake = now + d;
             }
             Err(e) => {
@@ -840,10 +840,10 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::RlVerify`: the token read before the rename and the rename are two calls on
+    /// `Point::ReleaseVerify`: the token read before the rename and the rename are two calls on
     /// a fixed name, so what moved may be a claim made after another host's reclaim; only a
     /// tombstone holding the releaser's own token is removed.
-    pub(super) fn on_rl_verify<N: Narrator>(
+    pub(super) fn on_release_verify<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -859,16 +859,16 @@ impl PrewarmLockModel {
         if token == Some(a as u64 + 1) {
             n.say(format_args!("the tombstone holds its own token"));
             self.damaged(s, a, was, true, n);
-            s.actors[a].pc = Point::RlRm(RlThen::Release, RmRf::new(self.tomb[a]));
+            s.actors[a].pc = Point::LockDirRemove(AfterLockDir::Release, RmRf::new(self.tomb[a]));
         } else {
             n.say(format_args!("the tombstone is not its lock"));
-            s.actors[a].pc = Point::RlRestore(was);
+            s.actors[a].pc = Point::ReleaseRestore(was);
         }
     }
 
-    /// `Point::RlRestore`: puts another process's directory back; when that fails (a newer
+    /// `Point::ReleaseRestore`: puts another process's directory back; when that fails (a newer
     /// claim holds the name), the moved directory stays where it is, damaged.
-    pub(super) fn on_rl_restore<N: Narrator>(
+    pub(super) fn on_release_restore<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -887,21 +887,21 @@ impl PrewarmLockModel {
                 self.damaged(s, a, was, true, n);
             }
         }
-        self.rl_done(s, a, RlThen::Release, n);
+        self.rl_done(s, a, AfterLockDir::Release, n);
     }
 
-    /// `Point::RlRm`.
-    pub(super) fn on_rl_rm<N: Narrator>(
+    /// `Point::LockDirRemove`.
+    pub(super) fn on_lock_dir_remove<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
         t: &mut Turn<'_>,
         n: &mut N,
-        then: RlThen,
+        then: AfterLockDir,
         mut rm: RmRf,
     ) {
         match self.rm_step(s, t.context, &mut rm, n) {
-            Poll::Pending => s.actors[a].pc = Point::RlRm(then, rm),
+            Poll::Pending => s.actors[a].pc = Point::LockDirRemove(then, rm),
             Poll::Ready(_) => {
                 t.notable = true;
                 self.rl_done(s, a, then, n);
@@ -909,8 +909,8 @@ impl PrewarmLockModel {
         }
     }
 
-    /// `Point::RmRelease`.
-    pub(super) fn on_rm_release<N: Narrator>(
+    /// `Point::RemoveToRelease`.
+    pub(super) fn on_remove_to_release<N: Narrator>(
         &self,
         s: &mut World,
         a: usize,
@@ -920,7 +920,7 @@ impl PrewarmLockModel {
     ) {
         t.notable = true;
         match self.step_rm_lock(s, a, t.context, &mut rm, true, n) {
-            Poll::Pending => s.actors[a].pc = Point::RmRelease(rm),
+            Poll::Pending => s.actors[a].pc = Point::RemoveToRelease(rm),
             Poll::Ready(_) => {
                 s.actors[a].pc = Point::Done;
                 n.say(format_args!("released"));
@@ -941,9 +941,9 @@ impl PrewarmLockModel {
         x.in_cs = false;
         x.holding = false;
         x.pc = if self.version.intents() {
-            Point::CiMkdirP(Purpose::Release)
+            Point::IntentParent(Purpose::Release)
         } else {
-            Point::RmRelease(RmRf::new(self.lock))
+            Point::RemoveToRelease(RmRf::new(self.lock))
         };
         n.say(format_args!("prewarm done; releases"));
         self.step(s, a, n);

@@ -8,7 +8,7 @@
 //!
 //! Renaming is sound only because the model names nobody by order: `readdir`'s listing of the
 //! recovery root becomes a mask, and the intents in it are inspected in any order
-//! (`Point::WiPick`), so a renamed world is a world the renamed processes reach.
+//! (`Point::IntentsPick`), so a renamed world is a world the renamed processes reach.
 
 use lockstep_sim::fingerprint::fingerprint;
 use lockstep_sim::world::{Content, NameId, PathId, ProcId, Relabel};
@@ -50,24 +50,28 @@ impl Renaming<'_> {
     fn point(&self, pc: &Point) -> Point {
         match pc {
             Point::OwnerWrite(w) => Point::OwnerWrite(w.relabeled(self)),
-            Point::CiWrite(p, w) => Point::CiWrite(*p, w.relabeled(self)),
-            Point::RmReclaim(rm) => Point::RmReclaim(rm.relabeled(self)),
-            Point::RmRelease(rm) => Point::RmRelease(rm.relabeled(self)),
-            Point::RcRm(r, rm) => Point::RcRm(*r, rm.relabeled(self)),
-            Point::RlRm(then, rm) => Point::RlRm(*then, rm.relabeled(self)),
-            Point::RiRm(then, rm) => Point::RiRm(self.after_intent(*then), rm.relabeled(self)),
-            Point::RiRename(i, then, attempt) => {
-                Point::RiRename(self.index(*i), self.after_intent(*then), *attempt)
+            Point::IntentWrite(p, w) => Point::IntentWrite(*p, w.relabeled(self)),
+            Point::RemoveStale(rm) => Point::RemoveStale(rm.relabeled(self)),
+            Point::RemoveToRelease(rm) => Point::RemoveToRelease(rm.relabeled(self)),
+            Point::ReclaimRemove(r, rm) => Point::ReclaimRemove(*r, rm.relabeled(self)),
+            Point::LockDirRemove(then, rm) => Point::LockDirRemove(*then, rm.relabeled(self)),
+            Point::ReleasedRemove(then, rm) => {
+                Point::ReleasedRemove(self.after_intent(*then), rm.relabeled(self))
             }
-            Point::WiPick(site, mask) => Point::WiPick(*site, self.mask(*mask)),
-            Point::WiStat(site, mask, i) => Point::WiStat(*site, self.mask(*mask), self.index(*i)),
-            Point::WiRead(site, rest, i, mtime) => {
-                Point::WiRead(*site, self.mask(*rest), self.index(*i), *mtime)
+            Point::IntentRelease(i, then, attempt) => {
+                Point::IntentRelease(self.index(*i), self.after_intent(*then), *attempt)
             }
-            Point::RcVerify(r, was) => Point::RcVerify(*r, self.owner(*was)),
-            Point::RcRestore(was) => Point::RcRestore(self.owner(*was)),
-            Point::RlVerify(was) => Point::RlVerify(self.owner(*was)),
-            Point::RlRestore(was) => Point::RlRestore(self.owner(*was)),
+            Point::IntentsPick(site, mask) => Point::IntentsPick(*site, self.mask(*mask)),
+            Point::IntentStat(site, mask, i) => {
+                Point::IntentStat(*site, self.mask(*mask), self.index(*i))
+            }
+            Point::IntentRead(site, rest, i, mtime) => {
+                Point::IntentRead(*site, self.mask(*rest), self.index(*i), *mtime)
+            }
+            Point::ReclaimVerify(r, was) => Point::ReclaimVerify(*r, self.owner(*was)),
+            Point::ReclaimRestore(was) => Point::ReclaimRestore(self.owner(*was)),
+            Point::ReleaseVerify(was) => Point::ReleaseVerify(self.owner(*was)),
+            Point::ReleaseRestore(was) => Point::ReleaseRestore(self.owner(*was)),
             other => other.clone(),
         }
     }
@@ -177,12 +181,12 @@ impl PrewarmLockModel {
     fn member_key(&self, s: &World, a: usize) -> u64 {
         let x = &s.actors[a];
         let call = match &x.pc {
-            Point::OwnerWrite(w) | Point::CiWrite(_, w) => w.next_op(),
-            Point::RmReclaim(rm)
-            | Point::RmRelease(rm)
-            | Point::RcRm(_, rm)
-            | Point::RlRm(_, rm)
-            | Point::RiRm(_, rm) => rm.next_op().map(|(op, _)| op),
+            Point::OwnerWrite(w) | Point::IntentWrite(_, w) => w.next_op(),
+            Point::RemoveStale(rm)
+            | Point::RemoveToRelease(rm)
+            | Point::ReclaimRemove(_, rm)
+            | Point::LockDirRemove(_, rm)
+            | Point::ReleasedRemove(_, rm) => rm.next_op().map(|(op, _)| op),
             _ => None,
         };
         fingerprint(&(
