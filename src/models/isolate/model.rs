@@ -763,33 +763,36 @@ impl<G: Guest> IsolateModel<G> {
             .map(|i| i as PropIdx)
     }
 
+    /// `aborted-fail`: a request still open on an aborted generation, or one that succeeded
+    /// on it.
+    fn explain_aborted_fail(&self, s: &World<G::State>) -> String {
+        if s.flags & F_ABORTED_OK == 0 {
+            let a = self.open_after_abort(s, true).unwrap_or_default();
+            let r = s.reqs[a];
+            let g = &s.gens[usize::from(r.gen) - 1];
+            return format!(
+                "{} is still open on generation {}, which abortIsolate() aborted at {} ms while its IoContext was subscribed to epoch {}: the abort never reached it",
+                self.name(a),
+                r.gen,
+                g.aborted_at,
+                r.epoch
+            );
+        }
+        let a = usize::from(s.who[0]);
+        format!(
+            "{} completed successfully on generation {}, which abortIsolate() had aborted earlier",
+            self.name(a),
+            s.reqs[a].gen
+        )
+    }
+
     fn host_explain(&self, s: &World<G::State>, inv: Inv) -> String {
         let who = |f: u8| {
             self.name(usize::from(s.who[f.trailing_zeros() as usize]))
                 .to_string()
         };
         match inv {
-            Inv::AbortedFail if s.flags & F_ABORTED_OK == 0 => {
-                let a = self.open_after_abort(s, true).unwrap_or_default();
-                let r = s.reqs[a];
-                let g = &s.gens[usize::from(r.gen) - 1];
-                format!(
-                    "{} is still open on generation {}, which abortIsolate() aborted at {} ms while its IoContext was subscribed to epoch {}: the abort never reached it",
-                    self.name(a),
-                    r.gen,
-                    g.aborted_at,
-                    r.epoch
-                )
-            }
-            Inv::AbortedFail => {
-                let a = usize::from(s.who[0]);
-                let r = s.reqs[a];
-                format!(
-                    "{} completed successfully on generation {}, which abortIsolate() had aborted earlier",
-                    who(F_ABORTED_OK),
-                    r.gen
-                )
-            }
+            Inv::AbortedFail => self.explain_aborted_fail(s),
             Inv::FreshGeneration => {
                 let a = usize::from(s.who[1]);
                 let r = s.reqs[a];

@@ -277,6 +277,48 @@ crate::models::process::process_world! {
 
 pub use crate::models::process::Move;
 
+/// Each process's own paths, in actor order: its tombstone, its recovery intent and the
+/// released name of an intent, with the owner files inside them.
+struct PerProcess {
+    tomb: Vec<PathId>,
+    intent: Vec<PathId>,
+    intent_owner: Vec<PathId>,
+    released: Vec<PathId>,
+    tomb_owner: Vec<PathId>,
+    released_owner: Vec<PathId>,
+}
+
+impl PerProcess {
+    fn new(paths: &mut Paths, spec: &Spec) -> Self {
+        let mut own = PerProcess {
+            tomb: Vec::new(),
+            intent: Vec::new(),
+            intent_owner: Vec::new(),
+            released: Vec::new(),
+            tomb_owner: Vec::new(),
+            released_owner: Vec::new(),
+        };
+        for a in &spec.actors {
+            let t = paths.intern(&format!("cache/locks/tpl.lock.tombstone-{}", a.name));
+            own.tomb_owner.push(paths.join(t, "owner.json"));
+            own.tomb.push(t);
+            let io = paths.intern(&format!(
+                "cache/locks/tpl.lock.recovery/intent-{}/owner.json",
+                a.name
+            ));
+            own.intent.push(paths.parent(io).expect("intent dir"));
+            own.intent_owner.push(io);
+            let r = paths.intern(&format!(
+                "cache/locks/tpl.lock.recovery.released-{}",
+                a.name
+            ));
+            own.released_owner.push(paths.join(r, "owner.json"));
+            own.released.push(r);
+        }
+        own
+    }
+}
+
 impl PrewarmLockModel {
     pub fn new(spec: Spec, version: Version, checks: Vec<Inv>, props: Vec<Property>) -> Self {
         let mut paths = Paths::new();
@@ -284,29 +326,14 @@ impl PrewarmLockModel {
         let lock = paths.parent(owner).expect("lock dir");
         let parent = paths.parent(lock).expect("parent dir");
         let recovery = paths.intern("cache/locks/tpl.lock.recovery");
-        let mut tomb = Vec::new();
-        let mut intent = Vec::new();
-        let mut intent_owner = Vec::new();
-        let mut released = Vec::new();
-        let mut tomb_owner = Vec::new();
-        let mut released_owner = Vec::new();
-        for a in &spec.actors {
-            let t = paths.intern(&format!("cache/locks/tpl.lock.tombstone-{}", a.name));
-            tomb_owner.push(paths.join(t, "owner.json"));
-            tomb.push(t);
-            let io = paths.intern(&format!(
-                "cache/locks/tpl.lock.recovery/intent-{}/owner.json",
-                a.name
-            ));
-            intent.push(paths.parent(io).expect("intent dir"));
-            intent_owner.push(io);
-            let r = paths.intern(&format!(
-                "cache/locks/tpl.lock.recovery.released-{}",
-                a.name
-            ));
-            released_owner.push(paths.join(r, "owner.json"));
-            released.push(r);
-        }
+        let PerProcess {
+            tomb,
+            intent,
+            intent_owner,
+            released,
+            tomb_owner,
+            released_owner,
+        } = PerProcess::new(&mut paths, &spec);
         let stale = spec.stale.unwrap_or(version.stale_ms());
         let mut named: Vec<(String, PathId)> = [
             ("parent", parent),
