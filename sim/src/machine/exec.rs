@@ -493,6 +493,27 @@ impl Repeats {
     }
 }
 
+/// Actor `at` (its index and block) ran into runtime error `code` at `pc`: narrated, and
+/// recorded in the world ([`fault`]).
+#[cold]
+fn runtime_error<N: Narrator>(
+    program: &Program,
+    w: &mut [i64],
+    code: u32,
+    pc: usize,
+    at: (usize, usize),
+    n: &mut N,
+) {
+    if N::ON {
+        n.say(format_args!(
+            "runtime error at {}: {}",
+            program.location(pc),
+            program.messages[code as usize]
+        ));
+    }
+    fault(w, code, pc, at.0, at.1);
+}
+
 /// Records a runtime error in the world: the actor stops, and the `runtime-error` property is
 /// violated.
 pub(super) fn fault(w: &mut [i64], code: u32, pc: usize, actor: usize, base: usize) {
@@ -559,14 +580,7 @@ fn step_on<N: Narrator>(
                         None
                     };
                     if let Some(code) = endless {
-                        if N::ON {
-                            n.say(format_args!(
-                                "runtime error at {}: {}",
-                                program.location(pc),
-                                program.messages[code as usize]
-                            ));
-                        }
-                        fault(w, code, pc, a, base);
+                        runtime_error(program, w, code, pc, (a, base), n);
                         return;
                     }
                 }
@@ -575,14 +589,7 @@ fn step_on<N: Narrator>(
             }
             Ok(Flow::Impure) => {}
             Err(Fault(code)) => {
-                if N::ON {
-                    n.say(format_args!(
-                        "runtime error at {}: {}",
-                        program.location(pc),
-                        program.messages[code as usize]
-                    ));
-                }
-                fault(w, code, pc, a, base);
+                runtime_error(program, w, code, pc, (a, base), n);
                 return;
             }
         }
@@ -612,14 +619,7 @@ fn step_on<N: Narrator>(
             | Op::Delete { .. }
             | Op::ZeroAt(_) => {
                 if let Err(Fault(code)) = collection_op(op, st, w, foreign, &other) {
-                    if N::ON {
-                        n.say(format_args!(
-                            "runtime error at {}: {}",
-                            program.location(pc),
-                            program.messages[code as usize]
-                        ));
-                    }
-                    fault(w, code, pc, a, base);
+                    runtime_error(program, w, code, pc, (a, base), n);
                     return;
                 }
             }
@@ -720,14 +720,7 @@ fn step_on<N: Narrator>(
                     .expect("system calls only in a program with an OS");
                 let clock = now.saturating_add(cx.process().skew);
                 if let Err(code) = super::syscall::run(os, cx, st, w, call, clock, n) {
-                    if N::ON {
-                        n.say(format_args!(
-                            "runtime error at {}: {}",
-                            program.location(pc),
-                            program.messages[code as usize]
-                        ));
-                    }
-                    fault(w, code, pc, a, base);
+                    runtime_error(program, w, code, pc, (a, base), n);
                     return;
                 }
             }

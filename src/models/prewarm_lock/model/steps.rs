@@ -688,6 +688,14 @@ impl PrewarmLockModel {
         self.rl_done(s, a, AfterLockDir::Undo, n);
     }
 
+    /// V3: renames `a`'s tombstone back to the lock name; the ghost owner `was` comes back
+    /// with it.
+    fn put_back(&self, s: &mut World, a: usize, cx: Ctx<'_>, was: u8) -> Result<(), Errno> {
+        s.fs.rename(cx, self.tomb[a], self.lock)?;
+        s.lock_owner = was;
+        Ok(())
+    }
+
     /// `Point::ReclaimRestore`.
     pub(super) fn on_reclaim_restore<N: Narrator>(
         &self,
@@ -698,10 +706,9 @@ impl PrewarmLockModel {
         was: u8,
     ) {
         t.notable = true;
-        match s.fs.rename(t.context, self.tomb[a], self.lock) {
+        match self.put_back(s, a, t.context, was) {
             Ok(()) => {
                 n.say(format_args!("put back: not the generation it judged"));
-                s.lock_owner = was;
                 s.actors[a].rc = RC_NONE;
             }
             Err(e) => {
@@ -877,11 +884,8 @@ impl PrewarmLockModel {
         was: u8,
     ) {
         t.notable = true;
-        match s.fs.rename(t.context, self.tomb[a], self.lock) {
-            Ok(()) => {
-                n.say(format_args!("put back: not its own lock"));
-                s.lock_owner = was;
-            }
+        match self.put_back(s, a, t.context, was) {
+            Ok(()) => n.say(format_args!("put back: not its own lock")),
             Err(e) => {
                 n.say(format_args!("{e}: cannot put it back"));
                 self.damaged(s, a, was, true, n);
