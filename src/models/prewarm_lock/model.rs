@@ -259,7 +259,8 @@ crate::models::process::process_actor! {
         /// From its successful mkdir(lock) until its release begins (or it throws): the lock
         /// directory it created is in use, not being given up.
         holding: bool,
-        /// When its own lock directory was created (virtual time).
+        /// When the lock directory it holds was created (virtual time): its own mkdir, or the
+        /// creator's of a directory its exclusive owner write took.
         born: Time,
     }
 }

@@ -108,6 +108,10 @@ impl PrewarmLockModel {
         match wf.step(&mut s.fs, t.context) {
             Poll::Pending => {
                 if opening && self.version.verified() {
+                    // The directory it now owns was born when its creator's mkdir ran.
+                    if let Some(creator) = usize::from(s.lock_owner).checked_sub(1) {
+                        s.actors[a].born = s.actors[creator].born;
+                    }
                     s.lock_owner = a as u8 + 1;
                 }
                 s.actors[a].pc = Point::OwnerWrite(wf);
