@@ -65,9 +65,9 @@ fn every_scenario_meets_its_expectations() {
 }
 
 /// The folders the gate checks through the binary as well: the binary's plumbing (JSON, exit
-/// code, replay commands) on the fast folders (the canaries are of every protocol). The whole catalogue goes through
-/// the binary in the main job (`lockstep check scenarios`) and, compared pair by pair with the
-/// in-process run, in the long set.
+/// code, replay commands) on the fast folders (the canaries are of every protocol). The whole
+/// catalogue goes through the binary in the main job (`lockstep check scenarios`) and,
+/// compared pair by pair with the in-process run, in the long set.
 const THROUGH_THE_BINARY: &[&str] = &[
     "scenarios/canary",
     "scenarios/init-lock",
