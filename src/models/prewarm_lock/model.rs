@@ -106,13 +106,8 @@ pub struct PrewarmLockModel {
     lock: PathId,
     owner: PathId,
     recovery: PathId,
-    tomb: Vec<PathId>,
-    intent: Vec<PathId>,
-    intent_owner: Vec<PathId>,
-    released: Vec<PathId>,
-    /// `owner.json` under each actor's tombstone and released intent (what `rm -rf` walks).
-    tomb_owner: Vec<PathId>,
-    released_owner: Vec<PathId>,
+    /// Each process's tombstone, recovery intent and released intent, with their owner files.
+    own: PerProcess,
     /// Each process's pid as the scenario gives it (what an owner record's pid word holds).
     pids: Vec<u64>,
     /// Scheduled events, syscall faults and process identities (shared with the other
@@ -285,6 +280,7 @@ struct PerProcess {
     intent: Vec<PathId>,
     intent_owner: Vec<PathId>,
     released: Vec<PathId>,
+    /// `owner.json` under each actor's tombstone and released intent (what `rm -rf` walks).
     tomb_owner: Vec<PathId>,
     released_owner: Vec<PathId>,
 }
@@ -327,14 +323,7 @@ impl PrewarmLockModel {
         let lock = paths.parent(owner).expect("lock dir");
         let parent = paths.parent(lock).expect("parent dir");
         let recovery = paths.intern("cache/locks/tpl.lock.recovery");
-        let PerProcess {
-            tomb,
-            intent,
-            intent_owner,
-            released,
-            tomb_owner,
-            released_owner,
-        } = PerProcess::new(&mut paths, &spec);
+        let own = PerProcess::new(&mut paths, &spec);
         let stale = spec.stale.unwrap_or(version.stale_ms());
         let mut named: Vec<(String, PathId)> = [
             ("parent", parent),
@@ -346,9 +335,9 @@ impl PrewarmLockModel {
         .map(|(n, p)| (n.to_string(), *p))
         .collect();
         for (a, actor) in spec.actors.iter().enumerate() {
-            named.push((format!("tombstone-{}", actor.name), tomb[a]));
-            named.push((format!("intent-{}", actor.name), intent[a]));
-            named.push((format!("released-{}", actor.name), released[a]));
+            named.push((format!("tombstone-{}", actor.name), own.tomb[a]));
+            named.push((format!("intent-{}", actor.name), own.intent[a]));
+            named.push((format!("released-{}", actor.name), own.released[a]));
         }
         let actors = spec.actors.iter().map(|a| (a.name.as_str(), &a.env));
         let env = EnvPlan::new(actors, &spec.env, spec::POINTS, &|n| {
@@ -367,12 +356,7 @@ impl PrewarmLockModel {
             lock,
             owner,
             recovery,
-            tomb,
-            intent,
-            intent_owner,
-            released,
-            tomb_owner,
-            released_owner,
+            own,
             pids,
             env,
             symmetry: None,
@@ -588,7 +572,7 @@ impl PrewarmLockModel {
             && s.lock_owner != 0
             && !self.alive(s, usize::from(s.lock_owner) - 1);
         let intents: Vec<usize> = (0..s.actors.len())
-            .filter(|&i| s.fs.exists(&self.paths, self.intent[i]))
+            .filter(|&i| s.fs.exists(&self.paths, self.own.intent[i]))
             .collect();
         let orphan_intents = !intents.is_empty() && intents.iter().all(|&i| !self.alive(s, i));
         if (orphan_lock || orphan_intents) && s.flags & F_ORPHAN_TIMEOUT == 0 {
@@ -730,22 +714,22 @@ impl PrewarmLockModel {
             return "lock.recovery".into();
         }
         for (i, a) in self.spec.actors.iter().enumerate() {
-            if p == self.tomb[i] {
+            if p == self.own.tomb[i] {
                 return format!("tombstone-{}", a.name);
             }
-            if p == self.intent[i] {
+            if p == self.own.intent[i] {
                 return format!("intent-{}", a.name);
             }
-            if p == self.intent_owner[i] {
+            if p == self.own.intent_owner[i] {
                 return format!("intent-{}/owner.json", a.name);
             }
-            if p == self.released[i] {
+            if p == self.own.released[i] {
                 return format!("released-{}", a.name);
             }
-            if self.paths.parent(p) == Some(self.tomb[i]) {
+            if self.paths.parent(p) == Some(self.own.tomb[i]) {
                 return format!("tombstone-{}/owner.json", a.name);
             }
-            if self.paths.parent(p) == Some(self.released[i]) {
+            if self.paths.parent(p) == Some(self.own.released[i]) {
                 return format!("released-{}/owner.json", a.name);
             }
         }
@@ -793,7 +777,7 @@ impl PrewarmLockModel {
 
     fn intents_listed(&self, listing: &[PathId]) -> u8 {
         let mut m = 0u8;
-        for (i, &p) in self.intent.iter().enumerate() {
+        for (i, &p) in self.own.intent.iter().enumerate() {
             if listing.contains(&p) {
                 m |= 1 << i;
             }
@@ -841,10 +825,10 @@ impl PrewarmLockModel {
             return false;
         };
         let own = [
-            self.tomb[a],
-            self.tomb_owner[a],
-            self.released[a],
-            self.released_owner[a],
+            self.own.tomb[a],
+            self.own.tomb_owner[a],
+            self.own.released[a],
+            self.own.released_owner[a],
         ];
         own.contains(&path)
             && match op {
@@ -1066,12 +1050,12 @@ impl PrewarmLockModel {
     ) {
         let x = &s.actors[a];
         let same =
-            s.fs.stat(cx, self.tomb[a])
+            s.fs.stat(cx, self.own.tomb[a])
                 .is_ok_and(|st| st.ino.0 == x.judged_ino && st.mtime == x.judged_mtime);
         if same {
             n.say(format_args!("the tombstone is the directory it judged"));
             self.damaged(s, a, was, false, n);
-            s.actors[a].pc = Point::ReclaimRemove(r, RmRf::new(self.tomb[a]));
+            s.actors[a].pc = Point::ReclaimRemove(r, RmRf::new(self.own.tomb[a]));
             self.reach(s, a, spec::P_TOMBSTONED, n);
         } else {
             n.say(format_args!("the tombstone is another generation"));
@@ -1134,10 +1118,10 @@ impl PrewarmLockModel {
             out.push("lock".to_string());
         }
         for i in 0..s.actors.len() {
-            if s.fs.exists(&self.paths, self.intent[i]) && self.alive(s, i) {
-                out.push(self.short(self.intent[i]));
+            if s.fs.exists(&self.paths, self.own.intent[i]) && self.alive(s, i) {
+                out.push(self.short(self.own.intent[i]));
             }
-            for p in [self.tomb[i], self.released[i]] {
+            for p in [self.own.tomb[i], self.own.released[i]] {
                 if s.fs.exists(&self.paths, p) {
                     out.push(self.short(p));
                 }
@@ -1392,13 +1376,13 @@ impl Model for PrewarmLockModel {
             dir(self.lock, self.owner).unwrap_or_else(|| "-".into())
         ));
         for i in 0..s.actors.len() {
-            if let Some(d) = dir(self.intent[i], self.intent_owner[i]) {
+            if let Some(d) = dir(self.own.intent[i], self.own.intent_owner[i]) {
                 out.push_str(&format!(" intent-{}={d}", self.name(i)));
             }
-            if s.fs.exists(&self.paths, self.tomb[i]) {
+            if s.fs.exists(&self.paths, self.own.tomb[i]) {
                 out.push_str(&format!(" tombstone-{}", self.name(i)));
             }
-            if s.fs.exists(&self.paths, self.released[i]) {
+            if s.fs.exists(&self.paths, self.own.released[i]) {
                 out.push_str(&format!(" released-{}", self.name(i)));
             }
         }

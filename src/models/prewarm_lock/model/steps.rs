@@ -352,7 +352,7 @@ impl PrewarmLockModel {
         (site, mask, i): (Site, u8, u8),
     ) {
         let rest = mask & !(1 << i);
-        match s.fs.stat(t.context, self.intent[usize::from(i)]) {
+        match s.fs.stat(t.context, self.own.intent[usize::from(i)]) {
             Ok(st) => {
                 n.say(format_args!("mtime {}", shown(st.mtime)));
                 s.actors[a].pc = Point::IntentRead(site, rest, i, st.mtime);
@@ -378,7 +378,7 @@ impl PrewarmLockModel {
         (site, rest, i, mtime): (Site, u8, u8, Time),
     ) {
         let c =
-            s.fs.read_file(t.context, self.intent_owner[usize::from(i)])
+            s.fs.read_file(t.context, self.own.intent_owner[usize::from(i)])
                 .ok();
         let l = self.liveness(s, a, c.as_ref());
         let age = t.host_now as i64 - mtime as i64;
@@ -436,16 +436,17 @@ impl PrewarmLockModel {
         (i, then, attempt): (u8, AfterIntent, u8),
     ) {
         t.notable = true;
-        match s
-            .fs
-            .rename(t.context, self.intent[usize::from(i)], self.released[a])
-        {
+        match s.fs.rename(
+            t.context,
+            self.own.intent[usize::from(i)],
+            self.own.released[a],
+        ) {
             Ok(()) => {
                 n.say(format_args!(
                     "intent-{} moved out of the recovery root",
                     self.name(usize::from(i))
                 ));
-                s.actors[a].pc = Point::ReleasedRemove(then, RmRf::new(self.released[a]));
+                s.actors[a].pc = Point::ReleasedRemove(then, RmRf::new(self.own.released[a]));
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
@@ -512,11 +513,11 @@ impl PrewarmLockModel {
         p: Purpose,
     ) {
         t.notable = true;
-        match s.fs.mkdir(t.context, self.intent[a]) {
+        match s.fs.mkdir(t.context, self.own.intent[a]) {
             Ok(()) => {
                 n.say(format_args!("recovery intent created"));
                 let c = self.owner_content(s, a, true);
-                s.actors[a].pc = Point::IntentWrite(p, WriteFile::new(self.intent_owner[a], c));
+                s.actors[a].pc = Point::IntentWrite(p, WriteFile::new(self.own.intent_owner[a], c));
                 self.reach(s, a, spec::P_INTENT_CREATED, n);
             }
             Err(e) => self.ci_failed(s, a, p, e, n),
@@ -695,7 +696,7 @@ impl PrewarmLockModel {
     /// V3: renames `a`'s tombstone back to the lock name; the ghost owner `was` comes back
     /// with it.
     fn put_back(&self, s: &mut World, a: usize, cx: Ctx<'_>, was: u8) -> Result<(), Errno> {
-        s.fs.rename(cx, self.tomb[a], self.lock)?;
+        s.fs.rename(cx, self.own.tomb[a], self.lock)?;
         s.lock_owner = was;
         Ok(())
     }
@@ -736,7 +737,7 @@ impl PrewarmLockModel {
     ) {
         t.notable = true;
         let was = s.lock_owner;
-        match s.fs.rename(t.context, self.lock, self.tomb[a]) {
+        match s.fs.rename(t.context, self.lock, self.own.tomb[a]) {
             Ok(()) if self.version.verified() => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
@@ -746,7 +747,7 @@ impl PrewarmLockModel {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
                 self.damaged(s, a, was, false, n);
-                s.actors[a].pc = Point::ReclaimRemove(r, RmRf::new(self.tomb[a]));
+                s.actors[a].pc = Point::ReclaimRemove(r, RmRf::new(self.own.tomb[a]));
                 self.reach(s, a, spec::P_TOMBSTONED, n);
             }
             Err(Errno::ENOENT) => {
@@ -824,7 +825,7 @@ impl PrewarmLockModel {
     ) {
         t.notable = true;
         let was = s.lock_owner;
-        match s.fs.rename(t.context, self.lock, self.tomb[a]) {
+        match s.fs.rename(t.context, self.lock, self.own.tomb[a]) {
             Ok(()) if then == AfterLockDir::Release && self.version.verified() => {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
@@ -834,7 +835,7 @@ impl PrewarmLockModel {
                 n.say(format_args!("lock moved to tombstone-{}", self.name(a)));
                 s.lock_owner = 0;
                 self.damaged(s, a, was, true, n);
-                s.actors[a].pc = Point::LockDirRemove(then, RmRf::new(self.tomb[a]));
+                s.actors[a].pc = Point::LockDirRemove(then, RmRf::new(self.own.tomb[a]));
             }
             Err(e) if Self::transient(e) && usize::from(attempt) < BUSY_RETRY_MS.len() => {
                 let d = BUSY_RETRY_MS[usize::from(attempt)];
@@ -864,13 +865,14 @@ impl PrewarmLockModel {
     ) {
         t.notable = true;
         let token =
-            s.fs.read_file(t.context, self.tomb_owner[a])
+            s.fs.read_file(t.context, self.own.tomb_owner[a])
                 .ok()
                 .and_then(|c| c.get(3));
         if token == Some(a as u64 + 1) {
             n.say(format_args!("the tombstone holds its own token"));
             self.damaged(s, a, was, true, n);
-            s.actors[a].pc = Point::LockDirRemove(AfterLockDir::Release, RmRf::new(self.tomb[a]));
+            s.actors[a].pc =
+                Point::LockDirRemove(AfterLockDir::Release, RmRf::new(self.own.tomb[a]));
         } else {
             n.say(format_args!("the tombstone is not its lock"));
             s.actors[a].pc = Point::ReleaseRestore(was);

@@ -114,12 +114,12 @@ impl Renaming<'_> {
     fn own_paths(&self, a: usize) -> [PathId; 6] {
         let m = self.model;
         [
-            m.tomb[a],
-            m.tomb_owner[a],
-            m.intent[a],
-            m.intent_owner[a],
-            m.released[a],
-            m.released_owner[a],
+            m.own.tomb[a],
+            m.own.tomb_owner[a],
+            m.own.intent[a],
+            m.own.intent_owner[a],
+            m.own.released[a],
+            m.own.released_owner[a],
         ]
     }
 }
@@ -130,9 +130,9 @@ impl Relabel for Renaming<'_> {
         for a in 0..m.spec.actors.len() {
             let b = self.actor(a);
             for (from, to) in [
-                (&m.tomb, &m.tomb),
-                (&m.intent, &m.intent),
-                (&m.released, &m.released),
+                (&m.own.tomb, &m.own.tomb),
+                (&m.own.intent, &m.own.intent),
+                (&m.own.released, &m.own.released),
             ] {
                 if m.paths.name(from[a]) == name {
                     return m.paths.name(to[b]);
