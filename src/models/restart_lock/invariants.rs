@@ -16,6 +16,8 @@ invariants! {
         "when the run ends no L, M or RL of a live process and no temp or aside file of anyone remains; a lock whose holder was killed may stay, the next acquire reclaims it (S-C5)",
     BoundedWait: BoundedLiveness "bounded-wait" =>
         "every contender that is never paused returns from acquireRestartLock within `wait_bound_ms` of its arrival (default MAX_WAIT + POLL + MUTEX_RETRY per contender: L-C1's waiter bound)",
+    CrashedLockTakenOver: BoundedLiveness "crashed-lock-taken-over" =>
+        "a lock whose holder was killed is taken over (replaced or removed) by the later of its stamp + STALE and a never-paused waiter's arrival on the holder's host, plus POLL and MUTEX_RETRY per contender (L-C1's takeover bound, mutex delays included)",
     BoundedSpin: Safety "bounded-spin" =>
         "no contender retries the registry mutex more than `spin_max` (default 10) times in a row without sleeping (residual 4)",
 }

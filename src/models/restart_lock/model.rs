@@ -17,7 +17,8 @@
 //!
 //! **Ghost state** (what the protocol does not record, kept only to judge invariants): who
 //! created each of `L`, `M` and `RL` as they stand; per process whether it believes it holds
-//! the mutex, whether it is restarting, when the content it wrote was stamped, and whether a
+//! the mutex, whether it is restarting, when the content it wrote was stamped (a lock created
+//! empty by `open('wx')` counts from its creation until its content is written), and whether a
 //! legitimate takeover (holder older than STALE, or a taker that waited MAX_WAIT) superseded
 //! it; how many times in a row it retried the mutex without sleeping; and a flag for a release
 //! that removed somebody else's file.
@@ -619,6 +620,27 @@ impl RestartLockModel {
             .find(|&a| self.waiting(s, a) && s.now > s.actors[a].arrived + self.spec.wait_bound)
     }
 
+    /// `crashed-lock-taken-over`: when L's holder was killed and a judged waiter shares its
+    /// host (so its clock reads the stamp as the holder wrote it), the instant by which L must
+    /// be taken over: the later of the stamp's staleness and the waiter's arrival, plus one
+    /// poll and one mutex retry per contender. `None` when nothing is due.
+    fn takeover_due(&self, s: &World) -> Option<Time> {
+        if s.owner_l == 0 || !s.fs.exists(&self.paths, self.l) {
+            return None;
+        }
+        let holder = usize::from(s.owner_l) - 1;
+        if self.alive(s, holder) {
+            return None;
+        }
+        let stale_at = s.actors[holder].stamp_at + self.spec.stale;
+        let slack = self.spec.poll + self.spec.mutex_retry * s.actors.len() as u64;
+        let host = s.procs.host(ProcId(holder as u8));
+        (0..s.actors.len())
+            .filter(|&w| w != holder && self.waiting(s, w) && s.procs.host(ProcId(w as u8)) == host)
+            .map(|w| stale_at.max(s.actors[w].arrived) + slack)
+            .min()
+    }
+
     fn leftovers(&self, s: &World) -> Vec<String> {
         let mut out = Vec::new();
         let dead = |o: u8| o != 0 && !self.alive(s, usize::from(o) - 1);
@@ -647,6 +669,7 @@ impl RestartLockModel {
             Inv::TokenGatedRelease => s.flags & F_FOREIGN_RELEASE == 0,
             Inv::NoLeftovers => !at_end || self.leftovers(s).is_empty(),
             Inv::BoundedWait => self.wait_over(s).is_none(),
+            Inv::CrashedLockTakenOver => self.takeover_due(s).is_none_or(|due| s.now <= due),
             Inv::BoundedSpin => s
                 .actors
                 .iter()
@@ -754,6 +777,13 @@ impl Model for RestartLockModel {
             let waiters = (0..s.actors.len()).filter(|&a| self.waiting(s, a));
             let arrived = waiters.map(|a| s.actors[a].arrived);
             t = process::wait_deadline(t, s.now, self.spec.wait_bound, arrived);
+        }
+        if self.checks.contains(&Inv::CrashedLockTakenOver) {
+            if let Some(due) = self.takeover_due(s) {
+                if due + 1 > s.now {
+                    t = t.min(due + 1);
+                }
+            }
         }
         (t != NEVER).then_some(t)
     }
@@ -964,6 +994,17 @@ impl Model for RestartLockModel {
                 ),
                 None => String::new(),
             },
+            Inv::CrashedLockTakenOver => {
+                let holder = usize::from(s.owner_l).saturating_sub(1);
+                format!(
+                    "{}'s lock (stamped at {}, its holder killed at {}) is still there at {}, past the takeover bound of {}",
+                    self.name(holder),
+                    s.actors[holder].stamp_at,
+                    s.actors[holder].env.died_at,
+                    s.now,
+                    self.takeover_due(s).unwrap_or(0)
+                )
+            }
             Inv::BoundedSpin => format!(
                 "{} retried the registry mutex more than {} times in a row without sleeping",
                 self.who(s, |a, x| x.spins > self.spec.spin_max && self.alive(s, a)),

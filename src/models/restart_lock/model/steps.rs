@@ -44,6 +44,8 @@ impl RestartLockModel {
         match s.fs.open(t.context, self.l, OpenMode::CreateExcl) {
             Ok(fd) => {
                 s.owner_l = a as u8 + 1;
+                // Ghost: an empty lock is as old as its creation, for `crashed-lock-taken-over`.
+                s.actors[a].stamp_at = s.now;
                 n.say(format_args!("created (empty)"));
                 s.actors[a].pc = Point::Write(fd);
                 t.notable = true;
