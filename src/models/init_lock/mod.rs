@@ -136,6 +136,7 @@ pub fn build(spec: &Spec, version: Version, checked: &[Property]) -> InitLockMod
         ghost_legit: has(Inv::MaxActive) || has(Inv::NoPrematureReclaim),
         ghost_waited: has(Inv::AbandonedReclaimed),
         ghost_published: has(Inv::GatedPublish),
+        ghost_crons: has(Inv::OneCron),
         ghost_init_start: has(Inv::NoPrematureReclaim),
         levels: if spec.nested { 2 } else { 1 },
         conf: lock_confs(&spec, version),

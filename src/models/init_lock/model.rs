@@ -79,6 +79,7 @@ pub struct InitLockModel {
     pub(super) ghost_legit: bool,
     pub(super) ghost_waited: bool,
     pub(super) ghost_published: bool,
+    pub(super) ghost_crons: bool,
     pub(super) ghost_init_start: bool,
     /// The scripted cancellations (`cancel_at_ms`, `cancel_before_anchor`), bit per actor:
     /// which took effect in some explored schedule.
@@ -111,6 +112,9 @@ pub struct Res {
     waited: bool,
     inits: u8,
     published: u8,
+    /// Runtimes whose cron scheduler runs (S-A6): every runtime init that succeeds starts
+    /// one; V4's init that may not publish stops its own.
+    crons: u8,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -690,11 +694,21 @@ impl InitLockModel {
     fn publish<N: Narrator>(&self, s: &mut World, a: usize, level: usize, n: &mut N) {
         let ci = self.cell_of(a, level);
         let f = s.callers[a].frames[level];
+        let runtime = self.conf[level].kind == LockKind::Runtime;
+        if runtime && self.ghost_crons {
+            // The runtime init started its cron scheduler.
+            s.res[level].crons = s.res[level].crons.saturating_add(1);
+        }
         {
             if self.version.gated_publish() && s.cells[ci].gen != f.my_gen {
+                if runtime && self.ghost_crons {
+                    s.res[level].crons -= 1;
+                }
                 n.say(format_args!(
-                    "init ok but isCurrentClaim() is false (generation {} ≠ {}): does not publish, stops its cron",
-                    s.cells[ci].gen, f.my_gen
+                    "init ok but isCurrentClaim() is false (generation {} ≠ {}): does not publish{}",
+                    s.cells[ci].gen,
+                    f.my_gen,
+                    if runtime { ", stops its cron" } else { "" }
                 ));
             } else {
                 let r = s.res[level];
@@ -932,6 +946,7 @@ impl InitLockModel {
             Inv::AbandonedReclaimed => self.abandoned_reclaimed_holds(s),
             Inv::AnchorAttached => s.flags & F_ANCHOR_SKIPPED == 0,
             Inv::TimeoutNotEarly => s.flags & F_EARLY_TIMEOUT == 0,
+            Inv::OneCron => (0..self.levels).all(|l| s.res[l].crons <= 1),
         }
     }
 
@@ -1623,6 +1638,13 @@ impl Model for InitLockModel {
             }
             Inv::TimeoutNotEarly => {
                 format!("{flagged} gave up before more than its max wait had passed")
+            }
+            Inv::OneCron => {
+                let l = (0..self.levels).find(|&l| s.res[l].crons > 1).unwrap_or(0);
+                format!(
+                    "{} runtimes run their cron scheduler: a runtime whose value another publish replaced never stopped its cron",
+                    s.res[l].crons
+                )
             }
         }
     }
