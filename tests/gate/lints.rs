@@ -327,9 +327,9 @@ fn the_command_prints_each_lint_with_its_place_note_and_help() {
     let out = lockstep(&["lint", "protocols/init-lock.lstep"]);
     assert_eq!(out.code, 0, "lints are hints: {}", out.stderr);
     assert!(out.stdout.contains(
-        "warning[ungated-release]: protocols/init-lock.lstep:379:16: a `finally` writes shared `cells`"
+        "warning[ungated-release]: protocols/init-lock.lstep:386:16: a `finally` writes shared `cells`"
     ));
-    assert!(out.stdout.contains("379 │     release: { release(level) }"));
+    assert!(out.stdout.contains("386 │     release: { release(level) }"));
     assert!(out.stdout.contains("= note: the clobber"));
     assert!(out.stdout.contains("= help: keep the claim's token"));
     assert!(out.stderr.contains("7 lint(s) in 1 protocol file(s)"));
@@ -367,7 +367,7 @@ fn a_fixed_variant_is_quiet_and_deny_fails_a_buggy_one() {
     ]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(v[0]["id"], "ungated-claim-write");
-    assert_eq!(v[0]["line"], 363);
+    assert_eq!(v[0]["line"], 370);
 }
 
 #[test]

@@ -17,6 +17,8 @@ invariants! {
         "a claim whose owner was cancelled unanchored, while someone who found it when they started waits for it, is reclaimed by claim time + deadline + poll; V0, which never reclaims: by claim time + the platform's wall limit + poll (L-A2, relation R3)",
     AnchorAttached: Safety "anchor-attached" =>
         "every init promise is handed to the anchor, even when init throws synchronously (V2-b)",
+    OwnError: Safety "own-error" =>
+        "every caller gets a value or an error of its own: a timeout or its own init's failure, never another request's init failure (V0 db's `return dbInitPromise` rejects every request that awaits it) (S-A7)",
     OneCron: Safety "one-cron" =>
         "at most one runtime of a singleton runs its cron scheduler, the published one: a runtime init that may not publish (V4: isCurrentClaim() is false) stops its cron, and one whose value another publish replaced leaves it running (S-A6)",
     TimeoutNotEarly: Safety "timeout-not-early" =>

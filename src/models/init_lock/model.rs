@@ -169,6 +169,7 @@ const F_BAD_PUBLISH: u8 = 1;
 const F_PREMATURE: u8 = 2;
 const F_ANCHOR_SKIPPED: u8 = 4;
 const F_EARLY_TIMEOUT: u8 = 8;
+const F_FOREIGN_ERROR: u8 = 16;
 
 /// Not `Copy`: the explorer copies a world into a reused successor per explored move, and
 /// [`World::clone_from`] copies only the callers the scenario has (about half of the world's
@@ -766,6 +767,11 @@ impl InitLockModel {
             for b in 0..s.callers.len() {
                 if s.callers[b].pc == Point::AwaitShared(a as u8) && s.callers[b].life.runs() {
                     let lb = usize::from(s.callers[b].level);
+                    if !ok && self.checks.contains(&Inv::OwnError) && s.flags & F_FOREIGN_ERROR == 0
+                    {
+                        s.flags |= F_FOREIGN_ERROR;
+                        s.flag_actor = b as u8;
+                    }
                     n.say(format_args!(
                         "{} {}",
                         self.name(b),
@@ -947,6 +953,7 @@ impl InitLockModel {
             Inv::AnchorAttached => s.flags & F_ANCHOR_SKIPPED == 0,
             Inv::TimeoutNotEarly => s.flags & F_EARLY_TIMEOUT == 0,
             Inv::OneCron => (0..self.levels).all(|l| s.res[l].crons <= 1),
+            Inv::OwnError => s.flags & F_FOREIGN_ERROR == 0,
         }
     }
 
@@ -1638,6 +1645,9 @@ impl Model for InitLockModel {
             }
             Inv::TimeoutNotEarly => {
                 format!("{flagged} gave up before more than its max wait had passed")
+            }
+            Inv::OwnError => {
+                format!("{flagged} got another request's init failure: the shared promise it awaited rejected")
             }
             Inv::OneCron => {
                 let l = (0..self.levels).find(|&l| s.res[l].crons > 1).unwrap_or(0);
