@@ -497,12 +497,11 @@ impl PrewarmLockModel {
         }
     }
 
-    /// The reclaim reason (`RC_*`) for a lock of this liveness and age.
+    /// The reclaim reason (`RC_*`) for a lock of this liveness and age, in a version that
+    /// probes the owner (V1 on; V0 judges the mtime alone, in `on_stat`).
     fn reason(&self, l: Liveness, age: i64) -> u8 {
+        debug_assert!(self.version.probes(), "V0 has no liveness to weigh");
         let stale = age > self.stale as i64;
-        if !self.version.probes() {
-            return if stale { RC_STALE } else { RC_NONE };
-        }
         match l {
             Liveness::Dead => RC_DEAD,
             Liveness::Alive => RC_NONE,
