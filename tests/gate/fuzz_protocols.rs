@@ -283,7 +283,7 @@ fn fuzz_protocol_files_million() {
 
 /// What `.ci/run` runs: 100,000 inputs from seeds the million does not use (about 40 s).
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn fuzz_protocol_files_ci() {
     fuzz_chunks(21..=22, fuzz);
 }

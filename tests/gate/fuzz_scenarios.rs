@@ -359,7 +359,7 @@ fn fuzz_scenario_files_million() {
 
 /// What `.ci/run` runs: 50,000 inputs from a seed the million does not use.
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn fuzz_scenario_files_ci() {
     fuzz_chunks(21..=21, fuzz);
 }

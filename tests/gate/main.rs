@@ -229,7 +229,7 @@ fn counterexamples_and_state_counts_are_pinned() {
 /// long set: every `cargo test` already compares the binary's run with the in-process one, pair
 /// by pair (`the_cli_check_agrees_and_exits_zero`).
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn everything_twice_gives_identical_output() {
     let render = |rows: &[(lockstep::scenario::Meta, &'static str, Outcome)]| -> String {
         let mut s = String::new();
@@ -283,7 +283,7 @@ fn agrees_pair_by_pair(
 /// gate, so it is in the long set; the gate checks the fast folders through the binary every
 /// time (`THROUGH_THE_BINARY`), and the main job the whole catalogue.
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn everything_twice_through_the_binary_gives_identical_bytes() {
     let strip = |s: &str| -> String {
         s.lines()
@@ -310,7 +310,7 @@ fn replay_commands_reproduce_the_counterexample() {
 /// Every counterexample's printed replay command reproduces the same bytes (about two hundred
 /// runs of the binary).
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn every_replay_command_reproduces_its_counterexample() {
     replay_each(|_, _| true);
 }
@@ -398,7 +398,7 @@ fn a_trace_of_an_edited_scenario_is_refused() {
 
 /// Every scripted violation is also found by the exhaustive explorer (it explores a superset).
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn exhaustive_finds_whatever_the_script_finds() {
     for l in all_scenarios() {
         let meta = l.meta();
@@ -1304,7 +1304,7 @@ fn the_init_lock_file_agrees_with_the_rust_model() {
 
 /// Every init-lock scenario and every benchmark against the file.
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn every_init_lock_scenario_agrees_on_the_file() {
     agreement(
         &[
@@ -1339,7 +1339,7 @@ fn the_restart_lock_file_agrees_with_the_rust_model() {
 
 /// Every restart-lock scenario against the file.
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn every_restart_lock_scenario_agrees_on_the_file() {
     agreement(
         &[
@@ -1358,7 +1358,7 @@ fn every_restart_lock_scenario_agrees_on_the_file() {
 /// renamings of interchangeable processes and takes private steps alone, which the file does
 /// not) is checked by hand: `lockstep check scenarios/deep --interpreted` (50 s, 8 GB).
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn the_prewarm_lock_file_agrees_with_the_rust_model() {
     agreement(
         &[

@@ -130,7 +130,7 @@ fn header() -> String {
 }
 
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn named_scenarios_agree_with_the_kernel() {
     let mut out = vec![header()];
     for path in NAMED {
@@ -144,7 +144,7 @@ fn named_scenarios_agree_with_the_kernel() {
 /// the other protocols (isolate,
 /// restart lock, prewarm lock) have no lane map yet.
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn every_bridgeable_scenario_agrees_with_the_kernel() {
     let files =
         lockstep::cli::collect_files(&[format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"))])

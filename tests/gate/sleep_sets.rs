@@ -12,7 +12,7 @@ use support::all_scenarios;
 const DIAMOND_STATES: u64 = 200_000;
 
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn init_lock_independence_declarations_form_diamonds() {
     let mut pairs = 0;
     let mut checked = 0;
@@ -43,7 +43,7 @@ fn init_lock_independence_declarations_form_diamonds() {
 /// and terminal-world counts, same counterexample (as found, before shrinking), and no more
 /// transitions with sleep sets. The random probe is off, so the search itself decides.
 #[test]
-#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million)"]
+#[ignore = "long set: .ci/run runs it (cargo test --test gate -- --ignored --skip million --skip by_hand)"]
 fn sleep_sets_change_no_verdict_and_no_state_count() {
     let mut fewer = 0;
     let mut compared = 0;
