@@ -66,6 +66,10 @@ pub const POINTS: &[(&str, &str)] = &[
         "tombstoned",
         "V2: the judged lock was renamed to a tombstone, before rm -rf",
     ),
+    (
+        "waiter-returned",
+        "a release-waiter (role = \"wait\") found the lock gone and returns",
+    ),
 ];
 
 pub const P_CLAIMED: u8 = 0;
@@ -73,6 +77,7 @@ pub const P_PREWARMING: u8 = 1;
 pub const P_RECLAIM_JUDGED: u8 = 2;
 pub const P_INTENT_CREATED: u8 = 3;
 pub const P_TOMBSTONED: u8 = 4;
+pub const P_WAITER_RETURNED: u8 = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {

@@ -202,6 +202,7 @@ impl PrewarmLockModel {
                 x.pc = Point::Done;
                 x.waiting = false;
                 n.say(format_args!("ENOENT: the prewarm is over, returns"));
+                self.reach(s, a, spec::P_WAITER_RETURNED, n);
             }
             Err(e) => {
                 t.notable = true;
