@@ -18,6 +18,8 @@ invariants! {
         "every contender that is never paused returns from acquireRestartLock within `wait_bound_ms` of its arrival (default MAX_WAIT + POLL + MUTEX_RETRY per contender: L-C1's waiter bound)",
     CrashedLockTakenOver: BoundedLiveness "crashed-lock-taken-over" =>
         "a lock whose holder was killed is taken over (replaced or removed) by the later of its stamp + STALE and a never-paused waiter's arrival on the holder's host, plus POLL and MUTEX_RETRY per contender (L-C1's takeover bound, mutex delays included)",
+    CrashedMutexReaped: BoundedLiveness "crashed-mutex-reaped" =>
+        "a mutex whose holder was killed, empty or tokened, is reaped by the later of its mtime + STALE and a never-paused waiter's arrival on the holder's host, plus MUTEX_RETRY per contender (L-C2)",
     BoundedSpin: Safety "bounded-spin" =>
         "no contender retries the registry mutex more than `spin_max` (default 10) times in a row without sleeping (residual 4)",
 }

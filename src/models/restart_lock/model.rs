@@ -641,6 +641,28 @@ impl RestartLockModel {
             .min()
     }
 
+    /// `crashed-mutex-reaped`: when M's holder was killed and a judged waiter shares its host,
+    /// the instant by which M must be gone: the later of M's mtime + STALE (as that host's
+    /// clock reads the mtime) and the waiter's arrival, plus one mutex retry per contender.
+    fn reap_due(&self, s: &World) -> Option<Time> {
+        if s.owner_m == 0 {
+            return None;
+        }
+        let holder = usize::from(s.owner_m) - 1;
+        if self.alive(s, holder) {
+            return None;
+        }
+        let stat = s.fs.peek(&self.paths, self.m)?;
+        let age = self.host_now(s, holder).saturating_sub(stat.mtime);
+        let stale_at = (s.now + self.spec.stale).saturating_sub(age);
+        let slack = self.spec.mutex_retry * s.actors.len() as u64;
+        let host = s.procs.host(ProcId(holder as u8));
+        (0..s.actors.len())
+            .filter(|&w| self.waiting(s, w) && s.procs.host(ProcId(w as u8)) == host)
+            .map(|w| stale_at.max(s.actors[w].arrived) + slack)
+            .min()
+    }
+
     fn leftovers(&self, s: &World) -> Vec<String> {
         let mut out = Vec::new();
         let dead = |o: u8| o != 0 && !self.alive(s, usize::from(o) - 1);
@@ -670,6 +692,7 @@ impl RestartLockModel {
             Inv::NoLeftovers => !at_end || self.leftovers(s).is_empty(),
             Inv::BoundedWait => self.wait_over(s).is_none(),
             Inv::CrashedLockTakenOver => self.takeover_due(s).is_none_or(|due| s.now <= due),
+            Inv::CrashedMutexReaped => self.reap_due(s).is_none_or(|due| s.now <= due),
             Inv::BoundedSpin => s
                 .actors
                 .iter()
@@ -778,8 +801,14 @@ impl Model for RestartLockModel {
             let arrived = waiters.map(|a| s.actors[a].arrived);
             t = process::wait_deadline(t, s.now, self.spec.wait_bound, arrived);
         }
-        if self.checks.contains(&Inv::CrashedLockTakenOver) {
-            if let Some(due) = self.takeover_due(s) {
+        for (inv, due) in [
+            (
+                Inv::CrashedLockTakenOver,
+                Self::takeover_due as fn(&Self, &World) -> _,
+            ),
+            (Inv::CrashedMutexReaped, Self::reap_due),
+        ] {
+            if let Some(due) = self.checks.contains(&inv).then(|| due(self, s)).flatten() {
                 if due + 1 > s.now {
                     t = t.min(due + 1);
                 }
@@ -1003,6 +1032,16 @@ impl Model for RestartLockModel {
                     s.actors[holder].env.died_at,
                     s.now,
                     self.takeover_due(s).unwrap_or(0)
+                )
+            }
+            Inv::CrashedMutexReaped => {
+                let holder = usize::from(s.owner_m).saturating_sub(1);
+                format!(
+                    "{}'s registry mutex (its holder killed at {}) is still there at {}, past the reaping bound of {}",
+                    self.name(holder),
+                    s.actors[holder].env.died_at,
+                    s.now,
+                    self.reap_due(s).unwrap_or(0)
                 )
             }
             Inv::BoundedSpin => format!(
