@@ -20,6 +20,8 @@ invariants! {
         "every never-paused waiter or acquirer stops waiting (acquires, returns or throws) within `wait_bound_ms` of its arrival (default timeout + poll: 15 min 250 ms)",
     NoLeftovers: AtEnd "no-leftovers" =>
         "when the run ends no lock or intent of a live process and no tombstone or released intent of anyone remains; a lock or intent whose creator was killed may stay, the next waiter reclaims it (S-D5)",
+    OnlyTimeoutsThrow: Safety "only-timeouts-throw" =>
+        "no process throws anything but a waiter's timeout: an error of a race between processes (a lock that vanished between two calls, a claim another process moved) never reaches the caller; scenarios that inject syscall faults, which are meant to reach it, leave it out",
     TimeoutNotEarly: Safety "timeout-not-early" =>
         "a waiter gives up only once more than LOCK_TIMEOUT_MS has passed on its host's clock since it started: the check is strict, `elapsed > 15 min`",
 }

@@ -84,6 +84,7 @@ const F_LIVE_RECLAIMED: u8 = 2;
 const F_LOST_CLAIM: u8 = 4;
 const F_ORPHAN_TIMEOUT: u8 = 8;
 const F_EARLY_TIMEOUT: u8 = 16;
+const F_STRAY_THROW: u8 = 32;
 
 /// Reclaim outcomes (`actor.rc`).
 const RC_NONE: u8 = 0;
@@ -544,6 +545,15 @@ impl PrewarmLockModel {
     }
 
     fn throw<N: Narrator>(&self, s: &mut World, a: usize, why: &str, n: &mut N) {
+        if self.checks.contains(&Inv::OnlyTimeoutsThrow) && s.flags & F_STRAY_THROW == 0 {
+            s.flags |= F_STRAY_THROW;
+            s.flag_actor = a as u8;
+        }
+        self.stop_with(s, a, why, n);
+    }
+
+    /// The actor's call ends with an error (a timeout's, or through [`Self::throw`] any other).
+    fn stop_with<N: Narrator>(&self, s: &mut World, a: usize, why: &str, n: &mut N) {
         let x = &mut s.actors[a];
         x.pc = Point::Threw;
         x.waiting = false;
@@ -578,7 +588,7 @@ impl PrewarmLockModel {
             s.flags |= F_ORPHAN_TIMEOUT;
             s.flag_actor = a as u8;
         }
-        self.throw(
+        self.stop_with(
             s,
             a,
             &format!(
@@ -1137,6 +1147,7 @@ impl PrewarmLockModel {
             Inv::DeadOwnerReclaimed => self.reclaim_due(s).is_none_or(|t| s.now <= t),
             Inv::NoTimeoutOnOrphan => s.flags & F_ORPHAN_TIMEOUT == 0,
             Inv::TimeoutNotEarly => s.flags & F_EARLY_TIMEOUT == 0,
+            Inv::OnlyTimeoutsThrow => s.flags & F_STRAY_THROW == 0,
             Inv::LostClaimRetried => s.flags & F_LOST_CLAIM == 0,
             Inv::BoundedWait => self.wait_over(s).is_none(),
             Inv::NoLeftovers => !at_end || self.leftovers(s).is_empty(),
@@ -1458,6 +1469,9 @@ impl Model for PrewarmLockModel {
             }
             Inv::TimeoutNotEarly => {
                 format!("{flagged} gave up before more than the timeout had passed on its clock")
+            }
+            Inv::OnlyTimeoutsThrow => {
+                format!("{flagged} threw an error that is not its timeout")
             }
             Inv::BoundedWait => match self.wait_over(s) {
                 Some(a) => format!(
