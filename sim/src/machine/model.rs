@@ -346,6 +346,23 @@ impl Machine {
                 .is_some_and(|t| w[W_NOW] >= t)
     }
 
+    /// A process (`platform node`) whose step reached the mark its `kill_at` names is killed
+    /// in that step: no other process moves, and no property is judged, while it stands there
+    /// alive, as a pause at a mark and as the Rust models' kill at a named point. (A workerd
+    /// cancel at a mark is a move of its own, which other requests may precede, as the
+    /// init-lock model's cancellation window.)
+    fn kill_at_mark<N: Narrator>(&self, w: &mut World, a: usize, n: &mut N) {
+        if !self.scripted_cancels || self.program.platform != super::program::Platform::Node {
+            return;
+        }
+        if w.slots[self.base(a) + B_FLAGS] & F_AT_MARK != 0 && self.cancel_due(&w.slots, a) {
+            if let Some(bit) = self.scheduled.actors[a].mark {
+                self.scheduled.log.fire(bit);
+            }
+            self.cancel(&mut w.slots, a, n);
+        }
+    }
+
     /// Whether `a`'s scripted pause (`pause_at_ms`) is due: the instant has come and the
     /// process is at an ordinary await point (running or sleeping).
     fn pause_due(&self, w: &[i64], a: usize) -> bool {
@@ -509,9 +526,10 @@ impl Machine {
             self.run_watched(w, a, n);
             self.scheduled
                 .after_step(&self.program, before, &w.slots, b, a);
-            return;
+        } else {
+            self.run_watched(w, a, n);
         }
-        self.run_watched(w, a, n);
+        self.kill_at_mark(w, a, n);
     }
 
     fn run_watched<N: Narrator>(&self, w: &mut World, a: usize, n: &mut N) {
