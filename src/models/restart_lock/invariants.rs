@@ -12,6 +12,8 @@ invariants! {
         "at most one live process believes it holds the registry mutex (S-C4), pauses included",
     TokenGatedRelease: Safety "token-gated-release" =>
         "a release (of L, or of the mutex M) removes only the file its own acquire created (S-C3)",
+    OneBreaker: Safety "one-breaker" =>
+        "a break (V1's unlink, V2's rename over L, V3's overwrite) takes over only a lock that is stale to its breaker, or once the breaker has waited MAX_WAIT: so exactly one breaker takes over a stale instance, and every other one sees the winner's fresh lock and waits (S-C2)",
     NoLeftovers: AtEnd "no-leftovers" =>
         "when the run ends no L, M or RL of a live process and no temp or aside file of anyone remains; a lock whose holder was killed may stay, the next acquire reclaims it (S-C5)",
     BoundedWait: BoundedLiveness "bounded-wait" =>

@@ -59,6 +59,8 @@ const S_RESTART: usize = 1;
 
 /// A release removed a file (L or M) its own acquire did not create.
 const F_FOREIGN_RELEASE: u8 = 1;
+/// A break destroyed a lock its breaker would have found fresh (S-C2).
+const F_FRESH_BROKEN: u8 = 2;
 
 pub struct RestartLockModel {
     /// Set for a reachability search (see `crate::reach`): the model checks nothing but
@@ -285,6 +287,24 @@ impl RestartLockModel {
 
     /// `isRestartLockContentStale`: an unparsable stamp is stale; otherwise older than STALE.
     /// The seed cuts the comparator off; `>=` is assumed, as in the mtime check beside it.
+    /// Ghost, for `one-breaker`: L exists and actor `a`, at this step, would judge it fresh
+    /// (its content's stamp younger than STALE on `a`'s clock) without having waited MAX_WAIT.
+    /// Read before the break's call; `broke_fresh` records it once the call succeeded.
+    fn fresh_to(&self, s: &World, a: usize, host_now: Time) -> bool {
+        self.checks.contains(&Inv::OneBreaker)
+            && host_now < s.actors[a].deadline
+            && s.fs
+                .peek_content(&self.paths, self.l)
+                .is_some_and(|c| !self.content_stale(c, host_now))
+    }
+
+    fn broke_fresh(&self, s: &mut World, a: usize) {
+        if s.flags & F_FRESH_BROKEN == 0 {
+            s.flags |= F_FRESH_BROKEN;
+            s.flag_actor = a as u8;
+        }
+    }
+
     fn content_stale(&self, c: &Content, now: Time) -> bool {
         match c.get(1) {
             None => true,
@@ -689,6 +709,7 @@ impl RestartLockModel {
             Inv::MaxRunning => self.running(s) <= usize::from(self.spec.running_max),
             Inv::MutexExclusion => self.mutex_holders(s) <= 1,
             Inv::TokenGatedRelease => s.flags & F_FOREIGN_RELEASE == 0,
+            Inv::OneBreaker => s.flags & F_FRESH_BROKEN == 0,
             Inv::NoLeftovers => !at_end || self.leftovers(s).is_empty(),
             Inv::BoundedWait => self.wait_over(s).is_none(),
             Inv::CrashedLockTakenOver => self.takeover_due(s).is_none_or(|due| s.now <= due),
@@ -1008,6 +1029,11 @@ impl Model for RestartLockModel {
             Inv::TokenGatedRelease => format!(
                 "{}'s release removed a file its own acquire did not create",
                 self.name(usize::from(s.flag_actor))
+            ),
+            Inv::OneBreaker => format!(
+                "{} broke a lock that was fresh to it, before its own max wait of {} ms: another breaker had taken the stale one over",
+                self.name(usize::from(s.flag_actor)),
+                self.spec.max_wait
             ),
             Inv::NoLeftovers => format!(
                 "the run ended with {} left behind",

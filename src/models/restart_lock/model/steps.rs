@@ -166,8 +166,12 @@ impl RestartLockModel {
         n: &mut N,
     ) {
         t.notable = true;
+        let fresh = self.fresh_to(s, a, t.host_now);
         match s.fs.unlink(t.context, self.l) {
             Ok(()) => {
+                if fresh {
+                    self.broke_fresh(s, a);
+                }
                 if N::ON {
                     let who = s.owner_l;
                     n.say(format_args!(
@@ -217,8 +221,12 @@ impl RestartLockModel {
         n: &mut N,
     ) {
         t.notable = true;
+        let fresh = self.fresh_to(s, a, t.host_now);
         match s.fs.rename(t.context, self.tmp[a], self.l) {
             Ok(()) => {
+                if fresh {
+                    self.broke_fresh(s, a);
+                }
                 if N::ON && s.owner_l != 0 && s.owner_l != a as u8 + 1 {
                     n.say(format_args!(
                         "replaces {}'s lock",
@@ -809,9 +817,13 @@ impl RestartLockModel {
     ) {
         t.notable = true;
         let opening = wf.next_op() == Some(Op::Open);
+        let fresh = opening && self.fresh_to(s, a, t.host_now);
         self.say_write(&wf, n);
         match wf.step(&mut s.fs, t.context) {
             Poll::Pending => {
+                if fresh {
+                    self.broke_fresh(s, a);
+                }
                 if opening {
                     if N::ON && s.owner_l != 0 && s.owner_l != a as u8 + 1 {
                         n.say(format_args!(
