@@ -260,6 +260,16 @@ const RESTART_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
         "every content a process writes has three words: none has exactly two",
     ),
     (
+        "l_stamp >= 0 && now() - l_stamp * 1ms < stale && now() < deadline",
+        ">=->>",
+        "a ghost helper (one-breaker's judge of a fresh lock), not the protocol",
+    ),
+    (
+        "l_stamp >= 0 && now() - l_stamp * 1ms < stale && now() < deadline",
+        "<-><=",
+        "the same ghost helper",
+    ),
+    (
         "failing = true",
         "delete",
         "the mutex's write failure throws right after; the flag is read only by the caller's loop",
@@ -296,13 +306,52 @@ const PREWARM_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
     (
         "if INTENTS {",
         "guard->true",
-        "V0/V1 never create an intent, so waiting for or listing intents finds none",
+        "V0/V1 never create an intent, so waiting for intents before a claim finds none",
     ),
-    ("if INTENTS {", "guard->true", "the same, after the claim"),
+    (
+        "if INTENTS {",
+        "guard->true",
+        "the same, for the listing after the claim",
+    ),
     (
         "if VERIFIED {",
         "guard->true",
         "V2 with V3's rmdir undo: V2's verdicts come from its other bugs first",
+    ),
+    (
+        "!(PROBES && r.records && r.my_hostname == my_hostname) && real_now() - r.born > stale",
+        ">->>=",
+        "a ghost helper (the judge of a legitimate takeover), not the protocol: no version reclaims at exactly the stale age",
+    ),
+    (
+        "if INTENTS {",
+        "guard->true",
+        "the same as the first two, for a release-waiter",
+    ),
+    (
+        "if INTENTS {",
+        "guard->true",
+        "V1 reclaiming under V2's intent: V1's verdicts come from its other bugs first",
+    ),
+    (
+        "if s.ino != judged_ino || s.mtime != judged_mtime { return 'none' }",
+        "||->&&",
+        "needs a new lock created in the same millisecond between two stats of one re-check: three reclaimers at one instant, which proofs/prewarm-three-reclaimers.toml covers (CI) and no gate scenario can afford",
+    ),
+    (
+        "delay = delay * 2",
+        "delete",
+        "the busy retry's back-off only slows it down: no scenario bounds a reclaim from below",
+    ),
+    (
+        "delay = delay * 2",
+        "delete",
+        "the same, for an intent's rename",
+    ),
+    (
+        "delay = delay * 2",
+        "delete",
+        "the same, for a release's rename",
     ),
 ];
 

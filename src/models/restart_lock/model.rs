@@ -683,6 +683,30 @@ impl RestartLockModel {
             .min()
     }
 
+    /// Why `crashed-lock-taken-over` or `crashed-mutex-reaped` broke: whose file outlived its
+    /// bound, and the bound.
+    fn explain_crashed(&self, s: &World, inv: Inv) -> String {
+        if inv == Inv::CrashedLockTakenOver {
+            let holder = usize::from(s.owner_l).saturating_sub(1);
+            return format!(
+                "{}'s lock (stamped at {}, its holder killed at {}) is still there at {}, past the takeover bound of {}",
+                self.name(holder),
+                s.actors[holder].stamp_at,
+                s.actors[holder].env.died_at,
+                s.now,
+                self.takeover_due(s).unwrap_or(0)
+            );
+        }
+        let holder = usize::from(s.owner_m).saturating_sub(1);
+        format!(
+            "{}'s registry mutex (its holder killed at {}) is still there at {}, past the reaping bound of {}",
+            self.name(holder),
+            s.actors[holder].env.died_at,
+            s.now,
+            self.reap_due(s).unwrap_or(0)
+        )
+    }
+
     fn leftovers(&self, s: &World) -> Vec<String> {
         let mut out = Vec::new();
         let dead = |o: u8| o != 0 && !self.alive(s, usize::from(o) - 1);
@@ -1010,7 +1034,8 @@ impl Model for RestartLockModel {
         if self.reach_target.is_some() {
             return String::new();
         }
-        match self.checks[usize::from(p)] {
+        let inv = self.checks[usize::from(p)];
+        match inv {
             Inv::MaxActive => format!(
                 "{} restart at once; no takeover between them was legitimate (holder older than stale {} ms, or the taker waiting {} ms)",
                 self.who(s, |a, x| x.in_cs && !x.superseded && self.alive(s, a)),
@@ -1049,27 +1074,7 @@ impl Model for RestartLockModel {
                 ),
                 None => String::new(),
             },
-            Inv::CrashedLockTakenOver => {
-                let holder = usize::from(s.owner_l).saturating_sub(1);
-                format!(
-                    "{}'s lock (stamped at {}, its holder killed at {}) is still there at {}, past the takeover bound of {}",
-                    self.name(holder),
-                    s.actors[holder].stamp_at,
-                    s.actors[holder].env.died_at,
-                    s.now,
-                    self.takeover_due(s).unwrap_or(0)
-                )
-            }
-            Inv::CrashedMutexReaped => {
-                let holder = usize::from(s.owner_m).saturating_sub(1);
-                format!(
-                    "{}'s registry mutex (its holder killed at {}) is still there at {}, past the reaping bound of {}",
-                    self.name(holder),
-                    s.actors[holder].env.died_at,
-                    s.now,
-                    self.reap_due(s).unwrap_or(0)
-                )
-            }
+            Inv::CrashedLockTakenOver | Inv::CrashedMutexReaped => self.explain_crashed(s, inv),
             Inv::BoundedSpin => format!(
                 "{} retried the registry mutex more than {} times in a row without sleeping",
                 self.who(s, |a, x| x.spins > self.spec.spin_max && self.alive(s, a)),
