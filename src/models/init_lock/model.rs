@@ -16,7 +16,11 @@
 //! **Ghost state** (what the protocol does not record, kept only to judge invariants): a
 //! per-singleton claim counter independent of the protocol's own generation, who holds the
 //! latest claim and whether its own owner released it, how many inits started, the highest
-//! published claim, and per caller whether a legitimate reclaim superseded its claim.
+//! published claim, how many runtimes run their cron scheduler (every successful runtime init
+//! starts one; V4's init that may not publish stops it: S-A6), whether a caller got another
+//! request's init failure (V0's shared db promise: S-A7), and per caller whether a legitimate
+//! reclaim superseded its claim. Each is kept only when a checked invariant reads it, so it
+//! splits no worlds otherwise.
 
 use lockstep_sim::arrival;
 use lockstep_sim::{Lifecycle, Model, Narrator, PropIdx, Property, Time};
