@@ -286,7 +286,8 @@ const RESTART_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Prewarm-lock mutants no expectation kills (the campaign runs by hand: about 50 minutes).
+/// Prewarm-lock mutants no expectation kills (the campaign runs by hand: about 50 minutes on
+/// two cores). Most of the rm -rf ones are equivalent: every caller ignores its errors.
 const PREWARM_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
     (
         "if c[1] <= 0 { return 'unknown' }",
@@ -329,11 +330,6 @@ const PREWARM_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
         "the same as the first two, for a release-waiter",
     ),
     (
-        "if INTENTS {",
-        "guard->true",
-        "V1 reclaiming under V2's intent: V1's verdicts come from its other bugs first",
-    ),
-    (
         "if s.ino != judged_ino || s.mtime != judged_mtime { return 'none' }",
         "||->&&",
         "needs a new lock created in the same millisecond between two stats of one re-check: three reclaimers at one instant, which proofs/prewarm-three-reclaimers.toml covers (CI) and no gate scenario can afford",
@@ -349,9 +345,99 @@ const PREWARM_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
         "the same, for an intent's rename",
     ),
     (
+        "gone = true",
+        "delete",
+        "an intent that vanished between the listing and its stat: reading it anyway finds no owner, and removing it is a no-op",
+    ),
+    (
+        "if !gone {",
+        "guard->true",
+        "the same",
+    ),
+    (
         "delay = delay * 2",
         "delete",
-        "the same, for a release's rename",
+        "the same back-off, for a release's rename",
+    ),
+    (
+        "dir = s.dir",
+        "delete",
+        "rm -rf then tries unlink on a directory first: EISDIR, then the rmdir it would have made",
+    ),
+    (
+        "if e == 'ENOENT' { return }",
+        "==->!=",
+        "rm -rf's errors are ignored by every caller (as in the seed): an ENOENT thrown instead of returned ends it the same way",
+    ),
+    (
+        "if e == 'ENOENT' { return }",
+        "guard->true",
+        "the same: returning early on any error is what the ignored error would do",
+    ),
+    (
+        "if !dir {",
+        "guard->true",
+        "unlinking a directory fails (EISDIR) and falls through to rmdir",
+    ),
+    (
+        "if e == 'ENOENT' { return }",
+        "==->!=",
+        "rm -rf's errors are ignored by every caller (as in the seed): an ENOENT thrown instead of returned ends it the same way",
+    ),
+    (
+        "if e == 'ENOENT' { return }",
+        "guard->true",
+        "the same: returning early on any error is what the ignored error would do",
+    ),
+    (
+        "if e != 'EISDIR' && e != 'EPERM' { throw e }",
+        "!=->==",
+        "rm -rf's errors are ignored: whether this one is thrown or falls through, nothing that remains differs in any scenario",
+    ),
+    (
+        "if e != 'EISDIR' && e != 'EPERM' { throw e }",
+        "!=->==",
+        "rm -rf's errors are ignored: whether this one is thrown or falls through, nothing that remains differs in any scenario",
+    ),
+    (
+        "if e != 'EISDIR' && e != 'EPERM' { throw e }",
+        "&&->||",
+        "rm -rf's errors are ignored: whether this one is thrown or falls through, nothing that remains differs in any scenario",
+    ),
+    (
+        "if e != 'EISDIR' && e != 'EPERM' { throw e }",
+        "guard->true",
+        "rm -rf's errors are ignored: whether this one is thrown or falls through, nothing that remains differs in any scenario",
+    ),
+    (
+        "if e != 'ENOTEMPTY' && e != 'EEXIST' && e != 'EPERM' { throw e }",
+        "!=->==",
+        "the same, for a failing rmdir",
+    ),
+    (
+        "if e != 'ENOTEMPTY' && e != 'EEXIST' && e != 'EPERM' { throw e }",
+        "!=->==",
+        "the same, for a failing rmdir",
+    ),
+    (
+        "if e == 'ENOENT' { return }",
+        "==->!=",
+        "the same, for a readdir of a directory already gone",
+    ),
+    (
+        "if e == 'ENOENT' { return }",
+        "guard->true",
+        "the same",
+    ),
+    (
+        "if e != 'ENOENT' { throw e }",
+        "!=->==",
+        "the same, for the last rmdir",
+    ),
+    (
+        "if e != 'ENOENT' { throw e }",
+        "guard->true",
+        "the same",
     ),
 ];
 
