@@ -654,11 +654,7 @@ impl RestartLockModel {
         }
         let stale_at = s.actors[holder].stamp_at + self.spec.stale;
         let slack = self.spec.poll + self.spec.mutex_retry * s.actors.len() as u64;
-        let host = s.procs.host(ProcId(holder as u8));
-        (0..s.actors.len())
-            .filter(|&w| w != holder && self.waiting(s, w) && s.procs.host(ProcId(w as u8)) == host)
-            .map(|w| stale_at.max(s.actors[w].arrived) + slack)
-            .min()
+        self.earliest_due(s, holder, stale_at, slack)
     }
 
     /// `crashed-mutex-reaped`: when M's holder was killed and a judged waiter shares its host,
@@ -675,7 +671,18 @@ impl RestartLockModel {
         let stat = s.fs.peek(&self.paths, self.m)?;
         let age = self.host_now(s, holder).saturating_sub(stat.mtime);
         let stale_at = (s.now + self.spec.stale).saturating_sub(age);
-        let slack = self.spec.mutex_retry * s.actors.len() as u64;
+        self.earliest_due(
+            s,
+            holder,
+            stale_at,
+            self.spec.mutex_retry * s.actors.len() as u64,
+        )
+    }
+
+    /// The two crashed-file bounds' deadline: over the judged waiters on the dead `holder`'s
+    /// host (a waiter is alive, so never the holder), the earliest of the later of `stale_at`
+    /// and its arrival, plus `slack`; `None` when no such waiter is there.
+    fn earliest_due(&self, s: &World, holder: usize, stale_at: Time, slack: Time) -> Option<Time> {
         let host = s.procs.host(ProcId(holder as u8));
         (0..s.actors.len())
             .filter(|&w| self.waiting(s, w) && s.procs.host(ProcId(w as u8)) == host)
