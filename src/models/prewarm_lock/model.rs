@@ -580,18 +580,18 @@ impl PrewarmLockModel {
         let orphan_lock = s.fs.exists(&self.paths, self.lock)
             && s.lock_owner != 0
             && !self.alive(s, usize::from(s.lock_owner) - 1);
-        let intents: Vec<usize> = (0..s.actors.len())
-            .filter(|&i| s.fs.exists(&self.paths, self.own.intent[i]))
-            .collect();
-        let orphan_intents = !intents.is_empty() && intents.iter().all(|&i| !self.alive(s, i));
+        // Some intent stands, and every one that stands is a dead process's.
+        let mut standing =
+            (0..s.actors.len()).filter(|&i| s.fs.exists(&self.paths, self.own.intent[i]));
+        let orphan_intents =
+            standing.clone().next().is_some() && standing.all(|i| !self.alive(s, i));
         if (orphan_lock || orphan_intents) && s.flags & F_ORPHAN_TIMEOUT == 0 {
             s.flags |= F_ORPHAN_TIMEOUT;
             s.flag_actor = a as u8;
         }
-        self.stop_with(
-            s,
-            a,
-            &format!(
+        // The message is built only for a timeline: the search's steps allocate nothing here.
+        let why = if N::ON {
+            format!(
                 "timed out after {} ms (waited {elapsed} ms){}",
                 self.spec.timeout,
                 if orphan_lock || orphan_intents {
@@ -599,9 +599,11 @@ impl PrewarmLockModel {
                 } else {
                     ""
                 }
-            ),
-            n,
-        );
+            )
+        } else {
+            String::new()
+        };
+        self.stop_with(s, a, &why, n);
         true
     }
 
