@@ -29,7 +29,7 @@ const VARIANTS: &[VariantInfo] = &version::VARIANTS;
 const FAULTS: &[FaultInfo] = &[
     FaultInfo { name: "cancel_at_ms", summary: "cancel the request at an instant: its continuation is dropped and its finally never runs, unless its init is anchored" },
     FaultInfo { name: "cancel_before_anchor", summary: "cancel the request in the after() microtask window, after init starts and before waitUntil lands" },
-    FaultInfo { name: "outcome", summary: "how init ends: ok, fail, hang (never settles), throw-sync" },
+    FaultInfo { name: "outcome", summary: "how init ends: ok, fail, hang (never settles), throw-sync, cancelled (torn down when it would settle: no publish, no finally; an anchored init outliving the waitUntil grace)" },
     FaultInfo { name: "duplicated_module", summary: "the bundler duplicated the module: one lock per copy unless singletons live on globalThis" },
 ];
 
