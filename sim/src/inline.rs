@@ -40,6 +40,43 @@ impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
         self.items[usize::from(self.len)] = v;
         self.len += 1;
     }
+
+    /// Appends `v`; `Err(v)` when full.
+    pub fn try_push(&mut self, v: T) -> Result<(), T> {
+        let len = usize::from(self.len);
+        self.try_insert(len, v)
+    }
+
+    /// Removes and returns the last item.
+    pub fn pop(&mut self) -> Option<T> {
+        let len = usize::from(self.len);
+        (len > 0).then(|| self.remove(len - 1))
+    }
+
+    /// Inserts `v` at `at`, shifting the items after it; `Err(v)` when full.
+    pub fn try_insert(&mut self, at: usize, v: T) -> Result<(), T> {
+        let len = usize::from(self.len);
+        if len == N {
+            return Err(v);
+        }
+        assert!(at <= len, "insert at {at} past the length {len}");
+        self.items.copy_within(at..len, at + 1);
+        self.items[at] = v;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes and returns the item at `at`, shifting the items after it.
+    pub fn remove(&mut self, at: usize) -> T {
+        let len = usize::from(self.len);
+        assert!(at < len, "remove at {at} past the length {len}");
+        let v = self.items[at];
+        self.items.copy_within(at + 1..len, at);
+        // Past the length the slots are unobservable; zeroing keeps them out of nothing.
+        self.items[len - 1] = T::default();
+        self.len -= 1;
+        v
+    }
 }
 
 impl<T: Copy + Default, const N: usize> Deref for InlineVec<T, N> {
@@ -66,6 +103,22 @@ impl<T: Copy + Default + Eq, const N: usize> Eq for InlineVec<T, N> {}
 impl<T: Copy + Default + Hash, const N: usize> Hash for InlineVec<T, N> {
     fn hash<H: Hasher>(&self, h: &mut H) {
         (**self).hash(h)
+    }
+}
+
+impl<'a, T: Copy + Default, const N: usize> IntoIterator for &'a InlineVec<T, N> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'a, T: Copy + Default, const N: usize> IntoIterator for &'a mut InlineVec<T, N> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
     }
 }
 
@@ -97,5 +150,13 @@ mod tests {
         assert_eq!(&*x, &[5]);
         x.copy_from(&w);
         assert_eq!(x, w);
+        let mut y: InlineVec<u8, 3> = [1, 3].into_iter().collect();
+        assert_eq!(y.try_insert(1, 2), Ok(()));
+        assert_eq!(&*y, &[1, 2, 3]);
+        assert_eq!(y.try_insert(0, 0), Err(0));
+        assert_eq!(y.remove(0), 1);
+        assert_eq!(&*y, &[2, 3]);
+        assert_eq!(y.remove(1), 3);
+        assert_eq!(&*y, &[2]);
     }
 }

@@ -259,7 +259,9 @@ macro_rules! process_actor {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        // `Copy`, so a world's actors clone with one copy; `Default` only fills the world's
+        // unused actor slots, which nothing reads.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
         $vis struct $actor {
             choices: [u8; 2],
             pc: $point,
@@ -320,7 +322,7 @@ macro_rules! process_world {
             fs: lockstep_sim::world::Fs<$n>,
             procs: lockstep_sim::world::Procs,
             env: $crate::models::env::EnvState,
-            actors: arrayvec::ArrayVec<$actor, { $crate::models::env::MAX_ACTORS }>,
+            actors: lockstep_sim::inline::InlineVec<$actor, { $crate::models::env::MAX_ACTORS }>,
             $($(#[$field_meta])* $field: $type,)*
             flags: u8,
             flag_actor: u8,

@@ -32,8 +32,11 @@
 //! panics with the limit's name; it is never turned into an ENOSPC the protocol would see.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use arrayvec::ArrayVec;
+
+use crate::inline::InlineVec;
 
 use super::path::{NameId, PathId, Paths};
 use super::proc::{shown, ProcId, HOST_EPOCH};
@@ -67,16 +70,20 @@ pub const DIR_ENTRIES_MAX: usize = 8;
 /// format expects is what a crash or a reader sees mid-`writeFile`: the model's parser treats
 /// it the way the protocol's parser treats truncated text (eve: unparsable JSON, so `unknown`;
 /// restart lock: a missing token line).
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Content(ArrayVec<Word, CONTENT_WORDS>);
+///
+/// `Copy`, as are the inodes and entries that hold it: the explorer clones a world per move, and
+/// a table of `Copy` items clones with one copy and no per-item loop.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Content(InlineVec<Word, CONTENT_WORDS>);
 
 impl Content {
     /// Panics if `words` is longer than [`CONTENT_WORDS`] (a harness bug).
     pub fn new(words: &[Word]) -> Self {
-        let mut v = ArrayVec::new();
-        v.try_extend_from_slice(words)
-            .unwrap_or_else(|_| panic!("content longer than CONTENT_WORDS ({CONTENT_WORDS})"));
-        Content(v)
+        assert!(
+            words.len() <= CONTENT_WORDS,
+            "content longer than CONTENT_WORDS ({CONTENT_WORDS})"
+        );
+        Content(words.iter().copied().collect())
     }
 
     pub fn words(&self) -> &[Word] {
@@ -117,7 +124,7 @@ impl fmt::Debug for Content {
 }
 
 /// An inode number.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Ino(pub u8);
 
 impl Ino {
@@ -125,11 +132,12 @@ impl Ino {
 }
 
 /// A file descriptor, local to its process (lowest free number first, as POSIX requires).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Fd(pub u8);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Kind {
+    #[default]
     File,
     Dir,
 }
@@ -249,8 +257,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// A slot of the inode table, which is indexed by inode number (see [`Fs::inode_index`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 struct Inode {
+    /// In use. A free slot (between used ones: the table ends at its last used slot) is all
+    /// default, so equal file systems have equal tables.
+    live: bool,
     ino: Ino,
     kind: Kind,
     /// Whether a directory entry names it (no hard links, so at most one does). An unlinked
@@ -260,14 +272,40 @@ struct Inode {
     content: Content,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 struct Dentry {
     dir: Ino,
     name: NameId,
     ino: Ino,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+// The file system is hashed for every explored world: each inode and entry packs its small
+// fields into one word, instead of one hasher round per field. Every field is hashed, so equal
+// values hash equal.
+impl Hash for Inode {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let kind = match self.kind {
+            Kind::File => 0u64,
+            Kind::Dir => 1,
+        };
+        h.write_u64(
+            u64::from(self.live)
+                | u64::from(self.ino.0) << 8
+                | kind << 16
+                | u64::from(self.linked) << 24,
+        );
+        h.write_u64(self.mtime);
+        self.content.hash(h);
+    }
+}
+
+impl Hash for Dentry {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_u32(u32::from_le_bytes([self.dir.0, self.name.0, self.ino.0, 0]));
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 struct OpenFile {
     proc: ProcId,
     fd: Fd,
@@ -279,18 +317,20 @@ struct OpenFile {
 }
 
 /// The names `readdir` returns, as paths under the directory read, in name-interning order.
-pub type Listing = ArrayVec<PathId, DIR_ENTRIES_MAX>;
+pub type Listing = InlineVec<PathId, DIR_ENTRIES_MAX>;
 
-/// The filesystem. All tables are kept sorted so that two histories reaching the same files
-/// give equal (and equally hashed) worlds.
+/// The filesystem. Every table is kept in one canonical order (inodes by number, entries by
+/// directory and name, descriptors by process and number) so that two histories reaching the
+/// same files give equal (and equally hashed) worlds. Every part is `Copy` but the pending
+/// faults: the explorer clones a world per move, and a copy has no per-item loop.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Fs<const N: usize = 16> {
-    /// Sorted by `ino`; the root directory is always first.
-    inodes: ArrayVec<Inode, N>,
+    /// Indexed by inode number, the root directory first; ends at the highest number in use.
+    inodes: InlineVec<Inode, N>,
     /// Sorted by `(dir, name)`.
-    dentries: ArrayVec<Dentry, N>,
+    dentries: InlineVec<Dentry, N>,
     /// Sorted by `(proc, fd)`.
-    fds: ArrayVec<OpenFile, MAX_FDS>,
+    fds: InlineVec<OpenFile, MAX_FDS>,
     /// In injection order: the first match fires.
     faults: ArrayVec<Fault, MAX_FAULTS>,
 }
@@ -304,8 +344,9 @@ impl<const N: usize> Default for Fs<N> {
 impl<const N: usize> Fs<N> {
     /// An empty filesystem: just `/`, with mtime at the run's start ([`HOST_EPOCH`]).
     pub fn new() -> Self {
-        let mut inodes = ArrayVec::new();
+        let mut inodes = InlineVec::new();
         inodes.push(Inode {
+            live: true,
             ino: Ino::ROOT,
             kind: Kind::Dir,
             linked: true,
@@ -314,8 +355,8 @@ impl<const N: usize> Fs<N> {
         });
         Fs {
             inodes,
-            dentries: ArrayVec::new(),
-            fds: ArrayVec::new(),
+            dentries: InlineVec::new(),
+            fds: InlineVec::new(),
             faults: ArrayVec::new(),
         }
     }
@@ -328,7 +369,7 @@ impl<const N: usize> Fs<N> {
     /// table is sorted again, so two renamings that reach the same files give equal copies.
     pub fn relabeled(&self, map: &dyn Relabel) -> Self {
         let mut copy = self.clone();
-        for inode in &mut copy.inodes {
+        for inode in copy.inodes.iter_mut().filter(|n| n.live) {
             inode.content = map.content(&inode.content);
         }
         for d in &mut copy.dentries {
@@ -551,7 +592,7 @@ impl<const N: usize> Fs<N> {
         let node = self.inode(self.lookup(cx.paths, p)?);
         match node.kind {
             Kind::Dir => Err(Errno::EISDIR),
-            Kind::File => Ok(node.content.clone()),
+            Kind::File => Ok(node.content),
         }
     }
 
@@ -657,7 +698,7 @@ impl<const N: usize> Fs<N> {
 
     /// Inodes in use, root included (linked ones plus unlinked ones kept by a descriptor).
     pub fn inode_count(&self) -> usize {
-        self.inodes.len()
+        self.inodes.iter().filter(|n| n.live).count()
     }
 
     /// A one-line listing for timelines: `/cache/ /cache/L=[4242, 0, 7]@10 (unlinked #3=[..])`.
@@ -686,10 +727,15 @@ impl<const N: usize> Fs<N> {
         }
     }
 
+    /// The table is indexed by inode number (numbers are the smallest free ones, so they stay
+    /// below the capacity): a look-up is one index, not a search.
     fn inode_index(&self, ino: Ino) -> usize {
-        self.inodes
-            .binary_search_by_key(&ino, |n| n.ino)
-            .unwrap_or_else(|_| panic!("no inode {ino:?}"))
+        let i = usize::from(ino.0);
+        assert!(
+            self.inodes.get(i).is_some_and(|n| n.live),
+            "no inode {ino:?}"
+        );
+        i
     }
 
     fn inode(&self, ino: Ino) -> &Inode {
@@ -712,10 +758,13 @@ impl<const N: usize> Fs<N> {
     }
 
     /// Index of the entry `name` in directory `dir`.
+    ///
+    /// A scan, not a binary search: a table holds a few entries (at most the capacity), and
+    /// comparing one packed key per entry is cheaper than a search's comparisons of pairs.
     fn entry(&self, dir: Ino, name: NameId) -> Option<usize> {
-        self.dentries
-            .binary_search_by_key(&(dir, name), |d| (d.dir, d.name))
-            .ok()
+        let key = |d: &Dentry| u16::from_be_bytes([d.dir.0, d.name.0]);
+        let wanted = u16::from_be_bytes([dir.0, name.0]);
+        self.dentries.iter().position(|d| key(d) == wanted)
     }
 
     fn has_children(&self, dir: Ino) -> bool {
@@ -753,26 +802,25 @@ impl<const N: usize> Fs<N> {
     fn create(&mut self, dir: Ino, name: NameId, kind: Kind, now: Time) -> Ino {
         // Smallest free number: real filesystems reuse freed inodes, and it keeps equal
         // histories equal instead of drifting with a counter.
-        let mut ino = Ino(1);
-        for n in self.inodes.iter().skip(1) {
-            if n.ino != ino {
-                break;
-            }
-            ino = Ino(ino.0 + 1);
+        let at = (1..self.inodes.len())
+            .find(|&i| !self.inodes[i].live)
+            .unwrap_or(self.inodes.len());
+        let ino = Ino(at as u8);
+        let inode = Inode {
+            live: true,
+            ino,
+            kind,
+            linked: true,
+            mtime: now,
+            content: Content::default(),
+        };
+        if at < self.inodes.len() {
+            self.inodes[at] = inode;
+        } else {
+            self.inodes
+                .try_push(inode)
+                .unwrap_or_else(|_| panic!("more than {N} inodes: raise the Fs capacity"));
         }
-        let at = self.inodes.partition_point(|n| n.ino < ino);
-        self.inodes
-            .try_insert(
-                at,
-                Inode {
-                    ino,
-                    kind,
-                    linked: true,
-                    mtime: now,
-                    content: Content::default(),
-                },
-            )
-            .unwrap_or_else(|_| panic!("more than {N} inodes: raise the Fs capacity"));
         self.insert_dentry(Dentry { dir, name, ino });
         self.inode_mut(dir).mtime = now;
         ino
@@ -797,7 +845,10 @@ impl<const N: usize> Fs<N> {
     fn gc(&mut self, ino: Ino) {
         let i = self.inode_index(ino);
         if !self.inodes[i].linked && !self.fds.iter().any(|f| f.ino == ino) {
-            self.inodes.remove(i);
+            self.inodes[i] = Inode::default();
+            while self.inodes.last().is_some_and(|n| !n.live) {
+                self.inodes.pop();
+            }
         }
     }
 
@@ -858,7 +909,7 @@ impl<const N: usize> fmt::Display for Listed<'_, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("fs:")?;
         self.walk(f, Ino::ROOT, &mut String::new())?;
-        for n in self.fs.inodes.iter().filter(|n| !n.linked) {
+        for n in self.fs.inodes.iter().filter(|n| n.live && !n.linked) {
             write!(f, " (unlinked #{}={:?})", n.ino.0, n.content)?;
         }
         Ok(())

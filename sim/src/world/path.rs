@@ -14,7 +14,7 @@
 use std::fmt;
 
 /// An interned path. `PathId::ROOT` is `/`; everything else is below it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct PathId(pub u8);
 
 impl PathId {
@@ -22,7 +22,7 @@ impl PathId {
 }
 
 /// An interned path component (`owner.json`): what a directory entry stores.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct NameId(pub u8);
 
 #[derive(Clone, Debug)]

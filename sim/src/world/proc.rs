@@ -27,7 +27,7 @@
 //! still succeeds, it resumes where it stopped: C9), dead (kill -9 or exit: no cleanup, files
 //! stay). A dead process is reaped at once: zombies are not modeled.
 
-use arrayvec::ArrayVec;
+use crate::inline::InlineVec;
 
 use super::Errno;
 use crate::model::Time;
@@ -48,7 +48,7 @@ pub const MAX_HOSTS: usize = 4;
 pub const MAX_PROCS: usize = 12;
 
 /// The harness's name for a process: its row in the table, never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct ProcId(pub u8);
 
 impl ProcId {
@@ -57,20 +57,20 @@ impl ProcId {
 }
 
 /// The kernel's name for a process, unique only among the live processes of one host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Pid(pub u32);
 
 /// One kernel: a pid namespace and a clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct HostId(pub u8);
 
 /// What `os.hostname()` returns, interned by the model (a small int, so it fits in a file's
 /// content word).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Hostname(pub u8);
 
 /// A user id. `kill` to a process of another user fails with EPERM unless the sender is root.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Uid(pub u16);
 
 impl Uid {
@@ -79,20 +79,21 @@ impl Uid {
     pub const USER: Uid = Uid(1000);
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum ProcState {
+    #[default]
     Running,
     Paused,
     Dead,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 struct Host {
     name: Hostname,
     skew_ms: i64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 struct Proc {
     host: HostId,
     pid: Pid,
@@ -100,12 +101,12 @@ struct Proc {
     state: ProcState,
 }
 
-/// The process table and the hosts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+/// The process table and the hosts: `Copy`, so a world clones it with one copy.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Procs {
-    hosts: ArrayVec<Host, MAX_HOSTS>,
+    hosts: InlineVec<Host, MAX_HOSTS>,
     /// Index = `ProcId`.
-    procs: ArrayVec<Proc, MAX_PROCS>,
+    procs: InlineVec<Proc, MAX_PROCS>,
 }
 
 impl Procs {
@@ -297,7 +298,7 @@ impl Procs {
     /// row `p`, and keeps its own host and pid, since a pid belongs to its actor's position.
     /// Only rows of one host may be exchanged.
     pub fn relabeled(&self, process: &dyn Fn(ProcId) -> ProcId) -> Procs {
-        let mut copy = self.clone();
+        let mut copy = *self;
         for (i, row) in self.procs.iter().enumerate() {
             let to = copy.row_mut(process(ProcId(i as u8)));
             debug_assert_eq!(to.host, row.host, "a renaming across hosts");

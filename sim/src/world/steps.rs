@@ -10,7 +10,7 @@
 
 use std::task::Poll;
 
-use arrayvec::ArrayVec;
+use crate::inline::InlineVec;
 
 use super::fs::{Content, Ctx, Fd, Fs, Listing, Op, OpenMode};
 use super::path::PathId;
@@ -28,7 +28,7 @@ use super::Errno;
 ///
 /// As in Node, a failed write still closes the descriptor before the call rejects, with the
 /// write's error.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WriteFile {
     path: PathId,
     content: Content,
@@ -80,7 +80,7 @@ impl WriteFile {
         WriteFile {
             path: map.path(self.path),
             content: map.content(&self.content),
-            ..self.clone()
+            ..*self
         }
     }
 
@@ -176,12 +176,12 @@ pub const RM_DEPTH: usize = 4;
 /// Node removes the children of one directory concurrently; this walk removes them one after
 /// the other, in name order. For the lock directories of both protocols (one `owner.json`)
 /// that is the same thing. A failing child fails the walk at once.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RmRf {
-    stack: ArrayVec<Frame, RM_DEPTH>,
+    stack: InlineVec<Frame, RM_DEPTH>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 struct Frame {
     path: PathId,
     at: RmAt,
@@ -191,8 +191,9 @@ struct Frame {
     left: Listing,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 enum RmAt {
+    #[default]
     Lstat,
     Unlink,
     Rmdir,
@@ -209,7 +210,7 @@ enum Then {
 
 impl RmRf {
     pub fn new(path: PathId) -> Self {
-        let mut stack = ArrayVec::new();
+        let mut stack = InlineVec::new();
         stack.push(Frame::new(path));
         RmRf { stack }
     }
@@ -217,7 +218,7 @@ impl RmRf {
     /// This removal with its paths renamed (symmetry reduction; see
     /// [`super::Fs::relabeled`]). The children still to remove keep their order.
     pub fn relabeled(&self, map: &dyn super::fs::Relabel) -> Self {
-        let mut copy = self.clone();
+        let mut copy = *self;
         for frame in &mut copy.stack {
             frame.path = map.path(frame.path);
             for child in &mut frame.left {

@@ -387,7 +387,7 @@ fn stat_read_file_readdir_and_utimes() {
     fs.put_file(at(&p, P1, 3), n.stray, &Content::new(&[]))
         .unwrap();
     let list = fs.readdir(at(&p, P2, 9), n.lock).unwrap();
-    assert_eq!(list.as_slice(), &[n.owner, n.stray]);
+    assert_eq!(&*list, &[n.owner, n.stray]);
     assert_eq!(fs.readdir(at(&p, P2, 9), n.owner), Err(Errno::ENOTDIR));
     assert_eq!(fs.readdir(at(&p, P2, 9), n.tomb), Err(Errno::ENOENT));
 

@@ -44,8 +44,6 @@
 
 use std::task::Poll;
 
-use arrayvec::ArrayVec;
-
 use lockstep_sim::world::{
     shown, Content, Ctx, Errno, HostId, Op, PathId, Paths, Pid, ProcId, ProcState, RmRf, WriteFile,
 };
@@ -156,8 +154,9 @@ enum AfterLockDir {
     WriteFailed,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 enum Point {
+    #[default]
     NotArrived,
     MakeParent,
     Claim,
@@ -1183,7 +1182,7 @@ impl Model for PrewarmLockModel {
     fn initial(&self) -> World {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
         let procs = env::procs(&self.spec.env, &envs);
-        let mut actors = ArrayVec::new();
+        let mut actors = lockstep_sim::inline::InlineVec::new();
         for a in 0..self.spec.actors.len() {
             let (choices, wake) = process::initial_choices(self, a);
             actors.push(Actor {

@@ -25,8 +25,6 @@
 
 use std::task::Poll;
 
-use arrayvec::ArrayVec;
-
 use lockstep_sim::world::{
     shown, Content, Ctx, Errno, Fd, Op, OpenMode, PathId, Paths, ProcId, ProcState, WriteFile,
 };
@@ -89,8 +87,9 @@ pub struct RestartLockModel {
 }
 
 /// Where an actor's continuation is.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 enum Point {
+    #[default]
     NotArrived,
     // V1, V2: claim L directly.
     Open,
@@ -802,7 +801,7 @@ impl Model for RestartLockModel {
     fn initial(&self) -> World {
         let envs: Vec<_> = self.spec.actors.iter().map(|a| a.env.clone()).collect();
         let procs = env::procs(&self.spec.env, &envs);
-        let mut actors = ArrayVec::new();
+        let mut actors = lockstep_sim::inline::InlineVec::new();
         for a in 0..self.spec.actors.len() {
             let (choices, wake) = process::initial_choices(self, a);
             actors.push(Actor {

@@ -72,14 +72,14 @@ impl Renaming<'_> {
             Point::ReclaimRestore(was) => Point::ReclaimRestore(self.owner(*was)),
             Point::ReleaseVerify(was) => Point::ReleaseVerify(self.owner(*was)),
             Point::ReleaseRestore(was) => Point::ReleaseRestore(self.owner(*was)),
-            other => other.clone(),
+            other => *other,
         }
     }
 
     fn actor_state(&self, actor: &Actor) -> Actor {
         Actor {
             pc: self.point(&actor.pc),
-            ..actor.clone()
+            ..*actor
         }
     }
 

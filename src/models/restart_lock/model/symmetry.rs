@@ -35,19 +35,19 @@ impl Renaming<'_> {
             Point::WriteUnder(w) => Point::WriteUnder(w.relabeled(self)),
             Point::AsideStat(o) => Point::AsideStat(self.owner(*o)),
             Point::AsideRestore(o) => Point::AsideRestore(self.owner(*o)),
-            other => other.clone(),
+            other => *other,
         }
     }
 
     fn actor_state(&self, actor: &Actor) -> Actor {
         Actor {
             pc: self.point(&actor.pc),
-            ..actor.clone()
+            ..*actor
         }
     }
 
     fn world(&self, s: &World) -> World {
-        let mut actors = s.actors.clone();
+        let mut actors = s.actors;
         for (a, actor) in s.actors.iter().enumerate() {
             actors[self.actor(a)] = self.actor_state(actor);
         }
