@@ -727,7 +727,7 @@ mod tests {
     #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     struct SvcWorld {
         now: Time,
-        gen: u8,
+        generation: u8,
         arrived: Vec<bool>,
         reset_done: bool,
         slots: Slots<NapWorld>,
@@ -771,7 +771,7 @@ mod tests {
             self.nest.open(&mut slots, 1, 0);
             SvcWorld {
                 now: 0,
-                gen: 1,
+                generation: 1,
                 arrived: vec![false; self.arrive.len()],
                 reset_done: false,
                 slots,
@@ -801,7 +801,7 @@ mod tests {
                 .arrive
                 .iter()
                 .enumerate()
-                .filter(|(a, &t)| !s.arrived[*a] && t > s.now)
+                .filter(|(a, t)| !s.arrived[*a] && **t > s.now)
                 .map(|(_, &t)| t)
                 .chain(self.reset_at.filter(|&t| !s.reset_done && t > s.now))
                 .min();
@@ -815,16 +815,16 @@ mod tests {
             match m {
                 SvcMove::Arrive(a) => {
                     s.arrived[usize::from(a)] = true;
-                    self.nest.admit(&mut s.slots, s.gen, a, n);
+                    self.nest.admit(&mut s.slots, s.generation, a, n);
                 }
                 SvcMove::Reset => {
                     s.reset_done = true;
                     for a in 0..self.arrive.len() as u8 {
-                        self.nest.kill(&mut s.slots, s.gen, a);
+                        self.nest.kill(&mut s.slots, s.generation, a);
                     }
-                    self.nest.close(&mut s.slots, s.gen);
-                    s.gen += 1;
-                    self.nest.open(&mut s.slots, s.gen, s.now);
+                    self.nest.close(&mut s.slots, s.generation);
+                    s.generation += 1;
+                    self.nest.open(&mut s.slots, s.generation, s.now);
                 }
                 SvcMove::In(m) => self.nest.apply(&mut s.slots, m, n),
             }
@@ -856,7 +856,7 @@ mod tests {
             a.to_string()
         }
         fn render_state(&self, s: &SvcWorld) -> String {
-            format!("gen={}", s.gen)
+            format!("gen={}", s.generation)
         }
         fn explain(&self, _: &SvcWorld, p: PropIdx) -> String {
             self.props[usize::from(p)].id.to_string()

@@ -416,10 +416,10 @@ impl Tally {
         let i = self.executions;
         self.executions += 1;
         self.steps += run.steps;
-        if let Some(set) = &mut self.distinct {
-            if set.insert(fingerprint(&run.schedule)) {
-                self.distinct_count += 1;
-            }
+        if let Some(set) = &mut self.distinct
+            && set.insert(fingerprint(&run.schedule))
+        {
+            self.distinct_count += 1;
         }
         match run.end {
             End::Holds => false,

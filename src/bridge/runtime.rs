@@ -382,10 +382,10 @@ where
             }
         }
     };
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| builder.check(f))) {
-        if !payload.is::<StopLoom>() {
-            resume_unwind(payload);
-        }
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| builder.check(f)))
+        && !payload.is::<StopLoom>()
+    {
+        resume_unwind(payload);
     }
     super::take(&tally).report("loom")
 }

@@ -196,14 +196,14 @@ fn measure_pairs(
             let t = Instant::now();
             let o = runs[i].0.explore(variant, plan);
             times[i].push(t.elapsed().as_secs_f64());
-            if let Some(first) = &outs[i] {
-                if signature(first) != signature(&o) {
-                    return Err(format!(
-                        "{variant}: two runs of one benchmark disagree: {:?} then {:?}",
-                        signature(first),
-                        signature(&o)
-                    ));
-                }
+            if let Some(first) = &outs[i]
+                && signature(first) != signature(&o)
+            {
+                return Err(format!(
+                    "{variant}: two runs of one benchmark disagree: {:?} then {:?}",
+                    signature(first),
+                    signature(&o)
+                ));
             }
             outs[i] = Some(o);
         }

@@ -68,11 +68,11 @@ pub fn run(a: Args) -> u8 {
     } else {
         print!("{}", table(&rows));
     }
-    if let Some(path) = &a.junit {
-        if let Err(e) = crate::atomic_write::write(path, junit(&rows)) {
-            eprintln!("error: cannot write `{path}`: {e}");
-            return crate::cli::EXIT_INTERNAL;
-        }
+    if let Some(path) = &a.junit
+        && let Err(e) = crate::atomic_write::write(path, junit(&rows))
+    {
+        eprintln!("error: cannot write `{path}`: {e}");
+        return crate::cli::EXIT_INTERNAL;
     }
     if rows.len() < planned && !crate::interrupt::raised() {
         eprintln!(

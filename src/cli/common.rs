@@ -108,10 +108,11 @@ impl Overrides {
         if self.threads == Some(0) || self.pct_depth == Some(0) || self.time_max == Some(0) {
             return Err("--threads, --pct-depth and --time-max take a positive number".into());
         }
-        if let Some(s) = &self.strategy {
-            if parse_strategy(s).is_none() && parse_bridge_strategy(s).is_none() {
-                return Err(format!("unknown strategy `{s}`; use one of: {STRATEGIES}"));
-            }
+        if let Some(s) = &self.strategy
+            && parse_strategy(s).is_none()
+            && parse_bridge_strategy(s).is_none()
+        {
+            return Err(format!("unknown strategy `{s}`; use one of: {STRATEGIES}"));
         }
         for (v, n) in [
             (self.runs, "--runs"),

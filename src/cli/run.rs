@@ -106,10 +106,10 @@ pub fn run(a: Args) -> u8 {
         plan.config.runs = 1;
         plan.config.example = true;
     }
-    if a.schedule.is_none() {
-        if let Err(e) = check_bridged(&[loaded.as_ref()], &a.overrides) {
-            return usage_error(&e);
-        }
+    if a.schedule.is_none()
+        && let Err(e) = check_bridged(&[loaded.as_ref()], &a.overrides)
+    {
+        return usage_error(&e);
     }
     crate::cli::common::print_lints(
         std::slice::from_ref(&src),
@@ -538,10 +538,10 @@ fn regression_document(r: &Regression<'_>) -> std::io::Result<String> {
         check.remove("reachable");
     }
     // A protocol file is named relative to the scenario: name it relative to the regression.
-    if let Some(protocol) = doc.get("protocol").and_then(Item::as_str) {
-        if let Some(moved) = protocol_from(src, protocol, dir) {
-            doc["protocol"] = value(moved);
-        }
+    if let Some(protocol) = doc.get("protocol").and_then(Item::as_str)
+        && let Some(moved) = protocol_from(src, protocol, dir)
+    {
+        doc["protocol"] = value(moved);
     }
     let mut explore = Table::new();
     explore["strategy"] = value("replay");

@@ -1002,22 +1002,22 @@ fn actor_of(
         platform_key(src, p, key)?;
         actor_key(src, p, k, key, v, &mut spec)?;
     }
-    if let Some(c) = spec.cancel_at {
-        if c < spec.arrive[0] {
-            let (name, key) = ["cancel_at_ms", "kill_at_ms", "crash_at_ms"]
-                .into_iter()
-                .find_map(|n| get(n).map(|v| (n, v)))
-                .expect("set");
-            return Err(at(
-                src,
-                key,
-                format!(
-                    "`{name}` = {c} comes before the actor can arrive ({} ms)",
-                    spec.arrive[0]
-                ),
-            )
-            .help("an actor can only be cancelled or killed once it has arrived"));
-        }
+    if let Some(c) = spec.cancel_at
+        && c < spec.arrive[0]
+    {
+        let (name, key) = ["cancel_at_ms", "kill_at_ms", "crash_at_ms"]
+            .into_iter()
+            .find_map(|n| get(n).map(|v| (n, v)))
+            .expect("set");
+        return Err(at(
+            src,
+            key,
+            format!(
+                "`{name}` = {c} comes before the actor can arrive ({} ms)",
+                spec.arrive[0]
+            ),
+        )
+        .help("an actor can only be cancelled or killed once it has arrived"));
     }
     hosts.settle(src, get("skew_ms"), &mut spec)?;
     pause_length(
@@ -1037,11 +1037,11 @@ fn kind_of(
     p: &Protocol,
 ) -> Result<String, ScenarioError> {
     let kinds: Vec<&str> = p.kinds.iter().map(|k| k.name.as_str()).collect();
-    if let [only] = &p.kinds[..] {
-        if kind_is_param(only) {
-            // The file's only kind has a parameter called `kind`: the key sets it.
-            return Ok(only.name.clone());
-        }
+    if let [only] = &p.kinds[..]
+        && kind_is_param(only)
+    {
+        // The file's only kind has a parameter called `kind`: the key sets it.
+        return Ok(only.name.clone());
     }
     match named {
         Some(v) => match v.get_ref() {

@@ -226,10 +226,10 @@ impl Lexer<'_> {
         if in_brackets {
             return;
         }
-        if let Some((t, _)) = self.toks.last() {
-            if t.ends_line() {
-                self.toks.push((Tok::Semi, self.at..self.at));
-            }
+        if let Some((t, _)) = self.toks.last()
+            && t.ends_line()
+        {
+            self.toks.push((Tok::Semi, self.at..self.at));
         }
     }
 

@@ -54,23 +54,22 @@ pub fn variants(file: &File) -> Result<Vec<VariantDecl>> {
             name,
             ..
         } = &item.kind
+            && !out.iter().any(|v| v.name == b.text)
         {
-            if !out.iter().any(|v| v.name == b.text) {
-                return Err(Diag::new(
-                    b.span.clone(),
-                    format!(
-                        "variant `{}` derives from `{}`, which is not declared",
-                        name.text, b.text
-                    ),
-                )
-                .help(format!(
-                    "the variants are: {}",
-                    out.iter()
-                        .map(|v| v.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
+            return Err(Diag::new(
+                b.span.clone(),
+                format!(
+                    "variant `{}` derives from `{}`, which is not declared",
+                    name.text, b.text
+                ),
+            )
+            .help(format!(
+                "the variants are: {}",
+                out.iter()
+                    .map(|v| v.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
         }
     }
     for v in &out {
@@ -145,11 +144,10 @@ fn override_one(file: &mut File, o: &Item) -> Result<()> {
                 if let ItemKind::Param {
                     name: n, default, ..
                 } = &mut i.kind
+                    && n.text == name.text
                 {
-                    if n.text == name.text {
-                        *default = Some(value.clone());
-                        return Ok(());
-                    }
+                    *default = Some(value.clone());
+                    return Ok(());
                 }
             }
             Err(missing(name, "parameter"))

@@ -310,10 +310,11 @@ impl Observer for InvariantChecker {
                 if generation != current_generation {
                     g.superseded_releases += 1;
                 }
-                if let Some(c) = g.in_force.as_mut() {
-                    if cleared && c.generation == generation {
-                        c.released_by_owner = true;
-                    }
+                if let Some(c) = g.in_force.as_mut()
+                    && cleared
+                    && c.generation == generation
+                {
+                    c.released_by_owner = true;
                 }
             }
             Event::Published {

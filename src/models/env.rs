@@ -343,15 +343,15 @@ fn after_arrival(
     arrive_min: u64,
 ) -> Result<Option<u64>, ScenarioError> {
     let t = opt_ms(src, v, what, 0)?;
-    if let (Some(t), Some(s)) = (t, v) {
-        if t < arrive_min {
-            return Err(at(
-                src,
-                s,
-                format!("`{what}` = {t} comes before the actor can arrive ({arrive_min} ms)"),
-            )
-            .help("a process can only be acted on once it has started"));
-        }
+    if let (Some(t), Some(s)) = (t, v)
+        && t < arrive_min
+    {
+        return Err(at(
+            src,
+            s,
+            format!("`{what}` = {t} comes before the actor can arrive ({arrive_min} ms)"),
+        )
+        .help("a process can only be acted on once it has started"));
     }
     Ok(t)
 }

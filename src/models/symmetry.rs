@@ -157,15 +157,15 @@ impl Order {
         (pid_at, token_at): (usize, usize),
     ) -> Content {
         let mut words: ArrayVec<u64, CONTENT_WORDS> = c.words().iter().copied().collect();
-        if let Some(pid) = words.get_mut(pid_at) {
-            if let Some(a) = pids.iter().position(|p| p == pid) {
-                *pid = pids[self.actor(a)];
-            }
+        if let Some(pid) = words.get_mut(pid_at)
+            && let Some(a) = pids.iter().position(|p| p == pid)
+        {
+            *pid = pids[self.actor(a)];
         }
-        if let Some(token) = words.get_mut(token_at) {
-            if (1..=self.n as u64).contains(token) {
-                *token = self.actor(*token as usize - 1) as u64 + 1;
-            }
+        if let Some(token) = words.get_mut(token_at)
+            && (1..=self.n as u64).contains(token)
+        {
+            *token = self.actor(*token as usize - 1) as u64 + 1;
         }
         Content::new(&words)
     }

@@ -316,17 +316,17 @@ fn marks(out: &mut String, cols: &[Column<'_>], names: &[&str], verdict: &Verdic
                 a = sy - 6,
             );
         }
-        if i + 1 == cols.len() {
-            if let Some(inv) = violated {
-                let _ = writeln!(
-                    out,
-                    r##"<g class="violation"><line x1="{x}" y1="{TOP}" x2="{x}" y2="{b}" stroke="#b00020" stroke-width="1.5" stroke-dasharray="5 3"/><circle cx="{x}" cy="{y}" r="11" fill="none" stroke="#b00020" stroke-width="3"/><text x="{tx}" y="{ty}" text-anchor="end" fill="#b00020" font-weight="700">✗ {inv}</text></g>"##,
-                    b = lane_y(state_lane) + LANE / 2,
-                    tx = x + COLUMN / 2 - 2,
-                    ty = TOP - 56,
-                    inv = escape(inv),
-                );
-            }
+        if i + 1 == cols.len()
+            && let Some(inv) = violated
+        {
+            let _ = writeln!(
+                out,
+                r##"<g class="violation"><line x1="{x}" y1="{TOP}" x2="{x}" y2="{b}" stroke="#b00020" stroke-width="1.5" stroke-dasharray="5 3"/><circle cx="{x}" cy="{y}" r="11" fill="none" stroke="#b00020" stroke-width="3"/><text x="{tx}" y="{ty}" text-anchor="end" fill="#b00020" font-weight="700">✗ {inv}</text></g>"##,
+                b = lane_y(state_lane) + LANE / 2,
+                tx = x + COLUMN / 2 - 2,
+                ty = TOP - 56,
+                inv = escape(inv),
+            );
         }
     }
 }

@@ -175,13 +175,13 @@ fn check_input(text: &str) -> Result<(), String> {
 fn examine(text: &str) -> Result<(), String> {
     match lang::load("fuzz.lstep", text) {
         Err(e) => {
-            if let Some(span) = &e.span {
-                if span.end > text.len() || span.start > span.end {
-                    return Err(format!(
-                        "span {span:?} outside a file of {} bytes",
-                        text.len()
-                    ));
-                }
+            if let Some(span) = &e.span
+                && (span.end > text.len() || span.start > span.end)
+            {
+                return Err(format!(
+                    "span {span:?} outside a file of {} bytes",
+                    text.len()
+                ));
             }
             if e.message.trim().is_empty() || e.render().is_empty() {
                 return Err("an error without a message".to_string());

@@ -209,15 +209,14 @@ fn located(e: &ScenarioError, src: &Source) -> Result<(), String> {
     if e.message.trim().is_empty() {
         return Err("an error without a message".to_string());
     }
-    if e.path == src.path {
-        if let Some(span) = &e.span {
-            if span.end > src.text.len() || span.start > span.end {
-                return Err(format!(
-                    "span {span:?} outside a file of {} bytes",
-                    src.text.len()
-                ));
-            }
-        }
+    if e.path == src.path
+        && let Some(span) = &e.span
+        && (span.end > src.text.len() || span.start > span.end)
+    {
+        return Err(format!(
+            "span {span:?} outside a file of {} bytes",
+            src.text.len()
+        ));
     }
     Ok(())
 }

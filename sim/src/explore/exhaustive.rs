@@ -196,11 +196,11 @@ fn dfs<M: Model, V: Visited>(
         if visit == Visit::New {
             r.states += u64::from(fresh);
             let b = bound(&r);
-            if let Some(p) = violation {
-                if r.found(sig, p, &path, b, sleepy) || p == 0 {
-                    r.leaves += 1;
-                    return r;
-                }
+            if let Some(p) = violation
+                && (r.found(sig, p, &path, b, sleepy) || p == 0)
+            {
+                r.leaves += 1;
+                return r;
             }
             if let Some(Expanded::Ended(v)) = expanded {
                 r.leaves += 1;
@@ -286,13 +286,13 @@ fn dfs<M: Model, V: Visited>(
         if visit == Visit::New {
             r.states += 1;
             sig.found.set(sig.found.get() + 1);
-            if sig.found.get() & 0xfff == 0 {
-                if let Some(limit) = spent(cfg, sig) {
-                    if let Some(l) = limit {
-                        r.limit.get_or_insert(l);
-                    }
-                    break;
+            if sig.found.get() & 0xfff == 0
+                && let Some(limit) = spent(cfg, sig)
+            {
+                if let Some(l) = limit {
+                    r.limit.get_or_insert(l);
                 }
+                break;
             }
             let b = bound(&r);
             if b == 0 {
@@ -657,10 +657,10 @@ fn split_with<M: Model, S: SharedSet>(model: &M, cfg: &Config, sleepy: bool, sha
         }
         let mut next = Vec::new();
         for (s, path) in frontier {
-            if let Some((p, _)) = &best {
-                if *p == 0 {
-                    break;
-                }
+            if let Some((p, _)) = &best
+                && *p == 0
+            {
+                break;
             }
             let b = best.as_ref().map_or(nprops, |x| x.0);
             moves.clear();
@@ -786,13 +786,12 @@ fn split_with<M: Model, S: SharedSet>(model: &M, cfg: &Config, sleepy: bool, sha
         if let Some(l) = r.limit {
             limit.get_or_insert(l);
         }
-        if let Some((p, path)) = r.best {
-            if best
+        if let Some((p, path)) = r.best
+            && best
                 .as_ref()
                 .is_none_or(|b| p < b.0 || (p == b.0 && path < b.1))
-            {
-                best = Some((p, path));
-            }
+        {
+            best = Some((p, path));
         }
     }
     // Every world this shard visited, prefix included (a sharded count includes the prefix and

@@ -104,12 +104,12 @@ pub fn check_independence<M: Model>(
                 c
             })
             .collect();
-        if urgent == 0 {
-            if let Some(to) = model.next_wake(&s).filter(|&t| t <= cfg.time_ms_max) {
-                let mut c = s.clone();
-                model.advance(&mut c, to);
-                succ.push(c);
-            }
+        if urgent == 0
+            && let Some(to) = model.next_wake(&s).filter(|&t| t <= cfg.time_ms_max)
+        {
+            let mut c = s.clone();
+            model.advance(&mut c, to);
+            succ.push(c);
         }
         for c in succ {
             if seen.insert(fingerprint(&c)) {

@@ -54,10 +54,10 @@ impl<M: Model> Chooser<M> for Lenient<'_> {
             _ if o.can_advance => Choice::Advance,
             _ => return None,
         };
-        if let Choice::Move(i) = c {
-            if model.is_fault(o.moves[i as usize]) {
-                self.faults += 1;
-            }
+        if let Choice::Move(i) = c
+            && model.is_fault(o.moves[i as usize])
+        {
+            self.faults += 1;
         }
         Some(c)
     }
@@ -102,15 +102,15 @@ fn attempt<M: Model>(
 /// for it stays within `cfg.shrink_states_max` states, else delta debugging within
 /// `cfg.shrink_runs_max` executions.
 pub fn shrink<M: Model>(model: &M, cx: &Schedule, property: PropIdx, cfg: &Config) -> Shrunk {
-    if let Some((s, states)) = shortest(model, property, cfg, cx.moves()) {
-        if s.moves() <= cx.moves() {
-            return Shrunk {
-                moves: s.moves(),
-                schedule: s,
-                original_moves: cx.moves(),
-                runs: states,
-            };
-        }
+    if let Some((s, states)) = shortest(model, property, cfg, cx.moves())
+        && s.moves() <= cx.moves()
+    {
+        return Shrunk {
+            moves: s.moves(),
+            schedule: s,
+            original_moves: cx.moves(),
+            runs: states,
+        };
     }
     delta_debug(model, cx, property, cfg)
 }
@@ -261,13 +261,13 @@ fn delta_debug<M: Model>(model: &M, cx: &Schedule, property: PropIdx, cfg: &Conf
                     let mut cand = best.0.clone();
                     cand[i] = t;
                     runs += 1;
-                    if let Some((s, key)) = attempt(model, &cand, property, cfg) {
-                        if key < best_key {
-                            best = s;
-                            best_key = key;
-                            improved = true;
-                            break;
-                        }
+                    if let Some((s, key)) = attempt(model, &cand, property, cfg)
+                        && key < best_key
+                    {
+                        best = s;
+                        best_key = key;
+                        improved = true;
+                        break;
                     }
                 }
             }

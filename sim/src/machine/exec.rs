@@ -483,10 +483,12 @@ impl Repeats {
     #[cold]
     fn seen(&mut self, pc: usize, w: &[i64], st: &Stack) -> bool {
         let stack = &st.buf[..st.sp];
-        if let Some((at, world, operands)) = &self.kept {
-            if *at == pc && world.as_slice() == w && operands.as_slice() == stack {
-                return true;
-            }
+        if let Some((at, world, operands)) = &self.kept
+            && *at == pc
+            && world.as_slice() == w
+            && operands.as_slice() == stack
+        {
+            return true;
         }
         self.kept = Some((pc, w.to_vec(), stack.to_vec()));
         false

@@ -579,10 +579,8 @@ impl Machine {
             for &(slot, tag) in &self.program.actor_refs {
                 let at = W_HEADER + slot as usize;
                 let set = tag.is_none_or(|t| w[W_HEADER + t as usize] != 0);
-                if set {
-                    if let Some(h) = usize::try_from(w[at]).ok().and_then(|i| blocks.get(i)) {
-                        s[at] = *h;
-                    }
+                if set && let Some(h) = usize::try_from(w[at]).ok().and_then(|i| blocks.get(i)) {
+                    s[at] = *h;
                 }
             }
         };
@@ -735,19 +733,19 @@ impl Model for Machine {
             let status = w[b + B_STATUS];
             if self.life(w, a).runs() && wake > now && matches!(status, ST_NEW | ST_READY) {
                 t = t.min(wake);
-            } else if status == ST_NEW {
-                if let Some(next) = crate::arrival::after(w[b + B_ARRIVE] as usize, &inst.arrive) {
-                    t = t.min(next);
-                }
+            } else if status == ST_NEW
+                && let Some(next) = crate::arrival::after(w[b + B_ARRIVE] as usize, &inst.arrive)
+            {
+                t = t.min(next);
             }
             let cancelled = w[b + B_FLAGS] & F_CANCELLED != 0;
             if cancelled {
                 continue;
             }
-            if let (true, Some((from, _))) = (budget, inst.cancel_window) {
-                if from > now {
-                    t = t.min(from);
-                }
+            if let (true, Some((from, _))) = (budget, inst.cancel_window)
+                && from > now
+            {
+                t = t.min(from);
             }
             if let Some(at) = inst.cancel_at.filter(|&at| at > now) {
                 t = t.min(at);
@@ -763,10 +761,11 @@ impl Model for Machine {
                 .iter()
                 .filter(|p| p.form == Form::Deadline)
             {
-                if let Ok(d) = self.deadline(w, p.code) {
-                    if d != NEVER && d.saturating_add(1) > now {
-                        t = t.min(d + 1);
-                    }
+                if let Ok(d) = self.deadline(w, p.code)
+                    && d != NEVER
+                    && d.saturating_add(1) > now
+                {
+                    t = t.min(d + 1);
                 }
             }
         }

@@ -120,10 +120,10 @@ fn past_length(slots: &[Slot], name: &str, values: &[i64]) -> bool {
             .next()
             .and_then(|k| k.parse::<i64>().ok());
         let length = format!("{list}.len");
-        if let (Some(index), Some(at)) = (index, slots.iter().position(|s| s.name == length)) {
-            if values[at] <= index {
-                return true;
-            }
+        if let (Some(index), Some(at)) = (index, slots.iter().position(|s| s.name == length))
+            && values[at] <= index
+        {
+            return true;
         }
         rest = list;
     }

@@ -122,10 +122,11 @@ impl Scheduled {
         a: usize,
     ) {
         let Before { flags, counters } = before;
-        if let Some(bit) = self.actors[a].pause {
-            if flags & F_PAUSED == 0 && after[base + B_FLAGS] & F_PAUSED != 0 {
-                self.log.fire(bit);
-            }
+        if let Some(bit) = self.actors[a].pause
+            && flags & F_PAUSED == 0
+            && after[base + B_FLAGS] & F_PAUSED != 0
+        {
+            self.log.fire(bit);
         }
         if let Some(os) = &program.os {
             // Only the first FAULTS_MAX faults have bits (and kept counters).

@@ -446,10 +446,10 @@ impl<'f> Compiler<'f> {
             else {
                 continue;
             };
-            if let Some(p) = only_for {
-                if !self.inst.checks.contains(&p.text) || self.checking_file {
-                    continue;
-                }
+            if let Some(p) = only_for
+                && (!self.inst.checks.contains(&p.text) || self.checking_file)
+            {
+                continue;
             }
             let saved = self.enter_globals();
             let v = self.const_value(cond, "an assumption");

@@ -584,17 +584,16 @@ impl<'f> Compiler<'f> {
             self.load(&p, span)?;
             return Ok(p.ty);
         }
-        if let Some(k) = self.owner() {
-            if let Some(i) = self.kinds[usize::from(k)]
+        if let Some(k) = self.owner()
+            && let Some(i) = self.kinds[usize::from(k)]
                 .params
                 .iter()
                 .position(|p| p.name == n)
-            {
-                self.refuse_state(span)?;
-                let ty = self.kinds[usize::from(k)].params[i].ty.clone();
-                self.emit(Op::Param(i as u32), span);
-                return Ok(ty);
-            }
+        {
+            self.refuse_state(span)?;
+            let ty = self.kinds[usize::from(k)].params[i].ty.clone();
+            self.emit(Op::Param(i as u32), span);
+            return Ok(ty);
         }
         if self.consts.contains_key(n) {
             let v = self.const_of(n, span)?;
@@ -649,11 +648,11 @@ impl<'f> Compiler<'f> {
     /// A variable that is state: the actor's own variable, or shared state.
     fn var_place(&mut self, n: &str, span: &Span) -> Result<Option<Place>> {
         let _ = span;
-        if let Some(k) = self.owner() {
-            if let Some(v) = self.kinds[usize::from(k)].vars.get(n).cloned() {
-                let addr = Addr::Local(v.off as u32);
-                return Ok(Some(var_place(v, addr, n, false)));
-            }
+        if let Some(k) = self.owner()
+            && let Some(v) = self.kinds[usize::from(k)].vars.get(n).cloned()
+        {
+            let addr = Addr::Local(v.off as u32);
+            return Ok(Some(var_place(v, addr, n, false)));
         }
         if let Some(v) = self.shared.get(n).cloned() {
             let addr = Addr::Shared(W_HEADER + v.off);
@@ -746,12 +745,12 @@ impl<'f> Compiler<'f> {
                     };
                     return Ok(Some(self.offset(p, off, ty, span)));
                 }
-                if let Some(v) = self.try_const(base, None)? {
-                    if let Ty::Actor(k) = v.ty {
-                        return self
-                            .actor_var(Some(v.vals[0] as usize), k, f, span)
-                            .map(Some);
-                    }
+                if let Some(v) = self.try_const(base, None)?
+                    && let Ty::Actor(k) = v.ty
+                {
+                    return self
+                        .actor_var(Some(v.vals[0] as usize), k, f, span)
+                        .map(Some);
                 }
                 let (start, labels) = (self.ops.len(), self.labels.len());
                 let t = self.expr(base, None)?;
@@ -1431,15 +1430,15 @@ impl<'f> Compiler<'f> {
             // An option that is a variable: read its tag only.
             let start = self.ops.len();
             let labels = self.labels.len();
-            if let Some(p) = self.place(side)? {
-                if let Ty::Option(inner) = p.ty.clone() {
-                    self.check_read(&p, span)?;
-                    let tag = self.offset(p, inner.size(), Ty::Bool, span);
-                    self.load(&tag, span)?;
-                    self.emit(Op::Const(0), span);
-                    self.emit(if negate { Op::Ne } else { Op::Eq }, span);
-                    return Ok(());
-                }
+            if let Some(p) = self.place(side)?
+                && let Ty::Option(inner) = p.ty.clone()
+            {
+                self.check_read(&p, span)?;
+                let tag = self.offset(p, inner.size(), Ty::Bool, span);
+                self.load(&tag, span)?;
+                self.emit(Op::Const(0), span);
+                self.emit(if negate { Op::Ne } else { Op::Eq }, span);
+                return Ok(());
             }
             self.truncate(start, labels);
             let t = self.expr(side, None)?;
@@ -1838,16 +1837,16 @@ impl<'f> Compiler<'f> {
 
     /// A function declared inside an actor is only for that actor's code.
     pub(super) fn check_owner(&self, owner: Option<u16>, n: &str, span: &Span) -> Result<()> {
-        if let Some(k) = owner {
-            if self.owner() != Some(k) {
-                return Err(Diag::new(
-                    span.clone(),
-                    format!(
-                        "`{n}` belongs to actor `{}` and is only called from its code",
-                        self.kinds[usize::from(k)].name
-                    ),
-                ));
-            }
+        if let Some(k) = owner
+            && self.owner() != Some(k)
+        {
+            return Err(Diag::new(
+                span.clone(),
+                format!(
+                    "`{n}` belongs to actor `{}` and is only called from its code",
+                    self.kinds[usize::from(k)].name
+                ),
+            ));
         }
         Ok(())
     }

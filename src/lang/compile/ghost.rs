@@ -376,10 +376,10 @@ pub const MUTATING: &[&str] = &["push", "pop", "pop_front", "remove", "clear", "
 /// The calls of changing methods inside `e`: their receivers and arguments.
 pub fn mutations<'e>(e: &'e Expr, out: &mut Vec<(&'e Expr, &'e [Expr])>) {
     visit(e, &mut |x| {
-        if let ExprKind::Method(recv, m, args) = &x.kind {
-            if MUTATING.contains(&m.text.as_str()) {
-                out.push((recv, args));
-            }
+        if let ExprKind::Method(recv, m, args) = &x.kind
+            && MUTATING.contains(&m.text.as_str())
+        {
+            out.push((recv, args));
         }
     });
 }

@@ -780,10 +780,10 @@ impl<'f> Compiler<'f> {
         // has none left to remove).
         while let Some(&(at, label)) = self.pending.last().filter(|(at, _)| *at >= ops) {
             self.pending.pop();
-            if let Some(l) = self.labels.get_mut(label) {
-                if let Some(i) = l.patches.iter().rposition(|&p| p == at) {
-                    l.patches.remove(i);
-                }
+            if let Some(l) = self.labels.get_mut(label)
+                && let Some(i) = l.patches.iter().rposition(|&p| p == at)
+            {
+                l.patches.remove(i);
             }
         }
     }

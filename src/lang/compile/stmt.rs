@@ -424,19 +424,19 @@ impl<'f> Compiler<'f> {
         span: &Span,
     ) -> Result<()> {
         // An assignment to a `let` nothing reads: only the value's effects remain.
-        if let ExprKind::Name(n) = &target.kind {
-            if matches!(self.lookup_bind(n), Some(Bind::Dead)) {
-                return match self.proc_call(value) {
-                    Some((f, args, awaited)) => {
-                        self.call_proc(f, args, awaited, span, Want::Discard)?;
-                        Ok(())
-                    }
-                    None if Self::changes_collections(value) || may_fail(value) => {
-                        self.discarded(value, span)
-                    }
-                    None => self.check_only(value, None),
-                };
-            }
+        if let ExprKind::Name(n) = &target.kind
+            && matches!(self.lookup_bind(n), Some(Bind::Dead))
+        {
+            return match self.proc_call(value) {
+                Some((f, args, awaited)) => {
+                    self.call_proc(f, args, awaited, span, Want::Discard)?;
+                    Ok(())
+                }
+                None if Self::changes_collections(value) || may_fail(value) => {
+                    self.discarded(value, span)
+                }
+                None => self.check_only(value, None),
+            };
         }
         let is_value_stmt = matches!(&value.kind, ExprKind::Await(_))
             || matches!(&value.kind, ExprKind::Call(f, _) if self.is_proc(&f.text));
@@ -470,21 +470,20 @@ impl<'f> Compiler<'f> {
             }
             return r;
         }
-        if op == AssignOp::Set {
-            if let ExprKind::Index(base, key) = &target.kind {
-                if self.is_map(base)? {
-                    return self.resolving(span, |c| {
-                        let Some(p) = c.place(base)? else {
-                            unreachable!("a map variable")
-                        };
-                        let ghost_before = c.ghost;
-                        c.ghost |= p.ghost;
-                        let r = c.map_assign(p, key, value, span);
-                        c.ghost = ghost_before;
-                        r
-                    });
-                }
-            }
+        if op == AssignOp::Set
+            && let ExprKind::Index(base, key) = &target.kind
+            && self.is_map(base)?
+        {
+            return self.resolving(span, |c| {
+                let Some(p) = c.place(base)? else {
+                    unreachable!("a map variable")
+                };
+                let ghost_before = c.ghost;
+                c.ghost |= p.ghost;
+                let r = c.map_assign(p, key, value, span);
+                c.ghost = ghost_before;
+                r
+            });
         }
         self.resolving(span, |c| {
             let ghost_before = c.ghost;
@@ -675,10 +674,10 @@ impl<'f> Compiler<'f> {
     }
 
     fn await_stmt(&mut self, a: &'f Await, span: &Span) -> Result<()> {
-        if let Await::Call(f, args) = a {
-            if self.modules.contains(&f.text) {
-                return self.enter_module(f, args, span);
-            }
+        if let Await::Call(f, args) = a
+            && self.modules.contains(&f.text)
+        {
+            return self.enter_module(f, args, span);
         }
         if let Await::Call(f, args) = a {
             self.call_proc(f, args, true, span, Want::Discard)?;
@@ -982,11 +981,12 @@ impl<'f> Compiler<'f> {
             // A caller's local the body never assigns is shared, not copied.
             if let ExprKind::Name(n) = &a.kind {
                 let alias = self.in_scope(caller, |c| c.lookup_local(n));
-                if let Some((off, ty)) = alias {
-                    if ty == want && !assigned_in(&body.stmts, &p.text) {
-                        params.push((p.text.clone(), off, want));
-                        continue;
-                    }
+                if let Some((off, ty)) = alias
+                    && ty == want
+                    && !assigned_in(&body.stmts, &p.text)
+                {
+                    params.push((p.text.clone(), off, want));
+                    continue;
                 }
             }
             self.resolving(span, |c| {
@@ -1229,12 +1229,12 @@ impl<'f> Compiler<'f> {
         };
         match (value, ret) {
             (Some(v), Some((off, t))) => {
-                if let Some((f, args, awaited)) = self.proc_call(v) {
-                    if self.ret_type(&f.text)?.as_ref() == Some(&t) {
-                        // `return f(...)`: f writes our result slot itself.
-                        self.call_proc(f, args, awaited, span, Want::Into(off, t))?;
-                        return self.jump(Jump::Return(i), span);
-                    }
+                if let Some((f, args, awaited)) = self.proc_call(v)
+                    && self.ret_type(&f.text)?.as_ref() == Some(&t)
+                {
+                    // `return f(...)`: f writes our result slot itself.
+                    self.call_proc(f, args, awaited, span, Want::Into(off, t))?;
+                    return self.jump(Jump::Return(i), span);
                 }
                 let got = self.value_stmt(v, Some(&t), span)?;
                 self.convert(&got, &t, &v.span, "the result")?;

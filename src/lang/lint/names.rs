@@ -143,10 +143,10 @@ impl<'f> Names<'f> {
         }
         match &e.kind {
             ExprKind::Name(n) => {
-                if let Some(root) = self.shared.get(n.as_str()) {
-                    if !out.contains(root) {
-                        out.push(root);
-                    }
+                if let Some(root) = self.shared.get(n.as_str())
+                    && !out.contains(root)
+                {
+                    out.push(root);
                 }
             }
             ExprKind::Call(name, args) => {

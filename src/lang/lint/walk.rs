@@ -385,10 +385,10 @@ impl<'f> Walker<'f> {
                     self.expr(a, flow);
                 }
                 self.expr(recv, flow);
-                if MUTATING.contains(&name.text.as_str()) {
-                    if let Some(root) = self.names.shared_root(recv) {
-                        self.write(root, e.span.clone(), flow);
-                    }
+                if MUTATING.contains(&name.text.as_str())
+                    && let Some(root) = self.names.shared_root(recv)
+                {
+                    self.write(root, e.span.clone(), flow);
                 }
             }
             ExprKind::If(c, a, b) => {
@@ -596,11 +596,12 @@ impl<'f> Walker<'f> {
         }
         if let Some(i) = self.region.claim {
             let claim = &self.claims[i];
-            if let Some(awaited) = claim.awaited.clone() {
-                if !flow.fresh.contains(&root) && flow.tokened.is_empty() {
-                    let site = self.site(claim.depth, &at);
-                    self.found(Rule::UngatedClaimWrite, site, at, root, Some(awaited), None);
-                }
+            if let Some(awaited) = claim.awaited.clone()
+                && !flow.fresh.contains(&root)
+                && flow.tokened.is_empty()
+            {
+                let site = self.site(claim.depth, &at);
+                self.found(Rule::UngatedClaimWrite, site, at, root, Some(awaited), None);
             }
             return;
         }
@@ -628,18 +629,19 @@ impl<'f> Walker<'f> {
             );
         }
         let f = &mut self.finals[i];
-        if self.workerd && !f.reported {
-            if let Some(cancel) = f.unanchored.clone() {
-                f.reported = true;
-                self.found(
-                    Rule::FinallyWithoutAnchor,
-                    site,
-                    at,
-                    root,
-                    Some(cancel),
-                    None,
-                );
-            }
+        if self.workerd
+            && !f.reported
+            && let Some(cancel) = f.unanchored.clone()
+        {
+            f.reported = true;
+            self.found(
+                Rule::FinallyWithoutAnchor,
+                site,
+                at,
+                root,
+                Some(cancel),
+                None,
+            );
         }
     }
 

@@ -96,7 +96,7 @@ pub struct Cell {
     /// `ownerStartedAt` (V0: the flag / the shared promise is set).
     owner: u32,
     /// `generation` (V3+; counted but unused by earlier versions).
-    gen: u16,
+    generation: u16,
     /// The cached value, as the ghost claim number of whoever published it (0: empty).
     cache: u8,
     /// V0 db: the request whose `dbInitPromise` is shared (actor + 1; 0: none).
@@ -468,9 +468,9 @@ impl InitLockModel {
         let ci = self.cell_of(a, level);
         let now = s.now;
         let cell = &mut s.cells[ci];
-        cell.gen = cell.gen.wrapping_add(1);
+        cell.generation = cell.generation.wrapping_add(1);
         cell.owner = now;
-        let my_gen = cell.gen;
+        let my_gen = cell.generation;
         // Ghost: is this claim legitimate (the previous one released by its owner or older
         // than the deadline)? Only a legitimate claim supersedes the running owners.
         let legit = self.supersede(s, a, level);
@@ -705,13 +705,13 @@ impl InitLockModel {
             s.res[level].crons = s.res[level].crons.saturating_add(1);
         }
         {
-            if self.version.gated_publish() && s.cells[ci].gen != f.my_gen {
+            if self.version.gated_publish() && s.cells[ci].generation != f.my_gen {
                 if runtime && self.ghost_crons {
                     s.res[level].crons -= 1;
                 }
                 n.say(format_args!(
                     "init ok but isCurrentClaim() is false (generation {} ≠ {}): does not publish{}",
-                    s.cells[ci].gen,
+                    s.cells[ci].generation,
                     f.my_gen,
                     if runtime { ", stops its cron" } else { "" }
                 ));
@@ -741,14 +741,14 @@ impl InitLockModel {
         let ci = self.cell_of(a, level);
         let f = s.callers[a].frames[level];
         let cell = &mut s.cells[ci];
-        if self.version.gated_release() && cell.gen != f.my_gen {
+        if self.version.gated_release() && cell.generation != f.my_gen {
             n.say(format_args!(
                 "finally: generation {} ≠ myClaim {}: leaves the lock alone",
-                cell.gen, f.my_gen
+                cell.generation, f.my_gen
             ));
         } else {
             if N::ON {
-                if cell.gen != f.my_gen {
+                if cell.generation != f.my_gen {
                     n.say(format_args!(
                         "finally: ownerStartedAt = null (clears a claim that is not its own)"
                     ));
@@ -1082,7 +1082,7 @@ impl InitLockModel {
         w[1] = named(s.flag_actor);
         for (x, c) in w[2..2 + 2 * levels].iter_mut().zip(&s.cells) {
             *x = u64::from(c.owner)
-                | u64::from(c.gen) << 32
+                | u64::from(c.generation) << 32
                 | u64::from(c.cache) << 48
                 | u64::from(c.shared) << 56;
         }
@@ -1229,7 +1229,7 @@ impl Model for InitLockModel {
             now: 0,
             cells: [Cell {
                 owner: NONE,
-                gen: 0,
+                generation: 0,
                 cache: 0,
                 shared: 0,
             }; 4],
@@ -1324,12 +1324,13 @@ impl Model for InitLockModel {
                     }
                 }
             }
-            if self.scripted_cancels && !c.cancelled {
-                if let Some(at) = self.spec.actors[a].cancel_at {
-                    let at = t32(at);
-                    if at > s.now {
-                        t = t.min(at);
-                    }
+            if self.scripted_cancels
+                && !c.cancelled
+                && let Some(at) = self.spec.actors[a].cancel_at
+            {
+                let at = t32(at);
+                if at > s.now {
+                    t = t.min(at);
                 }
             }
         }
@@ -1568,7 +1569,7 @@ impl Model for InitLockModel {
                 if self.version == Version::V0Flag {
                     out.push_str(&format!("flag={} ", cell.owner != NONE));
                 } else if self.version.gated_release() {
-                    out.push_str(&format!("owner={owner} gen={} ", cell.gen));
+                    out.push_str(&format!("owner={owner} gen={} ", cell.generation));
                 } else {
                     // V1/V2 have no generation: show only what the protocol has.
                     out.push_str(&format!("owner={owner} "));

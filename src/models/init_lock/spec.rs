@@ -318,13 +318,11 @@ fn levels(src: &Source, p: &Params, may_nest: bool) -> Result<[Overrides; 2], Sc
         (&p.inner_max_wait_ms, "inner_max_wait_ms"),
         (&p.inner_legit_init_ms, "inner_legit_init_ms"),
     ];
-    if !may_nest {
-        if let Some((Some(s), k)) = inner_only.iter().find(|(v, _)| v.is_some()) {
-            return Err(
-                at(src, s, format!("`{k}` only applies to a nested scenario"))
-                    .help("add `nested = true` or remove the key"),
-            );
-        }
+    if !may_nest && let Some((Some(s), k)) = inner_only.iter().find(|(v, _)| v.is_some()) {
+        return Err(
+            at(src, s, format!("`{k}` only applies to a nested scenario"))
+                .help("add `nested = true` or remove the key"),
+        );
     }
     Ok([
         Overrides {

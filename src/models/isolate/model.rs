@@ -177,7 +177,7 @@ impl Point {
 pub struct Req {
     pc: Point,
     /// Bound generation (0: none).
-    gen: u8,
+    generation: u8,
     /// Subscribed abort epoch.
     epoch: u8,
     wake: u32,
@@ -325,7 +325,7 @@ impl<G: Guest> IsolateModel<G> {
         let g = s.worker;
         let e = s.epoch;
         let r = &mut s.reqs[a];
-        r.gen = g;
+        r.generation = g;
         r.epoch = e;
         r.abort_seq = s.aborts;
         r.pc = Point::Started;
@@ -432,11 +432,11 @@ impl<G: Guest> IsolateModel<G> {
 
     /// B-js: the handler's first segment.
     fn js<N: Narrator>(&self, s: &mut World<G::State>, a: usize, w: u8, ab: u8, n: &mut N) {
-        let g = s.reqs[a].gen;
-        let gen = &mut s.gens[usize::from(g) - 1];
-        gen.counter = gen.counter.saturating_add(1);
-        let counter = gen.counter;
-        let missing = self.spec.features & !gen.features;
+        let g = s.reqs[a].generation;
+        let generation = &mut s.gens[usize::from(g) - 1];
+        generation.counter = generation.counter.saturating_add(1);
+        let counter = generation.counter;
+        let missing = self.spec.features & !generation.features;
         n.say(format_args!(
             "handler runs on generation {g}: module counter = {counter}"
         ));
@@ -561,7 +561,7 @@ impl<G: Guest> IsolateModel<G> {
     fn drop_from_loader<N: Narrator>(&self, s: &mut World<G::State>, a: usize, n: &mut N) {
         // The one-shot callback forgets the caller's own isolate, if the loader's map
         // still names it.
-        let g = s.reqs[a].gen;
+        let g = s.reqs[a].generation;
         self.note_abort(s, g);
         self.mark_aborted(s, g);
         if s.worker == g {
@@ -601,10 +601,10 @@ impl<G: Guest> IsolateModel<G> {
 
     /// Ghost: generation `g` was aborted now (its first abort is the one that counts).
     fn mark_aborted<GS>(&self, s: &mut World<GS>, g: u8) {
-        let gen = &mut s.gens[usize::from(g) - 1];
-        if gen.aborted_at == NONE {
-            gen.aborted_at = s.now;
-            gen.aborted_epoch = s.epoch;
+        let generation = &mut s.gens[usize::from(g) - 1];
+        if generation.aborted_at == NONE {
+            generation.aborted_at = s.now;
+            generation.aborted_epoch = s.epoch;
         }
     }
 
@@ -622,19 +622,19 @@ impl<G: Guest> IsolateModel<G> {
     fn end<N: Narrator>(&self, s: &mut World<G::State>, a: usize, how: End, n: &mut N) {
         let r = s.reqs[a];
         if matches!(r.pc, Point::InInit | Point::Detached)
-            && self.nest.progress(&s.nest, r.gen, a as u8) == Progress::Running
+            && self.nest.progress(&s.nest, r.generation, a as u8) == Progress::Running
         {
-            self.nest.kill(&mut s.nest, r.gen, a as u8);
+            self.nest.kill(&mut s.nest, r.generation, a as u8);
         }
         if how == End::Ok {
-            let g = usize::from(r.gen) - 1;
+            let g = usize::from(r.generation) - 1;
             let at = s.gens[g].aborted_at;
             if at != NONE && at < s.now && self.has(Inv::AbortedFail) {
                 self.raise(s, F_ABORTED_OK, a);
             }
             if r.abort_seq == s.aborts
                 && s.aborts > 0
-                && r.gen > s.abort_gen
+                && r.generation > s.abort_gen
                 && self.has(Inv::Recovers)
             {
                 s.recovered = true;
@@ -650,7 +650,7 @@ impl<G: Guest> IsolateModel<G> {
     fn respond<N: Narrator>(&self, s: &mut World<G::State>, a: usize, n: &mut N) {
         if N::ON {
             let r = s.reqs[a];
-            let g = &s.gens[usize::from(r.gen) - 1];
+            let g = &s.gens[usize::from(r.generation) - 1];
             let what = match self.spec.actors[a].kind {
                 Kind::Http => "200 OK",
                 Kind::WebSocket => "the WebSocket closes normally",
@@ -659,7 +659,7 @@ impl<G: Guest> IsolateModel<G> {
             if g.aborted_at != NONE {
                 n.say(format_args!(
                     "{what} from generation {}, aborted at {}",
-                    r.gen, g.aborted_at
+                    r.generation, g.aborted_at
                 ));
             } else {
                 n.say(format_args!("{what}"));
@@ -673,7 +673,7 @@ impl<G: Guest> IsolateModel<G> {
     fn settle_inits<N: Narrator>(&self, s: &mut World<G::State>, g: u8, n: &mut N) {
         for b in 0..s.reqs.len() {
             let r = s.reqs[b];
-            if r.gen != g || !matches!(r.pc, Point::InInit | Point::Detached) {
+            if r.generation != g || !matches!(r.pc, Point::InInit | Point::Detached) {
                 continue;
             }
             match self.nest.progress(&s.nest, g, b as u8) {
@@ -697,7 +697,10 @@ impl<G: Guest> IsolateModel<G> {
                 continue;
             }
             let g = i as u8 + 1;
-            let held = s.worker == g || s.reqs.iter().any(|r| r.gen == g && r.pc.holds_context());
+            let held = s.worker == g
+                || s.reqs
+                    .iter()
+                    .any(|r| r.generation == g && r.pc.holds_context());
             if held {
                 continue;
             }
@@ -746,8 +749,8 @@ impl<G: Guest> IsolateModel<G> {
     /// half a protocol that never aborts it would pass.
     fn open_after_abort(&self, s: &World<G::State>, at_end: bool) -> Option<usize> {
         s.reqs.iter().position(|r| {
-            r.gen != 0 && r.pc.holds_context() && {
-                let g = &s.gens[usize::from(r.gen) - 1];
+            r.generation != 0 && r.pc.holds_context() && {
+                let g = &s.gens[usize::from(r.generation) - 1];
                 g.aborted_at != NONE
                     && (g.aborted_at < s.now || at_end)
                     && r.epoch <= g.aborted_epoch
@@ -769,11 +772,11 @@ impl<G: Guest> IsolateModel<G> {
         if s.flags & F_ABORTED_OK == 0 {
             let a = self.open_after_abort(s, true).unwrap_or_default();
             let r = s.reqs[a];
-            let g = &s.gens[usize::from(r.gen) - 1];
+            let g = &s.gens[usize::from(r.generation) - 1];
             return format!(
                 "{} is still open on generation {}, which abortIsolate() aborted at {} ms while its IoContext was subscribed to epoch {}: the abort never reached it",
                 self.name(a),
-                r.gen,
+                r.generation,
                 g.aborted_at,
                 r.epoch
             );
@@ -782,7 +785,7 @@ impl<G: Guest> IsolateModel<G> {
         format!(
             "{} completed successfully on generation {}, which abortIsolate() had aborted earlier",
             self.name(a),
-            s.reqs[a].gen
+            s.reqs[a].generation
         )
     }
 
@@ -796,18 +799,18 @@ impl<G: Guest> IsolateModel<G> {
             Inv::FreshGeneration => {
                 let a = usize::from(s.who[1]);
                 let r = s.reqs[a];
-                if r.gen <= s.abort_gen {
+                if r.generation <= s.abort_gen {
                     format!(
                         "{} started after generation {} was reset, and ran on generation {}",
                         who(F_STALE),
                         s.abort_gen,
-                        r.gen
+                        r.generation
                     )
                 } else {
                     format!(
                         "{} started after the abort on fresh generation {}, but its IoContext subscribed to the already rejected epoch {}",
                         who(F_STALE),
-                        r.gen,
+                        r.generation,
                         r.epoch
                     )
                 }
@@ -844,7 +847,7 @@ impl<G: Guest> IsolateModel<G> {
     /// `same-config`: which features the recreated generation lost.
     fn explain_same_config(&self, s: &World<G::State>) -> String {
         let a = usize::from(s.who[2]);
-        let g = s.gens[usize::from(s.reqs[a].gen) - 1];
+        let g = s.gens[usize::from(s.reqs[a].generation) - 1];
         let lost: Vec<&str> = FEATURES
             .iter()
             .enumerate()
@@ -854,7 +857,7 @@ impl<G: Guest> IsolateModel<G> {
         format!(
             "{} ran on generation {}, recreated without: {}",
             self.name(usize::from(s.who[F_CONFIG.trailing_zeros() as usize])),
-            s.reqs[a].gen,
+            s.reqs[a].generation,
             lost.join(", ")
         )
     }
@@ -905,7 +908,7 @@ impl<G: Guest> Model for IsolateModel<G> {
             }
             reqs.push(Req {
                 pc: Point::NotArrived,
-                gen: 0,
+                generation: 0,
                 epoch: 0,
                 wake: t32(sp.arrive[0]),
                 choices,
@@ -1031,12 +1034,13 @@ impl<G: Guest> Model for IsolateModel<G> {
                     t = t.min(t32(next));
                 }
             }
-            if !r.cancelled && !matches!(r.pc, Point::Done(_)) {
-                if let Some(at) = self.spec.actors[a].cancel_at {
-                    let at = t32(at);
-                    if at > s.now {
-                        t = t.min(at);
-                    }
+            if !r.cancelled
+                && !matches!(r.pc, Point::Done(_))
+                && let Some(at) = self.spec.actors[a].cancel_at
+            {
+                let at = t32(at);
+                if at > s.now {
+                    t = t.min(at);
                 }
             }
         }
@@ -1099,8 +1103,8 @@ impl<G: Guest> Model for IsolateModel<G> {
                 let r = s.reqs[a];
                 if r.pc == Point::InInit {
                     n.say(format_args!("client went away"));
-                    self.nest.cancel(&mut s.nest, r.gen, a as u8, n);
-                    if self.nest.progress(&s.nest, r.gen, a as u8) == Progress::Running {
+                    self.nest.cancel(&mut s.nest, r.generation, a as u8, n);
+                    if self.nest.progress(&s.nest, r.generation, a as u8) == Progress::Running {
                         s.reqs[a].pc = Point::Detached;
                         n.say(format_args!(
                             "the IoContext stays alive for the anchored init"
@@ -1253,7 +1257,7 @@ impl<G: Guest> Model for IsolateModel<G> {
                     .reqs
                     .iter()
                     .enumerate()
-                    .filter(|(_, r)| r.gen == key && r.pc.holds_context())
+                    .filter(|(_, r)| r.generation == key && r.pc.holds_context())
                     .map(|(a, _)| self.name(a))
                     .collect();
                 let mut t = format!("g{key}[counter={}", g.counter);

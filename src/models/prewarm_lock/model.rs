@@ -756,21 +756,21 @@ impl PrewarmLockModel {
     ) -> Poll<Result<(), Errno>> {
         let next = rm.next_op();
         let r = rm.step(&mut s.fs, cx);
-        if N::ON {
-            if let Some((op, p)) = next {
-                let exists = s.fs.exists(&self.paths, p);
-                n.say(format_args!(
-                    "{}",
-                    match (op, exists) {
-                        (Op::Stat, true) => "exists",
-                        (Op::Stat, false) => "ENOENT: already gone",
-                        (Op::Rmdir | Op::Unlink, false) => "removed",
-                        (Op::Rmdir, true) => "ENOTEMPTY",
-                        (Op::Readdir, _) => "lists its entries",
-                        _ => "ok",
-                    }
-                ));
-            }
+        if N::ON
+            && let Some((op, p)) = next
+        {
+            let exists = s.fs.exists(&self.paths, p);
+            n.say(format_args!(
+                "{}",
+                match (op, exists) {
+                    (Op::Stat, true) => "exists",
+                    (Op::Stat, false) => "ENOENT: already gone",
+                    (Op::Rmdir | Op::Unlink, false) => "removed",
+                    (Op::Rmdir, true) => "ENOTEMPTY",
+                    (Op::Readdir, _) => "lists its entries",
+                    _ => "ok",
+                }
+            ));
         }
         r
     }
@@ -1271,12 +1271,11 @@ impl Model for PrewarmLockModel {
             let arrived = waiters.map(|a| s.actors[a].arrived);
             t = process::wait_deadline(t, s.now, self.spec.wait_bound, arrived);
         }
-        if self.checks.contains(&Inv::DeadOwnerReclaimed) {
-            if let Some(due) = self.reclaim_due(s) {
-                if due + 1 > s.now {
-                    t = t.min(due + 1);
-                }
-            }
+        if self.checks.contains(&Inv::DeadOwnerReclaimed)
+            && let Some(due) = self.reclaim_due(s)
+            && due + 1 > s.now
+        {
+            t = t.min(due + 1);
         }
         (t != NEVER).then_some(t)
     }

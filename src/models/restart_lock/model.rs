@@ -859,10 +859,10 @@ impl Model for RestartLockModel {
             ),
             (Inv::CrashedMutexReaped, Self::reap_due),
         ] {
-            if let Some(due) = self.checks.contains(&inv).then(|| due(self, s)).flatten() {
-                if due + 1 > s.now {
-                    t = t.min(due + 1);
-                }
+            if let Some(due) = self.checks.contains(&inv).then(|| due(self, s)).flatten()
+                && due + 1 > s.now
+            {
+                t = t.min(due + 1);
             }
         }
         (t != NEVER).then_some(t)

@@ -171,7 +171,7 @@ impl InitLockModel {
             return ALL;
         }
         let mine = s.callers[a].frames[level].my_gen;
-        let current = s.cells[self.cell_of(a, level)].gen == mine;
+        let current = s.cells[self.cell_of(a, level)].generation == mine;
         let publishes = out == Outcome::Ok && (current || !self.version.gated_publish());
         let releases = current || !self.version.gated_release();
         // The inner level's return settles the outer init too.

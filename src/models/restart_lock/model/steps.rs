@@ -327,12 +327,12 @@ impl RestartLockModel {
         match s.fs.write(t.context, fd, c.words()) {
             Ok(()) => {
                 n.say(format_args!("writes {}", self.show_content(&c)));
-                if N::ON {
-                    if let Some((_, false)) = s.fs.fd_inode(t.process, fd) {
-                        n.say(format_args!(
-                            "writes its token into an inode nobody can see any more"
-                        ));
-                    }
+                if N::ON
+                    && let Some((_, false)) = s.fs.fd_inode(t.process, fd)
+                {
+                    n.say(format_args!(
+                        "writes its token into an inode nobody can see any more"
+                    ));
                 }
                 s.actors[a].pc = Point::MClose(fd);
             }
