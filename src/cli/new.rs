@@ -160,9 +160,11 @@ fn from_protocol_file(a: &Args) -> u8 {
             out.push_str("# kill_at_ms = 20            # kill -9 at an instant (no finally runs, its files stay)\n");
             out.push_str("# kill = \"any\"               # or at any await point, within [faults] kills_max\n");
         } else {
-            out.push_str(
-                "# cancel_at_ms = 5           # cancel it at an instant (no finally runs)\n",
-            );
+            out.push_str(if p.ast.platform.text == "tokio" {
+                "# cancel_at_ms = 5           # cancel it at an instant (its finally blocks run as drop guards)\n"
+            } else {
+                "# cancel_at_ms = 5           # cancel it at an instant (no finally runs)\n"
+            });
             out.push_str(
                 "# cancel = \"any\"             # or at any await point, within [faults] cancels_max\n",
             );

@@ -25,7 +25,7 @@ use crate::scenario::{self, at, Choice, File, Meta, Plan, ScenarioError, Source}
 
 /// The fault keys every protocol file's scenarios accept.
 pub const FAULTS: &[FaultInfo] = &[
-    FaultInfo { name: "cancel_at_ms", summary: "cancel the actor at an instant: its continuation is dropped at its await point and no finally runs, unless its work is anchored" },
+    FaultInfo { name: "cancel_at_ms", summary: "cancel the actor at an instant: its continuation is dropped at its await point and no finally runs (on tokio: its finally blocks run as drop guards), unless its work is anchored" },
     FaultInfo { name: "cancel_at", summary: "cancel the actor when it reaches a mark the file names" },
     FaultInfo { name: "cancel", summary: "\"any\" or { from_ms, to_ms }: the actor may be cancelled at any await point (inside the window), within [faults] cancels_max" },
 ];

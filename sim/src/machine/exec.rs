@@ -686,7 +686,14 @@ fn step_on<N: Narrator>(
             }
             Op::TearDown => {
                 if N::ON {
-                    n.say(format_args!("torn down where it stands: no finally runs"));
+                    n.say(format_args!(
+                        "{}",
+                        if program.platform == super::program::Platform::Tokio {
+                            "dropped: nothing more of it runs"
+                        } else {
+                            "torn down where it stands: no finally runs"
+                        }
+                    ));
                 }
                 w[base + B_LIFE] = Lifecycle::Dropped as i64;
                 w[base + B_FLAGS] |= F_CANCELLED;

@@ -25,6 +25,8 @@ fn targets(p: &Program) -> BTreeSet<usize> {
     if let Some(c) = p.check_all {
         t.insert(c as usize);
     }
+    // Where a dropped task's destructors start (`platform tokio`).
+    t.extend(p.drops.iter().flatten().map(|&(_, entry)| entry as usize));
     for op in &p.ops {
         match *op {
             Op::Jump(x) | Op::JumpIfFalse(x) | Op::JumpIfTrue(x) | Op::Until(x) => {
@@ -222,6 +224,15 @@ pub fn fuse(p: &mut Program) {
         }
     }
     p.check_all = p.check_all.map(remap);
+    if !p.drops.is_empty() {
+        // An await is never fused, so each keeps its own place; a fused group keeps its
+        // first instruction's.
+        let mut drops = vec![None; ops.len()];
+        for (i, d) in p.drops.iter().enumerate().rev() {
+            drops[map[i] as usize] = d.map(|(comp, entry)| (comp, remap(entry)));
+        }
+        p.drops = drops;
+    }
     p.ops = ops;
     p.origins = origins;
 }

@@ -312,7 +312,9 @@ impl Machine {
     /// The actor's client went away (a nested call's cancellation, see [`super::nest`]).
     pub(super) fn cancel_now<N: Narrator>(&self, s: &mut World, a: usize, n: &mut N) {
         s.touch(a);
-        self.cancel(&mut s.slots, a, n);
+        if self.cancel(&mut s.slots, a, n) {
+            self.run(s, a, n);
+        }
     }
 
     /// The actor ends where it stands without returning: none of its code runs again.
@@ -485,7 +487,9 @@ impl Machine {
         exec::eval(&self.ctx(None), w, code as usize).map_err(|_| ())
     }
 
-    fn cancel<N: Narrator>(&self, w: &mut [i64], a: usize, n: &mut N) {
+    /// Cancels actor `a`; returns whether it has code to run at once (a tokio task's drop
+    /// guards), which the caller runs in the same move.
+    fn cancel<N: Narrator>(&self, w: &mut [i64], a: usize, n: &mut N) -> bool {
         let b = self.base(a);
         w[b + B_FLAGS] = (w[b + B_FLAGS] | F_CANCELLED) & !F_AT_MARK;
         if w[b + B_FLAGS] & F_ANCHORED != 0 {
@@ -493,6 +497,8 @@ impl Machine {
             n.say(format_args!(
                 "request cancelled; its anchored work keeps running"
             ));
+        } else if self.program.platform == super::program::Platform::Tokio {
+            return self.drop_task(w, a, n);
         } else if self.program.platform == super::program::Platform::Node {
             w[b + B_LIFE] = Lifecycle::Killed as i64;
             w[b + B_WAKE] = NEVER;
@@ -516,6 +522,42 @@ impl Machine {
                 "request cancelled: continuation dropped, no finally runs"
             ));
         }
+        false
+    }
+
+    /// A tokio task's future is dropped where it waits: its destructors run at once, so it
+    /// goes into the innermost `finally` around the await it stands at (the completion
+    /// [`super::program::DROPPED`] carries the drop outwards from there); with none, nothing
+    /// more of it runs. Returns whether it has a `finally` to run.
+    fn drop_task<N: Narrator>(&self, w: &mut [i64], a: usize, n: &mut N) -> bool {
+        let b = self.base(a);
+        let resume = w[b + B_PC] as usize;
+        // The await it stands at: an `until` keeps its own address, every other await the
+        // next one's.
+        let at = if w[b + B_STATUS] == ST_UNTIL {
+            Some(resume)
+        } else {
+            resume.checked_sub(1)
+        };
+        let guard = at
+            .filter(|&pc| self.program.ops[pc].suspends())
+            .and_then(|pc| self.program.drops.get(pc).copied().flatten());
+        let Some((comp, entry)) = guard else {
+            w[b + B_LIFE] = Lifecycle::Dropped as i64;
+            w[b + B_WAKE] = NEVER;
+            n.say(format_args!(
+                "task cancelled: its future is dropped, and no finally encloses the await it stood at"
+            ));
+            return false;
+        };
+        w[b + comp as usize] = super::program::DROPPED;
+        w[b + B_PC] = i64::from(entry);
+        w[b + B_STATUS] = ST_READY;
+        w[b + B_WAKE] = w[W_NOW];
+        n.say(format_args!(
+            "task cancelled: its future is dropped, and its finally blocks run now as drop guards"
+        ));
+        true
     }
 
     fn run<N: Narrator>(&self, w: &mut World, a: usize, n: &mut N) {
@@ -826,7 +868,9 @@ impl Model for Machine {
                 } else {
                     s.slots[W_CANCELS] += 1;
                 }
-                self.cancel(&mut s.slots, a, n);
+                if self.cancel(&mut s.slots, a, n) {
+                    self.run(s, a, n);
+                }
             }
             Move::Pause(a) => self.pause(&mut s.slots, usize::from(a), n),
             Move::Abort(a) => self.abort(&mut s.slots, usize::from(a), n),

@@ -241,6 +241,17 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Whether an actor can stand waiting after this instruction (an `until`: at it): an
+    /// await, a call into a nested module, or a mark a scenario stops it at.
+    pub fn suspends(self) -> bool {
+        matches!(
+            self,
+            Op::Sleep | Op::Yield | Op::Work | Op::Until(_) | Op::Enter | Op::Mark(_)
+        )
+    }
+}
+
 /// `Throw`'s handler when no `try` encloses the throw.
 pub const NO_HANDLER: u32 = u32::MAX;
 

@@ -53,6 +53,10 @@ pub struct Slot {
     pub shown: bool,
 }
 
+/// A try-with-finally's completion code while a dropped task's destructors run through it
+/// (`platform tokio`): its end goes on to the next enclosing `finally` instead of resuming.
+pub const DROPPED: i64 = -1;
+
 /// What the runtime does to `finally` when the environment acts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Platform {
@@ -61,6 +65,11 @@ pub enum Platform {
     Workerd,
     /// Node.js processes: requests are not cancelled; a kill runs nothing.
     Node,
+    /// Rust's tokio: a cancelled task's future is dropped at its await point, and dropping
+    /// runs its destructors: every `finally` enclosing that point runs at once, innermost
+    /// first, as the drop guards they model (a `finally` cannot await here, as a `Drop` cannot),
+    /// and nothing else of the task runs, unless its work was spawned (`anchor()`).
+    Tokio,
 }
 
 /// One kind of actor the protocol declares.
@@ -223,6 +232,10 @@ pub struct Program {
     /// A reachability search's target: passing this mark, or (`Throws`) an actor ending with
     /// an uncaught throw, sets the world's reached slot (see [`Program::reached_slot`]).
     pub reach: Option<Reach>,
+    /// Platform tokio: for each instruction, the innermost `finally` enclosing it, as its
+    /// completion slot (an offset in the actor's block) and its first instruction: where a
+    /// cancellation of an actor standing there goes (empty on the other platforms).
+    pub drops: Vec<Option<(u32, u32)>>,
 }
 
 /// What a reachability search looks for.

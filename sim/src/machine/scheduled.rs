@@ -37,7 +37,7 @@ impl Scheduled {
     pub fn of(program: &Program) -> Scheduled {
         let (kill, marked) = match program.platform {
             Platform::Node => ("kill_at_ms", "kill_at"),
-            Platform::Workerd => ("cancel_at_ms", "cancel_at"),
+            Platform::Workerd | Platform::Tokio => ("cancel_at_ms", "cancel_at"),
         };
         let mut names: Vec<Option<String>> = Vec::new();
         let mut take = |name: String| {

@@ -14,7 +14,28 @@ impl<'f> Compiler<'f> {
         let o = self.origin(span);
         self.ops.push(op);
         self.origins.push(o);
+        if self.platform == lockstep_sim::machine::Platform::Tokio {
+            let enclosing = self.innermost_finally();
+            self.drops.push(enclosing);
+        }
         self.ops.len() - 1
+    }
+
+    /// The innermost `finally` around the code being emitted (its completion slot and entry
+    /// label), through inlined calls: where dropping a task standing here goes first.
+    pub(super) fn innermost_finally(&self) -> Option<(u32, usize)> {
+        for f in self.frames().iter().rev() {
+            match f {
+                Frame::Try {
+                    finally: Some(fin), ..
+                } => return Some(*fin),
+                Frame::Body {
+                    actor_body: true, ..
+                } => return None,
+                _ => {}
+            }
+        }
+        None
     }
 
     pub(super) fn here(&self) -> u32 {

@@ -244,6 +244,10 @@ impl<'f> Compiler<'f> {
             for v in vals {
                 self.ops.push(Op::Const(v));
                 self.origins.push(origin);
+                if self.platform == lockstep_sim::machine::Platform::Tokio {
+                    let enclosing = self.innermost_finally();
+                    self.drops.push(enclosing);
+                }
             }
         }
     }

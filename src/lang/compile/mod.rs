@@ -308,6 +308,9 @@ pub struct Compiler<'f> {
     messages: Vec<String>,
     ops: Vec<Op>,
     origins: Vec<Origin>,
+    /// Platform tokio: each instruction's innermost enclosing `finally` (completion slot,
+    /// entry label), in step with `ops` (see [`Program::drops`]).
+    drops: Vec<Option<(u32, usize)>>,
     line_starts: Vec<usize>,
     labels: Vec<Label>,
     /// Every unresolved jump emitted, in order (instruction, label): truncation undoes the
@@ -375,12 +378,13 @@ impl<'f> Compiler<'f> {
         let platform = match file.platform.text.as_str() {
             "workerd" => Platform::Workerd,
             "node" => Platform::Node,
+            "tokio" => Platform::Tokio,
             other => {
                 return Err(Diag::new(
                     file.platform.span.clone(),
                     format!("unknown platform `{other}`"),
                 )
-                .help("the platforms are `workerd` (cancel drops the continuation; finally runs only for anchored work) and `node` (processes; no cancellation)"))
+                .help("the platforms are `workerd` (cancel drops the continuation; finally runs only for anchored work), `node` (processes; no cancellation) and `tokio` (cancel drops the future; its finally blocks run as drop guards)"))
             }
         };
         let mut line_starts = vec![0];
@@ -409,6 +413,7 @@ impl<'f> Compiler<'f> {
             messages: BUILTIN_MESSAGES.iter().map(|s| s.to_string()).collect(),
             ops: Vec::new(),
             origins: Vec::new(),
+            drops: Vec::new(),
             line_starts,
             labels: Vec::new(),
             pending: Vec::new(),
@@ -478,8 +483,23 @@ impl<'f> Compiler<'f> {
         let symmetric = !self.kinds.iter().any(|k| k.has_actor_slots()) && self.os.is_none();
         let actor_refs = self.actor_ref_slots();
         let usage = std::mem::take(&mut self.usage);
+        let drops = self
+            .drops
+            .iter()
+            .map(|d| {
+                d.map(|(comp, entry)| {
+                    (
+                        comp,
+                        self.labels[entry]
+                            .target
+                            .expect("a finally's entry is placed"),
+                    )
+                })
+            })
+            .collect();
         let mut program = Program {
             check_all,
+            drops,
             ops: self.ops,
             origins: self.origins,
             shared: self.shared_slots,
@@ -767,6 +787,7 @@ impl<'f> Compiler<'f> {
     fn truncate(&mut self, ops: usize, labels: usize) {
         self.ops.truncate(ops);
         self.origins.truncate(ops);
+        self.drops.truncate(ops);
         self.labels.truncate(labels);
         // Fixups are made as their instruction is emitted, so in instruction order.
         while self

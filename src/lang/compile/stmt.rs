@@ -4,7 +4,8 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-use lockstep_sim::machine::{sym, Op, NO_HANDLER};
+use lockstep_sim::machine::program::DROPPED;
+use lockstep_sim::machine::{sym, Op, Platform, NO_HANDLER};
 
 use super::super::ast::{AssignOp, Await, Block, Expr, ExprKind, FnBody, Name, Stmt, StmtKind};
 use super::super::diag::{Diag, Result};
@@ -609,10 +610,10 @@ impl<'f> Compiler<'f> {
                 if !args.is_empty() {
                     return Err(Diag::new(span.clone(), "`anchor()` takes no argument"));
                 }
-                if self.platform != lockstep_sim::machine::Platform::Workerd {
+                if self.platform == Platform::Node {
                     return Err(Diag::new(
                         span.clone(),
-                        "`anchor()` is workerd's waitUntil: this platform has no cancellation to anchor against",
+                        "`anchor()` is workerd's waitUntil (or tokio's spawn): this platform has no cancellation to anchor against",
                     ));
                 }
                 if self.code.is_none() {
@@ -848,7 +849,7 @@ impl<'f> Compiler<'f> {
         self.emit(Op::Const(sym::CANCELLED), span);
         self.emit(Op::Eq, span);
         self.emit_to(Op::JumpIfFalse(0), not_cancelled, span);
-        self.emit(Op::TearDown, span);
+        self.emit_drop(span);
         self.place_label(not_cancelled);
         let ok = self.label();
         self.emit(Op::LoadLocal(t), span);
@@ -1409,6 +1410,14 @@ impl<'f> Compiler<'f> {
         if self.code.is_none() {
             return Err(Diag::new(span.clone(), "`try` belongs in actor code"));
         }
+        if let Some(fb) = finally.filter(|fb| self.platform == Platform::Tokio && block_awaits(fb))
+        {
+            return Err(Diag::new(
+                fb.span.clone(),
+                "on `platform tokio` a `finally` is a drop guard: it runs when the task's future is dropped, and a `Drop` cannot await",
+            )
+            .help("do the cleanup without awaiting (a flag, a shared write), or spawn it: `anchor()` before the work keeps the task running past a cancel"));
+        }
         self.push_scope(false);
         let exc = self.alloc(1, span)?;
         let comp = if finally.is_some() {
@@ -1472,6 +1481,16 @@ impl<'f> Compiler<'f> {
             self.emit(Op::StoreLocal(comp), span);
             self.place_label(entry);
             self.scoped(fb)?;
+            if self.platform == Platform::Tokio {
+                // A drop (completion -1) goes on to the next enclosing finally, or ends there.
+                let not_dropped = self.label();
+                self.emit(Op::LoadLocal(comp), span);
+                self.emit(Op::Const(DROPPED), span);
+                self.emit(Op::Eq, span);
+                self.emit_to(Op::JumpIfFalse(0), not_dropped, span);
+                self.emit_drop(span);
+                self.place_label(not_dropped);
+            }
             let not_thrown = self.label();
             self.emit(Op::LoadLocal(comp), span);
             self.emit(Op::Const(1), span);
@@ -1494,6 +1513,23 @@ impl<'f> Compiler<'f> {
         self.place_label(after);
         self.pop_scope(span);
         Ok(())
+    }
+
+    /// The actor's continuation is dropped here. On `platform tokio` dropping a future runs
+    /// its destructors: into the innermost enclosing `finally` with the completion
+    /// [`DROPPED`], whose end goes on outwards (see `try_stmt`); with none left, or on the
+    /// other platforms, the actor is torn down where it stands.
+    fn emit_drop(&mut self, span: &Span) {
+        match self.innermost_finally() {
+            Some((comp, entry)) if self.platform == Platform::Tokio => {
+                self.emit(Op::Const(DROPPED), span);
+                self.emit(Op::StoreLocal(comp), span);
+                self.emit_to(Op::Jump(0), entry, span);
+            }
+            _ => {
+                self.emit(Op::TearDown, span);
+            }
+        }
     }
 
     /// The normal end of a try's body or catch: into the finally, or past the statement.
