@@ -774,6 +774,13 @@ impl<'f> Compiler<'f> {
     /// `abort when COND`: the condition's code sits out of line (the explorer judges it for
     /// every actor of the kind that waits); the actor's own path jumps over it.
     fn abort_when(&mut self, cond: &'f Expr, span: &Span) -> Result<()> {
+        if self.platform == Platform::Tokio {
+            return Err(Diag::new(
+                span.clone(),
+                "`abort when` is workerd's: the platform aborting a request's IoContext, with no finally",
+            )
+            .help("on `platform tokio` an abort is a cancel (`JoinHandle::abort`): give the task `cancel_at`, `cancel_at_ms` or `cancel = \"any\"` in the scenario, and its drop guards run"));
+        }
         let top = self.frames().len() == 1 && self.scopes.len() == 1;
         if !top {
             return Err(Diag::new(
