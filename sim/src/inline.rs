@@ -72,7 +72,7 @@ impl<T: Copy + Default, const N: usize> InlineVec<T, N> {
         assert!(at < len, "remove at {at} past the length {len}");
         let v = self.items[at];
         self.items.copy_within(at + 1..len, at);
-        // Past the length the slots are unobservable; zeroing keeps them out of nothing.
+        // The freed slot goes back to the default, as in a fresh vector (nothing reads it).
         self.items[len - 1] = T::default();
         self.len -= 1;
         v
