@@ -287,7 +287,9 @@ const RESTART_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
 ];
 
 /// Prewarm-lock mutants no expectation kills (the campaign runs by hand: about 50 minutes on
-/// two cores). Most of the rm -rf ones are equivalent: every caller ignores its errors.
+/// two cores). Most of the rm -rf ones are equivalent: every caller ignores its errors. The
+/// list is compared in file order, one entry per mutated line: a line the file has twice (the
+/// `ENOENT` returns of the two levels of its rm -rf) is listed twice.
 const PREWARM_LOCK_SURVIVORS: &[(&str, &str, &str)] = &[
     (
         "if c[1] <= 0 { return 'unknown' }",
